@@ -1,0 +1,495 @@
+//! The case lifecycle ("accept locally, approve remotely, issue locally") as a pure state
+//! machine, the legal clock in working days, and who may do what to which case.
+//!
+//! ```text
+//! submitted ─receive→ received ─forward→ forwarded ─accept→ accepted ─approve→ approved ─issue→ licence_issued ─deliver→ delivered
+//!     │  (fully online: submitted ─accept→)       │            │   └reject→ rejected      └──────deliver (no licence)──┘
+//!     │                                           └refuse→ refused      └request_correction→ correction_requested ─resubmit→ resubmitted
+//!     └─ withdraw (any time before a decision) → withdrawn                                       (resubmitted behaves as accepted)
+//! ```
+
+use crate::calendar::Calendar;
+use crate::catalogue::ServiceMode;
+use crate::ids::DivisionCode;
+use serde::{Deserialize, Serialize};
+use time::Date;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Submitted,
+    Received,
+    Forwarded,
+    Accepted,
+    CorrectionRequested,
+    Resubmitted,
+    Approved,
+    Rejected,
+    LicenceIssued,
+    Delivered,
+    Refused,
+    Withdrawn,
+}
+
+impl Status {
+    pub const ALL: [Status; 12] = [
+        Status::Submitted,
+        Status::Received,
+        Status::Forwarded,
+        Status::Accepted,
+        Status::CorrectionRequested,
+        Status::Resubmitted,
+        Status::Approved,
+        Status::Rejected,
+        Status::LicenceIssued,
+        Status::Delivered,
+        Status::Refused,
+        Status::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Received => "received",
+            Status::Forwarded => "forwarded",
+            Status::Accepted => "accepted",
+            Status::CorrectionRequested => "correction_requested",
+            Status::Resubmitted => "resubmitted",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::LicenceIssued => "licence_issued",
+            Status::Delivered => "delivered",
+            Status::Refused => "refused",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::Submitted => "已提交",
+            Status::Received => "已收件",
+            Status::Forwarded => "已转递",
+            Status::Accepted => "已受理",
+            Status::CorrectionRequested => "待补正",
+            Status::Resubmitted => "已补正",
+            Status::Approved => "已批准",
+            Status::Rejected => "不予许可",
+            Status::LicenceIssued => "已发证",
+            Status::Delivered => "已送达",
+            Status::Refused => "不予受理",
+            Status::Withdrawn => "已撤回",
+        }
+    }
+
+    /// Under review by the competent authority (the legal clock runs).
+    pub fn is_under_review(self) -> bool {
+        matches!(self, Status::Accepted | Status::Resubmitted)
+    }
+
+    /// A decision has been made or the case ended.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            Status::Approved
+                | Status::Rejected
+                | Status::LicenceIssued
+                | Status::Delivered
+                | Status::Refused
+                | Status::Withdrawn
+        )
+    }
+
+    /// Whether the case still waits for a decision (for overdue flags).
+    pub fn awaits_decision(self) -> bool {
+        matches!(
+            self,
+            Status::Accepted | Status::Resubmitted | Status::CorrectionRequested
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Receive,
+    Forward,
+    Accept,
+    Refuse,
+    RequestCorrection,
+    Resubmit,
+    Approve,
+    Reject,
+    IssueLicence,
+    Deliver,
+    Withdraw,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Receive,
+        Action::Forward,
+        Action::Accept,
+        Action::Refuse,
+        Action::RequestCorrection,
+        Action::Resubmit,
+        Action::Approve,
+        Action::Reject,
+        Action::IssueLicence,
+        Action::Deliver,
+        Action::Withdraw,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Receive => "receive",
+            Action::Forward => "forward",
+            Action::Accept => "accept",
+            Action::Refuse => "refuse",
+            Action::RequestCorrection => "request_correction",
+            Action::Resubmit => "resubmit",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::IssueLicence => "issue_licence",
+            Action::Deliver => "deliver",
+            Action::Withdraw => "withdraw",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Actions whose record must say why.
+    pub fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            Action::Refuse | Action::Reject | Action::RequestCorrection
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Applicant,
+    Clerk,
+    Reviewer,
+    JointOffice,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Applicant,
+        Role::Clerk,
+        Role::Reviewer,
+        Role::JointOffice,
+        Role::Admin,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Applicant => "applicant",
+            Role::Clerk => "clerk",
+            Role::Reviewer => "reviewer",
+            Role::JointOffice => "joint_office",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The authenticated caller with its scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub username: String,
+    pub role: Role,
+    /// The city the user belongs to (clerk: the window's city; reviewer: the authority's).
+    pub city: Option<DivisionCode>,
+    /// Clerk only.
+    pub window_id: Option<String>,
+    /// Reviewer only.
+    pub authority_id: Option<String>,
+}
+
+/// What the access rules need to know about a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseScope<'a> {
+    pub applicant_user: Option<Uuid>,
+    pub receiving_window: Option<&'a str>,
+    pub competent_authority: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    #[error("action {action} is not possible while the case is {status}")]
+    InvalidTransition { action: &'static str, status: &'static str },
+    #[error("action {0} requires a reason")]
+    ReasonRequired(&'static str),
+    #[error("the matter issues no licence")]
+    NoLicence,
+    #[error("{0}")]
+    Forbidden(String),
+}
+
+impl Principal {
+    fn is_owner(&self, c: &CaseScope<'_>) -> bool {
+        self.role == Role::Applicant && c.applicant_user == Some(self.user_id)
+    }
+    fn is_window_clerk(&self, c: &CaseScope<'_>) -> bool {
+        self.role == Role::Clerk
+            && self.window_id.is_some()
+            && self.window_id.as_deref() == c.receiving_window
+    }
+    fn is_competent_reviewer(&self, c: &CaseScope<'_>) -> bool {
+        self.role == Role::Reviewer && self.authority_id.as_deref() == Some(c.competent_authority)
+    }
+
+    /// May this caller see the case at all?
+    pub fn can_view(&self, c: &CaseScope<'_>) -> bool {
+        self.role == Role::Admin
+            || self.is_owner(c)
+            || self.is_window_clerk(c)
+            || self.is_competent_reviewer(c)
+    }
+
+    /// May this caller see the applicant's personal data unmasked?
+    pub fn sees_personal_data(&self, c: &CaseScope<'_>) -> bool {
+        self.is_owner(c) || self.is_window_clerk(c) || self.is_competent_reviewer(c)
+    }
+
+    /// May this caller perform `action` on the case (regardless of its state)?
+    pub fn may(&self, action: Action, c: &CaseScope<'_>) -> Result<(), CaseError> {
+        let ok = match action {
+            Action::Receive | Action::Forward => self.is_window_clerk(c),
+            Action::Accept
+            | Action::Refuse
+            | Action::RequestCorrection
+            | Action::Approve
+            | Action::Reject
+            | Action::IssueLicence => self.is_competent_reviewer(c),
+            // Issue locally: the receiving window hands the result out; online cases are
+            // delivered by the competent authority.
+            Action::Deliver => match c.receiving_window {
+                Some(_) => self.is_window_clerk(c),
+                None => self.is_competent_reviewer(c),
+            },
+            Action::Resubmit | Action::Withdraw => self.is_owner(c) || self.is_window_clerk(c),
+        };
+        if ok {
+            return Ok(());
+        }
+        let who = match self.role {
+            Role::Applicant => "only the applicant's own cases",
+            Role::Clerk => "only cases received at the clerk's window",
+            Role::Reviewer => "only cases of the reviewer's own authority",
+            Role::JointOffice | Role::Admin => "no case actions",
+        };
+        Err(CaseError::Forbidden(format!(
+            "role {} may not {} this case ({})",
+            self.role.as_str(),
+            action.as_str(),
+            who
+        )))
+    }
+}
+
+/// The next status for `action`, or why it is not possible.
+pub fn transition(
+    status: Status,
+    action: Action,
+    via_window: bool,
+    has_licence: bool,
+) -> Result<Status, CaseError> {
+    use Action as A;
+    use Status as S;
+    let next = match (action, status) {
+        (A::Receive, S::Submitted) if via_window => S::Received,
+        (A::Forward, S::Received) => S::Forwarded,
+        (A::Accept, S::Forwarded) => S::Accepted,
+        (A::Accept, S::Submitted) if !via_window => S::Accepted,
+        (A::Refuse, S::Forwarded) => S::Refused,
+        (A::Refuse, S::Submitted) if !via_window => S::Refused,
+        (A::RequestCorrection, S::Accepted | S::Resubmitted) => S::CorrectionRequested,
+        (A::Resubmit, S::CorrectionRequested) => S::Resubmitted,
+        (A::Approve, S::Accepted | S::Resubmitted) => S::Approved,
+        (A::Reject, S::Accepted | S::Resubmitted) => S::Rejected,
+        (A::IssueLicence, S::Approved) => {
+            if !has_licence {
+                return Err(CaseError::NoLicence);
+            }
+            S::LicenceIssued
+        }
+        (A::Deliver, S::LicenceIssued) => S::Delivered,
+        (A::Deliver, S::Approved | S::Rejected) if !has_licence || status == S::Rejected => {
+            S::Delivered
+        }
+        (
+            A::Withdraw,
+            S::Submitted
+            | S::Received
+            | S::Forwarded
+            | S::Accepted
+            | S::CorrectionRequested
+            | S::Resubmitted,
+        ) => S::Withdrawn,
+        _ => {
+            return Err(CaseError::InvalidTransition {
+                action: action.as_str(),
+                status: status.as_str(),
+            })
+        }
+    };
+    Ok(next)
+}
+
+/// The legal clock of one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LegalClock {
+    pub statutory_days: u32,
+    pub accepted_on: Option<Date>,
+    /// Working days the clock stood still for corrections, summed.
+    pub paused_days: u32,
+    /// Set while a correction is outstanding.
+    pub paused_since: Option<Date>,
+    pub deadline: Option<Date>,
+    pub decided_on: Option<Date>,
+    /// Working days from acceptance to decision, pauses excluded.
+    pub decision_days: Option<u32>,
+}
+
+/// Deadline state for queues: not by colour alone, so this is a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    None,
+    OnTrack,
+    NearDue,
+    Overdue,
+    Paused,
+}
+
+/// How many working days before the deadline a case counts as near-due.
+pub const NEAR_DUE_WORKING_DAYS: u32 = 2;
+
+impl LegalClock {
+    pub fn new(statutory_days: u32) -> Self {
+        LegalClock {
+            statutory_days,
+            ..Default::default()
+        }
+    }
+
+    /// Applies the clock effect of an action taken on `today`.
+    pub fn apply(&mut self, action: Action, today: Date, cal: &Calendar) {
+        match action {
+            Action::Accept => {
+                self.accepted_on = Some(today);
+                self.deadline = Some(cal.add_working_days(today, self.statutory_days));
+            }
+            Action::RequestCorrection => self.paused_since = Some(today),
+            Action::Resubmit => {
+                if let (Some(since), Some(acc)) = (self.paused_since.take(), self.accepted_on) {
+                    self.paused_days += cal.working_days_between(since, today);
+                    self.deadline =
+                        Some(cal.add_working_days(acc, self.statutory_days + self.paused_days));
+                }
+            }
+            Action::Approve | Action::Reject => {
+                self.decided_on = Some(today);
+                if let Some(acc) = self.accepted_on {
+                    let spent = cal.working_days_between(acc, today);
+                    self.decision_days = Some(spent.saturating_sub(self.paused_days));
+                }
+            }
+            Action::Withdraw => self.paused_since = None,
+            _ => {}
+        }
+    }
+
+    pub fn due_state(&self, status: Status, today: Date, cal: &Calendar) -> DueState {
+        if !status.awaits_decision() {
+            return DueState::None;
+        }
+        if self.paused_since.is_some() {
+            return DueState::Paused;
+        }
+        let Some(deadline) = self.deadline else {
+            return DueState::None;
+        };
+        if today > deadline {
+            DueState::Overdue
+        } else if cal.working_days_between(today, deadline) <= NEAR_DUE_WORKING_DAYS {
+            DueState::NearDue
+        } else {
+            DueState::OnTrack
+        }
+    }
+
+    /// Whether a decided case was decided within its deadline.
+    pub fn on_time(&self) -> Option<bool> {
+        Some(self.decided_on? <= self.deadline?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_receipt_path() {
+        let mut s = Status::Submitted;
+        for a in [
+            Action::Receive,
+            Action::Forward,
+            Action::Accept,
+            Action::RequestCorrection,
+            Action::Resubmit,
+            Action::Approve,
+            Action::IssueLicence,
+            Action::Deliver,
+        ] {
+            s = transition(s, a, true, true).unwrap();
+        }
+        assert_eq!(s, Status::Delivered);
+    }
+
+    #[test]
+    fn online_cases_skip_the_window() {
+        assert!(transition(Status::Submitted, Action::Receive, false, false).is_err());
+        assert_eq!(
+            transition(Status::Submitted, Action::Accept, false, false).unwrap(),
+            Status::Accepted
+        );
+        assert!(transition(Status::Submitted, Action::Accept, true, false).is_err());
+    }
+
+    #[test]
+    fn licence_only_when_the_matter_has_one() {
+        assert_eq!(
+            transition(Status::Approved, Action::IssueLicence, true, false),
+            Err(CaseError::NoLicence)
+        );
+        assert_eq!(
+            transition(Status::Approved, Action::Deliver, true, false).unwrap(),
+            Status::Delivered
+        );
+        assert!(transition(Status::Approved, Action::Deliver, true, true).is_err());
+    }
+
+    #[test]
+    fn closed_cases_take_no_actions() {
+        for s in [Status::Refused, Status::Withdrawn, Status::Delivered] {
+            for a in Action::ALL {
+                assert!(transition(s, a, true, true).is_err(), "{s:?} {a:?}");
+            }
+        }
+    }
+}

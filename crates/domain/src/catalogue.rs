@@ -1,0 +1,419 @@
+//! Reference data: member jurisdictions, competent authorities, service windows and the
+//! versioned catalogue of matters. All of it is data loaded from files; nothing here names
+//! a city in code.
+
+use crate::ids::{DivisionCode, OrgCode, ResidentId, Uscc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use time::Date;
+
+/// A member city (or district) of the corridor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jurisdiction {
+    pub code: DivisionCode,
+    pub name_zh: String,
+    pub name_en: String,
+    pub province_code: DivisionCode,
+    pub province_zh: String,
+    pub province_en: String,
+    /// Whether the city is a corridor member now (a code table carries validity dates).
+    #[serde(default = "yes")]
+    pub member: bool,
+    pub valid_from: Date,
+    #[serde(default)]
+    pub valid_to: Option<Date>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The kind of competent authority; each member city has one of each it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityKind {
+    /// Stable code such as `market`, `hrss`, `hpf`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// A competent authority in one city (e.g. 松江区市场监督管理局).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    /// `<city>-<kind>`, e.g. `310117-market`.
+    pub id: String,
+    pub city: DivisionCode,
+    pub kind: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl Authority {
+    pub fn id_for(city: &DivisionCode, kind: &str) -> String {
+        format!("{}-{}", city.as_str(), kind)
+    }
+}
+
+/// A physical service window (窗口) that receives filings for any member city.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Stable id, e.g. `340100-W01`.
+    pub id: String,
+    pub city: DivisionCode,
+    pub name_zh: String,
+    pub name_en: String,
+    pub address_zh: String,
+    pub address_en: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceMode {
+    /// 全程网办: filed online, handled remotely by the home authority.
+    FullyOnline,
+    /// 异地代收代办: received at a window in another city and forwarded.
+    RemoteReceipt,
+    /// 多地联办: filed once, authorities coordinate.
+    MultiSite,
+}
+
+impl ServiceMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceMode::FullyOnline => "fully_online",
+            ServiceMode::RemoteReceipt => "remote_receipt",
+            ServiceMode::MultiSite => "multi_site",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "fully_online" => Some(Self::FullyOnline),
+            "remote_receipt" => Some(Self::RemoteReceipt),
+            "multi_site" => Some(Self::MultiSite),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// Originals to show at the window, copies to hand in.
+    #[serde(default)]
+    pub copies: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Number,
+    Date,
+    Uscc,
+    ResidentId,
+    OrgCode,
+    Phone,
+    Select,
+    Boolean,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectOption {
+    pub value: String,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+/// A form field with its validation rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormField {
+    pub key: String,
+    pub label_zh: String,
+    pub label_en: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_len: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<SelectOption>,
+    /// Personal data (masked for roles that do not need it).
+    #[serde(default)]
+    pub personal: bool,
+}
+
+/// What a matter produces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// Licence type code, e.g. `business-licence`; `None` when the matter issues no licence.
+    #[serde(default)]
+    pub licence_type: Option<String>,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Validity of the licence in years (`None`: indefinite).
+    #[serde(default)]
+    pub validity_years: Option<u32>,
+}
+
+/// One matter (事项) of one catalogue version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matter {
+    /// Stable code, e.g. `G60-MR-001`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Category for browsing (enterprise, social security, provident fund, ...).
+    pub category: String,
+    /// Kind of competent authority (`AuthorityKind::code`).
+    pub authority_kind: String,
+    pub modes: Vec<ServiceMode>,
+    /// Statutory limit in working days.
+    pub statutory_days: u32,
+    /// The corridor's promised limit in working days (≤ statutory).
+    pub promised_days: u32,
+    /// Fee in yuan (0 when free).
+    pub fee_yuan: f64,
+    pub applicant_kind: ApplicantKind,
+    pub materials: Vec<Material>,
+    pub fields: Vec<FormField>,
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantKind {
+    Enterprise,
+    Person,
+    Either,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what}")]
+pub struct CatalogueError {
+    pub what: String,
+}
+
+fn cerr(what: impl Into<String>) -> CatalogueError {
+    CatalogueError { what: what.into() }
+}
+
+impl Matter {
+    /// Structural checks on a matter definition.
+    pub fn validate(&self, authority_kinds: &HashSet<String>) -> Result<(), CatalogueError> {
+        let at = |m: &str| cerr(format!("matter {}: {m}", self.code));
+        if self.code.trim().is_empty() || self.code.len() > 32 {
+            return Err(at("code must be 1-32 characters"));
+        }
+        if self.name_zh.trim().is_empty() || self.name_en.trim().is_empty() {
+            return Err(at("zh and en names are required"));
+        }
+        if !authority_kinds.contains(&self.authority_kind) {
+            return Err(at(&format!(
+                "unknown authority kind '{}'",
+                self.authority_kind
+            )));
+        }
+        if self.modes.is_empty() {
+            return Err(at("at least one service mode is required"));
+        }
+        if self.statutory_days == 0 || self.promised_days == 0 {
+            return Err(at("time limits must be at least one working day"));
+        }
+        if self.promised_days > self.statutory_days {
+            return Err(at("the promised limit exceeds the statutory limit"));
+        }
+        if !(self.fee_yuan.is_finite() && self.fee_yuan >= 0.0) {
+            return Err(at("fee must be a non-negative number"));
+        }
+        let mut keys = HashSet::new();
+        for f in &self.fields {
+            if !keys.insert(f.key.as_str()) {
+                return Err(at(&format!("field '{}' appears twice", f.key)));
+            }
+            if f.ty == FieldType::Select && f.options.is_empty() {
+                return Err(at(&format!("select field '{}' has no options", f.key)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates submitted form data against the field rules; returns every problem found.
+    pub fn validate_form(&self, data: &BTreeMap<String, Value>) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let fe = |field: &str, reason: String| FieldError {
+            field: field.to_string(),
+            reason,
+        };
+        for key in data.keys() {
+            if !self.fields.iter().any(|f| &f.key == key) {
+                errors.push(fe(key, "unknown field".into()));
+            }
+        }
+        for f in &self.fields {
+            let v = data.get(&f.key).filter(|v| !v.is_null());
+            let v = match v {
+                None => {
+                    if f.required {
+                        errors.push(fe(&f.key, "required".into()));
+                    }
+                    continue;
+                }
+                Some(v) => v,
+            };
+            if let Err(reason) = check_field(f, v) {
+                errors.push(fe(&f.key, reason));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn check_field(f: &FormField, v: &Value) -> Result<(), String> {
+    let text = || v.as_str().ok_or_else(|| "must be a string".to_string());
+    match f.ty {
+        FieldType::Text => {
+            let s = text()?;
+            if f.required && s.trim().is_empty() {
+                return Err("required".into());
+            }
+            if let Some(max) = f.max_len {
+                if s.chars().count() > max as usize {
+                    return Err(format!("longer than {max} characters"));
+                }
+            }
+        }
+        FieldType::Number => {
+            let n = v.as_f64().ok_or("must be a number")?;
+            if let Some(min) = f.min {
+                if n < min {
+                    return Err(format!("must be at least {min}"));
+                }
+            }
+            if let Some(max) = f.max {
+                if n > max {
+                    return Err(format!("must be at most {max}"));
+                }
+            }
+        }
+        FieldType::Date => {
+            let s = text()?;
+            Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| "must be a date YYYY-MM-DD".to_string())?;
+        }
+        FieldType::Uscc => {
+            Uscc::parse(text()?).map_err(|e| e.to_string())?;
+        }
+        FieldType::ResidentId => {
+            ResidentId::parse(text()?).map_err(|e| e.to_string())?;
+        }
+        FieldType::OrgCode => {
+            OrgCode::parse(text()?).map_err(|e| e.to_string())?;
+        }
+        FieldType::Phone => {
+            let s = text()?;
+            let ok = s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit());
+            if !ok {
+                return Err("must be an 11-digit mobile number".into());
+            }
+        }
+        FieldType::Select => {
+            let s = text()?;
+            if !f.options.iter().any(|o| o.value == s) {
+                return Err(format!("'{s}' is not one of the options"));
+            }
+        }
+        FieldType::Boolean => {
+            v.as_bool().ok_or("must be true or false")?;
+        }
+    }
+    Ok(())
+}
+
+/// The whole reference data set as shipped in `data/`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceData {
+    pub jurisdictions: Vec<Jurisdiction>,
+    pub authority_kinds: Vec<AuthorityKind>,
+    pub authorities: Vec<Authority>,
+    pub windows: Vec<Window>,
+    pub matters: Vec<Matter>,
+}
+
+impl ReferenceData {
+    /// Cross-checks the parts against each other; the message names the bad record.
+    pub fn validate(&self) -> Result<(), CatalogueError> {
+        let mut codes = HashSet::new();
+        for j in &self.jurisdictions {
+            if !codes.insert(j.code.as_str()) {
+                return Err(cerr(format!("jurisdiction {} appears twice", j.code)));
+            }
+            if j.code.province() != j.province_code.as_str() {
+                return Err(cerr(format!(
+                    "jurisdiction {}: province code {} does not match",
+                    j.code, j.province_code
+                )));
+            }
+        }
+        let kinds: HashSet<String> = self.authority_kinds.iter().map(|k| k.code.clone()).collect();
+        let mut ids = HashSet::new();
+        for a in &self.authorities {
+            if !codes.contains(a.city.as_str()) {
+                return Err(cerr(format!("authority {}: unknown city {}", a.id, a.city)));
+            }
+            if !kinds.contains(&a.kind) {
+                return Err(cerr(format!("authority {}: unknown kind {}", a.id, a.kind)));
+            }
+            if a.id != Authority::id_for(&a.city, &a.kind) {
+                return Err(cerr(format!("authority {}: id must be <city>-<kind>", a.id)));
+            }
+            if !ids.insert(a.id.as_str()) {
+                return Err(cerr(format!("authority {} appears twice", a.id)));
+            }
+        }
+        let mut wids = HashSet::new();
+        for w in &self.windows {
+            if !codes.contains(w.city.as_str()) {
+                return Err(cerr(format!("window {}: unknown city {}", w.id, w.city)));
+            }
+            if !wids.insert(w.id.as_str()) {
+                return Err(cerr(format!("window {} appears twice", w.id)));
+            }
+        }
+        let mut mcodes = HashSet::new();
+        for m in &self.matters {
+            m.validate(&kinds)?;
+            if !mcodes.insert(m.code.as_str()) {
+                return Err(cerr(format!("matter {} appears twice", m.code)));
+            }
+        }
+        Ok(())
+    }
+}
