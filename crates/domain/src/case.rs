@@ -9,7 +9,6 @@
 //! ```
 
 use crate::calendar::Calendar;
-use crate::catalogue::ServiceMode;
 use crate::ids::DivisionCode;
 use serde::{Deserialize, Serialize};
 use time::Date;

@@ -1,0 +1,850 @@
+//! Typed records and the queries over them.
+
+use crate::tables::{bind, cols_list, insert_rows, read_row, table, Val, CASE_COLS, TABLES};
+use crate::{Result, Store, StoreError};
+use corridor_domain::audit::{AuditEvent, GENESIS};
+use corridor_domain::case::{LegalClock, Status};
+use corridor_domain::catalogue::ServiceMode;
+use futures::TryStreamExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use time::Date;
+use uuid::Uuid;
+
+const DATE_FMT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+pub fn date_str(d: Date) -> String {
+    d.format(DATE_FMT).unwrap_or_default()
+}
+pub fn parse_date(s: &str) -> Result<Date> {
+    Date::parse(s, DATE_FMT).map_err(|e| StoreError::Corrupt(format!("date '{s}': {e}")))
+}
+fn opt_date(v: Option<String>) -> Result<Option<Date>> {
+    v.as_deref().map(parse_date).transpose()
+}
+fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid '{s}': {e}")))
+}
+fn to_doc<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A filed case as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRecord {
+    pub id: Uuid,
+    pub receipt_no: String,
+    pub matter_code: String,
+    pub catalogue_version: i64,
+    pub mode: ServiceMode,
+    pub status: Status,
+    pub applicant_user: Option<Uuid>,
+    pub applicant_name: String,
+    pub applicant_id_no: Option<String>,
+    pub applicant_uscc: Option<String>,
+    pub applicant_phone: Option<String>,
+    pub receiving_city: String,
+    pub receiving_window: Option<String>,
+    pub competent_city: String,
+    pub competent_authority: String,
+    /// The form data as JSON text.
+    pub form: String,
+    pub filed_ms: i64,
+    pub updated_ms: i64,
+    pub filed_on: Date,
+    pub clock: LegalClock,
+    pub reason: Option<String>,
+}
+
+impl CaseRecord {
+    pub fn to_vals(&self) -> Vec<Val> {
+        let c = &self.clock;
+        vec![
+            Val::t(self.id.to_string()),
+            Val::t(&self.receipt_no),
+            Val::t(&self.matter_code),
+            Val::i(self.catalogue_version),
+            Val::t(self.mode.as_str()),
+            Val::t(self.status.as_str()),
+            Val::ot(self.applicant_user.map(|u| u.to_string())),
+            Val::t(&self.applicant_name),
+            Val::ot(self.applicant_id_no.clone()),
+            Val::ot(self.applicant_uscc.clone()),
+            Val::ot(self.applicant_phone.clone()),
+            Val::t(&self.receiving_city),
+            Val::ot(self.receiving_window.clone()),
+            Val::t(&self.competent_city),
+            Val::t(&self.competent_authority),
+            Val::t(&self.form),
+            Val::i(self.filed_ms),
+            Val::i(self.updated_ms),
+            Val::t(date_str(self.filed_on)),
+            Val::i(c.statutory_days.into()),
+            Val::ot(c.accepted_on.map(date_str)),
+            Val::i(c.paused_days.into()),
+            Val::ot(c.paused_since.map(date_str)),
+            Val::ot(c.deadline.map(date_str)),
+            Val::ot(c.decided_on.map(date_str)),
+            Val::Int(c.decision_days.map(i64::from)),
+            Val::ot(self.reason.clone()),
+        ]
+    }
+
+    pub fn from_row(r: &AnyRow) -> Result<CaseRecord> {
+        let s = |i: usize| -> Result<String> { Ok(r.try_get::<String, _>(i)?) };
+        let os = |i: usize| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(i)?) };
+        let n = |i: usize| -> Result<i64> { Ok(r.try_get::<i64, _>(i)?) };
+        let bad = |what: &str, v: &str| StoreError::Corrupt(format!("{what} '{v}'"));
+        let mode_s = s(4)?;
+        let status_s = s(5)?;
+        Ok(CaseRecord {
+            id: uuid(&s(0)?)?,
+            receipt_no: s(1)?,
+            matter_code: s(2)?,
+            catalogue_version: n(3)?,
+            mode: ServiceMode::parse(&mode_s).ok_or_else(|| bad("mode", &mode_s))?,
+            status: Status::parse(&status_s).ok_or_else(|| bad("status", &status_s))?,
+            applicant_user: os(6)?.as_deref().map(uuid).transpose()?,
+            applicant_name: s(7)?,
+            applicant_id_no: os(8)?,
+            applicant_uscc: os(9)?,
+            applicant_phone: os(10)?,
+            receiving_city: s(11)?,
+            receiving_window: os(12)?,
+            competent_city: s(13)?,
+            competent_authority: s(14)?,
+            form: s(15)?,
+            filed_ms: n(16)?,
+            updated_ms: n(17)?,
+            filed_on: parse_date(&s(18)?)?,
+            clock: LegalClock {
+                statutory_days: n(19)? as u32,
+                accepted_on: opt_date(os(20)?)?,
+                paused_days: n(21)? as u32,
+                paused_since: opt_date(os(22)?)?,
+                deadline: opt_date(os(23)?)?,
+                decided_on: opt_date(os(24)?)?,
+                decision_days: r.try_get::<Option<i64>, _>(25)?.map(|d| d as u32),
+            },
+            reason: os(26)?,
+        })
+    }
+}
+
+fn case_cols() -> String {
+    CASE_COLS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+}
+
+pub fn cases_table() -> &'static crate::Table {
+    table("cases").unwrap_or(&TABLES[0])
+}
+
+/// Filters for case lists; each set field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub applicant_user: Option<Uuid>,
+    pub receiving_window: Option<String>,
+    pub competent_authority: Option<String>,
+    pub statuses: Vec<Status>,
+    pub matter_code: Option<String>,
+    pub receiving_city: Option<String>,
+    pub competent_city: Option<String>,
+    /// Cases whose deadline is on or before this date and that still await a decision.
+    pub deadline_by: Option<Date>,
+    pub receipt_no: Option<String>,
+    /// Sort by deadline (reviewer queues) instead of newest first.
+    pub by_deadline: bool,
+}
+
+impl CaseFilter {
+    fn where_clause(&self) -> (String, Vec<Val>) {
+        let mut conds: Vec<String> = Vec::new();
+        let mut vals = Vec::new();
+        let mut push = |cond: &str, v: Val, vals: &mut Vec<Val>| {
+            vals.push(v);
+            conds.push(cond.replace('?', &format!("${}", vals.len())));
+        };
+        if let Some(u) = self.applicant_user {
+            push("applicant_user = ?", Val::t(u.to_string()), &mut vals);
+        }
+        if let Some(w) = &self.receiving_window {
+            push("receiving_window = ?", Val::t(w), &mut vals);
+        }
+        if let Some(a) = &self.competent_authority {
+            push("competent_authority = ?", Val::t(a), &mut vals);
+        }
+        if let Some(m) = &self.matter_code {
+            push("matter_code = ?", Val::t(m), &mut vals);
+        }
+        if let Some(c) = &self.receiving_city {
+            push("receiving_city = ?", Val::t(c), &mut vals);
+        }
+        if let Some(c) = &self.competent_city {
+            push("competent_city = ?", Val::t(c), &mut vals);
+        }
+        if let Some(r) = &self.receipt_no {
+            push("receipt_no = ?", Val::t(r), &mut vals);
+        }
+        if let Some(d) = self.deadline_by {
+            push("deadline <= ?", Val::t(date_str(d)), &mut vals);
+            conds.push("status IN ('accepted', 'resubmitted')".into());
+        }
+        if !self.statuses.is_empty() {
+            let mut parts = Vec::new();
+            for s in &self.statuses {
+                vals.push(Val::t(s.as_str()));
+                parts.push(format!("${}", vals.len()));
+            }
+            conds.push(format!("status IN ({})", parts.join(", ")));
+        }
+        let w = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
+        (w, vals)
+    }
+}
+
+/// A user account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub city: Option<String>,
+    pub window_id: Option<String>,
+    pub authority_id: Option<String>,
+    pub display_name: String,
+    pub created_ms: i64,
+}
+
+impl UserRecord {
+    fn to_vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(self.id.to_string()),
+            Val::t(&self.username),
+            Val::t(&self.password_hash),
+            Val::t(&self.role),
+            Val::ot(self.city.clone()),
+            Val::ot(self.window_id.clone()),
+            Val::ot(self.authority_id.clone()),
+            Val::t(&self.display_name),
+            Val::i(self.created_ms),
+        ]
+    }
+    fn from_row(r: &AnyRow) -> Result<UserRecord> {
+        Ok(UserRecord {
+            id: uuid(&r.try_get::<String, _>(0)?)?,
+            username: r.try_get(1)?,
+            password_hash: r.try_get(2)?,
+            role: r.try_get(3)?,
+            city: r.try_get(4)?,
+            window_id: r.try_get(5)?,
+            authority_id: r.try_get(6)?,
+            display_name: r.try_get(7)?,
+            created_ms: r.try_get(8)?,
+        })
+    }
+}
+
+const USER_COLS: &str =
+    "id, username, password_hash, role, city, window_id, authority_id, display_name, created_ms";
+
+/// Counts for statistics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupCount {
+    pub key: String,
+    pub total: i64,
+    pub decided: i64,
+    pub on_time: i64,
+}
+
+impl Store {
+    // ---------- reference data ----------
+
+    /// Inserts or replaces a reference document (`jurisdictions`, `authority_kinds`, ...).
+    pub async fn put_doc<T: Serialize>(
+        conn: &mut AnyConnection,
+        table_name: &str,
+        key: &str,
+        extra: &[Val],
+        doc: &T,
+    ) -> Result<()> {
+        let t = table(table_name).ok_or_else(|| StoreError::Corrupt(table_name.into()))?;
+        let mut vals = vec![Val::t(key)];
+        vals.extend_from_slice(extra);
+        vals.push(Val::t(to_doc(doc)?));
+        let placeholders: Vec<String> = (1..=vals.len()).map(|i| format!("${i}")).collect();
+        let updates: Vec<String> = t.cols[1..]
+            .iter()
+            .map(|(c, _)| format!("{c} = excluded.{c}"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
+            t.name,
+            cols_list(t),
+            placeholders.join(", "),
+            t.cols[0].0,
+            updates.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for v in &vals {
+            q = bind(q, v);
+        }
+        q.execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Loads all documents of a reference table, ordered by key.
+    pub async fn load_docs<T: DeserializeOwned>(&self, table_name: &str) -> Result<Vec<T>> {
+        let t = table(table_name).ok_or_else(|| StoreError::Corrupt(table_name.into()))?;
+        let rows = sqlx::query(&format!("SELECT doc FROM {} ORDER BY {}", t.name, t.order))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| from_doc(&r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    pub async fn latest_catalogue_version(&self) -> Result<Option<(i64, String)>> {
+        let r = sqlx::query("SELECT version, digest FROM catalogue_versions ORDER BY version DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match r {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    /// Publishes a new catalogue version. Published versions are never changed.
+    pub async fn publish_catalogue<T: Serialize>(
+        conn: &mut AnyConnection,
+        version: i64,
+        published_ms: i64,
+        note: &str,
+        digest: &str,
+        matters: &[(String, String, T)],
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO catalogue_versions (version, published_ms, note, digest, matter_count) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(version)
+        .bind(published_ms)
+        .bind(note.to_string())
+        .bind(digest.to_string())
+        .bind(matters.len() as i64)
+        .execute(&mut *conn)
+        .await?;
+        let rows: Vec<Vec<Val>> = matters
+            .iter()
+            .map(|(code, kind, doc)| {
+                Ok(vec![Val::t(code), Val::i(version), Val::t(kind), Val::t(to_doc(doc)?)])
+            })
+            .collect::<Result<_>>()?;
+        insert_rows(conn, table("matters").unwrap_or(&TABLES[0]), &rows).await
+    }
+
+    /// All matters of all versions: `(version, doc)`.
+    pub async fn load_matters<T: DeserializeOwned>(&self) -> Result<Vec<(i64, T)>> {
+        let rows = sqlx::query("SELECT version, doc FROM matters ORDER BY version, code")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, from_doc(&r.try_get::<String, _>(1)?)?)))
+            .collect()
+    }
+
+    pub async fn catalogue_versions(&self) -> Result<Vec<(i64, i64, String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT version, published_ms, note, digest, matter_count FROM catalogue_versions ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))
+            .collect()
+    }
+
+    // ---------- users and sessions ----------
+
+    pub async fn insert_user(conn: &mut AnyConnection, u: &UserRecord) -> Result<()> {
+        let t = table("users").unwrap_or(&TABLES[0]);
+        insert_rows(conn, t, &[u.to_vals()]).await.map_err(|e| match e {
+            StoreError::Db(sqlx::Error::Database(d)) if d.message().to_lowercase().contains("unique") => {
+                StoreError::Conflict(format!("username '{}' is taken", u.username))
+            }
+            e => e,
+        })
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
+            .bind(username.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(UserRecord::from_row).transpose()
+    }
+
+    pub async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>> {
+        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(UserRecord::from_row).transpose()
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn insert_session(&self, token_hash: &str, user: Uuid, now_ms: i64, expires_ms: i64) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash.to_string())
+            .bind(user.to_string())
+            .bind(now_ms)
+            .bind(expires_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<UserRecord>> {
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_ms > $2",
+            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        ))
+        .bind(token_hash.to_string())
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(UserRecord::from_row).transpose()
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---------- cases ----------
+
+    /// Takes the next receipt number of a city for a day (unique per city, no global sequence).
+    pub async fn next_receipt_seq(conn: &mut AnyConnection, city: &str, day: &str) -> Result<i64> {
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO receipt_counters (city, day, next) VALUES ($1, $2, 1) \
+             ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + 1 RETURNING next",
+        )
+        .bind(city.to_string())
+        .bind(day.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(n)
+    }
+
+    /// Reserves `count` receipt numbers at once; returns the first.
+    pub async fn reserve_receipt_seqs(conn: &mut AnyConnection, city: &str, day: &str, count: i64) -> Result<i64> {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO receipt_counters (city, day, next) VALUES ($1, $2, $3) \
+             ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + $3 RETURNING next",
+        )
+        .bind(city.to_string())
+        .bind(day.to_string())
+        .bind(count)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(last - count + 1)
+    }
+
+    pub async fn insert_cases(conn: &mut AnyConnection, cases: &[CaseRecord]) -> Result<()> {
+        let rows: Vec<Vec<Val>> = cases.iter().map(CaseRecord::to_vals).collect();
+        insert_rows(conn, cases_table(), &rows).await
+    }
+
+    /// Writes a changed case if its status is still `expected` (no lost updates).
+    pub async fn update_case(conn: &mut AnyConnection, c: &CaseRecord, expected: Status) -> Result<bool> {
+        let vals = c.to_vals();
+        let sets: Vec<String> = CASE_COLS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, (col, _))| format!("{col} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE cases SET {} WHERE id = $1 AND status = ${}",
+            sets.join(", "),
+            vals.len() + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for v in &vals {
+            q = bind(q, v);
+        }
+        q = q.bind(expected.as_str().to_string());
+        Ok(q.execute(&mut *conn).await?.rows_affected() == 1)
+    }
+
+    pub async fn get_case(&self, id: Uuid) -> Result<Option<CaseRecord>> {
+        let r = sqlx::query(&format!("SELECT {} FROM cases WHERE id = $1", case_cols()))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(CaseRecord::from_row).transpose()
+    }
+
+    pub async fn get_case_by_receipt(&self, receipt: &str) -> Result<Option<CaseRecord>> {
+        let r = sqlx::query(&format!("SELECT {} FROM cases WHERE receipt_no = $1", case_cols()))
+            .bind(receipt.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(CaseRecord::from_row).transpose()
+    }
+
+    /// A page of cases and the total count matching the filter.
+    pub async fn list_cases(&self, f: &CaseFilter, limit: i64, offset: i64) -> Result<(Vec<CaseRecord>, i64)> {
+        let (w, vals) = f.where_clause();
+        let count_sql = format!("SELECT COUNT(*) FROM cases{w}");
+        let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
+        for v in &vals {
+            cq = match v {
+                Val::Int(n) => cq.bind(*n),
+                Val::Text(s) => cq.bind(s.clone()),
+            };
+        }
+        let total = cq.fetch_one(&self.pool).await?;
+        let order = if f.by_deadline {
+            "CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, filed_ms, id"
+        } else {
+            "filed_ms DESC, id"
+        };
+        let sql = format!(
+            "SELECT {} FROM cases{w} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            case_cols(),
+            vals.len() + 1,
+            vals.len() + 2
+        );
+        let mut q = sqlx::query(&sql);
+        for v in &vals {
+            q = bind(q, v);
+        }
+        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let cases = rows.iter().map(CaseRecord::from_row).collect::<Result<Vec<_>>>()?;
+        Ok((cases, total))
+    }
+
+    pub async fn count_cases_by_status(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// Totals, decided and on-time counts grouped by one case column.
+    pub async fn case_counts_by(&self, column: &str, since_ms: i64) -> Result<Vec<GroupCount>> {
+        let col = match column {
+            "receiving_city" | "competent_city" | "matter_code" | "status" => column,
+            _ => return Err(StoreError::Corrupt(format!("cannot group by {column}"))),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {col}, COUNT(*), \
+             SUM(CASE WHEN decided_on IS NOT NULL THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END) \
+             FROM cases WHERE filed_ms >= $1 GROUP BY {col} ORDER BY COUNT(*) DESC, {col}"
+        ))
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(GroupCount {
+                    key: r.try_get(0)?,
+                    total: r.try_get(1)?,
+                    decided: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
+                    on_time: r.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// Cases filed at a window in another province than the competent city.
+    pub async fn cross_province_count(&self, since_ms: i64) -> Result<(i64, i64)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*), SUM(CASE WHEN SUBSTR(receiving_city, 1, 2) <> SUBSTR(competent_city, 1, 2) THEN 1 ELSE 0 END) \
+             FROM cases WHERE filed_ms >= $1",
+        )
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r.try_get(0)?, r.try_get::<Option<i64>, _>(1)?.unwrap_or(0)))
+    }
+
+    /// Histogram of working days to decision: `(days, count)`.
+    pub async fn decision_days_histogram(&self, since_ms: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT decision_days, COUNT(*) FROM cases WHERE decision_days IS NOT NULL AND filed_ms >= $1 \
+             GROUP BY decision_days ORDER BY decision_days",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    // ---------- audit ----------
+
+    /// Appends an event to a stream's chain inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn append_event(
+        conn: &mut AnyConnection,
+        stream: &str,
+        at_ms: i64,
+        actor: &str,
+        role: &str,
+        action: &str,
+        before: String,
+        after: String,
+    ) -> Result<AuditEvent> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE stream = $1")
+            .bind(stream.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        let (seq, prev) = match head {
+            Some(r) => (r.try_get::<i64, _>(0)? + 1, r.try_get::<String, _>(1)?),
+            None => (1, GENESIS.to_string()),
+        };
+        let ev = AuditEvent {
+            id: Uuid::now_v7().to_string(),
+            stream: stream.to_string(),
+            seq,
+            at_ms,
+            actor: actor.to_string(),
+            role: role.to_string(),
+            action: action.to_string(),
+            before,
+            after,
+            prev_hash: prev,
+            hash: String::new(),
+        }
+        .seal();
+        Store::insert_events(conn, std::slice::from_ref(&ev)).await?;
+        Store::put_heads(conn, &[(stream.to_string(), ev.seq, ev.hash.clone())]).await?;
+        Ok(ev)
+    }
+
+    /// Inserts already-sealed events (bulk intake and demo data).
+    pub async fn insert_events(conn: &mut AnyConnection, evs: &[AuditEvent]) -> Result<()> {
+        let rows: Vec<Vec<Val>> = evs
+            .iter()
+            .map(|e| {
+                vec![
+                    Val::t(&e.id),
+                    Val::t(&e.stream),
+                    Val::i(e.seq),
+                    Val::i(e.at_ms),
+                    Val::t(&e.actor),
+                    Val::t(&e.role),
+                    Val::t(&e.action),
+                    Val::t(&e.before),
+                    Val::t(&e.after),
+                    Val::t(&e.prev_hash),
+                    Val::t(&e.hash),
+                ]
+            })
+            .collect();
+        insert_rows(conn, table("audit_events").unwrap_or(&TABLES[0]), &rows).await
+    }
+
+    /// Sets stream heads (insert or update).
+    pub async fn put_heads(conn: &mut AnyConnection, heads: &[(String, i64, String)]) -> Result<()> {
+        for chunk in heads.chunks(300) {
+            let mut sql = String::from("INSERT INTO audit_heads (stream, seq, hash) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+            }
+            sql.push_str(" ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
+            let mut q = sqlx::query(&sql);
+            for (s, seq, h) in chunk {
+                q = q.bind(s.clone()).bind(*seq).bind(h.clone());
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn events_of(&self, stream: &str) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, stream, seq, at_ms, actor, role, action, before_doc, after_doc, prev_hash, hash \
+             FROM audit_events WHERE stream = $1 ORDER BY seq",
+        )
+        .bind(stream.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Walks every stream in order, calling `f` with each stream's events and head.
+    pub async fn for_each_stream<F>(&self, mut f: F) -> Result<u64>
+    where
+        F: FnMut(&str, &[AuditEvent], Option<(i64, &str)>) -> bool,
+    {
+        let mut heads: std::collections::BTreeMap<String, (i64, String)> = sqlx::query("SELECT stream, seq, hash FROM audit_heads")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .collect::<Result<_>>()?;
+        let mut rows = sqlx::query(
+            "SELECT id, stream, seq, at_ms, actor, role, action, before_doc, after_doc, prev_hash, hash \
+             FROM audit_events ORDER BY stream, seq",
+        )
+        .fetch(&self.pool);
+        let mut current: Vec<AuditEvent> = Vec::new();
+        let mut n = 0u64;
+        let mut go_on = true;
+        while let Some(r) = rows.try_next().await? {
+            let e = event_from_row(&r)?;
+            n += 1;
+            if current.first().is_some_and(|c| c.stream != e.stream) {
+                let s = current[0].stream.clone();
+                let h = heads.remove(&s);
+                if !f(&s, &current, h.as_ref().map(|(a, b)| (*a, b.as_str()))) {
+                    go_on = false;
+                    break;
+                }
+                current.clear();
+            }
+            current.push(e);
+        }
+        drop(rows);
+        if go_on && !current.is_empty() {
+            let s = current[0].stream.clone();
+            let h = heads.remove(&s);
+            go_on = f(&s, &current, h.as_ref().map(|(a, b)| (*a, b.as_str())));
+        }
+        // Heads whose events are all gone.
+        if go_on {
+            for (s, (seq, hash)) in heads {
+                if !f(&s, &[], Some((seq, &hash))) {
+                    break;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    // ---------- export / import ----------
+
+    /// Writes every table as JSON lines: a header, then `{"t": table, "r": [values]}` per row.
+    pub async fn export<W: std::io::Write>(&self, out: &mut W) -> Result<u64> {
+        let io = |e: std::io::Error| StoreError::Corrupt(format!("write: {e}"));
+        let header = serde_json::json!({
+            "format": "corridor-export",
+            "version": 1,
+            "tables": TABLES.iter().map(|t| t.name).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{header}").map_err(io)?;
+        let mut n = 0;
+        for t in TABLES {
+            let sql = format!("SELECT {} FROM {} ORDER BY {}", cols_list(t), t.name, t.order);
+            let mut rows = sqlx::query(&sql).fetch(&self.pool);
+            while let Some(r) = rows.try_next().await? {
+                let vals = read_row(t, &r)?;
+                let line = serde_json::json!({ "t": t.name, "r": vals });
+                writeln!(out, "{line}").map_err(io)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Loads an export into this (empty) store in one transaction.
+    pub async fn import<R: std::io::BufRead>(&self, input: R) -> Result<u64> {
+        if !self.is_empty().await? {
+            return Err(StoreError::Conflict("import needs an empty store".into()));
+        }
+        let mut lines = input.lines();
+        let bad = |n: usize, what: String| StoreError::Corrupt(format!("line {n}: {what}"));
+        let header = lines
+            .next()
+            .ok_or_else(|| bad(1, "empty file".into()))?
+            .map_err(|e| bad(1, e.to_string()))?;
+        let h: serde_json::Value = serde_json::from_str(&header).map_err(|e| bad(1, e.to_string()))?;
+        if h["format"] != "corridor-export" || h["version"] != 1 {
+            return Err(bad(1, "not a corridor export (version 1)".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let mut batch: Vec<Vec<Val>> = Vec::new();
+        let mut batch_table: Option<&'static crate::Table> = None;
+        let mut n = 0u64;
+        for (i, line) in lines.enumerate() {
+            let ln = i + 2;
+            let line = line.map_err(|e| bad(ln, e.to_string()))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| bad(ln, e.to_string()))?;
+            let name = v["t"].as_str().ok_or_else(|| bad(ln, "no table".into()))?;
+            let t = table(name).ok_or_else(|| bad(ln, format!("unknown table {name}")))?;
+            let arr = v["r"].as_array().ok_or_else(|| bad(ln, "no row".into()))?;
+            if arr.len() != t.cols.len() {
+                return Err(bad(ln, format!("{name} row has {} values", arr.len())));
+            }
+            let row = arr
+                .iter()
+                .zip(t.cols)
+                .map(|(x, (c, ty))| match (ty, x) {
+                    (_, serde_json::Value::Null) => Ok(match ty {
+                        crate::Ty::Int => Val::Int(None),
+                        crate::Ty::Text => Val::Text(None),
+                    }),
+                    (crate::Ty::Int, serde_json::Value::Number(num)) => {
+                        num.as_i64().map(Val::i).ok_or_else(|| bad(ln, format!("{c}: not an integer")))
+                    }
+                    (crate::Ty::Text, serde_json::Value::String(s)) => Ok(Val::t(s.clone())),
+                    _ => Err(bad(ln, format!("{c}: wrong type"))),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if batch_table.is_some_and(|bt| bt.name != t.name) || batch.len() >= 2000 {
+                if let Some(bt) = batch_table {
+                    insert_rows(&mut tx, bt, &batch).await?;
+                }
+                batch.clear();
+            }
+            batch_table = Some(t);
+            batch.push(row);
+            n += 1;
+        }
+        if let Some(bt) = batch_table {
+            insert_rows(&mut tx, bt, &batch).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+fn event_from_row(r: &AnyRow) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        id: r.try_get(0)?,
+        stream: r.try_get(1)?,
+        seq: r.try_get(2)?,
+        at_ms: r.try_get(3)?,
+        actor: r.try_get(4)?,
+        role: r.try_get(5)?,
+        action: r.try_get(6)?,
+        before: r.try_get(7)?,
+        after: r.try_get(8)?,
+        prev_hash: r.try_get(9)?,
+        hash: r.try_get(10)?,
+    })
+}

@@ -1,0 +1,206 @@
+//! The table list in one place: column names and types drive bulk inserts, export and import,
+//! so the two backends and the export format cannot drift apart.
+
+use crate::{Result, StoreError};
+use serde::{Deserialize, Serialize};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Text,
+    Int,
+}
+
+pub struct Table {
+    pub name: &'static str,
+    pub cols: &'static [(&'static str, Ty)],
+    /// ORDER BY for a deterministic export.
+    pub order: &'static str,
+}
+
+use Ty::{Int as I, Text as T};
+
+/// Every table, in an order that satisfies references on import.
+pub const TABLES: &[Table] = &[
+    Table { name: "jurisdictions", cols: &[("code", T), ("doc", T)], order: "code" },
+    Table { name: "authority_kinds", cols: &[("code", T), ("doc", T)], order: "code" },
+    Table { name: "authorities", cols: &[("id", T), ("city", T), ("kind", T), ("doc", T)], order: "id" },
+    Table { name: "windows", cols: &[("id", T), ("city", T), ("doc", T)], order: "id" },
+    Table {
+        name: "catalogue_versions",
+        cols: &[("version", I), ("published_ms", I), ("note", T), ("digest", T), ("matter_count", I)],
+        order: "version",
+    },
+    Table {
+        name: "matters",
+        cols: &[("code", T), ("version", I), ("authority_kind", T), ("doc", T)],
+        order: "code, version",
+    },
+    Table { name: "calendar_years", cols: &[("year", I), ("doc", T)], order: "year" },
+    Table {
+        name: "users",
+        cols: &[
+            ("id", T),
+            ("username", T),
+            ("password_hash", T),
+            ("role", T),
+            ("city", T),
+            ("window_id", T),
+            ("authority_id", T),
+            ("display_name", T),
+            ("created_ms", I),
+        ],
+        order: "id",
+    },
+    Table {
+        name: "sessions",
+        cols: &[("token_hash", T), ("user_id", T), ("created_ms", I), ("expires_ms", I)],
+        order: "token_hash",
+    },
+    Table { name: "receipt_counters", cols: &[("city", T), ("day", T), ("next", I)], order: "city, day" },
+    Table { name: "cases", cols: CASE_COLS, order: "id" },
+    Table {
+        name: "audit_events",
+        cols: &[
+            ("id", T),
+            ("stream", T),
+            ("seq", I),
+            ("at_ms", I),
+            ("actor", T),
+            ("role", T),
+            ("action", T),
+            ("before_doc", T),
+            ("after_doc", T),
+            ("prev_hash", T),
+            ("hash", T),
+        ],
+        order: "stream, seq",
+    },
+    Table { name: "audit_heads", cols: &[("stream", T), ("seq", I), ("hash", T)], order: "stream" },
+];
+
+pub const CASE_COLS: &[(&str, Ty)] = &[
+    ("id", T),
+    ("receipt_no", T),
+    ("matter_code", T),
+    ("catalogue_version", I),
+    ("mode", T),
+    ("status", T),
+    ("applicant_user", T),
+    ("applicant_name", T),
+    ("applicant_id_no", T),
+    ("applicant_uscc", T),
+    ("applicant_phone", T),
+    ("receiving_city", T),
+    ("receiving_window", T),
+    ("competent_city", T),
+    ("competent_authority", T),
+    ("form", T),
+    ("filed_ms", I),
+    ("updated_ms", I),
+    ("filed_on", T),
+    ("statutory_days", I),
+    ("accepted_on", T),
+    ("paused_days", I),
+    ("paused_since", T),
+    ("deadline", T),
+    ("decided_on", T),
+    ("decision_days", I),
+    ("reason", T),
+];
+
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// A column value as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Val {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl Val {
+    pub fn t(s: impl Into<String>) -> Val {
+        Val::Text(Some(s.into()))
+    }
+    pub fn ot(s: Option<impl Into<String>>) -> Val {
+        Val::Text(s.map(Into::into))
+    }
+    pub fn i(n: i64) -> Val {
+        Val::Int(Some(n))
+    }
+}
+
+pub(crate) fn bind<'q>(q: Query<'q, Any, AnyArguments<'q>>, v: &Val) -> Query<'q, Any, AnyArguments<'q>> {
+    match v {
+        Val::Int(n) => q.bind(*n),
+        Val::Text(s) => q.bind(s.clone()),
+    }
+}
+
+pub fn cols_list(t: &Table) -> String {
+    t.cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads one row into values by the table's column types.
+pub fn read_row(t: &Table, r: &AnyRow) -> Result<Vec<Val>> {
+    t.cols
+        .iter()
+        .enumerate()
+        .map(|(i, (_, ty))| {
+            Ok(match ty {
+                Ty::Int => Val::Int(r.try_get::<Option<i64>, _>(i)?),
+                Ty::Text => Val::Text(r.try_get::<Option<String>, _>(i)?),
+            })
+        })
+        .collect()
+}
+
+/// Inserts many rows with multi-row `VALUES`, in chunks that stay under parameter limits.
+pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>]) -> Result<()> {
+    let ncols = t.cols.len();
+    let per = (900 / ncols).max(1);
+    for chunk in rows.chunks(per) {
+        let mut sql = format!("INSERT INTO {} ({}) VALUES ", t.name, cols_list(t));
+        let mut n = 0;
+        for (ri, row) in chunk.iter().enumerate() {
+            if row.len() != ncols {
+                return Err(StoreError::Corrupt(format!(
+                    "{}: row has {} values, table has {} columns",
+                    t.name,
+                    row.len(),
+                    ncols
+                )));
+            }
+            if ri > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for ci in 0..ncols {
+                n += 1;
+                if ci > 0 {
+                    sql.push(',');
+                }
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for (v, (_, ty)) in row.iter().zip(t.cols) {
+                let ok = matches!((v, ty), (Val::Int(_), Ty::Int) | (Val::Text(_), Ty::Text));
+                if !ok {
+                    return Err(StoreError::Corrupt(format!("{}: value {v:?} has the wrong type", t.name)));
+                }
+                q = bind(q, v);
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
