@@ -1,1 +1,85 @@
-//! placeholder
+//! Corridor's application layer: every use case the API, the pages and the CLI share.
+//! Handlers stay thin: they parse, call one method here, and render.
+//!
+//! - [`App`] holds the store, the clock, the reference snapshot and the intake writer.
+//! - Filing goes through one writer task that commits many filings in one transaction
+//!   (group commit): each applicant gets a receipt only after its case and audit event are
+//!   durably on disk, and concurrent filings share one fsync.
+//! - Authorisation is decided by `corridor_domain::case::Principal` rules; this layer applies
+//!   them to every read and write, by role, city, window and authority.
+
+pub mod auth;
+pub mod cases;
+pub mod demo;
+pub mod error;
+pub mod reference;
+pub mod stats;
+
+use corridor_domain::clock::Clock;
+use corridor_store::Store;
+use reference::{Bundle, Reference};
+use std::sync::{Arc, Mutex, RwLock};
+use time::Date;
+
+pub use error::{AppError, AppResult, ErrorCode};
+
+pub struct App {
+    pub store: Store,
+    clock: Arc<dyn Clock>,
+    reference: RwLock<Arc<Reference>>,
+    limiter: Mutex<auth::LoginLimiter>,
+    intake: tokio::sync::mpsc::Sender<cases::IntakeJob>,
+}
+
+impl App {
+    /// Opens the application on a migrated store; loads the shipped reference data on first
+    /// start, and starts the intake writer.
+    pub async fn open(store: Store, clock: Arc<dyn Clock>) -> AppResult<Arc<App>> {
+        if store.latest_catalogue_version().await?.is_none() {
+            let b = Bundle::shipped()?;
+            let now = (clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+            reference::import_bundle(&store, &b, now, "shipped reference data").await?;
+        }
+        let r = Reference::load(&store).await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        let app = Arc::new(App {
+            store: store.clone(),
+            clock,
+            reference: RwLock::new(Arc::new(r)),
+            limiter: Mutex::new(auth::LoginLimiter::default()),
+            intake: tx,
+        });
+        tokio::spawn(cases::intake_writer(store, rx));
+        Ok(app)
+    }
+
+    pub fn reference(&self) -> Arc<Reference> {
+        self.reference
+            .read()
+            .map(|g| g.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Imports reference data (members, authorities, windows, calendar, and the catalogue as a
+    /// new version if it changed) and refreshes the snapshot. Returns the catalogue version.
+    pub async fn import_reference(&self, b: &Bundle, note: &str) -> AppResult<i64> {
+        let v = reference::import_bundle(&self.store, b, self.now_ms(), note).await?;
+        let r = Reference::load(&self.store).await?;
+        if let Ok(mut g) = self.reference.write() {
+            *g = Arc::new(r);
+        }
+        Ok(v)
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    pub fn today(&self) -> Date {
+        self.clock.today()
+    }
+}

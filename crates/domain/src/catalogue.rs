@@ -11,6 +11,7 @@ use time::Date;
 /// A member city (or district) of the corridor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Jurisdiction {
     pub code: DivisionCode,
     pub name_zh: String,
@@ -33,6 +34,7 @@ fn yes() -> bool {
 /// The kind of competent authority; each member city has one of each it needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthorityKind {
     /// Stable code such as `market`, `hrss`, `hpf`.
     pub code: String,
@@ -43,6 +45,7 @@ pub struct AuthorityKind {
 /// A competent authority in one city (e.g. 松江区市场监督管理局).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Authority {
     /// `<city>-<kind>`, e.g. `310117-market`.
     pub id: String,
@@ -61,6 +64,7 @@ impl Authority {
 /// A physical service window (窗口) that receives filings for any member city.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
     /// Stable id, e.g. `340100-W01`.
     pub id: String,
@@ -73,6 +77,7 @@ pub struct Window {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ServiceMode {
     /// 全程网办: filed online, handled remotely by the home authority.
     FullyOnline,
@@ -102,6 +107,7 @@ impl ServiceMode {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Material {
     pub name_zh: String,
     pub name_en: String,
@@ -114,6 +120,7 @@ pub struct Material {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FieldType {
     Text,
     Number,
@@ -128,6 +135,7 @@ pub enum FieldType {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SelectOption {
     pub value: String,
     pub label_zh: String,
@@ -137,6 +145,7 @@ pub struct SelectOption {
 /// A form field with its validation rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormField {
     pub key: String,
     pub label_zh: String,
@@ -161,6 +170,7 @@ pub struct FormField {
 /// What a matter produces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Output {
     /// Licence type code, e.g. `business-licence`; `None` when the matter issues no licence.
     #[serde(default)]
@@ -175,6 +185,7 @@ pub struct Output {
 /// One matter (事项) of one catalogue version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Matter {
     /// Stable code, e.g. `G60-MR-001`.
     pub code: String,
@@ -199,6 +210,7 @@ pub struct Matter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ApplicantKind {
     Enterprise,
     Person,
@@ -206,6 +218,7 @@ pub enum ApplicantKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub reason: String,

@@ -295,6 +295,7 @@ impl From<ResidentId> for String {
 /// Six-digit GB/T 2260 administrative division code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DivisionCode(String);
 
 impl DivisionCode {

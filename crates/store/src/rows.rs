@@ -274,12 +274,12 @@ impl Store {
     pub async fn put_doc<T: Serialize>(
         conn: &mut AnyConnection,
         table_name: &str,
-        key: &str,
+        key: Val,
         extra: &[Val],
         doc: &T,
     ) -> Result<()> {
         let t = table(table_name).ok_or_else(|| StoreError::Corrupt(table_name.into()))?;
-        let mut vals = vec![Val::t(key)];
+        let mut vals = vec![key];
         vals.extend_from_slice(extra);
         vals.push(Val::t(to_doc(doc)?));
         let placeholders: Vec<String> = (1..=vals.len()).map(|i| format!("${i}")).collect();

@@ -1,0 +1,262 @@
+//! Accounts, argon2id passwords, bearer tokens (stored hashed), and failed-login limits.
+
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::App;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use corridor_domain::case::{Principal, Role};
+use corridor_domain::ids::DivisionCode;
+use corridor_store::{Store, UserRecord};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Failed sign-ins allowed per username within the window before it is locked.
+pub const MAX_FAILURES: u32 = 5;
+/// Window and lock length.
+pub const LOCK_MS: i64 = 15 * 60 * 1000;
+/// Token lifetime.
+pub const TOKEN_TTL_MS: i64 = 12 * 3600 * 1000;
+
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: HashMap<String, (u32, i64)>,
+}
+
+impl LoginLimiter {
+    fn check(&mut self, key: &str, now: i64) -> AppResult<()> {
+        if let Some((n, since)) = self.failures.get(key).copied() {
+            if now - since > LOCK_MS {
+                self.failures.remove(key);
+            } else if n >= MAX_FAILURES {
+                let secs = (since + LOCK_MS - now) / 1000 + 1;
+                return Err(AppError::new(
+                    ErrorCode::TooManyAttempts,
+                    format!("too many failed sign-ins for this account; try again in {secs} s"),
+                ));
+            }
+        }
+        Ok(())
+    }
+    fn fail(&mut self, key: &str, now: i64) {
+        let e = self.failures.entry(key.to_string()).or_insert((0, now));
+        e.0 += 1;
+    }
+    fn clear(&mut self, key: &str) {
+        self.failures.remove(key);
+    }
+}
+
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new account.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub display_name: String,
+    /// Clerk: the window; the city follows from it.
+    #[serde(default)]
+    pub window_id: Option<String>,
+    /// Reviewer: the authority (`<city>-<kind>`); the city follows from it.
+    #[serde(default)]
+    pub authority_id: Option<String>,
+    /// Applicant, joint office, administrator: the home city (optional).
+    #[serde(default)]
+    pub city: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoginAnswer {
+    pub token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub user: UserView,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub city: Option<String>,
+    pub window_id: Option<String>,
+    pub authority_id: Option<String>,
+}
+
+impl From<&UserRecord> for UserView {
+    fn from(u: &UserRecord) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: Role::parse(&u.role).unwrap_or(Role::Applicant),
+            city: u.city.clone(),
+            window_id: u.window_id.clone(),
+            authority_id: u.authority_id.clone(),
+        }
+    }
+}
+
+pub fn principal_of(u: &UserRecord) -> AppResult<Principal> {
+    let role = Role::parse(&u.role)
+        .ok_or_else(|| AppError::new(ErrorCode::Internal, format!("user {} has unknown role", u.id)))?;
+    Ok(Principal {
+        user_id: u.id,
+        username: u.username.clone(),
+        role,
+        city: u.city.as_deref().and_then(|c| DivisionCode::parse(c).ok()),
+        window_id: u.window_id.clone(),
+        authority_id: u.authority_id.clone(),
+    })
+}
+
+impl App {
+    /// Creates an account after checking its scope against the reference data.
+    pub async fn create_user(&self, n: &NewUser) -> AppResult<UserView> {
+        let mut bad = Vec::new();
+        if n.username.trim().len() < 3 || n.username.len() > 64 {
+            bad.push(("username", "must be 3-64 characters"));
+        }
+        if n.password.chars().count() < 8 {
+            bad.push(("password", "must be at least 8 characters"));
+        }
+        if n.display_name.trim().is_empty() {
+            bad.push(("display_name", "required"));
+        }
+        if !bad.is_empty() {
+            return Err(AppError::fields(
+                bad.into_iter()
+                    .map(|(f, r)| corridor_domain::catalogue::FieldError {
+                        field: f.into(),
+                        reason: r.into(),
+                    })
+                    .collect(),
+            ));
+        }
+        let r = self.reference();
+        let (city, window_id, authority_id) = match n.role {
+            Role::Clerk => {
+                let w = n
+                    .window_id
+                    .as_deref()
+                    .and_then(|w| r.windows.get(w))
+                    .ok_or_else(|| AppError::bad("a clerk needs an existing window_id"))?;
+                (Some(w.city.to_string()), Some(w.id.clone()), None)
+            }
+            Role::Reviewer => {
+                let a = n
+                    .authority_id
+                    .as_deref()
+                    .and_then(|a| r.authorities.get(a))
+                    .ok_or_else(|| AppError::bad("a reviewer needs an existing authority_id"))?;
+                (Some(a.city.to_string()), None, Some(a.id.clone()))
+            }
+            _ => {
+                if let Some(c) = &n.city {
+                    if r.jurisdiction(c).is_none() {
+                        return Err(AppError::bad(format!("unknown city {c}")));
+                    }
+                }
+                (n.city.clone(), None, None)
+            }
+        };
+        let password = n.password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))??;
+        let rec = UserRecord {
+            id: Uuid::now_v7(),
+            username: n.username.trim().to_string(),
+            password_hash: hash,
+            role: n.role.as_str().to_string(),
+            city,
+            window_id,
+            authority_id,
+            display_name: n.display_name.trim().to_string(),
+            created_ms: self.now_ms(),
+        };
+        let mut tx = self.store.begin_write().await?;
+        Store::insert_user(&mut tx, &rec).await?;
+        let after = serde_json::json!({"username": rec.username, "role": rec.role, "city": rec.city,
+            "window_id": rec.window_id, "authority_id": rec.authority_id});
+        Store::append_event(&mut tx, "system:users", rec.created_ms, "system", "system", "create_user", "{}".into(), after.to_string()).await?;
+        tx.commit().await?;
+        Ok(UserView::from(&rec))
+    }
+
+    /// Signs in; failed attempts per username are limited.
+    pub async fn login(&self, username: &str, password: &str) -> AppResult<LoginAnswer> {
+        let now = self.now_ms();
+        let key = username.trim().to_lowercase();
+        self.limiter.lock().map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?.check(&key, now)?;
+        let user = self.store.user_by_name(username.trim()).await?;
+        let ok = match &user {
+            Some(u) => {
+                let (p, h) = (password.to_string(), u.password_hash.clone());
+                tokio::task::spawn_blocking(move || verify_password(&p, &h))
+                    .await
+                    .unwrap_or(false)
+            }
+            None => false,
+        };
+        let mut lim = self.limiter.lock().map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?;
+        let Some(user) = user.filter(|_| ok) else {
+            lim.fail(&key, now);
+            tracing::info!(username = %key, "failed sign-in");
+            return Err(AppError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
+        };
+        lim.clear(&key);
+        drop(lim);
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let token = hex::encode(raw);
+        self.store
+            .insert_session(&token_hash(&token), user.id, now, now + TOKEN_TTL_MS)
+            .await?;
+        Ok(LoginAnswer {
+            token,
+            token_type: "Bearer",
+            expires_in: TOKEN_TTL_MS / 1000,
+            user: UserView::from(&user),
+        })
+    }
+
+    /// Resolves a bearer token to its principal.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
+        let u = self
+            .store
+            .session_user(&token_hash(token), self.now_ms())
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "the token is unknown or expired"))?;
+        principal_of(&u)
+    }
+
+    pub async fn logout(&self, token: &str) -> AppResult<()> {
+        self.store.delete_session(&token_hash(token)).await?;
+        Ok(())
+    }
+}

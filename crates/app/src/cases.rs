@@ -1,0 +1,624 @@
+//! Filing, acting on, reading and listing cases; audit verification.
+
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::reference::Reference;
+use crate::App;
+use corridor_domain::audit::{verify_stream, AuditEvent, ChainBreak, GENESIS};
+use corridor_domain::case::{transition, Action, CaseScope, DueState, LegalClock, Principal, Role, Status};
+use corridor_domain::catalogue::{FieldType, Matter, ServiceMode};
+use corridor_domain::ids::{mask_name, mask_phone, mask_resident_id};
+use corridor_store::{date_str, CaseFilter, CaseRecord, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// A filing.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileCase {
+    /// Matter code from the current catalogue, e.g. `G60-MAR-001`.
+    pub matter_code: String,
+    /// The applicant's home city whose authority decides (GB/T 2260 code).
+    pub competent_city: String,
+    pub mode: ServiceMode,
+    /// The receiving window (remote receipt only).
+    #[serde(default)]
+    pub window_id: Option<String>,
+    /// Form data by field key.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub form: BTreeMap<String, Value>,
+    /// Clerk filing on behalf: the applicant's identity was checked at the window.
+    #[serde(default)]
+    pub identity_checked: bool,
+}
+
+/// An action on a case.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActOnCase {
+    pub action: Action,
+    /// Required for refuse, reject and request_correction.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Receive: the formal and identity checks passed.
+    #[serde(default)]
+    pub identity_checked: bool,
+    /// Resubmit: the corrected form (replaces the old one; validated again).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub form: Option<BTreeMap<String, Value>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApplicantView {
+    pub name: String,
+    pub id_no: Option<String>,
+    pub uscc: Option<String>,
+    pub phone: Option<String>,
+    /// True when personal data was masked for the caller's role.
+    pub masked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub receipt_no: String,
+    pub matter_code: String,
+    pub matter_name_zh: String,
+    pub matter_name_en: String,
+    pub catalogue_version: i64,
+    pub mode: ServiceMode,
+    pub status: Status,
+    pub status_zh: String,
+    pub applicant: ApplicantView,
+    pub receiving_city: String,
+    pub receiving_window: Option<String>,
+    pub competent_city: String,
+    pub competent_authority: String,
+    pub cross_province: bool,
+    #[schema(value_type = Object)]
+    pub form: Value,
+    pub filed_at: String,
+    pub updated_at: String,
+    pub filed_on: String,
+    pub statutory_days: u32,
+    pub accepted_on: Option<String>,
+    pub paused_days: u32,
+    pub paused_since: Option<String>,
+    pub deadline: Option<String>,
+    pub decided_on: Option<String>,
+    pub decision_days: Option<u32>,
+    pub due: DueState,
+    pub reason: Option<String>,
+    /// What the caller may do next.
+    pub allowed_actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
+    /// Comma-separated statuses.
+    pub status: Option<String>,
+    pub matter: Option<String>,
+    /// `overdue` or `near_due`.
+    pub due: Option<String>,
+    pub receipt_no: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    #[schema(value_type = Object)]
+    pub before: Value,
+    #[schema(value_type = Object)]
+    pub after: Value,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub streams: u64,
+    pub events: u64,
+    pub first_break: Option<ChainBreak>,
+}
+
+pub(crate) struct IntakeJob {
+    case: CaseRecord,
+    actor: String,
+    role: &'static str,
+    /// Statuses the case passes through at filing (submitted, then received for a clerk).
+    steps: Vec<(&'static str, Status)>,
+    reply: oneshot::Sender<AppResult<CaseRecord>>,
+}
+
+fn scope(c: &CaseRecord) -> CaseScope<'_> {
+    CaseScope {
+        applicant_user: c.applicant_user,
+        receiving_window: c.receiving_window.as_deref(),
+        competent_authority: &c.competent_authority,
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// The non-personal state recorded in audit events.
+pub fn snapshot(c: &CaseRecord) -> Value {
+    serde_json::json!({
+        "status": c.status.as_str(),
+        "receipt_no": c.receipt_no,
+        "matter": c.matter_code,
+        "catalogue_version": c.catalogue_version,
+        "mode": c.mode.as_str(),
+        "receiving_city": c.receiving_city,
+        "receiving_window": c.receiving_window,
+        "competent_authority": c.competent_authority,
+        "accepted_on": c.clock.accepted_on.map(date_str),
+        "paused_days": c.clock.paused_days,
+        "paused_since": c.clock.paused_since.map(date_str),
+        "deadline": c.clock.deadline.map(date_str),
+        "decided_on": c.clock.decided_on.map(date_str),
+        "reason": c.reason,
+    })
+}
+
+fn text_of(form: &BTreeMap<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| form.get(*k).and_then(Value::as_str))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn mask_form(m: Option<&Matter>, form: &str) -> Value {
+    let mut v: Value = serde_json::from_str(form).unwrap_or(Value::Null);
+    if let (Some(m), Some(obj)) = (m, v.as_object_mut()) {
+        for f in m.fields.iter().filter(|f| f.personal) {
+            if let Some(Value::String(s)) = obj.get_mut(&f.key) {
+                *s = match f.ty {
+                    FieldType::ResidentId => mask_resident_id(s),
+                    FieldType::Phone => mask_phone(s),
+                    _ => mask_name(s),
+                };
+            }
+        }
+    }
+    v
+}
+
+/// Builds the one transaction of a batch of filings.
+async fn commit_batch(store: &Store, jobs: &mut [IntakeJob]) -> AppResult<()> {
+    let mut tx = store.begin_write().await?;
+    let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        groups
+            .entry((j.case.receiving_city.clone(), date_str(j.case.filed_on)))
+            .or_default()
+            .push(i);
+    }
+    for ((city, day), idx) in &groups {
+        let first = Store::reserve_receipt_seqs(&mut tx, city, day, idx.len() as i64).await?;
+        for (k, i) in idx.iter().enumerate() {
+            jobs[*i].case.receipt_no = format!("{city}-{}-{:06}", day.replace('-', ""), first + k as i64);
+        }
+    }
+    let mut events = Vec::new();
+    let mut heads = Vec::new();
+    for j in jobs.iter_mut() {
+        let stream = format!("case:{}", j.case.id);
+        let mut prev = GENESIS.to_string();
+        let mut before = "{}".to_string();
+        for (seq, (action, status)) in j.steps.iter().enumerate() {
+            let mut c = j.case.clone();
+            c.status = *status;
+            let after = snapshot(&c).to_string();
+            let e = AuditEvent {
+                id: Uuid::now_v7().to_string(),
+                stream: stream.clone(),
+                seq: seq as i64 + 1,
+                at_ms: j.case.filed_ms,
+                actor: j.actor.clone(),
+                role: j.role.to_string(),
+                action: action.to_string(),
+                before: std::mem::take(&mut before),
+                after: after.clone(),
+                prev_hash: prev,
+                hash: String::new(),
+            }
+            .seal();
+            prev = e.hash.clone();
+            before = after;
+            events.push(e);
+        }
+        heads.push((stream, j.steps.len() as i64, prev));
+    }
+    let cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
+    Store::insert_cases(&mut tx, &cases).await?;
+    Store::insert_events(&mut tx, &events).await?;
+    Store::put_heads(&mut tx, &heads).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The single intake writer: takes every filing waiting in the queue and commits them together.
+pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<IntakeJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < 512 {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        match commit_batch(&store, &mut jobs).await {
+            Ok(()) => {
+                for j in jobs {
+                    let _ = j.reply.send(Ok(j.case));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, n = jobs.len(), "intake batch failed");
+                for j in jobs {
+                    let _ = j
+                        .reply
+                        .send(Err(AppError::new(ErrorCode::Internal, "the filing could not be stored; nothing was kept, please retry")));
+                }
+            }
+        }
+    }
+}
+
+impl App {
+    /// Files a case. The answer (with the receipt number) comes only after the case and its
+    /// audit event are committed to disk.
+    pub async fn file_case(&self, p: &Principal, req: FileCase) -> AppResult<CaseView> {
+        let r = self.reference();
+        let matter = r
+            .current_matter(&req.matter_code)
+            .ok_or_else(|| AppError::not_found(format!("matter {} is not in the current catalogue", req.matter_code)))?;
+        if !matter.modes.contains(&req.mode) {
+            return Err(AppError::bad(format!(
+                "matter {} cannot be handled in mode {}",
+                matter.code,
+                req.mode.as_str()
+            )));
+        }
+        let comp = r
+            .jurisdiction(&req.competent_city)
+            .filter(|j| j.member)
+            .ok_or_else(|| AppError::bad(format!("{} is not a member city", req.competent_city)))?;
+        let authority_id = format!("{}-{}", comp.code, matter.authority_kind);
+        if !r.authorities.contains_key(&authority_id) {
+            return Err(AppError::bad(format!("{} has no competent authority for this matter", comp.code)));
+        }
+        let (receiving_city, window, steps, role) = match (p.role, req.mode) {
+            (Role::Applicant, ServiceMode::RemoteReceipt) => {
+                let w = req
+                    .window_id
+                    .as_deref()
+                    .and_then(|w| r.windows.get(w))
+                    .ok_or_else(|| AppError::bad("remote receipt needs an existing window_id"))?;
+                (w.city.to_string(), Some(w.id.clone()), vec![("submit", Status::Submitted)], "applicant")
+            }
+            (Role::Applicant, _) => {
+                if req.window_id.is_some() {
+                    return Err(AppError::bad("only remote receipt goes through a window"));
+                }
+                (comp.code.to_string(), None, vec![("submit", Status::Submitted)], "applicant")
+            }
+            (Role::Clerk, ServiceMode::RemoteReceipt) => {
+                let own = p.window_id.clone().unwrap_or_default();
+                if req.window_id.as_deref().is_some_and(|w| w != own) {
+                    return Err(AppError::forbidden("a clerk files only at the clerk's own window"));
+                }
+                if !req.identity_checked {
+                    return Err(AppError::fields(vec![corridor_domain::catalogue::FieldError {
+                        field: "identity_checked".into(),
+                        reason: "the applicant's identity must be checked at the window".into(),
+                    }]));
+                }
+                let w = r.windows.get(&own).ok_or_else(|| AppError::forbidden("the clerk has no window"))?;
+                (
+                    w.city.to_string(),
+                    Some(own),
+                    vec![("submit", Status::Submitted), ("receive", Status::Received)],
+                    "clerk",
+                )
+            }
+            (Role::Clerk, _) => return Err(AppError::bad("at a window, file in remote_receipt mode")),
+            _ => return Err(AppError::forbidden(format!("role {} does not file cases", p.role.as_str()))),
+        };
+        matter.validate_form(&req.form).map_err(AppError::fields)?;
+        let now = self.now_ms();
+        let today = self.today();
+        let id_no = text_of(&req.form, &["applicant_id", "contact_id"]);
+        let name = text_of(&req.form, &["applicant_name", "enterprise_name", "contact_name"])
+            .unwrap_or_else(|| p.username.clone());
+        let status = steps.last().map(|s| s.1).unwrap_or(Status::Submitted);
+        let case = CaseRecord {
+            id: Uuid::now_v7(),
+            receipt_no: String::new(),
+            matter_code: matter.code.clone(),
+            catalogue_version: r.version,
+            mode: req.mode,
+            status,
+            applicant_user: (p.role == Role::Applicant).then_some(p.user_id),
+            applicant_name: name,
+            applicant_id_no: id_no,
+            applicant_uscc: text_of(&req.form, &["applicant_uscc"]),
+            applicant_phone: text_of(&req.form, &["applicant_phone", "contact_phone"]),
+            receiving_city,
+            receiving_window: window,
+            competent_city: comp.code.to_string(),
+            competent_authority: authority_id,
+            form: serde_json::to_string(&req.form).unwrap_or_else(|_| "{}".into()),
+            filed_ms: now,
+            updated_ms: now,
+            filed_on: today,
+            clock: LegalClock::new(matter.statutory_days),
+            reason: None,
+        };
+        let (tx, rx) = oneshot::channel();
+        self.intake
+            .send(IntakeJob {
+                case,
+                actor: p.user_id.to_string(),
+                role,
+                steps,
+                reply: tx,
+            })
+            .await
+            .map_err(|_| AppError::new(ErrorCode::Internal, "intake is shut down"))?;
+        let stored = rx
+            .await
+            .map_err(|_| AppError::new(ErrorCode::Internal, "intake is shut down"))??;
+        tracing::info!(receipt = %stored.receipt_no, matter = %stored.matter_code, "case filed");
+        Ok(self.view(p, &stored, &r))
+    }
+
+    async fn load_visible(&self, p: &Principal, id: Uuid) -> AppResult<CaseRecord> {
+        let c = self
+            .store
+            .get_case(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("case {id}")))?;
+        if !p.can_view(&scope(&c)) {
+            return Err(AppError::forbidden(format!(
+                "role {} may not see this case (it belongs to another window, authority or applicant)",
+                p.role.as_str()
+            )));
+        }
+        Ok(c)
+    }
+
+    pub async fn get_case(&self, p: &Principal, id: Uuid) -> AppResult<CaseView> {
+        let c = self.load_visible(p, id).await?;
+        Ok(self.view(p, &c, &self.reference()))
+    }
+
+    /// Performs an action; the case and its audit event commit together.
+    pub async fn act(&self, p: &Principal, id: Uuid, req: ActOnCase) -> AppResult<CaseView> {
+        let r = self.reference();
+        let c = self.load_visible(p, id).await?;
+        p.may(req.action, &scope(&c))?;
+        let reason = req.reason.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if req.action.needs_reason() && reason.is_none() {
+            return Err(corridor_domain::case::CaseError::ReasonRequired(req.action.as_str()).into());
+        }
+        if req.action == Action::Receive && !req.identity_checked {
+            return Err(AppError::fields(vec![corridor_domain::catalogue::FieldError {
+                field: "identity_checked".into(),
+                reason: "record the formal and identity checks before receiving".into(),
+            }]));
+        }
+        let matter = r.matter(&c.matter_code, c.catalogue_version);
+        let has_licence = matter.is_some_and(|m| m.output.licence_type.is_some());
+        let next = transition(c.status, req.action, c.receiving_window.is_some(), has_licence)?;
+        let mut n = c.clone();
+        if let (Action::Resubmit, Some(form)) = (req.action, &req.form) {
+            let m = matter.ok_or_else(|| AppError::new(ErrorCode::Internal, "pinned matter version missing"))?;
+            m.validate_form(form).map_err(AppError::fields)?;
+            n.form = serde_json::to_string(form).unwrap_or_else(|_| "{}".into());
+        }
+        n.status = next;
+        n.clock.apply(req.action, self.today(), &r.calendar);
+        n.updated_ms = self.now_ms();
+        if let Some(reason) = reason {
+            n.reason = Some(reason.to_string());
+        }
+        let mut tx = self.store.begin_write().await?;
+        if !Store::update_case(&mut tx, &n, c.status).await? {
+            return Err(AppError::new(ErrorCode::Conflict, "the case changed meanwhile; reload and try again"));
+        }
+        Store::append_event(
+            &mut tx,
+            &format!("case:{}", c.id),
+            n.updated_ms,
+            &p.user_id.to_string(),
+            p.role.as_str(),
+            req.action.as_str(),
+            snapshot(&c).to_string(),
+            snapshot(&n).to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(receipt = %n.receipt_no, action = req.action.as_str(), status = n.status.as_str(), "case action");
+        Ok(self.view(p, &n, &r))
+    }
+
+    /// The caller's queue: applicants see their own cases, clerks their window's, reviewers
+    /// their authority's (by deadline), administrators all (masked).
+    pub async fn list_cases(&self, p: &Principal, q: &CaseQuery) -> AppResult<Page<CaseView>> {
+        let mut f = CaseFilter::default();
+        match p.role {
+            Role::Applicant => f.applicant_user = Some(p.user_id),
+            Role::Clerk => {
+                f.receiving_window = Some(p.window_id.clone().ok_or_else(|| AppError::forbidden("no window"))?)
+            }
+            Role::Reviewer => {
+                f.competent_authority = Some(p.authority_id.clone().ok_or_else(|| AppError::forbidden("no authority"))?);
+                f.by_deadline = true;
+            }
+            Role::Admin => {}
+            Role::JointOffice => {
+                return Err(AppError::forbidden("the joint office sees statistics, not cases with personal data"))
+            }
+        }
+        if let Some(s) = &q.status {
+            for part in s.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                f.statuses
+                    .push(Status::parse(part).ok_or_else(|| AppError::bad(format!("unknown status {part}")))?);
+            }
+        }
+        f.matter_code = q.matter.clone();
+        f.receipt_no = q.receipt_no.clone();
+        let r = self.reference();
+        let today = self.today();
+        match q.due.as_deref() {
+            None | Some("") => {}
+            Some("overdue") => f.deadline_by = today.previous_day(),
+            Some("near_due") => {
+                f.deadline_by = Some(r.calendar.add_working_days(today, corridor_domain::case::NEAR_DUE_WORKING_DAYS))
+            }
+            Some(other) => return Err(AppError::bad(format!("due must be overdue or near_due, not {other}"))),
+        }
+        let per_page = q.per_page.unwrap_or(20);
+        if !(1..=200).contains(&per_page) {
+            return Err(AppError::bad("per_page must be 1-200"));
+        }
+        let page = q.page.unwrap_or(1);
+        if page < 1 {
+            return Err(AppError::bad("page starts at 1"));
+        }
+        let (rows, total) = self.store.list_cases(&f, per_page, (page - 1) * per_page).await?;
+        Ok(Page {
+            items: rows.iter().map(|c| self.view(p, c, &r)).collect(),
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    pub async fn case_events(&self, p: &Principal, id: Uuid) -> AppResult<Vec<EventView>> {
+        let c = self.load_visible(p, id).await?;
+        let evs = self.store.events_of(&format!("case:{}", c.id)).await?;
+        Ok(evs
+            .into_iter()
+            .map(|e| EventView {
+                seq: e.seq,
+                at: rfc3339(e.at_ms),
+                actor: e.actor,
+                role: e.role,
+                action: e.action,
+                before: serde_json::from_str(&e.before).unwrap_or(Value::Null),
+                after: serde_json::from_str(&e.after).unwrap_or(Value::Null),
+                hash: e.hash,
+            })
+            .collect())
+    }
+
+    pub fn view(&self, p: &Principal, c: &CaseRecord, r: &Reference) -> CaseView {
+        let sc = scope(c);
+        let full = p.sees_personal_data(&sc);
+        let matter = r.matter(&c.matter_code, c.catalogue_version);
+        let has_licence = matter.is_some_and(|m| m.output.licence_type.is_some());
+        let allowed = Action::ALL
+            .into_iter()
+            .filter(|a| p.may(*a, &sc).is_ok())
+            .filter(|a| transition(c.status, *a, c.receiving_window.is_some(), has_licence).is_ok())
+            .collect();
+        let mask = |v: &Option<String>, f: fn(&str) -> String| v.as_ref().map(|s| if full { s.clone() } else { f(s) });
+        CaseView {
+            id: c.id,
+            receipt_no: c.receipt_no.clone(),
+            matter_code: c.matter_code.clone(),
+            matter_name_zh: matter.map(|m| m.name_zh.clone()).unwrap_or_default(),
+            matter_name_en: matter.map(|m| m.name_en.clone()).unwrap_or_default(),
+            catalogue_version: c.catalogue_version,
+            mode: c.mode,
+            status: c.status,
+            status_zh: c.status.label_zh().to_string(),
+            applicant: ApplicantView {
+                name: if full { c.applicant_name.clone() } else { mask_name(&c.applicant_name) },
+                id_no: mask(&c.applicant_id_no, mask_resident_id),
+                uscc: c.applicant_uscc.clone(),
+                phone: mask(&c.applicant_phone, mask_phone),
+                masked: !full,
+            },
+            receiving_city: c.receiving_city.clone(),
+            receiving_window: c.receiving_window.clone(),
+            competent_city: c.competent_city.clone(),
+            competent_authority: c.competent_authority.clone(),
+            cross_province: Reference::cross_province(&c.receiving_city, &c.competent_city),
+            form: if full {
+                serde_json::from_str(&c.form).unwrap_or(Value::Null)
+            } else {
+                mask_form(matter, &c.form)
+            },
+            filed_at: rfc3339(c.filed_ms),
+            updated_at: rfc3339(c.updated_ms),
+            filed_on: date_str(c.filed_on),
+            statutory_days: c.clock.statutory_days,
+            accepted_on: c.clock.accepted_on.map(date_str),
+            paused_days: c.clock.paused_days,
+            paused_since: c.clock.paused_since.map(date_str),
+            deadline: c.clock.deadline.map(date_str),
+            decided_on: c.clock.decided_on.map(date_str),
+            decision_days: c.clock.decision_days,
+            due: c.clock.due_state(c.status, self.today(), &r.calendar),
+            reason: c.reason.clone(),
+            allowed_actions: allowed,
+        }
+    }
+
+    /// Checks every audit chain; names the first broken event.
+    pub async fn verify_audit(&self) -> AppResult<AuditReport> {
+        let mut streams = 0u64;
+        let mut first: Option<ChainBreak> = None;
+        let events = self
+            .store
+            .for_each_stream(|s, evs, head| {
+                streams += 1;
+                match verify_stream(s, evs, head) {
+                    Ok(()) => true,
+                    Err(b) => {
+                        first = Some(b);
+                        false
+                    }
+                }
+            })
+            .await?;
+        Ok(AuditReport {
+            streams,
+            events,
+            first_break: first,
+        })
+    }
+
+    /// The working day `n` working days after `d` on the stored calendar.
+    pub fn add_working_days(&self, d: Date, n: u32) -> Date {
+        self.reference().calendar.add_working_days(d, n)
+    }
+}

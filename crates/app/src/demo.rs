@@ -1,0 +1,426 @@
+//! Deterministic demo data: users for every role in several cities, and a year of synthetic
+//! cases across cities, matters and every state. The same seed and the same "today" give the
+//! same data. Names are fictional; no real company or person appears.
+
+use crate::auth::NewUser;
+use crate::cases::snapshot;
+use crate::error::AppResult;
+use crate::App;
+use corridor_domain::audit::{AuditEvent, GENESIS};
+use corridor_domain::calendar::Calendar;
+use corridor_domain::case::{transition, Action, LegalClock, Role, Status};
+use corridor_domain::catalogue::{FieldType, Matter, ServiceMode};
+use corridor_domain::clock::CST;
+use corridor_domain::ids::{ResidentId, Uscc};
+use corridor_store::{date_str, CaseRecord, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use time::{Date, Duration};
+use uuid::Uuid;
+
+/// The password of every demo account (printed at start).
+pub const DEMO_PASSWORD: &str = "corridor-demo";
+
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    pub username: String,
+    pub role: Role,
+    pub scope: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub users: Vec<DemoUser>,
+    pub cases: usize,
+    pub events: usize,
+}
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"];
+const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚", "桂英", "晓东", "思远", "雨桐"];
+const FIRM_WORDS: &[&str] = &["启明", "云帆", "星河", "蓝湾", "嘉禾", "青岚", "远航", "瑞霖", "恒川", "翠微", "拓原", "知行"];
+const FIRM_TRADES: &[&str] = &["新材料", "微电子", "智能装备", "生物科技", "软件", "精密机械", "光电", "新能源"];
+
+/// Demo accounts: an administrator, the joint office, and per city a clerk at the first
+/// window and reviewers at three authorities; applicants in four cities.
+fn demo_accounts(app: &App) -> Vec<NewUser> {
+    let r = app.reference();
+    let mut out = vec![
+        NewUser {
+            username: "admin".into(),
+            password: DEMO_PASSWORD.into(),
+            role: Role::Admin,
+            display_name: "系统管理员 Administrator".into(),
+            window_id: None,
+            authority_id: None,
+            city: None,
+        },
+        NewUser {
+            username: "office".into(),
+            password: DEMO_PASSWORD.into(),
+            role: Role::JointOffice,
+            display_name: "G60联席办 Joint Office".into(),
+            window_id: None,
+            authority_id: None,
+            city: Some("310117".into()),
+        },
+    ];
+    for j in r.jurisdictions.iter().filter(|j| j.member) {
+        let c = j.code.as_str();
+        if let Some(w) = r.windows.values().find(|w| w.city.as_str() == c) {
+            out.push(NewUser {
+                username: format!("clerk.{c}"),
+                password: DEMO_PASSWORD.into(),
+                role: Role::Clerk,
+                display_name: format!("{}窗口 Clerk {}", j.name_zh, j.name_en),
+                window_id: Some(w.id.clone()),
+                authority_id: None,
+                city: None,
+            });
+        }
+        for kind in ["market", "hrss", "hpf"] {
+            let id = format!("{c}-{kind}");
+            if r.authorities.contains_key(&id) {
+                out.push(NewUser {
+                    username: format!("reviewer.{c}.{kind}"),
+                    password: DEMO_PASSWORD.into(),
+                    role: Role::Reviewer,
+                    display_name: format!("{} {kind} 审核员 Reviewer", j.name_zh),
+                    window_id: None,
+                    authority_id: Some(id),
+                    city: None,
+                });
+            }
+        }
+    }
+    for (name, city) in [("ent.340100", "340100"), ("ent.320500", "320500"), ("person.330400", "330400"), ("person.340200", "340200")] {
+        out.push(NewUser {
+            username: name.into(),
+            password: DEMO_PASSWORD.into(),
+            role: Role::Applicant,
+            display_name: format!("申请人 Applicant {name}"),
+            window_id: None,
+            authority_id: None,
+            city: Some(city.into()),
+        });
+    }
+    out
+}
+
+/// Creates the demo accounts (once) and `n` cases (only into a store without cases).
+pub async fn seed(app: &App, n: usize, seed: u64) -> AppResult<DemoSummary> {
+    let accounts = demo_accounts(app);
+    let mut users = Vec::new();
+    let mut ids: HashMap<String, Uuid> = HashMap::new();
+    for a in &accounts {
+        let existing = app.store.user_by_name(&a.username).await?;
+        let id = match existing {
+            Some(u) => u.id,
+            None => app.create_user(a).await?.id,
+        };
+        ids.insert(a.username.clone(), id);
+        users.push(DemoUser {
+            username: a.username.clone(),
+            role: a.role,
+            scope: a
+                .window_id
+                .clone()
+                .or(a.authority_id.clone())
+                .or(a.city.clone())
+                .unwrap_or_else(|| "all".into()),
+        });
+    }
+    let (_, existing) = app
+        .store
+        .list_cases(&corridor_store::CaseFilter::default(), 1, 0)
+        .await?;
+    if existing > 0 || n == 0 {
+        return Ok(DemoSummary { users, cases: 0, events: 0 });
+    }
+    let (cases, events) = generate(app, n, seed, &ids);
+    let ne = events.len();
+    write(&app.store, &cases, &events).await?;
+    Ok(DemoSummary { users, cases: cases.len(), events: ne })
+}
+
+fn pick<'a, T>(rng: &mut StdRng, xs: &'a [T]) -> &'a T {
+    &xs[rng.gen_range(0..xs.len())]
+}
+
+fn person_name(rng: &mut StdRng) -> String {
+    format!("{}{}", pick(rng, SURNAMES), pick(rng, GIVEN))
+}
+
+fn resident_id(rng: &mut StdRng, city: &str) -> String {
+    let y = rng.gen_range(1960..2004);
+    let m = rng.gen_range(1..=12);
+    let d = rng.gen_range(1..=28);
+    let seq = rng.gen_range(0..1000);
+    ResidentId::with_check(&format!("{city}{y:04}{m:02}{d:02}{seq:03}"))
+        .map(|r| r.as_str().to_string())
+        .unwrap_or_default()
+}
+
+fn uscc(rng: &mut StdRng, city: &str) -> String {
+    const A: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let body: String = (0..9).map(|_| A[rng.gen_range(0..A.len())] as char).collect();
+    Uscc::with_check(&format!("91{city}{body}"))
+        .map(|u| u.as_str().to_string())
+        .unwrap_or_default()
+}
+
+fn form_for(rng: &mut StdRng, m: &Matter, city: &str, filed: Date) -> BTreeMap<String, Value> {
+    let mut f = BTreeMap::new();
+    let firm = format!("{}{}{}有限公司", pick(rng, FIRM_WORDS), pick(rng, FIRM_WORDS), pick(rng, FIRM_TRADES));
+    for fd in &m.fields {
+        let v = match fd.ty {
+            FieldType::Text => {
+                let s = if fd.key.contains("name") && fd.personal {
+                    person_name(rng)
+                } else if fd.key.contains("name") {
+                    firm.clone()
+                } else {
+                    format!("示例内容 {} / sample {}", fd.label_zh, rng.gen_range(1..1000))
+                };
+                Value::String(s.chars().take(fd.max_len.unwrap_or(200) as usize).collect())
+            }
+            FieldType::Number => {
+                let lo = fd.min.unwrap_or(0.0);
+                let hi = fd.max.unwrap_or(1000.0).min(lo + 10000.0);
+                Value::from(rng.gen_range(lo as i64..=hi as i64))
+            }
+            FieldType::Date => Value::String(date_str(filed - Duration::days(rng.gen_range(1..60)))),
+            FieldType::Uscc => Value::String(uscc(rng, city)),
+            FieldType::ResidentId => Value::String(resident_id(rng, city)),
+            FieldType::OrgCode => continue,
+            FieldType::Phone => Value::String(format!("1{}{:09}", rng.gen_range(3..=9), rng.gen_range(0..1_000_000_000u64))),
+            FieldType::Select => Value::String(pick(rng, &fd.options).value.clone()),
+            FieldType::Boolean => Value::Bool(true),
+        };
+        f.insert(fd.key.clone(), v);
+    }
+    f
+}
+
+fn next_working(cal: &Calendar, d: Date) -> Date {
+    let mut d = d;
+    while !cal.is_working_day(d) {
+        d = d.next_day().unwrap_or(d);
+    }
+    d
+}
+
+fn det_uuid(rng: &mut StdRng, ms: i64) -> Uuid {
+    let bytes: [u8; 10] = rng.gen();
+    uuid::Builder::from_unix_timestamp_millis(ms as u64, &bytes).into_uuid()
+}
+
+/// Generates cases with their full event chains by walking the domain state machine.
+fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec<CaseRecord>, Vec<AuditEvent>) {
+    let r = app.reference();
+    let cal = &r.calendar;
+    let today = app.today();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let members: Vec<&str> = r.jurisdictions.iter().filter(|j| j.member).map(|j| j.code.as_str()).collect();
+    let windows: Vec<_> = r.windows.values().collect();
+    let matters = &r.current;
+    let mut filed: Vec<(Date, i64)> = (0..n)
+        .map(|_| {
+            let d = next_working(cal, today - Duration::days(rng.gen_range(0..365)));
+            let d = if d > today { today } else { d };
+            (d, rng.gen_range(9 * 3600..17 * 3600) * 1000)
+        })
+        .collect();
+    filed.sort();
+    let mut counters: HashMap<(String, Date), i64> = HashMap::new();
+    let mut cases = Vec::with_capacity(n);
+    let mut events = Vec::with_capacity(n * 6);
+    let applicants: Vec<(&str, Uuid)> = ["ent.340100", "ent.320500", "person.330400", "person.340200"]
+        .iter()
+        .filter_map(|u| ids.get(*u).map(|id| (*u, *id)))
+        .collect();
+    for (day, tod) in filed {
+        let m = pick(&mut rng, matters);
+        let mode = *pick(&mut rng, &m.modes);
+        let comp = *pick(&mut rng, &members);
+        let window = (mode == ServiceMode::RemoteReceipt).then(|| {
+            // Mostly received in another city: that is what the any-window service is for.
+            let w = pick(&mut rng, &windows);
+            w.id.clone()
+        });
+        let receiving_city = window
+            .as_ref()
+            .and_then(|w| r.windows.get(w))
+            .map_or(comp.to_string(), |w| w.city.to_string());
+        let applicant_user = if window.is_none() || rng.gen_bool(0.3) {
+            let want_ent = m.applicant_kind == corridor_domain::catalogue::ApplicantKind::Enterprise;
+            applicants
+                .iter()
+                .filter(|(u, _)| u.starts_with("ent.") == want_ent)
+                .nth(rng.gen_range(0..2))
+                .map(|a| a.1)
+        } else {
+            None
+        };
+        let form = form_for(&mut rng, m, comp, day);
+        let text = |keys: &[&str]| keys.iter().find_map(|k| form.get(*k).and_then(Value::as_str).map(str::to_string));
+        let filed_ms = (day.midnight().assume_offset(CST).unix_timestamp() * 1000) + tod;
+        let seq = counters.entry((receiving_city.clone(), day)).or_insert(0);
+        *seq += 1;
+        let authority = format!("{comp}-{}", m.authority_kind);
+        let clerk = window
+            .as_ref()
+            .and_then(|w| r.windows.get(w))
+            .and_then(|w| ids.get(&format!("clerk.{}", w.city)).copied());
+        let reviewer = ids.get(&format!("reviewer.{comp}.{}", m.authority_kind)).copied();
+        let mut c = CaseRecord {
+            id: det_uuid(&mut rng, filed_ms),
+            receipt_no: format!("{receiving_city}-{}-{:06}", date_str(day).replace('-', ""), seq),
+            matter_code: m.code.clone(),
+            catalogue_version: r.version,
+            mode,
+            status: Status::Submitted,
+            applicant_user,
+            applicant_name: text(&["applicant_name", "enterprise_name"]).unwrap_or_else(|| person_name(&mut rng)),
+            applicant_id_no: text(&["applicant_id", "contact_id"]),
+            applicant_uscc: text(&["applicant_uscc"]),
+            applicant_phone: text(&["applicant_phone", "contact_phone"]),
+            receiving_city,
+            receiving_window: window.clone(),
+            competent_city: comp.to_string(),
+            competent_authority: authority,
+            form: serde_json::to_string(&form).unwrap_or_default(),
+            filed_ms,
+            updated_ms: filed_ms,
+            filed_on: day,
+            clock: LegalClock::new(m.statutory_days),
+            reason: None,
+        };
+        // The planned path, each step a number of working days after the previous one.
+        let has_licence = m.output.licence_type.is_some();
+        let mut plan: Vec<(Action, u32, Option<&str>)> = Vec::new();
+        if window.is_some() {
+            plan.push((Action::Receive, 0, None));
+            plan.push((Action::Forward, rng.gen_range(0..=1), None));
+        }
+        let roll: f64 = rng.gen();
+        if roll < 0.03 {
+            plan.push((Action::Refuse, 1, Some("不属于本机关职权范围 / Not within this authority's competence")));
+        } else if roll < 0.05 {
+            plan.push((Action::Withdraw, rng.gen_range(0..=2), None));
+        } else {
+            plan.push((Action::Accept, rng.gen_range(0..=1), None));
+            if rng.gen_bool(0.15) {
+                plan.push((Action::RequestCorrection, rng.gen_range(0..=2), Some("请补正材料 / Please supply the missing materials")));
+                plan.push((Action::Resubmit, rng.gen_range(1..=5), None));
+            }
+            // Most decide within the promised limit, a few run late.
+            let limit = if rng.gen_bool(0.05) { m.statutory_days + 3 } else { m.promised_days.max(1) };
+            let d = rng.gen_range(0..=limit);
+            if rng.gen_bool(0.92) {
+                plan.push((Action::Approve, d, None));
+                if has_licence {
+                    plan.push((Action::IssueLicence, rng.gen_range(0..=1), None));
+                }
+                plan.push((Action::Deliver, rng.gen_range(0..=3), None));
+            } else {
+                plan.push((Action::Reject, d, Some("不符合法定条件 / Statutory conditions not met")));
+            }
+        }
+        let stream = format!("case:{}", c.id);
+        let mut prev = GENESIS.to_string();
+        let mut seqn = 1i64;
+        let mut push = |c: &CaseRecord, before: String, action: &str, actor: Option<Uuid>, role: &str, at: i64, rng: &mut StdRng| {
+            let e = AuditEvent {
+                id: det_uuid(rng, at).to_string(),
+                stream: stream.clone(),
+                seq: seqn,
+                at_ms: at,
+                actor: actor.map_or_else(|| "demo".to_string(), |u| u.to_string()),
+                role: role.to_string(),
+                action: action.to_string(),
+                before,
+                after: snapshot(c).to_string(),
+                prev_hash: std::mem::replace(&mut prev, String::new()),
+                hash: String::new(),
+            }
+            .seal();
+            prev = e.hash.clone();
+            seqn += 1;
+            events.push(e);
+        };
+        let actor_submit = applicant_user.or(clerk);
+        push(&c, "{}".into(), "submit", actor_submit, if applicant_user.is_some() { "applicant" } else { "clerk" }, filed_ms, &mut rng);
+        let mut at_day = day;
+        let mut at_ms = filed_ms;
+        for (action, after_days, reason) in plan {
+            let d = cal.add_working_days(at_day, after_days);
+            if d > today {
+                break;
+            }
+            let Ok(next) = transition(c.status, action, c.receiving_window.is_some(), has_licence) else {
+                break;
+            };
+            let before = snapshot(&c).to_string();
+            c.status = next;
+            c.clock.apply(action, d, cal);
+            if let Some(reason) = reason {
+                c.reason = Some(reason.to_string());
+            }
+            at_ms = if d == at_day { at_ms + 600_000 } else { d.midnight().assume_offset(CST).unix_timestamp() * 1000 + rng.gen_range(9 * 3600..17 * 3600) * 1000 };
+            c.updated_ms = at_ms;
+            at_day = d;
+            let (actor, role) = match action {
+                Action::Receive | Action::Forward => (clerk, "clerk"),
+                Action::Deliver if c.receiving_window.is_some() => (clerk, "clerk"),
+                Action::Resubmit | Action::Withdraw => (applicant_user.or(clerk), if applicant_user.is_some() { "applicant" } else { "clerk" }),
+                _ => (reviewer, "reviewer"),
+            };
+            push(&c, before, action.as_str(), actor, role, at_ms, &mut rng);
+        }
+        cases.push(c);
+    }
+    (cases, events)
+}
+
+async fn write(store: &Store, cases: &[CaseRecord], events: &[AuditEvent]) -> AppResult<()> {
+    let mut ei = 0;
+    for chunk in cases.chunks(5000) {
+        let mut tx = store.begin_write().await?;
+        Store::insert_cases(&mut tx, chunk).await?;
+        let last_id = chunk.last().map(|c| format!("case:{}", c.id));
+        let start = ei;
+        // Events were generated in case order, so this chunk's events are contiguous.
+        while ei < events.len() {
+            ei += 1;
+            if Some(&events[ei - 1].stream) == last_id.as_ref() && events.get(ei).map(|e| &e.stream) != last_id.as_ref() {
+                break;
+            }
+        }
+        let evs = &events[start..ei];
+        Store::insert_events(&mut tx, evs).await?;
+        let mut heads: Vec<(String, i64, String)> = Vec::with_capacity(chunk.len());
+        for e in evs {
+            match heads.last_mut() {
+                Some(h) if h.0 == e.stream => {
+                    h.1 = e.seq;
+                    h.2 = e.hash.clone();
+                }
+                _ => heads.push((e.stream.clone(), e.seq, e.hash.clone())),
+            }
+        }
+        Store::put_heads(&mut tx, &heads).await?;
+        tx.commit().await?;
+    }
+    let mut per_day: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for c in cases {
+        *per_day.entry((c.receiving_city.clone(), date_str(c.filed_on))).or_default() += 1;
+    }
+    let mut tx = store.begin_write().await?;
+    for ((city, day), count) in per_day {
+        Store::reserve_receipt_seqs(&mut tx, &city, &day, count).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

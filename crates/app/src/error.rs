@@ -1,0 +1,137 @@
+//! One table of error codes: stable code, HTTP status, and a sentence in English and Chinese.
+//! The API returns them in RFC 9457 problem bodies; `docs/ERRORS.md` lists them.
+
+use corridor_domain::case::CaseError;
+use corridor_domain::catalogue::FieldError;
+use corridor_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidJson,
+    ValidationFailed,
+    Unauthenticated,
+    InvalidCredentials,
+    TooManyAttempts,
+    Forbidden,
+    NotFound,
+    InvalidTransition,
+    ReasonRequired,
+    Conflict,
+    InvalidReferenceData,
+    Internal,
+}
+
+/// `(code, HTTP status, English title, Chinese title)`.
+pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
+    (ErrorCode::BadRequest, 400, "The request is malformed", "请求格式不正确"),
+    (ErrorCode::InvalidJson, 400, "The request body is not valid JSON for this operation", "请求体不是有效的 JSON"),
+    (ErrorCode::ValidationFailed, 422, "Some fields are invalid", "部分字段填写有误"),
+    (ErrorCode::Unauthenticated, 401, "Sign in first", "请先登录"),
+    (ErrorCode::InvalidCredentials, 401, "Wrong username or password", "用户名或密码错误"),
+    (ErrorCode::TooManyAttempts, 429, "Too many failed sign-ins; try again later", "登录失败次数过多，请稍后再试"),
+    (ErrorCode::Forbidden, 403, "You may not do this", "无权执行此操作"),
+    (ErrorCode::NotFound, 404, "Not found", "未找到"),
+    (ErrorCode::InvalidTransition, 409, "This action is not possible in the case's current state", "当前办件状态下不能执行此操作"),
+    (ErrorCode::ReasonRequired, 422, "This action needs a reason", "此操作须说明理由"),
+    (ErrorCode::Conflict, 409, "The request conflicts with stored data", "与已有数据冲突"),
+    (ErrorCode::InvalidReferenceData, 422, "The reference data is invalid", "基础数据无效"),
+    (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
+];
+
+impl ErrorCode {
+    fn row(self) -> (ErrorCode, u16, &'static str, &'static str) {
+        ERROR_TABLE
+            .iter()
+            .copied()
+            .find(|r| r.0 == self)
+            .unwrap_or((ErrorCode::Internal, 500, "Internal error", "系统内部错误"))
+    }
+    pub fn status(self) -> u16 {
+        self.row().1
+    }
+    pub fn title_en(self) -> &'static str {
+        self.row().2
+    }
+    pub fn title_zh(self) -> &'static str {
+        self.row().3
+    }
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{code:?}: {detail}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        AppError {
+            code,
+            detail: detail.into(),
+            fields: Vec::new(),
+        }
+    }
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, what)
+    }
+    pub fn forbidden(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, what)
+    }
+    pub fn bad(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, what)
+    }
+    pub fn fields(fields: Vec<FieldError>) -> Self {
+        let detail = fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.reason))
+            .collect::<Vec<_>>()
+            .join("; ");
+        AppError {
+            code: ErrorCode::ValidationFailed,
+            detail,
+            fields,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
+            e => {
+                tracing::error!(error = %e, "store error");
+                AppError::new(ErrorCode::Internal, "a storage error occurred; it has been logged")
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(e).into()
+    }
+}
+
+impl From<CaseError> for AppError {
+    fn from(e: CaseError) -> Self {
+        let code = match &e {
+            CaseError::InvalidTransition { .. } | CaseError::NoLicence => ErrorCode::InvalidTransition,
+            CaseError::ReasonRequired(_) => ErrorCode::ReasonRequired,
+            CaseError::Forbidden(_) => ErrorCode::Forbidden,
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

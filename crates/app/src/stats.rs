@@ -1,0 +1,149 @@
+//! Corridor statistics for the joint office: no personal data, only counts.
+
+use crate::error::{AppError, AppResult};
+use crate::App;
+use corridor_domain::case::{Principal, Role};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GroupStat {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub total: i64,
+    pub decided: i64,
+    pub on_time: i64,
+    /// On-time share of decided cases (null when none were decided).
+    pub on_time_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Statistics {
+    pub total: i64,
+    pub by_receiving_city: Vec<GroupStat>,
+    pub by_competent_city: Vec<GroupStat>,
+    /// Top matters by volume.
+    pub by_matter: Vec<GroupStat>,
+    pub by_status: Vec<GroupStat>,
+    pub cross_province: i64,
+    pub cross_province_share: Option<f64>,
+    pub decided: i64,
+    pub on_time_rate: Option<f64>,
+    /// Median working days from acceptance to decision (pauses excluded).
+    pub median_days_to_decision: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// Only cases filed on or after this date (YYYY-MM-DD).
+    pub since: Option<String>,
+    /// How many matters to list (default 20).
+    pub top: Option<usize>,
+}
+
+fn rate(a: i64, b: i64) -> Option<f64> {
+    (b > 0).then(|| ((a as f64 / b as f64) * 10000.0).round() / 10000.0)
+}
+
+/// Median of a histogram `(value, count)`.
+pub fn median(hist: &[(i64, i64)]) -> Option<f64> {
+    let n: i64 = hist.iter().map(|h| h.1).sum();
+    if n == 0 {
+        return None;
+    }
+    let at = |k: i64| -> i64 {
+        let mut seen = 0;
+        for (v, c) in hist {
+            seen += c;
+            if seen > k {
+                return *v;
+            }
+        }
+        hist.last().map_or(0, |h| h.0)
+    };
+    Some(if n % 2 == 1 {
+        at(n / 2) as f64
+    } else {
+        (at(n / 2 - 1) + at(n / 2)) as f64 / 2.0
+    })
+}
+
+impl App {
+    pub async fn statistics(&self, p: &Principal, q: &StatsQuery) -> AppResult<Statistics> {
+        if !matches!(p.role, Role::JointOffice | Role::Admin) {
+            return Err(AppError::forbidden("statistics are for the joint office and administrators"));
+        }
+        let since_ms = match &q.since {
+            None => 0,
+            Some(s) => {
+                let d = corridor_store::parse_date(s).map_err(|_| AppError::bad("since must be YYYY-MM-DD"))?;
+                (d.midnight().assume_offset(corridor_domain::clock::CST).unix_timestamp() * 1000) as i64
+            }
+        };
+        let r = self.reference();
+        let city_name = |k: &str| {
+            r.jurisdiction(k)
+                .map(|j| (j.name_zh.clone(), j.name_en.clone()))
+                .unwrap_or_default()
+        };
+        let to_stats = |rows: Vec<corridor_store::GroupCount>, name: &dyn Fn(&str) -> (String, String)| {
+            rows.into_iter()
+                .map(|g| {
+                    let (zh, en) = name(&g.key);
+                    GroupStat {
+                        on_time_rate: rate(g.on_time, g.decided),
+                        key: g.key,
+                        name_zh: zh,
+                        name_en: en,
+                        total: g.total,
+                        decided: g.decided,
+                        on_time: g.on_time,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let by_recv = to_stats(self.store.case_counts_by("receiving_city", since_ms).await?, &city_name);
+        let by_comp = to_stats(self.store.case_counts_by("competent_city", since_ms).await?, &city_name);
+        let matter_name = |k: &str| {
+            r.current_matter(k)
+                .map(|m| (m.name_zh.clone(), m.name_en.clone()))
+                .unwrap_or_default()
+        };
+        let mut by_matter = to_stats(self.store.case_counts_by("matter_code", since_ms).await?, &matter_name);
+        by_matter.truncate(q.top.unwrap_or(20).min(500));
+        let status_name = |k: &str| {
+            corridor_domain::case::Status::parse(k)
+                .map(|s| (s.label_zh().to_string(), s.as_str().replace('_', " ")))
+                .unwrap_or_default()
+        };
+        let by_status = to_stats(self.store.case_counts_by("status", since_ms).await?, &status_name);
+        let (total, cross) = self.store.cross_province_count(since_ms).await?;
+        let decided: i64 = by_recv.iter().map(|g| g.decided).sum();
+        let on_time: i64 = by_recv.iter().map(|g| g.on_time).sum();
+        let hist = self.store.decision_days_histogram(since_ms).await?;
+        Ok(Statistics {
+            total,
+            by_receiving_city: by_recv,
+            by_competent_city: by_comp,
+            by_matter,
+            by_status,
+            cross_province: cross,
+            cross_province_share: rate(cross, total),
+            decided,
+            on_time_rate: rate(on_time, decided),
+            median_days_to_decision: median(&hist),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_of_histogram() {
+        assert_eq!(super::median(&[]), None);
+        assert_eq!(super::median(&[(3, 1)]), Some(3.0));
+        assert_eq!(super::median(&[(1, 1), (5, 1)]), Some(3.0));
+        assert_eq!(super::median(&[(1, 2), (4, 1)]), Some(1.0));
+    }
+}
