@@ -1,1 +1,397 @@
-//! placeholder
+//! Corridor's JSON API under `/api/v1`, its OpenAPI 3.1 document at `/api/openapi.json`,
+//! `/healthz` and `/metrics`. Handlers only parse, call one `corridor_app::App` method and
+//! render; every error is an RFC 9457 problem document.
+
+pub mod metrics;
+pub mod problem;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use corridor_app::auth::{LoginAnswer, NewUser, UserView};
+use corridor_app::cases::{ActOnCase, CaseQuery, CaseView, EventView, FileCase, Page};
+use corridor_app::catalogue::{
+    CatalogueVersion, ListQuery, MatterQuery, MatterSummary, PublishCatalogue,
+};
+use corridor_app::stats::{GroupStat, Statistics, StatsQuery};
+use corridor_app::{App, ErrorCode};
+use corridor_domain::case::{Principal, Role};
+use corridor_domain::catalogue::{Authority, Jurisdiction, Matter, Window};
+use problem::{ApiError, ApiJson, ApiResult, Problem};
+use serde::Deserialize;
+use std::future::Future;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use uuid::Uuid;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Arc<App>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// The authenticated caller (from `Authorization: Bearer <token>`).
+pub struct Auth(pub Principal);
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "send Authorization: Bearer <token> from /api/v1/auth/login",
+            )
+        })?;
+        Ok(Auth(state.app.authenticate(token).await?))
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
+    /// Catalogue version (default: the current one).
+    pub version: Option<i64>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Corridor API", version = "1", description = "Cross-city any-window services of the G60 corridor: reference data, cases on a legal clock, statistics. Errors are RFC 9457 problem documents with a stable `code`."),
+    paths(
+        healthz, list_jurisdictions, list_authorities, list_windows, list_matters, get_matter,
+        list_catalogue_versions, publish_catalogue, login, logout, me, create_user,
+        file_case, list_cases, get_case, act_on_case, case_events, statistics
+    ),
+    components(schemas(
+        Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
+        GroupStat, Role
+    )),
+    modifiers(&SecurityAddon),
+    tags((name = "reference", description = "Members, authorities, windows, catalogue (public)"),
+         (name = "auth", description = "Sign-in and accounts"),
+         (name = "cases", description = "Filing and handling cases"),
+         (name = "statistics", description = "Corridor statistics (joint office)"))
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The OpenAPI document as pretty JSON (what is committed in `docs/openapi.json`).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/jurisdictions", get(list_jurisdictions))
+        .route("/authorities", get(list_authorities))
+        .route("/windows", get(list_windows))
+        .route("/matters", get(list_matters))
+        .route("/matters/{code}", get(get_matter))
+        .route(
+            "/catalogue/versions",
+            get(list_catalogue_versions).post(publish_catalogue),
+        )
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+        .route("/users", post(create_user))
+        .route("/cases", get(list_cases).post(file_case))
+        .route("/cases/{id}", get(get_case))
+        .route("/cases/{id}/actions", post(act_on_case))
+        .route("/cases/{id}/events", get(case_events))
+        .route("/statistics", get(statistics));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", get(openapi))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such resource")
+}
+
+async fn method_not_allowed() -> Response {
+    let mut r =
+        ApiError::new(ErrorCode::BadRequest, "method not allowed on this resource").into_response();
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "ok"), (status = 503, body = Problem)))]
+async fn healthz(State(s): State<AppState>) -> Response {
+    match s.app.store.count_users().await {
+        Ok(_) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "database": s.app.store.backend().name()})),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/jurisdictions", tag = "reference", params(ListQuery),
+    responses((status = 200, body = Page<Jurisdiction>), (status = 400, body = Problem)))]
+async fn list_jurisdictions(
+    State(s): State<AppState>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<Jurisdiction>>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.jurisdictions(&q)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/authorities", tag = "reference", params(ListQuery),
+    responses((status = 200, body = Page<Authority>), (status = 400, body = Problem)))]
+async fn list_authorities(
+    State(s): State<AppState>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<Authority>>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.authorities(&q)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/windows", tag = "reference", params(ListQuery),
+    responses((status = 200, body = Page<Window>), (status = 400, body = Problem)))]
+async fn list_windows(
+    State(s): State<AppState>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<Window>>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.windows(&q)?))
+}
+
+/// Search the current catalogue (zh or en), filter by city, mode and category.
+#[utoipa::path(get, path = "/api/v1/matters", tag = "reference", params(MatterQuery),
+    responses((status = 200, body = Page<MatterSummary>), (status = 400, body = Problem)))]
+async fn list_matters(
+    State(s): State<AppState>,
+    q: Result<Query<MatterQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<MatterSummary>>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.search_matters(&q)?))
+}
+
+/// One matter with its materials, form fields and time limits.
+#[utoipa::path(get, path = "/api/v1/matters/{code}", tag = "reference", params(("code" = String, Path), VersionQuery),
+    responses((status = 200, body = Matter), (status = 404, body = Problem)))]
+async fn get_matter(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    q: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Matter>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.matter(&code, q.version)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/catalogue/versions", tag = "reference",
+    responses((status = 200, body = Vec<CatalogueVersion>)))]
+async fn list_catalogue_versions(
+    State(s): State<AppState>,
+) -> ApiResult<Json<Vec<CatalogueVersion>>> {
+    Ok(Json(s.app.catalogue_versions().await?))
+}
+
+/// Publish a new catalogue version (joint office, administrator).
+#[utoipa::path(post, path = "/api/v1/catalogue/versions", tag = "reference", request_body = PublishCatalogue,
+    security(("bearer" = [])),
+    responses((status = 201, body = CatalogueVersion), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn publish_catalogue(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    body: ApiJson<PublishCatalogue>,
+) -> ApiResult<(StatusCode, Json<CatalogueVersion>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.publish_catalogue(&p, body.0).await?),
+    ))
+}
+
+/// Sign in; failed attempts are limited per account.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginAnswer), (status = 401, body = Problem), (status = 429, body = Problem)))]
+async fn login(
+    State(s): State<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginAnswer>> {
+    Ok(Json(s.app.login(&body.0.username, &body.0.password).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "signed out"), (status = 401, body = Problem)))]
+async fn logout(State(s): State<AppState>, parts: axum::http::HeaderMap) -> ApiResult<StatusCode> {
+    let token = parts
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "no bearer token"))?;
+    s.app.logout(token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Principal), (status = 401, body = Problem)))]
+async fn me(Auth(p): Auth) -> Json<Principal> {
+    Json(p)
+}
+
+/// Create an account (administrator).
+#[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = NewUser, security(("bearer" = [])),
+    responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_user(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    body: ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    if p.role != Role::Admin {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only an administrator creates accounts",
+        ));
+    }
+    Ok((StatusCode::CREATED, Json(s.app.create_user(&body.0).await?)))
+}
+
+/// File a case (applicant online or through a window; clerk on behalf at the clerk's window).
+/// The answer comes after the case is on disk.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = FileCase, security(("bearer" = [])),
+    responses((status = 201, body = CaseView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn file_case(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    body: ApiJson<FileCase>,
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.file_case(&p, body.0).await?),
+    ))
+}
+
+/// The caller's queue, paged, with its total count.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<CaseView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn list_cases(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<CaseView>>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.list_cases(&p, &q).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_case(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Json<CaseView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.get_case(&p, id).await?))
+}
+
+/// Act on a case: receive, forward, accept, refuse, request_correction, resubmit, approve,
+/// reject, issue_licence, deliver, withdraw.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", params(("id" = Uuid, Path)), request_body = ActOnCase,
+    security(("bearer" = [])),
+    responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn act_on_case(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    body: ApiJson<ActOnCase>,
+) -> ApiResult<Json<CaseView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.act(&p, id, body.0).await?))
+}
+
+/// The case's audit events in order.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<EventView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn case_events(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Json<Vec<EventView>>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.case_events(&p, id).await?))
+}
+
+/// Cases per receiving and competent city, per matter; cross-province share; on-time rate;
+/// median working days to decision.
+#[utoipa::path(get, path = "/api/v1/statistics", tag = "statistics", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = Statistics), (status = 403, body = Problem)))]
+async fn statistics(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Statistics>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.statistics(&p, &q).await?))
+}

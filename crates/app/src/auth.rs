@@ -52,7 +52,8 @@ impl LoginLimiter {
 pub fn hash_password(password: &str) -> AppResult<String> {
     let mut salt = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -61,7 +62,11 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -122,8 +127,12 @@ impl From<&UserRecord> for UserView {
 }
 
 pub fn principal_of(u: &UserRecord) -> AppResult<Principal> {
-    let role = Role::parse(&u.role)
-        .ok_or_else(|| AppError::new(ErrorCode::Internal, format!("user {} has unknown role", u.id)))?;
+    let role = Role::parse(&u.role).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!("user {} has unknown role", u.id),
+        )
+    })?;
     Ok(Principal {
         user_id: u.id,
         username: u.username.clone(),
@@ -203,7 +212,17 @@ impl App {
         Store::insert_user(&mut tx, &rec).await?;
         let after = serde_json::json!({"username": rec.username, "role": rec.role, "city": rec.city,
             "window_id": rec.window_id, "authority_id": rec.authority_id});
-        Store::append_event(&mut tx, "system:users", rec.created_ms, "system", "system", "create_user", "{}".into(), after.to_string()).await?;
+        Store::append_event(
+            &mut tx,
+            "system:users",
+            rec.created_ms,
+            "system",
+            "system",
+            "create_user",
+            "{}".into(),
+            after.to_string(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(UserView::from(&rec))
     }
@@ -212,7 +231,10 @@ impl App {
     pub async fn login(&self, username: &str, password: &str) -> AppResult<LoginAnswer> {
         let now = self.now_ms();
         let key = username.trim().to_lowercase();
-        self.limiter.lock().map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?.check(&key, now)?;
+        self.limiter
+            .lock()
+            .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?
+            .check(&key, now)?;
         let user = self.store.user_by_name(username.trim()).await?;
         let ok = match &user {
             Some(u) => {
@@ -223,14 +245,26 @@ impl App {
             }
             None => false,
         };
-        let mut lim = self.limiter.lock().map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?;
-        let Some(user) = user.filter(|_| ok) else {
-            lim.fail(&key, now);
-            tracing::info!(username = %key, "failed sign-in");
-            return Err(AppError::new(ErrorCode::InvalidCredentials, "wrong username or password"));
+        let user = {
+            let mut lim = self
+                .limiter
+                .lock()
+                .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?;
+            match user.filter(|_| ok) {
+                Some(u) => {
+                    lim.clear(&key);
+                    u
+                }
+                None => {
+                    lim.fail(&key, now);
+                    tracing::info!(username = %key, "failed sign-in");
+                    return Err(AppError::new(
+                        ErrorCode::InvalidCredentials,
+                        "wrong username or password",
+                    ));
+                }
+            }
         };
-        lim.clear(&key);
-        drop(lim);
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let token = hex::encode(raw);
@@ -251,7 +285,12 @@ impl App {
             .store
             .session_user(&token_hash(token), self.now_ms())
             .await?
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "the token is unknown or expired"))?;
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Unauthenticated,
+                    "the token is unknown or expired",
+                )
+            })?;
         principal_of(&u)
     }
 

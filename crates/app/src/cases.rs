@@ -4,7 +4,9 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::reference::Reference;
 use crate::App;
 use corridor_domain::audit::{verify_stream, AuditEvent, ChainBreak, GENESIS};
-use corridor_domain::case::{transition, Action, CaseScope, DueState, LegalClock, Principal, Role, Status};
+use corridor_domain::case::{
+    transition, Action, CaseScope, DueState, LegalClock, Principal, Role, Status,
+};
 use corridor_domain::catalogue::{FieldType, Matter, ServiceMode};
 use corridor_domain::ids::{mask_name, mask_phone, mask_resident_id};
 use corridor_store::{date_str, CaseFilter, CaseRecord, Store};
@@ -221,7 +223,8 @@ async fn commit_batch(store: &Store, jobs: &mut [IntakeJob]) -> AppResult<()> {
     for ((city, day), idx) in &groups {
         let first = Store::reserve_receipt_seqs(&mut tx, city, day, idx.len() as i64).await?;
         for (k, i) in idx.iter().enumerate() {
-            jobs[*i].case.receipt_no = format!("{city}-{}-{:06}", day.replace('-', ""), first + k as i64);
+            jobs[*i].case.receipt_no =
+                format!("{city}-{}-{:06}", day.replace('-', ""), first + k as i64);
         }
     }
     let mut events = Vec::new();
@@ -281,9 +284,10 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<IntakeJob
             Err(e) => {
                 tracing::error!(error = %e, n = jobs.len(), "intake batch failed");
                 for j in jobs {
-                    let _ = j
-                        .reply
-                        .send(Err(AppError::new(ErrorCode::Internal, "the filing could not be stored; nothing was kept, please retry")));
+                    let _ = j.reply.send(Err(AppError::new(
+                        ErrorCode::Internal,
+                        "the filing could not be stored; nothing was kept, please retry",
+                    )));
                 }
             }
         }
@@ -295,9 +299,12 @@ impl App {
     /// audit event are committed to disk.
     pub async fn file_case(&self, p: &Principal, req: FileCase) -> AppResult<CaseView> {
         let r = self.reference();
-        let matter = r
-            .current_matter(&req.matter_code)
-            .ok_or_else(|| AppError::not_found(format!("matter {} is not in the current catalogue", req.matter_code)))?;
+        let matter = r.current_matter(&req.matter_code).ok_or_else(|| {
+            AppError::not_found(format!(
+                "matter {} is not in the current catalogue",
+                req.matter_code
+            ))
+        })?;
         if !matter.modes.contains(&req.mode) {
             return Err(AppError::bad(format!(
                 "matter {} cannot be handled in mode {}",
@@ -311,7 +318,10 @@ impl App {
             .ok_or_else(|| AppError::bad(format!("{} is not a member city", req.competent_city)))?;
         let authority_id = format!("{}-{}", comp.code, matter.authority_kind);
         if !r.authorities.contains_key(&authority_id) {
-            return Err(AppError::bad(format!("{} has no competent authority for this matter", comp.code)));
+            return Err(AppError::bad(format!(
+                "{} has no competent authority for this matter",
+                comp.code
+            )));
         }
         let (receiving_city, window, steps, role) = match (p.role, req.mode) {
             (Role::Applicant, ServiceMode::RemoteReceipt) => {
@@ -320,26 +330,43 @@ impl App {
                     .as_deref()
                     .and_then(|w| r.windows.get(w))
                     .ok_or_else(|| AppError::bad("remote receipt needs an existing window_id"))?;
-                (w.city.to_string(), Some(w.id.clone()), vec![("submit", Status::Submitted)], "applicant")
+                (
+                    w.city.to_string(),
+                    Some(w.id.clone()),
+                    vec![("submit", Status::Submitted)],
+                    "applicant",
+                )
             }
             (Role::Applicant, _) => {
                 if req.window_id.is_some() {
                     return Err(AppError::bad("only remote receipt goes through a window"));
                 }
-                (comp.code.to_string(), None, vec![("submit", Status::Submitted)], "applicant")
+                (
+                    comp.code.to_string(),
+                    None,
+                    vec![("submit", Status::Submitted)],
+                    "applicant",
+                )
             }
             (Role::Clerk, ServiceMode::RemoteReceipt) => {
                 let own = p.window_id.clone().unwrap_or_default();
                 if req.window_id.as_deref().is_some_and(|w| w != own) {
-                    return Err(AppError::forbidden("a clerk files only at the clerk's own window"));
+                    return Err(AppError::forbidden(
+                        "a clerk files only at the clerk's own window",
+                    ));
                 }
                 if !req.identity_checked {
-                    return Err(AppError::fields(vec![corridor_domain::catalogue::FieldError {
-                        field: "identity_checked".into(),
-                        reason: "the applicant's identity must be checked at the window".into(),
-                    }]));
+                    return Err(AppError::fields(vec![
+                        corridor_domain::catalogue::FieldError {
+                            field: "identity_checked".into(),
+                            reason: "the applicant's identity must be checked at the window".into(),
+                        },
+                    ]));
                 }
-                let w = r.windows.get(&own).ok_or_else(|| AppError::forbidden("the clerk has no window"))?;
+                let w = r
+                    .windows
+                    .get(&own)
+                    .ok_or_else(|| AppError::forbidden("the clerk has no window"))?;
                 (
                     w.city.to_string(),
                     Some(own),
@@ -347,15 +374,25 @@ impl App {
                     "clerk",
                 )
             }
-            (Role::Clerk, _) => return Err(AppError::bad("at a window, file in remote_receipt mode")),
-            _ => return Err(AppError::forbidden(format!("role {} does not file cases", p.role.as_str()))),
+            (Role::Clerk, _) => {
+                return Err(AppError::bad("at a window, file in remote_receipt mode"))
+            }
+            _ => {
+                return Err(AppError::forbidden(format!(
+                    "role {} does not file cases",
+                    p.role.as_str()
+                )))
+            }
         };
         matter.validate_form(&req.form).map_err(AppError::fields)?;
         let now = self.now_ms();
         let today = self.today();
         let id_no = text_of(&req.form, &["applicant_id", "contact_id"]);
-        let name = text_of(&req.form, &["applicant_name", "enterprise_name", "contact_name"])
-            .unwrap_or_else(|| p.username.clone());
+        let name = text_of(
+            &req.form,
+            &["applicant_name", "enterprise_name", "contact_name"],
+        )
+        .unwrap_or_else(|| p.username.clone());
         let status = steps.last().map(|s| s.1).unwrap_or(Status::Submitted);
         let case = CaseRecord {
             id: Uuid::now_v7(),
@@ -423,22 +460,37 @@ impl App {
         let r = self.reference();
         let c = self.load_visible(p, id).await?;
         p.may(req.action, &scope(&c))?;
-        let reason = req.reason.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let reason = req
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         if req.action.needs_reason() && reason.is_none() {
-            return Err(corridor_domain::case::CaseError::ReasonRequired(req.action.as_str()).into());
+            return Err(
+                corridor_domain::case::CaseError::ReasonRequired(req.action.as_str()).into(),
+            );
         }
         if req.action == Action::Receive && !req.identity_checked {
-            return Err(AppError::fields(vec![corridor_domain::catalogue::FieldError {
-                field: "identity_checked".into(),
-                reason: "record the formal and identity checks before receiving".into(),
-            }]));
+            return Err(AppError::fields(vec![
+                corridor_domain::catalogue::FieldError {
+                    field: "identity_checked".into(),
+                    reason: "record the formal and identity checks before receiving".into(),
+                },
+            ]));
         }
         let matter = r.matter(&c.matter_code, c.catalogue_version);
         let has_licence = matter.is_some_and(|m| m.output.licence_type.is_some());
-        let next = transition(c.status, req.action, c.receiving_window.is_some(), has_licence)?;
+        let next = transition(
+            c.status,
+            req.action,
+            c.receiving_window.is_some(),
+            has_licence,
+        )?;
         let mut n = c.clone();
         if let (Action::Resubmit, Some(form)) = (req.action, &req.form) {
-            let m = matter.ok_or_else(|| AppError::new(ErrorCode::Internal, "pinned matter version missing"))?;
+            let m = matter.ok_or_else(|| {
+                AppError::new(ErrorCode::Internal, "pinned matter version missing")
+            })?;
             m.validate_form(form).map_err(AppError::fields)?;
             n.form = serde_json::to_string(form).unwrap_or_else(|_| "{}".into());
         }
@@ -450,7 +502,10 @@ impl App {
         }
         let mut tx = self.store.begin_write().await?;
         if !Store::update_case(&mut tx, &n, c.status).await? {
-            return Err(AppError::new(ErrorCode::Conflict, "the case changed meanwhile; reload and try again"));
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "the case changed meanwhile; reload and try again",
+            ));
         }
         Store::append_event(
             &mut tx,
@@ -475,21 +530,33 @@ impl App {
         match p.role {
             Role::Applicant => f.applicant_user = Some(p.user_id),
             Role::Clerk => {
-                f.receiving_window = Some(p.window_id.clone().ok_or_else(|| AppError::forbidden("no window"))?)
+                f.receiving_window = Some(
+                    p.window_id
+                        .clone()
+                        .ok_or_else(|| AppError::forbidden("no window"))?,
+                )
             }
             Role::Reviewer => {
-                f.competent_authority = Some(p.authority_id.clone().ok_or_else(|| AppError::forbidden("no authority"))?);
+                f.competent_authority = Some(
+                    p.authority_id
+                        .clone()
+                        .ok_or_else(|| AppError::forbidden("no authority"))?,
+                );
                 f.by_deadline = true;
             }
             Role::Admin => {}
             Role::JointOffice => {
-                return Err(AppError::forbidden("the joint office sees statistics, not cases with personal data"))
+                return Err(AppError::forbidden(
+                    "the joint office sees statistics, not cases with personal data",
+                ))
             }
         }
         if let Some(s) = &q.status {
             for part in s.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                f.statuses
-                    .push(Status::parse(part).ok_or_else(|| AppError::bad(format!("unknown status {part}")))?);
+                f.statuses.push(
+                    Status::parse(part)
+                        .ok_or_else(|| AppError::bad(format!("unknown status {part}")))?,
+                );
             }
         }
         f.matter_code = q.matter.clone();
@@ -500,9 +567,16 @@ impl App {
             None | Some("") => {}
             Some("overdue") => f.deadline_by = today.previous_day(),
             Some("near_due") => {
-                f.deadline_by = Some(r.calendar.add_working_days(today, corridor_domain::case::NEAR_DUE_WORKING_DAYS))
+                f.deadline_by = Some(
+                    r.calendar
+                        .add_working_days(today, corridor_domain::case::NEAR_DUE_WORKING_DAYS),
+                )
             }
-            Some(other) => return Err(AppError::bad(format!("due must be overdue or near_due, not {other}"))),
+            Some(other) => {
+                return Err(AppError::bad(format!(
+                    "due must be overdue or near_due, not {other}"
+                )))
+            }
         }
         let per_page = q.per_page.unwrap_or(20);
         if !(1..=200).contains(&per_page) {
@@ -512,7 +586,10 @@ impl App {
         if page < 1 {
             return Err(AppError::bad("page starts at 1"));
         }
-        let (rows, total) = self.store.list_cases(&f, per_page, (page - 1) * per_page).await?;
+        let (rows, total) = self
+            .store
+            .list_cases(&f, per_page, (page - 1) * per_page)
+            .await?;
         Ok(Page {
             items: rows.iter().map(|c| self.view(p, c, &r)).collect(),
             total,
@@ -549,7 +626,9 @@ impl App {
             .filter(|a| p.may(*a, &sc).is_ok())
             .filter(|a| transition(c.status, *a, c.receiving_window.is_some(), has_licence).is_ok())
             .collect();
-        let mask = |v: &Option<String>, f: fn(&str) -> String| v.as_ref().map(|s| if full { s.clone() } else { f(s) });
+        let mask = |v: &Option<String>, f: fn(&str) -> String| {
+            v.as_ref().map(|s| if full { s.clone() } else { f(s) })
+        };
         CaseView {
             id: c.id,
             receipt_no: c.receipt_no.clone(),
@@ -561,7 +640,11 @@ impl App {
             status: c.status,
             status_zh: c.status.label_zh().to_string(),
             applicant: ApplicantView {
-                name: if full { c.applicant_name.clone() } else { mask_name(&c.applicant_name) },
+                name: if full {
+                    c.applicant_name.clone()
+                } else {
+                    mask_name(&c.applicant_name)
+                },
                 id_no: mask(&c.applicant_id_no, mask_resident_id),
                 uscc: c.applicant_uscc.clone(),
                 phone: mask(&c.applicant_phone, mask_phone),

@@ -37,10 +37,26 @@ pub struct DemoSummary {
     pub events: usize,
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚", "桂英", "晓东", "思远", "雨桐"];
-const FIRM_WORDS: &[&str] = &["启明", "云帆", "星河", "蓝湾", "嘉禾", "青岚", "远航", "瑞霖", "恒川", "翠微", "拓原", "知行"];
-const FIRM_TRADES: &[&str] = &["新材料", "微电子", "智能装备", "生物科技", "软件", "精密机械", "光电", "新能源"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚",
+    "桂英", "晓东", "思远", "雨桐",
+];
+const FIRM_WORDS: &[&str] = &[
+    "启明", "云帆", "星河", "蓝湾", "嘉禾", "青岚", "远航", "瑞霖", "恒川", "翠微", "拓原", "知行",
+];
+const FIRM_TRADES: &[&str] = &[
+    "新材料",
+    "微电子",
+    "智能装备",
+    "生物科技",
+    "软件",
+    "精密机械",
+    "光电",
+    "新能源",
+];
 
 /// Demo accounts: an administrator, the joint office, and per city a clerk at the first
 /// window and reviewers at three authorities; applicants in four cities.
@@ -94,7 +110,12 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
             }
         }
     }
-    for (name, city) in [("ent.340100", "340100"), ("ent.320500", "320500"), ("person.330400", "330400"), ("person.340200", "340200")] {
+    for (name, city) in [
+        ("ent.340100", "340100"),
+        ("ent.320500", "320500"),
+        ("person.330400", "330400"),
+        ("person.340200", "340200"),
+    ] {
         out.push(NewUser {
             username: name.into(),
             password: DEMO_PASSWORD.into(),
@@ -136,12 +157,20 @@ pub async fn seed(app: &App, n: usize, seed: u64) -> AppResult<DemoSummary> {
         .list_cases(&corridor_store::CaseFilter::default(), 1, 0)
         .await?;
     if existing > 0 || n == 0 {
-        return Ok(DemoSummary { users, cases: 0, events: 0 });
+        return Ok(DemoSummary {
+            users,
+            cases: 0,
+            events: 0,
+        });
     }
     let (cases, events) = generate(app, n, seed, &ids);
     let ne = events.len();
     write(&app.store, &cases, &events).await?;
-    Ok(DemoSummary { users, cases: cases.len(), events: ne })
+    Ok(DemoSummary {
+        users,
+        cases: cases.len(),
+        events: ne,
+    })
 }
 
 fn pick<'a, T>(rng: &mut StdRng, xs: &'a [T]) -> &'a T {
@@ -164,7 +193,9 @@ fn resident_id(rng: &mut StdRng, city: &str) -> String {
 
 fn uscc(rng: &mut StdRng, city: &str) -> String {
     const A: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let body: String = (0..9).map(|_| A[rng.gen_range(0..A.len())] as char).collect();
+    let body: String = (0..9)
+        .map(|_| A[rng.gen_range(0..A.len())] as char)
+        .collect();
     Uscc::with_check(&format!("91{city}{body}"))
         .map(|u| u.as_str().to_string())
         .unwrap_or_default()
@@ -172,7 +203,12 @@ fn uscc(rng: &mut StdRng, city: &str) -> String {
 
 fn form_for(rng: &mut StdRng, m: &Matter, city: &str, filed: Date) -> BTreeMap<String, Value> {
     let mut f = BTreeMap::new();
-    let firm = format!("{}{}{}有限公司", pick(rng, FIRM_WORDS), pick(rng, FIRM_WORDS), pick(rng, FIRM_TRADES));
+    let firm = format!(
+        "{}{}{}有限公司",
+        pick(rng, FIRM_WORDS),
+        pick(rng, FIRM_WORDS),
+        pick(rng, FIRM_TRADES)
+    );
     for fd in &m.fields {
         let v = match fd.ty {
             FieldType::Text => {
@@ -181,7 +217,11 @@ fn form_for(rng: &mut StdRng, m: &Matter, city: &str, filed: Date) -> BTreeMap<S
                 } else if fd.key.contains("name") {
                     firm.clone()
                 } else {
-                    format!("示例内容 {} / sample {}", fd.label_zh, rng.gen_range(1..1000))
+                    format!(
+                        "示例内容 {} / sample {}",
+                        fd.label_zh,
+                        rng.gen_range(1..1000)
+                    )
                 };
                 Value::String(s.chars().take(fd.max_len.unwrap_or(200) as usize).collect())
             }
@@ -190,11 +230,17 @@ fn form_for(rng: &mut StdRng, m: &Matter, city: &str, filed: Date) -> BTreeMap<S
                 let hi = fd.max.unwrap_or(1000.0).min(lo + 10000.0);
                 Value::from(rng.gen_range(lo as i64..=hi as i64))
             }
-            FieldType::Date => Value::String(date_str(filed - Duration::days(rng.gen_range(1..60)))),
+            FieldType::Date => {
+                Value::String(date_str(filed - Duration::days(rng.gen_range(1..60))))
+            }
             FieldType::Uscc => Value::String(uscc(rng, city)),
             FieldType::ResidentId => Value::String(resident_id(rng, city)),
             FieldType::OrgCode => continue,
-            FieldType::Phone => Value::String(format!("1{}{:09}", rng.gen_range(3..=9), rng.gen_range(0..1_000_000_000u64))),
+            FieldType::Phone => Value::String(format!(
+                "1{}{:09}",
+                rng.gen_range(3..=9),
+                rng.gen_range(0..1_000_000_000u64)
+            )),
             FieldType::Select => Value::String(pick(rng, &fd.options).value.clone()),
             FieldType::Boolean => Value::Bool(true),
         };
@@ -217,12 +263,22 @@ fn det_uuid(rng: &mut StdRng, ms: i64) -> Uuid {
 }
 
 /// Generates cases with their full event chains by walking the domain state machine.
-fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec<CaseRecord>, Vec<AuditEvent>) {
+fn generate(
+    app: &App,
+    n: usize,
+    seed: u64,
+    ids: &HashMap<String, Uuid>,
+) -> (Vec<CaseRecord>, Vec<AuditEvent>) {
     let r = app.reference();
     let cal = &r.calendar;
     let today = app.today();
     let mut rng = StdRng::seed_from_u64(seed);
-    let members: Vec<&str> = r.jurisdictions.iter().filter(|j| j.member).map(|j| j.code.as_str()).collect();
+    let members: Vec<&str> = r
+        .jurisdictions
+        .iter()
+        .filter(|j| j.member)
+        .map(|j| j.code.as_str())
+        .collect();
     let windows: Vec<_> = r.windows.values().collect();
     let matters = &r.current;
     let mut filed: Vec<(Date, i64)> = (0..n)
@@ -236,10 +292,11 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
     let mut counters: HashMap<(String, Date), i64> = HashMap::new();
     let mut cases = Vec::with_capacity(n);
     let mut events = Vec::with_capacity(n * 6);
-    let applicants: Vec<(&str, Uuid)> = ["ent.340100", "ent.320500", "person.330400", "person.340200"]
-        .iter()
-        .filter_map(|u| ids.get(*u).map(|id| (*u, *id)))
-        .collect();
+    let applicants: Vec<(&str, Uuid)> =
+        ["ent.340100", "ent.320500", "person.330400", "person.340200"]
+            .iter()
+            .filter_map(|u| ids.get(*u).map(|id| (*u, *id)))
+            .collect();
     for (day, tod) in filed {
         let m = pick(&mut rng, matters);
         let mode = *pick(&mut rng, &m.modes);
@@ -254,7 +311,8 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
             .and_then(|w| r.windows.get(w))
             .map_or(comp.to_string(), |w| w.city.to_string());
         let applicant_user = if window.is_none() || rng.gen_bool(0.3) {
-            let want_ent = m.applicant_kind == corridor_domain::catalogue::ApplicantKind::Enterprise;
+            let want_ent =
+                m.applicant_kind == corridor_domain::catalogue::ApplicantKind::Enterprise;
             applicants
                 .iter()
                 .filter(|(u, _)| u.starts_with("ent.") == want_ent)
@@ -264,7 +322,10 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
             None
         };
         let form = form_for(&mut rng, m, comp, day);
-        let text = |keys: &[&str]| keys.iter().find_map(|k| form.get(*k).and_then(Value::as_str).map(str::to_string));
+        let text = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| form.get(*k).and_then(Value::as_str).map(str::to_string))
+        };
         let filed_ms = (day.midnight().assume_offset(CST).unix_timestamp() * 1000) + tod;
         let seq = counters.entry((receiving_city.clone(), day)).or_insert(0);
         *seq += 1;
@@ -273,16 +334,23 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
             .as_ref()
             .and_then(|w| r.windows.get(w))
             .and_then(|w| ids.get(&format!("clerk.{}", w.city)).copied());
-        let reviewer = ids.get(&format!("reviewer.{comp}.{}", m.authority_kind)).copied();
+        let reviewer = ids
+            .get(&format!("reviewer.{comp}.{}", m.authority_kind))
+            .copied();
         let mut c = CaseRecord {
             id: det_uuid(&mut rng, filed_ms),
-            receipt_no: format!("{receiving_city}-{}-{:06}", date_str(day).replace('-', ""), seq),
+            receipt_no: format!(
+                "{receiving_city}-{}-{:06}",
+                date_str(day).replace('-', ""),
+                seq
+            ),
             matter_code: m.code.clone(),
             catalogue_version: r.version,
             mode,
             status: Status::Submitted,
             applicant_user,
-            applicant_name: text(&["applicant_name", "enterprise_name"]).unwrap_or_else(|| person_name(&mut rng)),
+            applicant_name: text(&["applicant_name", "enterprise_name"])
+                .unwrap_or_else(|| person_name(&mut rng)),
             applicant_id_no: text(&["applicant_id", "contact_id"]),
             applicant_uscc: text(&["applicant_uscc"]),
             applicant_phone: text(&["applicant_phone", "contact_phone"]),
@@ -306,17 +374,29 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
         }
         let roll: f64 = rng.gen();
         if roll < 0.03 {
-            plan.push((Action::Refuse, 1, Some("不属于本机关职权范围 / Not within this authority's competence")));
+            plan.push((
+                Action::Refuse,
+                1,
+                Some("不属于本机关职权范围 / Not within this authority's competence"),
+            ));
         } else if roll < 0.05 {
             plan.push((Action::Withdraw, rng.gen_range(0..=2), None));
         } else {
             plan.push((Action::Accept, rng.gen_range(0..=1), None));
             if rng.gen_bool(0.15) {
-                plan.push((Action::RequestCorrection, rng.gen_range(0..=2), Some("请补正材料 / Please supply the missing materials")));
+                plan.push((
+                    Action::RequestCorrection,
+                    rng.gen_range(0..=2),
+                    Some("请补正材料 / Please supply the missing materials"),
+                ));
                 plan.push((Action::Resubmit, rng.gen_range(1..=5), None));
             }
             // Most decide within the promised limit, a few run late.
-            let limit = if rng.gen_bool(0.05) { m.statutory_days + 3 } else { m.promised_days.max(1) };
+            let limit = if rng.gen_bool(0.05) {
+                m.statutory_days + 3
+            } else {
+                m.promised_days.max(1)
+            };
             let d = rng.gen_range(0..=limit);
             if rng.gen_bool(0.92) {
                 plan.push((Action::Approve, d, None));
@@ -325,13 +405,23 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
                 }
                 plan.push((Action::Deliver, rng.gen_range(0..=3), None));
             } else {
-                plan.push((Action::Reject, d, Some("不符合法定条件 / Statutory conditions not met")));
+                plan.push((
+                    Action::Reject,
+                    d,
+                    Some("不符合法定条件 / Statutory conditions not met"),
+                ));
             }
         }
         let stream = format!("case:{}", c.id);
         let mut prev = GENESIS.to_string();
         let mut seqn = 1i64;
-        let mut push = |c: &CaseRecord, before: String, action: &str, actor: Option<Uuid>, role: &str, at: i64, rng: &mut StdRng| {
+        let mut push = |c: &CaseRecord,
+                        before: String,
+                        action: &str,
+                        actor: Option<Uuid>,
+                        role: &str,
+                        at: i64,
+                        rng: &mut StdRng| {
             let e = AuditEvent {
                 id: det_uuid(rng, at).to_string(),
                 stream: stream.clone(),
@@ -351,7 +441,19 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
             events.push(e);
         };
         let actor_submit = applicant_user.or(clerk);
-        push(&c, "{}".into(), "submit", actor_submit, if applicant_user.is_some() { "applicant" } else { "clerk" }, filed_ms, &mut rng);
+        push(
+            &c,
+            "{}".into(),
+            "submit",
+            actor_submit,
+            if applicant_user.is_some() {
+                "applicant"
+            } else {
+                "clerk"
+            },
+            filed_ms,
+            &mut rng,
+        );
         let mut at_day = day;
         let mut at_ms = filed_ms;
         for (action, after_days, reason) in plan {
@@ -359,7 +461,8 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
             if d > today {
                 break;
             }
-            let Ok(next) = transition(c.status, action, c.receiving_window.is_some(), has_licence) else {
+            let Ok(next) = transition(c.status, action, c.receiving_window.is_some(), has_licence)
+            else {
                 break;
             };
             let before = snapshot(&c).to_string();
@@ -368,13 +471,25 @@ fn generate(app: &App, n: usize, seed: u64, ids: &HashMap<String, Uuid>) -> (Vec
             if let Some(reason) = reason {
                 c.reason = Some(reason.to_string());
             }
-            at_ms = if d == at_day { at_ms + 600_000 } else { d.midnight().assume_offset(CST).unix_timestamp() * 1000 + rng.gen_range(9 * 3600..17 * 3600) * 1000 };
+            at_ms = if d == at_day {
+                at_ms + 600_000
+            } else {
+                d.midnight().assume_offset(CST).unix_timestamp() * 1000
+                    + rng.gen_range(9 * 3600..17 * 3600) * 1000
+            };
             c.updated_ms = at_ms;
             at_day = d;
             let (actor, role) = match action {
                 Action::Receive | Action::Forward => (clerk, "clerk"),
                 Action::Deliver if c.receiving_window.is_some() => (clerk, "clerk"),
-                Action::Resubmit | Action::Withdraw => (applicant_user.or(clerk), if applicant_user.is_some() { "applicant" } else { "clerk" }),
+                Action::Resubmit | Action::Withdraw => (
+                    applicant_user.or(clerk),
+                    if applicant_user.is_some() {
+                        "applicant"
+                    } else {
+                        "clerk"
+                    },
+                ),
                 _ => (reviewer, "reviewer"),
             };
             push(&c, before, action.as_str(), actor, role, at_ms, &mut rng);
@@ -394,7 +509,9 @@ async fn write(store: &Store, cases: &[CaseRecord], events: &[AuditEvent]) -> Ap
         // Events were generated in case order, so this chunk's events are contiguous.
         while ei < events.len() {
             ei += 1;
-            if Some(&events[ei - 1].stream) == last_id.as_ref() && events.get(ei).map(|e| &e.stream) != last_id.as_ref() {
+            if Some(&events[ei - 1].stream) == last_id.as_ref()
+                && events.get(ei).map(|e| &e.stream) != last_id.as_ref()
+            {
                 break;
             }
         }
@@ -415,7 +532,9 @@ async fn write(store: &Store, cases: &[CaseRecord], events: &[AuditEvent]) -> Ap
     }
     let mut per_day: BTreeMap<(String, String), i64> = BTreeMap::new();
     for c in cases {
-        *per_day.entry((c.receiving_city.clone(), date_str(c.filed_on))).or_default() += 1;
+        *per_day
+            .entry((c.receiving_city.clone(), date_str(c.filed_on)))
+            .or_default() += 1;
     }
     let mut tx = store.begin_write().await?;
     for ((city, day), count) in per_day {

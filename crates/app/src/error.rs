@@ -26,18 +26,68 @@ pub enum ErrorCode {
 
 /// `(code, HTTP status, English title, Chinese title)`.
 pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
-    (ErrorCode::BadRequest, 400, "The request is malformed", "请求格式不正确"),
-    (ErrorCode::InvalidJson, 400, "The request body is not valid JSON for this operation", "请求体不是有效的 JSON"),
-    (ErrorCode::ValidationFailed, 422, "Some fields are invalid", "部分字段填写有误"),
+    (
+        ErrorCode::BadRequest,
+        400,
+        "The request is malformed",
+        "请求格式不正确",
+    ),
+    (
+        ErrorCode::InvalidJson,
+        400,
+        "The request body is not valid JSON for this operation",
+        "请求体不是有效的 JSON",
+    ),
+    (
+        ErrorCode::ValidationFailed,
+        422,
+        "Some fields are invalid",
+        "部分字段填写有误",
+    ),
     (ErrorCode::Unauthenticated, 401, "Sign in first", "请先登录"),
-    (ErrorCode::InvalidCredentials, 401, "Wrong username or password", "用户名或密码错误"),
-    (ErrorCode::TooManyAttempts, 429, "Too many failed sign-ins; try again later", "登录失败次数过多，请稍后再试"),
-    (ErrorCode::Forbidden, 403, "You may not do this", "无权执行此操作"),
+    (
+        ErrorCode::InvalidCredentials,
+        401,
+        "Wrong username or password",
+        "用户名或密码错误",
+    ),
+    (
+        ErrorCode::TooManyAttempts,
+        429,
+        "Too many failed sign-ins; try again later",
+        "登录失败次数过多，请稍后再试",
+    ),
+    (
+        ErrorCode::Forbidden,
+        403,
+        "You may not do this",
+        "无权执行此操作",
+    ),
     (ErrorCode::NotFound, 404, "Not found", "未找到"),
-    (ErrorCode::InvalidTransition, 409, "This action is not possible in the case's current state", "当前办件状态下不能执行此操作"),
-    (ErrorCode::ReasonRequired, 422, "This action needs a reason", "此操作须说明理由"),
-    (ErrorCode::Conflict, 409, "The request conflicts with stored data", "与已有数据冲突"),
-    (ErrorCode::InvalidReferenceData, 422, "The reference data is invalid", "基础数据无效"),
+    (
+        ErrorCode::InvalidTransition,
+        409,
+        "This action is not possible in the case's current state",
+        "当前办件状态下不能执行此操作",
+    ),
+    (
+        ErrorCode::ReasonRequired,
+        422,
+        "This action needs a reason",
+        "此操作须说明理由",
+    ),
+    (
+        ErrorCode::Conflict,
+        409,
+        "The request conflicts with stored data",
+        "与已有数据冲突",
+    ),
+    (
+        ErrorCode::InvalidReferenceData,
+        422,
+        "The reference data is invalid",
+        "基础数据无效",
+    ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];
 
@@ -111,7 +161,10 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
             e => {
                 tracing::error!(error = %e, "store error");
-                AppError::new(ErrorCode::Internal, "a storage error occurred; it has been logged")
+                AppError::new(
+                    ErrorCode::Internal,
+                    "a storage error occurred; it has been logged",
+                )
             }
         }
     }
@@ -126,7 +179,9 @@ impl From<sqlx::Error> for AppError {
 impl From<CaseError> for AppError {
     fn from(e: CaseError) -> Self {
         let code = match &e {
-            CaseError::InvalidTransition { .. } | CaseError::NoLicence => ErrorCode::InvalidTransition,
+            CaseError::InvalidTransition { .. } | CaseError::NoLicence => {
+                ErrorCode::InvalidTransition
+            }
             CaseError::ReasonRequired(_) => ErrorCode::ReasonRequired,
             CaseError::Forbidden(_) => ErrorCode::Forbidden,
         };

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod catalogue;
 pub mod demo;
 pub mod error;
 pub mod reference;
@@ -64,11 +65,17 @@ impl App {
     /// new version if it changed) and refreshes the snapshot. Returns the catalogue version.
     pub async fn import_reference(&self, b: &Bundle, note: &str) -> AppResult<i64> {
         let v = reference::import_bundle(&self.store, b, self.now_ms(), note).await?;
+        self.reload_reference().await?;
+        Ok(v)
+    }
+
+    /// Re-reads the reference snapshot from the store.
+    pub async fn reload_reference(&self) -> AppResult<()> {
         let r = Reference::load(&self.store).await?;
         if let Ok(mut g) = self.reference.write() {
             *g = Arc::new(r);
         }
-        Ok(v)
+        Ok(())
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

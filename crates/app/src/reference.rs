@@ -3,7 +3,9 @@
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use corridor_domain::calendar::{Calendar, CalendarYear};
-use corridor_domain::catalogue::{Authority, AuthorityKind, Jurisdiction, Matter, ReferenceData, Window};
+use corridor_domain::catalogue::{
+    Authority, AuthorityKind, Jurisdiction, Matter, ReferenceData, Window,
+};
 use corridor_store::{Store, Val};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -11,9 +13,18 @@ use std::path::Path;
 
 /// The files shipped in `data/`, compiled in so the binary runs anywhere.
 pub const SHIPPED: &[(&str, &str)] = &[
-    ("jurisdictions.json", include_str!("../../../data/jurisdictions.json")),
-    ("authority_kinds.json", include_str!("../../../data/authority_kinds.json")),
-    ("authorities.json", include_str!("../../../data/authorities.json")),
+    (
+        "jurisdictions.json",
+        include_str!("../../../data/jurisdictions.json"),
+    ),
+    (
+        "authority_kinds.json",
+        include_str!("../../../data/authority_kinds.json"),
+    ),
+    (
+        "authorities.json",
+        include_str!("../../../data/authorities.json"),
+    ),
     ("windows.json", include_str!("../../../data/windows.json")),
     ("matters.json", include_str!("../../../data/matters.json")),
     ("calendar.json", include_str!("../../../data/calendar.json")),
@@ -94,7 +105,14 @@ pub async fn import_bundle(store: &Store, b: &Bundle, now_ms: i64, note: &str) -
         Store::put_doc(&mut tx, "authorities", Val::t(&a.id), &extra, a).await?;
     }
     for w in &b.data.windows {
-        Store::put_doc(&mut tx, "windows", Val::t(&w.id), &[Val::t(w.city.as_str())], w).await?;
+        Store::put_doc(
+            &mut tx,
+            "windows",
+            Val::t(&w.id),
+            &[Val::t(w.city.as_str())],
+            w,
+        )
+        .await?;
     }
     for y in &b.calendar {
         Store::put_doc(&mut tx, "calendar_years", Val::i(y.year.into()), &[], y).await?;
@@ -150,7 +168,10 @@ impl Reference {
             .map(|(_, m)| m.clone())
             .collect();
         current.sort_by(|a, b| a.code.cmp(&b.code));
-        let matters = all.into_iter().map(|(v, m)| ((m.code.clone(), v), m)).collect();
+        let matters = all
+            .into_iter()
+            .map(|(v, m)| ((m.code.clone(), v), m))
+            .collect();
         Ok(Reference {
             jurisdictions,
             authority_kinds,

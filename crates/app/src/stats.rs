@@ -72,13 +72,19 @@ pub fn median(hist: &[(i64, i64)]) -> Option<f64> {
 impl App {
     pub async fn statistics(&self, p: &Principal, q: &StatsQuery) -> AppResult<Statistics> {
         if !matches!(p.role, Role::JointOffice | Role::Admin) {
-            return Err(AppError::forbidden("statistics are for the joint office and administrators"));
+            return Err(AppError::forbidden(
+                "statistics are for the joint office and administrators",
+            ));
         }
         let since_ms = match &q.since {
             None => 0,
             Some(s) => {
-                let d = corridor_store::parse_date(s).map_err(|_| AppError::bad("since must be YYYY-MM-DD"))?;
-                (d.midnight().assume_offset(corridor_domain::clock::CST).unix_timestamp() * 1000) as i64
+                let d = corridor_store::parse_date(s)
+                    .map_err(|_| AppError::bad("since must be YYYY-MM-DD"))?;
+                (d.midnight()
+                    .assume_offset(corridor_domain::clock::CST)
+                    .unix_timestamp()
+                    * 1000) as i64
             }
         };
         let r = self.reference();
@@ -87,7 +93,8 @@ impl App {
                 .map(|j| (j.name_zh.clone(), j.name_en.clone()))
                 .unwrap_or_default()
         };
-        let to_stats = |rows: Vec<corridor_store::GroupCount>, name: &dyn Fn(&str) -> (String, String)| {
+        let to_stats = |rows: Vec<corridor_store::GroupCount>,
+                        name: &dyn Fn(&str) -> (String, String)| {
             rows.into_iter()
                 .map(|g| {
                     let (zh, en) = name(&g.key);
@@ -103,21 +110,37 @@ impl App {
                 })
                 .collect::<Vec<_>>()
         };
-        let by_recv = to_stats(self.store.case_counts_by("receiving_city", since_ms).await?, &city_name);
-        let by_comp = to_stats(self.store.case_counts_by("competent_city", since_ms).await?, &city_name);
+        let by_recv = to_stats(
+            self.store
+                .case_counts_by("receiving_city", since_ms)
+                .await?,
+            &city_name,
+        );
+        let by_comp = to_stats(
+            self.store
+                .case_counts_by("competent_city", since_ms)
+                .await?,
+            &city_name,
+        );
         let matter_name = |k: &str| {
             r.current_matter(k)
                 .map(|m| (m.name_zh.clone(), m.name_en.clone()))
                 .unwrap_or_default()
         };
-        let mut by_matter = to_stats(self.store.case_counts_by("matter_code", since_ms).await?, &matter_name);
+        let mut by_matter = to_stats(
+            self.store.case_counts_by("matter_code", since_ms).await?,
+            &matter_name,
+        );
         by_matter.truncate(q.top.unwrap_or(20).min(500));
         let status_name = |k: &str| {
             corridor_domain::case::Status::parse(k)
                 .map(|s| (s.label_zh().to_string(), s.as_str().replace('_', " ")))
                 .unwrap_or_default()
         };
-        let by_status = to_stats(self.store.case_counts_by("status", since_ms).await?, &status_name);
+        let by_status = to_stats(
+            self.store.case_counts_by("status", since_ms).await?,
+            &status_name,
+        );
         let (total, cross) = self.store.cross_province_count(since_ms).await?;
         let decided: i64 = by_recv.iter().map(|g| g.decided).sum();
         let on_time: i64 = by_recv.iter().map(|g| g.on_time).sum();

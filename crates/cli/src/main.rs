@@ -1,1 +1,464 @@
-fn main() {}
+//! `corridor`: the server and the command line.
+
+mod bench;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use corridor_app::reference::Bundle;
+use corridor_app::App;
+use corridor_domain::calendar::CalendarYear;
+use corridor_domain::clock::SystemClock;
+use corridor_domain::ids::IdKind;
+use corridor_store::{redact_url, Store};
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use time::Date;
+
+#[derive(Parser)]
+#[command(
+    name = "corridor",
+    version,
+    about = "Cross-city any-window services of the G60 corridor"
+)]
+struct Cli {
+    /// Folder of the embedded SQLite database.
+    #[arg(
+        long,
+        global = true,
+        env = "CORRIDOR_DATA_DIR",
+        default_value = "./corridor-data"
+    )]
+    data_dir: PathBuf,
+    /// Use this database instead (sqlite:PATH or postgres://...).
+    #[arg(
+        long,
+        global = true,
+        env = "CORRIDOR_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the server.
+    Serve {
+        #[arg(long, env = "CORRIDOR_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Create demo users (printed) and a year of synthetic cases.
+        #[arg(long)]
+        demo: bool,
+        /// How many demo cases.
+        #[arg(long, default_value_t = 100_000)]
+        demo_cases: usize,
+        /// Seed of the demo generator.
+        #[arg(long, default_value_t = 60)]
+        demo_seed: u64,
+    },
+    /// Check identifiers (USCC, resident identity number, organisation code).
+    Id {
+        #[command(subcommand)]
+        cmd: IdCmd,
+    },
+    /// Working days.
+    Calendar {
+        #[command(subcommand)]
+        cmd: CalCmd,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Write all data to a file (JSON lines).
+    Export { file: PathBuf },
+    /// Load an export into an empty store.
+    Import { file: PathBuf },
+    /// Reference data (members, authorities, windows, catalogue, calendar).
+    Reference {
+        #[command(subcommand)]
+        cmd: RefCmd,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Benchmarks (figures go to docs/PERFORMANCE.md).
+    Bench {
+        #[command(subcommand)]
+        cmd: bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdCmd {
+    /// Check codes given as arguments, or one per line on standard input.
+    Check {
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        codes: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Uscc,
+    ResidentId,
+    OrgCode,
+}
+
+#[derive(Subcommand)]
+enum CalCmd {
+    /// Prints true or false.
+    IsWorkingDay { date: String },
+    /// Prints the date N working days after DATE.
+    AddWorkingDays { date: String, n: u32 },
+    /// Add or replace calendar years from a JSON file (a list of years, as data/calendar.json).
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Exits non-zero and names the first broken event if any event was changed, removed or reordered.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum RefCmd {
+    /// Import a folder with the six reference files (see data/).
+    Import { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an account. The password is read from CORRIDOR_PASSWORD or standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["applicant", "clerk", "reviewer", "joint_office", "admin"])]
+        role: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        window: Option<String>,
+        #[arg(long)]
+        authority: Option<String>,
+        #[arg(long)]
+        city: Option<String>,
+    },
+}
+
+fn parse_date(s: &str) -> anyhow::Result<Date> {
+    corridor_store::parse_date(s.trim())
+        .map_err(|_| anyhow::anyhow!("'{s}' is not a date (YYYY-MM-DD)"))
+}
+
+impl Cli {
+    async fn store(&self) -> anyhow::Result<Store> {
+        match &self.database_url {
+            Some(url) => Store::connect(url)
+                .await
+                .with_context(|| format!("cannot open {}", redact_url(url))),
+            None => Store::open_dir(&self.data_dir).await.with_context(|| {
+                format!("cannot open the data directory {}", self.data_dir.display())
+            }),
+        }
+    }
+
+    async fn app(&self) -> anyhow::Result<Arc<App>> {
+        let store = self.store().await?;
+        Ok(App::open(store, Arc::new(SystemClock)).await?)
+    }
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("CORRIDOR_LOG_FORMAT").as_deref() == Ok("json") {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn id_check(kind: Option<KindArg>, codes: Vec<String>) -> anyhow::Result<bool> {
+    let check = |input: &str| -> serde_json::Value {
+        let forced = kind.map(|k| match k {
+            KindArg::Uscc => IdKind::Uscc,
+            KindArg::ResidentId => IdKind::ResidentId,
+            KindArg::OrgCode => IdKind::OrgCode,
+        });
+        let k = match forced.map(Ok).unwrap_or_else(|| IdKind::detect(input)) {
+            Ok(k) => k,
+            Err(e) => {
+                return serde_json::json!({"input": input, "kind": null, "valid": false, "error": e.to_string(), "reason": e.reason()})
+            }
+        };
+        match k.check(input) {
+            Ok(()) => {
+                serde_json::json!({"input": input, "kind": k.as_str(), "valid": true, "error": null})
+            }
+            Err(e) => {
+                serde_json::json!({"input": input, "kind": k.as_str(), "valid": false, "error": e.to_string(), "reason": e.reason()})
+            }
+        }
+    };
+    let mut all_valid = true;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut emit = |input: &str| -> anyhow::Result<()> {
+        let v = check(input);
+        all_valid &= v["valid"] == true;
+        writeln!(out, "{v}")?;
+        Ok(())
+    };
+    if codes.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line?;
+            if !line.trim().is_empty() {
+                emit(line.trim())?;
+            }
+        }
+    } else {
+        for c in &codes {
+            emit(c)?;
+        }
+    }
+    Ok(all_valid)
+}
+
+async fn serve(
+    cli: &Cli,
+    listen: &str,
+    demo: bool,
+    demo_cases: usize,
+    demo_seed: u64,
+) -> anyhow::Result<()> {
+    let where_ = cli
+        .database_url
+        .as_deref()
+        .map(redact_url)
+        .unwrap_or_else(|| format!("SQLite in {}", cli.data_dir.display()));
+    let app = cli.app().await?;
+    tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
+    if demo {
+        let t = std::time::Instant::now();
+        let s = corridor_app::demo::seed(&app, demo_cases, demo_seed).await?;
+        println!(
+            "Demo accounts (password for all: {}):",
+            corridor_app::demo::DEMO_PASSWORD
+        );
+        for u in &s.users {
+            println!("  {:<28} {:<13} {}", u.username, u.role.as_str(), u.scope);
+        }
+        println!(
+            "Demo data: {} new cases, {} audit events in {:.1} s",
+            s.cases,
+            s.events,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!(
+        "Corridor listening on http://{}  (API: /api/v1, OpenAPI: /api/openapi.json)",
+        listener.local_addr()?
+    );
+    let state = corridor_api::AppState {
+        app,
+        metrics: Arc::new(corridor_api::metrics::Metrics::default()),
+    };
+    corridor_api::serve(state, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match &cli.cmd {
+        Cmd::Serve {
+            listen,
+            demo,
+            demo_cases,
+            demo_seed,
+        } => {
+            serve(&cli, listen, *demo, *demo_cases, *demo_seed).await?;
+        }
+        Cmd::Id {
+            cmd: IdCmd::Check { kind, codes },
+        } => {
+            return Ok(if id_check(*kind, codes.clone())? {
+                0
+            } else {
+                1
+            });
+        }
+        Cmd::Calendar { cmd } => {
+            let app = cli.app().await?;
+            let r = app.reference();
+            match cmd {
+                CalCmd::IsWorkingDay { date } => {
+                    let d = parse_date(date)?;
+                    if !r.calendar.covers(d.year()) {
+                        eprintln!(
+                            "warning: {} is not in the holiday calendar; counting Monday to Friday",
+                            d.year()
+                        );
+                    }
+                    println!("{}", r.calendar.is_working_day(d));
+                }
+                CalCmd::AddWorkingDays { date, n } => {
+                    let d = parse_date(date)?;
+                    let out = r.calendar.add_working_days(d, *n);
+                    if !r.calendar.covers(out.year()) || !r.calendar.covers(d.year()) {
+                        eprintln!("warning: the span leaves the holiday calendar; counting Monday to Friday there");
+                    }
+                    println!("{}", corridor_store::date_str(out));
+                }
+                CalCmd::Import { file } => {
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    let years: Vec<CalendarYear> =
+                        serde_json::from_str(&text).with_context(|| {
+                            format!("{} is not a list of calendar years", file.display())
+                        })?;
+                    let mut b = Bundle::shipped()?;
+                    b.data.jurisdictions = r.jurisdictions.clone();
+                    b.data.authority_kinds = r.authority_kinds.clone();
+                    b.data.authorities = r.authorities.values().cloned().collect();
+                    b.data.windows = r.windows.values().cloned().collect();
+                    b.data.matters = r.current.clone();
+                    for y in &years {
+                        y.validate()?;
+                    }
+                    b.calendar = years;
+                    app.import_reference(&b, "calendar import").await?;
+                    println!("imported {} calendar year(s)", b.calendar.len());
+                }
+            }
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Verify,
+        } => {
+            let app = cli.app().await?;
+            let rep = app.verify_audit().await?;
+            match rep.first_break {
+                None => println!(
+                    "audit log intact: {} events in {} chains",
+                    rep.events, rep.streams
+                ),
+                Some(b) => {
+                    eprintln!("audit log BROKEN: {b}");
+                    return Ok(2);
+                }
+            }
+        }
+        Cmd::Export { file } => {
+            let store = cli.store().await?;
+            let f = std::fs::File::create(file)
+                .with_context(|| format!("cannot create {}", file.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            let n = store.export(&mut w).await?;
+            w.flush()?;
+            w.into_inner()?.sync_all()?;
+            println!("exported {n} rows to {}", file.display());
+        }
+        Cmd::Import { file } => {
+            let store = cli.store().await?;
+            let f = std::fs::File::open(file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let n = store.import(std::io::BufReader::new(f)).await?;
+            println!("imported {n} rows from {}", file.display());
+        }
+        Cmd::Reference {
+            cmd: RefCmd::Import { dir },
+        } => {
+            let b = Bundle::from_dir(dir)?;
+            let app = cli.app().await?;
+            let v = app
+                .import_reference(&b, &format!("import from {}", dir.display()))
+                .await?;
+            println!("reference data imported; catalogue version {v}");
+        }
+        Cmd::User {
+            cmd:
+                UserCmd::Add {
+                    username,
+                    role,
+                    name,
+                    window,
+                    authority,
+                    city,
+                },
+        } => {
+            let password = match std::env::var("CORRIDOR_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut p = String::new();
+                    std::io::stdin().read_line(&mut p)?;
+                    p.trim_end_matches(['\n', '\r']).to_string()
+                }
+            };
+            let app = cli.app().await?;
+            let role = corridor_domain::case::Role::parse(role).context("unknown role")?;
+            let u = app
+                .create_user(&corridor_app::auth::NewUser {
+                    username: username.clone(),
+                    password,
+                    role,
+                    display_name: name.clone(),
+                    window_id: window.clone(),
+                    authority_id: authority.clone(),
+                    city: city.clone(),
+                })
+                .await?;
+            println!("{}", serde_json::to_string(&u)?);
+        }
+        Cmd::Openapi => println!("{}", corridor_api::openapi_json()),
+        Cmd::Bench { cmd } => bench::run(&cli_store_args(&cli), cmd).await?,
+    }
+    Ok(0)
+}
+
+fn cli_store_args(cli: &Cli) -> bench::StoreArgs {
+    bench::StoreArgs {
+        database_url: cli.database_url.clone(),
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_logs();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = match rt.block_on(run(cli)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    if code != 0 {
+        // 1: invalid input or a failed command; 2: a broken audit log.
+        std::process::exit(code);
+    }
+}

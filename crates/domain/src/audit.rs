@@ -60,8 +60,14 @@ impl AuditEvent {
 /// Why the chain is broken, naming the first bad event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 pub enum ChainBreak {
-    #[error("stream {stream}: event {id} (seq {seq}) was changed: its hash does not match its content")]
-    Altered { stream: String, seq: i64, id: String },
+    #[error(
+        "stream {stream}: event {id} (seq {seq}) was changed: its hash does not match its content"
+    )]
+    Altered {
+        stream: String,
+        seq: i64,
+        id: String,
+    },
     #[error("stream {stream}: event {id} has seq {seq} but {expected} was expected (an event was removed or reordered)")]
     Gap {
         stream: String,
@@ -70,7 +76,11 @@ pub enum ChainBreak {
         id: String,
     },
     #[error("stream {stream}: event {id} (seq {seq}) does not link to the previous event")]
-    Link { stream: String, seq: i64, id: String },
+    Link {
+        stream: String,
+        seq: i64,
+        id: String,
+    },
     #[error("stream {stream}: the head says seq {head_seq} but the last stored event is seq {last_seq} (events were removed)")]
     Head {
         stream: String,
@@ -126,7 +136,10 @@ pub fn verify_stream(
 }
 
 /// Hash over all stream heads, for periodic checkpoints that detect a removed stream.
-pub fn checkpoint_hash<'a>(heads: impl Iterator<Item = (&'a str, i64, &'a str)>, prev: &str) -> String {
+pub fn checkpoint_hash<'a>(
+    heads: impl Iterator<Item = (&'a str, i64, &'a str)>,
+    prev: &str,
+) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     for (stream, seq, hash) in heads {

@@ -58,7 +58,9 @@ impl CalendarYear {
         }
         for d in &self.working_weekends {
             if !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
-                return Err(bad(format!("{d} is listed as a working weekend but is a weekday")));
+                return Err(bad(format!(
+                    "{d} is listed as a working weekend but is a weekday"
+                )));
             }
             if self.holidays.iter().any(|h| h.from <= *d && *d <= h.to) {
                 return Err(bad(format!("{d} is both a holiday and a working day")));
@@ -224,7 +226,7 @@ mod tests {
         assert!(cal.is_working_day(date!(2026 - 02 - 14))); // Saturday, adjusted
         assert!(!cal.is_working_day(date!(2026 - 10 - 05))); // National Day
         assert!(!cal.is_working_day(date!(2026 - 11 - 22))); // ordinary Sunday
-        // 2026-09-30 (Wed) + 1 working day skips the National Day week to Thu 10-08.
+                                                             // 2026-09-30 (Wed) + 1 working day skips the National Day week to Thu 10-08.
         assert_eq!(
             cal.add_working_days(date!(2026 - 09 - 30), 1),
             date!(2026 - 10 - 08)
@@ -233,7 +235,10 @@ mod tests {
             cal.working_days_between(date!(2026 - 09 - 30), date!(2026 - 10 - 08)),
             1
         );
-        assert_eq!(cal.add_working_days(date!(2026 - 09 - 30), 0), date!(2026 - 09 - 30));
+        assert_eq!(
+            cal.add_working_days(date!(2026 - 09 - 30), 0),
+            date!(2026 - 09 - 30)
+        );
     }
 
     #[test]

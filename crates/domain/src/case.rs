@@ -209,6 +209,7 @@ impl Role {
 
 /// The authenticated caller with its scope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Principal {
     pub user_id: Uuid,
     pub username: String,
@@ -232,7 +233,10 @@ pub struct CaseScope<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     #[error("action {action} is not possible while the case is {status}")]
-    InvalidTransition { action: &'static str, status: &'static str },
+    InvalidTransition {
+        action: &'static str,
+        status: &'static str,
+    },
     #[error("action {0} requires a reason")]
     ReasonRequired(&'static str),
     #[error("the matter issues no licence")]

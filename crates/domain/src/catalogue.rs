@@ -395,7 +395,11 @@ impl ReferenceData {
                 )));
             }
         }
-        let kinds: HashSet<String> = self.authority_kinds.iter().map(|k| k.code.clone()).collect();
+        let kinds: HashSet<String> = self
+            .authority_kinds
+            .iter()
+            .map(|k| k.code.clone())
+            .collect();
         let mut ids = HashSet::new();
         for a in &self.authorities {
             if !codes.contains(a.city.as_str()) {
@@ -405,7 +409,10 @@ impl ReferenceData {
                 return Err(cerr(format!("authority {}: unknown kind {}", a.id, a.kind)));
             }
             if a.id != Authority::id_for(&a.city, &a.kind) {
-                return Err(cerr(format!("authority {}: id must be <city>-<kind>", a.id)));
+                return Err(cerr(format!(
+                    "authority {}: id must be <city>-<kind>",
+                    a.id
+                )));
             }
             if !ids.insert(a.id.as_str()) {
                 return Err(cerr(format!("authority {} appears twice", a.id)));

@@ -44,12 +44,19 @@ impl FixedClock {
     }
     /// Sets the clock to 10:00 CST on `d`.
     pub fn set_date(&self, d: Date) {
-        self.set(d.with_hms(10, 0, 0).unwrap_or(d.midnight()).assume_offset(CST));
+        self.set(
+            d.with_hms(10, 0, 0)
+                .unwrap_or(d.midnight())
+                .assume_offset(CST),
+        );
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
-        self.0.lock().map(|g| *g).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        self.0
+            .lock()
+            .map(|g| *g)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }

@@ -391,7 +391,11 @@ mod tests {
 
     #[test]
     fn uscc_examples() {
-        for ok in ["91110000600037341L", "91440300708461136T", "91310117MA1J00014T"] {
+        for ok in [
+            "91110000600037341L",
+            "91440300708461136T",
+            "91310117MA1J00014T",
+        ] {
             assert!(Uscc::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(
@@ -413,11 +417,15 @@ mod tests {
         assert!(ResidentId::parse("11010519491231002X").is_ok());
         assert!(ResidentId::parse("360426199101010071").is_ok());
         assert_eq!(
-            ResidentId::parse("310117199001011234").unwrap_err().reason(),
+            ResidentId::parse("310117199001011234")
+                .unwrap_err()
+                .reason(),
             "check"
         );
         assert_eq!(
-            ResidentId::parse("110105194902301234").unwrap_err().reason(),
+            ResidentId::parse("110105194902301234")
+                .unwrap_err()
+                .reason(),
             "date"
         );
         let r = ResidentId::parse("11010519491231002x").unwrap();

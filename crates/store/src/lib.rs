@@ -146,6 +146,46 @@ impl Store {
         })
     }
 
+    /// Creates a fresh PostgreSQL database next to the one `base_url` names and connects to
+    /// it (tests and benchmarks: one database each). Returns the store and the new URL.
+    pub async fn create_temp_postgres(base_url: &str, prefix: &str) -> Result<(Store, String)> {
+        sqlx::any::install_default_drivers();
+        let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+        let admin = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(base_url)
+            .await?;
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await?;
+        admin.close().await;
+        let url = replace_db(base_url, &name);
+        Ok((Store::connect(&url).await?, url))
+    }
+
+    /// Drops a database made by [`Store::create_temp_postgres`].
+    pub async fn drop_temp_postgres(base_url: &str, temp_url: &str) -> Result<()> {
+        let name = temp_url
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .split('?')
+            .next()
+            .unwrap_or("");
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Url(redact_url(temp_url)));
+        }
+        let admin = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(base_url)
+            .await?;
+        admin
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await?;
+        admin.close().await;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -195,6 +235,20 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// `postgres://u@h:p/db?x` with `db` replaced by `name`.
+pub fn replace_db(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let head = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{head}/{name}{query}")
 }
 
 fn normalise_type(t: &str) -> String {

@@ -138,7 +138,11 @@ impl CaseRecord {
 }
 
 fn case_cols() -> String {
-    CASE_COLS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+    CASE_COLS
+        .iter()
+        .map(|(c, _)| *c)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn cases_table() -> &'static crate::Table {
@@ -315,9 +319,11 @@ impl Store {
     }
 
     pub async fn latest_catalogue_version(&self) -> Result<Option<(i64, String)>> {
-        let r = sqlx::query("SELECT version, digest FROM catalogue_versions ORDER BY version DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "SELECT version, digest FROM catalogue_versions ORDER BY version DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(match r {
             Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
             None => None,
@@ -346,7 +352,12 @@ impl Store {
         let rows: Vec<Vec<Val>> = matters
             .iter()
             .map(|(code, kind, doc)| {
-                Ok(vec![Val::t(code), Val::i(version), Val::t(kind), Val::t(to_doc(doc)?)])
+                Ok(vec![
+                    Val::t(code),
+                    Val::i(version),
+                    Val::t(kind),
+                    Val::t(to_doc(doc)?),
+                ])
             })
             .collect::<Result<_>>()?;
         insert_rows(conn, table("matters").unwrap_or(&TABLES[0]), &rows).await
@@ -369,7 +380,15 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                ))
+            })
             .collect()
     }
 
@@ -377,19 +396,25 @@ impl Store {
 
     pub async fn insert_user(conn: &mut AnyConnection, u: &UserRecord) -> Result<()> {
         let t = table("users").unwrap_or(&TABLES[0]);
-        insert_rows(conn, t, &[u.to_vals()]).await.map_err(|e| match e {
-            StoreError::Db(sqlx::Error::Database(d)) if d.message().to_lowercase().contains("unique") => {
-                StoreError::Conflict(format!("username '{}' is taken", u.username))
-            }
-            e => e,
-        })
+        insert_rows(conn, t, &[u.to_vals()])
+            .await
+            .map_err(|e| match e {
+                StoreError::Db(sqlx::Error::Database(d))
+                    if d.message().to_lowercase().contains("unique") =>
+                {
+                    StoreError::Conflict(format!("username '{}' is taken", u.username))
+                }
+                e => e,
+            })
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
-        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
-            .bind(username.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM users WHERE username = $1"
+        ))
+        .bind(username.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(UserRecord::from_row).transpose()
     }
 
@@ -402,10 +427,18 @@ impl Store {
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
-    pub async fn insert_session(&self, token_hash: &str, user: Uuid, now_ms: i64, expires_ms: i64) -> Result<()> {
+    pub async fn insert_session(
+        &self,
+        token_hash: &str,
+        user: Uuid,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)")
             .bind(token_hash.to_string())
             .bind(user.to_string())
@@ -452,7 +485,12 @@ impl Store {
     }
 
     /// Reserves `count` receipt numbers at once; returns the first.
-    pub async fn reserve_receipt_seqs(conn: &mut AnyConnection, city: &str, day: &str, count: i64) -> Result<i64> {
+    pub async fn reserve_receipt_seqs(
+        conn: &mut AnyConnection,
+        city: &str,
+        day: &str,
+        count: i64,
+    ) -> Result<i64> {
         let last: i64 = sqlx::query_scalar(
             "INSERT INTO receipt_counters (city, day, next) VALUES ($1, $2, $3) \
              ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + $3 RETURNING next",
@@ -471,7 +509,11 @@ impl Store {
     }
 
     /// Writes a changed case if its status is still `expected` (no lost updates).
-    pub async fn update_case(conn: &mut AnyConnection, c: &CaseRecord, expected: Status) -> Result<bool> {
+    pub async fn update_case(
+        conn: &mut AnyConnection,
+        c: &CaseRecord,
+        expected: Status,
+    ) -> Result<bool> {
         let vals = c.to_vals();
         let sets: Vec<String> = CASE_COLS
             .iter()
@@ -501,15 +543,23 @@ impl Store {
     }
 
     pub async fn get_case_by_receipt(&self, receipt: &str) -> Result<Option<CaseRecord>> {
-        let r = sqlx::query(&format!("SELECT {} FROM cases WHERE receipt_no = $1", case_cols()))
-            .bind(receipt.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM cases WHERE receipt_no = $1",
+            case_cols()
+        ))
+        .bind(receipt.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(CaseRecord::from_row).transpose()
     }
 
     /// A page of cases and the total count matching the filter.
-    pub async fn list_cases(&self, f: &CaseFilter, limit: i64, offset: i64) -> Result<(Vec<CaseRecord>, i64)> {
+    pub async fn list_cases(
+        &self,
+        f: &CaseFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<CaseRecord>, i64)> {
         let (w, vals) = f.where_clause();
         let count_sql = format!("SELECT COUNT(*) FROM cases{w}");
         let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -536,15 +586,21 @@ impl Store {
             q = bind(q, v);
         }
         let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
-        let cases = rows.iter().map(CaseRecord::from_row).collect::<Result<Vec<_>>>()?;
+        let cases = rows
+            .iter()
+            .map(CaseRecord::from_row)
+            .collect::<Result<Vec<_>>>()?;
         Ok((cases, total))
     }
 
     pub async fn count_cases_by_status(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// Totals, decided and on-time counts grouped by one case column.
@@ -595,7 +651,9 @@ impl Store {
         .bind(since_ms)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     // ---------- audit ----------
@@ -663,7 +721,10 @@ impl Store {
     }
 
     /// Sets stream heads (insert or update).
-    pub async fn put_heads(conn: &mut AnyConnection, heads: &[(String, i64, String)]) -> Result<()> {
+    pub async fn put_heads(
+        conn: &mut AnyConnection,
+        heads: &[(String, i64, String)],
+    ) -> Result<()> {
         for chunk in heads.chunks(300) {
             let mut sql = String::from("INSERT INTO audit_heads (stream, seq, hash) VALUES ");
             for i in 0..chunk.len() {
@@ -672,7 +733,9 @@ impl Store {
                 }
                 sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
             }
-            sql.push_str(" ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
+            sql.push_str(
+                " ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            );
             let mut q = sqlx::query(&sql);
             for (s, seq, h) in chunk {
                 q = q.bind(s.clone()).bind(*seq).bind(h.clone());
@@ -698,12 +761,13 @@ impl Store {
     where
         F: FnMut(&str, &[AuditEvent], Option<(i64, &str)>) -> bool,
     {
-        let mut heads: std::collections::BTreeMap<String, (i64, String)> = sqlx::query("SELECT stream, seq, hash FROM audit_heads")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
-            .collect::<Result<_>>()?;
+        let mut heads: std::collections::BTreeMap<String, (i64, String)> =
+            sqlx::query("SELECT stream, seq, hash FROM audit_heads")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+                .collect::<Result<_>>()?;
         let mut rows = sqlx::query(
             "SELECT id, stream, seq, at_ms, actor, role, action, before_doc, after_doc, prev_hash, hash \
              FROM audit_events ORDER BY stream, seq",
@@ -756,7 +820,12 @@ impl Store {
         writeln!(out, "{header}").map_err(io)?;
         let mut n = 0;
         for t in TABLES {
-            let sql = format!("SELECT {} FROM {} ORDER BY {}", cols_list(t), t.name, t.order);
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                cols_list(t),
+                t.name,
+                t.order
+            );
             let mut rows = sqlx::query(&sql).fetch(&self.pool);
             while let Some(r) = rows.try_next().await? {
                 let vals = read_row(t, &r)?;
@@ -779,7 +848,8 @@ impl Store {
             .next()
             .ok_or_else(|| bad(1, "empty file".into()))?
             .map_err(|e| bad(1, e.to_string()))?;
-        let h: serde_json::Value = serde_json::from_str(&header).map_err(|e| bad(1, e.to_string()))?;
+        let h: serde_json::Value =
+            serde_json::from_str(&header).map_err(|e| bad(1, e.to_string()))?;
         if h["format"] != "corridor-export" || h["version"] != 1 {
             return Err(bad(1, "not a corridor export (version 1)".into()));
         }
@@ -793,7 +863,8 @@ impl Store {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| bad(ln, e.to_string()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&line).map_err(|e| bad(ln, e.to_string()))?;
             let name = v["t"].as_str().ok_or_else(|| bad(ln, "no table".into()))?;
             let t = table(name).ok_or_else(|| bad(ln, format!("unknown table {name}")))?;
             let arr = v["r"].as_array().ok_or_else(|| bad(ln, "no row".into()))?;
@@ -808,9 +879,10 @@ impl Store {
                         crate::Ty::Int => Val::Int(None),
                         crate::Ty::Text => Val::Text(None),
                     }),
-                    (crate::Ty::Int, serde_json::Value::Number(num)) => {
-                        num.as_i64().map(Val::i).ok_or_else(|| bad(ln, format!("{c}: not an integer")))
-                    }
+                    (crate::Ty::Int, serde_json::Value::Number(num)) => num
+                        .as_i64()
+                        .map(Val::i)
+                        .ok_or_else(|| bad(ln, format!("{c}: not an integer"))),
                     (crate::Ty::Text, serde_json::Value::String(s)) => Ok(Val::t(s.clone())),
                     _ => Err(bad(ln, format!("{c}: wrong type"))),
                 })

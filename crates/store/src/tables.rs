@@ -24,21 +24,52 @@ use Ty::{Int as I, Text as T};
 
 /// Every table, in an order that satisfies references on import.
 pub const TABLES: &[Table] = &[
-    Table { name: "jurisdictions", cols: &[("code", T), ("doc", T)], order: "code" },
-    Table { name: "authority_kinds", cols: &[("code", T), ("doc", T)], order: "code" },
-    Table { name: "authorities", cols: &[("id", T), ("city", T), ("kind", T), ("doc", T)], order: "id" },
-    Table { name: "windows", cols: &[("id", T), ("city", T), ("doc", T)], order: "id" },
+    Table {
+        name: "jurisdictions",
+        cols: &[("code", T), ("doc", T)],
+        order: "code",
+    },
+    Table {
+        name: "authority_kinds",
+        cols: &[("code", T), ("doc", T)],
+        order: "code",
+    },
+    Table {
+        name: "authorities",
+        cols: &[("id", T), ("city", T), ("kind", T), ("doc", T)],
+        order: "id",
+    },
+    Table {
+        name: "windows",
+        cols: &[("id", T), ("city", T), ("doc", T)],
+        order: "id",
+    },
     Table {
         name: "catalogue_versions",
-        cols: &[("version", I), ("published_ms", I), ("note", T), ("digest", T), ("matter_count", I)],
+        cols: &[
+            ("version", I),
+            ("published_ms", I),
+            ("note", T),
+            ("digest", T),
+            ("matter_count", I),
+        ],
         order: "version",
     },
     Table {
         name: "matters",
-        cols: &[("code", T), ("version", I), ("authority_kind", T), ("doc", T)],
+        cols: &[
+            ("code", T),
+            ("version", I),
+            ("authority_kind", T),
+            ("doc", T),
+        ],
         order: "code, version",
     },
-    Table { name: "calendar_years", cols: &[("year", I), ("doc", T)], order: "year" },
+    Table {
+        name: "calendar_years",
+        cols: &[("year", I), ("doc", T)],
+        order: "year",
+    },
     Table {
         name: "users",
         cols: &[
@@ -56,11 +87,24 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "sessions",
-        cols: &[("token_hash", T), ("user_id", T), ("created_ms", I), ("expires_ms", I)],
+        cols: &[
+            ("token_hash", T),
+            ("user_id", T),
+            ("created_ms", I),
+            ("expires_ms", I),
+        ],
         order: "token_hash",
     },
-    Table { name: "receipt_counters", cols: &[("city", T), ("day", T), ("next", I)], order: "city, day" },
-    Table { name: "cases", cols: CASE_COLS, order: "id" },
+    Table {
+        name: "receipt_counters",
+        cols: &[("city", T), ("day", T), ("next", I)],
+        order: "city, day",
+    },
+    Table {
+        name: "cases",
+        cols: CASE_COLS,
+        order: "id",
+    },
     Table {
         name: "audit_events",
         cols: &[
@@ -78,7 +122,11 @@ pub const TABLES: &[Table] = &[
         ],
         order: "stream, seq",
     },
-    Table { name: "audit_heads", cols: &[("stream", T), ("seq", I), ("hash", T)], order: "stream" },
+    Table {
+        name: "audit_heads",
+        cols: &[("stream", T), ("seq", I), ("hash", T)],
+        order: "stream",
+    },
 ];
 
 pub const CASE_COLS: &[(&str, Ty)] = &[
@@ -135,7 +183,10 @@ impl Val {
     }
 }
 
-pub(crate) fn bind<'q>(q: Query<'q, Any, AnyArguments<'q>>, v: &Val) -> Query<'q, Any, AnyArguments<'q>> {
+pub(crate) fn bind<'q>(
+    q: Query<'q, Any, AnyArguments<'q>>,
+    v: &Val,
+) -> Query<'q, Any, AnyArguments<'q>> {
     match v {
         Val::Int(n) => q.bind(*n),
         Val::Text(s) => q.bind(s.clone()),
@@ -143,7 +194,11 @@ pub(crate) fn bind<'q>(q: Query<'q, Any, AnyArguments<'q>>, v: &Val) -> Query<'q
 }
 
 pub fn cols_list(t: &Table) -> String {
-    t.cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+    t.cols
+        .iter()
+        .map(|(c, _)| *c)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Reads one row into values by the table's column types.
@@ -195,7 +250,10 @@ pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>])
             for (v, (_, ty)) in row.iter().zip(t.cols) {
                 let ok = matches!((v, ty), (Val::Int(_), Ty::Int) | (Val::Text(_), Ty::Text));
                 if !ok {
-                    return Err(StoreError::Corrupt(format!("{}: value {v:?} has the wrong type", t.name)));
+                    return Err(StoreError::Corrupt(format!(
+                        "{}: value {v:?} has the wrong type",
+                        t.name
+                    )));
                 }
                 q = bind(q, v);
             }

@@ -1,0 +1,105 @@
+//! RFC 9457 problem details for every error, with a stable code from the one error table.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use corridor_app::{AppError, ErrorCode};
+use corridor_domain::catalogue::FieldError;
+use serde::Serialize;
+
+/// The problem body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type (`/docs/errors#<code>`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// English title.
+    pub title: String,
+    /// Chinese title.
+    pub title_zh: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// Per-field problems (validation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        ApiError(AppError::new(code, detail))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let status =
+            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            tracing::error!(code = ?e.code, detail = %e.detail, "server error");
+        }
+        let body = Problem {
+            type_: format!("/docs/errors#{}", e.code.as_str()),
+            title: e.code.title_en().to_string(),
+            title_zh: e.code.title_zh().to_string(),
+            status: status.as_u16(),
+            detail: e.detail,
+            code: e.code,
+            errors: e.fields,
+        };
+        let mut res = (status, axum::Json(body)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError::new(ErrorCode::InvalidJson, r.body_text())
+    }
+}
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::new(ErrorCode::BadRequest, r.body_text())
+    }
+}
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::new(ErrorCode::BadRequest, r.body_text())
+    }
+}
+
+/// JSON body extractor whose rejections are problem documents (never a bare 4xx/5xx).
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(v))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
