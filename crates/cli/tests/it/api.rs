@@ -1,0 +1,379 @@
+//! The HTTP face: problem documents, sign-in limits, reference reads, the OpenAPI document.
+
+use crate::cases::branch_filing;
+use crate::helpers::{env, Backend};
+use corridor_domain::catalogue::ServiceMode;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use time::macros::date;
+
+async fn problem(res: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], code, "{v}");
+    assert_eq!(v["status"], status.as_u16());
+    assert!(v["title"].is_string() && v["title_zh"].is_string());
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_problems_sign_in_and_filing() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 02)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{base}/api/v1{p}");
+
+    // Public reference data, paged with totals; matter search in both languages.
+    let j: Value = http
+        .get(api("/jurisdictions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["total"], 9);
+    let w: Value = http
+        .get(api("/windows?per_page=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(w["total"].as_i64().unwrap() >= 90);
+    let m: Value = http
+        .get(api("/matters?q=公积金&mode=remote_receipt"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(m["total"].as_i64().unwrap() >= 5);
+    let m: Value = http
+        .get(api("/matters?q=provident%20fund%20retirement"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["items"][0]["name_zh"], "正常退休提取住房公积金");
+    let all: Value = http
+        .get(api("/matters?per_page=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(all["total"].as_i64().unwrap() >= 178);
+    let one: Value = http
+        .get(api("/matters/G60-MAR-001"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        one["fields"].as_array().unwrap().len() > 5
+            && one["materials"].as_array().unwrap().len() > 3
+    );
+    problem(
+        http.get(api("/matters/NOPE")).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        http.get(api("/matters?mode=teleport"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    problem(
+        http.get(api("/matters?per_page=abc")).send().await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    problem(
+        http.get(format!("{base}/nowhere")).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    // Authentication.
+    problem(
+        http.get(api("/cases")).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    problem(
+        http.get(api("/cases"))
+            .bearer_auth("forged")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    problem(
+        http.post(api("/auth/login"))
+            .header("content-type", "application/json")
+            .body("{\"username\":")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    )
+    .await;
+    let login = |u: &str, p: &str| {
+        http.post(api("/auth/login"))
+            .json(&json!({"username": u, "password": p}))
+            .send()
+    };
+    let ok: Value = login("ent.340100", "corridor-demo")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = ok["token"].as_str().unwrap().to_string();
+    assert_eq!(ok["user"]["role"], "applicant");
+    // Five failures lock the account, even with the right password afterwards.
+    for _ in 0..5 {
+        problem(
+            login("clerk.340100", "wrong").await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    problem(
+        login("clerk.340100", "corridor-demo").await.unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+    )
+    .await;
+
+    // Filing: malformed JSON is a 400, a bad form a 422 with field errors, a good one a 201.
+    problem(
+        http.post(api("/cases"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body("[1,")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    )
+    .await;
+    problem(
+        http.post(api("/cases"))
+            .bearer_auth(&token)
+            .json(&json!({"matter_code": 5}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    )
+    .await;
+    let mut f = serde_json::to_value(branch_filing(
+        Some("340100-W01"),
+        ServiceMode::RemoteReceipt,
+    ))
+    .unwrap();
+    f["form"]["contact_id"] = json!("110105194902301234");
+    let v = problem(
+        http.post(api("/cases"))
+            .bearer_auth(&token)
+            .json(&f)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(v["errors"][0]["field"], "contact_id");
+    assert!(v["errors"][0]["reason"].as_str().unwrap().contains("date"));
+    let good = serde_json::to_value(branch_filing(
+        Some("340100-W01"),
+        ServiceMode::RemoteReceipt,
+    ))
+    .unwrap();
+    let res = http
+        .post(api("/cases"))
+        .bearer_auth(&token)
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let case: Value = res.json().await.unwrap();
+    let id = case["id"].as_str().unwrap();
+    assert_eq!(case["applicant"]["masked"], false);
+    // A reviewer of another city is refused with a problem document.
+    let hz: Value = login("reviewer.330100.market", "corridor-demo")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hz = hz["token"].as_str().unwrap();
+    problem(
+        http.get(api(&format!("/cases/{id}")))
+            .bearer_auth(hz)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        http.post(api(&format!("/cases/{id}/actions")))
+            .bearer_auth(hz)
+            .json(&json!({"action": "accept"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        http.get(api("/cases/not-a-uuid"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    problem(
+        http.post(api(&format!("/cases/{id}/actions")))
+            .bearer_auth(&token)
+            .json(&json!({"action": "approve"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let list: Value = http
+        .get(api("/cases"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    let events: Value = http
+        .get(api(&format!("/cases/{id}/events")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events[0]["action"], "submit");
+    // Operations.
+    let health: Value = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("corridor_http_requests_total{method=\"POST\",route=\"/api/v1/cases\",status=\"201\"} 1"), "{metrics}");
+    assert!(metrics.contains("corridor_cases{status=\"submitted\"} 1"));
+    assert!(metrics.contains("corridor_http_request_duration_seconds_bucket"));
+    // Logout ends the token.
+    assert_eq!(
+        http.post(api("/auth/logout"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(
+        http.get(api("/cases"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    e.cleanup().await;
+}
+
+/// The committed OpenAPI document matches the code (regenerate with `corridor openapi`).
+#[tokio::test]
+async fn openapi_document_is_committed_and_current() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/openapi.json"
+    ))
+    .expect("docs/openapi.json is committed");
+    let current = corridor_api::openapi_json();
+    assert!(
+        committed.trim() == current.trim(),
+        "docs/openapi.json is stale: run `cargo run -- openapi > docs/openapi.json`"
+    );
+    let v: Value = serde_json::from_str(&current).unwrap();
+    assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
+    for p in [
+        "/api/v1/cases",
+        "/api/v1/cases/{id}/actions",
+        "/api/v1/matters",
+        "/api/v1/statistics",
+        "/api/v1/jurisdictions",
+    ] {
+        assert!(v["paths"].get(p).is_some(), "{p} missing");
+    }
+    // The served document is the same.
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 02)).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let served = reqwest::get(format!("{base}/api/openapi.json"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(served.trim(), current.trim());
+    e.cleanup().await;
+}

@@ -1,0 +1,492 @@
+//! The conformance suite for cases: every test runs on SQLite and on PostgreSQL.
+
+use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend};
+use corridor_app::cases::{ActOnCase, CaseQuery, FileCase};
+use corridor_app::{AppError, ErrorCode};
+use corridor_domain::case::{Action, DueState, Principal, Role, Status};
+use corridor_domain::catalogue::ServiceMode;
+use corridor_domain::ids::Uscc;
+use serde_json::json;
+use time::macros::date;
+
+/// A Hefei enterprise's filing for a branch in Songjiang, at a Hefei window.
+pub fn branch_filing(window: Option<&str>, mode: ServiceMode) -> FileCase {
+    let hefei_firm = Uscc::with_check("91340100MA2TQ8K5X").unwrap();
+    let form = json!({
+        "applicant_uscc": hefei_firm.as_str(),
+        "enterprise_name": "合肥启明新材料有限公司",
+        "contact_name": "王伟",
+        "contact_id": "11010519491231002X",
+        "contact_phone": "13812345678",
+        "parent_uscc": hefei_firm.as_str(),
+        "branch_name": "合肥启明新材料有限公司松江分公司",
+        "branch_address": "上海市松江区示例路1号",
+        "business_scope": "新材料技术研发、技术服务",
+        "person_in_charge": "李娜",
+        "person_in_charge_id": "360426199101010071"
+    });
+    FileCase {
+        matter_code: "G60-MAR-001".into(),
+        competent_city: "310117".into(),
+        mode,
+        window_id: window.map(str::to_string),
+        form: serde_json::from_value(form).unwrap(),
+        identity_checked: false,
+    }
+}
+
+fn act(action: Action) -> ActOnCase {
+    ActOnCase {
+        action,
+        reason: action
+            .needs_reason()
+            .then(|| "测试理由 / test reason".to_string()),
+        identity_checked: action == Action::Receive,
+        form: None,
+    }
+}
+
+fn code(e: AppError) -> ErrorCode {
+    e.code
+}
+
+/// The scenario from the issue: Hefei → Songjiang, correction across the National Day holiday.
+pub async fn scenario(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 09 - 21)).await else {
+        return;
+    };
+    let app = &env.app;
+    let ent = applicant();
+    let hefei_clerk = clerk("340100-W01");
+    let sj = reviewer("310117-market");
+    let hz = reviewer("330100-market");
+    let hf = reviewer("340100-market");
+
+    // Filed at a Hefei window on Monday 21 September 2026.
+    let c = app
+        .file_case(
+            &ent,
+            branch_filing(Some("340100-W01"), ServiceMode::RemoteReceipt),
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, Status::Submitted);
+    assert!(
+        c.receipt_no.starts_with("340100-20260921-"),
+        "{}",
+        c.receipt_no
+    );
+    assert_eq!(c.receiving_city, "340100");
+    assert_eq!(c.competent_city, "310117");
+    assert_eq!(c.competent_authority, "310117-market");
+    assert!(c.cross_province);
+
+    let c = app
+        .act(&hefei_clerk, c.id, act(Action::Receive))
+        .await
+        .unwrap();
+    assert_eq!(c.status, Status::Received);
+    let c = app
+        .act(&hefei_clerk, c.id, act(Action::Forward))
+        .await
+        .unwrap();
+    assert_eq!(c.status, Status::Forwarded);
+
+    // Competence never moves: the Hefei clerk cannot accept, nor can other cities' reviewers.
+    assert_eq!(
+        code(
+            app.act(&hefei_clerk, c.id, act(Action::Accept))
+                .await
+                .unwrap_err()
+        ),
+        ErrorCode::Forbidden
+    );
+    for other in [&hz, &hf] {
+        assert_eq!(
+            code(app.get_case(other, c.id).await.unwrap_err()),
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            code(app.act(other, c.id, act(Action::Accept)).await.unwrap_err()),
+            ErrorCode::Forbidden
+        );
+        let q = app.list_cases(other, &CaseQuery::default()).await.unwrap();
+        assert!(q.items.iter().all(|x| x.id != c.id));
+    }
+
+    let c = app.act(&sj, c.id, act(Action::Accept)).await.unwrap();
+    assert_eq!(c.accepted_on.as_deref(), Some("2026-09-21"));
+    let statutory = c.statutory_days;
+    let cal = &env.app.reference().calendar;
+    let first_deadline = c.deadline.clone().unwrap();
+    assert_eq!(
+        first_deadline,
+        corridor_store::date_str(cal.add_working_days(date!(2026 - 09 - 21), statutory))
+    );
+
+    // Correction requested Tuesday 29 September; resubmitted Friday 9 October, after the
+    // National Day week (1-7 October) and with Saturday 10 October a working day.
+    env.set_date(date!(2026 - 09 - 29));
+    let c = app
+        .act(&sj, c.id, act(Action::RequestCorrection))
+        .await
+        .unwrap();
+    assert_eq!(c.status, Status::CorrectionRequested);
+    assert_eq!(c.due, DueState::Paused);
+    env.set_date(date!(2026 - 10 - 09));
+    let mut resubmit = act(Action::Resubmit);
+    let mut form = branch_filing(None, ServiceMode::RemoteReceipt).form;
+    form.insert("branch_address".into(), json!("上海市松江区示例路8号"));
+    resubmit.form = Some(form);
+    let c = app.act(&ent, c.id, resubmit).await.unwrap();
+    assert_eq!(c.status, Status::Resubmitted);
+    // Paused working days: 30 Sep, 8 Oct, 9 Oct = 3 (the holiday week does not count).
+    assert_eq!(c.paused_days, 3);
+    let moved = cal.add_working_days(corridor_store::parse_date(&first_deadline).unwrap(), 3);
+    assert_eq!(c.deadline.clone().unwrap(), corridor_store::date_str(moved));
+    assert_eq!(
+        c.deadline.clone().unwrap(),
+        corridor_store::date_str(cal.add_working_days(date!(2026 - 09 - 21), statutory + 3))
+    );
+
+    env.set_date(date!(2026 - 10 - 12));
+    let c = app.act(&sj, c.id, act(Action::Approve)).await.unwrap();
+    assert_eq!(c.status, Status::Approved);
+    assert_eq!(c.decided_on.as_deref(), Some("2026-10-12"));
+    let c = app.act(&sj, c.id, act(Action::IssueLicence)).await.unwrap();
+    assert_eq!(c.status, Status::LicenceIssued);
+    // Issued locally: the Hefei window hands it out.
+    assert_eq!(
+        code(app.act(&sj, c.id, act(Action::Deliver)).await.unwrap_err()),
+        ErrorCode::Forbidden
+    );
+    let c = app
+        .act(&hefei_clerk, c.id, act(Action::Deliver))
+        .await
+        .unwrap();
+    assert_eq!(c.status, Status::Delivered);
+
+    let events = app.case_events(&ent, c.id).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "submit",
+            "receive",
+            "forward",
+            "accept",
+            "request_correction",
+            "resubmit",
+            "approve",
+            "issue_licence",
+            "deliver"
+        ]
+    );
+    let report = app.verify_audit().await.unwrap();
+    assert!(report.first_break.is_none(), "{:?}", report.first_break);
+
+    // Edit one stored event: verification fails and names it.
+    let victim = &events[3];
+    sqlx::query("UPDATE audit_events SET after_doc = $1 WHERE stream = $2 AND seq = $3")
+        .bind(victim.after.to_string().replace("2026-09-21", "2026-09-22"))
+        .bind(format!("case:{}", c.id))
+        .bind(victim.seq)
+        .execute(env.store.pool())
+        .await
+        .unwrap();
+    let report = app.verify_audit().await.unwrap();
+    let broken = report.first_break.expect("edit detected").to_string();
+    assert!(
+        broken.contains("seq 4") && broken.contains("was changed"),
+        "{broken}"
+    );
+    env.cleanup().await;
+}
+crate::both_backends!(hefei_to_songjiang_scenario, crate::cases::scenario);
+
+/// Who may do what: every role and scope against every action, each on a case in the state
+/// where the action is possible, so that the only possible refusal is the access rule.
+pub async fn access_matrix(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let app = &env.app;
+    let owner = applicant();
+    let window = "340100-W01";
+    let authority = "310117-market";
+    let actors: Vec<(&str, Principal)> = vec![
+        ("applicant, own case", owner.clone()),
+        ("applicant, someone else's case", applicant()),
+        ("clerk, receiving window", clerk(window)),
+        ("clerk, other window same city", clerk("340100-W02")),
+        ("clerk, other city", clerk("310117-W01")),
+        ("reviewer, competent authority", reviewer(authority)),
+        (
+            "reviewer, same city other authority",
+            reviewer("310117-hrss"),
+        ),
+        (
+            "reviewer, same authority kind other city",
+            reviewer("340100-market"),
+        ),
+        ("joint office", staff(Role::JointOffice)),
+        ("administrator", staff(Role::Admin)),
+    ];
+    let rightful = |a: Action| -> Principal {
+        match a {
+            Action::Receive | Action::Forward | Action::Deliver => clerk(window),
+            Action::Resubmit | Action::Withdraw => owner.clone(),
+            _ => reviewer(authority),
+        }
+    };
+    // The path to reach the state in which each action is possible.
+    let path = |a: Action| -> Vec<Action> {
+        use Action::*;
+        match a {
+            Receive | Withdraw => vec![],
+            Forward => vec![Receive],
+            Accept | Refuse => vec![Receive, Forward],
+            RequestCorrection | Approve | Reject => vec![Receive, Forward, Accept],
+            Resubmit => vec![Receive, Forward, Accept, RequestCorrection],
+            IssueLicence => vec![Receive, Forward, Accept, Approve],
+            Deliver => vec![Receive, Forward, Accept, Approve, IssueLicence],
+        }
+    };
+    // The expected table, written out independently of the rules in the domain.
+    let allowed = |who: &str, a: Action| -> bool {
+        use Action::*;
+        match who {
+            "applicant, own case" => matches!(a, Resubmit | Withdraw),
+            "clerk, receiving window" => {
+                matches!(a, Receive | Forward | Deliver | Resubmit | Withdraw)
+            }
+            "reviewer, competent authority" => {
+                matches!(
+                    a,
+                    Accept | Refuse | RequestCorrection | Approve | Reject | IssueLicence
+                )
+            }
+            _ => false,
+        }
+    };
+    let can_view = |who: &str| {
+        matches!(
+            who,
+            "applicant, own case"
+                | "clerk, receiving window"
+                | "reviewer, competent authority"
+                | "administrator"
+        )
+    };
+    let mut cells = 0;
+    for (who, p) in &actors {
+        for a in Action::ALL {
+            let c = app
+                .file_case(
+                    &owner,
+                    branch_filing(Some(window), ServiceMode::RemoteReceipt),
+                )
+                .await
+                .unwrap();
+            for step in path(a) {
+                app.act(&rightful(step), c.id, act(step)).await.unwrap();
+            }
+            let got = app.act(p, c.id, act(a)).await;
+            if allowed(who, a) {
+                assert!(
+                    got.is_ok(),
+                    "{who} should be able to {a:?}: {:?}",
+                    got.err()
+                );
+            } else {
+                let e = got.expect_err(&format!("{who} must not {a:?}"));
+                assert_eq!(e.code, ErrorCode::Forbidden, "{who} / {a:?}: {}", e.detail);
+            }
+            cells += 1;
+        }
+        // Reading: the case itself and the personal data in it.
+        let c = app
+            .file_case(
+                &owner,
+                branch_filing(Some(window), ServiceMode::RemoteReceipt),
+            )
+            .await
+            .unwrap();
+        match app.get_case(p, c.id).await {
+            Ok(v) => {
+                assert!(can_view(who), "{who} must not see the case");
+                let masked = *who == "administrator";
+                assert_eq!(v.applicant.masked, masked, "{who}");
+                let id = v.applicant.id_no.unwrap();
+                assert_eq!(id.contains('*'), masked, "{who}: {id}");
+                assert_eq!(v.form["contact_id"].as_str().unwrap().contains('*'), masked);
+            }
+            Err(e) => {
+                assert!(!can_view(who), "{who} should see the case");
+                assert_eq!(e.code, ErrorCode::Forbidden);
+            }
+        }
+        cells += 1;
+    }
+    assert_eq!(cells, actors.len() * (Action::ALL.len() + 1));
+    // The joint office gets statistics, never case lists; applicants and clerks no statistics.
+    assert_eq!(
+        app.list_cases(&staff(Role::JointOffice), &CaseQuery::default())
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    assert!(app
+        .statistics(&staff(Role::JointOffice), &Default::default())
+        .await
+        .is_ok());
+    for p in [owner.clone(), clerk(window), reviewer(authority)] {
+        assert_eq!(
+            app.statistics(&p, &Default::default())
+                .await
+                .unwrap_err()
+                .code,
+            ErrorCode::Forbidden
+        );
+    }
+    env.cleanup().await;
+}
+crate::both_backends!(access_matrix_every_cell, crate::cases::access_matrix);
+
+/// Online filing, refusals need reasons, invalid transitions are conflicts, queues and due flags.
+pub async fn lifecycle_rules(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let app = &env.app;
+    let ent = applicant();
+    let sj = reviewer("310117-market");
+    // Fully online: no window; the competent authority accepts directly.
+    let c = app
+        .file_case(&ent, branch_filing(None, ServiceMode::FullyOnline))
+        .await
+        .unwrap();
+    assert_eq!(c.receiving_window, None);
+    assert!(c.receipt_no.starts_with("310117-"));
+    assert_eq!(
+        app.act(
+            &sj,
+            c.id,
+            ActOnCase {
+                reason: None,
+                ..act(Action::Refuse)
+            }
+        )
+        .await
+        .unwrap_err()
+        .code,
+        ErrorCode::ReasonRequired
+    );
+    assert_eq!(
+        app.act(&sj, c.id, act(Action::Approve))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidTransition
+    );
+    let c = app.act(&sj, c.id, act(Action::Accept)).await.unwrap();
+    // Near the deadline and past it.
+    let deadline = corridor_store::parse_date(c.deadline.as_deref().unwrap()).unwrap();
+    env.set_date(deadline);
+    assert_eq!(
+        app.get_case(&sj, c.id).await.unwrap().due,
+        DueState::NearDue
+    );
+    env.set_date(deadline.next_day().unwrap());
+    assert_eq!(
+        app.get_case(&sj, c.id).await.unwrap().due,
+        DueState::Overdue
+    );
+    let q = app
+        .list_cases(
+            &sj,
+            &CaseQuery {
+                due: Some("overdue".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(q.total, 1);
+    assert_eq!(q.items[0].id, c.id);
+    // Bad form data: every problem is named.
+    let mut bad = branch_filing(None, ServiceMode::FullyOnline);
+    bad.form
+        .insert("contact_id".into(), json!("310117199001011234"));
+    bad.form.insert("contact_phone".into(), json!("12"));
+    bad.form.remove("branch_name");
+    let e = app.file_case(&ent, bad).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ValidationFailed);
+    let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["contact_id", "contact_phone", "branch_name"]); // in form order
+                                                                        // A mode the matter does not offer, a city that is not a member, a window that does not exist.
+    let mut m = branch_filing(None, ServiceMode::MultiSite);
+    assert_eq!(
+        app.file_case(&ent, m.clone()).await.unwrap_err().code,
+        ErrorCode::BadRequest
+    );
+    m.mode = ServiceMode::FullyOnline;
+    m.competent_city = "110000".into();
+    assert_eq!(
+        app.file_case(&ent, m).await.unwrap_err().code,
+        ErrorCode::BadRequest
+    );
+    let w = branch_filing(Some("999999-W01"), ServiceMode::RemoteReceipt);
+    assert_eq!(
+        app.file_case(&ent, w).await.unwrap_err().code,
+        ErrorCode::BadRequest
+    );
+    // A clerk files on behalf at the clerk's own window only, with the identity checked.
+    let k = clerk("320500-W03");
+    let mut f = branch_filing(Some("320500-W03"), ServiceMode::RemoteReceipt);
+    assert_eq!(
+        app.file_case(&k, f.clone()).await.unwrap_err().code,
+        ErrorCode::ValidationFailed
+    );
+    f.identity_checked = true;
+    let c2 = app.file_case(&k, f.clone()).await.unwrap();
+    assert_eq!(c2.status, Status::Received);
+    assert_eq!(app.case_events(&k, c2.id).await.unwrap().len(), 2);
+    f.window_id = Some("320500-W04".into());
+    assert_eq!(
+        app.file_case(&k, f).await.unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // Paging reports totals.
+    for _ in 0..5 {
+        app.file_case(&ent, branch_filing(None, ServiceMode::FullyOnline))
+            .await
+            .unwrap();
+    }
+    let page = app
+        .list_cases(
+            &ent,
+            &CaseQuery {
+                per_page: Some(2),
+                page: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items.len(), page.page), (6, 2, 2));
+    let statuses = app
+        .list_cases(
+            &ent,
+            &CaseQuery {
+                status: Some("accepted".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(statuses.total, 1);
+    env.cleanup().await;
+}
+crate::both_backends!(lifecycle_rules, crate::cases::lifecycle_rules);

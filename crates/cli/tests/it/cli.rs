@@ -1,0 +1,210 @@
+//! The `corridor` binary: identifiers, working days, audit verification, export/import,
+//! reference data errors. Each run gets its own data directory.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn corridor(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_corridor"));
+    c.arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("CORRIDOR_DATABASE_URL")
+        .env("RUST_LOG", "warn");
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn tmp() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("corridor-cli-{}", uuid::Uuid::now_v7().simple()))
+}
+
+fn lines(o: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn id_check_from_arguments_and_stdin() {
+    let d = tmp();
+    let o = corridor(
+        &d,
+        &[
+            "id",
+            "check",
+            "91310117MA1J00014T",
+            "360426199101010071",
+            "60003734-1",
+        ],
+        None,
+    );
+    assert!(o.status.success());
+    let v = lines(&o);
+    assert_eq!(
+        v.iter()
+            .map(|x| x["kind"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["uscc", "resident-id", "org-code"]
+    );
+    assert!(v.iter().all(|x| x["valid"] == true && x["error"].is_null()));
+    let o = corridor(
+        &d,
+        &["id", "check"],
+        Some(
+            "310117199001011234\n91110000600037341A\n9111000060003734OL\n11010519491301002X\n123\n",
+        ),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = lines(&o);
+    let reasons: Vec<&str> = v.iter().map(|x| x["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["check", "check", "character", "date", "kind"]);
+    assert!(v[0]["error"].as_str().unwrap().contains("expected '5'"));
+    let o = corridor(
+        &d,
+        &["id", "check", "--kind", "org-code", "91110000600037341L"],
+        None,
+    );
+    assert_eq!(lines(&o)[0]["reason"], "length");
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn calendar_commands_and_operator_extension() {
+    let d = tmp();
+    let out = |args: &[&str]| {
+        String::from_utf8_lossy(&corridor(&d, args, None).stdout)
+            .trim()
+            .to_string()
+    };
+    assert_eq!(out(&["calendar", "is-working-day", "2026-10-10"]), "true"); // adjusted Saturday
+    assert_eq!(out(&["calendar", "is-working-day", "2026-10-05"]), "false");
+    assert_eq!(out(&["calendar", "is-working-day", "2025-01-26"]), "true");
+    assert_eq!(
+        out(&["calendar", "add-working-days", "2026-09-30", "1"]),
+        "2026-10-08"
+    );
+    assert_eq!(
+        out(&["calendar", "add-working-days", "2026-02-13", "1"]),
+        "2026-02-14"
+    );
+    let bad = corridor(&d, &["calendar", "is-working-day", "2026-02-30"], None);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a date"));
+    // An operator adds 2027 without a rebuild.
+    assert_eq!(out(&["calendar", "is-working-day", "2027-01-01"]), "true");
+    let f = d.join("2027.json");
+    std::fs::write(&f, r#"[{"year":2027,"source":"test notice","holidays":[{"name_zh":"元旦","name_en":"New Year's Day","from":"2027-01-01","to":"2027-01-03"}],"working_weekends":[]}]"#).unwrap();
+    let o = corridor(&d, &["calendar", "import", f.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(out(&["calendar", "is-working-day", "2027-01-01"]), "false");
+    // A bad year is refused with a reason, and the stored calendar is unchanged.
+    std::fs::write(
+        &f,
+        r#"[{"year":2027,"source":"x","holidays":[],"working_weekends":["2027-03-03"]}]"#,
+    )
+    .unwrap();
+    let o = corridor(&d, &["calendar", "import", f.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a weekday"));
+    assert_eq!(out(&["calendar", "is-working-day", "2027-01-01"]), "false");
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn reference_import_validates_with_clear_errors() {
+    let d = tmp();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let copy = d.join("ref");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+    }
+    let o = corridor(&d, &["reference", "import", copy.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("catalogue version 1"));
+    // A tenth city is a data change: add Shangrao and a window there.
+    let mut j: Value =
+        serde_json::from_str(&std::fs::read_to_string(copy.join("jurisdictions.json")).unwrap())
+            .unwrap();
+    j.as_array_mut().unwrap().push(serde_json::json!({"code":"361100","name_zh":"上饶市","name_en":"Shangrao","province_code":"360000","province_zh":"江西省","province_en":"Jiangxi","member":true,"valid_from":"2026-11-23","valid_to":null}));
+    std::fs::write(copy.join("jurisdictions.json"), j.to_string()).unwrap();
+    let o = corridor(&d, &["reference", "import", copy.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A window in an unknown city names the window.
+    let mut w: Value =
+        serde_json::from_str(&std::fs::read_to_string(copy.join("windows.json")).unwrap()).unwrap();
+    w.as_array_mut().unwrap().push(serde_json::json!({"id":"999999-W01","city":"999999","name_zh":"x","name_en":"x","address_zh":"x","address_en":"x"}));
+    std::fs::write(copy.join("windows.json"), w.to_string()).unwrap();
+    let o = corridor(&d, &["reference", "import", copy.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("window 999999-W01: unknown city 999999"));
+    std::fs::write(copy.join("matters.json"), "[{]").unwrap();
+    let o = corridor(&d, &["reference", "import", copy.to_str().unwrap()], None);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("matters.json"));
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_export_import_by_cli() {
+    let d = tmp();
+    {
+        let store = corridor_store::Store::open_dir(&d).await.unwrap();
+        let app = corridor_app::App::open(
+            store.clone(),
+            std::sync::Arc::new(corridor_domain::clock::SystemClock),
+        )
+        .await
+        .unwrap();
+        corridor_app::demo::seed(&app, 400, 3).await.unwrap();
+        store.close().await;
+    }
+    let o = corridor(&d, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = d.join("all.jsonl");
+    let o = corridor(&d, &["export", file.to_str().unwrap()], None);
+    assert!(o.status.success());
+    let d2 = tmp();
+    let o = corridor(&d2, &["import", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = corridor(&d2, &["audit", "verify"], None);
+    assert!(o.status.success());
+    // Reorder two events of one chain: verification fails with exit code 2 and names it.
+    let db = d2.join("corridor.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let stream: String =
+        sqlx::query_scalar("SELECT stream FROM audit_heads WHERE seq >= 3 ORDER BY stream LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE audit_events SET seq = -seq WHERE stream = ?1 AND seq IN (2, 3)")
+        .bind(&stream)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_events SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE stream = ?1 AND seq IN (-2, -3)").bind(&stream).execute(&pool).await.unwrap();
+    pool.close().await;
+    let o = corridor(&d2, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&stream) && err.contains("seq 2"), "{err}");
+    // Importing into a store that has data is refused.
+    let o = corridor(&d2, &["import", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("empty"));
+    let _ = std::fs::remove_dir_all(d);
+    let _ = std::fs::remove_dir_all(d2);
+}

@@ -1,0 +1,169 @@
+//! Test environments: a fresh store per test (a temporary SQLite file, or a new PostgreSQL
+//! database when `CORRIDOR_TEST_POSTGRES_URL` is set), a settable clock, and a server on
+//! 127.0.0.1:0 that stops when the environment is dropped.
+
+use corridor_app::App;
+use corridor_domain::case::{Principal, Role};
+use corridor_domain::clock::FixedClock;
+use corridor_domain::ids::DivisionCode;
+use corridor_store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use time::Date;
+use uuid::Uuid;
+
+pub const PG_ENV: &str = "CORRIDOR_TEST_POSTGRES_URL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Env {
+    pub app: Arc<App>,
+    pub store: Store,
+    pub clock: FixedClock,
+    pub dir: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+pub fn pg_url() -> Option<String> {
+    std::env::var(PG_ENV).ok().filter(|s| !s.is_empty())
+}
+
+/// Returns None (and says so) when PostgreSQL is not configured for the tests.
+pub async fn env(backend: Backend, today: Date) -> Option<Env> {
+    let clock = FixedClock::new(time::OffsetDateTime::UNIX_EPOCH);
+    clock.set_date(today);
+    let (store, dir, pg) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("corridor-it-{}", Uuid::now_v7().simple()));
+            (
+                Store::open_dir(&dir).await.expect("sqlite store"),
+                Some(dir),
+                None,
+            )
+        }
+        Backend::Postgres => {
+            let Some(base) = pg_url() else {
+                eprintln!("skipped: set {PG_ENV} to run the PostgreSQL half of this test");
+                return None;
+            };
+            let (s, url) = Store::create_temp_postgres(&base, "corridor_it")
+                .await
+                .expect("postgres store");
+            (s, None, Some((base, url)))
+        }
+    };
+    let app = App::open(store.clone(), Arc::new(clock.clone()))
+        .await
+        .expect("app");
+    Some(Env {
+        app,
+        store,
+        clock,
+        dir,
+        pg,
+    })
+}
+
+impl Env {
+    pub async fn cleanup(self) {
+        self.store.close().await;
+        if let Some((base, url)) = &self.pg {
+            Store::drop_temp_postgres(base, url)
+                .await
+                .expect("drop test database");
+        }
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+
+    pub fn set_date(&self, d: Date) {
+        self.clock.set_date(d);
+    }
+
+    /// Starts the HTTP server; returns its base URL and a guard that stops it.
+    pub async fn serve(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = corridor_api::AppState {
+            app: self.app.clone(),
+            metrics: Arc::new(corridor_api::metrics::Metrics::default()),
+        };
+        tokio::spawn(async move {
+            corridor_api::serve(state, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        (format!("http://{addr}"), tx)
+    }
+}
+
+pub fn applicant() -> Principal {
+    Principal {
+        user_id: Uuid::now_v7(),
+        username: "applicant".into(),
+        role: Role::Applicant,
+        city: None,
+        window_id: None,
+        authority_id: None,
+    }
+}
+
+pub fn clerk(window: &str) -> Principal {
+    Principal {
+        user_id: Uuid::now_v7(),
+        username: format!("clerk-{window}"),
+        role: Role::Clerk,
+        city: DivisionCode::parse(&window[..6]).ok(),
+        window_id: Some(window.into()),
+        authority_id: None,
+    }
+}
+
+pub fn reviewer(authority: &str) -> Principal {
+    Principal {
+        user_id: Uuid::now_v7(),
+        username: format!("reviewer-{authority}"),
+        role: Role::Reviewer,
+        city: DivisionCode::parse(&authority[..6]).ok(),
+        window_id: None,
+        authority_id: Some(authority.into()),
+    }
+}
+
+pub fn staff(role: Role) -> Principal {
+    Principal {
+        user_id: Uuid::now_v7(),
+        username: role.as_str().into(),
+        role,
+        city: DivisionCode::parse("310117").ok(),
+        window_id: None,
+        authority_id: None,
+    }
+}
+
+/// Runs one async test body on SQLite, then on PostgreSQL when configured.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::helpers::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body($crate::helpers::Backend::Postgres).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary (each extra one costs a link on a 2-core machine).
+//! PostgreSQL halves run when CORRIDOR_TEST_POSTGRES_URL is set (e.g.
+//! postgres://postgres@127.0.0.1:5432/postgres); each test creates and drops its own database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod cases;
+mod cli;
+mod helpers;
+mod storage;
