@@ -432,7 +432,7 @@ fn generate(
                 action: action.to_string(),
                 before,
                 after: snapshot(c).to_string(),
-                prev_hash: std::mem::replace(&mut prev, String::new()),
+                prev_hash: std::mem::take(&mut prev),
                 hash: String::new(),
             }
             .seal();
