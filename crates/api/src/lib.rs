@@ -87,7 +87,7 @@ pub struct VersionQuery {
         file_case, list_cases, get_case, act_on_case, case_events, statistics
     ),
     components(schemas(
-        Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
+        Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
         GroupStat, Role
     )),
     modifiers(&SecurityAddon),
@@ -249,12 +249,21 @@ async fn get_matter(
     Ok(Json(s.app.matter(&code, q.version)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/catalogue/versions", tag = "reference",
-    responses((status = 200, body = Vec<CatalogueVersion>)))]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/catalogue/versions", tag = "reference", params(PageQuery),
+    responses((status = 200, body = Page<CatalogueVersion>), (status = 400, body = Problem)))]
 async fn list_catalogue_versions(
     State(s): State<AppState>,
-) -> ApiResult<Json<Vec<CatalogueVersion>>> {
-    Ok(Json(s.app.catalogue_versions().await?))
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<CatalogueVersion>>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.catalogue_versions(q.page, q.per_page).await?))
 }
 
 /// Publish a new catalogue version (joint office, administrator).
@@ -372,15 +381,17 @@ async fn act_on_case(
 }
 
 /// The case's audit events in order.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Vec<EventView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path), PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<EventView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn case_events(
     State(s): State<AppState>,
     Auth(p): Auth,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
-) -> ApiResult<Json<Vec<EventView>>> {
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<EventView>>> {
     let Path(id) = id?;
-    Ok(Json(s.app.case_events(&p, id).await?))
+    let Query(q) = q?;
+    Ok(Json(s.app.case_events(&p, id, q.page, q.per_page).await?))
 }
 
 /// Cases per receiving and competent city, per matter; cross-province share; on-time rate;

@@ -598,10 +598,17 @@ impl App {
         })
     }
 
-    pub async fn case_events(&self, p: &Principal, id: Uuid) -> AppResult<Vec<EventView>> {
+    /// The case's audit events in order, paged.
+    pub async fn case_events(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> AppResult<Page<EventView>> {
         let c = self.load_visible(p, id).await?;
         let evs = self.store.events_of(&format!("case:{}", c.id)).await?;
-        Ok(evs
+        let all = evs
             .into_iter()
             .map(|e| EventView {
                 seq: e.seq,
@@ -613,7 +620,8 @@ impl App {
                 after: serde_json::from_str(&e.after).unwrap_or(Value::Null),
                 hash: e.hash,
             })
-            .collect())
+            .collect();
+        crate::catalogue::paginate(all, page, per_page)
     }
 
     pub fn view(&self, p: &Principal, c: &CaseRecord, r: &Reference) -> CaseView {
@@ -693,6 +701,13 @@ impl App {
                 }
             })
             .await?;
+        if first.is_none() {
+            if let Some(id) = self.store.cases_without_chain().await?.into_iter().next() {
+                first = Some(ChainBreak::Missing {
+                    stream: format!("case:{id}"),
+                });
+            }
+        }
         Ok(AuditReport {
             streams,
             events,

@@ -220,8 +220,12 @@ impl App {
             .ok_or_else(|| AppError::not_found(format!("matter {code} in catalogue version {v}")))
     }
 
-    pub async fn catalogue_versions(&self) -> AppResult<Vec<CatalogueVersion>> {
-        Ok(self
+    pub async fn catalogue_versions(
+        &self,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> AppResult<Page<CatalogueVersion>> {
+        let all = self
             .store
             .catalogue_versions()
             .await?
@@ -235,7 +239,8 @@ impl App {
                     matter_count,
                 },
             )
-            .collect())
+            .collect();
+        paginate(all, page, per_page)
     }
 
     /// Publishes a new catalogue version (joint office or administrator). Earlier versions stay

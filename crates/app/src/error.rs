@@ -190,3 +190,28 @@ impl From<CaseError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// The table as the Markdown rows of `docs/ERRORS.md`.
+pub fn error_table_markdown() -> String {
+    let mut s = String::from("| code | status | title | 标题 |\n|---|---|---|---|\n");
+    for (code, status, en, zh) in ERROR_TABLE {
+        s.push_str(&format!(
+            "| `{}` | {status} | {en} | {zh} |\n",
+            code.as_str()
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn docs_list_every_error_code() {
+        let doc = include_str!("../../../docs/ERRORS.md");
+        assert!(
+            doc.contains(&super::error_table_markdown()),
+            "docs/ERRORS.md is stale; replace its table with:\n{}",
+            super::error_table_markdown()
+        );
+    }
+}

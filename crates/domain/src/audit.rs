@@ -81,6 +81,8 @@ pub enum ChainBreak {
         seq: i64,
         id: String,
     },
+    #[error("stream {stream}: the record exists but its audit chain is gone (events and head were removed)")]
+    Missing { stream: String },
     #[error("stream {stream}: the head says seq {head_seq} but the last stored event is seq {last_seq} (events were removed)")]
     Head {
         stream: String,

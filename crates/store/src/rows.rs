@@ -807,6 +807,16 @@ impl Store {
         Ok(n)
     }
 
+    /// Cases whose audit chain has no head at all (the whole chain was deleted).
+    pub async fn cases_without_chain(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT c.id FROM cases c WHERE NOT EXISTS \
+             (SELECT 1 FROM audit_heads h WHERE h.stream = 'case:' || c.id) ORDER BY c.id LIMIT 10",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     // ---------- export / import ----------
 
     /// Writes every table as JSON lines: a header, then `{"t": table, "r": [values]}` per row.

@@ -296,7 +296,8 @@ async fn http_problems_sign_in_and_filing() {
         .json()
         .await
         .unwrap();
-    assert_eq!(events[0]["action"], "submit");
+    assert_eq!(events["total"], 1);
+    assert_eq!(events["items"][0]["action"], "submit");
     // Operations.
     let health: Value = http
         .get(format!("{base}/healthz"))

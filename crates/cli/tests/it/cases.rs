@@ -166,7 +166,7 @@ pub async fn scenario(backend: Backend) {
         .unwrap();
     assert_eq!(c.status, Status::Delivered);
 
-    let events = app.case_events(&ent, c.id).await.unwrap();
+    let events = app.case_events(&ent, c.id, None, None).await.unwrap().items;
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -452,7 +452,10 @@ pub async fn lifecycle_rules(backend: Backend) {
     f.identity_checked = true;
     let c2 = app.file_case(&k, f.clone()).await.unwrap();
     assert_eq!(c2.status, Status::Received);
-    assert_eq!(app.case_events(&k, c2.id).await.unwrap().len(), 2);
+    assert_eq!(
+        app.case_events(&k, c2.id, None, None).await.unwrap().total,
+        2
+    );
     f.window_id = Some("320500-W04".into());
     assert_eq!(
         app.file_case(&k, f).await.unwrap_err().code,
