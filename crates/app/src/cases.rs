@@ -187,6 +187,22 @@ pub fn snapshot(c: &CaseRecord) -> Value {
     })
 }
 
+/// The fields that changed between two snapshots: `(before, after)` as JSON text. Audit events
+/// record these; the first event of a case records the whole snapshot.
+pub fn snapshot_diff(before: &Value, after: &Value) -> (String, String) {
+    let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(bo), Some(ao)) = (before.as_object(), after.as_object()) {
+        for (k, av) in ao {
+            let bv = bo.get(k).unwrap_or(&Value::Null);
+            if bv != av {
+                b.insert(k.clone(), bv.clone());
+                a.insert(k.clone(), av.clone());
+            }
+        }
+    }
+    (Value::Object(b).to_string(), Value::Object(a).to_string())
+}
+
 fn text_of(form: &BTreeMap<String, Value>, keys: &[&str]) -> Option<String> {
     keys.iter()
         .find_map(|k| form.get(*k).and_then(Value::as_str))
@@ -232,11 +248,16 @@ async fn commit_batch(store: &Store, jobs: &mut [IntakeJob]) -> AppResult<()> {
     for j in jobs.iter_mut() {
         let stream = format!("case:{}", j.case.id);
         let mut prev = GENESIS.to_string();
-        let mut before = "{}".to_string();
+        let mut last: Option<Value> = None;
         for (seq, (action, status)) in j.steps.iter().enumerate() {
             let mut c = j.case.clone();
             c.status = *status;
-            let after = snapshot(&c).to_string();
+            let snap = snapshot(&c);
+            let (before, after) = match &last {
+                None => ("{}".to_string(), snap.to_string()),
+                Some(l) => snapshot_diff(l, &snap),
+            };
+            last = Some(snap);
             let e = AuditEvent {
                 id: Uuid::now_v7().to_string(),
                 stream: stream.clone(),
@@ -245,14 +266,13 @@ async fn commit_batch(store: &Store, jobs: &mut [IntakeJob]) -> AppResult<()> {
                 actor: j.actor.clone(),
                 role: j.role.to_string(),
                 action: action.to_string(),
-                before: std::mem::take(&mut before),
-                after: after.clone(),
+                before,
+                after,
                 prev_hash: prev,
                 hash: String::new(),
             }
             .seal();
             prev = e.hash.clone();
-            before = after;
             events.push(e);
         }
         heads.push((stream, j.steps.len() as i64, prev));
@@ -500,6 +520,7 @@ impl App {
         if let Some(reason) = reason {
             n.reason = Some(reason.to_string());
         }
+        let (before, after) = snapshot_diff(&snapshot(&c), &snapshot(&n));
         let mut tx = self.store.begin_write().await?;
         if !Store::update_case(&mut tx, &n, c.status).await? {
             return Err(AppError::new(
@@ -514,8 +535,8 @@ impl App {
             &p.user_id.to_string(),
             p.role.as_str(),
             req.action.as_str(),
-            snapshot(&c).to_string(),
-            snapshot(&n).to_string(),
+            before,
+            after,
         )
         .await?;
         tx.commit().await?;

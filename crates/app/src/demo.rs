@@ -3,7 +3,7 @@
 //! same data. Names are fictional; no real company or person appears.
 
 use crate::auth::NewUser;
-use crate::cases::snapshot;
+use crate::cases::{snapshot, snapshot_diff};
 use crate::error::AppResult;
 use crate::App;
 use corridor_domain::audit::{AuditEvent, GENESIS};
@@ -163,9 +163,18 @@ pub async fn seed(app: &App, n: usize, seed: u64) -> AppResult<DemoSummary> {
             events: 0,
         });
     }
+    let t = std::time::Instant::now();
     let (cases, events) = generate(app, n, seed, &ids);
+    let generated = t.elapsed();
     let ne = events.len();
     write(&app.store, &cases, &events).await?;
+    tracing::info!(
+        cases = n,
+        events = ne,
+        generate_ms = generated.as_millis() as u64,
+        write_ms = (t.elapsed() - generated).as_millis() as u64,
+        "demo data written"
+    );
     Ok(DemoSummary {
         users,
         cases: cases.len(),
@@ -415,13 +424,19 @@ fn generate(
         let stream = format!("case:{}", c.id);
         let mut prev = GENESIS.to_string();
         let mut seqn = 1i64;
+        let mut last: Option<Value> = None;
         let mut push = |c: &CaseRecord,
-                        before: String,
                         action: &str,
                         actor: Option<Uuid>,
                         role: &str,
                         at: i64,
                         rng: &mut StdRng| {
+            let snap = snapshot(c);
+            let (before, after) = match &last {
+                None => ("{}".to_string(), snap.to_string()),
+                Some(l) => snapshot_diff(l, &snap),
+            };
+            last = Some(snap);
             let e = AuditEvent {
                 id: det_uuid(rng, at).to_string(),
                 stream: stream.clone(),
@@ -431,7 +446,7 @@ fn generate(
                 role: role.to_string(),
                 action: action.to_string(),
                 before,
-                after: snapshot(c).to_string(),
+                after,
                 prev_hash: std::mem::take(&mut prev),
                 hash: String::new(),
             }
@@ -443,7 +458,6 @@ fn generate(
         let actor_submit = applicant_user.or(clerk);
         push(
             &c,
-            "{}".into(),
             "submit",
             actor_submit,
             if applicant_user.is_some() {
@@ -465,7 +479,6 @@ fn generate(
             else {
                 break;
             };
-            let before = snapshot(&c).to_string();
             c.status = next;
             c.clock.apply(action, d, cal);
             if let Some(reason) = reason {
@@ -492,7 +505,7 @@ fn generate(
                 ),
                 _ => (reviewer, "reviewer"),
             };
-            push(&c, before, action.as_str(), actor, role, at_ms, &mut rng);
+            push(&c, action.as_str(), actor, role, at_ms, &mut rng);
         }
         cases.push(c);
     }

@@ -278,11 +278,32 @@ async fn serve(
         app,
         metrics: Arc::new(corridor_api::metrics::Metrics::default()),
     };
-    corridor_api::serve(state, listener, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    corridor_api::serve(state, listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what a service manager sends): stop accepting, finish what is running.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {

@@ -106,7 +106,8 @@ impl Store {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                         PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+                         PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+                         PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
                     )
                     .await?;
                     Ok(())

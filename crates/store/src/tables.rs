@@ -219,6 +219,9 @@ pub fn read_row(t: &Table, r: &AnyRow) -> Result<Vec<Val>> {
 pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>]) -> Result<()> {
     let ncols = t.cols.len();
     let per = (900 / ncols).max(1);
+    // SQLite resolves `$N` names with a linear scan per parameter, which makes a 900-value
+    // statement quadratic; plain `?` binds by position there.
+    let positional = conn.backend_name() == "SQLite";
     for chunk in rows.chunks(per) {
         let mut sql = format!("INSERT INTO {} ({}) VALUES ", t.name, cols_list(t));
         let mut n = 0;
@@ -240,8 +243,12 @@ pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>])
                 if ci > 0 {
                     sql.push(',');
                 }
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if positional {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
             }
             sql.push(')');
         }

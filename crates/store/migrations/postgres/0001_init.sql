@@ -27,7 +27,7 @@ CREATE INDEX cases_applicant ON cases (applicant_user, filed_ms);
 CREATE INDEX cases_filed ON cases (filed_ms);
 CREATE INDEX cases_status ON cases (status);
 CREATE TABLE audit_events (
-  id TEXT PRIMARY KEY, stream TEXT NOT NULL, seq BIGINT NOT NULL, at_ms BIGINT NOT NULL, actor TEXT NOT NULL,
+  id TEXT NOT NULL, stream TEXT NOT NULL, seq BIGINT NOT NULL, at_ms BIGINT NOT NULL, actor TEXT NOT NULL,
   role TEXT NOT NULL, action TEXT NOT NULL, before_doc TEXT NOT NULL, after_doc TEXT NOT NULL,
-  prev_hash TEXT NOT NULL, hash TEXT NOT NULL, UNIQUE (stream, seq));
+  prev_hash TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (stream, seq));
 CREATE TABLE audit_heads (stream TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
