@@ -98,6 +98,25 @@ async fn import_reports_bad_lines_and_keeps_nothing() {
     e.cleanup().await;
 }
 
+/// SQLite is durable before the answer: WAL with synchronous=FULL on every pooled connection.
+#[tokio::test]
+async fn sqlite_runs_with_full_synchronous_wal() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 02)).await.unwrap();
+    for _ in 0..3 {
+        let mut conn = e.store.pool().acquire().await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!((sync, mode.as_str()), (2, "wal"), "2 = FULL");
+    }
+    e.cleanup().await;
+}
+
 /// The two migration folders agree on every column's type.
 #[tokio::test]
 async fn sqlite_and_postgres_schemas_agree() {
