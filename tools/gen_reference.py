@@ -54,7 +54,7 @@ WINDOW_COUNT = {"310117": 14}
 # Matters: (zh, en, applicant E/P/X, output or None, statutory, promised, modes, fee, extra fields)
 # output: (licence_type, zh, en, validity_years or None)
 # modes: O fully online, R remote receipt, M multi-site
-BL = ("business-licence", "营业执照", "Business licence", None)
+BL = ("business-licence", "营业执照", "Business licence", 20)  # operating period (营业期限)
 def L(code, zh, en, years=None):
     return (code, zh, en, years)
 

@@ -16,6 +16,7 @@ use corridor_app::cases::{ActOnCase, CaseQuery, CaseView, EventView, FileCase, P
 use corridor_app::catalogue::{
     CatalogueVersion, ListQuery, MatterQuery, MatterSummary, PublishCatalogue,
 };
+use corridor_app::licences::{LicenceView, RevokeRequest, VerifyAnswer, VerifyRequest};
 use corridor_app::stats::{GroupStat, Statistics, StatsQuery};
 use corridor_app::{App, ErrorCode};
 use corridor_domain::case::{Principal, Role};
@@ -84,17 +85,19 @@ pub struct VersionQuery {
     paths(
         healthz, list_jurisdictions, list_authorities, list_windows, list_matters, get_matter,
         list_catalogue_versions, publish_catalogue, login, logout, me, create_user,
-        file_case, list_cases, get_case, act_on_case, case_events, statistics
+        file_case, list_cases, get_case, act_on_case, case_events, statistics,
+        trust_list, revocations, verify_licence, list_licences, get_licence, licence_file, licence_qr, revoke_licence
     ),
     components(schemas(
-        Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
+        Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
         GroupStat, Role
     )),
     modifiers(&SecurityAddon),
     tags((name = "reference", description = "Members, authorities, windows, catalogue (public)"),
          (name = "auth", description = "Sign-in and accounts"),
          (name = "cases", description = "Filing and handling cases"),
-         (name = "statistics", description = "Corridor statistics (joint office)"))
+         (name = "statistics", description = "Corridor statistics (joint office)"),
+         (name = "licences", description = "Verifiable e-licences: trust list, revocations, verification (public); holders' licences"))
 )]
 pub struct ApiDoc;
 
@@ -135,7 +138,15 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(get_case))
         .route("/cases/{id}/actions", post(act_on_case))
         .route("/cases/{id}/events", get(case_events))
-        .route("/statistics", get(statistics));
+        .route("/statistics", get(statistics))
+        .route("/trust-list", get(trust_list))
+        .route("/revocations", get(revocations))
+        .route("/licences/verify", post(verify_licence))
+        .route("/licences", get(list_licences))
+        .route("/licences/{id}", get(get_licence))
+        .route("/licences/{id}/file", get(licence_file))
+        .route("/licences/{id}/qr.svg", get(licence_qr))
+        .route("/licences/{id}/revoke", post(revoke_licence));
     Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi))
@@ -405,4 +416,113 @@ async fn statistics(
 ) -> ApiResult<Json<Statistics>> {
     let Query(q) = q?;
     Ok(Json(s.app.statistics(&p, &q).await?))
+}
+
+/// All member authorities' public keys with validity and compromise times; carry it offline.
+#[utoipa::path(get, path = "/api/v1/trust-list", tag = "licences",
+    responses((status = 200, description = "corridor-trust-list/1 document", body = Object)))]
+async fn trust_list(State(s): State<AppState>) -> ApiResult<Response> {
+    let t = s.app.trust_list().await?;
+    Ok(Json(t).into_response())
+}
+
+/// Revoked licences; carry it offline next to the trust list.
+#[utoipa::path(get, path = "/api/v1/revocations", tag = "licences",
+    responses((status = 200, description = "corridor-revocations/1 document", body = Object)))]
+async fn revocations(State(s): State<AppState>) -> ApiResult<Response> {
+    let r = s.app.revocation_list().await?;
+    Ok(Json(r).into_response())
+}
+
+/// Verify a licence: JSON `{"qr": "G60:1:…"}` or `{"file_base64": "…"}`, or the file itself
+/// with `Content-Type: application/cose` (or `application/octet-stream`).
+#[utoipa::path(post, path = "/api/v1/licences/verify", tag = "licences", request_body = VerifyRequest,
+    responses((status = 200, body = VerifyAnswer), (status = 400, body = Problem)))]
+async fn verify_licence(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<VerifyAnswer>> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("application/json") {
+        let req: VerifyRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.to_string()))?;
+        Ok(Json(s.app.verify_request(&req).await?))
+    } else {
+        Ok(Json(s.app.verify_licence(&body).await?))
+    }
+}
+
+/// The caller's licences (holder) or the authority's (reviewer).
+#[utoipa::path(get, path = "/api/v1/licences", tag = "licences", params(PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<LicenceView>), (status = 403, body = Problem)))]
+async fn list_licences(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<LicenceView>>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.list_licences(&p, q.page, q.per_page).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/licences/{id}", tag = "licences", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = LicenceView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_licence(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Json<LicenceView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.get_licence(&p, id).await?))
+}
+
+/// The licence file: the signed COSE_Sign1 envelope.
+#[utoipa::path(get, path = "/api/v1/licences/{id}/file", tag = "licences", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/cose", description = "COSE_Sign1 envelope"), (status = 403, body = Problem)))]
+async fn licence_file(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Response> {
+    let Path(id) = id?;
+    let (number, bytes) = s.app.licence_file(&p, id).await?;
+    let disposition = format!("attachment; filename=\"{number}.cose\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/cose".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The licence's QR code as SVG.
+#[utoipa::path(get, path = "/api/v1/licences/{id}/qr.svg", tag = "licences", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "image/svg+xml", description = "QR code"), (status = 403, body = Problem)))]
+async fn licence_qr(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Response> {
+    let Path(id) = id?;
+    let svg = s.app.licence_qr_svg(&p, id).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// Revoke a licence (the issuing authority's reviewer, with a reason).
+#[utoipa::path(post, path = "/api/v1/licences/{id}/revoke", tag = "licences", params(("id" = Uuid, Path)), request_body = RevokeRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = LicenceView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn revoke_licence(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    body: ApiJson<RevokeRequest>,
+) -> ApiResult<Json<LicenceView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.revoke_licence(&p, id, &body.0.reason).await?))
 }

@@ -99,6 +99,8 @@ pub struct CaseView {
     pub reason: Option<String>,
     /// What the caller may do next.
     pub allowed_actions: Vec<Action>,
+    /// The licence issued for this case (filled when one case is read).
+    pub licence_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -472,7 +474,11 @@ impl App {
 
     pub async fn get_case(&self, p: &Principal, id: Uuid) -> AppResult<CaseView> {
         let c = self.load_visible(p, id).await?;
-        Ok(self.view(p, &c, &self.reference()))
+        let mut v = self.view(p, &c, &self.reference());
+        if matches!(c.status, Status::LicenceIssued | Status::Delivered) {
+            v.licence_id = self.store.licence_of_case(c.id).await?.map(|l| l.id);
+        }
+        Ok(v)
     }
 
     /// Performs an action; the case and its audit event commit together.
@@ -520,13 +526,28 @@ impl App {
         if let Some(reason) = reason {
             n.reason = Some(reason.to_string());
         }
-        let (before, after) = snapshot_diff(&snapshot(&c), &snapshot(&n));
+        let (before, mut after) = snapshot_diff(&snapshot(&c), &snapshot(&n));
+        // Issue locally: the licence is signed now and stored with the case change.
+        let licence = match req.action {
+            Action::IssueLicence => Some(self.build_licence(&n).await?),
+            _ => None,
+        };
+        if let Some(l) = &licence {
+            let mut a: serde_json::Map<String, Value> =
+                serde_json::from_str(&after).unwrap_or_default();
+            a.insert("licence".into(), Value::String(l.number.clone()));
+            a.insert("kid".into(), Value::String(l.kid.clone()));
+            after = Value::Object(a).to_string();
+        }
         let mut tx = self.store.begin_write().await?;
         if !Store::update_case(&mut tx, &n, c.status).await? {
             return Err(AppError::new(
                 ErrorCode::Conflict,
                 "the case changed meanwhile; reload and try again",
             ));
+        }
+        if let Some(l) = &licence {
+            Store::insert_licence(&mut tx, l).await?;
         }
         Store::append_event(
             &mut tx,
@@ -541,7 +562,9 @@ impl App {
         .await?;
         tx.commit().await?;
         tracing::info!(receipt = %n.receipt_no, action = req.action.as_str(), status = n.status.as_str(), "case action");
-        Ok(self.view(p, &n, &r))
+        let mut v = self.view(p, &n, &r);
+        v.licence_id = licence.map(|l| l.id);
+        Ok(v)
     }
 
     /// The caller's queue: applicants see their own cases, clerks their window's, reviewers
@@ -702,6 +725,7 @@ impl App {
             due: c.clock.due_state(c.status, self.today(), &r.calendar),
             reason: c.reason.clone(),
             allowed_actions: allowed,
+            licence_id: None,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod demo;
 pub mod error;
+pub mod licences;
 pub mod reference;
 pub mod stats;
 
@@ -30,6 +31,7 @@ pub struct App {
     reference: RwLock<Arc<Reference>>,
     limiter: Mutex<auth::LoginLimiter>,
     intake: tokio::sync::mpsc::Sender<cases::IntakeJob>,
+    master_key: RwLock<Option<[u8; 32]>>,
 }
 
 impl App {
@@ -49,6 +51,7 @@ impl App {
             reference: RwLock::new(Arc::new(r)),
             limiter: Mutex::new(auth::LoginLimiter::default()),
             intake: tx,
+            master_key: RwLock::new(None),
         });
         tokio::spawn(cases::intake_writer(store, rx));
         Ok(app)

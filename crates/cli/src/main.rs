@@ -89,10 +89,72 @@ enum Cmd {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The trust list (all member authorities' public keys) for offline verifiers.
+    TrustList {
+        #[command(subcommand)]
+        cmd: ExportCmd,
+    },
+    /// The list of revoked licences for offline verifiers.
+    Revocations {
+        #[command(subcommand)]
+        cmd: ExportCmd,
+    },
+    /// E-licence files and QR texts.
+    Cert {
+        #[command(subcommand)]
+        cmd: CertCmd,
+    },
+    /// Authority signing keys.
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
     /// Benchmarks (figures go to docs/PERFORMANCE.md).
     Bench {
         #[command(subcommand)]
         cmd: bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    /// Write the document (standard output when no file is given).
+    Export { file: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum CertCmd {
+    /// Verify a licence file or QR text ("-" reads standard input). Offline with --trust-list.
+    Verify {
+        /// Trust list file (from `corridor trust-list export` or GET /api/v1/trust-list).
+        /// Without it, this node's own keys are used.
+        #[arg(long)]
+        trust_list: Option<PathBuf>,
+        /// Revocation list file (from `corridor revocations export` or GET /api/v1/revocations).
+        #[arg(long)]
+        revocations: Option<PathBuf>,
+        /// Verify as of this time (RFC 3339); default now.
+        #[arg(long)]
+        at: Option<String>,
+        input: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// List all keys (public parts).
+    List,
+    /// Put a new key in service for an authority; the old one keeps verifying what it signed.
+    Rotate {
+        #[arg(long)]
+        authority: String,
+    },
+    /// Report a key compromised from a time: licences it signed from then on fail.
+    Revoke {
+        kid: String,
+        /// RFC 3339 time from which the key is compromised.
+        #[arg(long)]
+        compromised_at: String,
     },
 }
 
@@ -173,7 +235,39 @@ impl Cli {
 
     async fn app(&self) -> anyhow::Result<Arc<App>> {
         let store = self.store().await?;
-        Ok(App::open(store, Arc::new(SystemClock)).await?)
+        let app = App::open(store, Arc::new(SystemClock)).await?;
+        app.set_master_key(self.master_key()?);
+        Ok(app)
+    }
+
+    /// The key that encrypts signing keys at rest: `CORRIDOR_MASTER_KEY` (64 hex characters),
+    /// else `master.key` in the data directory, created on first use (mode 0600).
+    fn master_key(&self) -> anyhow::Result<[u8; 32]> {
+        if let Ok(k) = std::env::var("CORRIDOR_MASTER_KEY") {
+            return corridor_licence::parse_master_key(&k).context("CORRIDOR_MASTER_KEY");
+        }
+        let path = self.data_dir.join("master.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return corridor_licence::parse_master_key(&text)
+                .with_context(|| format!("{}", path.display()));
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let key = corridor_licence::generate_key().to_bytes();
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        writeln!(f, "{hex}")?;
+        f.sync_all()?;
+        eprintln!(
+            "note: created a master key in {}; set CORRIDOR_MASTER_KEY in production and keep it apart from the data",
+            path.display()
+        );
+        Ok(key)
     }
 }
 
@@ -447,9 +541,121 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("{}", serde_json::to_string(&u)?);
         }
         Cmd::Openapi => println!("{}", corridor_api::openapi_json()),
+        Cmd::TrustList {
+            cmd: ExportCmd::Export { file },
+        } => {
+            let app = cli.app().await?;
+            write_json(file.as_ref(), &app.trust_list().await?)?;
+        }
+        Cmd::Revocations {
+            cmd: ExportCmd::Export { file },
+        } => {
+            let app = cli.app().await?;
+            write_json(file.as_ref(), &app.revocation_list().await?)?;
+        }
+        Cmd::Cert {
+            cmd:
+                CertCmd::Verify {
+                    trust_list,
+                    revocations,
+                    at,
+                    input,
+                },
+        } => {
+            let bytes = if input == "-" {
+                let mut b = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
+                b
+            } else {
+                std::fs::read(input).with_context(|| format!("cannot read {input}"))?
+            };
+            let now = match at {
+                Some(t) => {
+                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                        .with_context(|| format!("--at {t} is not an RFC 3339 time"))?
+                        .unix_timestamp()
+                }
+                None => SystemClock.now_secs(),
+            };
+            let (trust, revs) = match trust_list {
+                Some(f) => {
+                    let t: corridor_licence::TrustList = read_json(f)?;
+                    let r: corridor_licence::RevocationList = match revocations {
+                        Some(rf) => read_json(rf)?,
+                        None => corridor_licence::RevocationList::default(),
+                    };
+                    (t, r)
+                }
+                None => {
+                    let app = cli.app().await?;
+                    let r = match revocations {
+                        Some(rf) => read_json(rf)?,
+                        None => app.revocation_list().await?,
+                    };
+                    (app.trust_list().await?, r)
+                }
+            };
+            let answer = corridor_app::licences::verify_answer(&bytes, &trust, &revs, now);
+            println!("{}", serde_json::to_string_pretty(&answer)?);
+            if !answer.valid {
+                return Ok(1);
+            }
+        }
+        Cmd::Keys { cmd } => {
+            let app = cli.app().await?;
+            match cmd {
+                KeysCmd::List => {
+                    for k in app.trust_list().await?.keys {
+                        println!("{}", serde_json::to_string(&k)?);
+                    }
+                }
+                KeysCmd::Rotate { authority } => {
+                    let (kid, _) = app.rotate_key(authority).await?;
+                    println!("{kid}");
+                }
+                KeysCmd::Revoke {
+                    kid,
+                    compromised_at,
+                } => {
+                    let at = time::OffsetDateTime::parse(
+                        compromised_at,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .with_context(|| format!("{compromised_at} is not an RFC 3339 time"))?;
+                    app.revoke_key(kid, at.unix_timestamp()).await?;
+                    println!("key {kid} revoked from {compromised_at}");
+                }
+            }
+        }
         Cmd::Bench { cmd } => bench::run(&cli_store_args(&cli), cmd).await?,
     }
     Ok(0)
+}
+
+fn write_json<T: serde::Serialize>(file: Option<&PathBuf>, v: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(v)?;
+    match file {
+        Some(f) => std::fs::write(f, text + "\n")
+            .with_context(|| format!("cannot write {}", f.display()))?,
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(f: &PathBuf) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not the expected JSON document", f.display()))
+}
+
+trait NowSecs {
+    fn now_secs(&self) -> i64;
+}
+impl NowSecs for SystemClock {
+    fn now_secs(&self) -> i64 {
+        corridor_domain::clock::Clock::now(self).unix_timestamp()
+    }
 }
 
 fn cli_store_args(cli: &Cli) -> bench::StoreArgs {

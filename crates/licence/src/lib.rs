@@ -20,11 +20,13 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use coset::{
     iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable,
 };
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, Verifier as _, VerifyingKey};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
+
+pub type SigningKey = ed25519_dalek::SigningKey;
 
 /// QR text prefix: corridor licence, format version 1.
 pub const QR_PREFIX: &str = "G60:1:";

@@ -837,8 +837,18 @@ impl Store {
                 t.order
             );
             let mut rows = sqlx::query(&sql).fetch(&self.pool);
+            let secret: Vec<usize> = t
+                .cols
+                .iter()
+                .enumerate()
+                .filter(|(_, (c, _))| crate::tables::SECRET_COLUMNS.contains(&(t.name, c)))
+                .map(|(i, _)| i)
+                .collect();
             while let Some(r) = rows.try_next().await? {
-                let vals = read_row(t, &r)?;
+                let mut vals = read_row(t, &r)?;
+                for i in &secret {
+                    vals[*i] = Val::Text(None);
+                }
                 let line = serde_json::json!({ "t": t.name, "r": vals });
                 writeln!(out, "{line}").map_err(io)?;
                 n += 1;

@@ -127,6 +127,43 @@ pub const TABLES: &[Table] = &[
         cols: &[("stream", T), ("seq", I), ("hash", T)],
         order: "stream",
     },
+    Table {
+        name: "signing_keys",
+        cols: &[
+            ("kid", T),
+            ("authority_id", T),
+            ("public_key", T),
+            ("private_enc", T),
+            ("not_before", I),
+            ("not_after", I),
+            ("revoked_at", I),
+            ("created_ms", I),
+        ],
+        order: "kid",
+    },
+    Table {
+        name: "licences",
+        cols: LICENCE_COLS,
+        order: "id",
+    },
+];
+
+/// Columns never written to an export: private keys stay on their node, even encrypted.
+pub const SECRET_COLUMNS: &[(&str, &str)] = &[("signing_keys", "private_enc")];
+
+pub const LICENCE_COLS: &[(&str, Ty)] = &[
+    ("id", T),
+    ("number", T),
+    ("case_id", T),
+    ("authority_id", T),
+    ("kid", T),
+    ("licence_type", T),
+    ("holder_user", T),
+    ("issued_ms", I),
+    ("valid_until_ms", I),
+    ("envelope", T),
+    ("revoked_ms", I),
+    ("revoke_reason", T),
 ];
 
 pub const CASE_COLS: &[(&str, Ty)] = &[

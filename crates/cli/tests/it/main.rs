@@ -7,4 +7,5 @@ mod api;
 mod cases;
 mod cli;
 mod helpers;
+mod licences;
 mod storage;

@@ -1,0 +1,531 @@
+//! E-licences: authority keys (created on first use, rotated, revoked as compromised), issuing
+//! as part of the reviewer's `issue_licence` action, revocation by the issuing authority, and
+//! the trust and revocation lists any verifier carries offline.
+
+use crate::cases::Page;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::App;
+use corridor_domain::case::{Principal, Role};
+use corridor_domain::ids::mask_resident_id;
+use corridor_licence as lic;
+use corridor_store::{CaseRecord, KeyRecord, LicenceRecord, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+
+/// The envelope is stored as base64url text so it fits the portable schema.
+fn encode_b64(b: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+fn decode_b64(s: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(s).ok()
+}
+
+/// A licence as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LicenceView {
+    pub id: Uuid,
+    pub number: String,
+    pub case_id: Uuid,
+    pub licence_type: String,
+    pub authority_id: String,
+    pub kid: String,
+    pub issued_at: String,
+    pub valid_until: Option<String>,
+    pub revoked: bool,
+    pub revoke_reason: Option<String>,
+    /// The QR text (`G60:1:…`).
+    pub qr: String,
+    #[schema(value_type = Object)]
+    pub content: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The QR text, `G60:1:…`.
+    #[serde(default)]
+    pub qr: Option<String>,
+    /// Or the licence file, base64 (standard or URL-safe).
+    #[serde(default)]
+    pub file_base64: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerifyAnswer {
+    pub valid: bool,
+    /// `malformed`, `unknown_key`, `bad_signature`, `key_revoked`, `not_yet_valid`, `expired`,
+    /// `licence_revoked`; null when valid.
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+    pub kid: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub licence: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    pub reason: String,
+}
+
+fn secs(ms: i64) -> i64 {
+    ms.div_euclid(1000)
+}
+
+fn rfc3339_secs(s: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(s)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+impl App {
+    pub fn set_master_key(&self, key: [u8; 32]) {
+        if let Ok(mut g) = self.master_key.write() {
+            *g = Some(key);
+        }
+    }
+
+    fn master(&self) -> AppResult<[u8; 32]> {
+        self.master_key.read().ok().and_then(|g| *g).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Internal,
+                "no master key is configured (CORRIDOR_MASTER_KEY)",
+            )
+        })
+    }
+
+    /// The authority's current signing key, created (or replaced, after an import without
+    /// private keys) when needed.
+    pub async fn signing_key(&self, authority_id: &str) -> AppResult<(String, lic::SigningKey)> {
+        let master = self.master()?;
+        if let Some(k) = self.store.active_key(authority_id).await? {
+            if let Some(enc) = &k.private_enc {
+                let sk = lic::unwrap_key(&master, &k.kid, enc)
+                    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+                return Ok((k.kid, sk));
+            }
+        }
+        self.rotate_key(authority_id).await
+    }
+
+    /// Puts a new key in service for the authority and retires the current one (which keeps
+    /// verifying what it signed).
+    pub async fn rotate_key(&self, authority_id: &str) -> AppResult<(String, lic::SigningKey)> {
+        if !self.reference().authorities.contains_key(authority_id) {
+            return Err(AppError::not_found(format!("authority {authority_id}")));
+        }
+        let master = self.master()?;
+        let now_ms = self.now_ms();
+        let now = secs(now_ms);
+        let sk = lic::generate_key();
+        let kid = format!(
+            "{authority_id}-{}",
+            &Uuid::now_v7().simple().to_string()[..16]
+        );
+        let rec = KeyRecord {
+            kid: kid.clone(),
+            authority_id: authority_id.to_string(),
+            public_key: lic::public_key_b64(&sk.verifying_key()),
+            private_enc: Some(
+                lic::wrap_key(&master, &kid, &sk)
+                    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+            ),
+            not_before: now,
+            not_after: None,
+            revoked_at: None,
+            created_ms: now_ms,
+        };
+        let mut tx = self.store.begin_write().await?;
+        if let Some(old) = self.store.active_key(authority_id).await? {
+            Store::retire_key(&mut tx, &old.kid, now).await?;
+        }
+        Store::insert_key(&mut tx, &rec).await?;
+        let after = serde_json::json!({"kid": kid, "authority": authority_id, "public_key": rec.public_key, "not_before": now});
+        Store::append_event(
+            &mut tx,
+            "system:keys",
+            now_ms,
+            "system",
+            "system",
+            "put_key_in_service",
+            "{}".into(),
+            after.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(%kid, authority = authority_id, "signing key in service");
+        Ok((kid, sk))
+    }
+
+    /// Marks a key compromised from `at` (Unix seconds): licences it signed from then on fail.
+    pub async fn revoke_key(&self, kid: &str, at: i64) -> AppResult<()> {
+        let mut tx = self.store.begin_write().await?;
+        if !Store::revoke_key(&mut tx, kid, at).await? {
+            return Err(AppError::not_found(format!("key {kid}")));
+        }
+        let after = serde_json::json!({"kid": kid, "compromised_from": at});
+        Store::append_event(
+            &mut tx,
+            "system:keys",
+            self.now_ms(),
+            "system",
+            "system",
+            "revoke_key",
+            "{}".into(),
+            after.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Builds and signs the licence of an approved case (called inside `act`).
+    pub(crate) async fn build_licence(&self, c: &CaseRecord) -> AppResult<LicenceRecord> {
+        let r = self.reference();
+        let m = r
+            .matter(&c.matter_code, c.catalogue_version)
+            .ok_or_else(|| AppError::new(ErrorCode::Internal, "pinned matter missing"))?;
+        let licence_type = m.output.licence_type.clone().ok_or(AppError::new(
+            ErrorCode::InvalidTransition,
+            "the matter issues no licence",
+        ))?;
+        let a = r
+            .authorities
+            .get(&c.competent_authority)
+            .ok_or_else(|| AppError::new(ErrorCode::Internal, "authority missing"))?;
+        let (kid, sk) = self.signing_key(&a.id).await?;
+        let now_ms = self.now_ms();
+        let issued = secs(now_ms);
+        let valid_until = m
+            .output
+            .validity_years
+            .map(|y| issued + i64::from(y) * 365 * 86_400 + i64::from(y / 4) * 86_400);
+        let form: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(&c.form).unwrap_or_default();
+        let fields = m
+            .fields
+            .iter()
+            .filter(|f| !f.personal)
+            .filter_map(|f| {
+                let v = form.get(&f.key)?;
+                let s = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Some((f.key.clone(), s))
+            })
+            .collect();
+        let holder = lic::Holder {
+            name: form
+                .get("branch_name")
+                .or_else(|| form.get("enterprise_name"))
+                .and_then(|v| v.as_str())
+                .map_or_else(|| c.applicant_name.clone(), str::to_string),
+            uscc: c.applicant_uscc.clone(),
+            id_masked: if c.applicant_uscc.is_none() {
+                c.applicant_id_no.as_deref().map(mask_resident_id)
+            } else {
+                None
+            },
+        };
+        let l = lic::Licence {
+            v: 1,
+            licence_type: licence_type.clone(),
+            title_zh: m.output.name_zh.clone(),
+            title_en: m.output.name_en.clone(),
+            number: format!("LIC-{}", c.receipt_no),
+            holder,
+            authority_id: a.id.clone(),
+            authority_zh: a.name_zh.clone(),
+            authority_en: a.name_en.clone(),
+            city: a.city.to_string(),
+            receipt_no: c.receipt_no.clone(),
+            issued_at: issued,
+            valid_from: issued,
+            valid_until,
+            fields,
+        };
+        let envelope = lic::sign(&l, &kid, &sk)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        Ok(LicenceRecord {
+            id: Uuid::now_v7(),
+            number: l.number,
+            case_id: c.id,
+            authority_id: a.id.clone(),
+            kid,
+            licence_type,
+            holder_user: c.applicant_user,
+            issued_ms: now_ms,
+            valid_until_ms: valid_until.map(|s| s * 1000),
+            envelope: encode_b64(&envelope),
+            revoked_ms: None,
+            revoke_reason: None,
+        })
+    }
+
+    pub fn licence_view(&self, l: &LicenceRecord) -> LicenceView {
+        let env = decode_b64(&l.envelope).unwrap_or_default();
+        let content = lic::decode(&env)
+            .ok()
+            .and_then(|e| lic::payload_unverified(&e).ok())
+            .and_then(|p| serde_json::to_value(p).ok())
+            .unwrap_or(serde_json::Value::Null);
+        LicenceView {
+            id: l.id,
+            number: l.number.clone(),
+            case_id: l.case_id,
+            licence_type: l.licence_type.clone(),
+            authority_id: l.authority_id.clone(),
+            kid: l.kid.clone(),
+            issued_at: rfc3339_secs(secs(l.issued_ms)),
+            valid_until: l.valid_until_ms.map(|m| rfc3339_secs(secs(m))),
+            revoked: l.revoked_ms.is_some(),
+            revoke_reason: l.revoke_reason.clone(),
+            qr: lic::to_qr_text(&env),
+            content,
+        }
+    }
+
+    fn may_read_licence(p: &Principal, l: &LicenceRecord) -> bool {
+        match p.role {
+            Role::Applicant => l.holder_user == Some(p.user_id),
+            Role::Reviewer => p.authority_id.as_deref() == Some(l.authority_id.as_str()),
+            Role::Admin => true,
+            Role::Clerk | Role::JointOffice => false,
+        }
+    }
+
+    async fn load_licence(&self, p: &Principal, id: Uuid) -> AppResult<LicenceRecord> {
+        let l = self
+            .store
+            .get_licence(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("licence {id}")))?;
+        if !Self::may_read_licence(p, &l) {
+            return Err(AppError::forbidden(
+                "only the holder and the issuing authority see this licence",
+            ));
+        }
+        Ok(l)
+    }
+
+    pub async fn get_licence(&self, p: &Principal, id: Uuid) -> AppResult<LicenceView> {
+        Ok(self.licence_view(&self.load_licence(p, id).await?))
+    }
+
+    /// The signed envelope (the licence file).
+    pub async fn licence_file(&self, p: &Principal, id: Uuid) -> AppResult<(String, Vec<u8>)> {
+        let l = self.load_licence(p, id).await?;
+        Ok((
+            l.number.clone(),
+            decode_b64(&l.envelope).unwrap_or_default(),
+        ))
+    }
+
+    pub async fn licence_qr_svg(&self, p: &Principal, id: Uuid) -> AppResult<String> {
+        let v = self.get_licence(p, id).await?;
+        lic::qr_svg(&v.qr).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    }
+
+    /// Applicants list their own licences; reviewers their authority's; administrators all.
+    pub async fn list_licences(
+        &self,
+        p: &Principal,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> AppResult<Page<LicenceView>> {
+        let (holder, authority) = match p.role {
+            Role::Applicant => (Some(p.user_id), None),
+            Role::Reviewer => (None, p.authority_id.clone()),
+            Role::Admin => (None, None),
+            _ => {
+                return Err(AppError::forbidden(
+                    "licences are listed for holders and issuing authorities",
+                ))
+            }
+        };
+        let per = per_page.unwrap_or(20);
+        let pg = page.unwrap_or(1);
+        if !(1..=200).contains(&per) || pg < 1 {
+            return Err(AppError::bad("page starts at 1; per_page is 1-200"));
+        }
+        let (rows, total) = self
+            .store
+            .list_licences(holder, authority.as_deref(), per, (pg - 1) * per)
+            .await?;
+        Ok(Page {
+            items: rows.iter().map(|l| self.licence_view(l)).collect(),
+            total,
+            page: pg,
+            per_page: per,
+        })
+    }
+
+    /// Revocation by the issuing authority only, with a reason.
+    pub async fn revoke_licence(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        reason: &str,
+    ) -> AppResult<LicenceView> {
+        let l = self
+            .store
+            .get_licence(id)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("licence {id}")))?;
+        if !(p.role == Role::Reviewer && p.authority_id.as_deref() == Some(l.authority_id.as_str()))
+        {
+            return Err(AppError::forbidden(
+                "only the issuing authority revokes a licence",
+            ));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::ReasonRequired,
+                "revocation requires a reason",
+            ));
+        }
+        let now = self.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        if !Store::revoke_licence(&mut tx, id, now, reason).await? {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "the licence is already revoked",
+            ));
+        }
+        let after = serde_json::json!({"licence": l.number, "revoked": true, "reason": reason});
+        Store::append_event(
+            &mut tx,
+            &format!("case:{}", l.case_id),
+            now,
+            &p.user_id.to_string(),
+            p.role.as_str(),
+            "revoke_licence",
+            "{\"revoked\":false}".into(),
+            after.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        let l = self
+            .store
+            .get_licence(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("licence"))?;
+        Ok(self.licence_view(&l))
+    }
+
+    /// Every member authority's public keys, for verifiers to carry offline.
+    pub async fn trust_list(&self) -> AppResult<lic::TrustList> {
+        let r = self.reference();
+        let keys = self
+            .store
+            .keys()
+            .await?
+            .into_iter()
+            .map(|k| {
+                let a = r.authorities.get(&k.authority_id);
+                lic::TrustedKey {
+                    kid: k.kid,
+                    authority_zh: a.map(|a| a.name_zh.clone()).unwrap_or_default(),
+                    authority_en: a.map(|a| a.name_en.clone()).unwrap_or_default(),
+                    city: a.map(|a| a.city.to_string()).unwrap_or_default(),
+                    authority_id: k.authority_id,
+                    public_key: k.public_key,
+                    not_before: k.not_before,
+                    not_after: k.not_after,
+                    revoked_at: k.revoked_at,
+                }
+            })
+            .collect();
+        Ok(lic::TrustList {
+            format: lic::TRUST_LIST_FORMAT.into(),
+            issued_at: secs(self.now_ms()),
+            keys,
+        })
+    }
+
+    pub async fn revocation_list(&self) -> AppResult<lic::RevocationList> {
+        let revoked = self
+            .store
+            .revoked_licences()
+            .await?
+            .into_iter()
+            .map(|l| lic::Revoked {
+                number: l.number,
+                authority_id: l.authority_id,
+                revoked_at: secs(l.revoked_ms.unwrap_or(0)),
+                reason: l.revoke_reason.unwrap_or_default(),
+            })
+            .collect();
+        Ok(lic::RevocationList {
+            format: lic::REVOCATION_LIST_FORMAT.into(),
+            issued_at: secs(self.now_ms()),
+            revoked,
+        })
+    }
+
+    /// Verifies licence bytes or QR text against this node's trust and revocation lists.
+    pub async fn verify_licence(&self, input: &[u8]) -> AppResult<VerifyAnswer> {
+        let trust = self.trust_list().await?;
+        let revs = self.revocation_list().await?;
+        Ok(verify_answer(input, &trust, &revs, secs(self.now_ms())))
+    }
+
+    pub async fn verify_request(&self, req: &VerifyRequest) -> AppResult<VerifyAnswer> {
+        let bytes = match (&req.qr, &req.file_base64) {
+            (Some(q), None) => q.as_bytes().to_vec(),
+            (None, Some(b)) => {
+                let t = b.trim();
+                STANDARD
+                    .decode(t)
+                    .ok()
+                    .or_else(|| decode_b64(t.trim_end_matches('=')))
+                    .ok_or_else(|| AppError::bad("file_base64 is not base64"))?
+            }
+            _ => return Err(AppError::bad("give exactly one of qr or file_base64")),
+        };
+        self.verify_licence(&bytes).await
+    }
+}
+
+/// The verdict in API form (also used by the offline CLI).
+pub fn verify_answer(
+    input: &[u8],
+    trust: &lic::TrustList,
+    revs: &lic::RevocationList,
+    now: i64,
+) -> VerifyAnswer {
+    match lic::verify(input, trust, revs, now) {
+        Ok((l, kid)) => VerifyAnswer {
+            valid: true,
+            reason: None,
+            detail: None,
+            kid: Some(kid),
+            licence: serde_json::to_value(l).ok(),
+        },
+        Err(e) => {
+            let shown = lic::envelope_from_input(input)
+                .ok()
+                .and_then(|env| lic::decode(&env).ok())
+                .and_then(|env| lic::payload_unverified(&env).ok())
+                .and_then(|l| serde_json::to_value(l).ok());
+            VerifyAnswer {
+                valid: false,
+                reason: Some(e.code().to_string()),
+                detail: Some(e.to_string()),
+                kid: None,
+                licence: shown,
+            }
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! E-licences end to end: Hefei → Songjiang ends in a Songjiang-issued business licence that
+//! a verifier checks offline with only the trust list; tampering, revocation, expiry, rotation
+//! and compromised keys.
+
+use crate::cases::branch_filing;
+use crate::helpers::{applicant, clerk, env, reviewer, Backend};
+use corridor_app::cases::ActOnCase;
+use corridor_app::ErrorCode;
+use corridor_domain::case::{Action, Principal, Status};
+use corridor_domain::catalogue::ServiceMode;
+use corridor_licence as lic;
+use std::process::Command;
+use time::macros::date;
+use uuid::Uuid;
+
+fn act(action: Action) -> ActOnCase {
+    ActOnCase {
+        action,
+        reason: None,
+        identity_checked: action == Action::Receive,
+        form: None,
+    }
+}
+
+/// Files, moves and issues; returns the licence id.
+async fn issue(app: &corridor_app::App, ent: &Principal) -> Uuid {
+    let hf = clerk("340100-W01");
+    let sj = reviewer("310117-market");
+    let c = app
+        .file_case(
+            ent,
+            branch_filing(Some("340100-W01"), ServiceMode::RemoteReceipt),
+        )
+        .await
+        .unwrap();
+    for (who, a) in [
+        (&hf, Action::Receive),
+        (&hf, Action::Forward),
+        (&sj, Action::Accept),
+        (&sj, Action::Approve),
+    ] {
+        app.act(who, c.id, act(a)).await.unwrap();
+    }
+    let v = app.act(&sj, c.id, act(Action::IssueLicence)).await.unwrap();
+    assert_eq!(v.status, Status::LicenceIssued);
+    let id = v.licence_id.expect("licence linked to the case");
+    assert_eq!(app.get_case(ent, c.id).await.unwrap().licence_id, Some(id));
+    id
+}
+
+fn cli_verify(dir: &std::path::Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let o = Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .arg("--data-dir")
+        .arg(dir.join("no-store-here"))
+        .args(["cert", "verify"])
+        .args(args)
+        .env_remove("CORRIDOR_DATABASE_URL")
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code().unwrap_or(-1), v)
+}
+
+pub async fn offline_scenario(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 10 - 12)).await else {
+        return;
+    };
+    let app = &env.app;
+    app.set_master_key([42u8; 32]);
+    let ent = applicant();
+    let id = issue(app, &ent).await;
+    let (number, file) = app.licence_file(&ent, id).await.unwrap();
+    assert!(number.starts_with("LIC-340100-20261012-"));
+    let view = app.get_licence(&ent, id).await.unwrap();
+    assert_eq!(view.content["authority_id"], "310117-market");
+    let hefei_firm = corridor_domain::ids::Uscc::with_check("91340100MA2TQ8K5X").unwrap();
+    assert_eq!(view.content["holder"]["uscc"], hefei_firm.as_str());
+    assert!(view.content["valid_until"].as_i64().is_some());
+    // The verifier in Hefei has only the trust list, on disk; no store, no network.
+    let dir = std::env::temp_dir().join(format!("corridor-lic-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trust = dir.join("trust.json");
+    std::fs::write(
+        &trust,
+        serde_json::to_string(&app.trust_list().await.unwrap()).unwrap(),
+    )
+    .unwrap();
+    let lic_file = dir.join("licence.cose");
+    std::fs::write(&lic_file, &file).unwrap();
+    let t = trust.to_str().unwrap();
+    let f = lic_file.to_str().unwrap();
+    let (code, v) = cli_verify(
+        &dir,
+        &["--trust-list", t, "--at", "2026-10-13T09:00:00+08:00", f],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["licence"]["city"], "310117");
+    // The QR text verifies the same way.
+    let qr = dir.join("licence.qr");
+    std::fs::write(&qr, &view.qr).unwrap();
+    assert_eq!(
+        cli_verify(
+            &dir,
+            &[
+                "--trust-list",
+                t,
+                "--at",
+                "2026-10-13T09:00:00+08:00",
+                qr.to_str().unwrap()
+            ]
+        )
+        .0,
+        0
+    );
+    // Any single byte changed: invalid (every byte offline in-process, a few through the CLI).
+    let tl = app.trust_list().await.unwrap();
+    let now = time::macros::datetime!(2026-10-13 09:00 +8).unix_timestamp();
+    for i in 0..file.len() {
+        let mut bad = file.clone();
+        bad[i] ^= 0x01;
+        assert!(
+            lic::verify(&bad, &tl, &Default::default(), now).is_err(),
+            "byte {i}"
+        );
+    }
+    for i in [0, file.len() / 2, file.len() - 1] {
+        let mut bad = file.clone();
+        bad[i] ^= 0x20;
+        std::fs::write(&lic_file, &bad).unwrap();
+        let (code, v) = cli_verify(
+            &dir,
+            &["--trust-list", t, "--at", "2026-10-13T09:00:00+08:00", f],
+        );
+        assert_eq!(code, 1, "byte {i}: {v}");
+        assert!(
+            matches!(
+                v["reason"].as_str(),
+                Some("malformed" | "bad_signature" | "unknown_key")
+            ),
+            "{v}"
+        );
+    }
+    std::fs::write(&lic_file, &file).unwrap();
+    // Expiry (20-year operating period), and not yet valid.
+    let (code, v) = cli_verify(
+        &dir,
+        &["--trust-list", t, "--at", "2046-10-13T09:00:00+08:00", f],
+    );
+    assert_eq!((code, v["reason"].as_str()), (1, Some("expired")));
+    let (_, v) = cli_verify(
+        &dir,
+        &["--trust-list", t, "--at", "2026-10-11T09:00:00+08:00", f],
+    );
+    assert_eq!(v["reason"], "not_yet_valid");
+    // Only the issuing authority revokes, with a reason.
+    for other in [
+        reviewer("340100-market"),
+        reviewer("310117-hrss"),
+        ent.clone(),
+    ] {
+        assert_eq!(
+            app.revoke_licence(&other, id, "x").await.unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+    }
+    let sj = reviewer("310117-market");
+    assert_eq!(
+        app.revoke_licence(&sj, id, " ").await.unwrap_err().code,
+        ErrorCode::ReasonRequired
+    );
+    env.set_date(date!(2026 - 10 - 14));
+    assert!(
+        app.revoke_licence(&sj, id, "材料虚假 / false materials")
+            .await
+            .unwrap()
+            .revoked
+    );
+    assert_eq!(
+        app.revoke_licence(&sj, id, "again").await.unwrap_err().code,
+        ErrorCode::Conflict
+    );
+    let revs = dir.join("revocations.json");
+    std::fs::write(
+        &revs,
+        serde_json::to_string(&app.revocation_list().await.unwrap()).unwrap(),
+    )
+    .unwrap();
+    let r = revs.to_str().unwrap();
+    let (code, v) = cli_verify(
+        &dir,
+        &[
+            "--trust-list",
+            t,
+            "--revocations",
+            r,
+            "--at",
+            "2026-10-15T09:00:00+08:00",
+            f,
+        ],
+    );
+    assert_eq!(
+        (code, v["reason"].as_str()),
+        (1, Some("licence_revoked")),
+        "{v}"
+    );
+    // Before the revocation took effect it was valid.
+    assert_eq!(
+        cli_verify(
+            &dir,
+            &[
+                "--trust-list",
+                t,
+                "--revocations",
+                r,
+                "--at",
+                "2026-10-13T09:00:00+08:00",
+                f
+            ]
+        )
+        .0,
+        0
+    );
+    // The audit log records issuing and revocation, and still verifies.
+    let evs = app
+        .case_events(&ent, view.case_id, None, Some(50))
+        .await
+        .unwrap()
+        .items;
+    let actions: Vec<&str> = evs.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.ends_with(&["issue_licence", "revoke_licence"]),
+        "{actions:?}"
+    );
+    assert_eq!(evs[evs.len() - 2].after["licence"], number);
+    assert!(app.verify_audit().await.unwrap().first_break.is_none());
+    // The holder lists it; a clerk may not read licences.
+    assert_eq!(app.list_licences(&ent, None, None).await.unwrap().total, 1);
+    assert_eq!(
+        app.get_licence(&clerk("340100-W01"), id)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    env.cleanup().await;
+}
+crate::both_backends!(licence_verified_offline, crate::licences::offline_scenario);
+
+/// Rotation and compromise: licences signed before a rotation verify; a key revoked as
+/// compromised fails what it signed from the compromise time and passes what it signed before.
+pub async fn rotation(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 10 - 12)).await else {
+        return;
+    };
+    let app = &env.app;
+    app.set_master_key([7u8; 32]);
+    let ent = applicant();
+    let first = issue(app, &ent).await;
+    let (_, file1) = app.licence_file(&ent, first).await.unwrap();
+    let kid1 = app.get_licence(&ent, first).await.unwrap().kid;
+    env.set_date(date!(2026 - 10 - 20));
+    let (kid2, _) = app.rotate_key("310117-market").await.unwrap();
+    assert_ne!(kid1, kid2);
+    let second = issue(app, &ent).await;
+    assert_eq!(app.get_licence(&ent, second).await.unwrap().kid, kid2);
+    env.set_date(date!(2026 - 11 - 02));
+    let third = issue(app, &ent).await;
+    let (_, file2) = app.licence_file(&ent, second).await.unwrap();
+    let (_, file3) = app.licence_file(&ent, third).await.unwrap();
+    let now = time::macros::datetime!(2026-11-10 09:00 +8).unix_timestamp();
+    let tl = app.trust_list().await.unwrap();
+    for f in [&file1, &file2, &file3] {
+        assert!(lic::verify(f, &tl, &Default::default(), now).is_ok());
+    }
+    // The retired key is out of service but still trusted for what it signed.
+    let k1 = tl.keys.iter().find(|k| k.kid == kid1).unwrap();
+    assert!(k1.not_after.is_some() && k1.revoked_at.is_none());
+    // Key 2 leaked on 25 October: the 2 November licence fails, the 20 October one passes.
+    let leak = time::macros::datetime!(2026-10-25 00:00 +8).unix_timestamp();
+    app.revoke_key(&kid2, leak).await.unwrap();
+    let tl = app.trust_list().await.unwrap();
+    assert!(lic::verify(&file2, &tl, &Default::default(), now).is_ok());
+    assert_eq!(
+        lic::verify(&file3, &tl, &Default::default(), now)
+            .unwrap_err()
+            .code(),
+        "key_revoked"
+    );
+    assert!(lic::verify(&file1, &tl, &Default::default(), now).is_ok());
+    // The authority gets a fresh key for the next licence.
+    let fourth = issue(app, &ent).await;
+    let kid4 = app.get_licence(&ent, fourth).await.unwrap().kid;
+    assert!(kid4 != kid1 && kid4 != kid2);
+    let tl = app.trust_list().await.unwrap();
+    let (_, file4) = app.licence_file(&ent, fourth).await.unwrap();
+    assert!(lic::verify(&file4, &tl, &Default::default(), now).is_ok());
+    env.cleanup().await;
+}
+crate::both_backends!(key_rotation_and_compromise, crate::licences::rotation);
+
+/// Private keys never leave: not in exports, not in the trust list; an imported store signs
+/// with a new key and still verifies the old licences.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_keys_stay_home() {
+    let a = env(Backend::Sqlite, date!(2026 - 10 - 12)).await.unwrap();
+    a.app.set_master_key([9u8; 32]);
+    let ent = applicant();
+    let first = issue(&a.app, &ent).await;
+    let wrapped: String = sqlx::query_scalar("SELECT private_enc FROM signing_keys")
+        .fetch_one(a.store.pool())
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    a.store.export(&mut buf).await.unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(!text.contains(&wrapped));
+    let tl = serde_json::to_string(&a.app.trust_list().await.unwrap()).unwrap();
+    assert!(!tl.contains(&wrapped) && !tl.contains("private"));
+    let b = env(Backend::Sqlite, date!(2026 - 10 - 13)).await.unwrap();
+    for t in corridor_store::TABLES.iter().rev() {
+        sqlx::query(&format!("DELETE FROM {}", t.name))
+            .execute(b.store.pool())
+            .await
+            .unwrap();
+    }
+    b.store.import(std::io::Cursor::new(text)).await.unwrap();
+    b.app.reload_reference().await.unwrap();
+    b.app.set_master_key([9u8; 32]);
+    let second = issue(&b.app, &ent).await;
+    let k1 = b.app.get_licence(&ent, first).await.unwrap().kid;
+    let k2 = b.app.get_licence(&ent, second).await.unwrap().kid;
+    assert_ne!(k1, k2, "a key without its private part is replaced");
+    let tl = b.app.trust_list().await.unwrap();
+    let now = time::macros::datetime!(2026-10-14 09:00 +8).unix_timestamp();
+    for id in [first, second] {
+        let (_, f) = b.app.licence_file(&ent, id).await.unwrap();
+        assert!(lic::verify(&f, &tl, &Default::default(), now).is_ok());
+    }
+    // A wrong master key cannot sign.
+    b.app.set_master_key([1u8; 32]);
+    let c = b
+        .app
+        .file_case(&ent, branch_filing(None, ServiceMode::FullyOnline))
+        .await
+        .unwrap();
+    let sj = reviewer("310117-market");
+    b.app.act(&sj, c.id, act(Action::Accept)).await.unwrap();
+    b.app.act(&sj, c.id, act(Action::Approve)).await.unwrap();
+    let e = b
+        .app
+        .act(&sj, c.id, act(Action::IssueLicence))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Internal);
+    assert_eq!(
+        b.app.get_case(&sj, c.id).await.unwrap().status,
+        Status::Approved,
+        "nothing half-done"
+    );
+    a.cleanup().await;
+    b.cleanup().await;
+}
