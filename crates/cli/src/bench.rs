@@ -22,6 +22,14 @@ pub struct StoreArgs {
 
 #[derive(Subcommand)]
 pub enum BenchCmd {
+    /// Licence verification throughput next to raw Ed25519 verification of the same bytes.
+    Verify {
+        /// Distinct licences to verify (each is verified once per round).
+        #[arg(long, default_value_t = 2_000)]
+        licences: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Durable intake vs the raw insert ceiling, on a fresh temporary store.
     Intake {
         /// Cases per measurement.
@@ -110,8 +118,137 @@ where
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
+/// One thread, same licences: full verification (QR/CBOR/COSE decoding, trust-list lookup,
+/// signature, validity and revocation checks) vs `ed25519_dalek::VerifyingKey::verify` on the
+/// exact bytes the signature covers.
+fn bench_verify(n: usize, rounds: usize) -> anyhow::Result<()> {
+    use corridor_licence as lic;
+    use ed25519_dalek::Verifier as _;
+    let key = lic::generate_key();
+    let vk = key.verifying_key();
+    let trust = lic::TrustList {
+        format: lic::TRUST_LIST_FORMAT.into(),
+        issued_at: 0,
+        keys: (0..198)
+            .map(|i| lic::TrustedKey {
+                kid: if i == 0 {
+                    "310117-market-k1".into()
+                } else {
+                    format!("other-{i}")
+                },
+                authority_id: "310117-market".into(),
+                authority_zh: "松江区市场监督管理局".into(),
+                authority_en: "Songjiang".into(),
+                city: "310117".into(),
+                public_key: lic::public_key_b64(&if i == 0 {
+                    vk
+                } else {
+                    lic::generate_key().verifying_key()
+                }),
+                not_before: 0,
+                not_after: None,
+                revoked_at: None,
+            })
+            .collect(),
+    };
+    let revs = lic::RevocationList {
+        format: lic::REVOCATION_LIST_FORMAT.into(),
+        issued_at: 0,
+        revoked: (0..1000)
+            .map(|i| lic::Revoked {
+                number: format!("LIC-R-{i}"),
+                authority_id: "310117-market".into(),
+                revoked_at: 0,
+                reason: "x".into(),
+            })
+            .collect(),
+    };
+    let now = 1_800_000_000;
+    let envelopes: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            let l = lic::Licence {
+                v: 1,
+                licence_type: "business-licence".into(),
+                title_zh: "营业执照".into(),
+                title_en: "Business licence".into(),
+                number: format!("LIC-340100-20261012-{i:06}"),
+                holder: lic::Holder {
+                    name: "合肥启明新材料有限公司松江分公司".into(),
+                    uscc: Some("91310117MA1J00014T".into()),
+                    id_masked: None,
+                },
+                authority_id: "310117-market".into(),
+                authority_zh: "松江区市场监督管理局".into(),
+                authority_en: "Songjiang District Administration for Market Regulation".into(),
+                city: "310117".into(),
+                receipt_no: format!("340100-20261012-{i:06}"),
+                issued_at: now - 1000,
+                valid_from: now - 1000,
+                valid_until: Some(now + 1000),
+                fields: [
+                    ("branch_name".to_string(), "松江分公司".to_string()),
+                    ("business_scope".to_string(), "新材料技术研发".to_string()),
+                ]
+                .into_iter()
+                .collect(),
+            };
+            lic::sign(&l, "310117-market-k1", &key).map_err(|e| anyhow::anyhow!("{e}"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let raw_inputs: Vec<(Vec<u8>, ed25519_dalek::Signature)> = envelopes
+        .iter()
+        .map(|e| {
+            let (tbs, sig) = lic::signed_bytes(e).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok((tbs, ed25519_dalek::Signature::from_slice(&sig)?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let qr: Vec<String> = envelopes.iter().map(|e| lic::to_qr_text(e)).collect();
+    let verifier = lic::Verifier::new(&trust, &revs);
+    let mut best = (0f64, 0f64, 0f64);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for (tbs, sig) in &raw_inputs {
+            vk.verify(tbs, sig)?;
+        }
+        let raw = n as f64 / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for e in &envelopes {
+            verifier
+                .verify(e, now)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let full = n as f64 / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for q in &qr {
+            verifier
+                .verify(q.as_bytes(), now)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let from_qr = n as f64 / t.elapsed().as_secs_f64();
+        best = (best.0.max(raw), best.1.max(full), best.2.max(from_qr));
+    }
+    println!(
+        "{}",
+        json!({
+            "licences": n,
+            "rounds": rounds,
+            "envelope_bytes": envelopes[0].len(),
+            "qr_chars": qr[0].len(),
+            "raw_ed25519_per_s": best.0.round(),
+            "verify_file_per_s": best.1.round(),
+            "verify_qr_per_s": best.2.round(),
+            "file_vs_raw": (best.1 / best.0 * 1000.0).round() / 1000.0,
+            "qr_vs_raw": (best.2 / best.0 * 1000.0).round() / 1000.0,
+        })
+    );
+    Ok(())
+}
+
 pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
-    let BenchCmd::Intake { cases, concurrency } = cmd;
+    let (cases, concurrency) = match cmd {
+        BenchCmd::Verify { licences, rounds } => return bench_verify(*licences, *rounds),
+        BenchCmd::Intake { cases, concurrency } => (cases, concurrency),
+    };
     let (store, temp_url, temp_dir) = fresh(args).await?;
     let backend = store.backend().name();
     let app = App::open(store.clone(), Arc::new(SystemClock)).await?;

@@ -362,3 +362,148 @@ async fn private_keys_stay_home() {
     a.cleanup().await;
     b.cleanup().await;
 }
+
+/// The HTTP face: holders download the file and the QR code; anyone verifies by QR text,
+/// base64 file or raw bytes; the trust list and revocations are public.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licences_over_http() {
+    let e = env(Backend::Sqlite, date!(2026 - 10 - 12)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{base}/api/v1{p}");
+    let login = |u: &str| {
+        http.post(api("/auth/login"))
+            .json(&serde_json::json!({"username": u, "password": "corridor-demo"}))
+            .send()
+    };
+    let ent: serde_json::Value = login("ent.340100").await.unwrap().json().await.unwrap();
+    let holder = Principal {
+        user_id: ent["user"]["id"].as_str().unwrap().parse().unwrap(),
+        username: "ent.340100".into(),
+        role: corridor_domain::case::Role::Applicant,
+        city: None,
+        window_id: None,
+        authority_id: None,
+    };
+    let id = issue(&e.app, &holder).await;
+    let tok = ent["token"].as_str().unwrap();
+    let list: serde_json::Value = http
+        .get(api("/licences"))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    let qr = list["items"][0]["qr"].as_str().unwrap().to_string();
+    let file = http
+        .get(api(&format!("/licences/{id}/file")))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.headers()["content-type"], "application/cose");
+    assert!(file.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".cose"));
+    let bytes = file.bytes().await.unwrap();
+    let svg = http
+        .get(api(&format!("/licences/{id}/qr.svg")))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().contains("<svg"));
+    // Public verification, three ways.
+    let v: serde_json::Value = http
+        .post(api("/licences/verify"))
+        .json(&serde_json::json!({"qr": qr}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let v: serde_json::Value = http
+        .post(api("/licences/verify"))
+        .json(&serde_json::json!({"file_base64": b64}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["valid"], true);
+    let v: serde_json::Value = http
+        .post(api("/licences/verify"))
+        .header("content-type", "application/cose")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["valid"], true);
+    let mut bad = bytes.to_vec();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let v: serde_json::Value = http
+        .post(api("/licences/verify"))
+        .header("content-type", "application/cose")
+        .body(bad)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (v["valid"].as_bool(), v["reason"].as_str()),
+        (Some(false), Some("bad_signature"))
+    );
+    let r = http
+        .post(api("/licences/verify"))
+        .json(&serde_json::json!({"qr": "x", "file_base64": "y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
+    let tl: serde_json::Value = http
+        .get(api("/trust-list"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tl["format"], "corridor-trust-list/1");
+    assert!(!tl.to_string().contains("private"));
+    let rv: serde_json::Value = http
+        .get(api("/revocations"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rv["revoked"].as_array().unwrap().len(), 0);
+    // Another applicant cannot download it.
+    let other: serde_json::Value = login("ent.320500").await.unwrap().json().await.unwrap();
+    let r = http
+        .get(api(&format!("/licences/{id}/file")))
+        .bearer_auth(other["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    e.cleanup().await;
+}
