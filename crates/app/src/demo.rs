@@ -163,11 +163,44 @@ pub async fn seed(app: &App, n: usize, seed: u64) -> AppResult<DemoSummary> {
             events: 0,
         });
     }
+    // Licences: each issuing authority has a key in service from the start of the demo year.
+    let mut keys = HashMap::new();
+    if app.has_master_key() {
+        let start = (app.today() - Duration::days(370))
+            .midnight()
+            .assume_offset(CST)
+            .unix_timestamp();
+        let r = app.reference();
+        let kinds: std::collections::HashSet<&str> = r
+            .current
+            .iter()
+            .filter(|m| m.output.licence_type.is_some())
+            .map(|m| m.authority_kind.as_str())
+            .collect();
+        for a in r
+            .authorities
+            .values()
+            .filter(|a| kinds.contains(a.kind.as_str()))
+        {
+            let k = match app.store.active_key(&a.id).await? {
+                Some(k) if k.private_enc.is_some() && k.not_before <= start => {
+                    app.signing_key(&a.id).await?
+                }
+                _ => app.put_key_in_service(&a.id, start).await?,
+            };
+            keys.insert(a.id.clone(), k);
+        }
+    }
     let t = std::time::Instant::now();
-    let (cases, events) = generate(app, n, seed, &ids);
+    let (cases, events, licences) = generate(app, n, seed, &ids, &keys);
     let generated = t.elapsed();
     let ne = events.len();
     write(&app.store, &cases, &events).await?;
+    for chunk in licences.chunks(5000) {
+        let mut tx = app.store.begin_write().await?;
+        Store::insert_licences(&mut tx, chunk).await?;
+        tx.commit().await?;
+    }
     tracing::info!(
         cases = n,
         events = ne,
@@ -272,12 +305,18 @@ fn det_uuid(rng: &mut StdRng, ms: i64) -> Uuid {
 }
 
 /// Generates cases with their full event chains by walking the domain state machine.
+#[allow(clippy::type_complexity)]
 fn generate(
     app: &App,
     n: usize,
     seed: u64,
     ids: &HashMap<String, Uuid>,
-) -> (Vec<CaseRecord>, Vec<AuditEvent>) {
+    keys: &HashMap<String, (String, corridor_licence::SigningKey)>,
+) -> (
+    Vec<CaseRecord>,
+    Vec<AuditEvent>,
+    Vec<corridor_store::LicenceRecord>,
+) {
     let r = app.reference();
     let cal = &r.calendar;
     let today = app.today();
@@ -301,6 +340,7 @@ fn generate(
     let mut counters: HashMap<(String, Date), i64> = HashMap::new();
     let mut cases = Vec::with_capacity(n);
     let mut events = Vec::with_capacity(n * 6);
+    let mut licences = Vec::new();
     let applicants: Vec<(&str, Uuid)> =
         ["ent.340100", "ent.320500", "person.330400", "person.340200"]
             .iter()
@@ -427,16 +467,24 @@ fn generate(
         let mut last: Option<Value> = None;
         let mut push = |c: &CaseRecord,
                         action: &str,
+                        licence: Option<&corridor_store::LicenceRecord>,
                         actor: Option<Uuid>,
                         role: &str,
                         at: i64,
                         rng: &mut StdRng| {
             let snap = snapshot(c);
-            let (before, after) = match &last {
+            let (before, mut after) = match &last {
                 None => ("{}".to_string(), snap.to_string()),
                 Some(l) => snapshot_diff(l, &snap),
             };
             last = Some(snap);
+            if let Some(l) = licence {
+                let mut a: serde_json::Map<String, Value> =
+                    serde_json::from_str(&after).unwrap_or_default();
+                a.insert("licence".into(), Value::String(l.number.clone()));
+                a.insert("kid".into(), Value::String(l.kid.clone()));
+                after = Value::Object(a).to_string();
+            }
             let e = AuditEvent {
                 id: det_uuid(rng, at).to_string(),
                 stream: stream.clone(),
@@ -459,6 +507,7 @@ fn generate(
         push(
             &c,
             "submit",
+            None,
             actor_submit,
             if applicant_user.is_some() {
                 "applicant"
@@ -505,11 +554,26 @@ fn generate(
                 ),
                 _ => (reviewer, "reviewer"),
             };
-            push(&c, action.as_str(), actor, role, at_ms, &mut rng);
+            let licence = match action {
+                Action::IssueLicence => keys
+                    .get(&c.competent_authority)
+                    .and_then(|(kid, sk)| app.sign_licence(&c, kid, sk, at_ms).ok()),
+                _ => None,
+            };
+            push(
+                &c,
+                action.as_str(),
+                licence.as_ref(),
+                actor,
+                role,
+                at_ms,
+                &mut rng,
+            );
+            licences.extend(licence);
         }
         cases.push(c);
     }
-    (cases, events)
+    (cases, events, licences)
 }
 
 async fn write(store: &Store, cases: &[CaseRecord], events: &[AuditEvent]) -> AppResult<()> {

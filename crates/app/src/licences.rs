@@ -94,6 +94,10 @@ impl App {
         }
     }
 
+    pub fn has_master_key(&self) -> bool {
+        self.master_key.read().ok().is_some_and(|g| g.is_some())
+    }
+
     fn master(&self) -> AppResult<[u8; 32]> {
         self.master_key.read().ok().and_then(|g| *g).ok_or_else(|| {
             AppError::new(
@@ -120,12 +124,23 @@ impl App {
     /// Puts a new key in service for the authority and retires the current one (which keeps
     /// verifying what it signed).
     pub async fn rotate_key(&self, authority_id: &str) -> AppResult<(String, lic::SigningKey)> {
+        let now = secs(self.now_ms());
+        self.put_key_in_service(authority_id, now).await
+    }
+
+    /// A new key for the authority, in service from `not_before` (Unix seconds); the current
+    /// key is retired from then.
+    pub async fn put_key_in_service(
+        &self,
+        authority_id: &str,
+        not_before: i64,
+    ) -> AppResult<(String, lic::SigningKey)> {
         if !self.reference().authorities.contains_key(authority_id) {
             return Err(AppError::not_found(format!("authority {authority_id}")));
         }
         let master = self.master()?;
         let now_ms = self.now_ms();
-        let now = secs(now_ms);
+        let now = not_before;
         let sk = lic::generate_key();
         let kid = format!(
             "{authority_id}-{}",
@@ -194,6 +209,32 @@ impl App {
         let m = r
             .matter(&c.matter_code, c.catalogue_version)
             .ok_or_else(|| AppError::new(ErrorCode::Internal, "pinned matter missing"))?;
+        if m.output.licence_type.is_none() {
+            return Err(AppError::new(
+                ErrorCode::InvalidTransition,
+                "the matter issues no licence",
+            ));
+        }
+        let a = r
+            .authorities
+            .get(&c.competent_authority)
+            .ok_or_else(|| AppError::new(ErrorCode::Internal, "authority missing"))?;
+        let (kid, sk) = self.signing_key(&a.id).await?;
+        self.sign_licence(c, &kid, &sk, self.now_ms())
+    }
+
+    /// Signs the licence of a case with the given key as of `now_ms`.
+    pub fn sign_licence(
+        &self,
+        c: &CaseRecord,
+        kid: &str,
+        sk: &lic::SigningKey,
+        now_ms: i64,
+    ) -> AppResult<LicenceRecord> {
+        let r = self.reference();
+        let m = r
+            .matter(&c.matter_code, c.catalogue_version)
+            .ok_or_else(|| AppError::new(ErrorCode::Internal, "pinned matter missing"))?;
         let licence_type = m.output.licence_type.clone().ok_or(AppError::new(
             ErrorCode::InvalidTransition,
             "the matter issues no licence",
@@ -202,8 +243,7 @@ impl App {
             .authorities
             .get(&c.competent_authority)
             .ok_or_else(|| AppError::new(ErrorCode::Internal, "authority missing"))?;
-        let (kid, sk) = self.signing_key(&a.id).await?;
-        let now_ms = self.now_ms();
+        let kid = kid.to_string();
         let issued = secs(now_ms);
         let valid_until = m
             .output

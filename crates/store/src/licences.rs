@@ -167,12 +167,12 @@ impl Store {
     }
 
     pub async fn insert_licence(conn: &mut AnyConnection, l: &LicenceRecord) -> Result<()> {
-        insert_rows(
-            conn,
-            table("licences").unwrap_or(&TABLES[0]),
-            &[l.to_vals()],
-        )
-        .await
+        Store::insert_licences(conn, std::slice::from_ref(l)).await
+    }
+
+    pub async fn insert_licences(conn: &mut AnyConnection, ls: &[LicenceRecord]) -> Result<()> {
+        let rows: Vec<Vec<Val>> = ls.iter().map(LicenceRecord::to_vals).collect();
+        insert_rows(conn, table("licences").unwrap_or(&TABLES[0]), &rows).await
     }
 
     pub async fn get_licence(&self, id: Uuid) -> Result<Option<LicenceRecord>> {

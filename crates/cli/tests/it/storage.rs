@@ -243,9 +243,31 @@ pub async fn demo_data(backend: Backend) {
     assert!(s.users.len() >= 40);
     let report = env.app.verify_audit().await.unwrap();
     assert!(report.first_break.is_none(), "{:?}", report.first_break);
-    assert_eq!(report.events as usize, s.events + s.users.len());
+    let keys = env.app.trust_list().await.unwrap().keys.len();
+    assert_eq!(
+        report.events as usize,
+        s.events + s.users.len() + keys,
+        "cases, accounts, keys"
+    );
     let by_status = env.store.count_cases_by_status().await.unwrap();
     assert!(by_status.len() >= 10, "{by_status:?}");
+    // Cases that reached issue carry signed licences that verify with the trust list.
+    let admin = staff(Role::Admin);
+    let lics = env
+        .app
+        .list_licences(&admin, None, Some(200))
+        .await
+        .unwrap();
+    assert!(lics.total > 100, "{} demo licences", lics.total);
+    let tl = env.app.trust_list().await.unwrap();
+    let now = time::macros::datetime!(2026-11-20 23:59 +8).unix_timestamp();
+    for l in &lics.items {
+        let (_, bytes) = env.app.licence_file(&admin, l.id).await.unwrap();
+        let got = corridor_licence::verify(&bytes, &tl, &Default::default(), now);
+        assert!(got.is_ok(), "{}: {:?}", l.number, got.err());
+        let case = env.app.get_case(&admin, l.case_id).await.unwrap();
+        assert_eq!(case.licence_id, Some(l.id));
+    }
     // Seeding again adds no cases.
     assert_eq!(
         corridor_app::demo::seed(&env.app, 3000, 42)
