@@ -294,7 +294,7 @@ impl App {
             valid_until,
             fields,
         };
-        let envelope = lic::sign(&l, &kid, &sk)
+        let envelope = lic::sign(&l, &kid, sk)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         Ok(LicenceRecord {
             id: Uuid::now_v7(),
