@@ -670,10 +670,24 @@ impl Store {
         before: String,
         after: String,
     ) -> Result<AuditEvent> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE stream = $1")
+        // Serialise appends to one stream: make sure the head row exists, then lock it
+        // (PostgreSQL; SQLite writers already hold the database lock from BEGIN IMMEDIATE).
+        let lock = if conn.backend_name() == "PostgreSQL" {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        sqlx::query("INSERT INTO audit_heads (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING")
             .bind(stream.to_string())
-            .fetch_optional(&mut *conn)
+            .bind(GENESIS.to_string())
+            .execute(&mut *conn)
             .await?;
+        let head = sqlx::query(&format!(
+            "SELECT seq, hash FROM audit_heads WHERE stream = $1{lock}"
+        ))
+        .bind(stream.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
         let (seq, prev) = match head {
             Some(r) => (r.try_get::<i64, _>(0)? + 1, r.try_get::<String, _>(1)?),
             None => (1, GENESIS.to_string()),

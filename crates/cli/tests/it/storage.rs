@@ -330,3 +330,38 @@ async fn demo_is_deterministic() {
     }
     assert_eq!(exports[0], exports[1]);
 }
+
+/// Concurrent appends to one system stream (accounts created at once) neither collide nor
+/// break the chain.
+pub async fn concurrent_system_appends(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let app = env.app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.create_user(&corridor_app::auth::NewUser {
+                username: format!("clerk-concurrent-{i}"),
+                password: "long enough password".into(),
+                role: Role::Clerk,
+                display_name: format!("Clerk {i}"),
+                window_id: Some("330400-W02".into()),
+                authority_id: None,
+                city: None,
+            })
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let events = env.store.events_of("system:users").await.unwrap();
+    assert_eq!(events.len(), 12);
+    assert!(env.app.verify_audit().await.unwrap().first_break.is_none());
+    env.cleanup().await;
+}
+crate::both_backends!(
+    concurrent_system_appends,
+    crate::storage::concurrent_system_appends
+);
