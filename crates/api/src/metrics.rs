@@ -70,6 +70,8 @@ pub async fn track(State(s): State<AppState>, req: Request, next: Next) -> Respo
         .unwrap_or_else(|| "unmatched".into());
     let res = next.run(req).await;
     let status = res.status().as_u16();
+    // Access log: route templates only, so no ids or personal data reach the log.
+    tracing::info!(target: "corridor::http", method = %method, route = %route, status, micros = start.elapsed().as_micros() as u64);
     s.metrics
         .requests
         .get_or_create(&RequestLabels {

@@ -32,6 +32,7 @@ pub struct App {
     limiter: Mutex<auth::LoginLimiter>,
     intake: tokio::sync::mpsc::Sender<cases::IntakeJob>,
     master_key: RwLock<Option<[u8; 32]>>,
+    stats_cache: tokio::sync::Mutex<stats::StatsCache>,
 }
 
 impl App {
@@ -52,6 +53,7 @@ impl App {
             limiter: Mutex::new(auth::LoginLimiter::default()),
             intake: tx,
             master_key: RwLock::new(None),
+            stats_cache: tokio::sync::Mutex::new(stats::StatsCache::default()),
         });
         tokio::spawn(cases::intake_writer(store, rx));
         Ok(app)

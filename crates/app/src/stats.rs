@@ -69,6 +69,15 @@ pub fn median(hist: &[(i64, i64)]) -> Option<f64> {
     })
 }
 
+/// How long computed statistics are served before they are computed again.
+pub const STATS_TTL_MS: i64 = 10_000;
+
+/// Computed statistics per query, so a busy dashboard costs one scan per TTL, not one per view.
+#[derive(Default)]
+pub struct StatsCache {
+    entries: std::collections::HashMap<(Option<String>, Option<usize>), (i64, Statistics)>,
+}
+
 impl App {
     pub async fn statistics(&self, p: &Principal, q: &StatsQuery) -> AppResult<Statistics> {
         if !matches!(p.role, Role::JointOffice | Role::Admin) {
@@ -76,6 +85,21 @@ impl App {
                 "statistics are for the joint office and administrators",
             ));
         }
+        let key = (q.since.clone(), q.top);
+        // One computation at a time; others wait for it and take its result.
+        let mut cache = self.stats_cache.lock().await;
+        let now = self.now_ms();
+        if let Some((at, s)) = cache.entries.get(&key) {
+            if now - at < STATS_TTL_MS {
+                return Ok(s.clone());
+            }
+        }
+        let s = self.compute_statistics(q).await?;
+        cache.entries.insert(key, (now, s.clone()));
+        Ok(s)
+    }
+
+    async fn compute_statistics(&self, q: &StatsQuery) -> AppResult<Statistics> {
         let since_ms = match &q.since {
             None => 0,
             Some(s) => {

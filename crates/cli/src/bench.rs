@@ -22,6 +22,17 @@ pub struct StoreArgs {
 
 #[derive(Subcommand)]
 pub enum BenchCmd {
+    /// Open-loop mixed load against a running server (`serve --demo`) on this machine.
+    Load {
+        /// Base URL of the server (loopback only).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Requests per second (fixed arrival rate).
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
     /// Licence verification throughput next to raw Ed25519 verification of the same bytes.
     Verify {
         /// Distinct licences to verify (each is verified once per round).
@@ -247,6 +258,9 @@ fn bench_verify(n: usize, rounds: usize) -> anyhow::Result<()> {
 pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
     let (cases, concurrency) = match cmd {
         BenchCmd::Verify { licences, rounds } => return bench_verify(*licences, *rounds),
+        BenchCmd::Load { url, rate, seconds } => {
+            return crate::load::run(url, *rate, *seconds).await
+        }
         BenchCmd::Intake { cases, concurrency } => (cases, concurrency),
     };
     let (store, temp_url, temp_dir) = fresh(args).await?;

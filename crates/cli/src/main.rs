@@ -1,6 +1,7 @@
 //! `corridor`: the server and the command line.
 
 mod bench;
+mod load;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};

@@ -1,0 +1,300 @@
+//! `corridor bench load`: an open-loop load generator against a running server (loopback only
+//! in this project's tests). Requests are scheduled at a fixed arrival rate whether or not
+//! earlier ones have answered, and each latency is measured from the request's *scheduled*
+//! time, so a slow server cannot hide its queueing (no coordinated omission).
+//!
+//! The mix is what a service centre does all day: sign in, search the catalogue, file a case
+//! at a window, read the queue, act on a case (receive, forward, accept, approve, as the
+//! clerk and the reviewer), and read statistics. It uses the demo accounts.
+
+use anyhow::Context;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Login,
+    Search,
+    File,
+    Queue,
+    Act,
+    Stats,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Login => "login",
+            Kind::Search => "matter search",
+            Kind::File => "file a case",
+            Kind::Queue => "read the queue",
+            Kind::Act => "act on a case",
+            Kind::Stats => "statistics",
+        }
+    }
+}
+
+/// Share of each kind in the mix, in percent.
+const MIX: &[(Kind, u32)] = &[
+    (Kind::Login, 2),
+    (Kind::Search, 30),
+    (Kind::File, 20),
+    (Kind::Queue, 25),
+    (Kind::Act, 22),
+    (Kind::Stats, 1),
+];
+
+const SEARCHES: &[&str] = &[
+    "公积金",
+    "营业执照",
+    "provident fund",
+    "社会保障卡",
+    "branch",
+    "户口迁移",
+    "pension",
+    "人才",
+    "不动产",
+    "licence",
+];
+
+struct Shared {
+    base: String,
+    http: reqwest::Client,
+    applicant: String,
+    clerk: String,
+    reviewer: String,
+    office: String,
+    /// Cases waiting for their next step: (id, next action).
+    pipeline: Mutex<VecDeque<(String, &'static str)>>,
+    results: Mutex<Vec<(Kind, u64, bool)>>,
+}
+
+async fn login(http: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
+    let v: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": corridor_app::demo::DEMO_PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()
+        .with_context(|| format!("sign-in as {user}: run the server with --demo"))?
+        .json()
+        .await?;
+    v["token"].as_str().map(str::to_string).context("no token")
+}
+
+async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
+    let api = |p: &str| format!("{}/api/v1{p}", s.base);
+    let ok =
+        |r: reqwest::Result<reqwest::Response>| r.map(|r| r.status().is_success()).unwrap_or(false);
+    match kind {
+        Kind::Login => login(&s.http, &s.base, "person.330400").await.is_ok(),
+        Kind::Search => {
+            let q = SEARCHES[(i as usize) % SEARCHES.len()];
+            ok(s.http.get(api("/matters")).query(&[("q", q)]).send().await)
+        }
+        Kind::File => {
+            let filing = serde_json::to_value(crate::bench::sample_filing()).unwrap_or_default();
+            match s
+                .http
+                .post(api("/cases"))
+                .bearer_auth(&s.applicant)
+                .json(&filing)
+                .send()
+                .await
+            {
+                Ok(r) if r.status().is_success() => {
+                    if let Ok(v) = r.json::<Value>().await {
+                        if let Some(id) = v["id"].as_str() {
+                            if let Ok(mut p) = s.pipeline.lock() {
+                                if p.len() < 100_000 {
+                                    p.push_back((id.to_string(), "receive"));
+                                }
+                            }
+                        }
+                    }
+                    true
+                }
+                _ => false,
+            }
+        }
+        Kind::Queue => {
+            let (tok, q) = if i.is_multiple_of(2) {
+                (&s.reviewer, "due=near_due")
+            } else {
+                (&s.clerk, "status=submitted")
+            };
+            ok(s.http
+                .get(format!("{}?{q}&per_page=20", api("/cases")))
+                .bearer_auth(tok)
+                .send()
+                .await)
+        }
+        Kind::Act => {
+            let next = s.pipeline.lock().ok().and_then(|mut p| p.pop_front());
+            let Some((id, action)) = next else {
+                // Nothing to act on yet: read a case list instead (still a request).
+                return ok(s
+                    .http
+                    .get(api("/cases?per_page=5"))
+                    .bearer_auth(&s.clerk)
+                    .send()
+                    .await);
+            };
+            let (tok, following) = match action {
+                "receive" => (&s.clerk, Some("forward")),
+                "forward" => (&s.clerk, Some("accept")),
+                "accept" => (&s.reviewer, Some("approve")),
+                _ => (&s.reviewer, None),
+            };
+            let body = json!({"action": action, "identity_checked": action == "receive"});
+            let good = ok(s
+                .http
+                .post(api(&format!("/cases/{id}/actions")))
+                .bearer_auth(tok)
+                .json(&body)
+                .send()
+                .await);
+            if good {
+                if let (Some(f), Ok(mut p)) = (following, s.pipeline.lock()) {
+                    p.push_back((id, f));
+                }
+            }
+            good
+        }
+        Kind::Stats => ok(s
+            .http
+            .get(api("/statistics"))
+            .bearer_auth(&s.office)
+            .send()
+            .await),
+    }
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+/// Runs the load; prints a JSON report and a table.
+pub async fn run(url: &str, rate: u32, secs: u64) -> anyhow::Result<()> {
+    let base = url.trim_end_matches('/').to_string();
+    let host_ok = base.starts_with("http://127.")
+        || base.starts_with("http://localhost")
+        || base.starts_with("http://[::1]");
+    if !host_ok {
+        anyhow::bail!(
+            "bench load only drives servers on this machine (http://127.x.x.x, localhost or [::1])"
+        );
+    }
+    if rate == 0 || secs == 0 {
+        anyhow::bail!("--rate and --seconds must be positive");
+    }
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let shared = Arc::new(Shared {
+        applicant: login(&http, &base, "ent.340100").await?,
+        clerk: login(&http, &base, "clerk.340100").await?,
+        reviewer: login(&http, &base, "reviewer.310117.market").await?,
+        office: login(&http, &base, "office").await?,
+        base,
+        http,
+        pipeline: Mutex::new(VecDeque::new()),
+        results: Mutex::new(Vec::new()),
+    });
+    let total = rate as u64 * secs;
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let start = Instant::now() + Duration::from_millis(50);
+    let mut tasks = Vec::with_capacity(total as usize);
+    let weights: u32 = MIX.iter().map(|m| m.1).sum();
+    for i in 0..total {
+        let scheduled = start + interval.mul_f64(i as f64);
+        // Deterministic interleaving of the mix.
+        let mut slot = ((i.wrapping_mul(2_654_435_761)) % weights as u64) as u32;
+        let kind = MIX
+            .iter()
+            .find(|(_, w)| {
+                if slot < *w {
+                    true
+                } else {
+                    slot -= w;
+                    false
+                }
+            })
+            .map_or(Kind::Search, |m| m.0);
+        tokio::time::sleep_until(scheduled.into()).await;
+        let s = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            let ok = one(&s, kind, i).await;
+            let micros = Instant::now()
+                .saturating_duration_since(scheduled)
+                .as_micros() as u64;
+            if let Ok(mut r) = s.results.lock() {
+                r.push((kind, micros, ok));
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let results = shared.results.lock().map(|r| r.clone()).unwrap_or_default();
+    let mut by_kind: BTreeMap<Kind, Vec<u64>> = BTreeMap::new();
+    let mut errors = 0u64;
+    let mut all: Vec<u64> = Vec::with_capacity(results.len());
+    for (k, us, ok) in &results {
+        by_kind.entry(*k).or_default().push(*us);
+        all.push(*us);
+        if !ok {
+            errors += 1;
+        }
+    }
+    all.sort_unstable();
+    let mut kinds = serde_json::Map::new();
+    println!(
+        "{:<16} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "request", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    for (k, v) in by_kind.iter_mut() {
+        v.sort_unstable();
+        println!(
+            "{:<16} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            k.name(),
+            v.len(),
+            pct(v, 0.5),
+            pct(v, 0.95),
+            pct(v, 0.99),
+            pct(v, 1.0)
+        );
+        kinds.insert(k.name().into(), json!({"count": v.len(), "p50_ms": pct(v, 0.5), "p95_ms": pct(v, 0.95), "p99_ms": pct(v, 0.99), "max_ms": pct(v, 1.0)}));
+    }
+    println!(
+        "{:<16} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+        "all",
+        all.len(),
+        pct(&all, 0.5),
+        pct(&all, 0.95),
+        pct(&all, 0.99),
+        pct(&all, 1.0)
+    );
+    let report = json!({
+        "target_rate_per_s": rate,
+        "seconds": secs,
+        "requests": all.len(),
+        "achieved_per_s": (all.len() as f64 / elapsed).round(),
+        "errors": errors,
+        "p50_ms": pct(&all, 0.5), "p95_ms": pct(&all, 0.95), "p99_ms": pct(&all, 0.99), "max_ms": pct(&all, 1.0),
+        "by_request": kinds,
+    });
+    println!("{report}");
+    if errors > 0 {
+        anyhow::bail!("{errors} requests failed");
+    }
+    Ok(())
+}
