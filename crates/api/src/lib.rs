@@ -147,18 +147,19 @@ pub fn router(state: AppState) -> Router {
         .route("/licences/{id}/file", get(licence_file))
         .route("/licences/{id}/qr.svg", get(licence_qr))
         .route("/licences/{id}/revoke", post(revoke_licence));
-    Router::new()
+    let api_routes = Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
+        .with_state(state.clone());
+    // The pages share the application services; the fallbacks and metrics cover both faces.
+    Router::new()
+        .merge(api_routes)
+        .merge(corridor_web::router(state.app.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
 }
 
 /// Serves until `shutdown` completes.

@@ -9,3 +9,4 @@ mod cli;
 mod helpers;
 mod licences;
 mod storage;
+mod web;

@@ -1,0 +1,116 @@
+//! The public pages: language negotiation, search, a matter; no JavaScript needed.
+
+use crate::helpers::{env, Backend};
+use reqwest::header;
+use time::macros::date;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_pages_in_both_languages() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 02)).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let get = |path: &str, lang: Option<&str>, cookie: Option<&str>| {
+        let mut r = http.get(format!("{base}{path}"));
+        if let Some(l) = lang {
+            r = r.header(header::ACCEPT_LANGUAGE, l);
+        }
+        if let Some(c) = cookie {
+            r = r.header(header::COOKIE, c);
+        }
+        r.send()
+    };
+    // Chinese by default and from Accept-Language; English when asked.
+    let zh = get("/", Some("zh-CN,zh;q=0.9"), None)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        zh.contains(r#"<html lang="zh-CN">"#) && zh.contains("成员城市") && zh.contains("合肥市")
+    );
+    let en = get("/", Some("en-US,en;q=0.9"), None)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        en.contains(r#"<html lang="en">"#) && en.contains("Member cities") && en.contains("Hefei")
+    );
+    // ?lang= switches and is remembered in a cookie that beats Accept-Language.
+    let r = get("/?lang=en", Some("zh-CN"), None).await.unwrap();
+    let cookie = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.starts_with("lang=en")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("HttpOnly")
+    );
+    let again = get("/", Some("zh-CN"), Some("lang=en"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains(r#"<html lang="en">"#));
+    // Search in either language, filters, every field labelled, no scripts.
+    let s = get(
+        "/matters?q=%E5%85%AC%E7%A7%AF%E9%87%91&mode=remote_receipt",
+        Some("zh-CN"),
+        None,
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(s.contains("正常退休提取住房公积金") && s.contains("/matters/G60-HPF-001"));
+    let s = get("/matters?q=business+licence&lang=en", None, None)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(s.contains("Replacement of a lost business licence"), "{s}");
+    for id in ["q", "mode", "city"] {
+        assert!(
+            s.contains(&format!(r#"<label for="{id}">"#)) && s.contains(&format!(r#"id="{id}""#))
+        );
+    }
+    assert!(!s.contains("<script"));
+    // One matter: materials, fields, limits.
+    let m = get("/matters/G60-MAR-001", Some("zh-CN"), None)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("内资企业及分支机构设立登记")
+            && m.contains("申请材料")
+            && m.contains("分支机构名称")
+            && m.contains("15 个工作日")
+    );
+    let m = get("/matters/G60-MAR-001?lang=en", None, None)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("Establishment registration of domestic enterprises and branches")
+            && m.contains("Branch name")
+    );
+    let nf = get("/matters/NOPE", Some("en"), None).await.unwrap();
+    assert_eq!(nf.status(), reqwest::StatusCode::NOT_FOUND);
+    // The API's fallback still answers problem JSON.
+    let api404 = get("/api/v1/nowhere", None, None).await.unwrap();
+    assert_eq!(
+        api404.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    e.cleanup().await;
+}

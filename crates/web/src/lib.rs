@@ -1,0 +1,518 @@
+//! Corridor's server-rendered pages, in Chinese and English. Handlers call the same
+//! `corridor_app::App` methods as the JSON API; templates only lay out what those return.
+//! The language comes from `?lang=`, remembered in a cookie, else from Accept-Language.
+//! No page needs JavaScript.
+//!
+//! So far: the public pages (home, matter search, one matter). Role pages follow (issue #4).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use corridor_app::catalogue::MatterQuery;
+use corridor_app::App;
+use corridor_domain::catalogue::ServiceMode;
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// Every string a page shows, in one language.
+pub struct Texts {
+    pub html_lang: &'static str,
+    pub site: &'static str,
+    pub language: &'static str,
+    pub footer: &'static str,
+    pub home_title: &'static str,
+    pub home_intro: &'static str,
+    pub search_label: &'static str,
+    pub search: &'static str,
+    pub mode: &'static str,
+    pub modes: &'static str,
+    pub city: &'static str,
+    pub any: &'static str,
+    pub members: &'static str,
+    pub matters_in_catalogue: &'static str,
+    pub windows_count: &'static str,
+    pub results: &'static str,
+    pub found: &'static str,
+    pub matter: &'static str,
+    pub limits: &'static str,
+    pub working_days: &'static str,
+    pub next_page: &'static str,
+    pub catalogue_version: &'static str,
+    pub authority: &'static str,
+    pub promised: &'static str,
+    pub statutory: &'static str,
+    pub fee: &'static str,
+    pub free: &'static str,
+    pub output: &'static str,
+    pub materials: &'static str,
+    pub fields: &'static str,
+    pub field: &'static str,
+    pub required: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub not_found: &'static str,
+}
+
+const ZH: Texts = Texts {
+    html_lang: "zh-CN",
+    site: "G60科创走廊 跨省通办",
+    language: "语言",
+    footer: "长三角G60科创走廊九城市政务服务“一网通办”“异地通办”。",
+    home_title: "异地受理 · 远程审批 · 就近发证",
+    home_intro: "在九城市任一通办窗口或网上提交，由申请人所在地的有权机关审批。",
+    search_label: "查找事项（中文或英文）",
+    search: "查找",
+    mode: "办理方式",
+    modes: "办理方式",
+    city: "审批城市",
+    any: "不限",
+    members: "成员城市",
+    matters_in_catalogue: "项通办事项",
+    windows_count: "个通办窗口",
+    results: "事项查询",
+    found: "项事项",
+    matter: "事项",
+    limits: "承诺/法定时限",
+    working_days: "个工作日",
+    next_page: "下一页",
+    catalogue_version: "目录版本",
+    authority: "审批机关类别",
+    promised: "承诺",
+    statutory: "法定",
+    fee: "收费",
+    free: "不收费",
+    output: "办理结果",
+    materials: "申请材料",
+    fields: "填报内容",
+    field: "字段",
+    required: "必填",
+    yes: "是",
+    no: "否",
+    not_found: "未找到该事项",
+};
+
+const EN: Texts = Texts {
+    html_lang: "en",
+    site: "G60 Corridor Any-Window Services",
+    language: "Language",
+    footer: "Cross-city government services of the nine cities of the Yangtze River Delta G60 Science and Technology Innovation Corridor.",
+    home_title: "Accept locally · approve remotely · issue locally",
+    home_intro: "File online or at any service window in the nine cities; the competent authority of your home city decides.",
+    search_label: "Find a matter (Chinese or English)",
+    search: "Search",
+    mode: "Service mode",
+    modes: "Service modes",
+    city: "Deciding city",
+    any: "Any",
+    members: "Member cities",
+    matters_in_catalogue: "matters in the catalogue",
+    windows_count: "service windows",
+    results: "Find a matter",
+    found: "matters found",
+    matter: "Matter",
+    limits: "Promised / statutory limit",
+    working_days: "working days",
+    next_page: "Next page",
+    catalogue_version: "catalogue version",
+    authority: "Competent authority",
+    promised: "promised",
+    statutory: "statutory",
+    fee: "Fee",
+    free: "free of charge",
+    output: "Result",
+    materials: "Materials",
+    fields: "Form fields",
+    field: "Field",
+    required: "Required",
+    yes: "yes",
+    no: "no",
+    not_found: "No such matter",
+};
+
+impl Lang {
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    fn mode(self, m: ServiceMode) -> &'static str {
+        match (self, m) {
+            (Lang::Zh, ServiceMode::FullyOnline) => "全程网办",
+            (Lang::Zh, ServiceMode::RemoteReceipt) => "异地代收代办",
+            (Lang::Zh, ServiceMode::MultiSite) => "多地联办",
+            (Lang::En, ServiceMode::FullyOnline) => "fully online",
+            (Lang::En, ServiceMode::RemoteReceipt) => "remote receipt",
+            (Lang::En, ServiceMode::MultiSite) => "multi-site",
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LangQuery {
+    pub lang: Option<String>,
+}
+
+/// `?lang=` wins (and is remembered), then the `lang` cookie, then Accept-Language; Chinese
+/// by default.
+fn negotiate(headers: &HeaderMap, q: Option<&str>) -> (Lang, bool) {
+    let parse = |s: &str| match s {
+        "en" => Some(Lang::En),
+        "zh" => Some(Lang::Zh),
+        _ => None,
+    };
+    if let Some(l) = q.and_then(parse) {
+        return (l, true);
+    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().strip_prefix("lang="))
+        .find_map(parse);
+    if let Some(l) = cookie {
+        return (l, false);
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let first = accept
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    (
+        if first.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        },
+        false,
+    )
+}
+
+fn page<T: Template>(t: &T, lang: Lang, remember: bool, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = (status, Html(html)).into_response();
+            if remember {
+                let c = format!(
+                    "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                    lang.code()
+                );
+                if let Ok(v) = c.parse() {
+                    r.headers_mut().insert(header::SET_COOKIE, v);
+                }
+            }
+            r.headers_mut().insert(
+                header::CONTENT_LANGUAGE,
+                lang.texts()
+                    .html_lang
+                    .parse()
+                    .unwrap_or(header::HeaderValue::from_static("zh-CN")),
+            );
+            r
+        }
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response(),
+    }
+}
+
+type Pair = (String, String);
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: &'static Texts,
+    q: String,
+    mode: String,
+    city: String,
+    modes: Vec<Pair>,
+    cities: Vec<Pair>,
+    members: Vec<(String, String, String)>,
+    total_matters: usize,
+    total_windows: usize,
+}
+
+struct MatterRow {
+    code: String,
+    name: String,
+    modes: Vec<&'static str>,
+    promised: u32,
+    statutory: u32,
+}
+
+#[derive(Template)]
+#[template(path = "matters.html")]
+struct MattersPage {
+    t: &'static Texts,
+    q: String,
+    mode: String,
+    city: String,
+    modes: Vec<Pair>,
+    cities: Vec<Pair>,
+    items: Vec<MatterRow>,
+    total: i64,
+    has_more: bool,
+    next_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "matter.html")]
+struct MatterPage {
+    t: &'static Texts,
+    code: String,
+    name: String,
+    version: i64,
+    authority: String,
+    modes: Vec<&'static str>,
+    promised: u32,
+    statutory: u32,
+    fee: String,
+    output: String,
+    materials: Vec<String>,
+    fields: Vec<Pair>,
+}
+
+fn choices(app: &App, lang: Lang) -> (Vec<Pair>, Vec<Pair>) {
+    let modes = [
+        ServiceMode::FullyOnline,
+        ServiceMode::RemoteReceipt,
+        ServiceMode::MultiSite,
+    ]
+    .into_iter()
+    .map(|m| (m.as_str().to_string(), lang.mode(m).to_string()))
+    .collect();
+    let cities = app
+        .reference()
+        .jurisdictions
+        .iter()
+        .filter(|j| j.member)
+        .map(|j| {
+            (
+                j.code.to_string(),
+                if lang == Lang::Zh {
+                    j.name_zh.clone()
+                } else {
+                    j.name_en.clone()
+                },
+            )
+        })
+        .collect();
+    (modes, cities)
+}
+
+async fn home(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let r = app.reference();
+    let (modes, cities) = choices(&app, lang);
+    let members = r
+        .jurisdictions
+        .iter()
+        .filter(|j| j.member)
+        .map(|j| {
+            let (n, p) = if lang == Lang::Zh {
+                (&j.name_zh, &j.province_zh)
+            } else {
+                (&j.name_en, &j.province_en)
+            };
+            (j.code.to_string(), n.clone(), p.clone())
+        })
+        .collect();
+    let p = HomePage {
+        t: lang.texts(),
+        q: String::new(),
+        mode: String::new(),
+        city: String::new(),
+        modes,
+        cities,
+        members,
+        total_matters: r.current.len(),
+        total_windows: r.windows.len(),
+    };
+    page(&p, lang, remember, StatusCode::OK)
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    q: Option<String>,
+    mode: Option<String>,
+    city: Option<String>,
+    page: Option<i64>,
+    lang: Option<String>,
+}
+
+async fn matters(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(sq): Query<SearchQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, sq.lang.as_deref());
+    let page_no = sq.page.unwrap_or(1).max(1);
+    let q = MatterQuery {
+        q: sq.q.clone(),
+        city: sq.city.clone().filter(|c| !c.is_empty()),
+        mode: sq.mode.clone().filter(|m| !m.is_empty()),
+        category: None,
+        page: Some(page_no),
+        per_page: Some(30),
+    };
+    let (modes, cities) = choices(&app, lang);
+    let (items, total) = match app.search_matters(&q) {
+        Ok(p) => (p.items, p.total),
+        Err(_) => (Vec::new(), 0),
+    };
+    let rows = items
+        .into_iter()
+        .map(|m| MatterRow {
+            name: if lang == Lang::Zh {
+                m.name_zh
+            } else {
+                m.name_en
+            },
+            code: m.code,
+            modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
+            promised: m.promised_days,
+            statutory: m.statutory_days,
+        })
+        .collect();
+    let enc = |s: &Option<String>| -> String {
+        s.as_deref()
+            .unwrap_or("")
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let p = MattersPage {
+        t: lang.texts(),
+        q: sq.q.clone().unwrap_or_default(),
+        mode: sq.mode.clone().unwrap_or_default(),
+        city: sq.city.clone().unwrap_or_default(),
+        modes,
+        cities,
+        items: rows,
+        has_more: page_no * 30 < total,
+        next_url: format!(
+            "/matters?q={}&mode={}&city={}&page={}",
+            enc(&sq.q),
+            enc(&sq.mode),
+            enc(&sq.city),
+            page_no + 1
+        ),
+        total,
+    };
+    page(&p, lang, remember, StatusCode::OK)
+}
+
+async fn matter(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let t = lang.texts();
+    let Ok(m) = app.matter(&code, None) else {
+        return (StatusCode::NOT_FOUND, Html(format!("<!doctype html><html lang=\"{}\"><title>{}</title><p>{}</p><a href=\"/\">{}</a></html>", t.html_lang, t.not_found, t.not_found, t.site))).into_response();
+    };
+    let r = app.reference();
+    let zh = lang == Lang::Zh;
+    let authority = r
+        .authority_kinds
+        .iter()
+        .find(|k| k.code == m.authority_kind)
+        .map(|k| {
+            if zh {
+                k.name_zh.clone()
+            } else {
+                k.name_en.clone()
+            }
+        })
+        .unwrap_or_default();
+    let p = MatterPage {
+        t,
+        code: m.code.clone(),
+        name: if zh {
+            m.name_zh.clone()
+        } else {
+            m.name_en.clone()
+        },
+        version: r.version,
+        authority,
+        modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
+        promised: m.promised_days,
+        statutory: m.statutory_days,
+        fee: if m.fee_yuan > 0.0 {
+            format!("{} {}", m.fee_yuan, if zh { "元" } else { "yuan" })
+        } else {
+            t.free.to_string()
+        },
+        output: if zh {
+            m.output.name_zh.clone()
+        } else {
+            m.output.name_en.clone()
+        },
+        materials: m
+            .materials
+            .iter()
+            .map(|x| {
+                if zh {
+                    x.name_zh.clone()
+                } else {
+                    x.name_en.clone()
+                }
+            })
+            .collect(),
+        fields: m
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    if zh {
+                        f.label_zh.clone()
+                    } else {
+                        f.label_en.clone()
+                    },
+                    if f.required { t.yes } else { t.no }.to_string(),
+                )
+            })
+            .collect(),
+    };
+    page(&p, lang, remember, StatusCode::OK)
+}
+
+/// The pages, ready to merge into the server's router.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/matters", get(matters))
+        .route("/matters/{code}", get(matter))
+        .with_state(app)
+}
