@@ -60,6 +60,16 @@ pub struct Texts {
     pub yes: &'static str,
     pub no: &'static str,
     pub not_found: &'static str,
+    pub verify_title: &'static str,
+    pub verify_intro: &'static str,
+    pub verify_label: &'static str,
+    pub verify_button: &'static str,
+    pub verdict_valid: &'static str,
+    pub verdict_invalid: &'static str,
+    pub holder: &'static str,
+    pub number: &'static str,
+    pub issuer: &'static str,
+    pub valid_until: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -98,6 +108,16 @@ const ZH: Texts = Texts {
     yes: "是",
     no: "否",
     not_found: "未找到该事项",
+    verify_title: "电子证照核验",
+    verify_intro: "粘贴证照二维码内容（以 G60:1: 开头），核验签名、有效期和吊销状态。",
+    verify_label: "二维码内容",
+    verify_button: "核验",
+    verdict_valid: "有效证照",
+    verdict_invalid: "证照无效",
+    holder: "持证主体",
+    number: "证照编号",
+    issuer: "发证机关",
+    valid_until: "有效期至",
 };
 
 const EN: Texts = Texts {
@@ -136,6 +156,16 @@ const EN: Texts = Texts {
     yes: "yes",
     no: "no",
     not_found: "No such matter",
+    verify_title: "Verify an e-licence",
+    verify_intro: "Paste the licence's QR text (it starts with G60:1:) to check its signature, validity and revocation.",
+    verify_label: "QR text",
+    verify_button: "Verify",
+    verdict_valid: "Valid licence",
+    verdict_invalid: "Not valid",
+    holder: "Holder",
+    number: "Licence number",
+    issuer: "Issued by",
+    valid_until: "Valid until",
 };
 
 impl Lang {
@@ -151,6 +181,29 @@ impl Lang {
             Lang::En => "en",
         }
     }
+    /// The verifier's reason codes in words.
+    fn reason(self, code: &str) -> &'static str {
+        match (self, code) {
+            (Lang::Zh, "malformed") => "格式错误",
+            (Lang::Zh, "unknown_key") => "签名密钥不在信任列表中",
+            (Lang::Zh, "bad_signature") => "签名不符，内容可能被篡改",
+            (Lang::Zh, "key_revoked") => "签发密钥已声明泄露",
+            (Lang::Zh, "not_yet_valid") => "尚未生效",
+            (Lang::Zh, "expired") => "已过有效期",
+            (Lang::Zh, "licence_revoked") => "证照已被发证机关吊销",
+            (Lang::En, "malformed") => "malformed",
+            (Lang::En, "unknown_key") => "signed with a key that is not in the trust list",
+            (Lang::En, "bad_signature") => {
+                "the signature does not match: the content may have been altered"
+            }
+            (Lang::En, "key_revoked") => "the signing key was reported compromised",
+            (Lang::En, "not_yet_valid") => "not yet valid",
+            (Lang::En, "expired") => "expired",
+            (Lang::En, "licence_revoked") => "revoked by the issuing authority",
+            _ => "invalid",
+        }
+    }
+
     fn mode(self, m: ServiceMode) -> &'static str {
         match (self, m) {
             (Lang::Zh, ServiceMode::FullyOnline) => "全程网办",
@@ -508,11 +561,123 @@ async fn matter(
     page(&p, lang, remember, StatusCode::OK)
 }
 
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    t: &'static Texts,
+    qr: String,
+    checked: bool,
+    valid: bool,
+    reason: String,
+    detail: String,
+    has_licence: bool,
+    rows: Vec<Pair>,
+}
+
+async fn verify_form(headers: HeaderMap, Query(lq): Query<LangQuery>) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let p = VerifyPage {
+        t: lang.texts(),
+        qr: String::new(),
+        checked: false,
+        valid: false,
+        reason: String::new(),
+        detail: String::new(),
+        has_licence: false,
+        rows: Vec::new(),
+    };
+    page(&p, lang, remember, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct VerifyForm {
+    qr: String,
+}
+
+/// Verifies against this node's trust and revocation lists (the same use case as the API).
+async fn verify_submit(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(lq): Query<LangQuery>,
+    axum::Form(f): axum::Form<VerifyForm>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let t = lang.texts();
+    let qr = f.qr.trim().to_string();
+    let answer = match app.verify_licence(qr.as_bytes()).await {
+        Ok(a) => a,
+        Err(_) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "verification failed").into_response()
+        }
+    };
+    let zh = lang == Lang::Zh;
+    let l = answer.licence.clone().unwrap_or_default();
+    let s = |k: &str| l.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let until = l
+        .get("valid_until")
+        .and_then(|v| v.as_i64())
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .map(|d| d.to_offset(corridor_domain::clock::CST).date().to_string())
+        .unwrap_or_else(|| "—".into());
+    let holder = l.get("holder").cloned().unwrap_or_default();
+    let holder_text = format!(
+        "{} {}",
+        holder.get("name").and_then(|v| v.as_str()).unwrap_or(""),
+        holder
+            .get("uscc")
+            .or_else(|| holder.get("id_masked"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    );
+    let rows = vec![
+        (t.number.to_string(), s("number")),
+        (
+            if zh { "证照类型" } else { "Licence" }.to_string(),
+            if zh { s("title_zh") } else { s("title_en") },
+        ),
+        (t.holder.to_string(), holder_text),
+        (
+            t.issuer.to_string(),
+            if zh {
+                s("authority_zh")
+            } else {
+                s("authority_en")
+            },
+        ),
+        (t.valid_until.to_string(), until),
+    ];
+    let p = VerifyPage {
+        t,
+        qr,
+        checked: true,
+        valid: answer.valid,
+        reason: answer
+            .reason
+            .as_deref()
+            .map(|r| lang.reason(r).to_string())
+            .unwrap_or_default(),
+        detail: answer.detail.clone().unwrap_or_default(),
+        has_licence: answer.licence.is_some(),
+        rows,
+    };
+    page(
+        &p,
+        lang,
+        remember,
+        if answer.valid {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+    )
+}
+
 /// The pages, ready to merge into the server's router.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/matters", get(matters))
         .route("/matters/{code}", get(matter))
+        .route("/verify", get(verify_form).post(verify_submit))
         .with_state(app)
 }

@@ -496,6 +496,51 @@ async fn licences_over_http() {
         .await
         .unwrap();
     assert_eq!(rv["revoked"].as_array().unwrap().len(), 0);
+    // The public verification page (a form, no JavaScript).
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let form = |q: &str, lang: &str| {
+        http.post(format!("{base}/verify?lang={lang}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("qr={}", enc(q)))
+            .send()
+    };
+    let page = form(&qr, "zh").await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("有效证照")
+            && html.contains("松江区市场监督管理局")
+            && html.contains("营业执照"),
+        "{html}"
+    );
+    let mut tampered = qr.clone().into_bytes();
+    let at = tampered.len() - 3;
+    tampered[at] = if tampered[at] == b'0' { b'1' } else { b'0' };
+    let page = form(std::str::from_utf8(&tampered).unwrap(), "en")
+        .await
+        .unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Not valid"), "{html}");
+    let form_page = http
+        .get(format!("{base}/verify"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form_page.contains(r#"<label for="qr">"#));
     // Another applicant cannot download it.
     let other: serde_json::Value = login("ent.320500").await.unwrap().json().await.unwrap();
     let r = http
