@@ -70,6 +70,23 @@ pub struct Texts {
     pub number: &'static str,
     pub issuer: &'static str,
     pub valid_until: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub my_cases: &'static str,
+    pub cases_count: &'static str,
+    pub receipt: &'static str,
+    pub status: &'static str,
+    pub deadline: &'static str,
+    pub overdue: &'static str,
+    pub near_due: &'static str,
+    pub paused: &'static str,
+    pub applicant: &'static str,
+    pub received_at: &'static str,
+    pub decided_by: &'static str,
+    pub timeline: &'static str,
+    pub bad_form: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -118,6 +135,23 @@ const ZH: Texts = Texts {
     number: "证照编号",
     issuer: "发证机关",
     valid_until: "有效期至",
+    sign_in: "登录",
+    sign_out: "退出登录",
+    username: "用户名",
+    password: "密码",
+    my_cases: "我的办件",
+    cases_count: "件",
+    receipt: "受理编号",
+    status: "状态",
+    deadline: "办结期限",
+    overdue: "已逾期",
+    near_due: "临近期限",
+    paused: "补正中，计时暂停",
+    applicant: "申请人",
+    received_at: "收件地",
+    decided_by: "审批机关",
+    timeline: "办理过程",
+    bad_form: "表单已过期，请重新提交",
 };
 
 const EN: Texts = Texts {
@@ -166,6 +200,23 @@ const EN: Texts = Texts {
     number: "Licence number",
     issuer: "Issued by",
     valid_until: "Valid until",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    username: "Username",
+    password: "Password",
+    my_cases: "My cases",
+    cases_count: "cases",
+    receipt: "Receipt number",
+    status: "Status",
+    deadline: "Deadline",
+    overdue: "overdue",
+    near_due: "near the deadline",
+    paused: "correction pending, clock paused",
+    applicant: "Applicant",
+    received_at: "Received at",
+    decided_by: "Decided by",
+    timeline: "History",
+    bad_form: "The form expired; please submit it again",
 };
 
 impl Lang {
@@ -672,6 +723,386 @@ async fn verify_submit(
     )
 }
 
+// ---------- sign-in, queue, case ----------
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Double-submit CSRF token: a random value in a SameSite=Strict cookie that every form
+/// carries back in a hidden field.
+fn csrf_token(headers: &HeaderMap) -> (String, bool) {
+    match cookie(headers, "csrf")
+        .filter(|c| c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(c) => (c, false),
+        None => {
+            let mut b = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+            (b.iter().map(|x| format!("{x:02x}")).collect(), true)
+        }
+    }
+}
+
+fn set_cookie(r: &mut Response, c: String) {
+    if let Ok(v) = c.parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Texts,
+    csrf: String,
+    username: String,
+    error: String,
+}
+
+async fn login_form(headers: HeaderMap, Query(lq): Query<LangQuery>) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let (csrf, fresh) = csrf_token(&headers);
+    let mut r = page(
+        &LoginPage {
+            t: lang.texts(),
+            csrf: csrf.clone(),
+            username: String::new(),
+            error: String::new(),
+        },
+        lang,
+        remember,
+        StatusCode::OK,
+    );
+    if fresh {
+        set_cookie(
+            &mut r,
+            format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"),
+        );
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+fn csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
+    cookie(headers, "csrf").is_some_and(|c| !c.is_empty() && c == sent)
+}
+
+async fn login_submit(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<LoginForm>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, None);
+    let t = lang.texts();
+    let (csrf, _) = csrf_token(&headers);
+    if !csrf_ok(&headers, &f.csrf) {
+        return page(
+            &LoginPage {
+                t,
+                csrf,
+                username: f.username,
+                error: t.bad_form.into(),
+            },
+            lang,
+            false,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    match app.login(&f.username, &f.password).await {
+        Ok(a) => {
+            let mut r = redirect("/cases");
+            set_cookie(
+                &mut r,
+                format!(
+                    "session={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                    a.token, a.expires_in
+                ),
+            );
+            r
+        }
+        Err(e) => {
+            let msg = if lang == Lang::Zh {
+                e.code.title_zh()
+            } else {
+                e.code.title_en()
+            };
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            page(
+                &LoginPage {
+                    t,
+                    csrf,
+                    username: f.username,
+                    error: msg.into(),
+                },
+                lang,
+                false,
+                status,
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&headers, &f.csrf) {
+        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    }
+    if let Some(tok) = cookie(&headers, "session") {
+        let _ = app.logout(&tok).await;
+    }
+    let mut r = redirect("/");
+    set_cookie(
+        &mut r,
+        "session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0".into(),
+    );
+    r
+}
+
+async fn principal(app: &App, headers: &HeaderMap) -> Option<corridor_domain::case::Principal> {
+    let tok = cookie(headers, "session")?;
+    app.authenticate(&tok).await.ok()
+}
+
+fn status_text(lang: Lang, s: corridor_domain::case::Status) -> String {
+    if lang == Lang::Zh {
+        s.label_zh().to_string()
+    } else {
+        s.as_str().replace('_', " ")
+    }
+}
+
+fn due_text(t: &Texts, d: corridor_domain::case::DueState) -> String {
+    use corridor_domain::case::DueState::*;
+    match d {
+        Overdue => t.overdue.into(),
+        NearDue => t.near_due.into(),
+        Paused => t.paused.into(),
+        None | OnTrack => String::new(),
+    }
+}
+
+struct CaseRow {
+    id: String,
+    receipt: String,
+    matter: String,
+    status: String,
+    deadline: String,
+    due: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    t: &'static Texts,
+    csrf: String,
+    who: String,
+    rows: Vec<CaseRow>,
+    total: i64,
+    has_more: bool,
+    next_page: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct PageQ {
+    page: Option<i64>,
+    lang: Option<String>,
+}
+
+async fn my_cases(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<PageQ>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login");
+    };
+    let t = lang.texts();
+    let page_no = q.page.unwrap_or(1).max(1);
+    let query = corridor_app::cases::CaseQuery {
+        page: Some(page_no),
+        per_page: Some(30),
+        ..Default::default()
+    };
+    let list = match app.list_cases(&p, &query).await {
+        Ok(l) => l,
+        Err(e) => {
+            return (
+                StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::FORBIDDEN),
+                Html(format!(
+                    "<!doctype html><html lang=\"{}\"><p>{}</p><a href=\"/\">{}</a></html>",
+                    t.html_lang,
+                    if lang == Lang::Zh {
+                        e.code.title_zh()
+                    } else {
+                        e.code.title_en()
+                    },
+                    t.site
+                )),
+            )
+                .into_response()
+        }
+    };
+    let (csrf, fresh) = csrf_token(&headers);
+    let rows = list
+        .items
+        .iter()
+        .map(|c| CaseRow {
+            id: c.id.to_string(),
+            receipt: c.receipt_no.clone(),
+            matter: if lang == Lang::Zh {
+                c.matter_name_zh.clone()
+            } else {
+                c.matter_name_en.clone()
+            },
+            status: status_text(lang, c.status),
+            deadline: c.deadline.clone().unwrap_or_else(|| "—".into()),
+            due: due_text(t, c.due),
+        })
+        .collect();
+    let pg = CasesPage {
+        t,
+        csrf: csrf.clone(),
+        who: format!("{} · {}", p.username, p.role.as_str()),
+        rows,
+        total: list.total,
+        has_more: page_no * 30 < list.total,
+        next_page: page_no + 1,
+    };
+    let mut r = page(&pg, lang, remember, StatusCode::OK);
+    if fresh {
+        set_cookie(
+            &mut r,
+            format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"),
+        );
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    t: &'static Texts,
+    receipt: String,
+    matter: String,
+    status: String,
+    deadline: String,
+    due: String,
+    applicant: String,
+    received: String,
+    competent: String,
+    events: Vec<(String, String, String)>,
+}
+
+async fn one_case(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login");
+    };
+    let t = lang.texts();
+    let zh = lang == Lang::Zh;
+    let deny = |code: corridor_app::ErrorCode| {
+        let msg = if zh { code.title_zh() } else { code.title_en() };
+        (StatusCode::from_u16(code.status()).unwrap_or(StatusCode::FORBIDDEN), Html(format!("<!doctype html><html lang=\"{}\"><title>{msg}</title><h1>{msg}</h1><p><a href=\"/cases\">{}</a></p></html>", t.html_lang, t.my_cases))).into_response()
+    };
+    let Ok(uuid) = id.parse() else {
+        return deny(corridor_app::ErrorCode::NotFound);
+    };
+    let c = match app.get_case(&p, uuid).await {
+        Ok(c) => c,
+        Err(e) => return deny(e.code),
+    };
+    let events = match app.case_events(&p, uuid, None, Some(200)).await {
+        Ok(ev) => ev
+            .items
+            .into_iter()
+            .map(|e| (e.at, e.action.replace('_', " "), e.role))
+            .collect(),
+        Err(e) => return deny(e.code),
+    };
+    let r = app.reference();
+    let city = |code: &str| {
+        r.jurisdiction(code)
+            .map(|j| {
+                if zh {
+                    j.name_zh.clone()
+                } else {
+                    j.name_en.clone()
+                }
+            })
+            .unwrap_or_default()
+    };
+    let cp = CasePage {
+        t,
+        receipt: c.receipt_no.clone(),
+        matter: if zh {
+            c.matter_name_zh.clone()
+        } else {
+            c.matter_name_en.clone()
+        },
+        status: status_text(lang, c.status),
+        deadline: c.deadline.clone().unwrap_or_else(|| "—".into()),
+        due: due_text(t, c.due),
+        applicant: format!(
+            "{} {}",
+            c.applicant.name,
+            c.applicant
+                .id_no
+                .clone()
+                .or(c.applicant.uscc.clone())
+                .unwrap_or_default()
+        ),
+        received: format!(
+            "{} {}",
+            city(&c.receiving_city),
+            c.receiving_window.clone().unwrap_or_default()
+        ),
+        competent: r
+            .authorities
+            .get(&c.competent_authority)
+            .map(|a| {
+                if zh {
+                    a.name_zh.clone()
+                } else {
+                    a.name_en.clone()
+                }
+            })
+            .unwrap_or_default(),
+        events,
+    };
+    page(&cp, lang, remember, StatusCode::OK)
+}
+
 /// The pages, ready to merge into the server's router.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
@@ -679,5 +1110,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/matters", get(matters))
         .route("/matters/{code}", get(matter))
         .route("/verify", get(verify_form).post(verify_submit))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", axum::routing::post(logout))
+        .route("/cases", get(my_cases))
+        .route("/cases/{id}", get(one_case))
         .with_state(app)
 }

@@ -114,3 +114,144 @@ async fn public_pages_in_both_languages() {
     );
     e.cleanup().await;
 }
+
+/// Sign in (with CSRF), the clerk's queue, a case page, another window's case refused, sign out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_queue_case_page_and_refusal() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 02)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let ent = crate::helpers::applicant();
+    let mine = e
+        .app
+        .file_case(
+            &ent,
+            crate::cases::branch_filing(
+                Some("340100-W01"),
+                corridor_domain::catalogue::ServiceMode::RemoteReceipt,
+            ),
+        )
+        .await
+        .unwrap();
+    let other = e
+        .app
+        .file_case(
+            &ent,
+            crate::cases::branch_filing(
+                Some("340100-W02"),
+                corridor_domain::catalogue::ServiceMode::RemoteReceipt,
+            ),
+        )
+        .await
+        .unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let set_cookie = |r: &reqwest::Response, name: &str| -> Option<String> {
+        r.headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap().to_string())
+    };
+    let form = http
+        .get(format!("{base}/login?lang=en"))
+        .send()
+        .await
+        .unwrap();
+    let csrf = set_cookie(&form, "csrf").expect("csrf cookie");
+    let token = csrf.trim_start_matches("csrf=").to_string();
+    assert!(form
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!(r#"name="csrf" value="{token}""#)));
+    let post = |body: String, cookies: String| {
+        http.post(format!("{base}/login"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookies)
+            .body(body)
+            .send()
+    };
+    // A forged form (wrong token) is refused.
+    let r = post(
+        "csrf=forged&username=clerk.340100&password=corridor-demo".into(),
+        csrf.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    // Wrong password: the error is shown next to the field.
+    let r = post(
+        format!("csrf={token}&username=clerk.340100&password=nope"),
+        csrf.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.unwrap().contains(r#"role="alert""#));
+    let r = post(
+        format!("csrf={token}&username=clerk.340100&password=corridor-demo"),
+        csrf.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let session = set_cookie(&r, "session").expect("session cookie");
+    assert!(r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("HttpOnly"));
+    let cookies = format!("{session}; {csrf}; lang=en");
+    let get = |path: String, cookies: String| {
+        http.get(format!("{base}{path}"))
+            .header(header::COOKIE, cookies)
+            .send()
+    };
+    let queue = get("/cases".into(), cookies.clone())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains(&mine.receipt_no) && !queue.contains(&other.receipt_no),
+        "{queue}"
+    );
+    let page = get(format!("/cases/{}", mine.id), cookies.clone())
+        .await
+        .unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("History") && html.contains("submit") && html.contains("Songjiang"),
+        "{html}"
+    );
+    // Another window's case: a 403 page, not the case.
+    let denied = get(format!("/cases/{}", other.id), cookies.clone())
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(!denied.text().await.unwrap().contains(&other.receipt_no));
+    // Without a session: to the sign-in page. Sign out ends the session.
+    assert_eq!(
+        get("/cases".into(), String::new()).await.unwrap().status(),
+        reqwest::StatusCode::SEE_OTHER
+    );
+    let out = http
+        .post(format!("{base}/logout"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookies.clone())
+        .body(format!("csrf={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(
+        get("/cases".into(), cookies).await.unwrap().status(),
+        reqwest::StatusCode::SEE_OTHER
+    );
+    e.cleanup().await;
+}
