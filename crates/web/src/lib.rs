@@ -87,6 +87,9 @@ pub struct Texts {
     pub decided_by: &'static str,
     pub timeline: &'static str,
     pub bad_form: &'static str,
+    pub actions: &'static str,
+    pub reason: &'static str,
+    pub identity_checked: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -152,6 +155,9 @@ const ZH: Texts = Texts {
     decided_by: "审批机关",
     timeline: "办理过程",
     bad_form: "表单已过期，请重新提交",
+    actions: "办理",
+    reason: "理由或说明（不予受理、不予许可、补正时必填）",
+    identity_checked: "已核验申请人身份和材料形式",
 };
 
 const EN: Texts = Texts {
@@ -217,6 +223,9 @@ const EN: Texts = Texts {
     decided_by: "Decided by",
     timeline: "History",
     bad_form: "The form expired; please submit it again",
+    actions: "Act on this case",
+    reason: "Reason or note (required to refuse, reject or request a correction)",
+    identity_checked: "Applicant's identity and the form of the materials checked",
 };
 
 impl Lang {
@@ -252,6 +261,34 @@ impl Lang {
             (Lang::En, "expired") => "expired",
             (Lang::En, "licence_revoked") => "revoked by the issuing authority",
             _ => "invalid",
+        }
+    }
+
+    fn action(self, a: corridor_domain::case::Action) -> &'static str {
+        use corridor_domain::case::Action::*;
+        match (self, a) {
+            (Lang::Zh, Receive) => "收件",
+            (Lang::Zh, Forward) => "转递",
+            (Lang::Zh, Accept) => "受理",
+            (Lang::Zh, Refuse) => "不予受理",
+            (Lang::Zh, RequestCorrection) => "要求补正",
+            (Lang::Zh, Resubmit) => "提交补正",
+            (Lang::Zh, Approve) => "批准",
+            (Lang::Zh, Reject) => "不予许可",
+            (Lang::Zh, IssueLicence) => "发证",
+            (Lang::Zh, Deliver) => "送达",
+            (Lang::Zh, Withdraw) => "撤回",
+            (Lang::En, Receive) => "Receive",
+            (Lang::En, Forward) => "Forward",
+            (Lang::En, Accept) => "Accept",
+            (Lang::En, Refuse) => "Refuse",
+            (Lang::En, RequestCorrection) => "Request a correction",
+            (Lang::En, Resubmit) => "Resubmit",
+            (Lang::En, Approve) => "Approve",
+            (Lang::En, Reject) => "Reject",
+            (Lang::En, IssueLicence) => "Issue the licence",
+            (Lang::En, Deliver) => "Deliver",
+            (Lang::En, Withdraw) => "Withdraw",
         }
     }
 
@@ -1017,38 +1054,52 @@ struct CasePage {
     received: String,
     competent: String,
     events: Vec<(String, String, String)>,
+    id: String,
+    csrf: String,
+    actions: Vec<Pair>,
+    needs_identity: bool,
+    error: String,
 }
 
-async fn one_case(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(lq): Query<LangQuery>,
-) -> Response {
-    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login");
+fn deny(t: &Texts, lang: Lang, code: corridor_app::ErrorCode) -> Response {
+    let msg = if lang == Lang::Zh {
+        code.title_zh()
+    } else {
+        code.title_en()
     };
+    (
+        StatusCode::from_u16(code.status()).unwrap_or(StatusCode::FORBIDDEN),
+        Html(format!(
+            "<!doctype html><html lang=\"{}\"><title>{msg}</title><h1>{msg}</h1><p><a href=\"/cases\">{}</a></p></html>",
+            t.html_lang, t.my_cases
+        )),
+    )
+        .into_response()
+}
+
+async fn render_case(
+    app: &App,
+    headers: &HeaderMap,
+    p: &corridor_domain::case::Principal,
+    uuid: uuid::Uuid,
+    neg: (Lang, bool),
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let (lang, remember) = neg;
     let t = lang.texts();
     let zh = lang == Lang::Zh;
-    let deny = |code: corridor_app::ErrorCode| {
-        let msg = if zh { code.title_zh() } else { code.title_en() };
-        (StatusCode::from_u16(code.status()).unwrap_or(StatusCode::FORBIDDEN), Html(format!("<!doctype html><html lang=\"{}\"><title>{msg}</title><h1>{msg}</h1><p><a href=\"/cases\">{}</a></p></html>", t.html_lang, t.my_cases))).into_response()
-    };
-    let Ok(uuid) = id.parse() else {
-        return deny(corridor_app::ErrorCode::NotFound);
-    };
-    let c = match app.get_case(&p, uuid).await {
+    let c = match app.get_case(p, uuid).await {
         Ok(c) => c,
-        Err(e) => return deny(e.code),
+        Err(e) => return deny(t, lang, e.code),
     };
-    let events = match app.case_events(&p, uuid, None, Some(200)).await {
+    let events = match app.case_events(p, uuid, None, Some(200)).await {
         Ok(ev) => ev
             .items
             .into_iter()
             .map(|e| (e.at, e.action.replace('_', " "), e.role))
             .collect(),
-        Err(e) => return deny(e.code),
+        Err(e) => return deny(t, lang, e.code),
     };
     let r = app.reference();
     let city = |code: &str| {
@@ -1062,6 +1113,7 @@ async fn one_case(
             })
             .unwrap_or_default()
     };
+    let (csrf, fresh) = csrf_token(headers);
     let cp = CasePage {
         t,
         receipt: c.receipt_no.clone(),
@@ -1099,8 +1151,135 @@ async fn one_case(
             })
             .unwrap_or_default(),
         events,
+        id: c.id.to_string(),
+        csrf: csrf.clone(),
+        needs_identity: c
+            .allowed_actions
+            .contains(&corridor_domain::case::Action::Receive),
+        actions: c
+            .allowed_actions
+            .iter()
+            .map(|a| (a.as_str().to_string(), lang.action(*a).to_string()))
+            .collect(),
+        error,
     };
-    page(&cp, lang, remember, StatusCode::OK)
+    let mut resp = page(&cp, lang, remember, status);
+    if fresh {
+        set_cookie(
+            &mut resp,
+            format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"),
+        );
+    }
+    resp
+}
+
+async fn one_case(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login");
+    };
+    let Ok(uuid) = id.parse() else {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::NotFound);
+    };
+    render_case(
+        &app,
+        &headers,
+        &p,
+        uuid,
+        (lang, remember),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ActForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    identity_checked: Option<String>,
+}
+
+/// The same use case as `POST /api/v1/cases/{id}/actions`; errors are shown on the case page.
+async fn act_on_case(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<ActForm>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, None);
+    let t = lang.texts();
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login");
+    };
+    let Ok(uuid) = id.parse::<uuid::Uuid>() else {
+        return deny(t, lang, corridor_app::ErrorCode::NotFound);
+    };
+    if !csrf_ok(&headers, &f.csrf) {
+        return render_case(
+            &app,
+            &headers,
+            &p,
+            uuid,
+            (lang, false),
+            t.bad_form.into(),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let Some(action) = corridor_domain::case::Action::parse(&f.action) else {
+        return render_case(
+            &app,
+            &headers,
+            &p,
+            uuid,
+            (lang, false),
+            t.bad_form.into(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let req = corridor_app::cases::ActOnCase {
+        action,
+        reason: Some(f.reason.clone()).filter(|r| !r.trim().is_empty()),
+        identity_checked: f.identity_checked.as_deref() == Some("true"),
+        form: None,
+    };
+    match app.act(&p, uuid, req).await {
+        Ok(_) => redirect(&format!("/cases/{uuid}")),
+        Err(e)
+            if e.code == corridor_app::ErrorCode::Forbidden
+                || e.code == corridor_app::ErrorCode::NotFound =>
+        {
+            deny(t, lang, e.code)
+        }
+        Err(e) => {
+            let title = if lang == Lang::Zh {
+                e.code.title_zh()
+            } else {
+                e.code.title_en()
+            };
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            render_case(
+                &app,
+                &headers,
+                &p,
+                uuid,
+                (lang, false),
+                format!("{title}: {}", e.detail),
+                status,
+            )
+            .await
+        }
+    }
 }
 
 /// The pages, ready to merge into the server's router.
@@ -1114,5 +1293,6 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", axum::routing::post(logout))
         .route("/cases", get(my_cases))
         .route("/cases/{id}", get(one_case))
+        .route("/cases/{id}/act", axum::routing::post(act_on_case))
         .with_state(app)
 }

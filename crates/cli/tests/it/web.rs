@@ -235,6 +235,90 @@ async fn sign_in_queue_case_page_and_refusal() {
         .unwrap();
     assert_eq!(denied.status(), reqwest::StatusCode::FORBIDDEN);
     assert!(!denied.text().await.unwrap().contains(&other.receipt_no));
+    // Acting from the page: the identity check is required to receive.
+    assert!(html.contains(r#"value="receive""#) && html.contains(r#"<label for="reason">"#));
+    let act = |id: uuid::Uuid, body: String, cookies: String| {
+        http.post(format!("{base}/cases/{id}/act"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookies)
+            .body(body)
+            .send()
+    };
+    let r = act(
+        mine.id,
+        format!("csrf={token}&action=receive&reason="),
+        cookies.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"role="alert""#));
+    let r = act(
+        mine.id,
+        "csrf=forged&action=receive&identity_checked=true".to_string(),
+        cookies.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    for body in [
+        "action=receive&identity_checked=true&reason=",
+        "action=forward&reason=",
+    ] {
+        let r = act(mine.id, format!("csrf={token}&{body}"), cookies.clone())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
+    }
+    assert_eq!(
+        act(
+            other.id,
+            format!("csrf={token}&action=receive&identity_checked=true"),
+            cookies.clone()
+        )
+        .await
+        .unwrap()
+        .status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    // The Songjiang reviewer accepts; a correction needs a reason.
+    let r = post(
+        format!("csrf={token}&username=reviewer.310117.market&password=corridor-demo"),
+        csrf.clone(),
+    )
+    .await
+    .unwrap();
+    let rev = format!("{}; {csrf}; lang=en", set_cookie(&r, "session").unwrap());
+    assert_eq!(
+        act(
+            mine.id,
+            format!("csrf={token}&action=accept&reason="),
+            rev.clone()
+        )
+        .await
+        .unwrap()
+        .status(),
+        reqwest::StatusCode::SEE_OTHER
+    );
+    let r = act(
+        mine.id,
+        format!("csrf={token}&action=request_correction&reason="),
+        rev.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("needs a reason"));
+    let page = get(format!("/cases/{}", mine.id), rev)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("accepted") && page.contains(r#"value="approve""#),
+        "{page}"
+    );
     // Without a session: to the sign-in page. Sign out ends the session.
     assert_eq!(
         get("/cases".into(), String::new()).await.unwrap().status(),
