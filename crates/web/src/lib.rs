@@ -794,6 +794,13 @@ fn set_cookie(r: &mut Response, c: String) {
     }
 }
 
+/// Sets the CSRF cookie when the token was just made.
+fn remember_csrf(r: &mut Response, csrf: &str, fresh: bool) {
+    if fresh {
+        set_cookie(r, format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"));
+    }
+}
+
 fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
@@ -821,12 +828,7 @@ async fn login_form(headers: HeaderMap, Query(lq): Query<LangQuery>) -> Response
         remember,
         StatusCode::OK,
     );
-    if fresh {
-        set_cookie(
-            &mut r,
-            format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"),
-        );
-    }
+    remember_csrf(&mut r, &csrf, fresh);
     r
 }
 
@@ -1032,12 +1034,7 @@ async fn my_cases(
         next_page: page_no + 1,
     };
     let mut r = page(&pg, lang, remember, StatusCode::OK);
-    if fresh {
-        set_cookie(
-            &mut r,
-            format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"),
-        );
-    }
+    remember_csrf(&mut r, &csrf, fresh);
     r
 }
 
@@ -1164,12 +1161,7 @@ async fn render_case(
         error,
     };
     let mut resp = page(&cp, lang, remember, status);
-    if fresh {
-        set_cookie(
-            &mut resp,
-            format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"),
-        );
-    }
+    remember_csrf(&mut resp, &csrf, fresh);
     resp
 }
 
