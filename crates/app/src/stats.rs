@@ -31,12 +31,27 @@ pub struct Statistics {
     pub on_time_rate: Option<f64>,
     /// Median working days from acceptance to decision (pauses excluded).
     pub median_days_to_decision: Option<f64>,
+    /// Cases per filing month and receiving city, oldest month first.
+    pub by_month: Vec<MonthStat>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MonthStat {
+    /// Filing month, YYYY-MM (China Standard Time).
+    pub month: String,
+    /// Receiving city (GB/T 2260 code).
+    pub city: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub total: i64,
+    /// Of those, filed in another province than the competent city's.
+    pub cross_province: i64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// Only cases filed on or after this date (YYYY-MM-DD).
+    /// Only cases filed in this month or later (YYYY-MM, China Standard Time).
     pub since: Option<String>,
     /// How many matters to list (default 20).
     pub top: Option<usize>,
@@ -44,6 +59,21 @@ pub struct StatsQuery {
 
 fn rate(a: i64, b: i64) -> Option<f64> {
     (b > 0).then(|| ((a as f64 / b as f64) * 10000.0).round() / 10000.0)
+}
+
+/// `YYYY-MM` with a real month.
+fn parse_month(m: &str) -> AppResult<String> {
+    let ok = m.len() == 7
+        && m.as_bytes()[4] == b'-'
+        && m[..4].bytes().all(|b| b.is_ascii_digit())
+        && matches!(m[5..].parse::<u8>(), Ok(1..=12));
+    if ok {
+        Ok(m.to_string())
+    } else {
+        Err(AppError::bad(
+            "since is a month, YYYY-MM (for example 2026-01)",
+        ))
+    }
 }
 
 /// Median of a histogram `(value, count)`.
@@ -100,17 +130,11 @@ impl App {
     }
 
     async fn compute_statistics(&self, q: &StatsQuery) -> AppResult<Statistics> {
-        let since_ms = match &q.since {
-            None => 0,
-            Some(s) => {
-                let d = corridor_store::parse_date(s)
-                    .map_err(|_| AppError::bad("since must be YYYY-MM-DD"))?;
-                (d.midnight()
-                    .assume_offset(corridor_domain::clock::CST)
-                    .unix_timestamp()
-                    * 1000) as i64
-            }
+        let since = match &q.since {
+            None => "0000-00".to_string(),
+            Some(m) => parse_month(m)?,
         };
+        self.store.compact_stats().await?;
         let r = self.reference();
         let city_name = |k: &str| {
             r.jurisdiction(k)
@@ -135,15 +159,11 @@ impl App {
                 .collect::<Vec<_>>()
         };
         let by_recv = to_stats(
-            self.store
-                .case_counts_by("receiving_city", since_ms)
-                .await?,
+            self.store.case_counts_by("receiving_city", &since).await?,
             &city_name,
         );
         let by_comp = to_stats(
-            self.store
-                .case_counts_by("competent_city", since_ms)
-                .await?,
+            self.store.case_counts_by("competent_city", &since).await?,
             &city_name,
         );
         let matter_name = |k: &str| {
@@ -152,7 +172,7 @@ impl App {
                 .unwrap_or_default()
         };
         let mut by_matter = to_stats(
-            self.store.case_counts_by("matter_code", since_ms).await?,
+            self.store.case_counts_by("matter_code", &since).await?,
             &matter_name,
         );
         by_matter.truncate(q.top.unwrap_or(20).min(500));
@@ -162,13 +182,30 @@ impl App {
                 .unwrap_or_default()
         };
         let by_status = to_stats(
-            self.store.case_counts_by("status", since_ms).await?,
+            self.store.case_counts_by("status", &since).await?,
             &status_name,
         );
-        let (total, cross) = self.store.cross_province_count(since_ms).await?;
+        let (total, cross) = self.store.cross_province_count(&since).await?;
         let decided: i64 = by_recv.iter().map(|g| g.decided).sum();
         let on_time: i64 = by_recv.iter().map(|g| g.on_time).sum();
-        let hist = self.store.decision_days_histogram(since_ms).await?;
+        let hist = self.store.decision_days_histogram(&since).await?;
+        let by_month = self
+            .store
+            .cases_per_month("receiving_city", &since)
+            .await?
+            .into_iter()
+            .map(|(month, city, total, cross_province)| {
+                let (name_zh, name_en) = city_name(&city);
+                MonthStat {
+                    month,
+                    city,
+                    name_zh,
+                    name_en,
+                    total,
+                    cross_province,
+                }
+            })
+            .collect();
         Ok(Statistics {
             total,
             by_receiving_city: by_recv,
@@ -180,6 +217,7 @@ impl App {
             decided,
             on_time_rate: rate(on_time, decided),
             median_days_to_decision: median(&hist),
+            by_month,
         })
     }
 }
@@ -192,5 +230,20 @@ mod tests {
         assert_eq!(super::median(&[(3, 1)]), Some(3.0));
         assert_eq!(super::median(&[(1, 1), (5, 1)]), Some(3.0));
         assert_eq!(super::median(&[(1, 2), (4, 1)]), Some(1.0));
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(super::parse_month("2026-01").unwrap(), "2026-01");
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "2026-01-01",
+            "abcd-01",
+            "2026/01",
+        ] {
+            assert!(super::parse_month(bad).is_err(), "{bad}");
+        }
     }
 }

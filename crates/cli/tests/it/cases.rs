@@ -350,6 +350,8 @@ pub async fn access_matrix(backend: Backend) {
             ErrorCode::Forbidden
         );
     }
+    // Every transition above kept the pre-aggregated statistics equal to a full scan.
+    assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
     env.cleanup().await;
 }
 crate::both_backends!(access_matrix_every_cell, crate::cases::access_matrix);

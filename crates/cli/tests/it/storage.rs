@@ -251,6 +251,43 @@ pub async fn demo_data(backend: Backend) {
     );
     let by_status = env.store.count_cases_by_status().await.unwrap();
     assert!(by_status.len() >= 10, "{by_status:?}");
+    assert_eq!(by_status.iter().map(|s| s.1).sum::<i64>(), 3000);
+    // The pre-aggregated statistics agree with a full scan, by month too.
+    assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
+    let office = staff(Role::JointOffice);
+    let all = env
+        .app
+        .statistics(&office, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3000);
+    assert_eq!(all.by_month.iter().map(|m| m.total).sum::<i64>(), 3000);
+    assert_eq!(
+        all.by_month.iter().map(|m| m.cross_province).sum::<i64>(),
+        all.cross_province
+    );
+    let since = "2026-06";
+    let recent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE filed_on >= '2026-06-01'")
+            .fetch_one(env.store.pool())
+            .await
+            .unwrap();
+    let q = corridor_app::stats::StatsQuery {
+        since: Some(since.into()),
+        top: None,
+    };
+    let st = env.app.statistics(&office, &q).await.unwrap();
+    assert_eq!(st.total, recent);
+    assert!(recent > 0 && recent < 3000, "{recent}");
+    assert!(st.by_month.iter().all(|m| m.month.as_str() >= since));
+    let bad = corridor_app::stats::StatsQuery {
+        since: Some("2026-06-01".into()),
+        top: None,
+    };
+    assert_eq!(
+        env.app.statistics(&office, &bad).await.unwrap_err().code,
+        corridor_app::ErrorCode::BadRequest
+    );
     // Cases that reached issue carry signed licences that verify with the trust list.
     let admin = staff(Role::Admin);
     let lics = env
