@@ -3,7 +3,12 @@
 //! The language comes from `?lang=`, remembered in a cookie, else from Accept-Language.
 //! No page needs JavaScript.
 //!
-//! So far: the public pages (home, matter search, one matter). Role pages follow (issue #4).
+//! Public pages (home, matter search and detail, licence verification), sign-in, the
+//! caller's queue, a case page with its actions, filing step by step (`filing`), and the
+//! joint office's dashboard (`dashboard`).
+
+mod dashboard;
+mod filing;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -64,6 +69,8 @@ pub struct Texts {
     pub verify_intro: &'static str,
     pub verify_label: &'static str,
     pub verify_button: &'static str,
+    pub verify_file: &'static str,
+    pub file_this: &'static str,
     pub verdict_valid: &'static str,
     pub verdict_invalid: &'static str,
     pub holder: &'static str,
@@ -132,6 +139,8 @@ const ZH: Texts = Texts {
     verify_intro: "粘贴证照二维码内容（以 G60:1: 开头），核验签名、有效期和吊销状态。",
     verify_label: "二维码内容",
     verify_button: "核验",
+    verify_file: "或上传证照文件（.cose）",
+    file_this: "在线办理",
     verdict_valid: "有效证照",
     verdict_invalid: "证照无效",
     holder: "持证主体",
@@ -200,6 +209,8 @@ const EN: Texts = Texts {
     verify_intro: "Paste the licence's QR text (it starts with G60:1:) to check its signature, validity and revocation.",
     verify_label: "QR text",
     verify_button: "Verify",
+    verify_file: "Or upload the licence file (.cose)",
+    file_this: "File this matter",
     verdict_valid: "Valid licence",
     verdict_invalid: "Not valid",
     holder: "Holder",
@@ -229,6 +240,14 @@ const EN: Texts = Texts {
 };
 
 impl Lang {
+    /// The Chinese or the English of a pair, for strings used on one page only.
+    pub fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn texts(self) -> &'static Texts {
         match self {
             Lang::Zh => &ZH,
@@ -289,6 +308,17 @@ impl Lang {
             (Lang::En, IssueLicence) => "Issue the licence",
             (Lang::En, Deliver) => "Deliver",
             (Lang::En, Withdraw) => "Withdraw",
+        }
+    }
+
+    fn role(self, r: corridor_domain::case::Role) -> &'static str {
+        use corridor_domain::case::Role::*;
+        match r {
+            Applicant => self.pick("申请人", "applicant"),
+            Clerk => self.pick("窗口收件人员", "window clerk"),
+            Reviewer => self.pick("审批人员", "reviewer"),
+            JointOffice => self.pick("联席办", "joint office"),
+            Admin => self.pick("系统管理员", "administrator"),
         }
     }
 
@@ -377,6 +407,28 @@ fn page<T: Template>(t: &T, lang: Lang, remember: bool, status: StatusCode) -> R
 }
 
 type Pair = (String, String);
+
+/// Percent-encodes everything but ASCII letters, digits and `-`.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A local path to return to after sign-in (never another site).
+fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.contains(':'))
+    .then_some(next)
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -538,19 +590,7 @@ async fn matters(
             statutory: m.statutory_days,
         })
         .collect();
-    let enc = |s: &Option<String>| -> String {
-        s.as_deref()
-            .unwrap_or("")
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
+    let enc = |s: &Option<String>| enc(s.as_deref().unwrap_or(""));
     let p = MattersPage {
         t: lang.texts(),
         q: sq.q.clone().unwrap_or_default(),
@@ -690,9 +730,40 @@ async fn verify_submit(
     axum::Form(f): axum::Form<VerifyForm>,
 ) -> Response {
     let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
-    let t = lang.texts();
     let qr = f.qr.trim().to_string();
-    let answer = match app.verify_licence(qr.as_bytes()).await {
+    verify_render(&app, lang, remember, qr.as_bytes(), qr.clone()).await
+}
+
+/// The same check for an uploaded licence file (the signed envelope, or a text file with
+/// the QR text or base64).
+async fn verify_upload(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(lq): Query<LangQuery>,
+    mut mp: axum::extract::Multipart,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let mut bytes = Vec::new();
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some("file") {
+            match field.bytes().await {
+                Ok(b) => bytes = b.to_vec(),
+                Err(_) => break,
+            }
+        }
+    }
+    verify_render(&app, lang, remember, &bytes, String::new()).await
+}
+
+async fn verify_render(
+    app: &App,
+    lang: Lang,
+    remember: bool,
+    input: &[u8],
+    qr: String,
+) -> Response {
+    let t = lang.texts();
+    let answer = match app.verify_licence(input).await {
         Ok(a) => a,
         Err(_) => {
             return (StatusCode::INTERNAL_SERVER_ERROR, "verification failed").into_response()
@@ -812,9 +883,16 @@ struct LoginPage {
     csrf: String,
     username: String,
     error: String,
+    next: String,
 }
 
-async fn login_form(headers: HeaderMap, Query(lq): Query<LangQuery>) -> Response {
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    lang: Option<String>,
+    next: Option<String>,
+}
+
+async fn login_form(headers: HeaderMap, Query(lq): Query<LoginQuery>) -> Response {
     let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
     let (csrf, fresh) = csrf_token(&headers);
     let mut r = page(
@@ -823,6 +901,12 @@ async fn login_form(headers: HeaderMap, Query(lq): Query<LangQuery>) -> Response
             csrf: csrf.clone(),
             username: String::new(),
             error: String::new(),
+            next: lq
+                .next
+                .as_deref()
+                .and_then(safe_next)
+                .unwrap_or("")
+                .to_string(),
         },
         lang,
         remember,
@@ -837,6 +921,8 @@ struct LoginForm {
     csrf: String,
     username: String,
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 fn csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
@@ -858,6 +944,7 @@ async fn login_submit(
                 csrf,
                 username: f.username,
                 error: t.bad_form.into(),
+                next: f.next,
             },
             lang,
             false,
@@ -866,7 +953,11 @@ async fn login_submit(
     }
     match app.login(&f.username, &f.password).await {
         Ok(a) => {
-            let mut r = redirect("/cases");
+            let home = match a.user.role.as_str() {
+                "joint_office" => "/dashboard",
+                _ => "/cases",
+            };
+            let mut r = redirect(safe_next(&f.next).unwrap_or(home));
             set_cookie(
                 &mut r,
                 format!(
@@ -889,6 +980,7 @@ async fn login_submit(
                     csrf,
                     username: f.username,
                     error: msg.into(),
+                    next: f.next,
                 },
                 lang,
                 false,
@@ -958,19 +1050,27 @@ struct CaseRow {
 #[template(path = "cases.html")]
 struct CasesPage {
     t: &'static Texts,
+    l: Lang,
     csrf: String,
     who: String,
+    role: &'static str,
     rows: Vec<CaseRow>,
     total: i64,
     has_more: bool,
     next_page: i64,
+    show_all: bool,
 }
 
 #[derive(Deserialize, Default)]
 struct PageQ {
     page: Option<i64>,
     lang: Option<String>,
+    show: Option<String>,
 }
+
+/// Statuses still waiting for someone: the default view of a queue.
+const OPEN_STATUSES: &str =
+    "submitted,received,forwarded,accepted,correction_requested,resubmitted,approved,rejected,licence_issued";
 
 async fn my_cases(
     State(app): State<Arc<App>>,
@@ -979,13 +1079,18 @@ async fn my_cases(
 ) -> Response {
     let (lang, remember) = negotiate(&headers, q.lang.as_deref());
     let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login");
+        return redirect("/login?next=/cases");
     };
+    if p.role == corridor_domain::case::Role::JointOffice {
+        return redirect("/dashboard");
+    }
     let t = lang.texts();
     let page_no = q.page.unwrap_or(1).max(1);
+    let show_all = q.show.as_deref() == Some("all");
     let query = corridor_app::cases::CaseQuery {
         page: Some(page_no),
         per_page: Some(30),
+        status: (!show_all).then(|| OPEN_STATUSES.to_string()),
         ..Default::default()
     };
     let list = match app.list_cases(&p, &query).await {
@@ -1026,12 +1131,15 @@ async fn my_cases(
         .collect();
     let pg = CasesPage {
         t,
+        l: lang,
         csrf: csrf.clone(),
-        who: format!("{} · {}", p.username, p.role.as_str()),
+        who: format!("{} · {}", p.username, lang.role(p.role)),
+        role: p.role.as_str(),
         rows,
         total: list.total,
         has_more: page_no * 30 < list.total,
         next_page: page_no + 1,
+        show_all,
     };
     let mut r = page(&pg, lang, remember, StatusCode::OK);
     remember_csrf(&mut r, &csrf, fresh);
@@ -1042,19 +1150,30 @@ async fn my_cases(
 #[template(path = "case.html")]
 struct CasePage {
     t: &'static Texts,
+    l: Lang,
     receipt: String,
     matter: String,
+    matter_code: String,
     status: String,
     deadline: String,
     due: String,
     applicant: String,
     received: String,
     competent: String,
+    filed_on: String,
+    reason: String,
+    correction: bool,
+    form: Vec<Pair>,
+    materials: Vec<(String, bool)>,
     events: Vec<(String, String, String)>,
     id: String,
     csrf: String,
     actions: Vec<Pair>,
     needs_identity: bool,
+    needs_reason: bool,
+    resubmit: Vec<filing::FieldRow>,
+    licence: Option<(String, String, String)>,
+    filed: bool,
     error: String,
 }
 
@@ -1067,11 +1186,20 @@ fn deny(t: &Texts, lang: Lang, code: corridor_app::ErrorCode) -> Response {
     (
         StatusCode::from_u16(code.status()).unwrap_or(StatusCode::FORBIDDEN),
         Html(format!(
-            "<!doctype html><html lang=\"{}\"><title>{msg}</title><h1>{msg}</h1><p><a href=\"/cases\">{}</a></p></html>",
-            t.html_lang, t.my_cases
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{msg}</title></head><body><main><h1>{msg}</h1><p><a href=\"/cases\">{}</a> · <a href=\"/\">{}</a></p></main></body></html>",
+            t.html_lang, t.my_cases, t.site
         )),
     )
         .into_response()
+}
+
+/// What a case page shows besides the case itself.
+#[derive(Default)]
+struct CaseExtras {
+    error: String,
+    filed: bool,
+    field_errors: Vec<corridor_domain::catalogue::FieldError>,
+    values: Option<std::collections::BTreeMap<String, String>>,
 }
 
 async fn render_case(
@@ -1080,9 +1208,10 @@ async fn render_case(
     p: &corridor_domain::case::Principal,
     uuid: uuid::Uuid,
     neg: (Lang, bool),
-    error: String,
+    x: CaseExtras,
     status: StatusCode,
 ) -> Response {
+    use corridor_domain::case::Action;
     let (lang, remember) = neg;
     let t = lang.texts();
     let zh = lang == Lang::Zh;
@@ -1094,7 +1223,18 @@ async fn render_case(
         Ok(ev) => ev
             .items
             .into_iter()
-            .map(|e| (e.at, e.action.replace('_', " "), e.role))
+            .map(|e| {
+                let what = Action::parse(&e.action)
+                    .map(|a| lang.action(a).to_string())
+                    .unwrap_or_else(|| match e.action.as_str() {
+                        "submit" => lang.pick("提交申请", "submitted").to_string(),
+                        other => other.replace('_', " "),
+                    });
+                let who = corridor_domain::case::Role::parse(&e.role)
+                    .map(|r| lang.role(r).to_string())
+                    .unwrap_or(e.role);
+                (e.at.replace('T', " "), what, who)
+            })
             .collect(),
         Err(e) => return deny(t, lang, e.code),
     };
@@ -1110,15 +1250,93 @@ async fn render_case(
             })
             .unwrap_or_default()
     };
+    let matter = app.matter(&c.matter_code, Some(c.catalogue_version)).ok();
+    let fields = matter
+        .as_ref()
+        .map(|m| m.fields.clone())
+        .unwrap_or_default();
+    let text_of = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => if *b { t.yes } else { t.no }.to_string(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let form = fields
+        .iter()
+        .filter_map(|f| {
+            let v = c.form.get(&f.key)?;
+            Some((
+                if zh {
+                    f.label_zh.clone()
+                } else {
+                    f.label_en.clone()
+                },
+                text_of(v),
+            ))
+        })
+        .collect();
+    let materials = matter
+        .as_ref()
+        .map(|m| {
+            m.materials
+                .iter()
+                .map(|x| {
+                    (
+                        if zh {
+                            x.name_zh.clone()
+                        } else {
+                            x.name_en.clone()
+                        },
+                        x.required,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let can_resubmit = c.allowed_actions.contains(&Action::Resubmit);
+    let resubmit = if can_resubmit {
+        let values = x.values.clone().unwrap_or_else(|| {
+            c.form
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| {
+                            let raw = match v {
+                                serde_json::Value::String(s) => s.clone(),
+                                serde_json::Value::Null => String::new(),
+                                other => other.to_string(),
+                            };
+                            (k.clone(), raw)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
+        filing::field_rows(lang, &fields, &values, &x.field_errors)
+    } else {
+        Vec::new()
+    };
+    let licence = match c.licence_id {
+        Some(lid) => match app.get_licence(p, lid).await {
+            Ok(v) => {
+                let svg = app.licence_qr_svg(p, lid).await.unwrap_or_default();
+                Some((v.number, v.qr, svg))
+            }
+            Err(_) => None,
+        },
+        None => None,
+    };
     let (csrf, fresh) = csrf_token(headers);
     let cp = CasePage {
         t,
+        l: lang,
         receipt: c.receipt_no.clone(),
         matter: if zh {
             c.matter_name_zh.clone()
         } else {
             c.matter_name_en.clone()
         },
+        matter_code: c.matter_code.clone(),
         status: status_text(lang, c.status),
         deadline: c.deadline.clone().unwrap_or_else(|| "—".into()),
         due: due_text(t, c.due),
@@ -1147,36 +1365,59 @@ async fn render_case(
                 }
             })
             .unwrap_or_default(),
+        filed_on: c.filed_on.clone(),
+        reason: c.reason.clone().unwrap_or_default(),
+        correction: c.status == corridor_domain::case::Status::CorrectionRequested,
+        form,
+        materials,
         events,
         id: c.id.to_string(),
         csrf: csrf.clone(),
-        needs_identity: c
-            .allowed_actions
-            .contains(&corridor_domain::case::Action::Receive),
+        needs_identity: c.allowed_actions.contains(&Action::Receive),
+        needs_reason: c.allowed_actions.iter().any(|a| {
+            matches!(
+                a,
+                Action::Refuse | Action::Reject | Action::RequestCorrection
+            )
+        }),
         actions: c
             .allowed_actions
             .iter()
+            .filter(|a| **a != Action::Resubmit)
             .map(|a| (a.as_str().to_string(), lang.action(*a).to_string()))
             .collect(),
-        error,
+        resubmit,
+        licence,
+        filed: x.filed,
+        error: x.error,
     };
     let mut resp = page(&cp, lang, remember, status);
     remember_csrf(&mut resp, &csrf, fresh);
     resp
 }
 
+#[derive(Deserialize, Default)]
+struct CaseQ {
+    lang: Option<String>,
+    filed: Option<String>,
+}
+
 async fn one_case(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(lq): Query<LangQuery>,
+    Query(q): Query<CaseQ>,
 ) -> Response {
-    let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
     let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login");
+        return redirect(&format!("/login?next=/cases/{}", enc(&id)));
     };
     let Ok(uuid) = id.parse() else {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::NotFound);
+    };
+    let x = CaseExtras {
+        filed: q.filed.is_some(),
+        ..Default::default()
     };
     render_case(
         &app,
@@ -1184,28 +1425,17 @@ async fn one_case(
         &p,
         uuid,
         (lang, remember),
-        String::new(),
+        x,
         StatusCode::OK,
     )
     .await
 }
 
-#[derive(Deserialize)]
-struct ActForm {
-    csrf: String,
-    action: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    identity_checked: Option<String>,
-}
-
-/// The same use case as `POST /api/v1/cases/{id}/actions`; errors are shown on the case page.
-async fn act_on_case(
+/// The signed licence file of a case, for its holder and the issuing authority.
+async fn case_licence(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    axum::Form(f): axum::Form<ActForm>,
 ) -> Response {
     let (lang, _) = negotiate(&headers, None);
     let t = lang.texts();
@@ -1215,35 +1445,106 @@ async fn act_on_case(
     let Ok(uuid) = id.parse::<uuid::Uuid>() else {
         return deny(t, lang, corridor_app::ErrorCode::NotFound);
     };
-    if !csrf_ok(&headers, &f.csrf) {
-        return render_case(
-            &app,
-            &headers,
-            &p,
-            uuid,
-            (lang, false),
+    let lid = match app.get_case(&p, uuid).await {
+        Ok(c) => match c.licence_id {
+            Some(l) => l,
+            None => return deny(t, lang, corridor_app::ErrorCode::NotFound),
+        },
+        Err(e) => return deny(t, lang, e.code),
+    };
+    match app.licence_file(&p, lid).await {
+        Ok((number, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/cose".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}.cose\"", enc(&number)),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => deny(t, lang, e.code),
+    }
+}
+
+/// The same use case as `POST /api/v1/cases/{id}/actions`; errors are shown on the case page.
+/// A resubmission carries the corrected form as `f.<field>` inputs.
+async fn act_on_case(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    use corridor_domain::case::Action;
+    let (lang, _) = negotiate(&headers, None);
+    let t = lang.texts();
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login");
+    };
+    let Ok(uuid) = id.parse::<uuid::Uuid>() else {
+        return deny(t, lang, corridor_app::ErrorCode::NotFound);
+    };
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let fail = |error: String, status: StatusCode, x: CaseExtras| {
+        let headers = headers.clone();
+        let app = app.clone();
+        let p = p.clone();
+        async move {
+            render_case(
+                &app,
+                &headers,
+                &p,
+                uuid,
+                (lang, false),
+                CaseExtras { error, ..x },
+                status,
+            )
+            .await
+        }
+    };
+    if !csrf_ok(&headers, get("csrf").unwrap_or("")) {
+        return fail(
             t.bad_form.into(),
             StatusCode::FORBIDDEN,
+            CaseExtras::default(),
         )
         .await;
     }
-    let Some(action) = corridor_domain::case::Action::parse(&f.action) else {
-        return render_case(
-            &app,
-            &headers,
-            &p,
-            uuid,
-            (lang, false),
+    let Some(action) = get("action").and_then(Action::parse) else {
+        return fail(
             t.bad_form.into(),
             StatusCode::BAD_REQUEST,
+            CaseExtras::default(),
         )
         .await;
     };
+    let mut values = None;
+    let form = if action == Action::Resubmit {
+        let raw: std::collections::BTreeMap<String, String> = pairs
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("f.").map(|k| (k.to_string(), v.clone())))
+            .collect();
+        let fields = match app.get_case(&p, uuid).await {
+            Ok(c) => app
+                .matter(&c.matter_code, Some(c.catalogue_version))
+                .map(|m| m.fields)
+                .unwrap_or_default(),
+            Err(e) => return deny(t, lang, e.code),
+        };
+        let json = filing::form_json(&fields, &raw);
+        values = Some(raw);
+        Some(json)
+    } else {
+        None
+    };
     let req = corridor_app::cases::ActOnCase {
         action,
-        reason: Some(f.reason.clone()).filter(|r| !r.trim().is_empty()),
-        identity_checked: f.identity_checked.as_deref() == Some("true"),
-        form: None,
+        reason: get("reason")
+            .map(str::to_string)
+            .filter(|r| !r.trim().is_empty()),
+        identity_checked: get("identity_checked") == Some("true"),
+        form,
     };
     match app.act(&p, uuid, req).await {
         Ok(_) => redirect(&format!("/cases/{uuid}")),
@@ -1260,16 +1561,17 @@ async fn act_on_case(
                 e.code.title_en()
             };
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            render_case(
-                &app,
-                &headers,
-                &p,
-                uuid,
-                (lang, false),
-                format!("{title}: {}", e.detail),
-                status,
-            )
-            .await
+            let detail = if e.fields.is_empty() {
+                format!("{title}: {}", e.detail)
+            } else {
+                title.to_string()
+            };
+            let x = CaseExtras {
+                field_errors: e.fields,
+                values,
+                ..Default::default()
+            };
+            fail(detail, status, x).await
         }
     }
 }
@@ -1286,5 +1588,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/cases", get(my_cases))
         .route("/cases/{id}", get(one_case))
         .route("/cases/{id}/act", axum::routing::post(act_on_case))
+        .route("/cases/{id}/licence", get(case_licence))
+        .route("/file", get(filing::start))
+        .route(
+            "/file/{code}",
+            get(filing::first_step).post(filing::post_step),
+        )
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/verify/file", axum::routing::post(verify_upload))
         .with_state(app)
 }

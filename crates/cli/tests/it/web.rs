@@ -236,7 +236,7 @@ async fn sign_in_queue_case_page_and_refusal() {
     assert_eq!(denied.status(), reqwest::StatusCode::FORBIDDEN);
     assert!(!denied.text().await.unwrap().contains(&other.receipt_no));
     // Acting from the page: the identity check is required to receive.
-    assert!(html.contains(r#"value="receive""#) && html.contains(r#"<label for="reason">"#));
+    assert!(html.contains(r#"value="receive""#) && html.contains(r#"id="identity_checked""#));
     let act = |id: uuid::Uuid, body: String, cookies: String| {
         http.post(format!("{base}/cases/{id}/act"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -339,3 +339,313 @@ async fn sign_in_queue_case_page_and_refusal() {
     );
     e.cleanup().await;
 }
+
+/// Signs in through the page; returns the cookies to send and the CSRF token.
+async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (String, String) {
+    let form = http.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = form
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .unwrap();
+    let token = csrf.trim_start_matches("csrf=").to_string();
+    let r = http
+        .post(format!("{base}/login"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, csrf.clone())
+        .body(format!(
+            "csrf={token}&username={user}&password=corridor-demo&next="
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{user}");
+    let session = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("session="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .unwrap();
+    (format!("{session}; {csrf}; lang=en"), token)
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Filing step by step through the pages, a correction answered from the case page, the
+/// licence downloaded and verified by upload, and the dashboard (office only, no personal data).
+pub async fn filing_pages(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    corridor_app::demo::seed(&e.app, 200, 1).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |path: String, body: String, cookies: String| {
+        http.post(format!("{base}{path}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookies)
+            .body(body)
+            .send()
+    };
+    // Not signed in: the filing page sends to sign-in and back.
+    let r = http
+        .get(format!("{base}/file/G60-MAR-001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/login?next=/file/G60-MAR-001"
+    );
+    let (ent, tok) = page_session(&http, &base, "ent.340100").await;
+    let form = crate::cases::branch_filing(
+        Some("340100-W01"),
+        corridor_domain::catalogue::ServiceMode::RemoteReceipt,
+    )
+    .form;
+    let fields = |bad_id: bool| -> String {
+        form.iter()
+            .map(|(k, v)| {
+                let v = v.as_str().unwrap();
+                let v = if bad_id && k == "contact_id" {
+                    "110105194912310021"
+                } else {
+                    v
+                };
+                format!("&f.{k}={}", urlencode(v))
+            })
+            .collect()
+    };
+    let step = |step: &str, rest: String| format!("csrf={tok}&step={step}&nav=next{rest}");
+    // Step 1 without a city: the error is next to the field.
+    let r = post(
+        "/file/G60-MAR-001".into(),
+        step("city", "&city=".into()),
+        ent.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"id="city-error""#));
+    let r = post(
+        "/file/G60-MAR-001".into(),
+        step("city", "&city=310117&mode=&window=".into()),
+        ent.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains(r#"name="mode" value="remote_receipt""#));
+    // Step 3 with a wrong check digit: the answers stay, the error is next to the field.
+    let how = "&city=310117&mode=remote_receipt&window=340100-W01";
+    let r = post(
+        "/file/G60-MAR-001".into(),
+        step("details", format!("{how}{}", fields(true))),
+        ent.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r#"id="err-contact_id""#) && html.contains("合肥启明新材料有限公司"));
+    // Edited hidden answers are checked again: an unknown window fails at its step.
+    let r = post(
+        "/file/G60-MAR-001".into(),
+        step(
+            "check",
+            format!(
+                "&city=310117&mode=remote_receipt&window=nowhere{}",
+                fields(false)
+            ),
+        ),
+        ent.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(r.text().await.unwrap().contains(r#"id="window-error""#));
+    let r = post(
+        "/file/G60-MAR-001".into(),
+        step("check", format!("{how}{}", fields(false))),
+        ent.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(to.ends_with("?filed=1"), "{to}");
+    let id: uuid::Uuid = to
+        .trim_start_matches("/cases/")
+        .trim_end_matches("?filed=1")
+        .parse()
+        .unwrap();
+    let page = http
+        .get(format!("{base}{to}"))
+        .header(header::COOKIE, ent.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"id="receipt">340100-"#), "{page}");
+    // Clerk and reviewer act (through the same pages), reviewer asks for a correction.
+    let (clerk, ctok) = page_session(&http, &base, "clerk.340100").await;
+    for body in ["action=receive&identity_checked=true", "action=forward"] {
+        let r = post(
+            format!("/cases/{id}/act"),
+            format!("csrf={ctok}&{body}"),
+            clerk.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
+    }
+    let (rev, rtok) = page_session(&http, &base, "reviewer.310117.market").await;
+    for body in [
+        "action=accept",
+        "action=request_correction&reason=Proof+of+premises+missing",
+    ] {
+        let r = post(
+            format!("/cases/{id}/act"),
+            format!("csrf={rtok}&{body}"),
+            rev.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
+    }
+    // The applicant sees the request and a prefilled form; a bad field is shown, then fixed.
+    let page = http
+        .get(format!("{base}/cases/{id}"))
+        .header(header::COOKIE, ent.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Proof of premises missing") && page.contains(r#"value="resubmit""#));
+    assert!(page.contains(r#"name="f.branch_address" value="上海市松江区示例路1号""#));
+    let r = post(
+        format!("/cases/{id}/act"),
+        format!("csrf={tok}&action=resubmit{}", fields(true)),
+        ent.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"id="err-contact_id""#));
+    let corrected = fields(false).replace(
+        &urlencode("上海市松江区示例路1号"),
+        &urlencode("上海市松江区示例路1号3幢"),
+    );
+    let r = post(
+        format!("/cases/{id}/act"),
+        format!("csrf={tok}&action=resubmit{corrected}"),
+        ent.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let stored = e
+        .app
+        .get_case(
+            &crate::helpers::staff(corridor_domain::case::Role::Admin),
+            id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.status, corridor_domain::case::Status::Resubmitted);
+    assert_eq!(stored.form["branch_address"], "上海市松江区示例路1号3幢");
+    for body in ["action=approve", "action=issue_licence"] {
+        let r = post(
+            format!("/cases/{id}/act"),
+            format!("csrf={rtok}&{body}"),
+            rev.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
+    }
+    // The applicant downloads the licence; the public page verifies the uploaded file.
+    let file = http
+        .get(format!("{base}/cases/{id}/licence"))
+        .header(header::COOKIE, ent.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), reqwest::StatusCode::OK);
+    assert!(file.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let bytes = file.bytes().await.unwrap().to_vec();
+    let upload = |content: Vec<u8>| {
+        let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.cose\"\r\nContent-Type: application/octet-stream\r\n\r\n".to_vec();
+        body.extend(content);
+        body.extend(b"\r\n--XyZ--\r\n");
+        http.post(format!("{base}/verify/file?lang=en"))
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send()
+    };
+    let ok = upload(bytes.clone()).await.unwrap();
+    assert_eq!(ok.status(), reqwest::StatusCode::OK);
+    assert!(ok.text().await.unwrap().contains("Valid licence"));
+    let mut flipped = bytes;
+    let n = flipped.len() / 2;
+    flipped[n] ^= 1;
+    assert_eq!(
+        upload(flipped).await.unwrap().status(),
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Dashboard: the office sees charts and no personal data; a clerk gets 403.
+    let (office, _) = page_session(&http, &base, "office").await;
+    let dash = http
+        .get(format!("{base}/dashboard"))
+        .header(header::COOKIE, office)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dash.status(), reqwest::StatusCode::OK);
+    let html = dash.text().await.unwrap();
+    assert!(html.matches("<svg").count() >= 4, "charts");
+    for secret in [
+        "11010519491231002X",
+        "13812345678",
+        "王伟",
+        &stored.receipt_no,
+    ] {
+        assert!(!html.contains(secret), "dashboard shows {secret}");
+    }
+    let denied = http
+        .get(format!("{base}/dashboard"))
+        .header(header::COOKIE, clerk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), reqwest::StatusCode::FORBIDDEN);
+    e.cleanup().await;
+}
+crate::both_backends!(filing_pages_both_backends, crate::web::filing_pages);

@@ -1,0 +1,740 @@
+//! Filing a case step by step, one thing per page: the deciding city, how to file (mode and
+//! window), the application form, then a check page. Applicants file for themselves; a
+//! window clerk files on behalf of an applicant at the clerk's own window and records the
+//! identity check. The answers travel in hidden fields, so no draft is stored and the pages
+//! work without JavaScript; the last step calls the same `App::file_case` as the API.
+
+use crate::{
+    csrf_ok, csrf_token, deny, negotiate, page, principal, redirect, remember_csrf, Lang, Texts,
+};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use corridor_app::cases::FileCase;
+use corridor_app::{App, ErrorCode};
+use corridor_domain::case::{Principal, Role};
+use corridor_domain::catalogue::{FieldError, FieldType, FormField, Matter, ServiceMode};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const STEPS: [&str; 4] = ["city", "how", "details", "check"];
+
+/// The answers so far, as posted back by each step.
+#[derive(Default, Clone)]
+pub(crate) struct Answers {
+    city: String,
+    mode: String,
+    window: String,
+    form: BTreeMap<String, String>,
+    identity: bool,
+}
+
+impl Answers {
+    fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut a = Answers::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "city" => a.city = v.trim().to_string(),
+                "mode" => a.mode = v.trim().to_string(),
+                "window" => a.window = v.trim().to_string(),
+                "identity_checked" => a.identity = v == "true",
+                _ => {
+                    if let Some(key) = k.strip_prefix("f.") {
+                        a.form.insert(key.to_string(), v.to_string());
+                    }
+                }
+            }
+        }
+        a
+    }
+
+    /// Hidden inputs for every answer that the given step does not ask for itself.
+    fn hidden(&self, step: &str) -> Vec<(String, String)> {
+        let mut h = Vec::new();
+        if step != "city" {
+            h.push(("city".into(), self.city.clone()));
+        }
+        if step != "how" {
+            h.push(("mode".into(), self.mode.clone()));
+            h.push(("window".into(), self.window.clone()));
+        }
+        if step != "details" {
+            for (k, v) in &self.form {
+                h.push((format!("f.{k}"), v.clone()));
+            }
+            if self.identity {
+                h.push(("identity_checked".into(), "true".into()));
+            }
+        }
+        h
+    }
+}
+
+/// Turns the text of the posted form into typed JSON values; empty answers are left out so
+/// that "required" is reported for them.
+pub(crate) fn form_json(
+    fields: &[FormField],
+    raw: &BTreeMap<String, String>,
+) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for f in fields {
+        let v = raw.get(&f.key).map(|s| s.trim()).unwrap_or("");
+        match f.ty {
+            FieldType::Boolean => {
+                out.insert(f.key.clone(), Value::Bool(v == "true"));
+            }
+            _ if v.is_empty() => {}
+            FieldType::Number => {
+                let n = v
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .unwrap_or_else(|| Value::String(v.to_string()));
+                out.insert(f.key.clone(), n);
+            }
+            _ => {
+                out.insert(f.key.clone(), Value::String(v.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// A field validation reason in the page's language.
+pub(crate) fn reason_text(lang: Lang, reason: &str) -> String {
+    if lang == Lang::En {
+        return reason.to_string();
+    }
+    let r = reason.to_ascii_lowercase();
+    if r == "required" {
+        "必填".into()
+    } else if r.starts_with("longer than") {
+        let n: String = r.chars().filter(|c| c.is_ascii_digit()).collect();
+        format!("不能超过 {n} 个字符")
+    } else if r.starts_with("must be at least") {
+        format!("不能小于 {}", r.trim_start_matches("must be at least "))
+    } else if r.starts_with("must be at most") {
+        format!("不能大于 {}", r.trim_start_matches("must be at most "))
+    } else if r.contains("number") && r.contains("mobile") {
+        "须为11位手机号码".into()
+    } else if r.contains("number") {
+        "须为数字".into()
+    } else if r.contains("date") {
+        "须为日期，格式 YYYY-MM-DD".into()
+    } else if r.contains("check") {
+        "校验码不正确，请核对号码".into()
+    } else if r.contains("options") {
+        "不是可选值之一".into()
+    } else if r.contains("identity") {
+        "须在窗口核验申请人身份".into()
+    } else {
+        "格式不正确".into()
+    }
+}
+
+pub(crate) struct FieldRow {
+    pub key: String,
+    pub label: String,
+    pub input: &'static str,
+    pub value: String,
+    pub required: bool,
+    pub error: String,
+    pub is_select: bool,
+    pub is_bool: bool,
+    pub options: Vec<(String, String, bool)>,
+    pub hint: String,
+}
+
+pub(crate) fn field_rows(
+    lang: Lang,
+    fields: &[FormField],
+    values: &BTreeMap<String, String>,
+    errors: &[FieldError],
+) -> Vec<FieldRow> {
+    let zh = lang == Lang::Zh;
+    fields
+        .iter()
+        .map(|f| {
+            let value = values.get(&f.key).cloned().unwrap_or_default();
+            let error = errors
+                .iter()
+                .find(|e| e.field == f.key)
+                .map(|e| reason_text(lang, &e.reason))
+                .unwrap_or_default();
+            let (input, hint) = match f.ty {
+                FieldType::Number => ("number", String::new()),
+                FieldType::Date => ("date", String::new()),
+                FieldType::Phone => (
+                    "tel",
+                    lang.pick("11位手机号码", "11-digit mobile number").into(),
+                ),
+                FieldType::Uscc => (
+                    "text",
+                    lang.pick("18位统一社会信用代码", "18 characters").into(),
+                ),
+                FieldType::ResidentId => (
+                    "text",
+                    lang.pick("18位居民身份证号码", "18-character resident ID")
+                        .into(),
+                ),
+                FieldType::OrgCode => ("text", lang.pick("9位组织机构代码", "9 characters").into()),
+                _ => ("text", String::new()),
+            };
+            FieldRow {
+                key: f.key.clone(),
+                label: if zh {
+                    f.label_zh.clone()
+                } else {
+                    f.label_en.clone()
+                },
+                input,
+                required: f.required,
+                is_select: f.ty == FieldType::Select,
+                is_bool: f.ty == FieldType::Boolean,
+                options: f
+                    .options
+                    .iter()
+                    .map(|o| {
+                        (
+                            o.value.clone(),
+                            if zh {
+                                o.label_zh.clone()
+                            } else {
+                                o.label_en.clone()
+                            },
+                            o.value == value,
+                        )
+                    })
+                    .collect(),
+                value,
+                error,
+                hint,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "file.html")]
+struct FilePage {
+    t: &'static Texts,
+    l: Lang,
+    code: String,
+    matter: String,
+    step: &'static str,
+    step_no: usize,
+    steps: usize,
+    csrf: String,
+    hidden: Vec<(String, String)>,
+    clerk: bool,
+    cities: Vec<(String, String, bool)>,
+    modes: Vec<(String, String, bool)>,
+    windows: Vec<(String, String, bool)>,
+    own_window: String,
+    fields: Vec<FieldRow>,
+    identity: bool,
+    summary: Vec<(String, String)>,
+    errors: Vec<(String, String, String)>,
+    error: String,
+}
+
+fn may_file(p: &Principal) -> bool {
+    matches!(p.role, Role::Applicant | Role::Clerk)
+}
+
+struct Ctx<'a> {
+    app: &'a App,
+    p: &'a Principal,
+    lang: Lang,
+    matter: &'a Matter,
+    csrf: String,
+}
+
+fn city_name(app: &App, lang: Lang, code: &str) -> String {
+    app.reference()
+        .jurisdiction(code)
+        .map(|j| {
+            if lang == Lang::Zh {
+                j.name_zh.clone()
+            } else {
+                j.name_en.clone()
+            }
+        })
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn window_name(app: &App, lang: Lang, id: &str) -> String {
+    app.reference()
+        .windows
+        .get(id)
+        .map(|w| {
+            if lang == Lang::Zh {
+                w.name_zh.clone()
+            } else {
+                w.name_en.clone()
+            }
+        })
+        .unwrap_or_else(|| id.to_string())
+}
+
+fn render(
+    cx: &Ctx,
+    step: &'static str,
+    a: &Answers,
+    field_errors: &[FieldError],
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let (app, lang, m) = (cx.app, cx.lang, cx.matter);
+    let zh = lang == Lang::Zh;
+    let r = app.reference();
+    let clerk = cx.p.role == Role::Clerk;
+    let cities = r
+        .jurisdictions
+        .iter()
+        .filter(|j| {
+            j.member
+                && r.authorities
+                    .contains_key(&format!("{}-{}", j.code, m.authority_kind))
+        })
+        .map(|j| {
+            (
+                j.code.to_string(),
+                if zh {
+                    j.name_zh.clone()
+                } else {
+                    j.name_en.clone()
+                },
+                a.city == j.code.as_str(),
+            )
+        })
+        .collect();
+    let modes = m
+        .modes
+        .iter()
+        .filter(|md| !clerk || **md == ServiceMode::RemoteReceipt)
+        .map(|md| {
+            (
+                md.as_str().to_string(),
+                lang.mode(*md).to_string(),
+                a.mode == md.as_str(),
+            )
+        })
+        .collect();
+    let mut windows: Vec<(String, String, bool)> = r
+        .windows
+        .values()
+        .map(|w| {
+            (
+                w.id.clone(),
+                format!(
+                    "{} · {}",
+                    city_name(app, lang, w.city.as_str()),
+                    if zh { &w.name_zh } else { &w.name_en }
+                ),
+                a.window == w.id,
+            )
+        })
+        .collect();
+    windows.sort();
+    let own_window =
+        cx.p.window_id
+            .as_deref()
+            .map(|w| window_name(app, lang, w))
+            .unwrap_or_default();
+    let mut summary = vec![
+        (
+            lang.pick("审批城市", "Deciding city").to_string(),
+            city_name(app, lang, &a.city),
+        ),
+        (
+            lang.pick("办理方式", "Service mode").to_string(),
+            ServiceMode::parse(&a.mode)
+                .map(|md| lang.mode(md).to_string())
+                .unwrap_or_default(),
+        ),
+    ];
+    if a.mode == ServiceMode::RemoteReceipt.as_str() {
+        let w = if clerk {
+            cx.p.window_id.clone().unwrap_or_default()
+        } else {
+            a.window.clone()
+        };
+        summary.push((
+            lang.pick("收件窗口", "Receiving window").into(),
+            window_name(app, lang, &w),
+        ));
+    }
+    for f in &m.fields {
+        let v = a.form.get(&f.key).cloned().unwrap_or_default();
+        let shown = if f.ty == FieldType::Boolean {
+            if v == "true" {
+                cx.lang.texts().yes
+            } else {
+                cx.lang.texts().no
+            }
+            .to_string()
+        } else if f.ty == FieldType::Select {
+            f.options
+                .iter()
+                .find(|o| o.value == v)
+                .map(|o| {
+                    if zh {
+                        o.label_zh.clone()
+                    } else {
+                        o.label_en.clone()
+                    }
+                })
+                .unwrap_or(v)
+        } else {
+            v
+        };
+        summary.push((
+            if zh {
+                f.label_zh.clone()
+            } else {
+                f.label_en.clone()
+            },
+            shown,
+        ));
+    }
+    if clerk {
+        summary.push((
+            lang.pick("身份核验", "Identity check").into(),
+            if a.identity {
+                lang.pick("已核验", "done")
+            } else {
+                lang.pick("未核验", "not done")
+            }
+            .into(),
+        ));
+    }
+    let rows = field_rows(lang, &m.fields, &a.form, field_errors);
+    let mut errors: Vec<(String, String, String)> = rows
+        .iter()
+        .filter(|f| !f.error.is_empty())
+        .map(|f| (format!("f.{}", f.key), f.label.clone(), f.error.clone()))
+        .collect();
+    for e in field_errors
+        .iter()
+        .filter(|e| !e.field.contains('.') && e.field == "identity_checked")
+    {
+        errors.push((
+            "identity_checked".into(),
+            lang.pick("身份核验", "Identity check").into(),
+            reason_text(lang, &e.reason),
+        ));
+    }
+    for e in field_errors
+        .iter()
+        .filter(|e| matches!(e.field.as_str(), "city" | "mode" | "window"))
+    {
+        let label = match e.field.as_str() {
+            "city" => lang.pick("审批城市", "Deciding city"),
+            "mode" => lang.pick("办理方式", "Service mode"),
+            _ => lang.pick("收件窗口", "Receiving window"),
+        };
+        errors.push((e.field.clone(), label.into(), e.reason.clone()));
+    }
+    let p = FilePage {
+        t: lang.texts(),
+        l: lang,
+        code: m.code.clone(),
+        matter: if zh {
+            m.name_zh.clone()
+        } else {
+            m.name_en.clone()
+        },
+        step,
+        step_no: STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1,
+        steps: STEPS.len(),
+        csrf: cx.csrf.clone(),
+        hidden: a.hidden(step),
+        clerk,
+        cities,
+        modes,
+        windows,
+        own_window,
+        fields: rows,
+        identity: a.identity,
+        summary,
+        errors,
+        error,
+    };
+    page(&p, lang, false, status)
+}
+
+/// Checks one step's answers; the errors are keyed by input name.
+fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
+    let fe = |field: &str, reason: &str| FieldError {
+        field: field.into(),
+        reason: reason.into(),
+    };
+    let lang = cx.lang;
+    let r = cx.app.reference();
+    let mut errs = Vec::new();
+    match step {
+        "city" => {
+            let ok = r.jurisdiction(&a.city).is_some_and(|j| j.member)
+                && r.authorities
+                    .contains_key(&format!("{}-{}", a.city, cx.matter.authority_kind));
+            if !ok {
+                errs.push(fe(
+                    "city",
+                    lang.pick("请选择审批城市", "Choose the deciding city"),
+                ));
+            }
+        }
+        "how" => match ServiceMode::parse(&a.mode) {
+            Some(m) if cx.matter.modes.contains(&m) => {
+                if cx.p.role == Role::Clerk && m != ServiceMode::RemoteReceipt {
+                    errs.push(fe(
+                        "mode",
+                        lang.pick(
+                            "窗口代办须选择异地代收代办",
+                            "At a window, choose remote receipt",
+                        ),
+                    ));
+                }
+                if cx.p.role == Role::Applicant
+                    && m == ServiceMode::RemoteReceipt
+                    && !r.windows.contains_key(&a.window)
+                {
+                    errs.push(fe(
+                        "window",
+                        lang.pick("请选择收件窗口", "Choose the receiving window"),
+                    ));
+                }
+            }
+            _ => errs.push(fe(
+                "mode",
+                lang.pick("请选择办理方式", "Choose how to file"),
+            )),
+        },
+        "details" => {
+            if let Err(e) = cx
+                .matter
+                .validate_form(&form_json(&cx.matter.fields, &a.form))
+            {
+                errs.extend(e);
+            }
+            if cx.p.role == Role::Clerk && !a.identity {
+                errs.push(fe(
+                    "identity_checked",
+                    "the applicant's identity must be checked at the window",
+                ));
+            }
+        }
+        _ => {}
+    }
+    errs
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct StartQuery {
+    matter: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "file_start.html")]
+struct StartPage {
+    t: &'static Texts,
+    l: Lang,
+    matters: Vec<(String, String)>,
+}
+
+/// `/file`: pick the matter (a clerk filing on behalf starts here; applicants usually come
+/// from a matter page).
+pub(crate) async fn start(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    if let Some(code) = q.matter.filter(|c| !c.is_empty()) {
+        return redirect(&format!("/file/{}", crate::enc(&code)));
+    }
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/file");
+    };
+    if !may_file(&p) {
+        return deny(lang.texts(), lang, ErrorCode::Forbidden);
+    }
+    let r = app.reference();
+    let mut matters: Vec<(String, String)> = r
+        .current
+        .iter()
+        .map(|m| {
+            (
+                m.code.clone(),
+                format!(
+                    "{} {}",
+                    m.code,
+                    if lang == Lang::Zh {
+                        &m.name_zh
+                    } else {
+                        &m.name_en
+                    }
+                ),
+            )
+        })
+        .collect();
+    matters.sort();
+    page(
+        &StartPage {
+            t: lang.texts(),
+            l: lang,
+            matters,
+        },
+        lang,
+        remember,
+        StatusCode::OK,
+    )
+}
+
+/// `GET /file/{code}`: the first step.
+pub(crate) async fn first_step(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(lq): Query<crate::LangQuery>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, lq.lang.as_deref());
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect(&format!("/login?next=/file/{}", crate::enc(&code)));
+    };
+    if !may_file(&p) {
+        return deny(lang.texts(), lang, ErrorCode::Forbidden);
+    }
+    let Ok(matter) = app.matter(&code, None) else {
+        return deny(lang.texts(), lang, ErrorCode::NotFound);
+    };
+    let (csrf, fresh) = csrf_token(&headers);
+    let cx = Ctx {
+        app: &app,
+        p: &p,
+        lang,
+        matter: &matter,
+        csrf: csrf.clone(),
+    };
+    let mut a = Answers::default();
+    if p.role == Role::Clerk {
+        a.mode = ServiceMode::RemoteReceipt.as_str().into();
+    }
+    let mut r = render(&cx, "city", &a, &[], String::new(), StatusCode::OK);
+    remember_csrf(&mut r, &csrf, fresh);
+    r
+}
+
+/// `POST /file/{code}`: checks the posted step and shows the next (or the same one with its
+/// errors); the check step files the case.
+pub(crate) async fn post_step(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, None);
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect(&format!("/login?next=/file/{}", crate::enc(&code)));
+    };
+    if !may_file(&p) {
+        return deny(lang.texts(), lang, ErrorCode::Forbidden);
+    }
+    let Ok(matter) = app.matter(&code, None) else {
+        return deny(lang.texts(), lang, ErrorCode::NotFound);
+    };
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let (csrf, _) = csrf_token(&headers);
+    let cx = Ctx {
+        app: &app,
+        p: &p,
+        lang,
+        matter: &matter,
+        csrf,
+    };
+    let mut a = Answers::from_pairs(&pairs);
+    if p.role == Role::Clerk {
+        a.mode = ServiceMode::RemoteReceipt.as_str().into();
+        a.window.clear();
+    }
+    let step = STEPS
+        .iter()
+        .copied()
+        .find(|s| Some(*s) == get("step"))
+        .unwrap_or("city");
+    if !csrf_ok(&headers, get("csrf").unwrap_or("")) {
+        return render(
+            &cx,
+            step,
+            &a,
+            &[],
+            lang.texts().bad_form.into(),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let idx = STEPS.iter().position(|s| *s == step).unwrap_or(0);
+    if get("nav") == Some("back") {
+        let prev = STEPS[idx.saturating_sub(1)];
+        return render(&cx, prev, &a, &[], String::new(), StatusCode::OK);
+    }
+    // Every step up to this one must hold (hidden answers could have been edited).
+    for s in &STEPS[..=idx] {
+        let errs = check_step(&cx, s, &a);
+        if !errs.is_empty() {
+            return render(
+                &cx,
+                s,
+                &a,
+                &errs,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    }
+    if step != "check" {
+        return render(&cx, STEPS[idx + 1], &a, &[], String::new(), StatusCode::OK);
+    }
+    let mode = ServiceMode::parse(&a.mode).unwrap_or(ServiceMode::RemoteReceipt);
+    let req = FileCase {
+        matter_code: matter.code.clone(),
+        competent_city: a.city.clone(),
+        mode,
+        window_id: (mode == ServiceMode::RemoteReceipt && p.role == Role::Applicant)
+            .then(|| a.window.clone()),
+        form: form_json(&matter.fields, &a.form),
+        identity_checked: a.identity,
+    };
+    match app.file_case(&p, req).await {
+        Ok(c) => redirect(&format!("/cases/{}?filed=1", c.id)),
+        Err(e) if !e.fields.is_empty() => render(
+            &cx,
+            "details",
+            &a,
+            &e.fields,
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => {
+            let title = if lang == Lang::Zh {
+                e.code.title_zh()
+            } else {
+                e.code.title_en()
+            };
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            render(
+                &cx,
+                "check",
+                &a,
+                &[],
+                format!("{title}: {}", e.detail),
+                status,
+            )
+        }
+    }
+}

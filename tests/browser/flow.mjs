@@ -1,0 +1,260 @@
+// Corridor's main flow walked in a real browser (Debian's chromium, driven by playwright-core),
+// once in Chinese and once in English:
+//   applicant files step by step -> clerk receives and forwards -> reviewer accepts and asks
+//   for a correction -> applicant resubmits -> reviewer approves and issues -> the public page
+//   verifies the licence (pasted QR text and uploaded file); the joint office's dashboard;
+//   and a clerk of another window opening the case gets a 403 page.
+// Saves a screenshot of each main page to $SCREENSHOTS (docs/screenshots by default).
+// Run by scripts/browser-test, which starts a demo server and sets BASE_URL.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const BASE = process.env.BASE_URL || 'http://127.0.0.1:8080';
+const SHOTS = process.env.SCREENSHOTS || path.resolve('../../docs/screenshots');
+const PASSWORD = 'corridor-demo';
+fs.mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+let passed = 0;
+const step = async (name, fn) => {
+  const t0 = Date.now();
+  try {
+    await fn();
+  } catch (e) {
+    console.error(`FAIL ${name}: ${e.message}`);
+    await browser.close();
+    process.exit(1);
+  }
+  passed++;
+  console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+};
+
+async function context(lang) {
+  return browser.newContext({
+    locale: lang === 'zh' ? 'zh-CN' : 'en-GB',
+    viewport: { width: 1100, height: 900 },
+    acceptDownloads: true,
+  });
+}
+
+async function signIn(ctx, user, next = '') {
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/login${next ? `?next=${next}` : ''}`);
+  await page.fill('#username', user);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+  assert.ok(!page.url().includes('/login'), `${user} signed in`);
+  return page;
+}
+
+const shot = (page, lang, name) =>
+  page.screenshot({ path: path.join(SHOTS, `${lang}-${name}.png`), fullPage: false });
+
+async function press(page, label) {
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: label, exact: true }).click()]);
+}
+
+const T = {
+  zh: {
+    search: '设立登记', file: '在线办理', next: '下一步', submit: '提交申请', receive: '收件', forward: '转递',
+    accept: '受理', correct: '要求补正', resubmit: '提交补正', approve: '批准', issue: '发证', verify: '核验',
+    reasonText: '请补充经营场所使用证明', valid: '有效证照', required: '必填', received: '已收件',
+  },
+  en: {
+    search: 'Establishment registration', file: 'File this matter', next: 'Continue', submit: 'Submit the application',
+    receive: 'Receive', forward: 'Forward', accept: 'Accept', correct: 'Request a correction', resubmit: 'Resubmit',
+    approve: 'Approve', issue: 'Issue the licence', verify: 'Verify',
+    reasonText: 'Please add proof of the right to use the premises', valid: 'Valid licence', required: 'required', received: 'received',
+  },
+};
+
+const FORM = {
+  applicant_uscc: '91340100MA2TQ8K5XE', enterprise_name: '合肥启明新材料有限公司', contact_name: '王伟',
+  contact_id: '11010519491231002X', contact_phone: '13812345678', parent_uscc: '91340100MA2TQ8K5XE',
+  branch_name: '合肥启明新材料有限公司松江分公司', branch_address: '上海市松江区示例路1号',
+  business_scope: '新材料技术研发、技术服务', person_in_charge: '李娜', person_in_charge_id: '360426199101010071',
+};
+
+for (const lang of ['zh', 'en']) {
+  const t = T[lang];
+  const pub = await context(lang);
+  const home = await pub.newPage();
+  let caseUrl, receipt, qrText, licencePath;
+
+  await step(`${lang}: home page in the browser's language`, async () => {
+    await home.goto(`${BASE}/`);
+    assert.equal(await home.getAttribute('html', 'lang'), lang === 'zh' ? 'zh-CN' : 'en');
+    await shot(home, lang, 'home');
+  });
+
+  await step(`${lang}: find the matter and read it`, async () => {
+    await home.fill('#q', t.search);
+    await Promise.all([home.waitForLoadState('load'), home.press('#q', 'Enter')]);
+    await Promise.all([home.waitForLoadState('load'), home.click('a[href="/matters/G60-MAR-001"]')]);
+    assert.ok((await home.textContent('h1')).length > 0);
+    await shot(home, lang, 'matter');
+  });
+
+  const applicantCtx = await context(lang);
+  const applicant = await applicantCtx.newPage();
+  await step(`${lang}: applicant signs in from the matter page and files step by step`, async () => {
+    await applicant.goto(`${BASE}/matters/G60-MAR-001`);
+    await Promise.all([applicant.waitForLoadState('load'), applicant.click('#file-this')]);
+    assert.ok(applicant.url().includes('/login'));
+    await applicant.fill('#username', 'ent.340100');
+    await applicant.fill('#password', PASSWORD);
+    await Promise.all([applicant.waitForLoadState('load'), applicant.click('button[type=submit]')]);
+    assert.ok(applicant.url().includes('/file/G60-MAR-001'), applicant.url());
+    // Step 1: nothing chosen -> error next to the field; then Songjiang.
+    await press(applicant, t.next);
+    assert.ok(await applicant.isVisible('#city-error'));
+    await applicant.selectOption('#city', '310117');
+    await press(applicant, t.next);
+    // Step 2: remote receipt at the Hefei window.
+    await applicant.check('#mode-remote_receipt');
+    await applicant.selectOption('#window', '340100-W01');
+    await press(applicant, t.next);
+    // Step 3: the form, first with a wrong check digit and a missing field.
+    for (const [k, v] of Object.entries(FORM)) await applicant.fill(`[id="f.${k}"]`, v);
+    await applicant.fill('[id="f.contact_id"]', '110105194912310021');
+    await applicant.fill('[id="f.branch_name"]', '');
+    await press(applicant, t.next);
+    assert.ok(await applicant.isVisible('#err-contact_id'), 'error shown next to the ID field');
+    assert.match(await applicant.textContent('#err-branch_name'), new RegExp(t.required));
+    assert.equal(await applicant.inputValue('[id="f.enterprise_name"]'), FORM.enterprise_name, 'answers kept');
+    await shot(applicant, lang, 'filing-step');
+    await applicant.fill('[id="f.contact_id"]', FORM.contact_id);
+    await applicant.fill('[id="f.branch_name"]', FORM.branch_name);
+    await press(applicant, t.next);
+    // Step 4: check and submit.
+    assert.match(await applicant.textContent('main'), /合肥启明新材料有限公司松江分公司/);
+    await press(applicant, t.submit);
+    receipt = (await applicant.textContent('#receipt')).trim();
+    assert.match(receipt, /^340100-\d{8}-/);
+    caseUrl = applicant.url().split('?')[0];
+    await shot(applicant, lang, 'applicant-case');
+  });
+
+  const clerkCtx = await context(lang);
+  await step(`${lang}: Hefei clerk receives and forwards from the window queue`, async () => {
+    const clerk = await signIn(clerkCtx, 'clerk.340100');
+    await clerk.goto(`${BASE}/cases`);
+    assert.ok(await clerk.isVisible(`text=${receipt}`));
+    await shot(clerk, lang, 'clerk-queue');
+    await Promise.all([clerk.waitForLoadState('load'), clerk.click(`text=${receipt}`)]);
+    await clerk.check('#identity_checked');
+    await press(clerk, t.receive);
+    await press(clerk, t.forward);
+    assert.ok(await clerk.getByRole('button', { name: t.forward, exact: true }).count() === 0);
+  });
+
+  const reviewerCtx = await context(lang);
+  let reviewer;
+  await step(`${lang}: Songjiang reviewer accepts from the deadline queue and requests a correction`, async () => {
+    reviewer = await signIn(reviewerCtx, 'reviewer.310117.market');
+    await reviewer.goto(`${BASE}/cases`);
+    await shot(reviewer, lang, 'reviewer-queue');
+    await reviewer.goto(caseUrl);
+    await press(reviewer, t.accept);
+    await shot(reviewer, lang, 'case-decision');
+    // A correction needs a reason: first without one, then with it.
+    await press(reviewer, t.correct);
+    assert.ok(await reviewer.isVisible('p[role=alert]'), 'reason required');
+    await reviewer.fill('#reason', t.reasonText);
+    await press(reviewer, t.correct);
+    assert.match(await reviewer.textContent('#reason-text'), new RegExp(t.reasonText));
+  });
+
+  await step(`${lang}: applicant sees the correction and resubmits a corrected form`, async () => {
+    await applicant.goto(caseUrl);
+    assert.match(await applicant.textContent('main'), new RegExp(t.reasonText));
+    await applicant.fill('[id="f.branch_address"]', '上海市松江区示例路1号3幢');
+    await press(applicant, t.resubmit);
+    assert.equal(await applicant.getByRole('button', { name: t.resubmit, exact: true }).count(), 0);
+    assert.match(await applicant.textContent('main'), /示例路1号3幢/);
+  });
+
+  await step(`${lang}: reviewer approves and issues the licence`, async () => {
+    await reviewer.goto(caseUrl);
+    await press(reviewer, t.approve);
+    await press(reviewer, t.issue);
+    assert.ok(await reviewer.isVisible('#qr-text'));
+  });
+
+  await step(`${lang}: applicant downloads the licence`, async () => {
+    await applicant.goto(caseUrl);
+    qrText = (await applicant.inputValue('#qr-text')).trim();
+    assert.ok(qrText.startsWith('G60:1:'), qrText.slice(0, 10));
+    const [download] = await Promise.all([
+      applicant.waitForEvent('download'),
+      applicant.click(`a[href$="/licence"]`),
+    ]);
+    licencePath = path.join(os.tmpdir(), `corridor-${lang}-${Date.now()}.cose`);
+    await download.saveAs(licencePath);
+    assert.ok(fs.statSync(licencePath).size > 100);
+  });
+
+  await step(`${lang}: the public page verifies the pasted QR text and the uploaded file`, async () => {
+    const v = await pub.newPage();
+    await v.goto(`${BASE}/verify`);
+    await v.fill('#qr', qrText);
+    await Promise.all([v.waitForLoadState('load'), v.locator('form[action="/verify"] button').click()]);
+    assert.match(await v.textContent('#verdict h2'), new RegExp(t.valid));
+    await shot(v, lang, 'verification');
+    await v.goto(`${BASE}/verify`);
+    await v.setInputFiles('#file', licencePath);
+    await Promise.all([v.waitForLoadState('load'), v.locator('form[action="/verify/file"] button').click()]);
+    assert.match(await v.textContent('#verdict h2'), new RegExp(t.valid));
+    // One altered character fails.
+    const bad = qrText.slice(0, -3) + (qrText.at(-3) === 'A' ? 'B' : 'A') + qrText.slice(-2);
+    await v.goto(`${BASE}/verify`);
+    await v.fill('#qr', bad);
+    await Promise.all([v.waitForLoadState('load'), v.locator('form[action="/verify"] button').click()]);
+    assert.ok(await v.isVisible('#verdict.bad'));
+  });
+
+  await step(`${lang}: joint office dashboard shows charts and no personal data`, async () => {
+    const officeCtx = await context(lang);
+    const office = await signIn(officeCtx, 'office');
+    assert.ok(office.url().endsWith('/dashboard'), office.url());
+    assert.ok((await office.locator('figure svg').count()) >= 4, 'charts');
+    const text = await office.content();
+    for (const secret of [FORM.contact_id, FORM.contact_phone, FORM.person_in_charge_id, receipt]) {
+      assert.ok(!text.includes(secret), `dashboard shows ${secret}`);
+    }
+    await office.setViewportSize({ width: 1100, height: 1300 });
+    await shot(office, lang, 'dashboard');
+    await officeCtx.close();
+  });
+
+  await step(`${lang}: a clerk of another window gets a 403 page for this case`, async () => {
+    const otherCtx = await context(lang);
+    const other = await signIn(otherCtx, 'clerk.330400');
+    const resp = await other.goto(caseUrl);
+    assert.equal(resp.status(), 403);
+    assert.ok(!(await other.content()).includes(FORM.contact_id));
+    await otherCtx.close();
+  });
+
+  await step(`${lang}: keyboard only: focus is visible on the search field`, async () => {
+    const k = await pub.newPage();
+    await k.goto(`${BASE}/matters`);
+    for (let i = 0; i < 8 && (await k.evaluate(() => document.activeElement?.id)) !== 'q'; i++) await k.keyboard.press('Tab');
+    assert.equal(await k.evaluate(() => document.activeElement?.id), 'q');
+    const outline = await k.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none');
+  });
+
+  for (const c of [pub, applicantCtx, clerkCtx, reviewerCtx]) await c.close();
+}
+
+await browser.close();
+console.log(`browser tests: ${passed} passed, 0 failed (screenshots in ${SHOTS})`);
