@@ -190,6 +190,8 @@ enum CalCmd {
 enum AuditCmd {
     /// Exits non-zero and names the first broken event if any event was changed, removed or reordered.
     Verify,
+    /// Compares the pre-aggregated statistics with a full scan of the cases; exits 2 on a difference.
+    Stats,
 }
 
 #[derive(Subcommand)]
@@ -478,6 +480,21 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     eprintln!("audit log BROKEN: {b}");
                     return Ok(2);
                 }
+            }
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Stats,
+        } => {
+            let store = cli.store().await?;
+            let diffs = store.check_stats().await?;
+            if diffs.is_empty() {
+                println!("statistics agree with the cases");
+            } else {
+                for d in diffs.iter().take(20) {
+                    eprintln!("{d}");
+                }
+                eprintln!("statistics DIFFER from the cases in {} rows", diffs.len());
+                return Ok(2);
             }
         }
         Cmd::Export { file } => {

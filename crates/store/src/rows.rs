@@ -711,7 +711,7 @@ impl Store {
     }
 
     /// Compares the aggregates with a full scan of `cases`; returns the differences found
-    /// (empty when they agree). For tests and `corridor stats check`.
+    /// (empty when they agree). For tests and `corridor audit stats`.
     pub async fn check_stats(&self) -> Result<Vec<String>> {
         let pairs = [
             (

@@ -180,6 +180,9 @@ async fn audit_verify_export_import_by_cli() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = corridor(&d2, &["audit", "verify"], None);
     assert!(o.status.success());
+    // The imported store's statistics were rebuilt by the triggers and agree with the cases.
+    let o = corridor(&d2, &["audit", "stats"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Reorder two events of one chain: verification fails with exit code 2 and names it.
     let db = d2.join("corridor.db");
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
@@ -196,7 +199,17 @@ async fn audit_verify_export_import_by_cli() {
         .await
         .unwrap();
     sqlx::query("UPDATE audit_events SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE stream = ?1 AND seq IN (-2, -3)").bind(&stream).execute(&pool).await.unwrap();
+    // An aggregate row edited behind the triggers' back is found.
+    sqlx::query(
+        "UPDATE stats_matter SET n = n + 1 WHERE rowid = (SELECT MIN(rowid) FROM stats_matter)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
+    let o = corridor(&d2, &["audit", "stats"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("DIFFER"));
     let o = corridor(&d2, &["audit", "verify"], None);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
