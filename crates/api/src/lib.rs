@@ -76,6 +76,7 @@ pub struct LoginRequest {
 #[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// Catalogue version (default: the current one).
+    #[param(minimum = 1, maximum = 1000000000)]
     pub version: Option<i64>,
 }
 
@@ -92,7 +93,7 @@ pub struct VersionQuery {
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
         GroupStat, Role
     )),
-    modifiers(&SecurityAddon),
+    modifiers(&SecurityAddon, &ProblemResponses),
     tags((name = "reference", description = "Members, authorities, windows, catalogue (public)"),
          (name = "auth", description = "Sign-in and accounts"),
          (name = "cases", description = "Filing and handling cases"),
@@ -110,6 +111,53 @@ impl utoipa::Modify for SecurityAddon {
                 "bearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
+        }
+    }
+}
+
+/// Every error is an RFC 9457 problem document: declares it as the `default` response of
+/// every operation and as the content type of each declared error status.
+struct ProblemResponses;
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, r) in op.responses.responses.iter_mut() {
+                    if status.as_str() >= "400" && status.as_str() != "default" {
+                        if let RefOr::T(resp) = r {
+                            resp.content.clear();
+                            resp.content
+                                .insert("application/problem+json".into(), problem());
+                        }
+                    }
+                }
+                op.responses.responses.insert(
+                    "default".into(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(
+                                "An error: an RFC 9457 problem document with a stable `code`",
+                            )
+                            .content("application/problem+json", problem())
+                            .build(),
+                    ),
+                );
+            }
         }
     }
 }
@@ -264,7 +312,11 @@ async fn get_matter(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000000)]
     pub page: Option<i64>,
+    /// 1 to 500.
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 

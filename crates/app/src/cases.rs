@@ -120,7 +120,11 @@ pub struct CaseQuery {
     /// `overdue` or `near_due`.
     pub due: Option<String>,
     pub receipt_no: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000000)]
     pub page: Option<i64>,
+    /// 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -632,7 +636,7 @@ impl App {
         }
         let (rows, total) = self
             .store
-            .list_cases(&f, per_page, (page - 1) * per_page)
+            .list_cases(&f, per_page, (page - 1).saturating_mul(per_page))
             .await?;
         Ok(Page {
             items: rows.iter().map(|c| self.view(p, c, &r)).collect(),

@@ -20,7 +20,11 @@ pub struct MatterQuery {
     /// `fully_online`, `remote_receipt` or `multi_site`.
     pub mode: Option<String>,
     pub category: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000000)]
     pub page: Option<i64>,
+    /// 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 
@@ -30,7 +34,11 @@ pub struct ListQuery {
     pub city: Option<String>,
     /// Authority kind (authorities only).
     pub kind: Option<String>,
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000000)]
     pub page: Option<i64>,
+    /// 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 
@@ -81,7 +89,7 @@ pub fn paginate<T: Clone>(
     let total = all.len() as i64;
     let items = all
         .into_iter()
-        .skip(((page - 1) * per_page) as usize)
+        .skip(((page - 1).saturating_mul(per_page)) as usize)
         .take(per_page as usize)
         .collect();
     Ok(Page {

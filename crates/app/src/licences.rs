@@ -395,12 +395,17 @@ impl App {
         };
         let per = per_page.unwrap_or(20);
         let pg = page.unwrap_or(1);
-        if !(1..=200).contains(&per) || pg < 1 {
-            return Err(AppError::bad("page starts at 1; per_page is 1-200"));
+        if !(1..=500).contains(&per) || pg < 1 {
+            return Err(AppError::bad("page starts at 1; per_page is 1-500"));
         }
         let (rows, total) = self
             .store
-            .list_licences(holder, authority.as_deref(), per, (pg - 1) * per)
+            .list_licences(
+                holder,
+                authority.as_deref(),
+                per,
+                (pg - 1).saturating_mul(per),
+            )
             .await?;
         Ok(Page {
             items: rows.iter().map(|l| self.licence_view(l)).collect(),

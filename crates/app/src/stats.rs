@@ -52,8 +52,10 @@ pub struct MonthStat {
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Only cases filed in this month or later (YYYY-MM, China Standard Time).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub since: Option<String>,
     /// How many matters to list (default 20).
+    #[param(minimum = 1, maximum = 500)]
     pub top: Option<usize>,
 }
 

@@ -599,13 +599,13 @@ async fn matters(
         modes,
         cities,
         items: rows,
-        has_more: page_no * 30 < total,
+        has_more: page_no.saturating_mul(30) < total,
         next_url: format!(
             "/matters?q={}&mode={}&city={}&page={}",
             enc(&sq.q),
             enc(&sq.mode),
             enc(&sq.city),
-            page_no + 1
+            page_no.saturating_add(1)
         ),
         total,
     };
@@ -1137,8 +1137,8 @@ async fn my_cases(
         role: p.role.as_str(),
         rows,
         total: list.total,
-        has_more: page_no * 30 < list.total,
-        next_page: page_no + 1,
+        has_more: page_no.saturating_mul(30) < list.total,
+        next_page: page_no.saturating_add(1),
         show_all,
     };
     let mut r = page(&pg, lang, remember, StatusCode::OK);

@@ -378,3 +378,47 @@ async fn openapi_document_is_committed_and_current() {
     assert_eq!(served.trim(), current.trim());
     e.cleanup().await;
 }
+
+/// Page numbers far past the end (found by schemathesis: `(page - 1) * per_page` overflowed
+/// and the connection dropped) are answered with an empty page, never a dropped connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_page_numbers_get_empty_pages() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 02)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 50, 1).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": "corridor-demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+    let huge = "page=128101702205992562&per_page=73";
+    for path in [
+        "/api/v1/licences",
+        "/api/v1/cases",
+        "/api/v1/matters",
+        "/api/v1/windows",
+        "/api/v1/catalogue/versions",
+    ] {
+        let r = http
+            .get(format!("{base}{path}?{huge}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), 0, "{path}");
+    }
+    let r = http
+        .get(format!("{base}/matters?page=9223372036854775807"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
