@@ -244,6 +244,25 @@ for (const lang of ['zh', 'en']) {
     await otherCtx.close();
   });
 
+  await step(`${lang}: a clerk files on behalf of an applicant, recording the identity check`, async () => {
+    const c = await clerkCtx.newPage();
+    await c.goto(`${BASE}/cases`);
+    await Promise.all([c.waitForLoadState('load'), c.click('a[href="/file"]')]);
+    await c.selectOption('#matter', 'G60-MAR-001');
+    await Promise.all([c.waitForLoadState('load'), c.locator('form[action="/file"] button').click()]);
+    await c.selectOption('#city', '310117');
+    await press(c, t.next);
+    await press(c, t.next); // mode: remote receipt at the clerk's own window
+    for (const [k, v] of Object.entries(FORM)) await c.fill(`[id="f.${k}"]`, v);
+    await press(c, t.next);
+    assert.ok(await c.isVisible('a[href="#identity_checked"]'), 'identity check required');
+    await c.check('#identity_checked');
+    await press(c, t.next);
+    await press(c, t.submit);
+    assert.match((await c.textContent('#receipt')).trim(), /^340100-\d{8}-/);
+    assert.match(await c.textContent('#status'), new RegExp(t.received));
+  });
+
   await step(`${lang}: keyboard only: focus is visible on the search field`, async () => {
     const k = await pub.newPage();
     await k.goto(`${BASE}/matters`);

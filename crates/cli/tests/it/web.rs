@@ -620,6 +620,80 @@ pub async fn filing_pages(backend: Backend) {
         upload(flipped).await.unwrap().status(),
         reqwest::StatusCode::UNPROCESSABLE_ENTITY
     );
+    // A clerk files on behalf of an applicant at the window: picks the matter and the deciding
+    // city, enters the applicant, and must record the identity check.
+    let r = http
+        .get(format!("{base}/file?matter=G60-MAR-001"))
+        .header(header::COOKIE, clerk.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()[header::LOCATION], "/file/G60-MAR-001");
+    let start = http
+        .get(format!("{base}/file/G60-MAR-001"))
+        .header(header::COOKIE, clerk.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(start.contains(r#"id="city""#));
+    let cstep = |step: &str, rest: String| format!("csrf={ctok}&step={step}&nav=next{rest}");
+    let r = post(
+        "/file/G60-MAR-001".into(),
+        cstep(
+            "details",
+            format!("&city=310117&mode=fully_online{}", fields(false)),
+        ),
+        clerk.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r##"href="#identity_checked""##),
+        "identity check required"
+    );
+    let r = post(
+        "/file/G60-MAR-001".into(),
+        cstep(
+            "check",
+            format!("&city=310117&identity_checked=true{}", fields(false)),
+        ),
+        clerk.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let on_behalf: uuid::Uuid = to
+        .trim_start_matches("/cases/")
+        .trim_end_matches("?filed=1")
+        .parse()
+        .unwrap();
+    let c = e
+        .app
+        .get_case(
+            &crate::helpers::staff(corridor_domain::case::Role::Admin),
+            on_behalf,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.status, corridor_domain::case::Status::Received);
+    assert_eq!(c.receiving_window.as_deref(), Some("340100-W01"));
+    assert_eq!(c.competent_city, "310117");
+    let queue = http
+        .get(format!("{base}/cases"))
+        .header(header::COOKIE, clerk.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains(&c.receipt_no));
     // Dashboard: the office sees charts and no personal data; a clerk gets 403.
     let (office, _) = page_session(&http, &base, "office").await;
     let dash = http
