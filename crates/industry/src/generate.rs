@@ -1,0 +1,649 @@
+//! Deterministic synthetic enterprises: fictional names (a city, a made-up brand, a trade
+//! word), capabilities drawn from per-cluster vocabularies in Chinese and English, plausible
+//! industry classes and certifications. The same seed gives the same registry. A few
+//! "landmark" firms with known capabilities are placed at fixed positions so tests and demos
+//! can check that search and matching find them.
+
+use crate::{Cluster, Enterprise, Flags, SizeBand};
+use corridor_domain::ids::Uscc;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// `(code, zh, en)`: the nine member cities first, then a few others.
+pub const CITIES: [(&str, &str, &str); 12] = [
+    ("310117", "松江", "Songjiang"),
+    ("320500", "苏州", "Suzhou"),
+    ("330100", "杭州", "Hangzhou"),
+    ("330400", "嘉兴", "Jiaxing"),
+    ("330500", "湖州", "Huzhou"),
+    ("330700", "金华", "Jinhua"),
+    ("340100", "合肥", "Hefei"),
+    ("340200", "芜湖", "Wuhu"),
+    ("341800", "宣城", "Xuancheng"),
+    ("310115", "浦东", "Pudong"),
+    ("320100", "南京", "Nanjing"),
+    ("440300", "深圳", "Shenzhen"),
+];
+
+/// Brand syllables: `(hanzi, pinyin)`.
+const SYLLABLES: [(&str, &str); 40] = [
+    ("启", "Qi"),
+    ("明", "ming"),
+    ("恒", "Heng"),
+    ("韧", "ren"),
+    ("华", "Hua"),
+    ("芯", "xin"),
+    ("睿", "Rui"),
+    ("科", "ke"),
+    ("远", "Yuan"),
+    ("航", "hang"),
+    ("鼎", "Ding"),
+    ("盛", "sheng"),
+    ("博", "Bo"),
+    ("达", "da"),
+    ("星", "Xing"),
+    ("源", "yuan"),
+    ("瑞", "Rui"),
+    ("泰", "tai"),
+    ("新", "Xin"),
+    ("宇", "yu"),
+    ("正", "Zheng"),
+    ("和", "he"),
+    ("嘉", "Jia"),
+    ("禾", "he"),
+    ("天", "Tian"),
+    ("磊", "lei"),
+    ("智", "Zhi"),
+    ("诚", "cheng"),
+    ("中", "Zhong"),
+    ("峰", "feng"),
+    ("凯", "Kai"),
+    ("越", "yue"),
+    ("捷", "Jie"),
+    ("通", "tong"),
+    ("安", "An"),
+    ("川", "chuan"),
+    ("合", "He"),
+    ("力", "li"),
+    ("晶", "Jing"),
+    ("辉", "hui"),
+];
+
+/// One line of business in a cluster.
+struct Line {
+    trade_zh: &'static str,
+    trade_en: &'static str,
+    industry: &'static str,
+    zh: &'static [&'static str],
+    en: &'static [&'static str],
+    certs: &'static [&'static str],
+}
+
+const fn line(
+    trade_zh: &'static str,
+    trade_en: &'static str,
+    industry: &'static str,
+    zh: &'static [&'static str],
+    en: &'static [&'static str],
+    certs: &'static [&'static str],
+) -> Line {
+    Line {
+        trade_zh,
+        trade_en,
+        industry,
+        zh,
+        en,
+        certs,
+    }
+}
+
+fn lines(c: Cluster) -> &'static [Line] {
+    match c {
+        Cluster::IntegratedCircuits => {
+            const L: &[Line] = &[
+                line(
+                    "微电子",
+                    "Microelectronics",
+                    "C3973",
+                    &[
+                        "集成电路设计",
+                        "模拟芯片",
+                        "电源管理芯片",
+                        "射频前端芯片",
+                        "MCU微控制器",
+                        "版图设计服务",
+                    ],
+                    &[
+                        "integrated circuit design",
+                        "analog chips",
+                        "power management ICs",
+                        "RF front-end chips",
+                        "MCU microcontrollers",
+                        "layout design services",
+                    ],
+                    &["ISO 9001", "IATF 16949"],
+                ),
+                line(
+                    "半导体",
+                    "Semiconductor",
+                    "C3972",
+                    &[
+                        "晶圆制造",
+                        "功率半导体器件",
+                        "碳化硅器件",
+                        "IGBT模块",
+                        "MOSFET",
+                    ],
+                    &[
+                        "wafer fabrication",
+                        "power semiconductor devices",
+                        "silicon carbide devices",
+                        "IGBT modules",
+                        "MOSFETs",
+                    ],
+                    &["ISO 9001", "IATF 16949", "ISO 14001"],
+                ),
+                line(
+                    "封测",
+                    "Packaging and Test",
+                    "C3973",
+                    &[
+                        "集成电路封装测试",
+                        "晶圆级封装",
+                        "倒装芯片封装",
+                        "系统级封装SiP",
+                        "芯片测试服务",
+                    ],
+                    &[
+                        "IC packaging and testing",
+                        "wafer-level packaging",
+                        "flip-chip packaging",
+                        "system in package",
+                        "chip test services",
+                    ],
+                    &["ISO 9001", "IATF 16949"],
+                ),
+                line(
+                    "电子材料",
+                    "Electronic Materials",
+                    "C3985",
+                    &[
+                        "湿电子化学品",
+                        "高纯溅射靶材",
+                        "电子特气",
+                        "抛光液",
+                        "封装基板材料",
+                    ],
+                    &[
+                        "wet electronic chemicals",
+                        "high-purity sputtering targets",
+                        "electronic specialty gases",
+                        "CMP slurry",
+                        "package substrate materials",
+                    ],
+                    &["ISO 9001", "ISO 14001"],
+                ),
+            ];
+            L
+        }
+        Cluster::Biomedicine => {
+            const L: &[Line] = &[
+                line(
+                    "生物医药",
+                    "Biopharma",
+                    "C2761",
+                    &[
+                        "单克隆抗体",
+                        "生物类似药",
+                        "细胞治疗",
+                        "疫苗研发",
+                        "CDMO外包生产",
+                    ],
+                    &[
+                        "monoclonal antibodies",
+                        "biosimilars",
+                        "cell therapy",
+                        "vaccine development",
+                        "CDMO contract manufacturing",
+                    ],
+                    &["GMP", "ISO 9001"],
+                ),
+                line(
+                    "医疗器械",
+                    "Medical Devices",
+                    "C3581",
+                    &[
+                        "体外诊断试剂",
+                        "医用导管",
+                        "骨科植入物",
+                        "手术器械",
+                        "医用高分子耗材",
+                    ],
+                    &[
+                        "in vitro diagnostic reagents",
+                        "medical catheters",
+                        "orthopaedic implants",
+                        "surgical instruments",
+                        "medical polymer consumables",
+                    ],
+                    &["ISO 13485", "ISO 9001"],
+                ),
+            ];
+            L
+        }
+        Cluster::ArtificialIntelligence => {
+            const L: &[Line] = &[
+                line(
+                    "智能科技",
+                    "Intelligent Technology",
+                    "I6513",
+                    &[
+                        "机器视觉",
+                        "智能语音",
+                        "大模型推理服务",
+                        "工业质检算法",
+                        "智算中心运维",
+                    ],
+                    &[
+                        "machine vision",
+                        "speech recognition",
+                        "large model inference services",
+                        "industrial inspection algorithms",
+                        "AI computing centre operations",
+                    ],
+                    &["ISO 27001", "ISO 9001"],
+                ),
+                line(
+                    "机器人",
+                    "Robotics",
+                    "C3491",
+                    &[
+                        "工业机器人",
+                        "协作机器人",
+                        "机器人减速器",
+                        "伺服电机",
+                        "自动导引车AGV",
+                    ],
+                    &[
+                        "industrial robots",
+                        "collaborative robots",
+                        "robot reducers",
+                        "servo motors",
+                        "automated guided vehicles",
+                    ],
+                    &["ISO 9001", "CE"],
+                ),
+            ];
+            L
+        }
+        Cluster::NewEnergy => {
+            const L: &[Line] = &[
+                line(
+                    "新能源",
+                    "New Energy",
+                    "C3841",
+                    &[
+                        "锂离子电池",
+                        "储能系统",
+                        "电池管理系统",
+                        "正极材料",
+                        "光伏组件",
+                    ],
+                    &[
+                        "lithium-ion batteries",
+                        "energy storage systems",
+                        "battery management systems",
+                        "cathode materials",
+                        "photovoltaic modules",
+                    ],
+                    &["IATF 16949", "ISO 9001", "UL"],
+                ),
+                line(
+                    "汽车零部件",
+                    "Auto Parts",
+                    "C3670",
+                    &[
+                        "新能源汽车电驱系统",
+                        "热管理系统",
+                        "轻量化车身部件",
+                        "线束连接器",
+                        "车载充电机",
+                    ],
+                    &[
+                        "EV electric drive systems",
+                        "thermal management systems",
+                        "lightweight body parts",
+                        "wiring harness connectors",
+                        "on-board chargers",
+                    ],
+                    &["IATF 16949", "ISO 9001"],
+                ),
+            ];
+            L
+        }
+        Cluster::Aviation => {
+            const L: &[Line] = &[
+                line(
+                    "航空科技",
+                    "Aerospace",
+                    "C3741",
+                    &[
+                        "航空结构件加工",
+                        "钛合金精密锻件",
+                        "复合材料构件",
+                        "航空紧固件",
+                        "机载线缆组件",
+                    ],
+                    &[
+                        "aircraft structural parts machining",
+                        "titanium alloy precision forgings",
+                        "composite components",
+                        "aerospace fasteners",
+                        "airborne cable assemblies",
+                    ],
+                    &["AS9100", "NADCAP", "ISO 9001"],
+                ),
+                line(
+                    "航空装备",
+                    "Aviation Equipment",
+                    "C3744",
+                    &[
+                        "航空地面保障设备",
+                        "飞机内饰件",
+                        "起落架零部件",
+                        "航空液压件",
+                        "无人机整机",
+                    ],
+                    &[
+                        "aviation ground support equipment",
+                        "aircraft interior parts",
+                        "landing gear components",
+                        "aviation hydraulics",
+                        "unmanned aerial vehicles",
+                    ],
+                    &["AS9100", "ISO 9001"],
+                ),
+            ];
+            L
+        }
+        Cluster::SatelliteInternet => {
+            const L: &[Line] = &[line(
+                "卫星通信",
+                "Satellite Communications",
+                "I6331",
+                &[
+                    "卫星通信终端",
+                    "相控阵天线",
+                    "星载射频组件",
+                    "地面站设备",
+                    "北斗导航模块",
+                ],
+                &[
+                    "satellite communication terminals",
+                    "phased array antennas",
+                    "spaceborne RF components",
+                    "ground station equipment",
+                    "BeiDou navigation modules",
+                ],
+                &["ISO 9001", "GJB 9001C"],
+            )];
+            L
+        }
+        Cluster::HighEndEquipment => {
+            const L: &[Line] = &[
+                line(
+                    "精密机械",
+                    "Precision Machinery",
+                    "C3421",
+                    &[
+                        "五轴数控机床",
+                        "精密主轴",
+                        "工业母机",
+                        "激光加工设备",
+                        "精密模具",
+                    ],
+                    &[
+                        "five-axis CNC machine tools",
+                        "precision spindles",
+                        "machine tools",
+                        "laser processing equipment",
+                        "precision moulds",
+                    ],
+                    &["ISO 9001", "CE"],
+                ),
+                line(
+                    "智能装备",
+                    "Intelligent Equipment",
+                    "C3599",
+                    &[
+                        "自动化生产线",
+                        "半导体设备零部件",
+                        "真空设备",
+                        "检测仪器",
+                        "工业传感器",
+                    ],
+                    &[
+                        "automated production lines",
+                        "semiconductor equipment parts",
+                        "vacuum equipment",
+                        "inspection instruments",
+                        "industrial sensors",
+                    ],
+                    &["ISO 9001"],
+                ),
+            ];
+            L
+        }
+        Cluster::NewMaterials => {
+            const L: &[Line] = &[
+                line(
+                    "新材料",
+                    "New Materials",
+                    "C2651",
+                    &[
+                        "高分子密封材料",
+                        "工程塑料改性",
+                        "特种胶粘剂",
+                        "硅橡胶制品",
+                        "功能薄膜",
+                    ],
+                    &[
+                        "polymer sealing materials",
+                        "modified engineering plastics",
+                        "specialty adhesives",
+                        "silicone rubber products",
+                        "functional films",
+                    ],
+                    &["ISO 9001", "ISO 14001", "IATF 16949"],
+                ),
+                line(
+                    "复合材料",
+                    "Composites",
+                    "C3062",
+                    &[
+                        "碳纤维预浸料",
+                        "玻璃纤维织物",
+                        "蜂窝芯材",
+                        "复合材料模具",
+                        "树脂基体",
+                    ],
+                    &[
+                        "carbon fibre prepreg",
+                        "glass fibre fabrics",
+                        "honeycomb cores",
+                        "composite tooling",
+                        "resin matrices",
+                    ],
+                    &["ISO 9001", "AS9100"],
+                ),
+                line(
+                    "金属材料",
+                    "Metal Materials",
+                    "C3240",
+                    &[
+                        "高温合金",
+                        "铝合金型材",
+                        "粉末冶金",
+                        "稀土永磁材料",
+                        "铜合金带材",
+                    ],
+                    &[
+                        "superalloys",
+                        "aluminium alloy profiles",
+                        "powder metallurgy",
+                        "rare-earth permanent magnets",
+                        "copper alloy strips",
+                    ],
+                    &["ISO 9001", "IATF 16949"],
+                ),
+            ];
+            L
+        }
+    }
+}
+
+/// Firms with known capabilities at fixed positions (all fictional).
+pub fn landmarks() -> Vec<Enterprise> {
+    let e = |uscc17: &str,
+             name_zh: &str,
+             name_en: &str,
+             city: &str,
+             industry: &str,
+             cluster: Cluster,
+             zh: &str,
+             en: &str,
+             certs: &[&str]| Enterprise {
+        uscc: Uscc::with_check(uscc17)
+            .map(|u| u.as_str().to_string())
+            .unwrap_or_default(),
+        name_zh: name_zh.into(),
+        name_en: name_en.into(),
+        city: city.into(),
+        industry: industry.into(),
+        cluster,
+        flags: Flags {
+            high_tech: true,
+            specialised: true,
+            head: false,
+            listed: false,
+        },
+        capabilities_zh: zh.into(),
+        capabilities_en: en.into(),
+        certifications: certs.iter().map(|c| c.to_string()).collect(),
+        size: SizeBand::Small,
+        founded: 2012,
+    };
+    vec![
+        e("91330400MA28L0001", "嘉兴恒韧高分子材料有限公司", "Jiaxing Hengren Polymer Materials Co., Ltd.",
+          "330400", "C2651", Cluster::NewMaterials,
+          "耐高温真空袋密封胶带、复合材料热压罐固化辅助材料、脱模布与透气毡",
+          "High-temperature vacuum bagging sealant tape, consumables for autoclave curing of composites, release fabric and breather felt",
+          &["AS9100", "ISO 9001"]),
+        e("91320500MA1X00002", "苏州晶辉光刻材料有限公司", "Suzhou Jinghui Lithography Materials Co., Ltd.",
+          "320500", "C3985", Cluster::IntegratedCircuits,
+          "KrF与ArF光刻胶、光刻胶配套试剂、显影液",
+          "KrF and ArF photoresists, photoresist ancillary reagents, developers",
+          &["ISO 9001", "ISO 14001"]),
+        e("91340100MA2N00003", "合肥芯通封测科技有限公司", "Hefei Xintong Packaging and Test Technology Co., Ltd.",
+          "340100", "C3973", Cluster::IntegratedCircuits,
+          "集成电路封装测试、倒装焊、晶圆级封装与成品测试",
+          "Integrated circuit packaging and testing, flip-chip bonding, wafer-level packaging and final test",
+          &["ISO 9001", "IATF 16949"]),
+    ]
+}
+
+/// `n` enterprises from `seed`; the landmarks take the first positions.
+pub fn enterprises(n: usize, seed: u64) -> Vec<Enterprise> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = landmarks();
+    out.truncate(n);
+    let mut serial: u64 = 10_000;
+    while out.len() < n {
+        serial += 1;
+        out.push(one(&mut rng, serial));
+    }
+    out
+}
+
+fn one(rng: &mut ChaCha8Rng, serial: u64) -> Enterprise {
+    // Member cities are where most of the registry is.
+    let city = if rng.gen_bool(0.85) {
+        CITIES[rng.gen_range(0..9)]
+    } else {
+        CITIES[rng.gen_range(9..CITIES.len())]
+    };
+    let cluster = *Cluster::ALL.choose(rng).unwrap_or(&Cluster::NewMaterials);
+    let ls = lines(cluster);
+    let l = &ls[rng.gen_range(0..ls.len())];
+    let a = SYLLABLES[rng.gen_range(0..SYLLABLES.len())];
+    let b = SYLLABLES[rng.gen_range(0..SYLLABLES.len())];
+    let name_zh = format!("{}{}{}{}有限公司", city.1, a.0, b.0, l.trade_zh);
+    let brand = format!("{}{}", a.1, b.1.to_lowercase());
+    let brand = {
+        let mut c = brand.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    let name_en = format!("{} {} {} Co., Ltd.", city.2, brand, l.trade_en);
+    let k = rng.gen_range(2..=3).min(l.zh.len());
+    let mut idx: Vec<usize> = (0..l.zh.len()).collect();
+    idx.shuffle(rng);
+    idx.truncate(k);
+    idx.sort_unstable();
+    let capabilities_zh = idx.iter().map(|i| l.zh[*i]).collect::<Vec<_>>().join("、");
+    let capabilities_en = idx.iter().map(|i| l.en[*i]).collect::<Vec<_>>().join(", ");
+    let certifications = l
+        .certs
+        .iter()
+        .filter(|_| rng.gen_bool(0.5))
+        .map(|c| c.to_string())
+        .collect();
+    // Organisation part: 9 characters from the serial, unique per enterprise.
+    let first17 = format!("9{}{}{:09}", 1, city.0, serial % 1_000_000_000);
+    let uscc = Uscc::with_check(&first17)
+        .map(|u| u.as_str().to_string())
+        .unwrap_or_default();
+    let size = match rng.gen_range(0..100) {
+        0..=39 => SizeBand::Micro,
+        40..=79 => SizeBand::Small,
+        80..=95 => SizeBand::Medium,
+        _ => SizeBand::Large,
+    };
+    let head = size == SizeBand::Large && rng.gen_bool(0.2);
+    Enterprise {
+        uscc,
+        name_zh,
+        name_en,
+        city: city.0.into(),
+        industry: l.industry.into(),
+        cluster,
+        flags: Flags {
+            high_tech: rng.gen_bool(0.35),
+            specialised: size != SizeBand::Large && rng.gen_bool(0.12),
+            head,
+            listed: (head || size == SizeBand::Large) && rng.gen_bool(0.4),
+        },
+        capabilities_zh,
+        capabilities_en,
+        certifications,
+        size,
+        founded: rng.gen_range(1985..=2025),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deterministic_valid_and_unique() {
+        let a = super::enterprises(2000, 7);
+        assert_eq!(a, super::enterprises(2000, 7));
+        assert_ne!(a, super::enterprises(2000, 8));
+        let mut ids = std::collections::HashSet::new();
+        for e in &a {
+            e.validate().unwrap_or_else(|x| panic!("{e:?}: {x}"));
+            assert!(ids.insert(e.uscc.clone()), "duplicate {}", e.uscc);
+        }
+    }
+}

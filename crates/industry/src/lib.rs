@@ -1,0 +1,195 @@
+//! Industry-chain matchmaking (issue #5), first part: the enterprise registry's record and its
+//! validation, a deterministic generator of synthetic enterprises, and the search index
+//! (tantivy, with jieba for Chinese and stemmed English), with filters and facet counts.
+//!
+//! Not here yet: storage and the outbox that feeds the index, needs, matching with
+//! explanations, the pipeline, API, CLI and pages.
+
+pub mod generate;
+pub mod search;
+
+use corridor_domain::ids::{DivisionCode, Uscc};
+use serde::{Deserialize, Serialize};
+
+/// The corridor's industrial clusters (the "6+X").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cluster {
+    IntegratedCircuits,
+    Biomedicine,
+    ArtificialIntelligence,
+    NewEnergy,
+    Aviation,
+    SatelliteInternet,
+    HighEndEquipment,
+    NewMaterials,
+}
+
+impl Cluster {
+    pub const ALL: [Cluster; 8] = [
+        Cluster::IntegratedCircuits,
+        Cluster::Biomedicine,
+        Cluster::ArtificialIntelligence,
+        Cluster::NewEnergy,
+        Cluster::Aviation,
+        Cluster::SatelliteInternet,
+        Cluster::HighEndEquipment,
+        Cluster::NewMaterials,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cluster::IntegratedCircuits => "integrated_circuits",
+            Cluster::Biomedicine => "biomedicine",
+            Cluster::ArtificialIntelligence => "artificial_intelligence",
+            Cluster::NewEnergy => "new_energy",
+            Cluster::Aviation => "aviation",
+            Cluster::SatelliteInternet => "satellite_internet",
+            Cluster::HighEndEquipment => "high_end_equipment",
+            Cluster::NewMaterials => "new_materials",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Cluster> {
+        Cluster::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Cluster::IntegratedCircuits => "集成电路",
+            Cluster::Biomedicine => "生物医药",
+            Cluster::ArtificialIntelligence => "人工智能",
+            Cluster::NewEnergy => "新能源",
+            Cluster::Aviation => "航空",
+            Cluster::SatelliteInternet => "卫星互联网",
+            Cluster::HighEndEquipment => "高端装备",
+            Cluster::NewMaterials => "新材料",
+        }
+    }
+}
+
+/// Recognised flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flags {
+    /// High and new technology enterprise (高新技术企业).
+    #[serde(default)]
+    pub high_tech: bool,
+    /// Specialised and sophisticated SME (专精特新).
+    #[serde(default)]
+    pub specialised: bool,
+    /// A head (chain-leading) enterprise (链主企业).
+    #[serde(default)]
+    pub head: bool,
+    #[serde(default)]
+    pub listed: bool,
+}
+
+impl Flags {
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.high_tech {
+            v.push("high_tech");
+        }
+        if self.specialised {
+            v.push("specialised");
+        }
+        if self.head {
+            v.push("head");
+        }
+        if self.listed {
+            v.push("listed");
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeBand {
+    Micro,
+    Small,
+    Medium,
+    Large,
+}
+
+/// One enterprise of the registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enterprise {
+    /// Unified social credit code (validated, check character included).
+    pub uscc: String,
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// GB/T 2260 city code (member city or not).
+    pub city: String,
+    /// GB/T 4754-2017 industry class, e.g. `C2651` (section letter and up to four digits).
+    pub industry: String,
+    pub cluster: Cluster,
+    #[serde(default)]
+    pub flags: Flags,
+    /// Capabilities and products, in Chinese and/or English.
+    #[serde(default)]
+    pub capabilities_zh: String,
+    #[serde(default)]
+    pub capabilities_en: String,
+    /// e.g. `AS9100`, `ISO 13485`, `IATF 16949`, `ISO 9001`.
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    pub size: SizeBand,
+    pub founded: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct RecordError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl Enterprise {
+    /// Checks a record as it would be imported.
+    pub fn validate(&self) -> Result<(), RecordError> {
+        let e = |field, reason: &str| RecordError {
+            field,
+            reason: reason.to_string(),
+        };
+        Uscc::parse(&self.uscc).map_err(|x| RecordError {
+            field: "uscc",
+            reason: x.to_string(),
+        })?;
+        if self.name_zh.trim().is_empty() && self.name_en.trim().is_empty() {
+            return Err(e("name_zh", "a Chinese or English name is required"));
+        }
+        DivisionCode::parse(&self.city).map_err(|x| RecordError {
+            field: "city",
+            reason: x.to_string(),
+        })?;
+        let ind = self.industry.as_bytes();
+        let ok = !ind.is_empty()
+            && ind.len() <= 5
+            && ind[0].is_ascii_uppercase()
+            && ind[1..].iter().all(u8::is_ascii_digit);
+        if !ok {
+            return Err(e(
+                "industry",
+                "a GB/T 4754 class: a section letter and up to four digits, e.g. C2651",
+            ));
+        }
+        if !(1949..=2100).contains(&self.founded) {
+            return Err(e("founded", "a year between 1949 and 2100"));
+        }
+        if self.certifications.iter().any(|c| c.trim().is_empty()) {
+            return Err(e("certifications", "empty certification"));
+        }
+        Ok(())
+    }
+
+    /// The industry class as a path of prefixes: `C2651` → `["C", "C26", "C265", "C2651"]`.
+    pub fn industry_path(&self) -> Vec<String> {
+        (1..=self.industry.len())
+            .filter(|n| *n == 1 || *n >= 3)
+            .map(|n| self.industry[..n].to_string())
+            .collect()
+    }
+}

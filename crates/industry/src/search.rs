@@ -1,0 +1,620 @@
+//! The enterprise search index: tantivy with jieba (search-mode segmentation) for Chinese
+//! fields and a stemmed, stop-worded English analyser for English ones. Names weigh twice as
+//! much as capabilities. Filters (city, cluster, industry class prefix, flags, certification)
+//! are facet terms, so facet counts are exact for the filtered result set.
+//!
+//! Queries are not parsed as a query language: the text goes through each field's analyser
+//! and every resulting term becomes a scored clause (any term may match; BM25 ranks), so no
+//! user input can be a syntax error.
+
+use crate::Enterprise;
+use jieba_rs::Jieba;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
+    STORED, STRING,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    Token, TokenStream, Tokenizer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
+
+fn jieba() -> Arc<Jieba> {
+    static J: OnceLock<Arc<Jieba>> = OnceLock::new();
+    J.get_or_init(|| Arc::new(Jieba::new())).clone()
+}
+
+/// Chinese (and mixed) text through jieba's search mode: words and their sub-words.
+#[derive(Clone)]
+pub struct JiebaTokenizer {
+    jieba: Arc<Jieba>,
+}
+
+impl Default for JiebaTokenizer {
+    fn default() -> Self {
+        JiebaTokenizer { jieba: jieba() }
+    }
+}
+
+pub struct JiebaStream {
+    tokens: Vec<Token>,
+    at: usize,
+}
+
+impl TokenStream for JiebaStream {
+    fn advance(&mut self) -> bool {
+        if self.at < self.tokens.len() {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.at - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.at - 1]
+    }
+}
+
+impl Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = JiebaStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaStream {
+        // jieba counts characters; tantivy wants byte offsets.
+        let mut byte_at: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        byte_at.push(text.len());
+        let tokens = self
+            .jieba
+            .cut_for_search(text, true)
+            .into_iter()
+            .filter(|t| t.word.chars().any(char::is_alphanumeric))
+            .enumerate()
+            .map(|(i, t)| Token {
+                offset_from: byte_at[t.start.min(byte_at.len() - 1)],
+                offset_to: byte_at[t.end.min(byte_at.len() - 1)],
+                position: i,
+                text: t.word.to_string(),
+                position_length: 1,
+            })
+            .collect();
+        JiebaStream { tokens, at: 0 }
+    }
+}
+
+fn zh_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(JiebaTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
+}
+
+fn en_analyzer() -> TextAnalyzer {
+    let b = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match StopWordFilter::new(Language::English) {
+        Some(stop) => b
+            .filter(stop)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        None => b.filter(Stemmer::new(Language::English)).build(),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    uscc: Field,
+    name_zh: Field,
+    name_en: Field,
+    cap_zh: Field,
+    cap_en: Field,
+    tags: Field,
+}
+
+/// Text fields, their analyser and weight.
+fn text_fields(f: &Fields) -> [(Field, &'static str, f32); 4] {
+    [
+        (f.name_zh, "zh", 2.0),
+        (f.name_en, "en", 2.0),
+        (f.cap_zh, "zh", 1.0),
+        (f.cap_en, "en", 1.0),
+    ]
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tok: &str| {
+        TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tok)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+            .set_stored()
+    };
+    let f = Fields {
+        uscc: b.add_text_field("uscc", STRING | STORED),
+        name_zh: b.add_text_field("name_zh", text("zh")),
+        name_en: b.add_text_field("name_en", text("en")),
+        cap_zh: b.add_text_field("cap_zh", text("zh")),
+        cap_en: b.add_text_field("cap_en", text("en")),
+        tags: b.add_facet_field("tags", FacetOptions::default()),
+    };
+    (b.build(), f)
+}
+
+/// What a search may be narrowed to. Every filter given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub city: Option<String>,
+    pub cluster: Option<String>,
+    /// An industry class prefix: `C`, `C26`, `C265` or `C2651`.
+    pub industry: Option<String>,
+    /// `high_tech`, `specialised`, `head`, `listed`.
+    pub flags: Vec<String>,
+    pub certification: Option<String>,
+}
+
+/// One result: the enterprise's code, its score and the query terms it matched, by field.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub uscc: String,
+    pub score: f32,
+    pub name_zh: String,
+    pub name_en: String,
+    pub matched: BTreeMap<&'static str, Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Facet → value → count, over every match (not only the returned page).
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+pub const FACETS: [&str; 4] = ["city", "cluster", "cert", "flag"];
+
+fn tags_of(e: &Enterprise) -> Vec<Facet> {
+    let mut t = vec![
+        Facet::from_path(["city", e.city.as_str()]),
+        Facet::from_path(["cluster", e.cluster.as_str()]),
+    ];
+    let path = e.industry_path();
+    let mut ind = vec!["industry"];
+    ind.extend(path.iter().map(String::as_str));
+    t.push(Facet::from_path(ind));
+    for c in &e.certifications {
+        t.push(Facet::from_path(["cert", c.trim()]));
+    }
+    for f in e.flags.names() {
+        t.push(Facet::from_path(["flag", f]));
+    }
+    t
+}
+
+pub struct EnterpriseIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl EnterpriseIndex {
+    fn setup(index: Index) -> tantivy::Result<Self> {
+        index.tokenizers().register("zh", zh_analyzer());
+        index.tokenizers().register("en", en_analyzer());
+        let (_, fields) = schema();
+        let reader = index.reader()?;
+        Ok(EnterpriseIndex {
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    /// An index in memory (tests, small demos).
+    pub fn in_memory() -> tantivy::Result<Self> {
+        EnterpriseIndex::setup(Index::create_in_ram(schema().0))
+    }
+
+    /// Opens the index in `dir`, creating it when absent.
+    pub fn open(dir: &Path) -> tantivy::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+        EnterpriseIndex::setup(Index::open_or_create(mmap, schema().0)?)
+    }
+
+    pub fn writer(&self) -> tantivy::Result<IndexWriter> {
+        self.index.writer(64_000_000)
+    }
+
+    /// Adds or replaces (by USCC) one enterprise; visible after `commit`.
+    pub fn upsert(&self, w: &IndexWriter, e: &Enterprise) -> tantivy::Result<()> {
+        let f = &self.fields;
+        w.delete_term(Term::from_field_text(f.uscc, &e.uscc));
+        let mut d = TantivyDocument::default();
+        d.add_text(f.uscc, &e.uscc);
+        d.add_text(f.name_zh, &e.name_zh);
+        d.add_text(f.name_en, &e.name_en);
+        d.add_text(f.cap_zh, &e.capabilities_zh);
+        d.add_text(f.cap_en, &e.capabilities_en);
+        for t in tags_of(e) {
+            d.add_facet(f.tags, t);
+        }
+        w.add_document(d)?;
+        Ok(())
+    }
+
+    pub fn commit(&self, w: &mut IndexWriter) -> tantivy::Result<()> {
+        w.commit()?;
+        self.reader.reload()
+    }
+
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The analysed terms of `text` for one analyser (deduplicated, in order).
+    fn terms(&self, analyzer: &str, text: &str) -> Vec<String> {
+        let Some(mut a) = self.index.tokenizers().get(analyzer) else {
+            return Vec::new();
+        };
+        let mut s = a.token_stream(text);
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        while s.advance() {
+            let t = s.token().text.clone();
+            if seen.insert(t.clone()) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    fn text_query(&self, text: &str) -> (Box<dyn Query>, Vec<(Field, String)>) {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut terms = Vec::new();
+        for (field, analyzer, weight) in text_fields(&self.fields) {
+            for t in self.terms(analyzer, text) {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, &t),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), weight)),
+                ));
+                terms.push((field, t));
+            }
+        }
+        (Box::new(BooleanQuery::new(clauses)), terms)
+    }
+
+    fn filter_terms(&self, f: &Filters) -> Vec<Facet> {
+        let mut v = Vec::new();
+        if let Some(c) = f.city.as_deref().filter(|s| !s.is_empty()) {
+            v.push(Facet::from_path(["city", c]));
+        }
+        if let Some(c) = f.cluster.as_deref().filter(|s| !s.is_empty()) {
+            v.push(Facet::from_path(["cluster", c]));
+        }
+        if let Some(i) = f.industry.as_deref().filter(|s| !s.is_empty()) {
+            let mut p = vec!["industry".to_string()];
+            p.extend(
+                (1..=i.len())
+                    .filter(|n| *n == 1 || *n >= 3)
+                    .map(|n| i[..n].to_string()),
+            );
+            v.push(Facet::from_path(p));
+        }
+        for fl in &f.flags {
+            v.push(Facet::from_path(["flag", fl.as_str()]));
+        }
+        if let Some(c) = f.certification.as_deref().filter(|s| !s.is_empty()) {
+            v.push(Facet::from_path(["cert", c.trim()]));
+        }
+        v
+    }
+
+    /// Searches: text (zh and/or en; empty = everything), filters, the first `limit` hits
+    /// from `offset`, the total and facet counts over all matches.
+    pub fn search(
+        &self,
+        text: &str,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+    ) -> tantivy::Result<Results> {
+        let searcher = self.reader.searcher();
+        let (tq, terms): (Box<dyn Query>, Vec<(Field, String)>) = if text.trim().is_empty() {
+            (Box::new(AllQuery), Vec::new())
+        } else {
+            self.text_query(text)
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, tq)];
+        for facet in self.filter_terms(filters) {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_facet(self.fields.tags, &facet),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let query = BooleanQuery::new(clauses);
+        let mut fc = FacetCollector::for_field("tags");
+        for f in FACETS {
+            fc.add_facet(Facet::from_path([f]));
+        }
+        let (top, total, facet_counts) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit.max(1))
+                    .and_offset(offset)
+                    .order_by_score(),
+                Count,
+                fc,
+            ),
+        )?;
+        let mut facets = BTreeMap::new();
+        for f in FACETS {
+            let m: BTreeMap<String, u64> = facet_counts
+                .get(Facet::from_path([f]))
+                .map(|(facet, n)| {
+                    let s = facet.to_path_string();
+                    (s.rsplit('/').next().unwrap_or("").to_string(), n)
+                })
+                .collect();
+            facets.insert(f.to_string(), m);
+        }
+        let f = self.fields;
+        let mut hits = Vec::new();
+        for (score, addr) in top.into_iter().take(limit) {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let get = |field: Field| {
+                d.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let mut matched: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+            for (field, analyzer, _) in text_fields(&f) {
+                let have: BTreeSet<String> =
+                    self.terms(analyzer, &get(field)).into_iter().collect();
+                let name = match field {
+                    x if x == f.name_zh => "name_zh",
+                    x if x == f.name_en => "name_en",
+                    x if x == f.cap_zh => "capabilities_zh",
+                    _ => "capabilities_en",
+                };
+                let m: Vec<String> = terms
+                    .iter()
+                    .filter(|(tf, t)| *tf == field && have.contains(t))
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                if !m.is_empty() {
+                    matched.insert(name, m);
+                }
+            }
+            hits.push(Hit {
+                uscc: get(f.uscc),
+                score,
+                name_zh: get(f.name_zh),
+                name_en: get(f.name_en),
+                matched,
+            });
+        }
+        Ok(Results {
+            total,
+            hits,
+            facets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate;
+    use std::sync::OnceLock;
+
+    const N: usize = 100_000;
+
+    fn corpus() -> &'static (Vec<Enterprise>, EnterpriseIndex) {
+        static C: OnceLock<(Vec<Enterprise>, EnterpriseIndex)> = OnceLock::new();
+        C.get_or_init(|| {
+            let all = generate::enterprises(N, 42);
+            let idx = EnterpriseIndex::in_memory().unwrap();
+            let mut w = idx.writer().unwrap();
+            for e in &all {
+                idx.upsert(&w, e).unwrap();
+            }
+            idx.commit(&mut w).unwrap();
+            (all, idx)
+        })
+    }
+
+    fn top(q: &str, f: &Filters, k: usize) -> Vec<Hit> {
+        corpus().1.search(q, f, 0, k).unwrap().hits
+    }
+
+    #[test]
+    fn the_sealant_tape_supplier_ranks_in_the_top_three() {
+        let (all, idx) = corpus();
+        assert_eq!(idx.len(), N as u64);
+        let target = &all[0];
+        let q =
+            "high-temperature vacuum bagging sealant tape for composite curing, AS9100 certified";
+        let hits = top(q, &Filters::default(), 3);
+        assert!(
+            hits.iter().any(|h| h.uscc == target.uscc),
+            "{:#?}",
+            hits.iter().map(|h| &h.name_en).collect::<Vec<_>>()
+        );
+        let h = hits.iter().find(|h| h.uscc == target.uscc).unwrap();
+        let m = &h.matched["capabilities_en"];
+        for t in ["vacuum", "seal", "tape"] {
+            assert!(m.iter().any(|x| x.starts_with(t)), "{m:?}");
+        }
+        // With the certification as a filter it is first.
+        let f = Filters {
+            certification: Some("AS9100".into()),
+            ..Default::default()
+        };
+        assert_eq!(top(q, &f, 1)[0].uscc, target.uscc);
+        // The same need in Chinese.
+        let zh = top(
+            "耐高温 真空袋 密封胶带 复合材料 固化",
+            &Filters::default(),
+            3,
+        );
+        assert!(zh.iter().any(|h| h.uscc == target.uscc));
+    }
+
+    #[test]
+    fn chinese_and_english_queries_find_the_intended_firms() {
+        let (all, _) = corpus();
+        let photoresist = &all[1];
+        assert_eq!(
+            top("光刻胶", &Filters::default(), 1)[0].uscc,
+            photoresist.uscc
+        );
+        assert_eq!(
+            top("photoresist", &Filters::default(), 1)[0].uscc,
+            photoresist.uscc
+        );
+        // Packaging and test: every one of the first 20 is a packaging-and-test firm.
+        let by_uscc: BTreeMap<&str, &Enterprise> =
+            all.iter().map(|e| (e.uscc.as_str(), e)).collect();
+        for (q, needle) in [
+            ("集成电路 封装测试", "封装"),
+            ("IC packaging and testing", "packaging"),
+        ] {
+            let hits = top(q, &Filters::default(), 20);
+            assert_eq!(hits.len(), 20);
+            for h in &hits {
+                let e = by_uscc[h.uscc.as_str()];
+                assert!(
+                    e.capabilities_zh.contains(needle) || e.capabilities_en.contains(needle),
+                    "{q}: {} ({})",
+                    e.name_zh,
+                    e.capabilities_zh
+                );
+            }
+            // Narrowed to Hefei's specialised SMEs, the landmark Hefei firm is among the
+            // matches (equally relevant firms with shorter descriptions may rank above it).
+            let f = Filters {
+                city: Some("340100".into()),
+                flags: vec!["specialised".into()],
+                ..Default::default()
+            };
+            let r = corpus().1.search(q, &f, 0, 1000).unwrap();
+            assert!(r.total < 1000, "{}", r.total);
+            assert!(
+                r.hits.iter().any(|h| h.uscc == all[2].uscc),
+                "{q}: the Hefei firm"
+            );
+        }
+    }
+
+    #[test]
+    fn filters_and_facet_counts_are_exact() {
+        let (all, idx) = corpus();
+        let f = Filters {
+            city: Some("330400".into()),
+            cluster: Some("new_materials".into()),
+            ..Default::default()
+        };
+        let r = idx.search("", &f, 0, 10).unwrap();
+        let want: Vec<&Enterprise> = all
+            .iter()
+            .filter(|e| e.city == "330400" && e.cluster.as_str() == "new_materials")
+            .collect();
+        assert_eq!(r.total, want.len());
+        let mut certs: BTreeMap<String, u64> = BTreeMap::new();
+        for e in &want {
+            for c in &e.certifications {
+                *certs.entry(c.clone()).or_default() += 1;
+            }
+        }
+        assert_eq!(r.facets["cert"], certs);
+        assert_eq!(
+            r.facets["city"],
+            BTreeMap::from([("330400".to_string(), want.len() as u64)])
+        );
+        // Industry prefix and flags, with text.
+        let f = Filters {
+            industry: Some("C26".into()),
+            flags: vec!["specialised".into()],
+            ..Default::default()
+        };
+        let r = idx.search("密封", &f, 0, 5).unwrap();
+        let n = all
+            .iter()
+            .filter(|e| {
+                e.industry.starts_with("C26")
+                    && e.flags.specialised
+                    && idx
+                        .terms("zh", &format!("{} {}", e.name_zh, e.capabilities_zh))
+                        .iter()
+                        .any(|t| t == "密封")
+            })
+            .count();
+        assert_eq!(r.total, n);
+        assert!(n > 0);
+        let by_cluster: u64 = r.facets["cluster"].values().sum();
+        assert_eq!(by_cluster, n as u64);
+    }
+
+    #[test]
+    fn upsert_replaces_and_a_rebuild_answers_the_same() {
+        let all = generate::enterprises(3000, 9);
+        let live = EnterpriseIndex::in_memory().unwrap();
+        let mut w = live.writer().unwrap();
+        for e in &all {
+            live.upsert(&w, e).unwrap();
+        }
+        live.commit(&mut w).unwrap();
+        // An update: the firm now makes photoresist; it is found by that and not twice.
+        let mut changed = all[100].clone();
+        changed.capabilities_zh = "ArF光刻胶".into();
+        live.upsert(&w, &changed).unwrap();
+        live.commit(&mut w).unwrap();
+        assert_eq!(live.len(), 3000);
+        let mut now = all.clone();
+        now[100] = changed.clone();
+        let rebuilt = EnterpriseIndex::in_memory().unwrap();
+        let mut w2 = rebuilt.writer().unwrap();
+        for e in &now {
+            rebuilt.upsert(&w2, e).unwrap();
+        }
+        rebuilt.commit(&mut w2).unwrap();
+        for q in ["光刻胶", "lithium-ion batteries", "航空 钛合金", ""] {
+            let a = live.search(q, &Filters::default(), 0, 50).unwrap();
+            let b = rebuilt.search(q, &Filters::default(), 0, 50).unwrap();
+            assert_eq!(a.total, b.total, "{q}");
+            assert_eq!(a.facets, b.facets, "{q}");
+            let ua: BTreeSet<_> = a.hits.iter().map(|h| h.uscc.clone()).collect();
+            let ub: BTreeSet<_> = b.hits.iter().map(|h| h.uscc.clone()).collect();
+            if a.total <= 50 {
+                assert_eq!(ua, ub, "{q}");
+            }
+        }
+        assert!(live
+            .search("光刻胶", &Filters::default(), 0, 5)
+            .unwrap()
+            .hits
+            .iter()
+            .any(|h| h.uscc == changed.uscc));
+    }
+}
