@@ -41,6 +41,14 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// Enterprise search (tantivy + jieba) on N generated enterprises: index build and
+    /// zh/en query latency, with and without filters.
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Durable intake vs the raw insert ceiling, on a fresh temporary store.
     Intake {
         /// Cases per measurement.
@@ -261,6 +269,10 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Load { url, rate, seconds } => {
             return crate::load::run(url, *rate, *seconds).await
         }
+        BenchCmd::Search {
+            enterprises,
+            rounds,
+        } => return crate::search_bench::run(*enterprises, *rounds),
         BenchCmd::Intake { cases, concurrency } => (cases, concurrency),
     };
     let (store, temp_url, temp_dir) = fresh(args).await?;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod load;
+mod search_bench;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
