@@ -30,6 +30,7 @@ const step = async (name, fn) => {
     await fn();
   } catch (e) {
     console.error(`FAIL ${name}: ${e.message}`);
+    console.log(`browser tests: ${passed} passed, 1 failed`);
     await browser.close();
     process.exit(1);
   }
@@ -55,8 +56,21 @@ async function signIn(ctx, user, next = '') {
   return page;
 }
 
-const shot = (page, lang, name) =>
-  page.screenshot({ path: path.join(SHOTS, `${lang}-${name}.png`), fullPage: false });
+// Headless chromium now and then answers "Unable to capture screenshot" on a busy machine
+// (seen once in CI); wait for the page to settle and try again before failing.
+async function shot(page, lang, name) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.waitForLoadState('load');
+      await page.screenshot({ path: path.join(SHOTS, `${lang}-${name}.png`), fullPage: false, timeout: 15000 });
+      return;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+      console.log(`note: screenshot ${lang}-${name} failed (${e.message.split('\n')[0]}); retrying`);
+      await page.waitForTimeout(1000 * attempt);
+    }
+  }
+}
 
 async function press(page, label) {
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: label, exact: true }).click()]);
