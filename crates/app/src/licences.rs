@@ -25,6 +25,11 @@ fn decode_b64(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s).ok()
 }
 
+/// The QR code of a licence's QR text, as SVG.
+pub fn qr_svg(qr: &str) -> AppResult<String> {
+    lic::qr_svg(qr).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
+
 /// A licence as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LicenceView {
@@ -372,8 +377,7 @@ impl App {
     }
 
     pub async fn licence_qr_svg(&self, p: &Principal, id: Uuid) -> AppResult<String> {
-        let v = self.get_licence(p, id).await?;
-        lic::qr_svg(&v.qr).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+        qr_svg(&self.get_licence(p, id).await?.qr)
     }
 
     /// Applicants list their own licences; reviewers their authority's; administrators all.

@@ -173,7 +173,6 @@ pub(crate) async fn dashboard(
 ) -> Response {
     let (lang, remember) = negotiate(&headers, q.lang.as_deref());
     let t = lang.texts();
-    let zh = lang == Lang::Zh;
     let Some(p) = principal(&app, &headers).await else {
         return redirect("/login?next=/dashboard");
     };
@@ -189,13 +188,7 @@ pub(crate) async fn dashboard(
         Ok(s) => s,
         Err(e) => return deny(t, lang, e.code),
     };
-    let name = |g: &GroupStat| {
-        if zh {
-            g.name_zh.clone()
-        } else {
-            g.name_en.clone()
-        }
-    };
+    let name = |g: &GroupStat| lang.of(&g.name_zh, &g.name_en);
     // Cases per month by receiving city.
     let mut months: Vec<String> = st.by_month.iter().map(|m| m.month.clone()).collect();
     months.dedup();
@@ -207,14 +200,7 @@ pub(crate) async fn dashboard(
     let mut cities: Vec<(String, String)> = Vec::new();
     for m in &st.by_month {
         if !cities.iter().any(|c| c.0 == m.city) {
-            cities.push((
-                m.city.clone(),
-                if zh {
-                    m.name_zh.clone()
-                } else {
-                    m.name_en.clone()
-                },
-            ));
+            cities.push((m.city.clone(), lang.of(&m.name_zh, &m.name_en)));
         }
     }
     cities.sort();

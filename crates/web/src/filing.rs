@@ -155,7 +155,6 @@ pub(crate) fn field_rows(
     values: &BTreeMap<String, String>,
     errors: &[FieldError],
 ) -> Vec<FieldRow> {
-    let zh = lang == Lang::Zh;
     fields
         .iter()
         .map(|f| {
@@ -186,11 +185,7 @@ pub(crate) fn field_rows(
             };
             FieldRow {
                 key: f.key.clone(),
-                label: if zh {
-                    f.label_zh.clone()
-                } else {
-                    f.label_en.clone()
-                },
+                label: lang.of(&f.label_zh, &f.label_en),
                 input,
                 required: f.required,
                 is_select: f.ty == FieldType::Select,
@@ -201,11 +196,7 @@ pub(crate) fn field_rows(
                     .map(|o| {
                         (
                             o.value.clone(),
-                            if zh {
-                                o.label_zh.clone()
-                            } else {
-                                o.label_en.clone()
-                            },
+                            lang.of(&o.label_zh, &o.label_en),
                             o.value == value,
                         )
                     })
@@ -257,13 +248,7 @@ struct Ctx<'a> {
 fn city_name(app: &App, lang: Lang, code: &str) -> String {
     app.reference()
         .jurisdiction(code)
-        .map(|j| {
-            if lang == Lang::Zh {
-                j.name_zh.clone()
-            } else {
-                j.name_en.clone()
-            }
-        })
+        .map(|j| lang.of(&j.name_zh, &j.name_en))
         .unwrap_or_else(|| code.to_string())
 }
 
@@ -271,13 +256,7 @@ fn window_name(app: &App, lang: Lang, id: &str) -> String {
     app.reference()
         .windows
         .get(id)
-        .map(|w| {
-            if lang == Lang::Zh {
-                w.name_zh.clone()
-            } else {
-                w.name_en.clone()
-            }
-        })
+        .map(|w| lang.of(&w.name_zh, &w.name_en))
         .unwrap_or_else(|| id.to_string())
 }
 
@@ -304,11 +283,7 @@ fn render(
         .map(|j| {
             (
                 j.code.to_string(),
-                if zh {
-                    j.name_zh.clone()
-                } else {
-                    j.name_en.clone()
-                },
+                lang.of(&j.name_zh, &j.name_en),
                 a.city == j.code.as_str(),
             )
         })
@@ -382,25 +357,12 @@ fn render(
             f.options
                 .iter()
                 .find(|o| o.value == v)
-                .map(|o| {
-                    if zh {
-                        o.label_zh.clone()
-                    } else {
-                        o.label_en.clone()
-                    }
-                })
+                .map(|o| lang.of(&o.label_zh, &o.label_en))
                 .unwrap_or(v)
         } else {
             v
         };
-        summary.push((
-            if zh {
-                f.label_zh.clone()
-            } else {
-                f.label_en.clone()
-            },
-            shown,
-        ));
+        summary.push((lang.of(&f.label_zh, &f.label_en), shown));
     }
     if clerk {
         summary.push((
@@ -444,11 +406,7 @@ fn render(
         t: lang.texts(),
         l: lang,
         code: m.code.clone(),
-        matter: if zh {
-            m.name_zh.clone()
-        } else {
-            m.name_en.clone()
-        },
+        matter: lang.of(&m.name_zh, &m.name_en),
         step,
         step_no: STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1,
         steps: STEPS.len(),
@@ -721,11 +679,7 @@ pub(crate) async fn post_step(
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(e) => {
-            let title = if lang == Lang::Zh {
-                e.code.title_zh()
-            } else {
-                e.code.title_en()
-            };
+            let title = lang.error_title(e.code);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
             render(
                 &cx,

@@ -248,6 +248,22 @@ impl Lang {
         }
     }
 
+    /// The Chinese or the English of a pair of owned strings (catalogue names and the like).
+    pub fn of(self, zh: &str, en: &str) -> String {
+        match self {
+            Lang::Zh => zh.to_string(),
+            Lang::En => en.to_string(),
+        }
+    }
+
+    /// An error code's title in this language.
+    pub fn error_title(self, code: corridor_app::ErrorCode) -> &'static str {
+        match self {
+            Lang::Zh => code.title_zh(),
+            Lang::En => code.title_en(),
+        }
+    }
+
     pub fn texts(self) -> &'static Texts {
         match self {
             Lang::Zh => &ZH,
@@ -498,16 +514,7 @@ fn choices(app: &App, lang: Lang) -> (Vec<Pair>, Vec<Pair>) {
         .jurisdictions
         .iter()
         .filter(|j| j.member)
-        .map(|j| {
-            (
-                j.code.to_string(),
-                if lang == Lang::Zh {
-                    j.name_zh.clone()
-                } else {
-                    j.name_en.clone()
-                },
-            )
-        })
+        .map(|j| (j.code.to_string(), lang.of(&j.name_zh, &j.name_en)))
         .collect();
     (modes, cities)
 }
@@ -629,22 +636,12 @@ async fn matter(
         .authority_kinds
         .iter()
         .find(|k| k.code == m.authority_kind)
-        .map(|k| {
-            if zh {
-                k.name_zh.clone()
-            } else {
-                k.name_en.clone()
-            }
-        })
+        .map(|k| lang.of(&k.name_zh, &k.name_en))
         .unwrap_or_default();
     let p = MatterPage {
         t,
         code: m.code.clone(),
-        name: if zh {
-            m.name_zh.clone()
-        } else {
-            m.name_en.clone()
-        },
+        name: lang.of(&m.name_zh, &m.name_en),
         version: r.version,
         authority,
         modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
@@ -655,32 +652,18 @@ async fn matter(
         } else {
             t.free.to_string()
         },
-        output: if zh {
-            m.output.name_zh.clone()
-        } else {
-            m.output.name_en.clone()
-        },
+        output: lang.of(&m.output.name_zh, &m.output.name_en),
         materials: m
             .materials
             .iter()
-            .map(|x| {
-                if zh {
-                    x.name_zh.clone()
-                } else {
-                    x.name_en.clone()
-                }
-            })
+            .map(|x| lang.of(&x.name_zh, &x.name_en))
             .collect(),
         fields: m
             .fields
             .iter()
             .map(|f| {
                 (
-                    if zh {
-                        f.label_zh.clone()
-                    } else {
-                        f.label_en.clone()
-                    },
+                    lang.of(&f.label_zh, &f.label_en),
                     if f.required { t.yes } else { t.no }.to_string(),
                 )
             })
@@ -968,11 +951,7 @@ async fn login_submit(
             r
         }
         Err(e) => {
-            let msg = if lang == Lang::Zh {
-                e.code.title_zh()
-            } else {
-                e.code.title_en()
-            };
+            let msg = lang.error_title(e.code);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNAUTHORIZED);
             page(
                 &LoginPage {
@@ -1101,11 +1080,7 @@ async fn my_cases(
                 Html(format!(
                     "<!doctype html><html lang=\"{}\"><p>{}</p><a href=\"/\">{}</a></html>",
                     t.html_lang,
-                    if lang == Lang::Zh {
-                        e.code.title_zh()
-                    } else {
-                        e.code.title_en()
-                    },
+                    lang.error_title(e.code),
                     t.site
                 )),
             )
@@ -1119,11 +1094,7 @@ async fn my_cases(
         .map(|c| CaseRow {
             id: c.id.to_string(),
             receipt: c.receipt_no.clone(),
-            matter: if lang == Lang::Zh {
-                c.matter_name_zh.clone()
-            } else {
-                c.matter_name_en.clone()
-            },
+            matter: lang.of(&c.matter_name_zh, &c.matter_name_en),
             status: status_text(lang, c.status),
             deadline: c.deadline.clone().unwrap_or_else(|| "—".into()),
             due: due_text(t, c.due),
@@ -1178,11 +1149,7 @@ struct CasePage {
 }
 
 fn deny(t: &Texts, lang: Lang, code: corridor_app::ErrorCode) -> Response {
-    let msg = if lang == Lang::Zh {
-        code.title_zh()
-    } else {
-        code.title_en()
-    };
+    let msg = lang.error_title(code);
     (
         StatusCode::from_u16(code.status()).unwrap_or(StatusCode::FORBIDDEN),
         Html(format!(
@@ -1214,7 +1181,6 @@ async fn render_case(
     use corridor_domain::case::Action;
     let (lang, remember) = neg;
     let t = lang.texts();
-    let zh = lang == Lang::Zh;
     let c = match app.get_case(p, uuid).await {
         Ok(c) => c,
         Err(e) => return deny(t, lang, e.code),
@@ -1241,13 +1207,7 @@ async fn render_case(
     let r = app.reference();
     let city = |code: &str| {
         r.jurisdiction(code)
-            .map(|j| {
-                if zh {
-                    j.name_zh.clone()
-                } else {
-                    j.name_en.clone()
-                }
-            })
+            .map(|j| lang.of(&j.name_zh, &j.name_en))
             .unwrap_or_default()
     };
     let matter = app.matter(&c.matter_code, Some(c.catalogue_version)).ok();
@@ -1265,14 +1225,7 @@ async fn render_case(
         .iter()
         .filter_map(|f| {
             let v = c.form.get(&f.key)?;
-            Some((
-                if zh {
-                    f.label_zh.clone()
-                } else {
-                    f.label_en.clone()
-                },
-                text_of(v),
-            ))
+            Some((lang.of(&f.label_zh, &f.label_en), text_of(v)))
         })
         .collect();
     let materials = matter
@@ -1280,16 +1233,7 @@ async fn render_case(
         .map(|m| {
             m.materials
                 .iter()
-                .map(|x| {
-                    (
-                        if zh {
-                            x.name_zh.clone()
-                        } else {
-                            x.name_en.clone()
-                        },
-                        x.required,
-                    )
-                })
+                .map(|x| (lang.of(&x.name_zh, &x.name_en), x.required))
                 .collect()
         })
         .unwrap_or_default();
@@ -1319,7 +1263,7 @@ async fn render_case(
     let licence = match c.licence_id {
         Some(lid) => match app.get_licence(p, lid).await {
             Ok(v) => {
-                let svg = app.licence_qr_svg(p, lid).await.unwrap_or_default();
+                let svg = corridor_app::licences::qr_svg(&v.qr).unwrap_or_default();
                 Some((v.number, v.qr, svg))
             }
             Err(_) => None,
@@ -1331,11 +1275,7 @@ async fn render_case(
         t,
         l: lang,
         receipt: c.receipt_no.clone(),
-        matter: if zh {
-            c.matter_name_zh.clone()
-        } else {
-            c.matter_name_en.clone()
-        },
+        matter: lang.of(&c.matter_name_zh, &c.matter_name_en),
         matter_code: c.matter_code.clone(),
         status: status_text(lang, c.status),
         deadline: c.deadline.clone().unwrap_or_else(|| "—".into()),
@@ -1357,13 +1297,7 @@ async fn render_case(
         competent: r
             .authorities
             .get(&c.competent_authority)
-            .map(|a| {
-                if zh {
-                    a.name_zh.clone()
-                } else {
-                    a.name_en.clone()
-                }
-            })
+            .map(|a| lang.of(&a.name_zh, &a.name_en))
             .unwrap_or_default(),
         filed_on: c.filed_on.clone(),
         reason: c.reason.clone().unwrap_or_default(),
@@ -1555,11 +1489,7 @@ async fn act_on_case(
             deny(t, lang, e.code)
         }
         Err(e) => {
-            let title = if lang == Lang::Zh {
-                e.code.title_zh()
-            } else {
-                e.code.title_en()
-            };
+            let title = lang.error_title(e.code);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
             let detail = if e.fields.is_empty() {
                 format!("{title}: {}", e.detail)
