@@ -49,7 +49,7 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
     drop(all);
     let f = |city: Option<&str>, cert: Option<&str>, cluster: Option<&str>| Filters {
         city: city.map(str::to_string),
-        certification: cert.map(str::to_string),
+        certifications: cert.map(str::to_string).into_iter().collect(),
         cluster: cluster.map(str::to_string),
         ..Default::default()
     };

@@ -553,6 +553,111 @@ pub fn landmarks() -> Vec<Enterprise> {
     ]
 }
 
+/// Fictional head enterprises for the demo: an aircraft maker, an AI computing centre and a
+/// chip maker.
+pub fn demo_heads() -> Vec<Enterprise> {
+    let h = |uscc17: &str,
+             name_zh: &str,
+             name_en: &str,
+             city: &str,
+             industry: &str,
+             cluster: Cluster,
+             zh: &str,
+             en: &str,
+             certs: &[&str]| Enterprise {
+        uscc: Uscc::with_check(uscc17)
+            .map(|u| u.as_str().to_string())
+            .unwrap_or_default(),
+        name_zh: name_zh.into(),
+        name_en: name_en.into(),
+        city: city.into(),
+        industry: industry.into(),
+        cluster,
+        flags: Flags {
+            high_tech: true,
+            specialised: false,
+            head: true,
+            listed: true,
+        },
+        capabilities_zh: zh.into(),
+        capabilities_en: en.into(),
+        certifications: certs.iter().map(|c| c.to_string()).collect(),
+        size: SizeBand::Large,
+        founded: 2008,
+    };
+    vec![
+        h("91310117MA1HD0001", "上海云舟航空制造有限公司", "Shanghai Yunzhou Aircraft Manufacturing Co., Ltd.",
+          "310117", "C3741", Cluster::Aviation,
+          "干线飞机总装集成、复合材料机身结构件制造、适航取证",
+          "Airliner final assembly and integration, composite fuselage structures, airworthiness certification",
+          &["AS9100", "ISO 9001"]),
+        h("91340100MA2HD0002", "合肥智算云数据科技有限公司", "Hefei Zhisuanyun Computing Co., Ltd.",
+          "340100", "I6450", Cluster::ArtificialIntelligence,
+          "人工智能算力中心运营、大模型训练与推理服务",
+          "AI computing centre operation, large-model training and inference services",
+          &["ISO 27001", "ISO 9001"]),
+        h("91320500MA1HD0003", "苏州芯源半导体制造有限公司", "Suzhou Xinyuan Semiconductor Manufacturing Co., Ltd.",
+          "320500", "C3973", Cluster::IntegratedCircuits,
+          "12英寸晶圆制造、特色工艺代工",
+          "12-inch wafer fabrication, specialty process foundry",
+          &["IATF 16949", "ISO 9001"]),
+    ]
+}
+
+/// The demo's needs: (index into [`demo_heads`], need).
+pub fn demo_needs() -> Vec<(usize, crate::matching::NeedSpec)> {
+    use crate::matching::{NeedKind, NeedSpec};
+    let n = |kind,
+             tz: &str,
+             te: &str,
+             dz: &str,
+             de: &str,
+             certs: &[&str],
+             clusters: &[Cluster],
+             ind: &[&str]| NeedSpec {
+        kind,
+        title_zh: tz.into(),
+        title_en: te.into(),
+        description_zh: dz.into(),
+        description_en: de.into(),
+        certifications: certs.iter().map(|c| c.to_string()).collect(),
+        clusters: clusters.to_vec(),
+        industries: ind.iter().map(|c| c.to_string()).collect(),
+        cities: vec![],
+    };
+    vec![
+        (0, n(NeedKind::SupplierLocalisation,
+              "耐高温真空袋密封胶带本地化配套", "High-temperature vacuum bagging sealant tape",
+              "用于复合材料热压罐固化的耐高温真空袋密封胶带，需AS9100认证",
+              "High-temperature vacuum bagging sealant tape for composite curing, AS9100 certified",
+              &["AS9100"], &[Cluster::NewMaterials, Cluster::Aviation], &["C26", "C29"])),
+        (0, n(NeedKind::BottleneckTechnology,
+              "航空钛合金精密锻件联合攻关", "Precision titanium alloy forgings for aircraft",
+              "航空钛合金 精密锻造 热处理 无损检测", "Aerospace titanium alloy precision forging, heat treatment and non-destructive testing",
+              &[], &[Cluster::Aviation, Cluster::HighEndEquipment], &["C33", "C37"])),
+        (0, n(NeedKind::PartnerReserve,
+              "机载线缆组件合作伙伴储备", "Partner reserve: aircraft cable assemblies",
+              "机载线缆组件 连接器 线束", "Aircraft cable assemblies, connectors and wire harnesses",
+              &["AS9100"], &[Cluster::Aviation], &[])),
+        (1, n(NeedKind::SupplierLocalisation,
+              "液冷服务器散热部件本地配套", "Liquid cooling parts for AI servers",
+              "服务器 液冷 散热 冷板", "Server liquid cooling, heat dissipation and cold plates",
+              &[], &[Cluster::HighEndEquipment, Cluster::ArtificialIntelligence], &[])),
+        (1, n(NeedKind::BottleneckTechnology,
+              "大模型推理芯片适配联合攻关", "Inference chips for large models",
+              "人工智能芯片 推理 加速", "AI inference accelerator chips and software adaptation",
+              &[], &[Cluster::IntegratedCircuits, Cluster::ArtificialIntelligence], &[])),
+        (2, n(NeedKind::SupplierLocalisation,
+              "ArF光刻胶国产替代", "ArF photoresist localisation",
+              "ArF光刻胶 光刻胶配套试剂", "ArF photoresists and ancillary reagents",
+              &[], &[Cluster::IntegratedCircuits, Cluster::NewMaterials], &["C3985", "C26"])),
+        (2, n(NeedKind::SupplierLocalisation,
+              "集成电路封装测试产能配套", "IC packaging and testing capacity",
+              "集成电路 封装测试 晶圆级封装", "Integrated circuit packaging and testing, wafer-level packaging",
+              &[], &[Cluster::IntegratedCircuits], &["C397"])),
+    ]
+}
+
 /// `n` enterprises from `seed`; the landmarks take the first positions.
 pub fn enterprises(n: usize, seed: u64) -> Vec<Enterprise> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -640,6 +745,14 @@ mod tests {
         let a = super::enterprises(2000, 7);
         assert_eq!(a, super::enterprises(2000, 7));
         assert_ne!(a, super::enterprises(2000, 8));
+        for h in super::demo_heads() {
+            h.validate().unwrap_or_else(|x| panic!("{h:?}: {x}"));
+            assert!(h.flags.head);
+        }
+        for (i, n) in super::demo_needs() {
+            assert!(i < super::demo_heads().len());
+            n.validate().unwrap();
+        }
         let mut ids = std::collections::HashSet::new();
         for e in &a {
             e.validate().unwrap_or_else(|x| panic!("{e:?}: {x}"));

@@ -1,11 +1,11 @@
-//! Industry-chain matchmaking (issue #5), first part: the enterprise registry's record and its
-//! validation, a deterministic generator of synthetic enterprises, and the search index
-//! (tantivy, with jieba for Chinese and stemmed English), with filters and facet counts.
-//!
-//! Not here yet: storage and the outbox that feeds the index, needs, matching with
-//! explanations, the pipeline, API, CLI and pages.
+//! Industry-chain matchmaking (issue #5), the parts without I/O: the enterprise registry's
+//! record and its validation, a deterministic generator of synthetic enterprises, head
+//! enterprises and needs, the search index (tantivy, with jieba for Chinese and stemmed
+//! English) with filters and facet counts, and ranking a need's candidates with explanations.
+//! Storage, the outbox that feeds the index, and access rules are in `corridor-app`.
 
 pub mod generate;
+pub mod matching;
 pub mod search;
 
 use corridor_domain::ids::{DivisionCode, Uscc};

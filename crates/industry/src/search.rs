@@ -9,6 +9,7 @@
 
 use crate::Enterprise;
 use jieba_rs::Jieba;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -115,6 +116,7 @@ struct Fields {
     cap_zh: Field,
     cap_en: Field,
     tags: Field,
+    meta: Field,
 }
 
 /// Text fields, their analyser and weight.
@@ -145,6 +147,7 @@ fn schema() -> (Schema, Fields) {
         cap_zh: b.add_text_field("cap_zh", text("zh")),
         cap_en: b.add_text_field("cap_en", text("en")),
         tags: b.add_facet_field("tags", FacetOptions::default()),
+        meta: b.add_text_field("meta", STORED),
     };
     (b.build(), f)
 }
@@ -158,7 +161,8 @@ pub struct Filters {
     pub industry: Option<String>,
     /// `high_tech`, `specialised`, `head`, `listed`.
     pub flags: Vec<String>,
-    pub certification: Option<String>,
+    /// Every one of these certifications is required.
+    pub certifications: Vec<String>,
 }
 
 /// One result: the enterprise's code, its score and the query terms it matched, by field.
@@ -169,6 +173,34 @@ pub struct Hit {
     pub name_zh: String,
     pub name_en: String,
     pub matched: BTreeMap<&'static str, Vec<String>>,
+    /// What the ranking's other signals need, as indexed.
+    pub meta: Meta,
+}
+
+/// The filterable attributes of a hit, stored with it in the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub city: String,
+    pub cluster: String,
+    pub industry: String,
+    pub flags: Vec<String>,
+    pub certifications: Vec<String>,
+}
+
+impl Meta {
+    pub fn of(e: &Enterprise) -> Meta {
+        Meta {
+            city: e.city.clone(),
+            cluster: e.cluster.as_str().to_string(),
+            industry: e.industry.clone(),
+            flags: e.flags.names().into_iter().map(String::from).collect(),
+            certifications: e
+                .certifications
+                .iter()
+                .map(|c| c.trim().to_string())
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -247,7 +279,22 @@ impl EnterpriseIndex {
         for t in tags_of(e) {
             d.add_facet(f.tags, t);
         }
+        d.add_text(
+            f.meta,
+            serde_json::to_string(&Meta::of(e)).unwrap_or_default(),
+        );
         w.add_document(d)?;
+        Ok(())
+    }
+
+    /// Removes one enterprise; gone after `commit`.
+    pub fn delete(&self, w: &IndexWriter, uscc: &str) {
+        w.delete_term(Term::from_field_text(self.fields.uscc, uscc));
+    }
+
+    /// Removes everything (before a rebuild); the old contents stay visible until `commit`.
+    pub fn clear(&self, w: &IndexWriter) -> tantivy::Result<()> {
+        w.delete_all_documents()?;
         Ok(())
     }
 
@@ -320,7 +367,7 @@ impl EnterpriseIndex {
         for fl in &f.flags {
             v.push(Facet::from_path(["flag", fl.as_str()]));
         }
-        if let Some(c) = f.certification.as_deref().filter(|s| !s.is_empty()) {
+        for c in f.certifications.iter().filter(|s| !s.trim().is_empty()) {
             v.push(Facet::from_path(["cert", c.trim()]));
         }
         v
@@ -412,6 +459,7 @@ impl EnterpriseIndex {
                 name_zh: get(f.name_zh),
                 name_en: get(f.name_en),
                 matched,
+                meta: serde_json::from_str(&get(f.meta)).unwrap_or_default(),
             });
         }
         Ok(Results {
@@ -468,7 +516,7 @@ mod tests {
         }
         // With the certification as a filter it is first.
         let f = Filters {
-            certification: Some("AS9100".into()),
+            certifications: vec!["AS9100".into()],
             ..Default::default()
         };
         assert_eq!(top(q, &f, 1)[0].uscc, target.uscc);
@@ -479,6 +527,74 @@ mod tests {
             3,
         );
         assert!(zh.iter().any(|h| h.uscc == target.uscc));
+    }
+
+    #[test]
+    fn the_sealant_need_ranks_the_landmark_in_the_top_three_and_explains_itself() {
+        use crate::matching::{rank, NeedKind, NeedSpec, Weights};
+        use crate::Cluster;
+        let (all, idx) = corpus();
+        let members: BTreeSet<String> = crate::generate::CITIES[..9]
+            .iter()
+            .map(|c| c.0.to_string())
+            .collect();
+        let need = NeedSpec {
+            kind: NeedKind::SupplierLocalisation,
+            title_zh: String::new(),
+            title_en: "High-temperature vacuum bagging sealant tape".into(),
+            description_zh: String::new(),
+            description_en:
+                "high-temperature vacuum bagging sealant tape for composite curing, AS9100 certified"
+                    .into(),
+            certifications: vec!["AS9100".into()],
+            clusters: vec![Cluster::NewMaterials, Cluster::Aviation],
+            industries: vec!["C26".into()],
+            cities: vec![],
+        };
+        let w = Weights::default();
+        let r = rank(idx, &need, &w, &members, 10).unwrap();
+        assert_eq!(r.len(), 10);
+        let pos = r.iter().position(|x| x.uscc == all[0].uscc);
+        assert!(matches!(pos, Some(0..=2)), "{pos:?}");
+        for x in &r {
+            // The hard constraint holds for every candidate.
+            assert!(x.meta.certifications.iter().any(|c| c == "AS9100"));
+            // The explanation adds up to the score.
+            let sum: f32 = x.signals.iter().map(|s| s.contribution).sum();
+            assert!((sum - x.score).abs() < 1e-5);
+            assert_eq!(x.signals.len(), 7);
+        }
+        let top = &r[pos.unwrap()];
+        assert!(top.matched.contains_key("capabilities_en"));
+        let sig = |n: &str| top.signals.iter().find(|s| s.name == n).unwrap().value;
+        assert_eq!(sig("cluster"), 1.0);
+        assert_eq!(sig("industry"), 1.0);
+        assert_eq!(sig("corridor_city"), 1.0);
+        // Sorted by score.
+        assert!(r.windows(2).all(|p| p[0].score >= p[1].score));
+        // Weights change the order: with text alone, the order is BM25's.
+        let text_only = Weights {
+            cluster: 0.0,
+            industry: 0.0,
+            preferred_city: 0.0,
+            corridor_city: 0.0,
+            high_tech: 0.0,
+            specialised: 0.0,
+            ..w
+        };
+        let t = rank(idx, &need, &text_only, &members, 10).unwrap();
+        assert!(t.windows(2).all(|p| p[0].bm25 >= p[1].bm25));
+        // A preferred city lifts a firm there above an otherwise equal one.
+        let city_heavy = Weights {
+            preferred_city: 5.0,
+            ..w
+        };
+        let need_sz = NeedSpec {
+            cities: vec!["320500".into()],
+            ..need.clone()
+        };
+        let c = rank(idx, &need_sz, &city_heavy, &members, 5).unwrap();
+        assert!(c.iter().all(|x| x.meta.city == "320500"), "{c:?}");
     }
 
     #[test]

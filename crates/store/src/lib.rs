@@ -10,6 +10,7 @@
 //! Durability: SQLite runs in WAL mode with `synchronous=FULL`; PostgreSQL with its default
 //! fsync. Writes on SQLite take the write lock up front (`BEGIN IMMEDIATE`).
 
+pub mod industry;
 pub mod licences;
 pub mod rows;
 pub mod tables;
@@ -20,6 +21,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use industry::*;
 pub use licences::*;
 pub use rows::*;
 pub use tables::{Table, Ty, Val, TABLES};

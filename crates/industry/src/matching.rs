@@ -1,0 +1,461 @@
+//! Needs, the match pipeline's stages, and ranking a need's candidates with explanations.
+//!
+//! Ranking has three parts:
+//! - **Hard constraints**: every required certification (an index filter: a firm without it
+//!   is never a candidate).
+//! - **Text relevance**: BM25 over names and capabilities (zh and en) for the need's title and
+//!   description, normalised to 0..1 by the best candidate's score.
+//! - **Soft signals**: the need's clusters, industry class prefixes, preferred cities, a city
+//!   within the corridor, and the high-tech and specialised-SME flags.
+//!
+//! The score is the weighted sum; every result lists each signal's value, weight and
+//! contribution, and the query terms it matched by field. Weights come from configuration.
+
+use crate::search::{EnterpriseIndex, Filters, Meta};
+use crate::Cluster;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedKind {
+    /// Find local suppliers for a part or material (供应链本地化配套).
+    SupplierLocalisation,
+    /// A bottleneck technology for joint tackling (卡脖子技术联合攻关).
+    BottleneckTechnology,
+    /// Candidates for the head enterprise's partner reserve (合作伙伴储备).
+    PartnerReserve,
+}
+
+impl NeedKind {
+    pub const ALL: [NeedKind; 3] = [
+        NeedKind::SupplierLocalisation,
+        NeedKind::BottleneckTechnology,
+        NeedKind::PartnerReserve,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedKind::SupplierLocalisation => "supplier_localisation",
+            NeedKind::BottleneckTechnology => "bottleneck_technology",
+            NeedKind::PartnerReserve => "partner_reserve",
+        }
+    }
+    pub fn parse(s: &str) -> Option<NeedKind> {
+        NeedKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn name(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (NeedKind::SupplierLocalisation, true) => "供应链本地化配套",
+            (NeedKind::SupplierLocalisation, false) => "Supplier localisation",
+            (NeedKind::BottleneckTechnology, true) => "关键技术联合攻关",
+            (NeedKind::BottleneckTechnology, false) => "Bottleneck technology (joint tackling)",
+            (NeedKind::PartnerReserve, true) => "合作伙伴储备",
+            (NeedKind::PartnerReserve, false) => "Partner reserve",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedStatus {
+    Open,
+    Fulfilled,
+    Withdrawn,
+}
+
+impl NeedStatus {
+    pub const ALL: [NeedStatus; 3] = [
+        NeedStatus::Open,
+        NeedStatus::Fulfilled,
+        NeedStatus::Withdrawn,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedStatus::Open => "open",
+            NeedStatus::Fulfilled => "fulfilled",
+            NeedStatus::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<NeedStatus> {
+        NeedStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn name(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (NeedStatus::Open, true) => "征集中",
+            (NeedStatus::Open, false) => "Open",
+            (NeedStatus::Fulfilled, true) => "已完成",
+            (NeedStatus::Fulfilled, false) => "Fulfilled",
+            (NeedStatus::Withdrawn, true) => "已撤回",
+            (NeedStatus::Withdrawn, false) => "Withdrawn",
+        }
+    }
+}
+
+/// What a head enterprise (or the office on its behalf) is looking for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeedSpec {
+    pub kind: NeedKind,
+    #[serde(default)]
+    pub title_zh: String,
+    #[serde(default)]
+    pub title_en: String,
+    #[serde(default)]
+    pub description_zh: String,
+    #[serde(default)]
+    pub description_en: String,
+    /// Every one is required of a candidate.
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    #[serde(default)]
+    pub clusters: Vec<Cluster>,
+    /// GB/T 4754 class prefixes (`C26`, `C3985`).
+    #[serde(default)]
+    pub industries: Vec<String>,
+    /// Preferred city codes.
+    #[serde(default)]
+    pub cities: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct NeedError {
+    pub field: &'static str,
+    pub reason: &'static str,
+}
+
+impl NeedSpec {
+    pub fn validate(&self) -> Result<(), NeedError> {
+        let e = |field, reason| Err(NeedError { field, reason });
+        if self.title_zh.trim().is_empty() && self.title_en.trim().is_empty() {
+            return e("title_zh", "a Chinese or English title is required");
+        }
+        if self.title_zh.chars().count() > 200 || self.title_en.chars().count() > 200 {
+            return e("title_zh", "at most 200 characters");
+        }
+        if self.description_zh.chars().count() > 5000 || self.description_en.chars().count() > 5000
+        {
+            return e("description_zh", "at most 5000 characters");
+        }
+        if self
+            .certifications
+            .iter()
+            .any(|c| c.trim().is_empty() || c.len() > 40)
+        {
+            return e("certifications", "each certification 1 to 40 characters");
+        }
+        let class_ok = |i: &String| {
+            let b = i.as_bytes();
+            !b.is_empty()
+                && b.len() <= 5
+                && b[0].is_ascii_uppercase()
+                && b[1..].iter().all(u8::is_ascii_digit)
+        };
+        if !self.industries.iter().all(class_ok) {
+            return e(
+                "industries",
+                "GB/T 4754 class prefixes such as C26 or C3985",
+            );
+        }
+        if !self
+            .cities
+            .iter()
+            .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return e("cities", "six-digit division codes");
+        }
+        Ok(())
+    }
+
+    /// The text the index is asked: titles and descriptions in both languages.
+    pub fn text(&self) -> String {
+        [
+            &self.title_zh,
+            &self.title_en,
+            &self.description_zh,
+            &self.description_en,
+        ]
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+}
+
+/// The weight of each ranking signal (configuration; see `docs/matching.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    pub text: f32,
+    pub cluster: f32,
+    pub industry: f32,
+    pub preferred_city: f32,
+    pub corridor_city: f32,
+    pub high_tech: f32,
+    pub specialised: f32,
+    /// How many text candidates are re-ranked by the signals.
+    pub candidates: usize,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            text: 0.55,
+            cluster: 0.12,
+            industry: 0.10,
+            preferred_city: 0.08,
+            corridor_city: 0.05,
+            high_tech: 0.04,
+            specialised: 0.06,
+            candidates: 400,
+        }
+    }
+}
+
+impl Weights {
+    pub fn validate(&self) -> Result<(), String> {
+        let all = [
+            self.text,
+            self.cluster,
+            self.industry,
+            self.preferred_city,
+            self.corridor_city,
+            self.high_tech,
+            self.specialised,
+        ];
+        if all.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err("weights must be finite and not negative".into());
+        }
+        if all.iter().sum::<f32>() <= 0.0 {
+            return Err("at least one weight must be positive".into());
+        }
+        if !(10..=10_000).contains(&self.candidates) {
+            return Err("candidates must be between 10 and 10000".into());
+        }
+        Ok(())
+    }
+}
+
+/// One signal's part in a score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signal {
+    pub name: &'static str,
+    /// 0..1: how far the candidate has it.
+    pub value: f32,
+    pub weight: f32,
+    pub contribution: f32,
+}
+
+/// A ranked candidate and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    pub uscc: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub score: f32,
+    pub bm25: f32,
+    pub meta: Meta,
+    pub matched: BTreeMap<&'static str, Vec<String>>,
+    pub signals: Vec<Signal>,
+}
+
+/// Ranks the index's enterprises for a need. `members` are the corridor's city codes.
+pub fn rank(
+    index: &EnterpriseIndex,
+    need: &NeedSpec,
+    weights: &Weights,
+    members: &BTreeSet<String>,
+    limit: usize,
+) -> tantivy::Result<Vec<Ranked>> {
+    let filters = Filters {
+        certifications: need.certifications.clone(),
+        ..Default::default()
+    };
+    let found = index.search(&need.text(), &filters, 0, weights.candidates.max(limit))?;
+    let best = found
+        .hits
+        .iter()
+        .map(|h| h.score)
+        .fold(0.0_f32, f32::max)
+        .max(f32::EPSILON);
+    let clusters: BTreeSet<&str> = need.clusters.iter().map(|c| c.as_str()).collect();
+    let mut out: Vec<Ranked> = found
+        .hits
+        .into_iter()
+        .map(|h| {
+            let m = &h.meta;
+            let has = |f: &str| m.flags.iter().any(|x| x == f);
+            let b = |x: bool| if x { 1.0 } else { 0.0 };
+            let industry = need
+                .industries
+                .iter()
+                .map(|p| {
+                    if m.industry.starts_with(p.as_str()) {
+                        1.0
+                    } else if p.len() >= 3 && m.industry.get(..3) == p.get(..3) {
+                        0.5
+                    } else {
+                        0.0
+                    }
+                })
+                .fold(0.0_f32, f32::max);
+            let parts = [
+                ("text", h.score / best, weights.text),
+                (
+                    "cluster",
+                    b(clusters.contains(m.cluster.as_str())),
+                    weights.cluster,
+                ),
+                ("industry", industry, weights.industry),
+                (
+                    "preferred_city",
+                    b(need.cities.iter().any(|c| c == &m.city)),
+                    weights.preferred_city,
+                ),
+                (
+                    "corridor_city",
+                    b(members.contains(&m.city)),
+                    weights.corridor_city,
+                ),
+                ("high_tech", b(has("high_tech")), weights.high_tech),
+                ("specialised", b(has("specialised")), weights.specialised),
+            ];
+            let signals: Vec<Signal> = parts
+                .into_iter()
+                .map(|(name, value, weight)| Signal {
+                    name,
+                    value,
+                    weight,
+                    contribution: value * weight,
+                })
+                .collect();
+            Ranked {
+                score: signals.iter().map(|s| s.contribution).sum(),
+                bm25: h.score,
+                uscc: h.uscc,
+                name_zh: h.name_zh,
+                name_en: h.name_en,
+                meta: h.meta,
+                matched: h.matched,
+                signals,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.uscc.cmp(&b.uscc)));
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// The stages of a match, in order; `Declined` ends a match from any open stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Suggested,
+    Contacted,
+    Meeting,
+    Testing,
+    Qualified,
+    Declined,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Suggested,
+        Stage::Contacted,
+        Stage::Meeting,
+        Stage::Testing,
+        Stage::Qualified,
+        Stage::Declined,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Suggested => "suggested",
+            Stage::Contacted => "contacted",
+            Stage::Meeting => "meeting",
+            Stage::Testing => "testing",
+            Stage::Qualified => "qualified",
+            Stage::Declined => "declined",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn name(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (Stage::Suggested, true) => "推荐",
+            (Stage::Suggested, false) => "Suggested",
+            (Stage::Contacted, true) => "已对接",
+            (Stage::Contacted, false) => "Contacted",
+            (Stage::Meeting, true) => "洽谈会面",
+            (Stage::Meeting, false) => "Meeting",
+            (Stage::Testing, true) => "送样测试",
+            (Stage::Testing, false) => "Sample or testing",
+            (Stage::Qualified, true) => "合格供应商",
+            (Stage::Qualified, false) => "Qualified",
+            (Stage::Declined, true) => "未合作",
+            (Stage::Declined, false) => "Declined",
+        }
+    }
+    pub fn is_final(self) -> bool {
+        matches!(self, Stage::Qualified | Stage::Declined)
+    }
+    /// Whether a match at `self` may move to `to`: forward (skipping is allowed), another
+    /// meeting while meeting, or declined from any open stage.
+    pub fn can_move_to(self, to: Stage) -> bool {
+        if self.is_final() {
+            return false;
+        }
+        match to {
+            Stage::Suggested => false,
+            Stage::Declined => true,
+            Stage::Meeting if self == Stage::Meeting => true,
+            _ => to > self,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_move_forward_only() {
+        use Stage::*;
+        assert!(Suggested.can_move_to(Contacted));
+        assert!(Suggested.can_move_to(Testing));
+        assert!(Meeting.can_move_to(Meeting));
+        assert!(Testing.can_move_to(Declined));
+        assert!(!Contacted.can_move_to(Suggested));
+        assert!(!Testing.can_move_to(Meeting));
+        assert!(!Qualified.can_move_to(Declined));
+        assert!(!Declined.can_move_to(Contacted));
+        assert!(!Contacted.can_move_to(Contacted));
+    }
+
+    #[test]
+    fn weights_and_needs_are_checked() {
+        assert!(Weights::default().validate().is_ok());
+        let w = Weights {
+            text: f32::NAN,
+            ..Default::default()
+        };
+        assert!(w.validate().is_err());
+        let mut n = NeedSpec {
+            kind: NeedKind::SupplierLocalisation,
+            title_zh: String::new(),
+            title_en: String::new(),
+            description_zh: String::new(),
+            description_en: String::new(),
+            certifications: vec![],
+            clusters: vec![],
+            industries: vec![],
+            cities: vec![],
+        };
+        assert_eq!(n.validate().unwrap_err().field, "title_zh");
+        n.title_en = "Sealant tape".into();
+        assert!(n.validate().is_ok());
+        n.industries = vec!["c26".into()];
+        assert_eq!(n.validate().unwrap_err().field, "industries");
+    }
+}
