@@ -2,6 +2,7 @@
 //! `/healthz` and `/metrics`. Handlers only parse, call one `corridor_app::App` method and
 //! render; every error is an RFC 9457 problem document.
 
+pub mod industry;
 pub mod metrics;
 pub mod problem;
 
@@ -82,23 +83,27 @@ pub struct VersionQuery {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Corridor API", version = "1", description = "Cross-city any-window services of the G60 corridor: reference data, cases on a legal clock, statistics. Errors are RFC 9457 problem documents with a stable `code`."),
+    info(title = "Corridor API", version = "1", description = "Cross-city any-window services of the G60 corridor: reference data, cases on a legal clock, statistics, e-licences, industry-chain matchmaking. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(
         healthz, list_jurisdictions, list_authorities, list_windows, list_matters, get_matter,
         list_catalogue_versions, publish_catalogue, login, logout, me, create_user,
         file_case, list_cases, get_case, act_on_case, case_events, statistics,
-        trust_list, revocations, verify_licence, list_licences, get_licence, licence_file, licence_qr, revoke_licence
+        trust_list, revocations, verify_licence, list_licences, get_licence, licence_file, licence_qr, revoke_licence,
+        industry::search_enterprises, industry::get_enterprise, industry::put_enterprise, industry::list_needs,
+        industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
+        industry::need_pipeline, industry::move_match, industry::industry_statistics, industry::reindex
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
-        GroupStat, Role
+        GroupStat, Role, Page<corridor_app::industry::NeedView>
     )),
     modifiers(&SecurityAddon, &ProblemResponses),
     tags((name = "reference", description = "Members, authorities, windows, catalogue (public)"),
          (name = "auth", description = "Sign-in and accounts"),
          (name = "cases", description = "Filing and handling cases"),
          (name = "statistics", description = "Corridor statistics (joint office)"),
-         (name = "licences", description = "Verifiable e-licences: trust list, revocations, verification (public); holders' licences"))
+         (name = "licences", description = "Verifiable e-licences: trust list, revocations, verification (public); holders' licences"),
+         (name = "industry", description = "Industry-chain matchmaking: enterprise registry and search, needs, ranked and explained matches, pipeline, outcomes"))
 )]
 pub struct ApiDoc;
 
@@ -194,7 +199,27 @@ pub fn router(state: AppState) -> Router {
         .route("/licences/{id}", get(get_licence))
         .route("/licences/{id}/file", get(licence_file))
         .route("/licences/{id}/qr.svg", get(licence_qr))
-        .route("/licences/{id}/revoke", post(revoke_licence));
+        .route("/licences/{id}/revoke", post(revoke_licence))
+        .route("/enterprises", get(industry::search_enterprises))
+        .route(
+            "/enterprises/{uscc}",
+            get(industry::get_enterprise).put(industry::put_enterprise),
+        )
+        .route(
+            "/needs",
+            get(industry::list_needs).post(industry::create_need),
+        )
+        .route(
+            "/needs/{id}",
+            get(industry::get_need).patch(industry::update_need),
+        )
+        .route("/needs/{id}/matches", get(industry::need_matches))
+        .route(
+            "/needs/{id}/pipeline",
+            get(industry::need_pipeline).post(industry::move_match),
+        )
+        .route("/industry/statistics", get(industry::industry_statistics))
+        .route("/admin/search/reindex", post(industry::reindex));
     let api_routes = Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi))

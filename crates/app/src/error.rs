@@ -21,6 +21,7 @@ pub enum ErrorCode {
     ReasonRequired,
     Conflict,
     InvalidReferenceData,
+    InvalidStage,
     Internal,
 }
 
@@ -87,6 +88,12 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         422,
         "The reference data is invalid",
         "基础数据无效",
+    ),
+    (
+        ErrorCode::InvalidStage,
+        409,
+        "The match cannot move to that stage from its current one",
+        "该对接当前阶段不能转到所选阶段",
     ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod demo;
 pub mod error;
+pub mod industry;
 pub mod licences;
 pub mod reference;
 pub mod stats;
@@ -33,12 +34,22 @@ pub struct App {
     intake: tokio::sync::mpsc::Sender<cases::IntakeJob>,
     master_key: RwLock<Option<[u8; 32]>>,
     stats_cache: tokio::sync::Mutex<stats::StatsCache>,
+    industry: industry::Industry,
 }
 
 impl App {
     /// Opens the application on a migrated store; loads the shipped reference data on first
     /// start, and starts the intake writer.
     pub async fn open(store: Store, clock: Arc<dyn Clock>) -> AppResult<Arc<App>> {
+        App::open_with(store, clock, &industry::IndustryOptions::default()).await
+    }
+
+    /// As [`App::open`], with the search index on disk and matching weights configured.
+    pub async fn open_with(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        opts: &industry::IndustryOptions,
+    ) -> AppResult<Arc<App>> {
         if store.latest_catalogue_version().await?.is_none() {
             let b = Bundle::shipped()?;
             let now = (clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
@@ -54,6 +65,7 @@ impl App {
             intake: tx,
             master_key: RwLock::new(None),
             stats_cache: tokio::sync::Mutex::new(stats::StatsCache::default()),
+            industry: industry::Industry::start(store.clone(), opts)?,
         });
         tokio::spawn(cases::intake_writer(store, rx));
         Ok(app)

@@ -1,6 +1,7 @@
 //! `corridor`: the server and the command line.
 
 mod bench;
+mod industry_cmd;
 mod load;
 mod search_bench;
 
@@ -40,6 +41,12 @@ struct Cli {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// Folder of the enterprise search index (default: `index` in the data folder).
+    #[arg(long, global = true, env = "CORRIDOR_INDEX_DIR")]
+    index_dir: Option<PathBuf>,
+    /// Matching weights (a JSON file; see docs/INDUSTRY.md).
+    #[arg(long, global = true, env = "CORRIDOR_MATCH_WEIGHTS")]
+    match_weights: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -59,6 +66,19 @@ enum Cmd {
         /// Seed of the demo generator.
         #[arg(long, default_value_t = 60)]
         demo_seed: u64,
+        /// How many demo enterprises (besides the demo head enterprises).
+        #[arg(long, default_value_t = 20_000)]
+        demo_enterprises: usize,
+    },
+    /// The enterprise registry.
+    Enterprises {
+        #[command(subcommand)]
+        cmd: industry_cmd::EnterprisesCmd,
+    },
+    /// The enterprise search index.
+    Search {
+        #[command(subcommand)]
+        cmd: industry_cmd::SearchCmd,
     },
     /// Check identifiers (USCC, resident identity number, organisation code).
     Id {
@@ -226,7 +246,7 @@ fn parse_date(s: &str) -> anyhow::Result<Date> {
 }
 
 impl Cli {
-    async fn store(&self) -> anyhow::Result<Store> {
+    pub(crate) async fn store(&self) -> anyhow::Result<Store> {
         match &self.database_url {
             Some(url) => Store::connect(url)
                 .await
@@ -237,9 +257,34 @@ impl Cli {
         }
     }
 
-    async fn app(&self) -> anyhow::Result<Arc<App>> {
+    /// The application for a command that runs beside a server: no search index.
+    pub(crate) async fn app(&self) -> anyhow::Result<Arc<App>> {
+        self.app_with(corridor_app::industry::IndexMode::Off).await
+    }
+
+    pub(crate) fn index_dir(&self) -> PathBuf {
+        self.index_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("index"))
+    }
+
+    /// The application with the search index (the server, reindexing).
+    async fn app_with(&self, index: corridor_app::industry::IndexMode) -> anyhow::Result<Arc<App>> {
+        let weights = match &self.match_weights {
+            Some(f) => {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
+                let w: corridor_industry::matching::Weights = serde_json::from_str(&text)
+                    .with_context(|| format!("{}: not a weights file", f.display()))?;
+                w.validate()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+                w
+            }
+            None => Default::default(),
+        };
         let store = self.store().await?;
-        let app = App::open(store, Arc::new(SystemClock)).await?;
+        let opts = corridor_app::industry::IndustryOptions { index, weights };
+        let app = App::open_with(store, Arc::new(SystemClock), &opts).await?;
         app.set_master_key(self.master_key()?);
         Ok(app)
     }
@@ -338,7 +383,7 @@ async fn serve(
     cli: &Cli,
     listen: &str,
     demo: bool,
-    demo_cases: usize,
+    (demo_cases, demo_enterprises): (usize, usize),
     demo_seed: u64,
 ) -> anyhow::Result<()> {
     let where_ = cli
@@ -346,7 +391,9 @@ async fn serve(
         .as_deref()
         .map(redact_url)
         .unwrap_or_else(|| format!("SQLite in {}", cli.data_dir.display()));
-    let app = cli.app().await?;
+    let app = cli
+        .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
+        .await?;
     tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
     if demo {
         let t = std::time::Instant::now();
@@ -362,6 +409,17 @@ async fn serve(
             "Demo data: {} new cases, {} audit events in {:.1} s",
             s.cases,
             s.events,
+            t.elapsed().as_secs_f64()
+        );
+        let t = std::time::Instant::now();
+        let d = corridor_app::industry::seed_demo(&app, demo_enterprises, demo_seed).await?;
+        for (u, uscc) in &d.accounts {
+            println!("  {u:<28} {:<13} {uscc}", "enterprise");
+        }
+        println!(
+            "Demo industry chain: {} new enterprises, {} needs in {:.1} s",
+            d.enterprises,
+            d.needs,
             t.elapsed().as_secs_f64()
         );
     }
@@ -411,9 +469,19 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             demo,
             demo_cases,
             demo_seed,
+            demo_enterprises,
         } => {
-            serve(&cli, listen, *demo, *demo_cases, *demo_seed).await?;
+            serve(
+                &cli,
+                listen,
+                *demo,
+                (*demo_cases, *demo_enterprises),
+                *demo_seed,
+            )
+            .await?;
         }
+        Cmd::Enterprises { cmd } => return industry_cmd::enterprises(&cli, cmd).await,
+        Cmd::Search { cmd } => return industry_cmd::search(&cli, cmd).await,
         Cmd::Id {
             cmd: IdCmd::Check { kind, codes },
         } => {

@@ -660,15 +660,19 @@ pub fn demo_needs() -> Vec<(usize, crate::matching::NeedSpec)> {
 
 /// `n` enterprises from `seed`; the landmarks take the first positions.
 pub fn enterprises(n: usize, seed: u64) -> Vec<Enterprise> {
+    stream(n, seed).collect()
+}
+
+/// The same enterprises as [`enterprises`], one at a time (for files of millions).
+pub fn stream(n: usize, seed: u64) -> impl Iterator<Item = Enterprise> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut out = landmarks();
-    out.truncate(n);
+    let marks = landmarks();
+    let k = marks.len().min(n);
     let mut serial: u64 = 10_000;
-    while out.len() < n {
+    marks.into_iter().take(k).chain((k..n).map(move |_| {
         serial += 1;
-        out.push(one(&mut rng, serial));
-    }
-    out
+        one(&mut rng, serial)
+    }))
 }
 
 fn one(rng: &mut ChaCha8Rng, serial: u64) -> Enterprise {

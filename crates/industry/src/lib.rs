@@ -5,14 +5,18 @@
 //! Storage, the outbox that feeds the index, and access rules are in `corridor-app`.
 
 pub mod generate;
+pub mod io;
 pub mod matching;
 pub mod search;
+
+pub use tantivy;
 
 use corridor_domain::ids::{DivisionCode, Uscc};
 use serde::{Deserialize, Serialize};
 
 /// The corridor's industrial clusters (the "6+X").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Cluster {
     IntegratedCircuits,
@@ -70,6 +74,7 @@ impl Cluster {
 
 /// Recognised flags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flags {
     /// High and new technology enterprise (高新技术企业).
     #[serde(default)]
@@ -104,6 +109,7 @@ impl Flags {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SizeBand {
     Micro,
@@ -114,6 +120,7 @@ pub enum SizeBand {
 
 /// One enterprise of the registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Enterprise {
     /// Unified social credit code (validated, check character included).

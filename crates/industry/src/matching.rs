@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NeedKind {
     /// Find local suppliers for a part or material (供应链本地化配套).
@@ -56,6 +57,7 @@ impl NeedKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NeedStatus {
     Open,
@@ -93,6 +95,7 @@ impl NeedStatus {
 
 /// What a head enterprise (or the office on its behalf) is looking for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NeedSpec {
     pub kind: NeedKind,
@@ -185,6 +188,7 @@ impl NeedSpec {
 
 /// The weight of each ranking signal (configuration; see `docs/matching.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
     pub text: f32,
@@ -349,6 +353,7 @@ pub fn rank(
 
 /// The stages of a match, in order; `Declined` ends a match from any open stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Suggested,

@@ -179,6 +179,7 @@ pub struct Hit {
 
 /// The filterable attributes of a hit, stored with it in the index.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meta {
     pub city: String,
     pub cluster: String,

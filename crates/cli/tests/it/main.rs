@@ -7,6 +7,7 @@ mod api;
 mod cases;
 mod cli;
 mod helpers;
+mod industry;
 mod licences;
 mod storage;
 mod web;

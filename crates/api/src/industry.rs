@@ -1,0 +1,192 @@
+//! The industry chain's API: the enterprise registry and its search, needs, ranked matches
+//! with explanations, the pipeline and outcome statistics.
+
+use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::{AppState, Auth, PageQuery};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use corridor_app::cases::Page;
+use corridor_app::industry::{
+    CandidateView, EnterpriseQuery, EnterpriseSearch, IndustryStats, MatchView, NeedUpdate,
+    NeedView, NewNeed, ReindexReport, StageMove,
+};
+use corridor_industry::Enterprise;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Search the registry: free text in Chinese and/or English, filters and facet counts.
+#[utoipa::path(get, path = "/api/v1/enterprises", tag = "industry", params(EnterpriseQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = EnterpriseSearch), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn search_enterprises(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<EnterpriseQuery>, QueryRejection>,
+) -> ApiResult<Json<EnterpriseSearch>> {
+    let Query(q) = q?;
+    Ok(Json(s.app.search_enterprises(&p, &q).await?))
+}
+
+/// One enterprise's profile.
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}", tag = "industry", params(("uscc" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = Enterprise), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_enterprise(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    uscc: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<Enterprise>> {
+    let Path(uscc) = uscc?;
+    Ok(Json(s.app.enterprise(&p, &uscc).await?))
+}
+
+/// Create or replace a profile: the office any, an enterprise account only its own (its
+/// recognitions — flags — stay as recorded).
+#[utoipa::path(put, path = "/api/v1/enterprises/{uscc}", tag = "industry", params(("uscc" = String, Path)),
+    request_body = Enterprise, security(("bearer" = [])),
+    responses((status = 200, body = Enterprise), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn put_enterprise(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    uscc: Result<Path<String>, PathRejection>,
+    body: ApiJson<Enterprise>,
+) -> ApiResult<Json<Enterprise>> {
+    let Path(uscc) = uscc?;
+    Ok(Json(s.app.put_enterprise(&p, &uscc, body.0).await?))
+}
+
+/// Needs: the office sees all, a head enterprise its own.
+#[utoipa::path(get, path = "/api/v1/needs", tag = "industry", params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<NeedView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_needs(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> ApiResult<Json<Page<NeedView>>> {
+    let Query(q) = q?;
+    Ok(Json(
+        s.app
+            .needs(&p, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
+            .await?,
+    ))
+}
+
+/// Post a need (a head enterprise for itself; the office for a head enterprise).
+#[utoipa::path(post, path = "/api/v1/needs", tag = "industry", request_body = NewNeed,
+    security(("bearer" = [])),
+    responses((status = 201, body = NeedView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_need(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    body: ApiJson<NewNeed>,
+) -> ApiResult<(StatusCode, Json<NeedView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_need(&p, body.0).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "industry", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = NeedView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_need(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<NeedView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.need(&p, &id.to_string()).await?))
+}
+
+/// Change a need's status (open, fulfilled, withdrawn).
+#[utoipa::path(patch, path = "/api/v1/needs/{id}", tag = "industry", params(("id" = Uuid, Path)),
+    request_body = NeedUpdate, security(("bearer" = [])),
+    responses((status = 200, body = NeedView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn update_need(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: ApiJson<NeedUpdate>,
+) -> ApiResult<Json<NeedView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.update_need(&p, &id.to_string(), body.0).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LimitQuery {
+    /// 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<usize>,
+}
+
+/// The need's ranked candidates: every one explains its score (matched terms, and each
+/// signal's value, weight and contribution).
+#[utoipa::path(get, path = "/api/v1/needs/{id}/matches", tag = "industry", params(("id" = Uuid, Path), LimitQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<CandidateView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn need_matches(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, PathRejection>,
+    q: Result<Query<LimitQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<CandidateView>>> {
+    let Path(id) = id?;
+    let Query(q) = q?;
+    Ok(Json(
+        s.app
+            .rank_need(&p, &id.to_string(), q.limit.unwrap_or(20))
+            .await?,
+    ))
+}
+
+/// The need's pipeline: each candidate's stage, meetings and dated history.
+#[utoipa::path(get, path = "/api/v1/needs/{id}/pipeline", tag = "industry", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<MatchView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn need_pipeline(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<Vec<MatchView>>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.pipeline(&p, &id.to_string()).await?))
+}
+
+/// Move a candidate to a stage: suggested → contacted → meeting (again for each meeting) →
+/// testing → qualified, or declined.
+#[utoipa::path(post, path = "/api/v1/needs/{id}/pipeline", tag = "industry", params(("id" = Uuid, Path)),
+    request_body = StageMove, security(("bearer" = [])),
+    responses((status = 200, body = MatchView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn move_match(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: ApiJson<StageMove>,
+) -> ApiResult<Json<MatchView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.move_match(&p, &id.to_string(), body.0).await?))
+}
+
+/// Outcomes per need and per head enterprise: candidates, meetings, qualified suppliers,
+/// days from first contact to qualification, joint-tackling projects, partner reserve.
+#[utoipa::path(get, path = "/api/v1/industry/statistics", tag = "industry",
+    security(("bearer" = [])),
+    responses((status = 200, body = IndustryStats), (status = 403, body = Problem)))]
+pub async fn industry_statistics(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<IndustryStats>> {
+    Ok(Json(s.app.industry_stats(&p).await?))
+}
+
+/// Rebuild the search index from the database (administrator).
+#[utoipa::path(post, path = "/api/v1/admin/search/reindex", tag = "industry",
+    security(("bearer" = [])),
+    responses((status = 200, body = ReindexReport), (status = 403, body = Problem)))]
+pub async fn reindex(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<ReindexReport>> {
+    Ok(Json(s.app.reindex(&p).await?))
+}

@@ -1,0 +1,724 @@
+//! The industry chain: registry upserts through the outbox into the live index, reindex
+//! equality, access rules, needs, ranked and explained matches, the pipeline and its
+//! statistics; the HTTP face with the demo accounts; the import/export/reindex commands.
+
+use crate::both_backends;
+use crate::helpers::{env, staff, Backend};
+use corridor_app::industry::{rebuild_index, EnterpriseQuery, NeedUpdate, NewNeed, StageMove};
+use corridor_app::ErrorCode;
+use corridor_domain::case::{Principal, Role};
+use corridor_industry::generate;
+use corridor_industry::matching::{NeedKind, NeedSpec, NeedStatus, Stage};
+use corridor_industry::search::{EnterpriseIndex, Filters};
+use corridor_store::Store;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use time::macros::date;
+
+async fn account(e: &crate::helpers::Env, name: &str, uscc: Option<&str>) -> Principal {
+    let u = e
+        .app
+        .create_user(&corridor_app::auth::NewUser {
+            username: name.into(),
+            password: "long-enough-pw".into(),
+            role: Role::Applicant,
+            display_name: name.into(),
+            window_id: None,
+            authority_id: None,
+            city: None,
+        })
+        .await
+        .unwrap();
+    if let Some(uscc) = uscc {
+        let mut tx = e.store.begin_write().await.unwrap();
+        Store::link_enterprise_account(&mut tx, &u.id.to_string(), uscc)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    Principal {
+        user_id: u.id,
+        username: name.into(),
+        role: Role::Applicant,
+        city: None,
+        window_id: None,
+        authority_id: None,
+    }
+}
+
+fn q(text: &str, f: impl FnOnce(&mut EnterpriseQuery)) -> EnterpriseQuery {
+    let mut x = EnterpriseQuery {
+        q: Some(text.into()),
+        per_page: Some(100),
+        ..Default::default()
+    };
+    f(&mut x);
+    x
+}
+
+fn sealant_need() -> NeedSpec {
+    NeedSpec {
+        kind: NeedKind::SupplierLocalisation,
+        title_zh: "耐高温真空袋密封胶带".into(),
+        title_en: "High-temperature vacuum bagging sealant tape".into(),
+        description_zh: String::new(),
+        description_en:
+            "high-temperature vacuum bagging sealant tape for composite curing, AS9100 certified"
+                .into(),
+        certifications: vec!["AS9100".into()],
+        clusters: vec![corridor_industry::Cluster::NewMaterials],
+        industries: vec!["C26".into()],
+        cities: vec![],
+    }
+}
+
+pub async fn registry_needs_and_pipeline(b: Backend) {
+    let Some(e) = env(b, date!(2026 - 11 - 23)).await else {
+        return;
+    };
+    let office = staff(Role::JointOffice);
+    let admin = staff(Role::Admin);
+    let mut all = generate::enterprises(3000, 11);
+    let heads = generate::demo_heads();
+    all.extend(heads.iter().cloned());
+    let c = e.app.upsert_enterprises(&all).await.unwrap();
+    assert_eq!((c.created, c.updated, c.unchanged), (3003, 0, 0));
+    // Idempotent by USCC.
+    let c = e.app.upsert_enterprises(&all).await.unwrap();
+    assert_eq!((c.created, c.updated, c.unchanged), (0, 0, 3003));
+    e.app.sync_search().await.unwrap();
+    assert_eq!(e.store.outbox_len().await.unwrap(), 0);
+    assert_eq!(e.app.industry().index.len(), 3003);
+
+    // Live search: Chinese and English; filters with exact facet counts.
+    let r = e
+        .app
+        .search_enterprises(&office, &q("光刻胶", |_| {}))
+        .await
+        .unwrap();
+    assert_eq!(r.hits[0].uscc, all[1].uscc);
+    assert!(r.hits[0].matched["capabilities_zh"].contains(&"光刻胶".to_string()));
+    let r = e
+        .app
+        .search_enterprises(&office, &q("", |x| x.city = Some("330400".into())))
+        .await
+        .unwrap();
+    let want = all.iter().filter(|x| x.city == "330400").count();
+    assert_eq!(r.total, want);
+    assert_eq!(r.facets["city"]["330400"], want as u64);
+
+    // An edit by the office goes through the outbox into the live index.
+    let mut changed = all[100].clone();
+    changed.capabilities_zh = "碳化硅外延片".into();
+    e.app
+        .put_enterprise(&office, &changed.uscc.clone(), changed.clone())
+        .await
+        .unwrap();
+    e.app.sync_search().await.unwrap();
+    let r = e
+        .app
+        .search_enterprises(&office, &q("碳化硅外延片", |_| {}))
+        .await
+        .unwrap();
+    assert_eq!(r.hits[0].uscc, changed.uscc);
+
+    // A reindex from the database answers as the live index does.
+    let queries = [
+        q("光刻胶", |_| {}),
+        q("IC packaging and testing", |_| {}),
+        q("航空 钛合金", |x| x.flag = Some("specialised".into())),
+        q("", |x| x.cluster = Some("new_materials".into())),
+        q("sealant tape", |x| x.cert = Some("AS9100".into())),
+        q("碳化硅外延片", |_| {}),
+    ];
+    let mut live = Vec::new();
+    for x in &queries {
+        live.push(e.app.search_enterprises(&office, x).await.unwrap());
+    }
+    let fresh = Arc::new(EnterpriseIndex::in_memory().unwrap());
+    let w = fresh.writer().unwrap();
+    let n = rebuild_index(&e.store, &fresh, &mut Some(w)).await.unwrap();
+    assert_eq!(n, 3003);
+    assert!(
+        e.app.reindex(&office).await.is_err(),
+        "only the administrator"
+    );
+    assert_eq!(e.app.reindex(&admin).await.unwrap().enterprises, 3003);
+    for (x, a) in queries.iter().zip(&live) {
+        let f = Filters {
+            city: x.city.clone(),
+            cluster: x.cluster.clone(),
+            industry: None,
+            flags: x.flag.clone().into_iter().collect(),
+            certifications: x.cert.clone().into_iter().collect(),
+        };
+        let text = x.q.clone().unwrap_or_default();
+        let b = fresh.search(&text, &f, 0, 100).unwrap();
+        let c = e.app.search_enterprises(&office, x).await.unwrap();
+        for other in [
+            (
+                b.total,
+                b.facets.clone(),
+                b.hits
+                    .iter()
+                    .map(|h| h.uscc.clone())
+                    .collect::<BTreeSet<_>>(),
+            ),
+            (
+                c.total,
+                c.facets.clone(),
+                c.hits.iter().map(|h| h.uscc.clone()).collect(),
+            ),
+        ] {
+            assert_eq!(a.total, other.0, "{text}");
+            assert_eq!(a.facets, other.1, "{text}");
+            if a.total <= 100 {
+                let mine: BTreeSet<String> = a.hits.iter().map(|h| h.uscc.clone()).collect();
+                assert_eq!(mine, other.2, "{text}");
+            }
+        }
+    }
+
+    // Access: an SME edits only its own profile and cannot grant itself flags.
+    let sme = account(&e, "sme-jx", Some(&all[0].uscc)).await;
+    let mut mine = all[0].clone();
+    mine.capabilities_en.push_str(", silicone vacuum bag film");
+    mine.flags.head = true;
+    let saved = e
+        .app
+        .put_enterprise(&sme, &mine.uscc.clone(), mine)
+        .await
+        .unwrap();
+    assert!(!saved.flags.head && saved.flags.specialised);
+    let other = all[5].clone();
+    let err = e
+        .app
+        .put_enterprise(&sme, &other.uscc.clone(), other)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    let mut bad = all[0].clone();
+    bad.industry = "26".into();
+    let err = e
+        .app
+        .put_enterprise(&office, &bad.uscc.clone(), bad)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ValidationFailed);
+    // An SME posts no needs; a person without an enterprise sees none; a clerk neither.
+    let need = |owner: Option<&str>, spec: NeedSpec| NewNeed {
+        owner_uscc: owner.map(String::from),
+        deadline: Some("2027-01-31".into()),
+        spec,
+    };
+    let err = e
+        .app
+        .create_need(&sme, need(None, sealant_need()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    let nobody = account(&e, "person-x", None).await;
+    assert_eq!(
+        e.app.needs(&nobody, 1, 20).await.unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    let clerk = crate::helpers::clerk("330400-W01");
+    assert_eq!(
+        e.app.needs(&clerk, 1, 20).await.unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+
+    // A head enterprise posts for itself only; the office posts for a head enterprise.
+    let aviation = account(&e, "head-av", Some(&heads[0].uscc)).await;
+    let chips = account(&e, "head-ch", Some(&heads[2].uscc)).await;
+    let err = e
+        .app
+        .create_need(&aviation, need(Some(&heads[2].uscc), sealant_need()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    let err = e
+        .app
+        .create_need(&office, need(Some(&all[7].uscc), sealant_need()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.code, ErrorCode::Forbidden),
+        "not a head enterprise"
+    );
+    let mut past = need(None, sealant_need());
+    past.deadline = Some("2026-11-01".into());
+    let err = e.app.create_need(&aviation, past).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::ValidationFailed);
+    let sealant = e
+        .app
+        .create_need(&aviation, need(None, sealant_need()))
+        .await
+        .unwrap();
+    assert_eq!(sealant.owner_uscc, heads[0].uscc);
+    let photo = e
+        .app
+        .create_need(
+            &office,
+            need(
+                Some(&heads[2].uscc),
+                NeedSpec {
+                    kind: NeedKind::BottleneckTechnology,
+                    title_zh: "ArF光刻胶".into(),
+                    title_en: String::new(),
+                    description_zh: String::new(),
+                    description_en: String::new(),
+                    certifications: vec![],
+                    clusters: vec![corridor_industry::Cluster::IntegratedCircuits],
+                    industries: vec![],
+                    cities: vec![],
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(e.app.needs(&aviation, 1, 20).await.unwrap().total, 1);
+    assert_eq!(e.app.needs(&office, 1, 20).await.unwrap().total, 2);
+    let err = e.app.need(&aviation, &photo.id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    let err = e.app.pipeline(&aviation, &photo.id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+
+    // Ranked matches explain themselves; the sealant SME is in the top 3.
+    let ranked = e.app.rank_need(&aviation, &sealant.id, 10).await.unwrap();
+    let pos = ranked.iter().position(|c| c.uscc == all[0].uscc).unwrap();
+    assert!(pos < 3, "{pos}");
+    for c in &ranked {
+        assert!(c.certifications.contains(&"AS9100".to_string()));
+        let sum: f32 = c.signals.iter().map(|s| s.contribution).sum();
+        assert!((sum - c.score).abs() < 1e-4);
+    }
+    assert!(!ranked[pos].matched.is_empty());
+
+    // The pipeline: dated stages, meetings counted, order enforced.
+    let mv = |uscc: &str, stage, on: &str| StageMove {
+        uscc: uscc.into(),
+        stage,
+        on: Some(on.into()),
+        note: Some("测试 note".into()),
+    };
+    let target = all[0].uscc.clone();
+    for (stage, on) in [
+        (Stage::Suggested, "2026-06-01"),
+        (Stage::Contacted, "2026-06-03"),
+        (Stage::Meeting, "2026-06-20"),
+        (Stage::Meeting, "2026-07-15"),
+        (Stage::Testing, "2026-08-01"),
+    ] {
+        e.app
+            .move_match(&aviation, &sealant.id, mv(&target, stage, on))
+            .await
+            .unwrap();
+    }
+    let err = e
+        .app
+        .move_match(
+            &aviation,
+            &sealant.id,
+            mv(&target, Stage::Contacted, "2026-08-02"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidStage);
+    let err = e
+        .app
+        .move_match(
+            &aviation,
+            &sealant.id,
+            mv(&target, Stage::Qualified, "2026-07-01"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::ValidationFailed,
+        "earlier than the last stage"
+    );
+    let err = e
+        .app
+        .move_match(
+            &aviation,
+            &sealant.id,
+            mv(&target, Stage::Qualified, "2026-12-01"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ValidationFailed, "in the future");
+    let err = e
+        .app
+        .move_match(
+            &chips,
+            &sealant.id,
+            mv(&target, Stage::Qualified, "2026-09-02"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    let m = e
+        .app
+        .move_match(
+            &aviation,
+            &sealant.id,
+            mv(&target, Stage::Qualified, "2026-09-02"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((m.stage, m.meetings), (Stage::Qualified, 2));
+    assert_eq!(m.contacted_on.as_deref(), Some("2026-06-03"));
+    assert_eq!(m.events.len(), 6);
+    assert!(m.score > 0.0);
+    let second = ranked
+        .iter()
+        .find(|c| c.uscc != target)
+        .unwrap()
+        .uscc
+        .clone();
+    e.app
+        .move_match(
+            &office,
+            &sealant.id,
+            mv(&second, Stage::Contacted, "2026-10-01"),
+        )
+        .await
+        .unwrap();
+    let third = ranked
+        .iter()
+        .filter(|c| c.uscc != target)
+        .nth(1)
+        .unwrap()
+        .uscc
+        .clone();
+    e.app
+        .move_match(
+            &office,
+            &sealant.id,
+            mv(&third, Stage::Declined, "2026-10-02"),
+        )
+        .await
+        .unwrap();
+    let err = e
+        .app
+        .move_match(
+            &office,
+            &sealant.id,
+            mv(&third, Stage::Contacted, "2026-10-03"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidStage, "declined is final");
+    // The photoresist project starts when a partner qualifies.
+    e.app
+        .move_match(
+            &chips,
+            &photo.id,
+            mv(&all[1].uscc, Stage::Qualified, "2026-11-20"),
+        )
+        .await
+        .unwrap();
+    let board = e.app.pipeline(&aviation, &sealant.id).await.unwrap();
+    assert_eq!(board.len(), 3);
+    assert!(
+        e.app.rank_need(&aviation, &sealant.id, 10).await.unwrap()[pos].stage
+            == Some(Stage::Qualified)
+    );
+
+    // Statistics: the head enterprise sees its own, the office every head enterprise.
+    let s = e.app.industry_stats(&aviation).await.unwrap();
+    assert_eq!(s.heads.len(), 1);
+    let h = &s.heads[0];
+    assert_eq!(
+        (h.needs, h.candidates, h.qualified, h.meetings),
+        (1, 3, 1, 2)
+    );
+    assert_eq!(h.median_days_to_qualify, Some(91.0));
+    assert_eq!(h.projects_started, 0);
+    let reserve: Vec<(&str, Stage)> = h
+        .reserve
+        .iter()
+        .map(|r| (r.uscc.as_str(), r.best_stage))
+        .collect();
+    assert_eq!(reserve.len(), 2, "declined is not in the reserve");
+    assert!(reserve.contains(&(target.as_str(), Stage::Qualified)));
+    assert_eq!(h.by_need[0].by_stage["declined"], 1);
+    let s = e.app.industry_stats(&office).await.unwrap();
+    assert_eq!(s.heads.len(), 2);
+    let ch = s.heads.iter().find(|x| x.uscc == heads[2].uscc).unwrap();
+    assert_eq!(
+        (ch.projects_started, ch.median_days_to_qualify),
+        (1, Some(0.0))
+    );
+
+    // Status changes.
+    let v = e
+        .app
+        .update_need(
+            &aviation,
+            &sealant.id,
+            NeedUpdate {
+                status: NeedStatus::Fulfilled,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.status, NeedStatus::Fulfilled);
+    // Export and import carry the registry, needs and pipeline.
+    let mut buf = Vec::new();
+    e.store.export(&mut buf).await.unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(text.contains("\"match_events\"") || text.contains("match_events"));
+    e.cleanup().await;
+}
+both_backends!(
+    registry_needs_and_pipeline_both_backends,
+    crate::industry::registry_needs_and_pipeline
+);
+
+async fn problem(res: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], code, "{v}");
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_industry_with_the_demo_accounts() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 23)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let d = corridor_app::industry::seed_demo(&e.app, 5000, 60)
+        .await
+        .unwrap();
+    assert_eq!((d.enterprises, d.needs), (5003, 7));
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{base}/api/v1{p}");
+    let login = |u: &'static str| {
+        let http = http.clone();
+        let url = api("/auth/login");
+        async move {
+            let v: Value = http
+                .post(url)
+                .json(&json!({"username": u, "password": corridor_app::demo::DEMO_PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            format!("Bearer {}", v["token"].as_str().unwrap())
+        }
+    };
+    let office = login("office").await;
+    let aviation = login("head.aviation").await;
+    let chips = login("head.chips").await;
+    let sme = login("sme.330400").await;
+    let get = |url: String, tok: &str| http.get(url).header("authorization", tok).send();
+
+    // Search needs a sign-in; results carry matched terms and facets.
+    problem(
+        http.get(api("/enterprises?q=x")).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    let r: Value = get(
+        api("/enterprises?q=%E5%85%89%E5%88%BB%E8%83%B6&per_page=5"),
+        &sme,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(r["total"].as_u64().unwrap() >= 1);
+    assert_eq!(r["hits"][0]["name_zh"], "苏州晶辉光刻材料有限公司");
+    assert!(r["facets"]["city"].is_object());
+    problem(
+        get(api("/enterprises?per_page=abc"), &sme).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    problem(
+        get(api("/enterprises/91330400MA28L00019"), &sme)
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    // Needs: the head enterprise sees its own three, the office all seven.
+    let mine: Value = get(api("/needs"), &aviation)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["total"], 3);
+    let all: Value = get(api("/needs?per_page=50"), &office)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["total"], 7);
+    let sealant = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "supplier_localisation")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m: Value = get(
+        api(&format!("/needs/{sealant}/matches?limit=10")),
+        &aviation,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let top3: Vec<&str> = m.as_array().unwrap()[..3]
+        .iter()
+        .map(|c| c["name_zh"].as_str().unwrap())
+        .collect();
+    assert!(top3.contains(&"嘉兴恒韧高分子材料有限公司"), "{top3:?}");
+    assert_eq!(m[0]["signals"].as_array().unwrap().len(), 7);
+    problem(
+        get(api(&format!("/needs/{sealant}/matches")), &chips)
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        get(api(&format!("/needs/{sealant}/pipeline")), &sme)
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        get(api("/needs/not-a-uuid"), &office).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+
+    // The demo pipeline has history; a stage move over HTTP, and a bad one.
+    let board: Value = get(api(&format!("/needs/{sealant}/pipeline")), &aviation)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(board
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["stage"] == "qualified"));
+    let open = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["stage"] == "suggested")
+        .unwrap()["uscc"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = http
+        .post(api(&format!("/needs/{sealant}/pipeline")))
+        .header("authorization", &aviation)
+        .json(&json!({"uscc": open, "stage": "contacted"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = http
+        .post(api(&format!("/needs/{sealant}/pipeline")))
+        .header("authorization", &aviation)
+        .json(&json!({"uscc": open, "stage": "suggested"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT, "invalid_stage").await;
+    let res = http
+        .post(api(&format!("/needs/{sealant}/pipeline")))
+        .header("authorization", &aviation)
+        .json(&json!({"uscc": open, "stage": "promoted"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error());
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    // Posting a need: bad fields are named; a good one is created.
+    let res = http
+        .post(api("/needs"))
+        .header("authorization", &aviation)
+        .json(&json!({"kind": "partner_reserve", "title_en": "", "deadline": "2027-02-30"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let res = http
+        .post(api("/needs"))
+        .header("authorization", &sme)
+        .json(&json!({"kind": "partner_reserve", "title_en": "Anything"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = http
+        .post(api("/needs"))
+        .header("authorization", &aviation)
+        .json(&json!({"kind": "partner_reserve", "title_zh": "复合材料零件合作伙伴储备", "clusters": ["aviation"], "deadline": "2027-03-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // Outcome statistics from the demo history.
+    let s: Value = get(api("/industry/statistics"), &office)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["heads"].as_array().unwrap().len(), 3);
+    assert!(s["heads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["qualified"].as_i64().unwrap() >= 1));
+    let s: Value = get(api("/industry/statistics"), &aviation)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["heads"].as_array().unwrap().len(), 1);
+    problem(
+        http.post(api("/admin/search/reindex"))
+            .header("authorization", &office)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    e.cleanup().await;
+}
