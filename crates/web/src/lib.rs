@@ -9,6 +9,7 @@
 
 mod dashboard;
 mod filing;
+mod industry;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -82,6 +83,7 @@ pub struct Texts {
     pub username: &'static str,
     pub password: &'static str,
     pub my_cases: &'static str,
+    pub industry: &'static str,
     pub cases_count: &'static str,
     pub receipt: &'static str,
     pub status: &'static str,
@@ -152,6 +154,7 @@ const ZH: Texts = Texts {
     username: "用户名",
     password: "密码",
     my_cases: "我的办件",
+    industry: "产业链",
     cases_count: "件",
     receipt: "受理编号",
     status: "状态",
@@ -222,6 +225,7 @@ const EN: Texts = Texts {
     username: "Username",
     password: "Password",
     my_cases: "My cases",
+    industry: "Industry chain",
     cases_count: "cases",
     receipt: "Receipt number",
     status: "Status",
@@ -1525,6 +1529,14 @@ pub fn router(app: Arc<App>) -> Router {
             get(filing::first_step).post(filing::post_step),
         )
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/industry", get(industry::search))
+        .route("/industry/outcomes", get(industry::outcomes))
+        .route("/needs", get(industry::needs).post(industry::post_need))
+        .route("/needs/{id}", get(industry::need))
+        .route(
+            "/needs/{id}/stage",
+            axum::routing::post(industry::move_stage),
+        )
         .route("/verify/file", axum::routing::post(verify_upload))
         .with_state(app)
 }

@@ -722,3 +722,159 @@ async fn http_industry_with_the_demo_accounts() {
     .await;
     e.cleanup().await;
 }
+
+/// The pages: search with facets, needs, a need with explained matches and the pipeline
+/// board, a stage moved through a form, outcomes; who may see what.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn industry_pages() {
+    use crate::web::{page_session, urlencode};
+    use reqwest::header;
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 23)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    corridor_app::industry::seed_demo(&e.app, 3000, 60)
+        .await
+        .unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = |path: String, cookie: String| {
+        let http = http.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let r = http
+                .get(url)
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    // Signed out: to the sign-in page.
+    let r = http.get(format!("{base}/industry")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (sme, _) = page_session(&http, &base, "sme.330400").await;
+    let (st, html) = page(format!("/industry?q={}", urlencode("光刻胶")), sme.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("Suzhou Jinghui Lithography Materials"),
+        "{html}"
+    );
+    assert!(html.contains("光刻胶"), "matched terms shown");
+    // A facet link narrows the results and shows as an active filter.
+    let (_, html) = page(
+        "/industry?cluster=new_materials&city=330400".into(),
+        sme.clone(),
+    )
+    .await;
+    assert!(html.contains("Filtered by"));
+    assert!(html.contains("Jiaxing"));
+    // An SME sees no needs' pipelines.
+    let (_, html) = page("/needs".into(), sme.clone()).await;
+    assert!(
+        html.contains(">0 needs<") || html.contains("0 needs"),
+        "{html}"
+    );
+
+    let (head, tok) = page_session(&http, &base, "head.aviation").await;
+    let (st, html) = page("/needs".into(), head.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("High-temperature vacuum bagging sealant tape"));
+    let id = html
+        .split("href=\"/needs/")
+        .nth(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .unwrap();
+    let (st, html) = page(format!("/needs/{id}"), head.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Ranked matches") && html.contains("Pipeline board"));
+    assert!(html.contains("text relevance") && html.contains("Contribution"));
+    // A chip maker may not open the aviation need.
+    let (chips, _) = page_session(&http, &base, "head.chips").await;
+    let (st, _) = page(format!("/needs/{id}"), chips).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // Move a suggested candidate to contacted through the board's form.
+    let board = e
+        .app
+        .pipeline(&staff(Role::JointOffice), &id)
+        .await
+        .unwrap();
+    let open = board
+        .iter()
+        .find(|m| m.stage == Stage::Suggested)
+        .unwrap()
+        .uscc
+        .clone();
+    let post = |body: String| {
+        http.post(format!("{base}/needs/{id}/stage"))
+            .header(header::COOKIE, head.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let r = post(format!(
+        "csrf={tok}&uscc={open}&stage=contacted&on=2026-11-20"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let now = e
+        .app
+        .pipeline(&staff(Role::JointOffice), &id)
+        .await
+        .unwrap();
+    let m = now.iter().find(|m| m.uscc == open).unwrap();
+    assert_eq!(
+        (m.stage, m.contacted_on.as_deref()),
+        (Stage::Contacted, Some("2026-11-20"))
+    );
+    // Backwards is refused with the reason on the page; a missing CSRF token is refused.
+    let r = post(format!("csrf={tok}&uscc={open}&stage=suggested"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("cannot move"));
+    let r = post(format!("uscc={open}&stage=meeting")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Posting a need from the page; a bad deadline keeps the answers.
+    let form = |extra: &str| {
+        http.post(format!("{base}/needs"))
+            .header(header::COOKIE, head.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!(
+                "csrf={tok}&kind=supplier_localisation&title_en=Titanium+fasteners&clusters=aviation&certifications=AS9100{extra}"
+            ))
+            .send()
+    };
+    let r = form("&deadline=2020-01-01").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("deadline") && html.contains("value=\"Titanium fasteners\""));
+    let r = form("&deadline=2027-02-01").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .starts_with("/needs/"));
+
+    // Outcomes: the head enterprise sees its own; the office all three; a clerk nothing.
+    let (st, html) = page("/industry/outcomes".into(), head.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("Shanghai Yunzhou Aircraft")
+            && !html.contains("Suzhou Xinyuan Semiconductor")
+    );
+    assert!(html.contains("Partner reserve"));
+    let (office, _) = page_session(&http, &base, "office").await;
+    let (_, html) = page("/industry/outcomes".into(), office).await;
+    assert!(html.contains("Suzhou Xinyuan Semiconductor") && html.contains("Hefei Zhisuanyun"));
+    let (clerk, _) = page_session(&http, &base, "clerk.330400").await;
+    let (st, _) = page("/needs".into(), clerk).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    e.cleanup().await;
+}

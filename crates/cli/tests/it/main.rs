@@ -10,4 +10,4 @@ mod helpers;
 mod industry;
 mod licences;
 mod storage;
-mod web;
+pub mod web;

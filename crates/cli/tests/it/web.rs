@@ -341,7 +341,7 @@ async fn sign_in_queue_case_page_and_refusal() {
 }
 
 /// Signs in through the page; returns the cookies to send and the CSRF token.
-async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (String, String) {
+pub async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (String, String) {
     let form = http.get(format!("{base}/login")).send().await.unwrap();
     let csrf = form
         .headers()
@@ -374,7 +374,7 @@ async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (String
     (format!("{session}; {csrf}; lang=en"), token)
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() {

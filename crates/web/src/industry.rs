@@ -1,0 +1,818 @@
+//! Industry-chain pages for the joint office and head enterprises (and registry search for
+//! every signed-in enterprise): search with facets, needs, a need with its ranked and
+//! explained matches and its pipeline board, and outcome statistics. They call the same
+//! `App` methods as the API, so the access rules are the same.
+
+use crate::{
+    csrf_ok, csrf_token, deny, enc, negotiate, page, principal, redirect, remember_csrf, Lang,
+    Texts,
+};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use corridor_app::industry::{
+    CandidateView, EnterpriseQuery, EnterpriseSearch, HeadStats, MatchView, NeedView, NewNeed,
+    StageMove,
+};
+use corridor_app::App;
+use corridor_industry::matching::{NeedKind, NeedSpec, Stage};
+use corridor_industry::Cluster;
+use serde::Deserialize;
+use std::sync::Arc;
+
+fn cluster_name(lang: Lang, c: &str) -> String {
+    Cluster::parse(c)
+        .map(|c| match lang {
+            Lang::Zh => c.name_zh().to_string(),
+            Lang::En => c.as_str().replace('_', " "),
+        })
+        .unwrap_or_else(|| c.to_string())
+}
+
+fn flag_name(lang: Lang, f: &str) -> &'static str {
+    match f {
+        "high_tech" => lang.pick("高新技术企业", "high-tech"),
+        "specialised" => lang.pick("专精特新", "specialised SME"),
+        "head" => lang.pick("链主企业", "head enterprise"),
+        "listed" => lang.pick("上市公司", "listed"),
+        _ => "",
+    }
+}
+
+fn signal_name(lang: Lang, s: &str) -> &'static str {
+    match s {
+        "text" => lang.pick("文本相关度", "text relevance"),
+        "cluster" => lang.pick("产业集群", "cluster"),
+        "industry" => lang.pick("行业分类", "industry class"),
+        "preferred_city" => lang.pick("优先城市", "preferred city"),
+        "corridor_city" => lang.pick("走廊城市", "corridor city"),
+        "high_tech" => lang.pick("高新技术企业", "high-tech"),
+        "specialised" => lang.pick("专精特新", "specialised SME"),
+        _ => "",
+    }
+}
+
+fn city_name(app: &App, lang: Lang, code: &str) -> String {
+    app.reference()
+        .jurisdictions
+        .iter()
+        .find(|j| j.code.as_str() == code)
+        .map(|j| lang.of(&j.name_zh, &j.name_en))
+        .unwrap_or_else(|| code.to_string())
+}
+
+// ---------- search ----------
+
+struct FacetLink {
+    label: String,
+    count: u64,
+    href: String,
+    active: bool,
+}
+
+struct HitRow {
+    uscc: String,
+    name: String,
+    other_name: String,
+    city: String,
+    cluster: String,
+    tags: Vec<String>,
+    matched: String,
+}
+
+#[derive(Template)]
+#[template(path = "industry_search.html")]
+struct SearchPage<'a> {
+    t: &'a Texts,
+    l: Lang,
+    q: String,
+    total: usize,
+    hits: Vec<HitRow>,
+    facets: Vec<(String, Vec<FacetLink>)>,
+    active: Vec<(String, String)>,
+    next: String,
+    office: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct SearchQ {
+    q: Option<String>,
+    city: Option<String>,
+    cluster: Option<String>,
+    industry: Option<String>,
+    flag: Option<String>,
+    cert: Option<String>,
+    page: Option<i64>,
+    lang: Option<String>,
+}
+
+impl SearchQ {
+    fn href(&self, key: &str, value: Option<&str>, page: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        let mut put = |k: &str, v: &Option<String>| {
+            let v = if k == key {
+                value.map(String::from)
+            } else {
+                v.clone()
+            };
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", enc(&v)));
+            }
+        };
+        put("q", &self.q);
+        put("city", &self.city);
+        put("cluster", &self.cluster);
+        put("industry", &self.industry);
+        put("flag", &self.flag);
+        put("cert", &self.cert);
+        if let Some(p) = page {
+            parts.push(format!("page={p}"));
+        }
+        format!("/industry?{}", parts.join("&"))
+    }
+}
+
+pub(crate) async fn search(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<SearchQ>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let t = lang.texts();
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/industry");
+    };
+    let page_no = q.page.unwrap_or(1).clamp(1, 500);
+    let eq = EnterpriseQuery {
+        q: q.q.clone(),
+        city: q.city.clone(),
+        cluster: q.cluster.clone(),
+        industry: q.industry.clone(),
+        flag: q.flag.clone(),
+        cert: q.cert.clone(),
+        page: Some(page_no),
+        per_page: Some(20),
+    };
+    let r: EnterpriseSearch = match app.search_enterprises(&p, &eq).await {
+        Ok(r) => r,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let current = |k: &str| match k {
+        "city" => q.city.clone(),
+        "cluster" => q.cluster.clone(),
+        "flag" => q.flag.clone(),
+        "cert" => q.cert.clone(),
+        _ => None,
+    };
+    let mut facets = Vec::new();
+    for (f, title) in [
+        ("city", lang.pick("城市", "City")),
+        ("cluster", lang.pick("产业集群", "Cluster")),
+        ("flag", lang.pick("资质", "Recognition")),
+        ("cert", lang.pick("认证", "Certification")),
+    ] {
+        let mut links: Vec<FacetLink> = r
+            .facets
+            .get(f)
+            .map(|m| {
+                m.iter()
+                    .map(|(v, n)| FacetLink {
+                        label: match f {
+                            "city" => city_name(&app, lang, v),
+                            "cluster" => cluster_name(lang, v),
+                            "flag" => flag_name(lang, v).to_string(),
+                            _ => v.clone(),
+                        },
+                        count: *n,
+                        href: q.href(f, Some(v), None),
+                        active: current(f).as_deref() == Some(v.as_str()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        links.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+        links.truncate(12);
+        facets.push((title.to_string(), links));
+    }
+    let mut active = Vec::new();
+    for (k, v) in [
+        ("city", &q.city),
+        ("cluster", &q.cluster),
+        ("industry", &q.industry),
+        ("flag", &q.flag),
+        ("cert", &q.cert),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            let label = match k {
+                "city" => city_name(&app, lang, v),
+                "cluster" => cluster_name(lang, v),
+                "flag" => flag_name(lang, v).to_string(),
+                _ => v.clone(),
+            };
+            active.push((label, q.href(k, None, None)));
+        }
+    }
+    let hits = r
+        .hits
+        .iter()
+        .map(|h| HitRow {
+            uscc: h.uscc.clone(),
+            name: lang.of(&h.name_zh, &h.name_en),
+            other_name: match lang {
+                Lang::Zh => h.name_en.clone(),
+                Lang::En => h.name_zh.clone(),
+            },
+            city: city_name(&app, lang, &h.city),
+            cluster: cluster_name(lang, &h.cluster),
+            tags: h
+                .flags
+                .iter()
+                .map(|f| flag_name(lang, f).to_string())
+                .chain(h.certifications.iter().cloned())
+                .collect(),
+            matched: h
+                .matched
+                .values()
+                .flatten()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(" · "),
+        })
+        .collect();
+    let more = (page_no * 20) < r.total as i64;
+    let sp = SearchPage {
+        t,
+        l: lang,
+        q: q.q.clone().unwrap_or_default(),
+        total: r.total,
+        hits,
+        facets,
+        active,
+        next: if more {
+            q.href("", None, Some(page_no + 1))
+        } else {
+            String::new()
+        },
+        office: matches!(
+            p.role,
+            corridor_domain::case::Role::JointOffice | corridor_domain::case::Role::Admin
+        ) || app.my_enterprise(&p).await.ok().flatten().is_some(),
+    };
+    page(&sp, lang, remember, StatusCode::OK)
+}
+
+// ---------- needs ----------
+
+struct NeedRowV {
+    id: String,
+    title: String,
+    owner: String,
+    kind: String,
+    status: String,
+    deadline: String,
+}
+
+#[derive(Template)]
+#[template(path = "needs.html")]
+struct NeedsPage<'a> {
+    t: &'a Texts,
+    l: Lang,
+    csrf: String,
+    rows: Vec<NeedRowV>,
+    total: i64,
+    office: bool,
+    kinds: Vec<(String, String)>,
+    clusters: Vec<(String, String)>,
+    error: String,
+    form: Vec<(String, String)>,
+}
+
+impl NeedsPage<'_> {
+    fn val(&self, k: &str) -> &str {
+        self.form
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+    fn has(&self, k: &str, v: &str) -> bool {
+        self.form.iter().any(|(n, x)| n == k && x == v)
+    }
+}
+
+fn need_title(lang: Lang, n: &NeedSpec) -> String {
+    lang.of(&n.title_zh, &n.title_en)
+}
+
+async fn needs_page(
+    app: &App,
+    headers: &HeaderMap,
+    p: &corridor_domain::case::Principal,
+    lang: Lang,
+    remember: bool,
+    error: String,
+    form: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let t = lang.texts();
+    let list = match app.needs(p, 1, 200).await {
+        Ok(l) => l,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let rows = list
+        .items
+        .iter()
+        .map(|n: &NeedView| NeedRowV {
+            id: n.id.clone(),
+            title: need_title(lang, &n.spec),
+            owner: lang.of(&n.owner_name_zh, &n.owner_name_en),
+            kind: n.spec.kind.name(lang == Lang::Zh).into(),
+            status: n.status.name(lang == Lang::Zh).into(),
+            deadline: n.deadline.clone().unwrap_or_else(|| "—".into()),
+        })
+        .collect();
+    let (csrf, fresh) = csrf_token(headers);
+    let np = NeedsPage {
+        t,
+        l: lang,
+        csrf: csrf.clone(),
+        rows,
+        total: list.total,
+        office: matches!(
+            p.role,
+            corridor_domain::case::Role::JointOffice | corridor_domain::case::Role::Admin
+        ),
+        kinds: NeedKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), k.name(lang == Lang::Zh).to_string()))
+            .collect(),
+        clusters: Cluster::ALL
+            .iter()
+            .map(|c| (c.as_str().to_string(), cluster_name(lang, c.as_str())))
+            .collect(),
+        error,
+        form,
+    };
+    let mut r = page(&np, lang, remember, status);
+    remember_csrf(&mut r, &csrf, fresh);
+    r
+}
+
+pub(crate) async fn needs(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<crate::LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/needs");
+    };
+    needs_page(
+        &app,
+        &headers,
+        &p,
+        lang,
+        remember,
+        String::new(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', '，', ';', ' '])
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+pub(crate) async fn post_need(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, None);
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/needs");
+    };
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    if !csrf_ok(&headers, &get("csrf")) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
+    let form: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+    let Some(kind) = NeedKind::parse(&get("kind")) else {
+        let e = lang
+            .pick("请选择需求类型", "Choose the kind of need")
+            .to_string();
+        return needs_page(
+            &app,
+            &headers,
+            &p,
+            lang,
+            false,
+            e,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let n = NewNeed {
+        owner_uscc: Some(get("owner_uscc")).filter(|s| !s.is_empty()),
+        deadline: Some(get("deadline")).filter(|s| !s.is_empty()),
+        spec: NeedSpec {
+            kind,
+            title_zh: get("title_zh"),
+            title_en: get("title_en"),
+            description_zh: get("description_zh"),
+            description_en: get("description_en"),
+            certifications: split_list(&get("certifications")),
+            clusters: pairs
+                .iter()
+                .filter(|(k, _)| k == "clusters")
+                .filter_map(|(_, v)| Cluster::parse(v))
+                .collect(),
+            industries: split_list(&get("industries")),
+            cities: split_list(&get("cities")),
+        },
+    };
+    match app.create_need(&p, n).await {
+        Ok(v) => redirect(&format!("/needs/{}", v.id)),
+        Err(e) => {
+            let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            needs_page(&app, &headers, &p, lang, false, msg, form, status).await
+        }
+    }
+}
+
+// ---------- one need ----------
+
+struct CandRow {
+    rank: usize,
+    uscc: String,
+    name: String,
+    city: String,
+    score: String,
+    tags: Vec<String>,
+    matched: String,
+    signals: Vec<(String, String, String, String)>,
+    stage: String,
+}
+
+struct BoardCol {
+    title: String,
+    cards: Vec<Card>,
+}
+
+struct Card {
+    uscc: String,
+    name: String,
+    city: String,
+    meetings: i64,
+    history: Vec<String>,
+    moves: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "need.html")]
+struct NeedPage<'a> {
+    t: &'a Texts,
+    l: Lang,
+    csrf: String,
+    id: String,
+    title: String,
+    owner: String,
+    kind: String,
+    status: String,
+    deadline: String,
+    description: String,
+    requirements: Vec<(String, String)>,
+    candidates: Vec<CandRow>,
+    board: Vec<BoardCol>,
+    error: String,
+    today: String,
+}
+
+async fn need_page(
+    app: &App,
+    headers: &HeaderMap,
+    p: &corridor_domain::case::Principal,
+    id: &str,
+    (lang, remember): (Lang, bool),
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let t = lang.texts();
+    let n = match app.need(p, id).await {
+        Ok(n) => n,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let ranked: Vec<CandidateView> = match app.rank_need(p, id, 20).await {
+        Ok(r) => r,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let board: Vec<MatchView> = match app.pipeline(p, id).await {
+        Ok(b) => b,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let zh = lang == Lang::Zh;
+    let candidates = ranked
+        .iter()
+        .map(|c| CandRow {
+            rank: c.rank,
+            uscc: c.uscc.clone(),
+            name: lang.of(&c.name_zh, &c.name_en),
+            city: city_name(app, lang, &c.city),
+            score: format!("{:.3}", c.score),
+            tags: c
+                .flags
+                .iter()
+                .map(|f| flag_name(lang, f).to_string())
+                .chain(c.certifications.iter().cloned())
+                .collect(),
+            matched: c
+                .matched
+                .values()
+                .flatten()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            signals: c
+                .signals
+                .iter()
+                .map(|s| {
+                    (
+                        signal_name(lang, &s.name).to_string(),
+                        format!("{:.2}", s.value),
+                        format!("{:.2}", s.weight),
+                        format!("{:.3}", s.contribution),
+                    )
+                })
+                .collect(),
+            stage: c.stage.map(|s| s.name(zh).to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let cols = [
+        Stage::Suggested,
+        Stage::Contacted,
+        Stage::Meeting,
+        Stage::Testing,
+        Stage::Qualified,
+        Stage::Declined,
+    ];
+    let board = cols
+        .iter()
+        .map(|st| BoardCol {
+            title: st.name(zh).to_string(),
+            cards: board
+                .iter()
+                .filter(|m| m.stage == *st)
+                .map(|m| Card {
+                    uscc: m.uscc.clone(),
+                    name: lang.of(&m.name_zh, &m.name_en),
+                    city: city_name(app, lang, &m.city),
+                    meetings: m.meetings,
+                    history: m
+                        .events
+                        .iter()
+                        .map(|e| format!("{} {}", e.on, e.stage.name(zh)))
+                        .collect(),
+                    moves: Stage::ALL
+                        .iter()
+                        .filter(|to| m.stage.can_move_to(**to))
+                        .map(|to| (to.as_str().to_string(), to.name(zh).to_string()))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let s = &n.spec;
+    let mut requirements = Vec::new();
+    if !s.certifications.is_empty() {
+        requirements.push((
+            lang.pick("必需认证", "Required certifications").to_string(),
+            s.certifications.join(", "),
+        ));
+    }
+    if !s.clusters.is_empty() {
+        requirements.push((
+            lang.pick("产业集群", "Clusters").to_string(),
+            s.clusters
+                .iter()
+                .map(|c| cluster_name(lang, c.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    if !s.industries.is_empty() {
+        requirements.push((
+            lang.pick("行业分类", "Industry classes").to_string(),
+            s.industries.join(", "),
+        ));
+    }
+    if !s.cities.is_empty() {
+        requirements.push((
+            lang.pick("优先城市", "Preferred cities").to_string(),
+            s.cities
+                .iter()
+                .map(|c| city_name(app, lang, c))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    let (csrf, fresh) = csrf_token(headers);
+    let np = NeedPage {
+        t,
+        l: lang,
+        csrf: csrf.clone(),
+        id: n.id.clone(),
+        title: need_title(lang, s),
+        owner: lang.of(&n.owner_name_zh, &n.owner_name_en),
+        kind: s.kind.name(zh).into(),
+        status: n.status.name(zh).into(),
+        deadline: n.deadline.clone().unwrap_or_else(|| "—".into()),
+        description: lang.of(&s.description_zh, &s.description_en),
+        requirements,
+        candidates,
+        board,
+        error,
+        today: corridor_store::date_str(app.today()),
+    };
+    let mut r = page(&np, lang, remember, status);
+    remember_csrf(&mut r, &csrf, fresh);
+    r
+}
+
+pub(crate) async fn need(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<crate::LangQuery>,
+) -> Response {
+    let lang = negotiate(&headers, q.lang.as_deref());
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect(&format!("/login?next=/needs/{}", enc(&id)));
+    };
+    need_page(&app, &headers, &p, &id, lang, String::new(), StatusCode::OK).await
+}
+
+pub(crate) async fn move_stage(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, None);
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/needs");
+    };
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    if !csrf_ok(&headers, &get("csrf")) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
+    let Some(stage) = Stage::parse(&get("stage")) else {
+        let e = lang.pick("请选择阶段", "Choose a stage").to_string();
+        return need_page(
+            &app,
+            &headers,
+            &p,
+            &id,
+            (lang, false),
+            e,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let m = StageMove {
+        uscc: get("uscc"),
+        stage,
+        on: Some(get("on")).filter(|s| !s.is_empty()),
+        note: Some(get("note")).filter(|s| !s.is_empty()),
+    };
+    match app.move_match(&p, &id, m).await {
+        Ok(_) => redirect(&format!("/needs/{}#board", enc(&id))),
+        Err(e) => {
+            let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            need_page(&app, &headers, &p, &id, (lang, false), msg, status).await
+        }
+    }
+}
+
+// ---------- outcomes ----------
+
+#[derive(Template)]
+#[template(path = "industry_outcomes.html")]
+struct OutcomesPage<'a> {
+    t: &'a Texts,
+    l: Lang,
+    heads: Vec<HeadView>,
+}
+
+struct HeadView {
+    name: String,
+    needs: i64,
+    open_needs: i64,
+    candidates: i64,
+    meetings: i64,
+    qualified: i64,
+    projects: i64,
+    median_days: String,
+    by_need: Vec<(String, String, String, i64, i64, i64, String)>,
+    reserve: Vec<(String, String, String, i64)>,
+}
+
+pub(crate) async fn outcomes(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<crate::LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let t = lang.texts();
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/industry/outcomes");
+    };
+    let st = match app.industry_stats(&p).await {
+        Ok(s) => s,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let zh = lang == Lang::Zh;
+    let heads = st
+        .heads
+        .iter()
+        .map(|h: &HeadStats| HeadView {
+            name: lang.of(&h.name_zh, &h.name_en),
+            needs: h.needs,
+            open_needs: h.open_needs,
+            candidates: h.candidates,
+            meetings: h.meetings,
+            qualified: h.qualified,
+            projects: h.projects_started,
+            median_days: h
+                .median_days_to_qualify
+                .map(|d| format!("{d:.0}"))
+                .unwrap_or_else(|| "—".into()),
+            by_need: h
+                .by_need
+                .iter()
+                .map(|n| {
+                    let mut days = n.days_to_qualify.clone();
+                    days.sort_unstable();
+                    (
+                        n.need_id.clone(),
+                        lang.of(&n.title_zh, &n.title_en),
+                        n.kind.name(zh).to_string(),
+                        n.candidates,
+                        n.meetings,
+                        n.qualified,
+                        if days.is_empty() {
+                            "—".into()
+                        } else {
+                            days.iter()
+                                .map(|d| d.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        },
+                    )
+                })
+                .collect(),
+            reserve: h
+                .reserve
+                .iter()
+                .map(|r| {
+                    (
+                        lang.of(&r.name_zh, &r.name_en),
+                        city_name(&app, lang, &r.city),
+                        r.best_stage.name(zh).to_string(),
+                        r.needs,
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    page(
+        &OutcomesPage { t, l: lang, heads },
+        lang,
+        remember,
+        StatusCode::OK,
+    )
+}
