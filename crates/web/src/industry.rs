@@ -311,8 +311,7 @@ async fn needs_page(
     app: &App,
     headers: &HeaderMap,
     p: &corridor_domain::case::Principal,
-    lang: Lang,
-    remember: bool,
+    (lang, remember): (Lang, bool),
     error: String,
     form: Vec<(String, String)>,
     status: StatusCode,
@@ -451,7 +450,7 @@ pub(crate) async fn post_need(
         Err(e) => {
             let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            needs_page(&app, &headers, &p, lang, false, msg, form, status).await
+            needs_page(&app, &headers, &p, (lang, false), msg, form, status).await
         }
     }
 }
