@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn corridor(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+pub fn corridor(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_corridor"));
     c.arg("--data-dir")
         .arg(dir)
@@ -24,7 +24,7 @@ fn corridor(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output
     child.wait_with_output().unwrap()
 }
 
-fn tmp() -> std::path::PathBuf {
+pub fn tmp() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("corridor-cli-{}", uuid::Uuid::now_v7().simple()))
 }
 

@@ -878,3 +878,112 @@ async fn industry_pages() {
     assert_eq!(st, StatusCode::FORBIDDEN);
     e.cleanup().await;
 }
+
+/// `corridor enterprises import/export/generate` and `corridor search reindex/query`.
+#[test]
+fn enterprise_commands() {
+    use crate::cli::{corridor, tmp};
+    let d = tmp();
+    std::fs::create_dir_all(&d).unwrap();
+    let csv = d.join("firms.csv");
+    let o = corridor(
+        &d,
+        &[
+            "enterprises",
+            "generate",
+            csv.to_str().unwrap(),
+            "--count",
+            "2000",
+            "--seed",
+            "5",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Two bad rows appended: a wrong check character and an unknown cluster.
+    let mut text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let bad1 = lines[1].replacen(&lines[1][..18], "91330400MA28L0001X", 1);
+    let bad2 = lines[2]
+        .replace(",new_materials,", ",quantum,")
+        .replace(",aviation,", ",quantum,")
+        .replace(",biomedicine,", ",quantum,")
+        .replace(",new_energy,", ",quantum,")
+        .replace(",integrated_circuits,", ",quantum,")
+        .replace(",artificial_intelligence,", ",quantum,")
+        .replace(",satellite_internet,", ",quantum,")
+        .replace(",high_end_equipment,", ",quantum,");
+    text.push_str(&format!("{bad1}\n{bad2}\n"));
+    std::fs::write(&csv, &text).unwrap();
+    let o = corridor(&d, &["enterprises", "import", csv.to_str().unwrap()], None);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{out}{err}");
+    assert!(err.contains("line 2002: uscc"), "{err}");
+    assert!(err.contains("line 2003: cluster"), "{err}");
+    assert!(
+        out.contains("2000 new") && out.contains("2 rows refused"),
+        "{out}"
+    );
+    // Idempotent.
+    let o = corridor(&d, &["enterprises", "import", csv.to_str().unwrap()], None);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 new, 0 changed, 2000 unchanged"));
+    // Export as JSON Lines and import that into a fresh store: the same registry.
+    let jl = d.join("out.jsonl");
+    let o = corridor(&d, &["enterprises", "export", jl.to_str().unwrap()], None);
+    assert!(o.status.success());
+    assert_eq!(std::fs::read_to_string(&jl).unwrap().lines().count(), 2000);
+    let d2 = tmp();
+    let o = corridor(&d2, &["enterprises", "import", jl.to_str().unwrap()], None);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = corridor(&d2, &["enterprises", "export", "--format", "csv"], None);
+    let mut a: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut b: Vec<String> = text.lines().take(2001).map(String::from).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "export → import → export gives the same rows");
+    // The index is rebuilt from the database and searched from the command line.
+    let o = corridor(&d, &["search", "reindex"], None);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2000 enterprises indexed"));
+    let o = corridor(&d, &["search", "query", "光刻胶", "--json"], None);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["hits"][0]["name_zh"], "苏州晶辉光刻材料有限公司");
+    let o = corridor(
+        &d,
+        &[
+            "search",
+            "query",
+            "--cluster",
+            "aviation",
+            "--json",
+            "--limit",
+            "1",
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["total"], v["facets"]["cluster"]["aviation"]);
+    // Unreadable input: a clear message and a non-zero exit, nothing lost.
+    let o = corridor(&d, &["enterprises", "import", "/nonexistent.csv"], None);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cannot open"));
+    let o = corridor(
+        &d,
+        &[
+            "enterprises",
+            "import",
+            jl.to_str().unwrap().trim_end_matches(".jsonl"),
+        ],
+        None,
+    );
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--format"));
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(&d2);
+}

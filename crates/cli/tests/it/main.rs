@@ -5,7 +5,7 @@
 
 mod api;
 mod cases;
-mod cli;
+pub mod cli;
 mod helpers;
 mod industry;
 mod licences;
