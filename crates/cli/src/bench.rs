@@ -49,6 +49,26 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// The same corpus and queries on our index, SQLite FTS5 (trigram) and PostgreSQL
+    /// (pg_trgm): build time, latency and recall@20 against a brute-force scan.
+    SearchCompare {
+        #[arg(long, default_value_t = 1_000_000)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// A PostgreSQL server to compare with (a temporary database is created there).
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Search and matching latency through a running server's API (posts the demo needs for
+    /// head enterprises of its registry; the token must be the joint office's).
+    IndustryApi {
+        url: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long, default_value_t = 30)]
+        rounds: usize,
+    },
     /// Durable intake vs the raw insert ceiling, on a fresh temporary store.
     Intake {
         /// Cases per measurement.
@@ -273,6 +293,14 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             enterprises,
             rounds,
         } => return crate::search_bench::run(*enterprises, *rounds),
+        BenchCmd::IndustryApi { url, token, rounds } => {
+            return crate::search_compare::industry_api(url, token, *rounds).await
+        }
+        BenchCmd::SearchCompare {
+            enterprises,
+            rounds,
+            postgres,
+        } => return crate::search_compare::run(*enterprises, *rounds, postgres.clone()).await,
         BenchCmd::Intake { cases, concurrency } => (cases, concurrency),
     };
     let (store, temp_url, temp_dir) = fresh(args).await?;

@@ -4,6 +4,7 @@ mod bench;
 mod industry_cmd;
 mod load;
 mod search_bench;
+mod search_compare;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};

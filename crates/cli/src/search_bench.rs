@@ -88,6 +88,26 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
     }
     ms.sort_by(f64::total_cmp);
     let pct = |p: f64| ms[((ms.len() as f64 * p) as usize).min(ms.len() - 1)];
+    // Matching: the demo needs (hard constraints, text, weighted signals), top 20 each.
+    let members: std::collections::BTreeSet<String> = generate::CITIES[..9]
+        .iter()
+        .map(|c| c.0.to_string())
+        .collect();
+    let needs: Vec<_> = generate::demo_needs().into_iter().map(|n| n.1).collect();
+    let w = corridor_industry::matching::Weights::default();
+    let mut mm = Vec::new();
+    for round in 0..=rounds {
+        for n in &needs {
+            let t = Instant::now();
+            let r = corridor_industry::matching::rank(&idx, n, &w, &members, 20)?;
+            if round > 0 {
+                mm.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            std::hint::black_box(r);
+        }
+    }
+    mm.sort_by(f64::total_cmp);
+    let mpct = |p: f64| mm[((mm.len() as f64 * p) as usize).min(mm.len() - 1)];
     println!(
         "{}",
         serde_json::json!({
@@ -100,6 +120,9 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
             "p50_ms": (pct(0.50) * 100.0).round() / 100.0,
             "p99_ms": (pct(0.99) * 100.0).round() / 100.0,
             "max_ms": (ms[ms.len() - 1] * 100.0).round() / 100.0,
+            "matchings": mm.len(),
+            "match_p50_ms": (mpct(0.50) * 100.0).round() / 100.0,
+            "match_p99_ms": (mpct(0.99) * 100.0).round() / 100.0,
             "rss_mb_after": rss_mb().round(),
         })
     );

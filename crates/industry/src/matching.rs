@@ -276,7 +276,8 @@ pub fn rank(
         certifications: need.certifications.clone(),
         ..Default::default()
     };
-    let found = index.search(&need.text(), &filters, 0, weights.candidates.max(limit))?;
+    let text = need.text();
+    let found = index.search_opts(&text, &filters, 0, weights.candidates.max(limit), false)?;
     let best = found
         .hits
         .iter()
@@ -348,6 +349,9 @@ pub fn rank(
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.uscc.cmp(&b.uscc)));
     out.truncate(limit);
+    for r in &mut out {
+        r.matched = index.matched_for(&text, &r.uscc)?;
+    }
     Ok(out)
 }
 

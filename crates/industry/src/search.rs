@@ -383,6 +383,19 @@ impl EnterpriseIndex {
         offset: usize,
         limit: usize,
     ) -> tantivy::Result<Results> {
+        self.search_opts(text, filters, offset, limit, true)
+    }
+
+    /// As [`EnterpriseIndex::search`]; without `explain`, no facet counts and no matched
+    /// terms (for re-ranking many candidates, see [`EnterpriseIndex::matched_for`]).
+    pub fn search_opts(
+        &self,
+        text: &str,
+        filters: &Filters,
+        offset: usize,
+        limit: usize,
+        explain: bool,
+    ) -> tantivy::Result<Results> {
         let searcher = self.reader.searcher();
         let (tq, terms): (Box<dyn Query>, Vec<(Field, String)>) = if text.trim().is_empty() {
             (Box::new(AllQuery), Vec::new())
@@ -400,21 +413,41 @@ impl EnterpriseIndex {
             ));
         }
         let query = BooleanQuery::new(clauses);
+        let top_docs = TopDocs::with_limit(limit.max(1))
+            .and_offset(offset)
+            .order_by_score();
+        let mut facets = BTreeMap::new();
+        if !explain {
+            let (top, total) = searcher.search(&query, &(top_docs, Count))?;
+            let mut hits = Vec::new();
+            for (score, addr) in top.into_iter().take(limit) {
+                let d: TantivyDocument = searcher.doc(addr)?;
+                let get = |field: Field| {
+                    d.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                hits.push(Hit {
+                    uscc: get(self.fields.uscc),
+                    score,
+                    name_zh: get(self.fields.name_zh),
+                    name_en: get(self.fields.name_en),
+                    matched: BTreeMap::new(),
+                    meta: serde_json::from_str(&get(self.fields.meta)).unwrap_or_default(),
+                });
+            }
+            return Ok(Results {
+                total,
+                hits,
+                facets,
+            });
+        }
         let mut fc = FacetCollector::for_field("tags");
         for f in FACETS {
             fc.add_facet(Facet::from_path([f]));
         }
-        let (top, total, facet_counts) = searcher.search(
-            &query,
-            &(
-                TopDocs::with_limit(limit.max(1))
-                    .and_offset(offset)
-                    .order_by_score(),
-                Count,
-                fc,
-            ),
-        )?;
-        let mut facets = BTreeMap::new();
+        let (top, total, facet_counts) = searcher.search(&query, &(top_docs, Count, fc))?;
         for f in FACETS {
             let m: BTreeMap<String, u64> = facet_counts
                 .get(Facet::from_path([f]))
@@ -425,7 +458,6 @@ impl EnterpriseIndex {
                 .collect();
             facets.insert(f.to_string(), m);
         }
-        let f = self.fields;
         let mut hits = Vec::new();
         for (score, addr) in top.into_iter().take(limit) {
             let d: TantivyDocument = searcher.doc(addr)?;
@@ -435,6 +467,61 @@ impl EnterpriseIndex {
                     .unwrap_or("")
                     .to_string()
             };
+            let f = self.fields;
+            hits.push(Hit {
+                uscc: get(f.uscc),
+                score,
+                name_zh: get(f.name_zh),
+                name_en: get(f.name_en),
+                matched: self.matched_in(&d, &terms),
+                meta: serde_json::from_str(&get(f.meta)).unwrap_or_default(),
+            });
+        }
+        Ok(Results {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    /// The terms of `text` that one enterprise's fields contain, by field.
+    pub fn matched_for(
+        &self,
+        text: &str,
+        uscc: &str,
+    ) -> tantivy::Result<BTreeMap<&'static str, Vec<String>>> {
+        if text.trim().is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let (_, terms) = self.text_query(text);
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.uscc, uscc),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, addr)) => {
+                let d: TantivyDocument = searcher.doc(*addr)?;
+                Ok(self.matched_in(&d, &terms))
+            }
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    fn matched_in(
+        &self,
+        d: &TantivyDocument,
+        terms: &[(Field, String)],
+    ) -> BTreeMap<&'static str, Vec<String>> {
+        let f = self.fields;
+        let get = |field: Field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        {
             let mut matched: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
             for (field, analyzer, _) in text_fields(&f) {
                 let have: BTreeSet<String> =
@@ -454,20 +541,8 @@ impl EnterpriseIndex {
                     matched.insert(name, m);
                 }
             }
-            hits.push(Hit {
-                uscc: get(f.uscc),
-                score,
-                name_zh: get(f.name_zh),
-                name_en: get(f.name_en),
-                matched,
-                meta: serde_json::from_str(&get(f.meta)).unwrap_or_default(),
-            });
+            matched
         }
-        Ok(Results {
-            total,
-            hits,
-            facets,
-        })
     }
 }
 
