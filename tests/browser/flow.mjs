@@ -277,6 +277,42 @@ for (const lang of ['zh', 'en']) {
     assert.match(await c.textContent('#status'), new RegExp(t.received));
   });
 
+  await step(`${lang}: a head enterprise opens its need: ranked, explained matches and the pipeline board`, async () => {
+    const hCtx = await context(lang);
+    const h = await signIn(hCtx, 'head.aviation', '/needs');
+    assert.ok(h.url().endsWith('/needs'), h.url());
+    await h.setViewportSize({ width: 1100, height: 1300 });
+    await shot(h, lang, 'needs');
+    const first = h.locator('table a[href^="/needs/"]').first();
+    await Promise.all([h.waitForLoadState('load'), first.click()]);
+    assert.ok((await h.locator('#matches ~ table tbody tr').count()) >= 10, 'ranked matches');
+    // The explanation of the first candidate: its signals add up to its score.
+    await h.locator('#matches ~ table details summary').first().click();
+    assert.ok(await h.locator('#matches ~ table details table').first().isVisible());
+    assert.ok((await h.locator('#board ~ div section').count()) === 6, 'six stage columns');
+    await shot(h, lang, 'need');
+    // Move a suggested candidate to contacted from the board.
+    const card = h.locator('#board ~ div section').first().locator('article').first();
+    const name = (await card.locator('strong').textContent()).trim();
+    await card.locator('select[name="stage"]').selectOption('contacted');
+    await Promise.all([h.waitForLoadState('load'), card.locator('button').click()]);
+    const contacted = h.locator('#board ~ div section').nth(1);
+    assert.ok((await contacted.textContent()).includes(name), `${name} moved to contacted`);
+    // Another head enterprise may not open it.
+    const url = h.url().replace(/#.*$/, '');
+    const oCtx = await context(lang);
+    const o = await signIn(oCtx, 'head.chips');
+    assert.equal((await o.goto(url)).status(), 403);
+    await oCtx.close();
+    // Registry search with facets.
+    await h.goto(`${BASE}/industry?q=${encodeURIComponent(lang === 'zh' ? '光刻胶' : 'photoresist')}`);
+    assert.ok((await h.content()).includes(lang === 'zh' ? '苏州晶辉光刻材料有限公司' : 'Suzhou Jinghui Lithography Materials'));
+    await shot(h, lang, 'industry-search');
+    await h.goto(`${BASE}/industry/outcomes`);
+    await shot(h, lang, 'industry-outcomes');
+    await hCtx.close();
+  });
+
   await step(`${lang}: keyboard only: focus is visible on the search field`, async () => {
     const k = await pub.newPage();
     await k.goto(`${BASE}/matters`);

@@ -170,7 +170,7 @@ pub async fn rebuild_index(
         n += docs.len() as u64;
         with_writer(index, writer, move |ix, w| {
             for e in &docs {
-                ix.upsert(w, e)?;
+                ix.add(w, e)?;
             }
             Ok(())
         })
@@ -608,6 +608,17 @@ impl App {
             return Err(field_err("q", "at most 500 characters"));
         }
         let filters = q.filters();
+        if let Some(i) = &filters.industry {
+            let b = i.as_bytes();
+            let ok =
+                b.len() <= 5 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit);
+            if !ok {
+                return Err(field_err(
+                    "industry",
+                    "a GB/T 4754 class prefix: a section letter and up to four digits, e.g. C26",
+                ));
+            }
+        }
         let ix = self.industry.index.clone();
         let offset = ((page - 1) * per_page) as usize;
         let r = tokio::task::spawn_blocking(move || {

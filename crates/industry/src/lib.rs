@@ -196,7 +196,7 @@ impl Enterprise {
     pub fn industry_path(&self) -> Vec<String> {
         (1..=self.industry.len())
             .filter(|n| *n == 1 || *n >= 3)
-            .map(|n| self.industry[..n].to_string())
+            .filter_map(|n| self.industry.get(..n).map(str::to_string))
             .collect()
     }
 }

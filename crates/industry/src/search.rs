@@ -269,8 +269,14 @@ impl EnterpriseIndex {
 
     /// Adds or replaces (by USCC) one enterprise; visible after `commit`.
     pub fn upsert(&self, w: &IndexWriter, e: &Enterprise) -> tantivy::Result<()> {
+        w.delete_term(Term::from_field_text(self.fields.uscc, &e.uscc));
+        self.add(w, e)
+    }
+
+    /// Adds one enterprise known not to be in the index (a rebuild after [`Self::clear`]):
+    /// no delete is queued for it, which keeps a rebuild's memory flat.
+    pub fn add(&self, w: &IndexWriter, e: &Enterprise) -> tantivy::Result<()> {
         let f = &self.fields;
-        w.delete_term(Term::from_field_text(f.uscc, &e.uscc));
         let mut d = TantivyDocument::default();
         d.add_text(f.uscc, &e.uscc);
         d.add_text(f.name_zh, &e.name_zh);
@@ -361,7 +367,7 @@ impl EnterpriseIndex {
             p.extend(
                 (1..=i.len())
                     .filter(|n| *n == 1 || *n >= 3)
-                    .map(|n| i[..n].to_string()),
+                    .filter_map(|n| i.get(..n).map(str::to_string)),
             );
             v.push(Facet::from_path(p));
         }

@@ -547,6 +547,14 @@ async fn http_industry_with_the_demo_accounts() {
     )
     .await;
     problem(
+        get(api("/enterprises?industry=%E5%85%89%E5%88%BB"), &sme)
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    problem(
         get(api("/enterprises/91330400MA28L00019"), &sme)
             .await
             .unwrap(),
