@@ -840,15 +840,26 @@ impl App {
             .collect()
     }
 
-    async fn rank_spec(&self, spec: &NeedSpec, limit: usize) -> AppResult<Vec<matching::Ranked>> {
+    /// Ranks for a need; the need's owner is never its own candidate.
+    async fn rank_spec(
+        &self,
+        spec: &NeedSpec,
+        limit: usize,
+        owner: &str,
+    ) -> AppResult<Vec<matching::Ranked>> {
         let ix = self.industry.index.clone();
         let spec = spec.clone();
         let w = self.industry.weights;
         let members = self.members();
-        tokio::task::spawn_blocking(move || matching::rank(&ix, &spec, &w, &members, limit))
-            .await
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
-            .map_err(ix_err)
+        let mut r = tokio::task::spawn_blocking(move || {
+            matching::rank(&ix, &spec, &w, &members, limit + 1)
+        })
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(ix_err)?;
+        r.retain(|x| x.uscc != owner);
+        r.truncate(limit);
+        Ok(r)
     }
 
     /// The need's best candidates, ranked and explained, with their pipeline stage.
@@ -860,7 +871,9 @@ impl App {
     ) -> AppResult<Vec<CandidateView>> {
         let n = self.need_row(p, id).await?;
         let v = self.need_view(&n).await?;
-        let ranked = self.rank_spec(&v.spec, limit.clamp(1, 200)).await?;
+        let ranked = self
+            .rank_spec(&v.spec, limit.clamp(1, 200), &n.owner_uscc)
+            .await?;
         let stages: BTreeMap<String, String> = self
             .store
             .matches_of_need(id)
@@ -916,6 +929,12 @@ impl App {
         if note.chars().count() > 2000 {
             return Err(field_err("note", "at most 2000 characters"));
         }
+        if m.uscc == n.owner_uscc {
+            return Err(field_err(
+                "uscc",
+                "an enterprise is not a candidate for its own need",
+            ));
+        }
         let ent = self
             .store
             .enterprise(&m.uscc)
@@ -951,7 +970,7 @@ impl App {
                 let spec: NeedSpec = serde_json::from_str(&n.doc)
                     .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
                 let score = self
-                    .rank_spec(&spec, self.industry.weights.candidates)
+                    .rank_spec(&spec, self.industry.weights.candidates, &n.owner_uscc)
                     .await?
                     .into_iter()
                     .find(|r| r.uscc == m.uscc)

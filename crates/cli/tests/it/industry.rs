@@ -304,6 +304,20 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         on: Some(on.into()),
         note: Some("测试 note".into()),
     };
+    let err = e
+        .app
+        .move_match(
+            &aviation,
+            &sealant.id,
+            mv(&heads[0].uscc, Stage::Suggested, "2026-06-01"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::ValidationFailed,
+        "not its own candidate"
+    );
     let target = all[0].uscc.clone();
     for (stage, on) in [
         (Stage::Suggested, "2026-06-01"),
@@ -602,6 +616,12 @@ async fn http_industry_with_the_demo_accounts() {
         .collect();
     assert!(top3.contains(&"嘉兴恒韧高分子材料有限公司"), "{top3:?}");
     assert_eq!(m[0]["signals"].as_array().unwrap().len(), 7);
+    // The head enterprise is not a candidate for its own need.
+    assert!(m
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["name_zh"] != "上海云舟航空制造有限公司"));
     problem(
         get(api(&format!("/needs/{sealant}/matches")), &chips)
             .await
