@@ -400,6 +400,10 @@ pub struct NewNeed {
     pub deadline: Option<String>,
     #[serde(flatten)]
     pub spec: NeedSpec,
+    /// Anything else in the body: refused, named in the error.
+    #[serde(flatten, skip_serializing)]
+    #[schema(ignore)]
+    pub unknown: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -719,6 +723,9 @@ impl App {
     }
 
     pub async fn create_need(&self, p: &Principal, n: NewNeed) -> AppResult<NeedView> {
+        if let Some(k) = n.unknown.keys().next() {
+            return Err(field_err(k, "unknown field"));
+        }
         let owner = match (self.scope(p).await?, n.owner_uscc) {
             (Scope::All, Some(o)) => o,
             (Scope::All, None) => {
@@ -1271,6 +1278,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
                     owner_uscc: Some(heads[i].uscc.clone()),
                     deadline: Some(day(-60 - 10 * k as i64)),
                     spec,
+                    unknown: BTreeMap::new(),
                 },
             )
             .await?;

@@ -96,7 +96,8 @@ impl NeedStatus {
 /// What a head enterprise (or the office on its behalf) is looking for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+// No `deny_unknown_fields`: the API flattens this into larger bodies, which check unknown
+// fields themselves.
 pub struct NeedSpec {
     pub kind: NeedKind,
     #[serde(default)]

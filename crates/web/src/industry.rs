@@ -442,6 +442,7 @@ pub(crate) async fn post_need(
             industries: split_list(&get("industries")),
             cities: split_list(&get("cities")),
         },
+        unknown: Default::default(),
     };
     match app.create_need(&p, n).await {
         Ok(v) => redirect(&format!("/needs/{}", v.id)),

@@ -212,6 +212,7 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         owner_uscc: owner.map(String::from),
         deadline: Some("2027-01-31".into()),
         spec,
+        unknown: Default::default(),
     };
     let err = e
         .app
@@ -701,6 +702,15 @@ async fn http_industry_with_the_demo_accounts() {
         .await
         .unwrap();
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let res = http
+        .post(api("/needs"))
+        .header("authorization", &aviation)
+        .json(&json!({"kind": "partner_reserve", "title_en": "Anything", "colour": "red"}))
+        .send()
+        .await
+        .unwrap();
+    let v = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert!(v.to_string().contains("colour"), "{v}");
     let res = http
         .post(api("/needs"))
         .header("authorization", &sme)
