@@ -117,9 +117,10 @@ pub async fn drain_outbox(
     let mut applied = 0;
     loop {
         let batch = store.outbox_batch(5000).await?;
-        let Some(last) = batch.last().map(|b| b.0) else {
+        if batch.is_empty() {
             return Ok(applied);
-        };
+        }
+        let seqs: Vec<i64> = batch.iter().map(|b| b.0).collect();
         let codes: Vec<String> = batch
             .iter()
             .map(|b| b.1.clone())
@@ -145,7 +146,7 @@ pub async fn drain_outbox(
             ix.commit(w)
         })
         .await?;
-        store.outbox_done(last).await?;
+        store.outbox_done(&seqs).await?;
         applied += batch.len() as u64;
     }
 }
@@ -157,8 +158,9 @@ pub async fn rebuild_index(
     index: &Arc<EnterpriseIndex>,
     writer: &mut Option<tantivy::IndexWriter>,
 ) -> AppResult<u64> {
-    // Changes after this point are in the outbox beyond `upto` and are applied afterwards.
-    let upto = store.outbox_max().await?;
+    // Outbox entries visible now are covered by the rebuild; any committed later (whatever
+    // their number) stay in the outbox and are applied afterwards.
+    let covered = store.outbox_seqs().await?;
     with_writer(index, writer, |ix, w| ix.clear(w)).await?;
     let mut after = String::new();
     let mut n = 0u64;
@@ -177,7 +179,7 @@ pub async fn rebuild_index(
         .await?;
     }
     with_writer(index, writer, |ix, w| ix.commit(w)).await?;
-    store.outbox_done(upto).await?;
+    store.outbox_done(&covered).await?;
     drain_outbox(store, index, writer).await?;
     Ok(n)
 }

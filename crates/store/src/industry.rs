@@ -279,27 +279,38 @@ impl Store {
             .collect()
     }
 
-    /// The newest outbox sequence number (0 when empty).
-    pub async fn outbox_max(&self) -> Result<i64> {
-        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM search_outbox")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(n.unwrap_or(0))
-    }
-
     pub async fn outbox_len(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM search_outbox")
             .fetch_one(self.pool())
             .await?)
     }
 
-    /// Forgets outbox entries up to and including `seq`, once the index holds them.
-    pub async fn outbox_done(&self, seq: i64) -> Result<()> {
+    /// The sequence numbers of every outbox entry visible now (before a rebuild).
+    pub async fn outbox_seqs(&self) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT seq FROM search_outbox ORDER BY seq")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// Forgets these outbox entries, once the index holds them. Exactly these: on
+    /// PostgreSQL sequence numbers are taken at insert and transactions commit in any order,
+    /// so an entry with a lower number may become visible after higher ones were applied
+    /// (deleting "up to N" would drop it unapplied).
+    pub async fn outbox_done(&self, seqs: &[i64]) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM search_outbox WHERE seq <= $1")
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in seqs.chunks(500) {
+            let sql = format!(
+                "DELETE FROM search_outbox WHERE seq IN ({})",
+                params(1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                q = q.bind(*s);
+            }
+            q.execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -1025,3 +1025,75 @@ fn enterprise_commands() {
     let _ = std::fs::remove_dir_all(&d);
     let _ = std::fs::remove_dir_all(&d2);
 }
+
+/// PostgreSQL numbers outbox entries at insert, and transactions commit in any order: an entry
+/// with a lower number can become visible after a higher one was applied. It must still reach
+/// the index (found by the SIGKILL crash test; the writer used to forget "everything up to N").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_entries_committed_out_of_order_reach_the_index() {
+    let Some(e) = env(Backend::Postgres, date!(2026 - 11 - 23)).await else {
+        return;
+    };
+    let office = staff(Role::JointOffice);
+    let firms = generate::enterprises(3, 4);
+    let row = corridor_app::industry::row_of(&firms[0]).unwrap();
+    // A slow transaction takes the lower outbox number and stays open…
+    let mut slow = e.store.pool().begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO enterprises (uscc, name_zh, name_en, city, industry, cluster, head, doc, updated_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&row.uscc)
+    .bind(&row.name_zh)
+    .bind(&row.name_en)
+    .bind(&row.city)
+    .bind(&row.industry)
+    .bind(&row.cluster)
+    .bind(row.head as i64)
+    .bind(&row.doc)
+    .bind(0_i64)
+    .execute(&mut *slow)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO search_outbox (uscc) VALUES ($1)")
+        .bind(&row.uscc)
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    // …while a later change commits and is applied.
+    e.app.upsert_enterprises(&firms[1..]).await.unwrap();
+    e.app.sync_search().await.unwrap();
+    assert_eq!(e.app.industry().index.len(), 2);
+    // The writer's steps, with the slow transaction committing between reading a batch and
+    // forgetting it: only the entries read are forgotten.
+    let mut more = [firms[2].clone()];
+    // (The server's own writer polls too; should it take the entry first, write another.)
+    let batch = loop {
+        more[0].capabilities_en.push_str(" zq");
+        e.store
+            .upsert_enterprises(&[corridor_app::industry::row_of(&more[0]).unwrap()], 1)
+            .await
+            .unwrap();
+        let b = e.store.outbox_batch(100).await.unwrap();
+        if !b.is_empty() {
+            break b;
+        }
+    };
+    assert!(
+        batch.iter().all(|b| b.1 != firms[0].uscc),
+        "not visible yet"
+    );
+    slow.commit().await.unwrap();
+    let seqs: Vec<i64> = batch.iter().map(|b| b.0).collect();
+    e.store.outbox_done(&seqs).await.unwrap();
+    e.app.sync_search().await.unwrap();
+    assert_eq!(e.app.industry().index.len(), 3);
+    let r = e
+        .app
+        .search_enterprises(&office, &q(&firms[0].name_zh, |_| {}))
+        .await
+        .unwrap();
+    assert_eq!(r.hits[0].uscc, firms[0].uscc);
+    assert_eq!(e.store.outbox_len().await.unwrap(), 0);
+    e.cleanup().await;
+}
