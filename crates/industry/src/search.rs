@@ -428,20 +428,7 @@ impl EnterpriseIndex {
             let mut hits = Vec::new();
             for (score, addr) in top.into_iter().take(limit) {
                 let d: TantivyDocument = searcher.doc(addr)?;
-                let get = |field: Field| {
-                    d.get_first(field)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string()
-                };
-                hits.push(Hit {
-                    uscc: get(self.fields.uscc),
-                    score,
-                    name_zh: get(self.fields.name_zh),
-                    name_en: get(self.fields.name_en),
-                    matched: BTreeMap::new(),
-                    meta: serde_json::from_str(&get(self.fields.meta)).unwrap_or_default(),
-                });
+                hits.push(self.hit_of(&d, score, BTreeMap::new()));
             }
             return Ok(Results {
                 total,
@@ -467,27 +454,38 @@ impl EnterpriseIndex {
         let mut hits = Vec::new();
         for (score, addr) in top.into_iter().take(limit) {
             let d: TantivyDocument = searcher.doc(addr)?;
-            let get = |field: Field| {
-                d.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
-            let f = self.fields;
-            hits.push(Hit {
-                uscc: get(f.uscc),
-                score,
-                name_zh: get(f.name_zh),
-                name_en: get(f.name_en),
-                matched: self.matched_in(&d, &terms),
-                meta: serde_json::from_str(&get(f.meta)).unwrap_or_default(),
-            });
+            let matched = self.matched_in(&d, &terms);
+            hits.push(self.hit_of(&d, score, matched));
         }
         Ok(Results {
             total,
             hits,
             facets,
         })
+    }
+
+    fn text_of(d: &TantivyDocument, field: Field) -> String {
+        d.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn hit_of(
+        &self,
+        d: &TantivyDocument,
+        score: f32,
+        matched: BTreeMap<&'static str, Vec<String>>,
+    ) -> Hit {
+        let f = self.fields;
+        Hit {
+            uscc: Self::text_of(d, f.uscc),
+            score,
+            name_zh: Self::text_of(d, f.name_zh),
+            name_en: Self::text_of(d, f.name_en),
+            matched,
+            meta: serde_json::from_str(&Self::text_of(d, f.meta)).unwrap_or_default(),
+        }
     }
 
     /// The terms of `text` that one enterprise's fields contain, by field.
@@ -521,12 +519,7 @@ impl EnterpriseIndex {
         terms: &[(Field, String)],
     ) -> BTreeMap<&'static str, Vec<String>> {
         let f = self.fields;
-        let get = |field: Field| {
-            d.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
+        let get = |field: Field| Self::text_of(d, field);
         {
             let mut matched: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
             for (field, analyzer, _) in text_fields(&f) {

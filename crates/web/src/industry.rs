@@ -53,6 +53,26 @@ fn signal_name(lang: Lang, s: &str) -> &'static str {
     }
 }
 
+/// Flags in words, then certifications.
+fn tags(lang: Lang, flags: &[String], certs: &[String]) -> Vec<String> {
+    flags
+        .iter()
+        .map(|f| flag_name(lang, f).to_string())
+        .chain(certs.iter().cloned())
+        .collect()
+}
+
+/// The distinct matched terms of every field, for one line.
+fn matched_text(m: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+    m.values()
+        .flatten()
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 fn city_name(app: &App, lang: Lang, code: &str) -> String {
     app.reference()
         .jurisdictions
@@ -225,21 +245,8 @@ pub(crate) async fn search(
             },
             city: city_name(&app, lang, &h.city),
             cluster: cluster_name(lang, &h.cluster),
-            tags: h
-                .flags
-                .iter()
-                .map(|f| flag_name(lang, f).to_string())
-                .chain(h.certifications.iter().cloned())
-                .collect(),
-            matched: h
-                .matched
-                .values()
-                .flatten()
-                .cloned()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
-                .join(" · "),
+            tags: tags(lang, &h.flags, &h.certifications),
+            matched: matched_text(&h.matched),
         })
         .collect();
     let more = (page_no * 20) < r.total as i64;
@@ -533,21 +540,8 @@ async fn need_page(
             name: lang.of(&c.name_zh, &c.name_en),
             city: city_name(app, lang, &c.city),
             score: format!("{:.3}", c.score),
-            tags: c
-                .flags
-                .iter()
-                .map(|f| flag_name(lang, f).to_string())
-                .chain(c.certifications.iter().cloned())
-                .collect(),
-            matched: c
-                .matched
-                .values()
-                .flatten()
-                .cloned()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
-                .join(" · "),
+            tags: tags(lang, &c.flags, &c.certifications),
+            matched: matched_text(&c.matched),
             signals: c
                 .signals
                 .iter()
