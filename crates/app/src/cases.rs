@@ -109,6 +109,9 @@ pub struct Page<T> {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    /// Case lists: pass as `after` for the next page (keyset paging; absent on the last page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -126,6 +129,10 @@ pub struct CaseQuery {
     /// 1 to 200 (default 20).
     #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
+    /// The `next_after` of the previous page: the next page by position, as fast at any
+    /// depth (`page` is then ignored).
+    #[param(max_length = 120)]
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -634,15 +641,28 @@ impl App {
         if page < 1 {
             return Err(AppError::bad("page starts at 1"));
         }
-        let (rows, total) = self
-            .store
-            .list_cases(&f, per_page, (page - 1).saturating_mul(per_page))
-            .await?;
+        let offset = match q.after.as_deref().filter(|a| !a.is_empty()) {
+            Some(a) => {
+                f.after = Some(corridor_store::CaseCursor::decode(a).ok_or_else(|| {
+                    AppError::bad("after must be the next_after of a previous page")
+                })?);
+                0
+            }
+            None => (page - 1).saturating_mul(per_page),
+        };
+        let (rows, total) = self.store.list_cases(&f, per_page, offset).await?;
+        let next_after = (rows.len() as i64 == per_page)
+            .then(|| {
+                rows.last()
+                    .map(|c| corridor_store::CaseCursor::of(c).encode())
+            })
+            .flatten();
         Ok(Page {
             items: rows.iter().map(|c| self.view(p, c, &r)).collect(),
             total,
             page,
             per_page,
+            next_after,
         })
     }
 

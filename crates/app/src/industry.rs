@@ -829,6 +829,7 @@ impl App {
             total,
             page,
             per_page,
+            next_after: None,
         })
     }
 

@@ -416,6 +416,7 @@ impl App {
             total,
             page: pg,
             per_page: per,
+            next_after: None,
         })
     }
 

@@ -164,6 +164,77 @@ pub struct CaseFilter {
     pub receipt_no: Option<String>,
     /// Sort by deadline (reviewer queues) instead of newest first.
     pub by_deadline: bool,
+    /// Keyset paging: only cases after this one in the list's order.
+    pub after: Option<CaseCursor>,
+}
+
+/// A position in a case list: the sort key of its last case (keyset paging, so a deep page
+/// costs what the first does, where `OFFSET` reads and discards every row before it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCursor {
+    /// For lists by deadline (`None`: the case has no deadline; those come last).
+    pub deadline: Option<String>,
+    pub filed_ms: i64,
+    pub id: String,
+}
+
+impl CaseCursor {
+    pub fn of(c: &CaseRecord) -> CaseCursor {
+        CaseCursor {
+            deadline: c.clock.deadline.map(date_str),
+            filed_ms: c.filed_ms,
+            id: c.id.to_string(),
+        }
+    }
+
+    /// `<deadline or ->.<filed_ms>.<id>`, safe in a URL.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            self.deadline.as_deref().unwrap_or("-"),
+            self.filed_ms,
+            self.id
+        )
+    }
+
+    pub fn decode(s: &str) -> Option<CaseCursor> {
+        let mut it = s.splitn(3, '.');
+        let d = it.next()?;
+        let filed_ms = it.next()?.parse().ok()?;
+        let id = Uuid::parse_str(it.next()?).ok()?.to_string();
+        let deadline = match d {
+            "-" => None,
+            d => Some(date_str(parse_date(d).ok()?)),
+        };
+        Some(CaseCursor {
+            deadline,
+            filed_ms,
+            id,
+        })
+    }
+
+    /// The condition "after this cursor" in a list's order, with its values.
+    fn condition(&self, by_deadline: bool, vals: &mut Vec<Val>) -> String {
+        let mut p = |v: Val| {
+            vals.push(v);
+            format!("${}", vals.len())
+        };
+        let fm = p(Val::i(self.filed_ms));
+        let fm2 = p(Val::i(self.filed_ms));
+        let id = p(Val::t(self.id.clone()));
+        if !by_deadline {
+            return format!("(filed_ms < {fm} OR (filed_ms = {fm2} AND id > {id}))");
+        }
+        let tail = format!("(filed_ms > {fm} OR (filed_ms = {fm2} AND id > {id}))");
+        match &self.deadline {
+            None => format!("(deadline IS NULL AND {tail})"),
+            Some(d) => {
+                let d1 = p(Val::t(d.clone()));
+                let d2 = p(Val::t(d.clone()));
+                format!("(deadline IS NULL OR deadline > {d1} OR (deadline = {d2} AND {tail}))")
+            }
+        }
+    }
 }
 
 impl CaseFilter {
@@ -570,6 +641,18 @@ impl Store {
             };
         }
         let total = cq.fetch_one(&self.pool).await?;
+        let mut vals = vals;
+        let w = match &f.after {
+            Some(c) => {
+                let cond = c.condition(f.by_deadline, &mut vals);
+                if w.is_empty() {
+                    format!(" WHERE {cond}")
+                } else {
+                    format!("{w} AND {cond}")
+                }
+            }
+            None => w,
+        };
         let order = if f.by_deadline {
             "CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, filed_ms, id"
         } else {

@@ -495,3 +495,59 @@ pub async fn lifecycle_rules(backend: Backend) {
     env.cleanup().await;
 }
 crate::both_backends!(lifecycle_rules, crate::cases::lifecycle_rules);
+
+/// Keyset paging (`after` = the previous page's `next_after`) walks every list in the same
+/// order as page numbers do, for newest-first lists and the deadline-ordered reviewer queue
+/// (cases without a deadline last).
+pub async fn keyset_paging(b: crate::helpers::Backend) {
+    use corridor_app::cases::CaseQuery;
+    let Some(e) = crate::helpers::env(b, time::macros::date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    corridor_app::demo::seed(&e.app, 3000, 5).await.unwrap();
+    for user in ["ent.340100", "reviewer.310117.market", "clerk.340100"] {
+        let u = e.store.user_by_name(user).await.unwrap().unwrap();
+        let p = corridor_app::auth::principal_of(&u).unwrap();
+        let mut by_page = Vec::new();
+        for page in 1.. {
+            let q = CaseQuery {
+                per_page: Some(7),
+                page: Some(page),
+                ..Default::default()
+            };
+            let r = e.app.list_cases(&p, &q).await.unwrap();
+            if r.items.is_empty() {
+                break;
+            }
+            by_page.extend(r.items.into_iter().map(|c| c.id));
+        }
+        let mut by_key = Vec::new();
+        let mut after = None;
+        loop {
+            let q = CaseQuery {
+                per_page: Some(7),
+                after: after.clone(),
+                ..Default::default()
+            };
+            let r = e.app.list_cases(&p, &q).await.unwrap();
+            assert_eq!(r.total as usize, by_page.len(), "{user}");
+            by_key.extend(r.items.into_iter().map(|c| c.id));
+            match r.next_after {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert!(by_page.len() > 7, "{user}: {} cases", by_page.len());
+        assert_eq!(by_key, by_page, "{user}");
+    }
+    let u = e.store.user_by_name("ent.340100").await.unwrap().unwrap();
+    let p = corridor_app::auth::principal_of(&u).unwrap();
+    let bad = CaseQuery {
+        after: Some("2026-13-01.x.y".into()),
+        ..Default::default()
+    };
+    let err = e.app.list_cases(&p, &bad).await.unwrap_err();
+    assert_eq!(err.code, corridor_app::ErrorCode::BadRequest);
+    e.cleanup().await;
+}
+crate::both_backends!(keyset_paging_walks_like_pages, crate::cases::keyset_paging);
