@@ -396,6 +396,15 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// A form field's value, trimmed ("" when absent).
+fn form_value(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
 pub(crate) async fn post_need(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -405,13 +414,7 @@ pub(crate) async fn post_need(
     let Some(p) = principal(&app, &headers).await else {
         return redirect("/login?next=/needs");
     };
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| form_value(&pairs, k);
     if !csrf_ok(&headers, &get("csrf")) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
@@ -671,13 +674,7 @@ pub(crate) async fn move_stage(
     let Some(p) = principal(&app, &headers).await else {
         return redirect("/login?next=/needs");
     };
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| form_value(&pairs, k);
     if !csrf_ok(&headers, &get("csrf")) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
