@@ -97,6 +97,7 @@ pub fn paginate<T: Clone>(
         total,
         page,
         per_page,
+        total_exact: true,
         next_after: None,
     })
 }

@@ -829,6 +829,7 @@ impl App {
             total,
             page,
             per_page,
+            total_exact: true,
             next_after: None,
         })
     }

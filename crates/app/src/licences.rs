@@ -416,6 +416,7 @@ impl App {
             total,
             page: pg,
             per_page: per,
+            total_exact: true,
             next_after: None,
         })
     }

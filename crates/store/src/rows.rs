@@ -166,6 +166,8 @@ pub struct CaseFilter {
     pub by_deadline: bool,
     /// Keyset paging: only cases after this one in the list's order.
     pub after: Option<CaseCursor>,
+    /// Count at most this many (default [`COUNT_CAP`]).
+    pub count_cap: Option<i64>,
 }
 
 /// A position in a case list: the sort key of its last case (keyset paging, so a deep page
@@ -215,10 +217,7 @@ impl CaseCursor {
 
     /// The condition "after this cursor" in a list's order, with its values.
     fn condition(&self, by_deadline: bool, vals: &mut Vec<Val>) -> String {
-        let mut p = |v: Val| {
-            vals.push(v);
-            format!("${}", vals.len())
-        };
+        let mut p = |v: Val| push(vals, v);
         let fm = p(Val::i(self.filed_ms));
         let fm2 = p(Val::i(self.filed_ms));
         let id = p(Val::t(self.id.clone()));
@@ -235,6 +234,22 @@ impl CaseCursor {
             }
         }
     }
+}
+
+/// Adds a value to a statement's parameters; returns its placeholder.
+fn push(vals: &mut Vec<Val>, v: Val) -> String {
+    vals.push(v);
+    format!("${}", vals.len())
+}
+
+/// Case lists count their scope up to this many cases; beyond it the count says "at least".
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many cases a list's filter matches: exact up to the cap, else at least that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseCount {
+    pub n: i64,
+    pub exact: bool,
 }
 
 impl CaseFilter {
@@ -625,14 +640,22 @@ impl Store {
     }
 
     /// A page of cases and the total count matching the filter.
+    /// Cases matching `f` in list order (by deadline or newest first), with their count up
+    /// to [`COUNT_CAP`].
     pub async fn list_cases(
         &self,
         f: &CaseFilter,
         limit: i64,
         offset: i64,
-    ) -> Result<(Vec<CaseRecord>, i64)> {
+    ) -> Result<(Vec<CaseRecord>, CaseCount)> {
         let (w, vals) = f.where_clause();
-        let count_sql = format!("SELECT COUNT(*) FROM cases{w}");
+        // Counting stops after COUNT_CAP + 1 rows: an exact total of a 1,000,000-case scope
+        // would read them all on every page.
+        let cap = f.count_cap.unwrap_or(COUNT_CAP).max(0);
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cases{w} LIMIT {}) capped",
+            cap + 1
+        );
         let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
         for v in &vals {
             cq = match v {
@@ -640,40 +663,111 @@ impl Store {
                 Val::Text(s) => cq.bind(s.clone()),
             };
         }
-        let total = cq.fetch_one(&self.pool).await?;
-        let mut vals = vals;
-        let w = match &f.after {
-            Some(c) => {
-                let cond = c.condition(f.by_deadline, &mut vals);
-                if w.is_empty() {
-                    format!(" WHERE {cond}")
-                } else {
-                    format!("{w} AND {cond}")
+        let counted = cq.fetch_one(&self.pool).await?;
+        let total = CaseCount {
+            n: counted.min(cap),
+            exact: counted <= cap,
+        };
+        // Without a status filter the page is read in order from an index of migration 0006
+        // (the same expressions), instead of sorting the caller's whole scope, and a cursor
+        // seeks into that index. With one (the queues), the scope's cases in those states are
+        // few and the (scope, status, ...) indexes find them; the order indexes would walk
+        // every closed case first. There the order is written in an equivalent form that
+        // those indexes do not match.
+        let filtered = !f.statuses.is_empty() || f.deadline_by.is_some();
+        let cases = match (&f.after, f.by_deadline, filtered) {
+            (Some(c), true, false) => {
+                // Cases with a deadline, then those without: two seeks, each in index order.
+                let mut rows = Vec::new();
+                if let Some(d) = &c.deadline {
+                    let mut v = vals.clone();
+                    let cond = format!(
+                        "(deadline IS NULL) = FALSE AND (deadline, filed_ms, id) > ({}, {}, {})",
+                        push(&mut v, Val::t(d.clone())),
+                        push(&mut v, Val::i(c.filed_ms)),
+                        push(&mut v, Val::t(c.id.clone()))
+                    );
+                    rows = self
+                        .fetch_cases(&w, v, &cond, "deadline, filed_ms, id", limit, 0)
+                        .await?;
                 }
+                if (rows.len() as i64) < limit {
+                    let mut v = vals.clone();
+                    let mut cond = "(deadline IS NULL) = TRUE AND deadline IS NULL".to_string();
+                    if c.deadline.is_none() {
+                        cond = format!(
+                            "{cond} AND (filed_ms, id) > ({}, {})",
+                            push(&mut v, Val::i(c.filed_ms)),
+                            push(&mut v, Val::t(c.id.clone()))
+                        );
+                    }
+                    let rest = limit - rows.len() as i64;
+                    rows.extend(
+                        self.fetch_cases(&w, v, &cond, "filed_ms, id", rest, 0)
+                            .await?,
+                    );
+                }
+                rows
             }
-            None => w,
+            (Some(c), false, false) => {
+                let mut v = vals.clone();
+                let cond = format!(
+                    "filed_ms <= {} AND (filed_ms < {} OR id > {})",
+                    push(&mut v, Val::i(c.filed_ms)),
+                    push(&mut v, Val::i(c.filed_ms)),
+                    push(&mut v, Val::t(c.id.clone()))
+                );
+                self.fetch_cases(&w, v, &cond, "filed_ms DESC, id", limit, 0)
+                    .await?
+            }
+            (after, by_deadline, filtered) => {
+                let mut v = vals.clone();
+                let cond = after
+                    .as_ref()
+                    .map(|c| c.condition(by_deadline, &mut v))
+                    .unwrap_or_default();
+                let order = match (by_deadline, filtered) {
+                    (true, false) => "(deadline IS NULL), deadline, filed_ms, id",
+                    (true, true) => {
+                        "CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, filed_ms, id"
+                    }
+                    (false, false) => "filed_ms DESC, id",
+                    (false, true) => "filed_ms + 0 DESC, id",
+                };
+                self.fetch_cases(&w, v, &cond, order, limit, offset).await?
+            }
         };
-        let order = if f.by_deadline {
-            "CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, filed_ms, id"
-        } else {
-            "filed_ms DESC, id"
+        Ok((cases, total))
+    }
+
+    /// `SELECT` cases matching `w` (a WHERE clause or empty) and `cond` (empty or one more
+    /// condition), in `order`.
+    async fn fetch_cases(
+        &self,
+        w: &str,
+        mut vals: Vec<Val>,
+        cond: &str,
+        order: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<CaseRecord>> {
+        let w = match (w.is_empty(), cond.is_empty()) {
+            (_, true) => w.to_string(),
+            (true, false) => format!(" WHERE {cond}"),
+            (false, false) => format!("{w} AND {cond}"),
         };
+        let l = push(&mut vals, Val::i(limit));
+        let o = push(&mut vals, Val::i(offset));
         let sql = format!(
-            "SELECT {} FROM cases{w} ORDER BY {order} LIMIT ${} OFFSET ${}",
-            case_cols(),
-            vals.len() + 1,
-            vals.len() + 2
+            "SELECT {} FROM cases{w} ORDER BY {order} LIMIT {l} OFFSET {o}",
+            case_cols()
         );
         let mut q = sqlx::query(&sql);
         for v in &vals {
             q = bind(q, v);
         }
-        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
-        let cases = rows
-            .iter()
-            .map(CaseRecord::from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok((cases, total))
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(CaseRecord::from_row).collect()
     }
 
     /// Cases by status, from the aggregates the triggers keep.
@@ -930,13 +1024,19 @@ impl Store {
         conn: &mut AnyConnection,
         heads: &[(String, i64, String)],
     ) -> Result<()> {
-        for chunk in heads.chunks(300) {
+        // Positional `?` on SQLite (it looks `$N` names up linearly), `$N` on PostgreSQL.
+        let positional = conn.backend_name() == "SQLite";
+        for chunk in heads.chunks(crate::tables::MAX_PARAMS / 3) {
             let mut sql = String::from("INSERT INTO audit_heads (stream, seq, hash) VALUES ");
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+                if positional {
+                    sql.push_str("(?, ?, ?)");
+                } else {
+                    sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+                }
             }
             sql.push_str(
                 " ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",

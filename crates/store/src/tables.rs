@@ -317,10 +317,16 @@ pub fn read_row(t: &Table, r: &AnyRow) -> Result<Vec<Val>> {
         .collect()
 }
 
+/// Parameters per statement in bulk inserts.
+pub const MAX_PARAMS: usize = 30_000;
+
 /// Inserts many rows with multi-row `VALUES`, in chunks that stay under parameter limits.
 pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>]) -> Result<()> {
     let ncols = t.cols.len();
-    let per = (900 / ncols).max(1);
+    // Large statements: SQLite copies each page a statement changes into its statement
+    // journal once per statement, so a few big statements beat many small ones (both
+    // engines allow well over 30,000 parameters; SQLite's limit is 32,766).
+    let per = (MAX_PARAMS / ncols).max(1);
     // SQLite resolves `$N` names with a linear scan per parameter, which makes a 900-value
     // statement quadratic; plain `?` binds by position there.
     let positional = conn.backend_name() == "SQLite";

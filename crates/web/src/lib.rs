@@ -1038,7 +1038,7 @@ struct CasesPage {
     who: String,
     role: &'static str,
     rows: Vec<CaseRow>,
-    total: i64,
+    total: String,
     has_more: bool,
     next_page: i64,
     show_all: bool,
@@ -1111,8 +1111,12 @@ async fn my_cases(
         who: format!("{} · {}", p.username, lang.role(p.role)),
         role: p.role.as_str(),
         rows,
-        total: list.total,
-        has_more: page_no.saturating_mul(30) < list.total,
+        total: if list.total_exact {
+            list.total.to_string()
+        } else {
+            format!("{}+", list.total)
+        },
+        has_more: page_no.saturating_mul(30) < list.total || !list.total_exact,
         next_page: page_no.saturating_add(1),
         show_all,
     };

@@ -505,14 +505,26 @@ pub async fn keyset_paging(b: crate::helpers::Backend) {
         return;
     };
     corridor_app::demo::seed(&e.app, 3000, 5).await.unwrap();
-    for user in ["ent.340100", "reviewer.310117.market", "clerk.340100"] {
+    // Each role's whole list, and its queues (status filters, read through other indexes).
+    let open = "submitted,received,forwarded,accepted,correction_requested,resubmitted";
+    let lists = [
+        ("ent.340100", None),
+        ("reviewer.310117.market", None),
+        ("clerk.340100", None),
+        ("reviewer.310117.market", Some(open)),
+        ("reviewer.310117.market", Some("approved,delivered")),
+        ("clerk.340100", Some("delivered,refused")),
+    ];
+    for (user, status) in lists {
         let u = e.store.user_by_name(user).await.unwrap().unwrap();
         let p = corridor_app::auth::principal_of(&u).unwrap();
+        let by_deadline = user.starts_with("reviewer");
         let mut by_page = Vec::new();
         for page in 1.. {
             let q = CaseQuery {
                 per_page: Some(7),
                 page: Some(page),
+                status: status.map(str::to_string),
                 ..Default::default()
             };
             let r = e.app.list_cases(&p, &q).await.unwrap();
@@ -527,19 +539,66 @@ pub async fn keyset_paging(b: crate::helpers::Backend) {
             let q = CaseQuery {
                 per_page: Some(7),
                 after: after.clone(),
+                status: status.map(str::to_string),
                 ..Default::default()
             };
             let r = e.app.list_cases(&p, &q).await.unwrap();
             assert_eq!(r.total as usize, by_page.len(), "{user}");
+            assert!(r.total_exact);
             by_key.extend(r.items.into_iter().map(|c| c.id));
             match r.next_after {
                 Some(n) => after = Some(n),
                 None => break,
             }
         }
-        assert!(by_page.len() > 7, "{user}: {} cases", by_page.len());
-        assert_eq!(by_key, by_page, "{user}");
+        let least = if status.is_some() { 1 } else { 8 };
+        assert!(
+            by_page.len() >= least,
+            "{user} {status:?}: {} cases",
+            by_page.len()
+        );
+        assert_eq!(by_key, by_page, "{user} {status:?}");
+        // And that order is the documented one: by deadline (none last), filing time and id
+        // for reviewers; newest first (then id) for the others.
+        let mut recs = Vec::new();
+        for id in &by_page {
+            recs.push(e.store.get_case(*id).await.unwrap().unwrap());
+        }
+        let mut sorted = recs.clone();
+        if by_deadline {
+            sorted.sort_by(|a, b| {
+                let (da, db) = (a.clock.deadline, b.clock.deadline);
+                (da.is_none(), da, a.filed_ms, a.id.to_string()).cmp(&(
+                    db.is_none(),
+                    db,
+                    b.filed_ms,
+                    b.id.to_string(),
+                ))
+            });
+        } else {
+            sorted.sort_by(|a, b| {
+                (std::cmp::Reverse(a.filed_ms), a.id.to_string())
+                    .cmp(&(std::cmp::Reverse(b.filed_ms), b.id.to_string()))
+            });
+        }
+        let ids = |v: &[corridor_store::CaseRecord]| v.iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(&recs), ids(&sorted), "{user} {status:?}: list order");
     }
+    // Counting stops at the cap: beyond it the total says "at least".
+    let u = e.store.user_by_name("ent.340100").await.unwrap().unwrap();
+    let mut f = corridor_store::CaseFilter {
+        applicant_user: Some(u.id),
+        count_cap: Some(5),
+        ..Default::default()
+    };
+    let (_, n) = e.store.list_cases(&f, 3, 0).await.unwrap();
+    assert_eq!((n.n, n.exact), (5, false));
+    f.count_cap = None;
+    let (_, all) = e.store.list_cases(&f, 3, 0).await.unwrap();
+    assert!(all.exact && all.n > 5, "{all:?}");
+    f.count_cap = Some(all.n);
+    let (_, same) = e.store.list_cases(&f, 3, 0).await.unwrap();
+    assert_eq!(same, all);
     let u = e.store.user_by_name("ent.340100").await.unwrap().unwrap();
     let p = corridor_app::auth::principal_of(&u).unwrap();
     let bad = CaseQuery {
