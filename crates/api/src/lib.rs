@@ -33,6 +33,49 @@ use uuid::Uuid;
 pub struct AppState {
     pub app: Arc<App>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Admission control: one permit per request being served.
+    pub admission: Arc<tokio::sync::Semaphore>,
+}
+
+/// How many requests the server serves at once unless told otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+
+impl AppState {
+    /// The state of a server that serves at most `max_in_flight` requests at once.
+    pub fn new(app: Arc<App>, max_in_flight: usize) -> AppState {
+        AppState {
+            app,
+            metrics: Arc::new(metrics::Metrics::default()),
+            admission: Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1))),
+        }
+    }
+}
+
+/// Admission control: beyond the configured number of requests in flight the answer is at
+/// once 503 `overloaded` with `Retry-After`, so that an overload cannot queue requests (and
+/// their memory) without bound, and the requests admitted keep their latency.
+async fn admit(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match s.admission.clone().try_acquire_owned() {
+        Ok(permit) => {
+            let r = next.run(req).await;
+            drop(permit);
+            r
+        }
+        Err(_) => {
+            let mut r = ApiError::new(
+                ErrorCode::Overloaded,
+                "too many requests in flight; retry in a moment",
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            r
+        }
+    }
 }
 
 /// The authenticated caller (from `Authorization: Bearer <token>`).
@@ -232,6 +275,7 @@ pub fn router(state: AppState) -> Router {
         .merge(corridor_web::router(state.app.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), admit))
         .layer(axum::middleware::from_fn_with_state(state, metrics::track))
 }
 

@@ -194,6 +194,7 @@ impl App {
             }
         };
         let password = n.password.clone();
+        let _permit = self.hashing.acquire().await;
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))??;
@@ -239,6 +240,7 @@ impl App {
         let ok = match &user {
             Some(u) => {
                 let (p, h) = (password.to_string(), u.password_hash.clone());
+                let _permit = self.hashing.acquire().await;
                 tokio::task::spawn_blocking(move || verify_password(&p, &h))
                     .await
                     .unwrap_or(false)

@@ -9,7 +9,7 @@ use corridor_domain::case::{
 };
 use corridor_domain::catalogue::{FieldType, Matter, ServiceMode};
 use corridor_domain::ids::{mask_name, mask_phone, mask_resident_id};
-use corridor_store::{date_str, CaseFilter, CaseRecord, Store};
+use corridor_store::{date_str, CaseFilter, CaseRecord, LicenceRecord, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -106,7 +106,10 @@ pub struct CaseView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// How many items match. Case lists count up to 10,000: beyond that `total` is 10,000
+    /// and `total_exact` is false (walk on with `next_after`).
     pub total: i64,
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
     /// Case lists: pass as `after` for the next page (keyset paging; absent on the last page).
@@ -163,6 +166,27 @@ pub(crate) struct IntakeJob {
     /// Statuses the case passes through at filing (submitted, then received for a clerk).
     steps: Vec<(&'static str, Status)>,
     reply: oneshot::Sender<AppResult<CaseRecord>>,
+}
+
+/// An action on a case, decided and checked by [`App::act`], waiting to be committed.
+pub(crate) struct ActJob {
+    /// The case as it will be after the action.
+    case: CaseRecord,
+    /// The status it must still have (else somebody acted meanwhile).
+    was: Status,
+    licence: Option<LicenceRecord>,
+    actor: String,
+    role: &'static str,
+    action: &'static str,
+    before: String,
+    after: String,
+    reply: oneshot::Sender<AppResult<()>>,
+}
+
+/// What the single writer commits: filings and case actions, many to a transaction.
+pub(crate) enum WriteJob {
+    File(Box<IntakeJob>),
+    Act(Box<ActJob>),
 }
 
 fn scope(c: &CaseRecord) -> CaseScope<'_> {
@@ -239,8 +263,13 @@ fn mask_form(m: Option<&Matter>, form: &str) -> Value {
     v
 }
 
-/// Builds the one transaction of a batch of filings.
-async fn commit_batch(store: &Store, jobs: &mut [IntakeJob]) -> AppResult<()> {
+/// Builds the one transaction of a batch: the filings, then the actions. Returns for each
+/// action whether it applied (false: the case had changed meanwhile).
+async fn commit_batch(
+    store: &Store,
+    jobs: &mut [IntakeJob],
+    acts: &[ActJob],
+) -> AppResult<Vec<bool>> {
     let mut tx = store.begin_write().await?;
     let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, j) in jobs.iter().enumerate() {
@@ -290,37 +319,110 @@ async fn commit_batch(store: &Store, jobs: &mut [IntakeJob]) -> AppResult<()> {
         }
         heads.push((stream, j.steps.len() as i64, prev));
     }
-    let cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
-    Store::insert_cases(&mut tx, &cases).await?;
-    Store::insert_events(&mut tx, &events).await?;
-    Store::put_heads(&mut tx, &heads).await?;
+    if !jobs.is_empty() {
+        let cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
+        Store::insert_cases(&mut tx, &cases).await?;
+        Store::insert_events(&mut tx, &events).await?;
+        Store::put_heads(&mut tx, &heads).await?;
+    }
+    let mut applied = Vec::with_capacity(acts.len());
+    for a in acts {
+        if !Store::update_case(&mut tx, &a.case, a.was).await? {
+            applied.push(false);
+            continue;
+        }
+        if let Some(l) = &a.licence {
+            Store::insert_licence(&mut tx, l).await?;
+        }
+        Store::append_event(
+            &mut tx,
+            &format!("case:{}", a.case.id),
+            a.case.updated_ms,
+            &a.actor,
+            a.role,
+            a.action,
+            a.before.clone(),
+            a.after.clone(),
+        )
+        .await?;
+        applied.push(true);
+    }
     tx.commit().await?;
-    Ok(())
+    Ok(applied)
 }
 
-/// The single intake writer: takes every filing waiting in the queue and commits them together.
-pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<IntakeJob>) {
+fn answer(jobs: Vec<IntakeJob>, acts: Vec<ActJob>, applied: Vec<bool>) {
+    for j in jobs {
+        let _ = j.reply.send(Ok(j.case));
+    }
+    for (a, ok) in acts.into_iter().zip(applied) {
+        let _ = a.reply.send(if ok {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::Conflict,
+                "the case changed meanwhile; reload and try again",
+            ))
+        });
+    }
+}
+
+fn not_stored() -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        "the change could not be stored; nothing was kept, please retry",
+    )
+}
+
+/// The single writer: takes every filing and action waiting in the queue and commits them in
+/// one transaction (one fsync for all). Should that transaction fail, each job is tried in a
+/// transaction of its own, so one bad job cannot fail the others.
+pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>) {
     while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < 512 {
+        let mut batch = vec![first];
+        while batch.len() < 512 {
             match rx.try_recv() {
-                Ok(j) => jobs.push(j),
+                Ok(j) => batch.push(j),
                 Err(_) => break,
             }
         }
-        match commit_batch(&store, &mut jobs).await {
-            Ok(()) => {
+        let (mut jobs, mut acts) = (Vec::new(), Vec::new());
+        for j in batch {
+            match j {
+                WriteJob::File(f) => jobs.push(*f),
+                WriteJob::Act(a) => acts.push(*a),
+            }
+        }
+        match commit_batch(&store, &mut jobs, &acts).await {
+            Ok(applied) => answer(jobs, acts, applied),
+            Err(e) if jobs.len() + acts.len() == 1 => {
+                tracing::error!(error = %e, "write failed");
                 for j in jobs {
-                    let _ = j.reply.send(Ok(j.case));
+                    let _ = j.reply.send(Err(not_stored()));
+                }
+                for a in acts {
+                    let _ = a.reply.send(Err(not_stored()));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, n = jobs.len(), "intake batch failed");
-                for j in jobs {
-                    let _ = j.reply.send(Err(AppError::new(
-                        ErrorCode::Internal,
-                        "the filing could not be stored; nothing was kept, please retry",
-                    )));
+                tracing::warn!(error = %e, filings = jobs.len(), actions = acts.len(), "batch failed; committing one by one");
+                for mut j in jobs {
+                    match commit_batch(&store, std::slice::from_mut(&mut j), &[]).await {
+                        Ok(_) => answer(vec![j], vec![], vec![]),
+                        Err(e) => {
+                            tracing::error!(error = %e, "filing failed");
+                            let _ = j.reply.send(Err(not_stored()));
+                        }
+                    }
+                }
+                for a in acts {
+                    match commit_batch(&store, &mut [], std::slice::from_ref(&a)).await {
+                        Ok(applied) => answer(vec![], vec![a], applied),
+                        Err(e) => {
+                            tracing::error!(error = %e, "action failed");
+                            let _ = a.reply.send(Err(not_stored()));
+                        }
+                    }
                 }
             }
         }
@@ -452,13 +554,13 @@ impl App {
         };
         let (tx, rx) = oneshot::channel();
         self.intake
-            .send(IntakeJob {
+            .send(WriteJob::File(Box::new(IntakeJob {
                 case,
                 actor: p.user_id.to_string(),
                 role,
                 steps,
                 reply: tx,
-            })
+            })))
             .await
             .map_err(|_| AppError::new(ErrorCode::Internal, "intake is shut down"))?;
         let stored = rx
@@ -550,28 +652,24 @@ impl App {
             a.insert("kid".into(), Value::String(l.kid.clone()));
             after = Value::Object(a).to_string();
         }
-        let mut tx = self.store.begin_write().await?;
-        if !Store::update_case(&mut tx, &n, c.status).await? {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                "the case changed meanwhile; reload and try again",
-            ));
-        }
-        if let Some(l) = &licence {
-            Store::insert_licence(&mut tx, l).await?;
-        }
-        Store::append_event(
-            &mut tx,
-            &format!("case:{}", c.id),
-            n.updated_ms,
-            &p.user_id.to_string(),
-            p.role.as_str(),
-            req.action.as_str(),
-            before,
-            after,
-        )
-        .await?;
-        tx.commit().await?;
+        // Committed by the single writer with whatever else is waiting: one fsync for all.
+        let (tx, rx) = oneshot::channel();
+        self.intake
+            .send(WriteJob::Act(Box::new(ActJob {
+                case: n.clone(),
+                was: c.status,
+                licence: licence.clone(),
+                actor: p.user_id.to_string(),
+                role: p.role.as_str(),
+                action: req.action.as_str(),
+                before,
+                after,
+                reply: tx,
+            })))
+            .await
+            .map_err(|_| AppError::new(ErrorCode::Internal, "the writer is shut down"))?;
+        rx.await
+            .map_err(|_| AppError::new(ErrorCode::Internal, "the writer is shut down"))??;
         tracing::info!(receipt = %n.receipt_no, action = req.action.as_str(), status = n.status.as_str(), "case action");
         let mut v = self.view(p, &n, &r);
         v.licence_id = licence.map(|l| l.id);
@@ -650,7 +748,7 @@ impl App {
             }
             None => (page - 1).saturating_mul(per_page),
         };
-        let (rows, total) = self.store.list_cases(&f, per_page, offset).await?;
+        let (rows, count) = self.store.list_cases(&f, per_page, offset).await?;
         let next_after = (rows.len() as i64 == per_page)
             .then(|| {
                 rows.last()
@@ -659,7 +757,8 @@ impl App {
             .flatten();
         Ok(Page {
             items: rows.iter().map(|c| self.view(p, c, &r)).collect(),
-            total,
+            total: count.n,
+            total_exact: count.exact,
             page,
             per_page,
             next_after,

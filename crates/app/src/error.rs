@@ -22,6 +22,7 @@ pub enum ErrorCode {
     Conflict,
     InvalidReferenceData,
     InvalidStage,
+    Overloaded,
     Internal,
 }
 
@@ -94,6 +95,12 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         409,
         "The match cannot move to that stage from its current one",
         "该对接当前阶段不能转到所选阶段",
+    ),
+    (
+        ErrorCode::Overloaded,
+        503,
+        "The service is busy; retry in a moment",
+        "系统繁忙，请稍后重试",
     ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];

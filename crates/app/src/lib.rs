@@ -31,8 +31,12 @@ pub struct App {
     clock: Arc<dyn Clock>,
     reference: RwLock<Arc<Reference>>,
     limiter: Mutex<auth::LoginLimiter>,
-    intake: tokio::sync::mpsc::Sender<cases::IntakeJob>,
+    intake: tokio::sync::mpsc::Sender<cases::WriteJob>,
     master_key: RwLock<Option<[u8; 32]>>,
+    /// Password hashes (argon2id, ~19 MiB and tens of milliseconds each) run on at most half
+    /// the cores: under a burst of sign-ins they queue here instead of taking every core and
+    /// memory from the other requests.
+    hashing: tokio::sync::Semaphore,
     stats_cache: tokio::sync::Mutex<stats::StatsCache>,
     industry: industry::Industry,
 }
@@ -64,6 +68,9 @@ impl App {
             limiter: Mutex::new(auth::LoginLimiter::default()),
             intake: tx,
             master_key: RwLock::new(None),
+            hashing: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            ),
             stats_cache: tokio::sync::Mutex::new(stats::StatsCache::default()),
             industry: industry::Industry::start(store.clone(), opts)?,
         });

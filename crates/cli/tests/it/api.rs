@@ -422,3 +422,38 @@ async fn huge_page_numbers_get_empty_pages() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// Beyond the admitted number of requests in flight the server answers 503 `overloaded` with
+/// Retry-After at once, and serves again when the load has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admission_control_refuses_beyond_the_limit() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 02)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let (base, _stop) = e.serve_with(1).await;
+    let http = reqwest::Client::new();
+    // Sign-ins (an argon2id hash each) held in flight together: only one is admitted at a time.
+    let logins: Vec<_> = (0..8)
+        .map(|_| {
+            let req = http.post(format!("{base}/api/v1/auth/login")).json(
+                &json!({"username": "clerk.310117", "password": corridor_app::demo::DEMO_PASSWORD}),
+            );
+            tokio::spawn(req.send())
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for a in logins {
+        let a = a.await.unwrap().unwrap();
+        if a.status() == StatusCode::OK {
+            ok += 1;
+        } else {
+            assert_eq!(a.headers()["retry-after"], "1");
+            problem(a, StatusCode::SERVICE_UNAVAILABLE, "overloaded").await;
+            refused += 1;
+        }
+    }
+    assert!(ok >= 1 && refused >= 1, "{ok} admitted, {refused} refused");
+    // Nothing stays held: the next request is served.
+    let h = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(h.status(), StatusCode::OK);
+    e.cleanup().await;
+}

@@ -88,15 +88,20 @@ impl Env {
 
     /// Starts the HTTP server; returns its base URL and a guard that stops it.
     pub async fn serve(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
+        self.serve_with(corridor_api::DEFAULT_MAX_IN_FLIGHT).await
+    }
+
+    /// A server that admits at most `max_in_flight` requests at once.
+    pub async fn serve_with(
+        &self,
+        max_in_flight: usize,
+    ) -> (String, tokio::sync::oneshot::Sender<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = corridor_api::AppState {
-            app: self.app.clone(),
-            metrics: Arc::new(corridor_api::metrics::Metrics::default()),
-        };
+        let state = corridor_api::AppState::new(self.app.clone(), max_in_flight);
         tokio::spawn(async move {
             corridor_api::serve(state, listener, async {
                 let _ = rx.await;
