@@ -4,7 +4,7 @@
 
 use crate::auth::NewUser;
 use crate::cases::{snapshot, snapshot_diff};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::App;
 use corridor_domain::audit::{AuditEvent, GENESIS};
 use corridor_domain::calendar::Calendar;
@@ -17,6 +17,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use time::{Date, Duration};
 use uuid::Uuid;
 
@@ -130,7 +131,7 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
 }
 
 /// Creates the demo accounts (once) and `n` cases (only into a store without cases).
-pub async fn seed(app: &App, n: usize, seed: u64) -> AppResult<DemoSummary> {
+pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary> {
     let accounts = demo_accounts(app);
     let mut users = Vec::new();
     let mut ids: HashMap<String, Uuid> = HashMap::new();
@@ -156,7 +157,7 @@ pub async fn seed(app: &App, n: usize, seed: u64) -> AppResult<DemoSummary> {
         .store
         .list_cases(&corridor_store::CaseFilter::default(), 1, 0)
         .await?;
-    if existing > 0 || n == 0 {
+    if existing.n > 0 || n == 0 {
         return Ok(DemoSummary {
             users,
             cases: 0,
@@ -191,28 +192,73 @@ pub async fn seed(app: &App, n: usize, seed: u64) -> AppResult<DemoSummary> {
             keys.insert(a.id.clone(), k);
         }
     }
+    // Generation (one blocking thread) and writing (this task) overlap: chunks of cases with
+    // their events and licences pass through a short channel, so memory stays bounded at any
+    // size and both cores work.
     let t = std::time::Instant::now();
-    let (cases, events, licences) = generate(app, n, seed, &ids, &keys);
-    let generated = t.elapsed();
-    let ne = events.len();
-    write(&app.store, &cases, &events).await?;
-    for chunk in licences.chunks(5000) {
-        let mut tx = app.store.begin_write().await?;
-        Store::insert_licences(&mut tx, chunk).await?;
-        tx.commit().await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let gen_app = app.clone();
+    let generator = tokio::task::spawn_blocking(move || {
+        generate(&gen_app, n, seed, &ids, &keys, CHUNK, |c| {
+            tx.blocking_send(c).is_ok()
+        })
+    });
+    let (mut cases, mut events) = (0usize, 0usize);
+    let mut write_time = std::time::Duration::ZERO;
+    let mut per_day: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut bulk = app.store.bulk().await?;
+    while let Some(chunk) = rx.recv().await {
+        let w = std::time::Instant::now();
+        write_chunk(&mut bulk, &chunk).await?;
+        write_time += w.elapsed();
+        for c in &chunk.cases {
+            *per_day
+                .entry((c.receiving_city.clone(), date_str(c.filed_on)))
+                .or_default() += 1;
+        }
+        cases += chunk.cases.len();
+        events += chunk.events.len();
+        if cases % 1_000_000 < CHUNK {
+            tracing::info!(
+                cases,
+                events,
+                secs = t.elapsed().as_secs(),
+                "demo data progress"
+            );
+        }
     }
+    bulk.finish().await?;
+    let generate_time = generator
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("demo generator failed: {e}")))?;
+    let mut tx = app.store.begin_write().await?;
+    for ((city, day), count) in per_day {
+        Store::reserve_receipt_seqs(&mut tx, &city, &day, count).await?;
+    }
+    tx.commit().await?;
     tracing::info!(
-        cases = n,
-        events = ne,
-        generate_ms = generated.as_millis() as u64,
-        write_ms = (t.elapsed() - generated).as_millis() as u64,
+        cases,
+        events,
+        generate_ms = generate_time.as_millis() as u64,
+        write_ms = write_time.as_millis() as u64,
+        total_ms = t.elapsed().as_millis() as u64,
         "demo data written"
     );
     Ok(DemoSummary {
         users,
-        cases: cases.len(),
-        events: ne,
+        cases,
+        events,
     })
+}
+
+/// Cases per generated chunk, and per write transaction.
+const CHUNK: usize = 5000;
+
+/// A run of generated cases with their audit events (contiguous, in case order) and licences.
+struct Chunk {
+    cases: Vec<CaseRecord>,
+    events: Vec<AuditEvent>,
+    licences: Vec<corridor_store::LicenceRecord>,
 }
 
 fn pick<'a, T>(rng: &mut StdRng, xs: &'a [T]) -> &'a T {
@@ -304,19 +350,20 @@ fn det_uuid(rng: &mut StdRng, ms: i64) -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(ms as u64, &bytes).into_uuid()
 }
 
-/// Generates cases with their full event chains by walking the domain state machine.
-#[allow(clippy::type_complexity)]
+/// Generates cases with their full event chains by walking the domain state machine, handing
+/// them to `sink` in chunks of `chunk` cases (in filing order); stops early when `sink` says
+/// so. Returns the time spent generating (not waiting for the sink).
 fn generate(
     app: &App,
     n: usize,
     seed: u64,
     ids: &HashMap<String, Uuid>,
     keys: &HashMap<String, (String, corridor_licence::SigningKey)>,
-) -> (
-    Vec<CaseRecord>,
-    Vec<AuditEvent>,
-    Vec<corridor_store::LicenceRecord>,
-) {
+    chunk: usize,
+    mut sink: impl FnMut(Chunk) -> bool,
+) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let mut waited = std::time::Duration::ZERO;
     let r = app.reference();
     let cal = &r.calendar;
     let today = app.today();
@@ -338,9 +385,12 @@ fn generate(
         .collect();
     filed.sort();
     let mut counters: HashMap<(String, Date), i64> = HashMap::new();
-    let mut cases = Vec::with_capacity(n);
-    let mut events = Vec::with_capacity(n * 6);
-    let mut licences = Vec::new();
+    let new_chunk = || Chunk {
+        cases: Vec::with_capacity(chunk),
+        events: Vec::with_capacity(chunk * 7),
+        licences: Vec::new(),
+    };
+    let mut out = new_chunk();
     let applicants: Vec<(&str, Uuid)> =
         ["ent.340100", "ent.320500", "person.330400", "person.340200"]
             .iter()
@@ -501,7 +551,7 @@ fn generate(
             .seal();
             prev = e.hash.clone();
             seqn += 1;
-            events.push(e);
+            out.events.push(e);
         };
         let actor_submit = applicant_user.or(clerk);
         push(
@@ -569,54 +619,43 @@ fn generate(
                 at_ms,
                 &mut rng,
             );
-            licences.extend(licence);
+            out.licences.extend(licence);
         }
-        cases.push(c);
+        out.cases.push(c);
+        if out.cases.len() == chunk {
+            let w = std::time::Instant::now();
+            let go_on = sink(std::mem::replace(&mut out, new_chunk()));
+            waited += w.elapsed();
+            if !go_on {
+                return started.elapsed() - waited;
+            }
+        }
     }
-    (cases, events, licences)
+    if !out.cases.is_empty() {
+        let w = std::time::Instant::now();
+        sink(out);
+        waited += w.elapsed();
+    }
+    started.elapsed() - waited
 }
 
-async fn write(store: &Store, cases: &[CaseRecord], events: &[AuditEvent]) -> AppResult<()> {
-    let mut ei = 0;
-    for chunk in cases.chunks(5000) {
-        let mut tx = store.begin_write().await?;
-        Store::insert_cases(&mut tx, chunk).await?;
-        let last_id = chunk.last().map(|c| format!("case:{}", c.id));
-        let start = ei;
-        // Events were generated in case order, so this chunk's events are contiguous.
-        while ei < events.len() {
-            ei += 1;
-            if Some(&events[ei - 1].stream) == last_id.as_ref()
-                && events.get(ei).map(|e| &e.stream) != last_id.as_ref()
-            {
-                break;
+/// Writes one chunk in one transaction: cases, their events and chain heads, their licences.
+async fn write_chunk(bulk: &mut corridor_store::Bulk, chunk: &Chunk) -> AppResult<()> {
+    let mut tx = bulk.begin().await?;
+    Store::insert_cases(&mut tx, &chunk.cases).await?;
+    Store::insert_events(&mut tx, &chunk.events).await?;
+    let mut heads: Vec<(String, i64, String)> = Vec::with_capacity(chunk.cases.len());
+    for e in &chunk.events {
+        match heads.last_mut() {
+            Some(h) if h.0 == e.stream => {
+                h.1 = e.seq;
+                h.2 = e.hash.clone();
             }
+            _ => heads.push((e.stream.clone(), e.seq, e.hash.clone())),
         }
-        let evs = &events[start..ei];
-        Store::insert_events(&mut tx, evs).await?;
-        let mut heads: Vec<(String, i64, String)> = Vec::with_capacity(chunk.len());
-        for e in evs {
-            match heads.last_mut() {
-                Some(h) if h.0 == e.stream => {
-                    h.1 = e.seq;
-                    h.2 = e.hash.clone();
-                }
-                _ => heads.push((e.stream.clone(), e.seq, e.hash.clone())),
-            }
-        }
-        Store::put_heads(&mut tx, &heads).await?;
-        tx.commit().await?;
     }
-    let mut per_day: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for c in cases {
-        *per_day
-            .entry((c.receiving_city.clone(), date_str(c.filed_on)))
-            .or_default() += 1;
-    }
-    let mut tx = store.begin_write().await?;
-    for ((city, day), count) in per_day {
-        Store::reserve_receipt_seqs(&mut tx, &city, &day, count).await?;
-    }
+    Store::put_heads(&mut tx, &heads).await?;
+    Store::insert_licences(&mut tx, &chunk.licences).await?;
     tx.commit().await?;
     Ok(())
 }

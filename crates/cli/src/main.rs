@@ -70,6 +70,22 @@ enum Cmd {
         /// How many demo enterprises (besides the demo head enterprises).
         #[arg(long, default_value_t = 20_000)]
         demo_enterprises: usize,
+        /// Requests served at once; more are refused with 503 and Retry-After.
+        #[arg(long, env = "CORRIDOR_MAX_IN_FLIGHT", default_value_t = corridor_api::DEFAULT_MAX_IN_FLIGHT)]
+        max_in_flight: usize,
+    },
+    /// Generate demo data (accounts, a year of cases, enterprises) into an empty store, then
+    /// exit; `serve` then starts on it. Deterministic for a seed.
+    Demo {
+        /// How many cases.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 60)]
+        seed: u64,
+        /// How many enterprises (besides the demo head enterprises).
+        #[arg(long, default_value_t = 20_000)]
+        enterprises: usize,
     },
     /// The enterprise registry.
     Enterprises {
@@ -380,12 +396,49 @@ fn id_check(kind: Option<KindArg>, codes: Vec<String>) -> anyhow::Result<bool> {
     Ok(all_valid)
 }
 
+/// Demo accounts (printed), cases and enterprises.
+async fn seed_demo(
+    app: &Arc<corridor_app::App>,
+    cases: usize,
+    enterprises: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let t = std::time::Instant::now();
+    let s = corridor_app::demo::seed(app, cases, seed).await?;
+    println!(
+        "Demo accounts (password for all: {}):",
+        corridor_app::demo::DEMO_PASSWORD
+    );
+    for u in &s.users {
+        println!("  {:<28} {:<13} {}", u.username, u.role.as_str(), u.scope);
+    }
+    println!(
+        "Demo data: {} new cases, {} audit events in {:.1} s",
+        s.cases,
+        s.events,
+        t.elapsed().as_secs_f64()
+    );
+    let t = std::time::Instant::now();
+    let d = corridor_app::industry::seed_demo(app, enterprises, seed).await?;
+    for (u, uscc) in &d.accounts {
+        println!("  {u:<28} {:<13} {uscc}", "enterprise");
+    }
+    println!(
+        "Demo industry chain: {} new enterprises, {} needs in {:.1} s",
+        d.enterprises,
+        d.needs,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn serve(
     cli: &Cli,
     listen: &str,
     demo: bool,
     (demo_cases, demo_enterprises): (usize, usize),
     demo_seed: u64,
+    max_in_flight: usize,
 ) -> anyhow::Result<()> {
     let where_ = cli
         .database_url
@@ -397,32 +450,7 @@ async fn serve(
         .await?;
     tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
     if demo {
-        let t = std::time::Instant::now();
-        let s = corridor_app::demo::seed(&app, demo_cases, demo_seed).await?;
-        println!(
-            "Demo accounts (password for all: {}):",
-            corridor_app::demo::DEMO_PASSWORD
-        );
-        for u in &s.users {
-            println!("  {:<28} {:<13} {}", u.username, u.role.as_str(), u.scope);
-        }
-        println!(
-            "Demo data: {} new cases, {} audit events in {:.1} s",
-            s.cases,
-            s.events,
-            t.elapsed().as_secs_f64()
-        );
-        let t = std::time::Instant::now();
-        let d = corridor_app::industry::seed_demo(&app, demo_enterprises, demo_seed).await?;
-        for (u, uscc) in &d.accounts {
-            println!("  {u:<28} {:<13} {uscc}", "enterprise");
-        }
-        println!(
-            "Demo industry chain: {} new enterprises, {} needs in {:.1} s",
-            d.enterprises,
-            d.needs,
-            t.elapsed().as_secs_f64()
-        );
+        seed_demo(&app, demo_cases, demo_enterprises, demo_seed).await?;
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -431,10 +459,7 @@ async fn serve(
         "Corridor listening on http://{}  (API: /api/v1, OpenAPI: /api/openapi.json)",
         listener.local_addr()?
     );
-    let state = corridor_api::AppState {
-        app,
-        metrics: Arc::new(corridor_api::metrics::Metrics::default()),
-    };
+    let state = corridor_api::AppState::new(app, max_in_flight);
     corridor_api::serve(state, listener, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
@@ -471,6 +496,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             demo_cases,
             demo_seed,
             demo_enterprises,
+            max_in_flight,
         } => {
             serve(
                 &cli,
@@ -478,8 +504,18 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 *demo,
                 (*demo_cases, *demo_enterprises),
                 *demo_seed,
+                *max_in_flight,
             )
             .await?;
+        }
+        Cmd::Demo {
+            cases,
+            seed,
+            enterprises,
+        } => {
+            let app = cli.app().await?;
+            seed_demo(&app, *cases, *enterprises, *seed).await?;
+            app.store.close().await;
         }
         Cmd::Enterprises { cmd } => return industry_cmd::enterprises(&cli, cmd).await,
         Cmd::Search { cmd } => return industry_cmd::search(&cli, cmd).await,
