@@ -430,6 +430,17 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>
 }
 
 impl App {
+    /// Hands a job to the single writer and waits for its answer (after the commit).
+    async fn to_writer<T>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<AppResult<T>>) -> WriteJob,
+    ) -> AppResult<T> {
+        let shut = || AppError::new(ErrorCode::Internal, "the writer is shut down");
+        let (tx, rx) = oneshot::channel();
+        self.intake.send(job(tx)).await.map_err(|_| shut())?;
+        rx.await.map_err(|_| shut())?
+    }
+
     /// Files a case. The answer (with the receipt number) comes only after the case and its
     /// audit event are committed to disk.
     pub async fn file_case(&self, p: &Principal, req: FileCase) -> AppResult<CaseView> {
@@ -552,20 +563,17 @@ impl App {
             clock: LegalClock::new(matter.statutory_days),
             reason: None,
         };
-        let (tx, rx) = oneshot::channel();
-        self.intake
-            .send(WriteJob::File(Box::new(IntakeJob {
-                case,
-                actor: p.user_id.to_string(),
-                role,
-                steps,
-                reply: tx,
-            })))
-            .await
-            .map_err(|_| AppError::new(ErrorCode::Internal, "intake is shut down"))?;
-        let stored = rx
-            .await
-            .map_err(|_| AppError::new(ErrorCode::Internal, "intake is shut down"))??;
+        let stored = self
+            .to_writer(|reply| {
+                WriteJob::File(Box::new(IntakeJob {
+                    case,
+                    actor: p.user_id.to_string(),
+                    role,
+                    steps,
+                    reply,
+                }))
+            })
+            .await?;
         tracing::info!(receipt = %stored.receipt_no, matter = %stored.matter_code, "case filed");
         Ok(self.view(p, &stored, &r))
     }
@@ -653,9 +661,8 @@ impl App {
             after = Value::Object(a).to_string();
         }
         // Committed by the single writer with whatever else is waiting: one fsync for all.
-        let (tx, rx) = oneshot::channel();
-        self.intake
-            .send(WriteJob::Act(Box::new(ActJob {
+        self.to_writer(|reply| {
+            WriteJob::Act(Box::new(ActJob {
                 case: n.clone(),
                 was: c.status,
                 licence: licence.clone(),
@@ -664,12 +671,10 @@ impl App {
                 action: req.action.as_str(),
                 before,
                 after,
-                reply: tx,
-            })))
-            .await
-            .map_err(|_| AppError::new(ErrorCode::Internal, "the writer is shut down"))?;
-        rx.await
-            .map_err(|_| AppError::new(ErrorCode::Internal, "the writer is shut down"))??;
+                reply,
+            }))
+        })
+        .await?;
         tracing::info!(receipt = %n.receipt_no, action = req.action.as_str(), status = n.status.as_str(), "case action");
         let mut v = self.view(p, &n, &r);
         v.licence_id = licence.map(|l| l.id);
