@@ -70,6 +70,17 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A hash of a random password with the same parameters as real ones, verified against when
+/// a username is unknown.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut raw = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        hash_password(&hex::encode(raw)).unwrap_or_default()
+    })
+}
+
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -237,16 +248,25 @@ impl App {
             .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?
             .check(&key, now)?;
         let user = self.store.user_by_name(username.trim()).await?;
-        let ok = match &user {
-            Some(u) => {
-                let (p, h) = (password.to_string(), u.password_hash.clone());
-                let _permit = self.hashing.acquire().await;
-                tokio::task::spawn_blocking(move || verify_password(&p, &h))
-                    .await
-                    .unwrap_or(false)
-            }
-            None => false,
-        };
+        // An unknown username costs the same hash as a known one, so the answer's timing
+        // does not tell whether an account exists.
+        let known = user.is_some();
+        let (p, h) = (
+            password.to_string(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        );
+        let ok = {
+            let _permit = self.hashing.acquire().await;
+            tokio::task::spawn_blocking(move || match h {
+                Some(h) => verify_password(&p, &h),
+                None => {
+                    verify_password(&p, decoy_hash());
+                    false
+                }
+            })
+            .await
+            .unwrap_or(false)
+        } && known;
         let user = {
             let mut lim = self
                 .limiter

@@ -167,6 +167,32 @@ async fn http_problems_sign_in_and_filing() {
         "too_many_attempts",
     )
     .await;
+    // An unknown username is answered no faster than a wrong password: both verify a hash,
+    // so timing does not reveal which accounts exist (skipping it answers ~1000x faster).
+    let mut known = std::time::Duration::MAX;
+    let mut unknown = std::time::Duration::MAX;
+    for i in 0..3 {
+        let t = std::time::Instant::now();
+        problem(
+            login("reviewer.340100.market", "wrong").await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+        known = known.min(t.elapsed());
+        let t = std::time::Instant::now();
+        problem(
+            login(&format!("nobody.{i}"), "wrong").await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+        unknown = unknown.min(t.elapsed());
+    }
+    assert!(
+        unknown * 2 > known,
+        "unknown user answered in {unknown:?}, wrong password in {known:?}"
+    );
 
     // Filing: malformed JSON is a 400, a bad form a 422 with field errors, a good one a 201.
     problem(
