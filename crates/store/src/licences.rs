@@ -66,7 +66,7 @@ fn licence_cols() -> String {
 }
 
 impl LicenceRecord {
-    fn to_vals(&self) -> Vec<Val> {
+    pub fn to_vals(&self) -> Vec<Val> {
         vec![
             Val::t(self.id.to_string()),
             Val::t(&self.number),

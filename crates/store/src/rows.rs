@@ -998,24 +998,7 @@ impl Store {
 
     /// Inserts already-sealed events (bulk intake and demo data).
     pub async fn insert_events(conn: &mut AnyConnection, evs: &[AuditEvent]) -> Result<()> {
-        let rows: Vec<Vec<Val>> = evs
-            .iter()
-            .map(|e| {
-                vec![
-                    Val::t(&e.id),
-                    Val::t(&e.stream),
-                    Val::i(e.seq),
-                    Val::i(e.at_ms),
-                    Val::t(&e.actor),
-                    Val::t(&e.role),
-                    Val::t(&e.action),
-                    Val::t(&e.before),
-                    Val::t(&e.after),
-                    Val::t(&e.prev_hash),
-                    Val::t(&e.hash),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<Val>> = evs.iter().map(event_vals).collect();
         insert_rows(conn, table("audit_events").unwrap_or(&TABLES[0]), &rows).await
     }
 
@@ -1038,9 +1021,8 @@ impl Store {
                     sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
                 }
             }
-            sql.push_str(
-                " ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            );
+            sql.push(' ');
+            sql.push_str(HEAD_UPSERT);
             let mut q = sqlx::query(&sql);
             for (s, seq, h) in chunk {
                 q = q.bind(s.clone()).bind(*seq).bind(h.clone());
@@ -1245,3 +1227,24 @@ fn event_from_row(r: &AnyRow) -> Result<AuditEvent> {
         hash: r.try_get(10)?,
     })
 }
+
+/// An audit event as the values of an `audit_events` row.
+pub fn event_vals(e: &AuditEvent) -> Vec<Val> {
+    vec![
+        Val::t(&e.id),
+        Val::t(&e.stream),
+        Val::i(e.seq),
+        Val::i(e.at_ms),
+        Val::t(&e.actor),
+        Val::t(&e.role),
+        Val::t(&e.action),
+        Val::t(&e.before),
+        Val::t(&e.after),
+        Val::t(&e.prev_hash),
+        Val::t(&e.hash),
+    ]
+}
+
+/// The `ON CONFLICT` clause that moves an audit stream's head forward.
+pub const HEAD_UPSERT: &str =
+    "ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";

@@ -320,8 +320,43 @@ pub fn read_row(t: &Table, r: &AnyRow) -> Result<Vec<Val>> {
 /// Parameters per statement in bulk inserts.
 pub const MAX_PARAMS: usize = 30_000;
 
+/// Checks that every row has the table's columns with their types.
+pub fn check_rows(t: &Table, rows: &[Vec<Val>]) -> Result<()> {
+    for row in rows {
+        if row.len() != t.cols.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{}: row has {} values, table has {} columns",
+                t.name,
+                row.len(),
+                t.cols.len()
+            )));
+        }
+        for (v, (_, ty)) in row.iter().zip(t.cols) {
+            let ok = matches!((v, ty), (Val::Int(_), Ty::Int) | (Val::Text(_), Ty::Text));
+            if !ok {
+                return Err(StoreError::Corrupt(format!(
+                    "{}: value {v:?} has the wrong type",
+                    t.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Inserts many rows with multi-row `VALUES`, in chunks that stay under parameter limits.
 pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>]) -> Result<()> {
+    insert_rows_upsert(conn, t, rows, "").await
+}
+
+/// [`insert_rows`] with a conflict clause (`ON CONFLICT ...`) after the values.
+pub async fn insert_rows_upsert(
+    conn: &mut AnyConnection,
+    t: &Table,
+    rows: &[Vec<Val>],
+    upsert: &str,
+) -> Result<()> {
+    check_rows(t, rows)?;
     let ncols = t.cols.len();
     // Large statements: SQLite copies each page a statement changes into its statement
     // journal once per statement, so a few big statements beat many small ones (both
@@ -333,15 +368,7 @@ pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>])
     for chunk in rows.chunks(per) {
         let mut sql = format!("INSERT INTO {} ({}) VALUES ", t.name, cols_list(t));
         let mut n = 0;
-        for (ri, row) in chunk.iter().enumerate() {
-            if row.len() != ncols {
-                return Err(StoreError::Corrupt(format!(
-                    "{}: row has {} values, table has {} columns",
-                    t.name,
-                    row.len(),
-                    ncols
-                )));
-            }
+        for ri in 0..chunk.len() {
             if ri > 0 {
                 sql.push(',');
             }
@@ -360,16 +387,13 @@ pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>])
             }
             sql.push(')');
         }
+        if !upsert.is_empty() {
+            sql.push(' ');
+            sql.push_str(upsert);
+        }
         let mut q = sqlx::query(&sql);
         for row in chunk {
-            for (v, (_, ty)) in row.iter().zip(t.cols) {
-                let ok = matches!((v, ty), (Val::Int(_), Ty::Int) | (Val::Text(_), Ty::Text));
-                if !ok {
-                    return Err(StoreError::Corrupt(format!(
-                        "{}: value {v:?} has the wrong type",
-                        t.name
-                    )));
-                }
+            for v in row {
                 q = bind(q, v);
             }
         }
