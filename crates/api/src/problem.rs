@@ -46,7 +46,10 @@ impl IntoResponse for ApiError {
         let e = self.0;
         let status =
             StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if status.is_server_error() {
+        // Refusals under overload are expected and counted by the admission layer, which logs
+        // them at most once a second; one error line each would add work when there is least
+        // room for it.
+        if status.is_server_error() && e.code != ErrorCode::Overloaded {
             tracing::error!(code = ?e.code, detail = %e.detail, "server error");
         }
         let body = Problem {
