@@ -83,6 +83,11 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
 }
 
+/// Settings of every SQLite connection, the pool's and the bulk loader's: WAL, an fsync per
+/// commit, enforced references, waiting for the write lock instead of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+     PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;";
+
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -112,12 +117,8 @@ impl Store {
         let opts = if backend == Backend::Sqlite {
             opts.after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                         PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-                         PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;",
-                    )
-                    .await?;
+                    conn.execute(format!("{SQLITE_PRAGMAS} PRAGMA cache_size=-8192;").as_str())
+                        .await?;
                     Ok(())
                 })
             })
@@ -178,11 +179,9 @@ impl Store {
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
                         | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
-                conn.execute_batch(
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; \
-                     PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY; \
-                     PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000;",
-                )?;
+                conn.execute_batch(&format!(
+                    "{SQLITE_PRAGMAS} PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000;"
+                ))?;
                 Ok(conn)
             })
             .await
@@ -321,10 +320,10 @@ pub struct Part {
 /// PostgreSQL's default fsync).
 ///
 /// On a SQLite file the loader opens the file directly with rusqlite and inserts row by row
-/// through cached prepared statements: sqlx's `Any` driver copies every value three times on
-/// its way to SQLite and sends each statement to a worker thread, which made demo generation
-/// spend a third of its time in the allocator. It also gets a 1 GiB page cache and rarer
-/// checkpoints, so a load of many gigabytes does not read its index pages back from the OS.
+/// through cached prepared statements, with a 1 GiB page cache (a load of many gigabytes does
+/// not read its index pages back from the OS) and rarer checkpoints. sqlx's `Any` driver copies
+/// every value on its way to SQLite; with the demo's 20,000-case transactions, 300,000 cases
+/// took 53 s this way against 68 s through sqlx (docs/PERFORMANCE.md, "Demo data").
 /// Elsewhere (PostgreSQL, in-memory SQLite) it uses multi-row statements on a pool connection.
 pub struct Bulk {
     inner: BulkConn,
@@ -350,11 +349,11 @@ impl rusqlite::ToSql for Val {
 impl Bulk {
     /// Writes every part, in order, in one transaction.
     pub async fn write(&mut self, parts: Vec<Part>) -> Result<()> {
-        for p in &parts {
-            tables::check_rows(p.table, &p.rows)?;
-        }
         match &mut self.inner {
             BulkConn::Sqlite(slot) => {
+                for p in &parts {
+                    tables::check_rows(p.table, &p.rows)?;
+                }
                 let mut conn = slot.take().ok_or_else(|| {
                     StoreError::Corrupt("bulk loader: an earlier write failed".into())
                 })?;
