@@ -513,7 +513,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             seed,
             enterprises,
         } => {
-            let app = cli.app().await?;
+            // The demo needs are ranked against the search index, so the index is opened
+            // (and built) here too; `serve` then finds it up to date.
+            let app = cli
+                .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
+                .await?;
             seed_demo(&app, *cases, *enterprises, *seed).await?;
             app.store.close().await;
         }

@@ -221,3 +221,44 @@ async fn audit_verify_export_import_by_cli() {
     let _ = std::fs::remove_dir_all(d);
     let _ = std::fs::remove_dir_all(d2);
 }
+
+#[test]
+fn demo_command_generates_then_serve_data_is_searchable() {
+    let d = tmp();
+    let o = corridor(
+        &d,
+        &["demo", "--cases", "300", "--enterprises", "400"],
+        None,
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "demo failed: {out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("Demo data: 300 new cases"), "{out}");
+    assert!(out.contains("Demo industry chain:"), "{out}");
+    // The index was built by the demo command: a read-only query finds enterprises.
+    let q = corridor(&d, &["search", "query", "--json", "--limit", "3"], None);
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+    let hits: Value = serde_json::from_slice(&q.stdout).unwrap();
+    assert_eq!(hits["hits"].as_array().map(Vec::len), Some(3), "{hits}");
+    assert!(hits["total"].as_u64().unwrap_or(0) >= 400, "{hits}");
+    // A second run on the same store adds nothing and still succeeds.
+    let again = corridor(
+        &d,
+        &["demo", "--cases", "300", "--enterprises", "400"],
+        None,
+    );
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("0 new enterprises"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
