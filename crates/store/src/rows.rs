@@ -222,7 +222,8 @@ impl CaseCursor {
         let fm2 = p(Val::i(self.filed_ms));
         let id = p(Val::t(self.id.clone()));
         if !by_deadline {
-            return format!("(filed_ms < {fm} OR (filed_ms = {fm2} AND id > {id}))");
+            // `filed_ms <= x` first, so that an index in this order seeks to the cursor.
+            return format!("filed_ms <= {fm} AND (filed_ms < {fm2} OR id > {id})");
         }
         let tail = format!("(filed_ms > {fm} OR (filed_ms = {fm2} AND id > {id}))");
         match &self.deadline {
@@ -232,6 +233,21 @@ impl CaseCursor {
                 let d2 = p(Val::t(d.clone()));
                 format!("(deadline IS NULL OR deadline > {d1} OR (deadline = {d2} AND {tail}))")
             }
+        }
+    }
+}
+
+/// How a case page is selected: its order, and whether ids are chosen before rows are read.
+struct Select<'a> {
+    deferred: bool,
+    order: &'a str,
+}
+
+impl<'a> From<&'a str> for Select<'a> {
+    fn from(order: &'a str) -> Select<'a> {
+        Select {
+            deferred: false,
+            order,
         }
     }
 }
@@ -670,10 +686,11 @@ impl Store {
         };
         // Without a status filter the page is read in order from an index of migration 0006
         // (the same expressions), instead of sorting the caller's whole scope, and a cursor
-        // seeks into that index. With one (the queues), the scope's cases in those states are
-        // few and the (scope, status, ...) indexes find them; the order indexes would walk
-        // every closed case first. There the order is written in an equivalent form that
-        // those indexes do not match.
+        // seeks into that index. With one (the queues), the (scope, status, ...) indexes of
+        // migration 0007 find the cases in those states; the order indexes would walk every
+        // closed case first, so for several states the order is written in an equivalent form
+        // that the order indexes do not match. A queue in one state is read in the order of
+        // its status index; several states sort the ids that index holds (see below).
         let filtered = !f.statuses.is_empty() || f.deadline_by.is_some();
         let cases = match (&f.after, f.by_deadline, filtered) {
             (Some(c), true, false) => {
@@ -726,31 +743,43 @@ impl Store {
                     .as_ref()
                     .map(|c| c.condition(by_deadline, &mut v))
                     .unwrap_or_default();
+                // One status, newest first (a window's submitted queue): the
+                // (scope, status, filed_ms DESC, id) indexes of migration 0007 give this order,
+                // so a page reads its own rows only, however long the queue.
+                let one_status = f.statuses.len() == 1 && f.deadline_by.is_none();
                 let order = match (by_deadline, filtered) {
                     (true, false) => "(deadline IS NULL), deadline, filed_ms, id",
                     (true, true) => {
                         "CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, filed_ms, id"
                     }
                     (false, false) => "filed_ms DESC, id",
+                    (false, true) if one_status => "filed_ms DESC, id",
                     (false, true) => "filed_ms + 0 DESC, id",
                 };
-                self.fetch_cases(&w, v, &cond, order, limit, offset).await?
+                // Filtered lists sort their matches: the sort runs on the ids from the
+                // covering (scope, status, ...) index, and only the page's rows are read.
+                let sql = Select {
+                    deferred: filtered,
+                    order,
+                };
+                self.fetch_cases(&w, v, &cond, sql, limit, offset).await?
             }
         };
         Ok((cases, total))
     }
 
     /// `SELECT` cases matching `w` (a WHERE clause or empty) and `cond` (empty or one more
-    /// condition), in `order`.
+    /// condition), in `sel.order`.
     async fn fetch_cases(
         &self,
         w: &str,
         mut vals: Vec<Val>,
         cond: &str,
-        order: &str,
+        sel: impl Into<Select<'_>>,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<CaseRecord>> {
+        let Select { deferred, order } = sel.into();
         let w = match (w.is_empty(), cond.is_empty()) {
             (_, true) => w.to_string(),
             (true, false) => format!(" WHERE {cond}"),
@@ -758,10 +787,21 @@ impl Store {
         };
         let l = push(&mut vals, Val::i(limit));
         let o = push(&mut vals, Val::i(offset));
-        let sql = format!(
-            "SELECT {} FROM cases{w} ORDER BY {order} LIMIT {l} OFFSET {o}",
-            case_cols()
-        );
+        let sql = if deferred {
+            // The page's ids first (from an index alone when it covers the filter and the
+            // order), then their rows: a sort of many matches then moves ids, not whole cases.
+            format!(
+                "SELECT {} FROM cases WHERE id IN \
+                 (SELECT id FROM cases{w} ORDER BY {order} LIMIT {l} OFFSET {o}) \
+                 ORDER BY {order}",
+                case_cols()
+            )
+        } else {
+            format!(
+                "SELECT {} FROM cases{w} ORDER BY {order} LIMIT {l} OFFSET {o}",
+                case_cols()
+            )
+        };
         let mut q = sqlx::query(&sql);
         for v in &vals {
             q = bind(q, v);
