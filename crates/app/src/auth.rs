@@ -290,9 +290,16 @@ impl App {
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let token = hex::encode(raw);
-        self.store
-            .insert_session(&token_hash(&token), user.id, now, now + TOKEN_TTL_MS)
-            .await?;
+        self.to_writer(|reply| {
+            crate::cases::WriteJob::Session(Box::new(crate::cases::SessionJob {
+                token_hash: token_hash(&token),
+                user: user.id,
+                created_ms: now,
+                expires_ms: now + TOKEN_TTL_MS,
+                reply,
+            }))
+        })
+        .await?;
         Ok(LoginAnswer {
             token,
             token_type: "Bearer",

@@ -183,10 +183,21 @@ pub(crate) struct ActJob {
     reply: oneshot::Sender<AppResult<()>>,
 }
 
-/// What the single writer commits: filings and case actions, many to a transaction.
+/// A new sign-in session (its token's hash).
+pub(crate) struct SessionJob {
+    pub token_hash: String,
+    pub user: Uuid,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub reply: oneshot::Sender<AppResult<()>>,
+}
+
+/// What the single writer commits: filings, case actions and sign-in sessions, many to a
+/// transaction.
 pub(crate) enum WriteJob {
     File(Box<IntakeJob>),
     Act(Box<ActJob>),
+    Session(Box<SessionJob>),
 }
 
 fn scope(c: &CaseRecord) -> CaseScope<'_> {
@@ -269,8 +280,12 @@ async fn commit_batch(
     store: &Store,
     jobs: &mut [IntakeJob],
     acts: &[ActJob],
+    sessions: &[SessionJob],
 ) -> AppResult<Vec<bool>> {
     let mut tx = store.begin_write().await?;
+    for s in sessions {
+        Store::insert_session(&mut tx, &s.token_hash, s.user, s.created_ms, s.expires_ms).await?;
+    }
     let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, j) in jobs.iter().enumerate() {
         groups
@@ -386,16 +401,22 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>
                 Err(_) => break,
             }
         }
-        let (mut jobs, mut acts) = (Vec::new(), Vec::new());
+        let (mut jobs, mut acts, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
         for j in batch {
             match j {
                 WriteJob::File(f) => jobs.push(*f),
                 WriteJob::Act(a) => acts.push(*a),
+                WriteJob::Session(s) => sessions.push(*s),
             }
         }
-        match commit_batch(&store, &mut jobs, &acts).await {
-            Ok(applied) => answer(jobs, acts, applied),
-            Err(e) if jobs.len() + acts.len() == 1 => {
+        match commit_batch(&store, &mut jobs, &acts, &sessions).await {
+            Ok(applied) => {
+                answer(jobs, acts, applied);
+                for s in sessions {
+                    let _ = s.reply.send(Ok(()));
+                }
+            }
+            Err(e) if jobs.len() + acts.len() + sessions.len() == 1 => {
                 tracing::error!(error = %e, "write failed");
                 for j in jobs {
                     let _ = j.reply.send(Err(not_stored()));
@@ -403,11 +424,21 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>
                 for a in acts {
                     let _ = a.reply.send(Err(not_stored()));
                 }
+                for s in sessions {
+                    let _ = s.reply.send(Err(not_stored()));
+                }
             }
             Err(e) => {
-                tracing::warn!(error = %e, filings = jobs.len(), actions = acts.len(), "batch failed; committing one by one");
+                tracing::warn!(error = %e, filings = jobs.len(), actions = acts.len(), sessions = sessions.len(), "batch failed; committing one by one");
+                for s in sessions {
+                    let r = commit_batch(&store, &mut [], &[], std::slice::from_ref(&s)).await;
+                    if let Err(e) = &r {
+                        tracing::error!(error = %e, "session failed");
+                    }
+                    let _ = s.reply.send(r.map(|_| ()).map_err(|_| not_stored()));
+                }
                 for mut j in jobs {
-                    match commit_batch(&store, std::slice::from_mut(&mut j), &[]).await {
+                    match commit_batch(&store, std::slice::from_mut(&mut j), &[], &[]).await {
                         Ok(_) => answer(vec![j], vec![], vec![]),
                         Err(e) => {
                             tracing::error!(error = %e, "filing failed");
@@ -416,7 +447,7 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>
                     }
                 }
                 for a in acts {
-                    match commit_batch(&store, &mut [], std::slice::from_ref(&a)).await {
+                    match commit_batch(&store, &mut [], std::slice::from_ref(&a), &[]).await {
                         Ok(applied) => answer(vec![], vec![a], applied),
                         Err(e) => {
                             tracing::error!(error = %e, "action failed");
@@ -431,7 +462,7 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>
 
 impl App {
     /// Hands a job to the single writer and waits for its answer (after the commit).
-    async fn to_writer<T>(
+    pub(crate) async fn to_writer<T>(
         &self,
         job: impl FnOnce(oneshot::Sender<AppResult<T>>) -> WriteJob,
     ) -> AppResult<T> {

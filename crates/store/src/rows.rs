@@ -534,8 +534,11 @@ impl Store {
             .await?)
     }
 
+    /// Stores a new session (the token's hash) in a write transaction: sign-ins go through
+    /// the single writer with filings and actions, so they queue behind its batches instead of
+    /// polling SQLite's write lock.
     pub async fn insert_session(
-        &self,
+        conn: &mut AnyConnection,
         token_hash: &str,
         user: Uuid,
         now_ms: i64,
@@ -546,7 +549,7 @@ impl Store {
             .bind(user.to_string())
             .bind(now_ms)
             .bind(expires_ms)
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
