@@ -2,7 +2,7 @@
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::App;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use corridor_domain::case::{Principal, Role};
 use corridor_domain::ids::DivisionCode;
@@ -60,14 +60,64 @@ pub fn hash_password(password: &str) -> AppResult<String> {
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
 }
 
+/// Verifies `password` against a PHC-format argon2 hash. The hash's working memory (19 MiB at
+/// the default parameters) comes from [`with_blocks`], not a fresh allocation each time.
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = argon2::Algorithm::try_from(h.algorithm) else {
+        return false;
+    };
+    let Ok(version) = h.version.map(argon2::Version::try_from).transpose() else {
+        return false;
+    };
+    let Ok(params) = argon2::Params::try_from(&h) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version.unwrap_or_default(), params);
+    with_blocks(blocks, |memory| {
+        Output::init_with(expected.len(), |out| {
+            argon
+                .hash_password_into_with_memory(password.as_bytes(), salt, out, memory)
+                .map_err(|_| argon2::password_hash::Error::Password)
         })
-        .unwrap_or(false)
+        // `Output`'s equality is constant-time.
+        .is_ok_and(|computed| computed == expected)
+    })
+}
+
+/// Runs `f` on `n` argon2 memory blocks kept between hashes. Allocating 19 MiB per sign-in
+/// cost page faults and zeroing every time, and the freed buffers stayed in whichever malloc
+/// arena the blocking thread had used, so the server's memory grew with sign-ins under load.
+/// Argon2 overwrites every block on its first pass, so old contents do not matter. At most
+/// [`KEPT_BUFFERS`] buffers are kept (hashing runs on at most half the cores at once).
+fn with_blocks<R>(n: usize, f: impl FnOnce(&mut [argon2::Block]) -> R) -> R {
+    const KEPT_BUFFERS: usize = 4;
+    static POOL: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
+    let mut memory = POOL
+        .lock()
+        .ok()
+        .and_then(|mut p| p.pop())
+        .unwrap_or_default();
+    if memory.len() < n {
+        memory.resize(n, argon2::Block::default());
+    }
+    let r = f(&mut memory[..n]);
+    if let Ok(mut p) = POOL.lock() {
+        if p.len() < KEPT_BUFFERS {
+            p.push(memory);
+        }
+    }
+    r
 }
 
 /// A hash of a random password with the same parameters as real ones, verified against when
@@ -326,5 +376,45 @@ impl App {
     pub async fn logout(&self, token: &str) -> AppResult<()> {
         self.store.delete_session(&token_hash(token)).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_with_kept_memory_matches_the_library() {
+        let good = hash_password("correct horse").unwrap();
+        let other = hash_password("battery staple").unwrap();
+        // Buffers are reused between calls: results must not depend on what ran before.
+        for _ in 0..3 {
+            assert!(verify_password("correct horse", &good));
+            assert!(!verify_password("correct horse", &other));
+            assert!(verify_password("battery staple", &other));
+            assert!(!verify_password("Correct horse", &good));
+        }
+        // Hashes with other parameters (smaller, then larger memory) still verify, and agree
+        // with the library's own verifier.
+        for (m, t) in [(64, 1), (8192, 3), (19456, 2)] {
+            let params = argon2::Params::new(m, t, 1, None).unwrap();
+            let a = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+            let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+            let h = a.hash_password(b"pw", &salt).unwrap().to_string();
+            assert!(verify_password("pw", &h), "{h}");
+            assert!(!verify_password("pX", &h), "{h}");
+            use argon2::password_hash::PasswordVerifier;
+            let parsed = PasswordHash::new(&h).unwrap();
+            assert!(Argon2::default().verify_password(b"pw", &parsed).is_ok());
+        }
+        // Malformed or truncated hashes are a refusal, not a panic.
+        for bad in [
+            "",
+            "$argon2id$",
+            &good[..good.len() - 10],
+            "$bcrypt$v=1$x$y",
+        ] {
+            assert!(!verify_password("correct horse", bad), "{bad}");
+        }
     }
 }
