@@ -32,6 +32,10 @@ pub enum BenchCmd {
         rate: u32,
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// Weights of the request kinds (login, search, file, queue, act, stats); kinds left
+        /// out are not sent.
+        #[arg(long, default_value = crate::load::DEFAULT_MIX)]
+        mix: String,
     },
     /// Licence verification throughput next to raw Ed25519 verification of the same bytes.
     Verify {
@@ -286,8 +290,14 @@ fn bench_verify(n: usize, rounds: usize) -> anyhow::Result<()> {
 pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
     let (cases, concurrency) = match cmd {
         BenchCmd::Verify { licences, rounds } => return bench_verify(*licences, *rounds),
-        BenchCmd::Load { url, rate, seconds } => {
-            return crate::load::run(url, *rate, *seconds).await
+        BenchCmd::Load {
+            url,
+            rate,
+            seconds,
+            mix,
+        } => {
+            let mix = crate::load::parse_mix(mix)?;
+            return crate::load::run(url, *rate, *seconds, &mix).await;
         }
         BenchCmd::Search {
             enterprises,

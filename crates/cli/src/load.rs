@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+pub enum Kind {
     Login,
     Search,
     File,
@@ -36,15 +36,64 @@ impl Kind {
     }
 }
 
-/// Share of each kind in the mix, in percent.
-const MIX: &[(Kind, u32)] = &[
-    (Kind::Login, 2),
-    (Kind::Search, 30),
-    (Kind::File, 20),
-    (Kind::Queue, 25),
-    (Kind::Act, 22),
-    (Kind::Stats, 1),
-];
+impl Kind {
+    const ALL: [Kind; 6] = [
+        Kind::Login,
+        Kind::Search,
+        Kind::File,
+        Kind::Queue,
+        Kind::Act,
+        Kind::Stats,
+    ];
+
+    /// The name used in `--mix`.
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Login => "login",
+            Kind::Search => "search",
+            Kind::File => "file",
+            Kind::Queue => "queue",
+            Kind::Act => "act",
+            Kind::Stats => "stats",
+        }
+    }
+}
+
+/// Parses a mix such as `login=2,search=30,file=20` (kinds left out get no requests).
+pub fn parse_mix(s: &str) -> anyhow::Result<Vec<(Kind, u32)>> {
+    let mut mix: Vec<(Kind, u32)> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, w) = part
+            .split_once('=')
+            .with_context(|| format!("--mix: `{part}` is not kind=weight"))?;
+        let kind = Kind::ALL
+            .into_iter()
+            .find(|x| x.key() == k.trim())
+            .with_context(|| {
+                format!(
+                    "--mix: unknown kind `{}` (one of login, search, file, queue, act, stats)",
+                    k.trim()
+                )
+            })?;
+        let w: u32 = w
+            .trim()
+            .parse()
+            .ok()
+            .filter(|w| *w <= 1000)
+            .with_context(|| format!("--mix: the weight of {k} must be a whole number 0-1000"))?;
+        if mix.iter().any(|m| m.0 == kind) {
+            anyhow::bail!("--mix: {k} is given twice");
+        }
+        mix.push((kind, w));
+    }
+    if mix.iter().map(|m| m.1).sum::<u32>() == 0 {
+        anyhow::bail!("--mix: the weights add up to 0");
+    }
+    Ok(mix)
+}
+
+/// The default mix, in percent.
+pub const DEFAULT_MIX: &str = "login=2,search=30,file=20,queue=25,act=22,stats=1";
 
 const SEARCHES: &[&str] = &[
     "公积金",
@@ -181,7 +230,7 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
 }
 
 /// Runs the load; prints a JSON report and a table.
-pub async fn run(url: &str, rate: u32, secs: u64) -> anyhow::Result<()> {
+pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow::Result<()> {
     let base = url.trim_end_matches('/').to_string();
     let host_ok = base.starts_with("http://127.")
         || base.starts_with("http://localhost")
@@ -212,12 +261,15 @@ pub async fn run(url: &str, rate: u32, secs: u64) -> anyhow::Result<()> {
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let start = Instant::now() + Duration::from_millis(50);
     let mut tasks = Vec::with_capacity(total as usize);
-    let weights: u32 = MIX.iter().map(|m| m.1).sum();
+    let weights: u32 = mix.iter().map(|m| m.1).sum();
+    if weights == 0 {
+        anyhow::bail!("the mix is empty");
+    }
     for i in 0..total {
         let scheduled = start + interval.mul_f64(i as f64);
         // Deterministic interleaving of the mix.
         let mut slot = ((i.wrapping_mul(2_654_435_761)) % weights as u64) as u32;
-        let kind = MIX
+        let kind = mix
             .iter()
             .find(|(_, w)| {
                 if slot < *w {
@@ -286,8 +338,13 @@ pub async fn run(url: &str, rate: u32, secs: u64) -> anyhow::Result<()> {
     }
     row("all", &all);
     let without_login = row("all but login", &rest);
+    let mix_str: Vec<String> = mix
+        .iter()
+        .map(|(k, w)| format!("{}={w}", k.key()))
+        .collect();
     let report = json!({
         "target_rate_per_s": rate,
+        "mix": mix_str.join(","),
         "seconds": secs,
         "requests": all.len(),
         "achieved_per_s": (all.len() as f64 / elapsed).round(),
@@ -301,4 +358,32 @@ pub async fn run(url: &str, rate: u32, secs: u64) -> anyhow::Result<()> {
         anyhow::bail!("{errors} requests failed");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixes_parse_and_bad_ones_say_why() {
+        let m = parse_mix(DEFAULT_MIX).unwrap();
+        assert_eq!(m.iter().map(|x| x.1).sum::<u32>(), 100);
+        assert_eq!(m[0], (Kind::Login, 2));
+        assert_eq!(
+            parse_mix(" file = 1 , act=4 ").unwrap(),
+            vec![(Kind::File, 1), (Kind::Act, 4)]
+        );
+        for (bad, why) in [
+            ("", "add up to 0"),
+            ("file=0", "add up to 0"),
+            ("file", "not kind=weight"),
+            ("fly=3", "unknown kind `fly`"),
+            ("file=-1", "whole number"),
+            ("file=1001", "whole number"),
+            ("file=1,file=2", "given twice"),
+        ] {
+            let e = parse_mix(bad).unwrap_err().to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
 }
