@@ -257,7 +257,14 @@ async fn index_writer(
         }
         match cmd {
             None => {
+                if store.pool().is_closed() {
+                    // The store was closed (a command such as `corridor demo` is ending).
+                    return;
+                }
                 if let Err(e) = drain_outbox(&store, &index, &mut writer).await {
+                    if store.pool().is_closed() {
+                        return;
+                    }
                     tracing::error!(error = %e, "applying the search outbox");
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
