@@ -260,7 +260,9 @@ pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow
     let total = rate as u64 * secs;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let start = Instant::now() + Duration::from_millis(50);
-    let mut tasks = Vec::with_capacity(total as usize);
+    // Finished requests are reaped as the run goes: a finished task's memory (its future's
+    // state) is kept until it is joined, which was ~1.5 KB per request (938 MB after 600,000).
+    let mut tasks = tokio::task::JoinSet::new();
     let weights: u32 = mix.iter().map(|m| m.1).sum();
     if weights == 0 {
         anyhow::bail!("the mix is empty");
@@ -282,7 +284,8 @@ pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow
             .map_or(Kind::Search, |m| m.0);
         tokio::time::sleep_until(scheduled.into()).await;
         let s = shared.clone();
-        tasks.push(tokio::spawn(async move {
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(async move {
             let ok = one(&s, kind, i).await;
             let micros = Instant::now()
                 .saturating_duration_since(scheduled)
@@ -290,13 +293,15 @@ pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow
             if let Ok(mut r) = s.results.lock() {
                 r.push((kind, micros, ok));
             }
-        }));
+        });
     }
-    for t in tasks {
-        let _ = t.await;
-    }
+    while tasks.join_next().await.is_some() {}
     let elapsed = start.elapsed().as_secs_f64();
-    let results = shared.results.lock().map(|r| r.clone()).unwrap_or_default();
+    let results = shared
+        .results
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default();
     let mut by_kind: BTreeMap<Kind, Vec<u64>> = BTreeMap::new();
     let mut errors = 0u64;
     let mut all: Vec<u64> = Vec::with_capacity(results.len());
