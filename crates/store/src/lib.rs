@@ -140,6 +140,7 @@ impl Store {
             backend,
             sqlite_file,
         };
+        store.finish_interrupted_bulk().await?;
         store.migrate().await?;
         Ok(store)
     }
@@ -170,18 +171,18 @@ impl Store {
     }
 
     /// A connection of its own for a bulk load (demo data). See [`Bulk`].
-    pub async fn bulk(&self) -> Result<Bulk> {
+    ///
+    /// With `defer`, on a SQLite file, the secondary indexes and statistics triggers of
+    /// `cases` are dropped for the load and rebuilt by [`Bulk::finish`] (see
+    /// [`Bulk`]); the caller asks for it only when `cases` is empty.
+    pub async fn bulk(&self, defer: bool) -> Result<Bulk> {
         if let Some(path) = &self.sqlite_file {
             let path = path.clone();
             let conn = tokio::task::spawn_blocking(move || -> Result<rusqlite::Connection> {
-                let conn = rusqlite::Connection::open_with_flags(
-                    &path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
-                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                conn.execute_batch(&format!(
-                    "{SQLITE_PRAGMAS} PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000;"
-                ))?;
+                let mut conn = bulk_connection(&path)?;
+                if defer {
+                    sqlite_defer(&mut conn)?;
+                }
                 Ok(conn)
             })
             .await
@@ -193,6 +194,38 @@ impl Store {
         Ok(Bulk {
             inner: BulkConn::Pool(self.pool.acquire().await?),
         })
+    }
+
+    /// Rebuilds what an interrupted deferred bulk load dropped (see [`Bulk`]). Runs before
+    /// the migrations, which may change the very indexes the load dropped.
+    async fn finish_interrupted_bulk(&self) -> Result<()> {
+        let Some(path) = self.sqlite_file.clone() else {
+            return Ok(());
+        };
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'bulk_deferred'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if pending == 0 {
+            return Ok(());
+        }
+        tracing::warn!(
+            "a bulk load was interrupted: rebuilding the case indexes and statistics it deferred"
+        );
+        let t = std::time::Instant::now();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut conn = bulk_connection(&path)?;
+            sqlite_restore(&mut conn)?;
+            conn.close().map_err(|(_, e)| StoreError::Bulk(e))
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("bulk loader: {e}")))??;
+        tracing::info!(
+            ms = t.elapsed().as_millis() as u64,
+            "case indexes and statistics rebuilt"
+        );
+        Ok(())
     }
 
     /// Creates a fresh PostgreSQL database next to the one `base_url` names and connects to
@@ -325,6 +358,15 @@ pub struct Part {
 /// every value on its way to SQLite; with the demo's 20,000-case transactions, 300,000 cases
 /// took 53 s this way against 68 s through sqlx (docs/PERFORMANCE.md, "Demo data").
 /// Elsewhere (PostgreSQL, in-memory SQLite) it uses multi-row statements on a pool connection.
+///
+/// A deferred load (`Store::bulk(true)`, SQLite file) first drops the non-unique indexes and
+/// the statistics triggers of `cases`, in one transaction that also records their definitions
+/// in the table `bulk_deferred`. Every row then goes into the table alone; [`Bulk::finish`]
+/// rebuilds the statistics from `cases` in one scan, recreates each index by one sort and the
+/// triggers, and drops `bulk_deferred`, all in one transaction. If the load is interrupted
+/// (a crash, a failed write), the next [`Store::connect`] finds `bulk_deferred` and does the
+/// same before anything else: a store is never left without its indexes or with statistics
+/// that disagree with its cases. Unique indexes stay, so no duplicate can slip in.
 pub struct Bulk {
     inner: BulkConn,
 }
@@ -383,15 +425,106 @@ impl Bulk {
         }
     }
 
-    /// Ends the load (closing its own connection, or giving the pool's back).
+    /// Ends the load: rebuilds what a deferred load dropped, then closes its own connection
+    /// (or gives the pool's back).
     pub async fn finish(self) -> Result<()> {
-        if let BulkConn::Sqlite(Some(conn)) = self.inner {
-            tokio::task::spawn_blocking(move || conn.close().map_err(|(_, e)| e))
-                .await
-                .map_err(|e| StoreError::Corrupt(format!("bulk loader: {e}")))??;
+        if let BulkConn::Sqlite(Some(mut conn)) = self.inner {
+            tokio::task::spawn_blocking(move || -> Result<()> {
+                sqlite_restore(&mut conn)?;
+                conn.close().map_err(|(_, e)| StoreError::Bulk(e))
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("bulk loader: {e}")))??;
         }
         Ok(())
     }
+}
+
+/// The bulk loader's own connection: the pool's settings, a 1 GiB page cache (a load of many
+/// gigabytes does not read its index pages back from the OS), rarer checkpoints, and two
+/// sorter threads for index builds.
+fn bulk_connection(path: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(&format!(
+        "{SQLITE_PRAGMAS} PRAGMA cache_size=-1048576; PRAGMA wal_autocheckpoint=100000; \
+         PRAGMA threads=2;"
+    ))?;
+    Ok(conn)
+}
+
+/// Drops the non-unique indexes and the triggers of `cases`, recording them in
+/// `bulk_deferred` in the same transaction (see [`Bulk`]).
+fn sqlite_defer(conn: &mut rusqlite::Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bulk_deferred \
+         (name TEXT PRIMARY KEY, type TEXT NOT NULL, sql TEXT NOT NULL)",
+    )?;
+    let objects: Vec<(String, String, String)> = tx
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'cases' \
+             AND type IN ('index', 'trigger') AND sql IS NOT NULL \
+             AND upper(sql) NOT LIKE 'CREATE UNIQUE%'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (ty, name, sql) in &objects {
+        tx.execute(
+            "INSERT INTO bulk_deferred (name, type, sql) VALUES (?1, ?2, ?3)",
+            (name, ty, sql),
+        )?;
+        let what = if ty == "index" { "INDEX" } else { "TRIGGER" };
+        tx.execute_batch(&format!("DROP {what} \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The statistics tables recomputed from `cases` in one scan (the same aggregates as the
+/// triggers of migration 0003 keep).
+const SQLITE_STATS_REBUILD: &str = "
+DELETE FROM stats_city; DELETE FROM stats_matter; DELETE FROM stats_days;
+CREATE TEMP TABLE bulk_stats AS
+  SELECT substr(filed_on, 1, 7) AS month, receiving_city, competent_city, status, matter_code,
+         CASE WHEN decided_on IS NOT NULL THEN 1 ELSE 0 END AS decided,
+         CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END AS on_time,
+         decision_days, COUNT(*) AS n
+  FROM cases GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+INSERT INTO stats_city SELECT month, receiving_city, competent_city, status, decided, on_time, SUM(n)
+  FROM bulk_stats GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO stats_matter SELECT month, matter_code, decided, on_time, SUM(n)
+  FROM bulk_stats GROUP BY 1, 2, 3, 4;
+INSERT INTO stats_days SELECT month, decision_days, SUM(n)
+  FROM bulk_stats WHERE decision_days IS NOT NULL GROUP BY 1, 2;
+DROP TABLE temp.bulk_stats;
+";
+
+/// Undoes [`sqlite_defer`], if it ran: statistics from `cases`, then the recorded indexes and
+/// triggers, in one transaction that ends by dropping `bulk_deferred`.
+fn sqlite_restore(conn: &mut rusqlite::Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let pending: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'bulk_deferred'",
+        [],
+        |r| r.get(0),
+    )?;
+    if pending == 0 {
+        return Ok(());
+    }
+    let objects: Vec<String> = tx
+        .prepare("SELECT sql FROM bulk_deferred ORDER BY type, name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute_batch(SQLITE_STATS_REBUILD)?;
+    for sql in &objects {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute_batch("DROP TABLE bulk_deferred")?;
+    tx.commit()?;
+    Ok(())
 }
 
 fn sqlite_write(conn: &mut rusqlite::Connection, parts: &[Part]) -> Result<()> {

@@ -1293,6 +1293,11 @@ pub fn event_vals(e: &AuditEvent) -> Vec<Val> {
     ]
 }
 
+/// The `ON CONFLICT` clause that adds a bulk load's receipt numbers to a city's day (the
+/// row's `next` is the count of numbers used; see [`Store::reserve_receipt_seqs`]).
+pub const RECEIPT_UPSERT: &str =
+    "ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + excluded.next";
+
 /// The `ON CONFLICT` clause that moves an audit stream's head forward.
 pub const HEAD_UPSERT: &str =
     "ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";

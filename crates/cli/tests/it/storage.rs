@@ -252,6 +252,12 @@ pub async fn demo_data(backend: Backend) {
     let by_status = env.store.count_cases_by_status().await.unwrap();
     assert!(by_status.len() >= 10, "{by_status:?}");
     assert_eq!(by_status.iter().map(|s| s.1).sum::<i64>(), 3000);
+    // Every receipt number the demo used is reserved (written with its cases, chunk by chunk).
+    let reserved: i64 = sqlx::query_scalar("SELECT SUM(next) FROM receipt_counters")
+        .fetch_one(env.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(reserved, 3000);
     // The pre-aggregated statistics agree with a full scan, by month too.
     assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
     let office = staff(Role::JointOffice);
@@ -402,3 +408,81 @@ crate::both_backends!(
     concurrent_system_appends,
     crate::storage::concurrent_system_appends
 );
+
+/// Names of the indexes and triggers on `cases`, sorted.
+async fn case_schema_objects(store: &Store) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT type || ' ' || name FROM sqlite_master WHERE tbl_name = 'cases' \
+         AND type IN ('index', 'trigger') ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+/// A deferred bulk load that is cut short (the process dies between chunks) leaves a store
+/// that the next open repairs: the dropped indexes and triggers come back and the statistics
+/// are recomputed to agree with every case written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_bulk_load_is_finished_at_next_open() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 20)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 400, 3).await.unwrap();
+    let dir = e.dir.clone().unwrap();
+    let objects = case_schema_objects(&e.store).await;
+    assert!(objects.len() >= 12, "{objects:?}");
+    // A deferred load begins: the indexes and triggers go.
+    let bulk = e.store.bulk(true).await.unwrap();
+    let during = case_schema_objects(&e.store).await;
+    assert!(
+        during
+            .iter()
+            .all(|o| o.starts_with("index sqlite_autoindex")),
+        "{during:?}"
+    );
+    // A chunk of cases lands without them (copies of the demo's, with new ids and receipts).
+    let t = corridor_store::tables::table("cases").unwrap();
+    let cols = corridor_store::tables::cols_list(t);
+    let select = cols
+        .replace("receipt_no", "receipt_no || '-B'")
+        .replacen("id,", "id || '-b',", 1);
+    assert!(select.starts_with("id || '-b'"), "{select}");
+    sqlx::query(&format!(
+        "INSERT INTO cases ({cols}) SELECT {select} FROM cases"
+    ))
+    .execute(e.store.pool())
+    .await
+    .unwrap();
+    assert!(!e.store.check_stats().await.unwrap().is_empty());
+    // The process dies: the loader's connection goes without `finish`.
+    drop(bulk);
+    e.store.close().await;
+    let store = Store::open_dir(&dir).await.unwrap();
+    assert_eq!(case_schema_objects(&store).await, objects);
+    assert_eq!(store.check_stats().await.unwrap(), Vec::<String>::new());
+    let total: i64 = sqlx::query_scalar("SELECT SUM(n) FROM stats_city")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(total, 800);
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'bulk_deferred'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+    // The queues read through the rebuilt indexes again.
+    let plan = sqlx::query(
+        "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE receiving_window = 'W' \
+         AND status = 'submitted' ORDER BY filed_ms DESC, id LIMIT 20",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| sqlx::Row::get::<String, _>(r, 3))
+    .collect::<Vec<_>>()
+    .join("; ");
+    assert!(plan.contains("cases_window_queue"), "{plan}");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
