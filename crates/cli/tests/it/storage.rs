@@ -253,10 +253,11 @@ pub async fn demo_data(backend: Backend) {
     assert!(by_status.len() >= 10, "{by_status:?}");
     assert_eq!(by_status.iter().map(|s| s.1).sum::<i64>(), 3000);
     // Every receipt number the demo used is reserved (written with its cases, chunk by chunk).
-    let reserved: i64 = sqlx::query_scalar("SELECT SUM(next) FROM receipt_counters")
-        .fetch_one(env.store.pool())
-        .await
-        .unwrap();
+    let reserved: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(next) AS BIGINT) FROM receipt_counters")
+            .fetch_one(env.store.pool())
+            .await
+            .unwrap();
     assert_eq!(reserved, 3000);
     // The pre-aggregated statistics agree with a full scan, by month too.
     assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
