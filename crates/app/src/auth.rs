@@ -2,8 +2,9 @@
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::App;
-use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::password_hash::phc::Output;
 use argon2::Argon2;
+use argon2::{PasswordHash, PasswordHasher};
 use corridor_domain::case::{Principal, Role};
 use corridor_domain::ids::DivisionCode;
 use corridor_store::{Store, UserRecord};
@@ -49,15 +50,47 @@ impl LoginLimiter {
     }
 }
 
+/// argon2id at OWASP's minimum cost (19 MiB, 2 passes), in [`LANES`] lanes. The lanes are
+/// computed on separate cores, so a sign-in waits about half as long as with one lane while
+/// the memory and total work, and so an attacker's cost per guess, stay the same. The
+/// parameters are written into each hash: hashes made with others still verify, and are
+/// replaced at the next successful sign-in (see [`needs_rehash`]).
+pub const LANES: u32 = 2;
+
+fn current_params() -> argon2::Params {
+    argon2::Params::new(19 * 1024, 2, LANES, None).unwrap_or_default()
+}
+
+fn hasher() -> Argon2<'static> {
+    Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        current_params(),
+    )
+}
+
 pub fn hash_password(password: &str) -> AppResult<String> {
     let mut salt = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+    hasher()
+        .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
+
+/// Whether a stored hash was made with other parameters than new ones get (older defaults,
+/// one lane), so it should be replaced after the password has been verified.
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let current = current_params();
+    h.algorithm.as_str() != "argon2id"
+        || h.version != Some(argon2::Version::V0x13.into())
+        || argon2::Params::try_from(&h).map_or(true, |p| {
+            (p.m_cost(), p.t_cost(), p.p_cost())
+                != (current.m_cost(), current.t_cost(), current.p_cost())
+        })
 }
 
 /// Verifies `password` against a PHC-format argon2 hash. The hash's working memory (19 MiB at
@@ -66,10 +99,10 @@ fn verify_password(password: &str, hash: &str) -> bool {
     let Ok(h) = PasswordHash::new(hash) else {
         return false;
     };
-    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+    let (Some(salt), Some(expected)) = (&h.salt, &h.hash) else {
         return false;
     };
-    let Ok(algorithm) = argon2::Algorithm::try_from(h.algorithm) else {
+    let Ok(algorithm) = argon2::Algorithm::try_from(h.algorithm.as_str()) else {
         return false;
     };
     let Ok(version) = h.version.map(argon2::Version::try_from).transpose() else {
@@ -78,28 +111,25 @@ fn verify_password(password: &str, hash: &str) -> bool {
     let Ok(params) = argon2::Params::try_from(&h) else {
         return false;
     };
-    let mut salt_buf = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
-        return false;
-    };
+    let n = expected.len();
     let blocks = params.block_count();
     let argon = Argon2::new(algorithm, version.unwrap_or_default(), params);
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let Some(out) = out.get_mut(..n) else {
+        return false;
+    };
     with_blocks(blocks, |memory| {
-        Output::init_with(expected.len(), |out| {
-            argon
-                .hash_password_into_with_memory(password.as_bytes(), salt, out, memory)
-                .map_err(|_| argon2::password_hash::Error::Password)
-        })
-        // `Output`'s equality is constant-time.
-        .is_ok_and(|computed| computed == expected)
-    })
+        argon
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut *out, memory)
+            .is_ok()
+    }) && Output::new(out).is_ok_and(|computed| computed == *expected) // constant-time
 }
 
 /// Runs `f` on `n` argon2 memory blocks kept between hashes. Allocating 19 MiB per sign-in
 /// cost page faults and zeroing every time, and the freed buffers stayed in whichever malloc
 /// arena the blocking thread had used, so the server's memory grew with sign-ins under load.
 /// Argon2 overwrites every block on its first pass, so old contents do not matter. At most
-/// [`KEPT_BUFFERS`] buffers are kept (hashing runs on at most half the cores at once).
+/// [`KEPT_BUFFERS`] buffers are kept (one hash per two cores runs at once).
 fn with_blocks<R>(n: usize, f: impl FnOnce(&mut [argon2::Block]) -> R) -> R {
     const KEPT_BUFFERS: usize = 4;
     static POOL: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
@@ -337,6 +367,17 @@ impl App {
                 }
             }
         };
+        // A hash made with older parameters is replaced now that the password is known.
+        let rehash = if needs_rehash(&user.password_hash) {
+            let p = password.to_string();
+            let _permit = self.hashing.acquire().await;
+            match tokio::task::spawn_blocking(move || hash_password(&p)).await {
+                Ok(Ok(h)) => Some(h),
+                _ => None,
+            }
+        } else {
+            None
+        };
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let token = hex::encode(raw);
@@ -346,6 +387,7 @@ impl App {
                 user: user.id,
                 created_ms: now,
                 expires_ms: now + TOKEN_TTL_MS,
+                rehash,
                 reply,
             }))
         })
@@ -394,19 +436,27 @@ mod tests {
             assert!(verify_password("battery staple", &other));
             assert!(!verify_password("Correct horse", &good));
         }
-        // Hashes with other parameters (smaller, then larger memory) still verify, and agree
-        // with the library's own verifier.
-        for (m, t) in [(64, 1), (8192, 3), (19456, 2)] {
-            let params = argon2::Params::new(m, t, 1, None).unwrap();
+        // Hashes with other parameters (smaller, then larger memory; one lane as the old
+        // default made them) still verify, agree with the library's own verifier, and are
+        // marked for replacement; new hashes are not.
+        for (m, t, p) in [(64, 1, 1), (8192, 3, 2), (19456, 2, 1), (19456, 2, 4)] {
+            let params = argon2::Params::new(m, t, p, None).unwrap();
             let a = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-            let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-            let h = a.hash_password(b"pw", &salt).unwrap().to_string();
+            let h = a
+                .hash_password_with_salt(b"pw", b"0123456789abcdef")
+                .unwrap()
+                .to_string();
             assert!(verify_password("pw", &h), "{h}");
             assert!(!verify_password("pX", &h), "{h}");
-            use argon2::password_hash::PasswordVerifier;
-            let parsed = PasswordHash::new(&h).unwrap();
-            assert!(Argon2::default().verify_password(b"pw", &parsed).is_ok());
+            use argon2::PasswordVerifier;
+            assert!(Argon2::default().verify_password(b"pw", h.as_str()).is_ok());
+            assert!(needs_rehash(&h), "{h}");
         }
+        assert!(!needs_rehash(&good));
+        assert!(
+            good.starts_with("$argon2id$v=19$m=19456,t=2,p=2$"),
+            "{good}"
+        );
         // Malformed or truncated hashes are a refusal, not a panic.
         for bad in [
             "",

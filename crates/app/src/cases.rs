@@ -189,6 +189,8 @@ pub(crate) struct SessionJob {
     pub user: Uuid,
     pub created_ms: i64,
     pub expires_ms: i64,
+    /// A new hash of the password just verified, to replace one made with older parameters.
+    pub rehash: Option<String>,
     pub reply: oneshot::Sender<AppResult<()>>,
 }
 
@@ -285,6 +287,9 @@ async fn commit_batch(
     let mut tx = store.begin_write().await?;
     for s in sessions {
         Store::insert_session(&mut tx, &s.token_hash, s.user, s.created_ms, s.expires_ms).await?;
+        if let Some(h) = &s.rehash {
+            Store::set_password_hash(&mut tx, s.user, h).await?;
+        }
     }
     let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, j) in jobs.iter().enumerate() {

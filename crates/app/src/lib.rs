@@ -33,9 +33,9 @@ pub struct App {
     limiter: Mutex<auth::LoginLimiter>,
     intake: tokio::sync::mpsc::Sender<cases::WriteJob>,
     master_key: RwLock<Option<[u8; 32]>>,
-    /// Password hashes (argon2id, ~19 MiB and tens of milliseconds each) run on at most half
-    /// the cores: under a burst of sign-ins they queue here instead of taking every core and
-    /// memory from the other requests.
+    /// Password hashes (argon2id, ~19 MiB and tens of milliseconds each): one per two cores
+    /// at a time, its two lanes on rayon's pool. Under a burst of sign-ins they queue here
+    /// instead of taking every core and memory from the other requests.
     hashing: tokio::sync::Semaphore,
     stats_cache: tokio::sync::Mutex<stats::StatsCache>,
     industry: industry::Industry,

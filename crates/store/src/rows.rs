@@ -537,6 +537,20 @@ impl Store {
     /// Stores a new session (the token's hash) in a write transaction: sign-ins go through
     /// the single writer with filings and actions, so they queue behind its batches instead of
     /// polling SQLite's write lock.
+    /// Replaces a user's password hash (after a sign-in re-hashed it with newer parameters).
+    pub async fn set_password_hash(
+        conn: &mut AnyConnection,
+        user: Uuid,
+        password_hash: &str,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash.to_string())
+            .bind(user.to_string())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
     pub async fn insert_session(
         conn: &mut AnyConnection,
         token_hash: &str,

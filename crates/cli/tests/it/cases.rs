@@ -6,6 +6,7 @@ use corridor_app::{AppError, ErrorCode};
 use corridor_domain::case::{Action, DueState, Principal, Role, Status};
 use corridor_domain::catalogue::ServiceMode;
 use corridor_domain::ids::Uscc;
+use corridor_store::Store;
 use serde_json::json;
 use time::macros::date;
 
@@ -624,3 +625,47 @@ pub async fn keyset_paging(b: crate::helpers::Backend) {
     e.cleanup().await;
 }
 crate::both_backends!(keyset_paging_walks_like_pages, crate::cases::keyset_paging);
+
+crate::both_backends!(sign_in_replaces_old_hashes, crate::cases::rehash);
+
+/// A password hash made with older parameters (one lane, as argon2's default made them) still
+/// signs in, and that sign-in replaces it with one made with today's; a failed sign-in changes
+/// nothing.
+pub async fn rehash(b: crate::helpers::Backend) {
+    let Some(e) = crate::helpers::env(b, time::macros::date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let user = corridor_app::auth::NewUser {
+        username: "old.hash".into(),
+        password: "corridor-demo".into(),
+        role: Role::Applicant,
+        display_name: "旧哈希 Old Hash".into(),
+        window_id: None,
+        authority_id: None,
+        city: None,
+    };
+    let id = e.app.create_user(&user).await.unwrap().id;
+    let stored = || async { e.store.user_by_name("old.hash").await.unwrap().unwrap() };
+    let new = stored().await.password_hash;
+    assert!(new.starts_with("$argon2id$v=19$m=19456,t=2,p=2$"), "{new}");
+    assert!(!corridor_app::auth::needs_rehash(&new));
+    // The hash argon2 0.5's defaults made of the same password.
+    const OLD: &str = "$argon2id$v=19$m=19456,t=2,p=1$b2xkLXNhbHQtMDEyMzQ1Ng$lkoVpEMWL7PPkBNCkRKbrzzekqklL5TQ+B/8EaIIwqI";
+    let mut tx = e.store.begin_write().await.unwrap();
+    Store::set_password_hash(&mut tx, id, OLD).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(corridor_app::auth::needs_rehash(OLD));
+    let err = e.app.login("old.hash", "wrong-password").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidCredentials);
+    assert_eq!(stored().await.password_hash, OLD);
+    e.app.login("old.hash", "corridor-demo").await.unwrap();
+    let replaced = stored().await.password_hash;
+    assert!(
+        replaced.starts_with("$argon2id$v=19$m=19456,t=2,p=2$"),
+        "{replaced}"
+    );
+    assert_ne!(replaced, new);
+    e.app.login("old.hash", "corridor-demo").await.unwrap();
+    assert_eq!(stored().await.password_hash, replaced);
+    assert!(e.app.login("old.hash", "wrong-password").await.is_err());
+}
