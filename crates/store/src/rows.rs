@@ -930,23 +930,8 @@ impl Store {
         if self.backend != crate::Backend::Postgres {
             return Ok(());
         }
-        for (table, keys) in [
-            (
-                "stats_city",
-                "month, receiving_city, competent_city, status, decided, on_time",
-            ),
-            ("stats_matter", "month, matter_code, decided, on_time"),
-            ("stats_days", "month, decision_days"),
-        ] {
-            sqlx::query(&format!(
-                "WITH d AS (DELETE FROM {table} WHERE ({keys}) IN \
-                 (SELECT {keys} FROM {table} GROUP BY {keys} HAVING COUNT(*) > 1) RETURNING *) \
-                 INSERT INTO {table} SELECT {keys}, SUM(n) FROM d GROUP BY {keys} HAVING SUM(n) <> 0"
-            ))
-            .execute(&self.pool)
-            .await?;
-        }
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        compact_stats_on(&mut conn).await
     }
 
     /// Compares the aggregates with a full scan of `cases`; returns the differences found
@@ -1315,3 +1300,24 @@ pub const RECEIPT_UPSERT: &str =
 /// The `ON CONFLICT` clause that moves an audit stream's head forward.
 pub const HEAD_UPSERT: &str =
     "ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+
+/// [`Store::compact_stats`] on a given PostgreSQL connection.
+pub(crate) async fn compact_stats_on(conn: &mut AnyConnection) -> Result<()> {
+    for (table, keys) in [
+        (
+            "stats_city",
+            "month, receiving_city, competent_city, status, decided, on_time",
+        ),
+        ("stats_matter", "month, matter_code, decided, on_time"),
+        ("stats_days", "month, decision_days"),
+    ] {
+        sqlx::query(&format!(
+            "WITH d AS (DELETE FROM {table} WHERE ({keys}) IN \
+             (SELECT {keys} FROM {table} GROUP BY {keys} HAVING COUNT(*) > 1) RETURNING *) \
+             INSERT INTO {table} SELECT {keys}, SUM(n) FROM d GROUP BY {keys} HAVING SUM(n) <> 0"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
