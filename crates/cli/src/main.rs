@@ -6,6 +6,12 @@ mod load;
 mod search_bench;
 mod search_compare;
 
+/// mimalloc instead of glibc's malloc: the demo loader allocates in one thread and frees in
+/// another, which glibc's arenas handle slowly (300,000 demo cases: 30.5 s -> 23.3 s; see
+/// docs/PERFORMANCE.md for the server's figures with it).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use corridor_app::reference::Bundle;
