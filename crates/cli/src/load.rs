@@ -34,9 +34,7 @@ impl Kind {
             Kind::Stats => "statistics",
         }
     }
-}
 
-impl Kind {
     const ALL: [Kind; 6] = [
         Kind::Login,
         Kind::Search,

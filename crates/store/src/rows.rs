@@ -13,6 +13,14 @@ use sqlx::{AnyConnection, Row};
 use time::Date;
 use uuid::Uuid;
 
+/// The `ON CONFLICT` clause that adds receipt numbers to a city's day (the row's `next` is the
+/// count of numbers used), as a literal so that filing's statement can be built from it too.
+macro_rules! receipt_upsert {
+    () => {
+        "ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + excluded.next"
+    };
+}
+
 const DATE_FMT: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
@@ -610,10 +618,11 @@ impl Store {
         day: &str,
         count: i64,
     ) -> Result<i64> {
-        let last: i64 = sqlx::query_scalar(
-            "INSERT INTO receipt_counters (city, day, next) VALUES ($1, $2, $3) \
-             ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + $3 RETURNING next",
-        )
+        let last: i64 = sqlx::query_scalar(concat!(
+            "INSERT INTO receipt_counters (city, day, next) VALUES ($1, $2, $3) ",
+            receipt_upsert!(),
+            " RETURNING next"
+        ))
         .bind(city.to_string())
         .bind(day.to_string())
         .bind(count)
@@ -1292,10 +1301,8 @@ pub fn event_vals(e: &AuditEvent) -> Vec<Val> {
     ]
 }
 
-/// The `ON CONFLICT` clause that adds a bulk load's receipt numbers to a city's day (the
-/// row's `next` is the count of numbers used; see [`Store::reserve_receipt_seqs`]).
-pub const RECEIPT_UPSERT: &str =
-    "ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + excluded.next";
+/// `receipt_upsert!` for a bulk load's counters (see [`Store::reserve_receipt_seqs`]).
+pub const RECEIPT_UPSERT: &str = receipt_upsert!();
 
 /// The `ON CONFLICT` clause that moves an audit stream's head forward.
 pub const HEAD_UPSERT: &str =
