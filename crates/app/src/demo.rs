@@ -222,6 +222,11 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
             );
         }
     }
+    tracing::info!(
+        cases,
+        secs = t.elapsed().as_secs(),
+        "all cases written; rebuilding the deferred indexes and statistics"
+    );
     let w = std::time::Instant::now();
     bulk.finish().await?;
     let finish_time = w.elapsed();
