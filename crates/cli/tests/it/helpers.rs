@@ -82,6 +82,11 @@ impl Env {
         }
     }
 
+    /// The URL of this test's own PostgreSQL database, if it runs on PostgreSQL.
+    pub fn pg_database_url(&self) -> Option<&str> {
+        self.pg.as_ref().map(|(_, url)| url.as_str())
+    }
+
     pub fn set_date(&self, d: Date) {
         self.clock.set_date(d);
     }

@@ -505,3 +505,94 @@ async fn interrupted_bulk_load_is_finished_at_next_open() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// PostgreSQL's non-unique indexes and triggers on `cases`, as "type name".
+async fn pg_case_objects(store: &Store) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = current_schema() \
+           AND tablename = 'cases' AND indexdef NOT LIKE 'CREATE UNIQUE%' \
+         UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger \
+           WHERE tgrelid = CAST('cases' AS regclass) AND NOT tgisinternal ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+/// The same as [`interrupted_bulk_load_is_finished_at_next_open`] on PostgreSQL: a deferred
+/// load drops the non-unique indexes and the statistics triggers, dies after a chunk, and the
+/// next connection rebuilds them and recomputes the statistics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_bulk_load_is_finished_at_next_open_postgres() {
+    let Some(e) = env(Backend::Postgres, date!(2026 - 11 - 20)).await else {
+        return;
+    };
+    corridor_app::demo::seed(&e.app, 400, 3).await.unwrap();
+    let url = e.pg_database_url().unwrap().to_string();
+    let objects = pg_case_objects(&e.store).await;
+    assert!(objects.len() >= 10, "{objects:?}");
+    assert!(
+        objects.iter().any(|o| o.starts_with("trigger ")),
+        "{objects:?}"
+    );
+    let bulk = e.store.bulk(true).await.unwrap();
+    assert_eq!(pg_case_objects(&e.store).await, Vec::<String>::new());
+    let t = corridor_store::tables::table("cases").unwrap();
+    let cols = corridor_store::tables::cols_list(t);
+    let select = cols
+        .replace("receipt_no", "receipt_no || '-B'")
+        .replacen("id,", "id || '-b',", 1);
+    assert!(select.starts_with("id || '-b'"), "{select}");
+    sqlx::query(&format!(
+        "INSERT INTO cases ({cols}) SELECT {select} FROM cases"
+    ))
+    .execute(e.store.pool())
+    .await
+    .unwrap();
+    // Without the triggers the statistics missed the new cases.
+    assert!(!e.store.check_stats().await.unwrap().is_empty());
+    drop(bulk);
+    e.store.close().await;
+    let store = Store::connect(&url).await.unwrap();
+    assert_eq!(pg_case_objects(&store).await, objects);
+    assert_eq!(store.check_stats().await.unwrap(), Vec::<String>::new());
+    let total: i64 = sqlx::query_scalar("SELECT CAST(SUM(n) AS BIGINT) FROM stats_city")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(total, 800);
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'bulk_deferred' \
+         AND table_schema = current_schema()",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
+    // The triggers work again: a changed status moves the statistics with it.
+    sqlx::query(
+        "UPDATE cases SET status = 'withdrawn' WHERE id LIKE '%-b' AND status = 'submitted'",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(store.check_stats().await.unwrap(), Vec::<String>::new());
+    // The queues read through the rebuilt index (sequential scans off: 800 rows are few).
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::raw_sql("SET enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let plan = sqlx::query_scalar::<_, String>(
+        "EXPLAIN SELECT id FROM cases WHERE receiving_window = 'W' \
+         AND status = 'submitted' ORDER BY filed_ms DESC, id LIMIT 20",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+    .join("; ");
+    assert!(plan.contains("cases_window_queue"), "{plan}");
+    drop(conn);
+    store.close().await;
+    e.cleanup().await;
+}
