@@ -439,6 +439,24 @@ async fn case_schema_objects(store: &Store) -> Vec<String> {
     .unwrap()
 }
 
+/// Copies every case with a new id and receipt number straight into `cases` (as a bulk load's
+/// chunk lands), and checks that the statistics, whose triggers are gone, missed them.
+async fn land_copies_of_cases(store: &Store) {
+    let t = corridor_store::tables::table("cases").unwrap();
+    let cols = corridor_store::tables::cols_list(t);
+    let select = cols
+        .replace("receipt_no", "receipt_no || '-B'")
+        .replacen("id,", "id || '-b',", 1);
+    assert!(select.starts_with("id || '-b'"), "{select}");
+    sqlx::query(&format!(
+        "INSERT INTO cases ({cols}) SELECT {select} FROM cases"
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    assert!(!store.check_stats().await.unwrap().is_empty());
+}
+
 /// A deferred bulk load that is cut short (the process dies between chunks) leaves a store
 /// that the next open repairs: the dropped indexes and triggers come back and the statistics
 /// are recomputed to agree with every case written.
@@ -458,20 +476,8 @@ async fn interrupted_bulk_load_is_finished_at_next_open() {
             .all(|o| o.starts_with("index sqlite_autoindex")),
         "{during:?}"
     );
-    // A chunk of cases lands without them (copies of the demo's, with new ids and receipts).
-    let t = corridor_store::tables::table("cases").unwrap();
-    let cols = corridor_store::tables::cols_list(t);
-    let select = cols
-        .replace("receipt_no", "receipt_no || '-B'")
-        .replacen("id,", "id || '-b',", 1);
-    assert!(select.starts_with("id || '-b'"), "{select}");
-    sqlx::query(&format!(
-        "INSERT INTO cases ({cols}) SELECT {select} FROM cases"
-    ))
-    .execute(e.store.pool())
-    .await
-    .unwrap();
-    assert!(!e.store.check_stats().await.unwrap().is_empty());
+    // A chunk of cases lands without them.
+    land_copies_of_cases(&e.store).await;
     // The process dies: the loader's connection goes without `finish`.
     drop(bulk);
     e.store.close().await;
@@ -537,20 +543,7 @@ async fn interrupted_bulk_load_is_finished_at_next_open_postgres() {
     );
     let bulk = e.store.bulk(true).await.unwrap();
     assert_eq!(pg_case_objects(&e.store).await, Vec::<String>::new());
-    let t = corridor_store::tables::table("cases").unwrap();
-    let cols = corridor_store::tables::cols_list(t);
-    let select = cols
-        .replace("receipt_no", "receipt_no || '-B'")
-        .replacen("id,", "id || '-b',", 1);
-    assert!(select.starts_with("id || '-b'"), "{select}");
-    sqlx::query(&format!(
-        "INSERT INTO cases ({cols}) SELECT {select} FROM cases"
-    ))
-    .execute(e.store.pool())
-    .await
-    .unwrap();
-    // Without the triggers the statistics missed the new cases.
-    assert!(!e.store.check_stats().await.unwrap().is_empty());
+    land_copies_of_cases(&e.store).await;
     drop(bulk);
     e.store.close().await;
     let store = Store::connect(&url).await.unwrap();
