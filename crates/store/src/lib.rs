@@ -172,8 +172,8 @@ impl Store {
 
     /// A connection of its own for a bulk load (demo data). See [`Bulk`].
     ///
-    /// With `defer`, on a SQLite file or PostgreSQL, the secondary indexes and statistics triggers of
-    /// `cases` are dropped for the load and rebuilt by [`Bulk::finish`] (see
+    /// With `defer`, on a SQLite file or PostgreSQL, the secondary indexes and statistics
+    /// triggers of `cases` are dropped for the load and rebuilt by [`Bulk::finish`] (see
     /// [`Bulk`]); the caller asks for it only when `cases` is empty.
     pub async fn bulk(&self, defer: bool) -> Result<Bulk> {
         if let Some(path) = &self.sqlite_file {
@@ -375,11 +375,11 @@ pub struct Part {
 /// took 53 s this way against 68 s through sqlx (docs/PERFORMANCE.md, "Demo data").
 /// Elsewhere (PostgreSQL, in-memory SQLite) it uses multi-row statements on a pool connection.
 ///
-/// A deferred load (`Store::bulk(true)`, SQLite file or PostgreSQL) first drops the non-unique indexes and
-/// the statistics triggers of `cases`, in one transaction that also records their definitions
-/// in the table `bulk_deferred`. Every row then goes into the table alone; [`Bulk::finish`]
-/// rebuilds the statistics from `cases` in one scan, recreates each index by one sort and the
-/// triggers, and drops `bulk_deferred`, all in one transaction. If the load is interrupted
+/// A deferred load (`Store::bulk(true)`, SQLite file or PostgreSQL) first drops the non-unique
+/// indexes and the statistics triggers of `cases`, in one transaction that also records their
+/// definitions in the table `bulk_deferred`. Every row then goes into the table alone;
+/// [`Bulk::finish`] rebuilds the statistics from `cases` in one scan, recreates each index by
+/// one sort and the triggers, and drops `bulk_deferred`, all in one transaction. If the load is interrupted
 /// (a crash, a failed write), the next [`Store::connect`] finds `bulk_deferred` and does the
 /// same before anything else: a store is never left without its indexes or with statistics
 /// that disagree with its cases. Unique indexes stay, so no duplicate can slip in.
