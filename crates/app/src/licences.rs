@@ -477,11 +477,13 @@ impl App {
 
     /// Every member authority's public keys, for verifiers to carry offline.
     pub async fn trust_list(&self) -> AppResult<lic::TrustList> {
+        let keys = self.store.keys().await?;
+        Ok(self.trusted(keys))
+    }
+
+    fn trusted(&self, keys: Vec<KeyRecord>) -> lic::TrustList {
         let r = self.reference();
-        let keys = self
-            .store
-            .keys()
-            .await?
+        let keys = keys
             .into_iter()
             .map(|k| {
                 let a = r.authorities.get(&k.authority_id);
@@ -498,37 +500,51 @@ impl App {
                 }
             })
             .collect();
-        Ok(lic::TrustList {
+        lic::TrustList {
             format: lic::TRUST_LIST_FORMAT.into(),
             issued_at: secs(self.now_ms()),
             keys,
-        })
+        }
     }
 
     pub async fn revocation_list(&self) -> AppResult<lic::RevocationList> {
-        let revoked = self
-            .store
-            .revoked_licences()
-            .await?
-            .into_iter()
-            .map(|l| lic::Revoked {
-                number: l.number,
-                authority_id: l.authority_id,
-                revoked_at: secs(l.revoked_ms.unwrap_or(0)),
-                reason: l.revoke_reason.unwrap_or_default(),
-            })
-            .collect();
-        Ok(lic::RevocationList {
+        let revoked = self.store.revoked_licences().await?;
+        Ok(self.revocations(revoked))
+    }
+
+    fn revocations(&self, revoked: Vec<LicenceRecord>) -> lic::RevocationList {
+        lic::RevocationList {
             format: lic::REVOCATION_LIST_FORMAT.into(),
             issued_at: secs(self.now_ms()),
-            revoked,
-        })
+            revoked: revoked
+                .into_iter()
+                .map(|l| lic::Revoked {
+                    number: l.number,
+                    authority_id: l.authority_id,
+                    revoked_at: secs(l.revoked_ms.unwrap_or(0)),
+                    reason: l.revoke_reason.unwrap_or_default(),
+                })
+                .collect(),
+        }
     }
 
     /// Verifies licence bytes or QR text against this node's trust and revocation lists.
+    /// Of those lists only what concerns the licence shown is read: the key it names and its
+    /// own revocation. The key id and number are taken from the envelope before the signature
+    /// is checked; the verdict then checks both against the verified payload, so a forged
+    /// number or key id gains nothing.
     pub async fn verify_licence(&self, input: &[u8]) -> AppResult<VerifyAnswer> {
-        let trust = self.trust_list().await?;
-        let revs = self.revocation_list().await?;
+        let env = lic::envelope_from_input(input)
+            .ok()
+            .and_then(|e| lic::decode(&e).ok());
+        let (mut keys, mut revoked) = (Vec::new(), Vec::new());
+        if let Some(env) = env {
+            keys.extend(self.store.key(&env.kid).await?);
+            if let Ok(l) = lic::payload_unverified(&env) {
+                revoked.extend(self.store.revoked_licence(&l.number).await?);
+            }
+        }
+        let (trust, revs) = (self.trusted(keys), self.revocations(revoked));
         Ok(verify_answer(input, &trust, &revs, secs(self.now_ms())))
     }
 

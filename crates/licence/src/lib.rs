@@ -288,9 +288,20 @@ pub struct Verifier<'a> {
 
 impl<'a> Verifier<'a> {
     pub fn new(trust: &'a TrustList, revocations: &'a RevocationList) -> Self {
+        Self::with_keys(trust, revocations, None)
+    }
+
+    /// Decodes only the key `only` when given: decompressing a public key costs more than a
+    /// signature check, and a one-shot verification needs a single key of the list.
+    fn with_keys(
+        trust: &'a TrustList,
+        revocations: &'a RevocationList,
+        only: Option<&str>,
+    ) -> Self {
         let keys = trust
             .keys
             .iter()
+            .filter(|k| only.is_none_or(|kid| k.kid == kid))
             .filter_map(|k| {
                 let raw = B64.decode(&k.public_key).ok()?;
                 let arr: [u8; 32] = raw.try_into().ok()?;
@@ -374,7 +385,14 @@ pub fn verify(
     revocations: &RevocationList,
     now: i64,
 ) -> Result<(Licence, String), Reason> {
-    Verifier::new(trust, revocations).verify(input, now)
+    let kid = envelope_from_input(input)
+        .and_then(|e| decode(&e))
+        .map(|e| e.kid);
+    match kid {
+        Ok(kid) => Verifier::with_keys(trust, revocations, Some(&kid)).verify(input, now),
+        // The full verifier reports what is wrong with the input.
+        Err(_) => Verifier::new(trust, revocations).verify(input, now),
+    }
 }
 
 /// Encrypts a private key for storage: base64url(nonce ‖ ciphertext), the key id as AAD.

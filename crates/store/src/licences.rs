@@ -128,6 +128,17 @@ impl Store {
         rows.iter().map(key_from_row).collect()
     }
 
+    /// One key by its id.
+    pub async fn key(&self, kid: &str) -> Result<Option<KeyRecord>> {
+        let r = sqlx::query(&format!(
+            "SELECT {KEY_COLS} FROM signing_keys WHERE kid = $1"
+        ))
+        .bind(kid.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(key_from_row).transpose()
+    }
+
     /// The key an authority signs with now: in service, not revoked, newest first.
     pub async fn active_key(&self, authority_id: &str) -> Result<Option<KeyRecord>> {
         let r = sqlx::query(&format!(
@@ -252,6 +263,20 @@ impl Store {
             == 1)
     }
 
+    /// The licence numbered `number` if it is revoked (a verification needs no more of the
+    /// revocation list than this).
+    pub async fn revoked_licence(&self, number: &str) -> Result<Option<LicenceRecord>> {
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM licences WHERE number = $1 AND revoked_ms IS NOT NULL",
+            licence_cols()
+        ))
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(LicenceRecord::from_row).transpose()
+    }
+
+    /// Every revoked licence, in the order they were revoked (index `licences_revoked`).
     pub async fn revoked_licences(&self) -> Result<Vec<LicenceRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM licences WHERE revoked_ms IS NOT NULL ORDER BY revoked_ms, id",

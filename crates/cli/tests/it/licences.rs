@@ -170,11 +170,18 @@ pub async fn offline_scenario(backend: Backend) {
         ErrorCode::ReasonRequired
     );
     env.set_date(date!(2026 - 10 - 14));
+    assert!(app.verify_licence(&file).await.unwrap().valid);
     assert!(
         app.revoke_licence(&sj, id, "材料虚假 / false materials")
             .await
             .unwrap()
             .revoked
+    );
+    // The node's own verification reads this licence's revocation (not the whole list).
+    let v = app.verify_licence(&file).await.unwrap();
+    assert_eq!(
+        (v.valid, v.reason.as_deref()),
+        (false, Some("licence_revoked"))
     );
     assert_eq!(
         app.revoke_licence(&sj, id, "again").await.unwrap_err().code,
