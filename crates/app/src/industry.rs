@@ -865,12 +865,28 @@ impl App {
         limit: usize,
         owner: &str,
     ) -> AppResult<Vec<matching::Ranked>> {
+        self.rank_with(spec, limit, owner, true).await
+    }
+
+    /// Ranks with the matched terms (`explain`) or without them (a score is all that is
+    /// needed).
+    async fn rank_with(
+        &self,
+        spec: &NeedSpec,
+        limit: usize,
+        owner: &str,
+        explain: bool,
+    ) -> AppResult<Vec<matching::Ranked>> {
         let ix = self.industry.index.clone();
         let spec = spec.clone();
         let w = self.industry.weights;
         let members = self.members();
         let mut r = tokio::task::spawn_blocking(move || {
-            matching::rank(&ix, &spec, &w, &members, limit + 1)
+            if explain {
+                matching::rank(&ix, &spec, &w, &members, limit + 1)
+            } else {
+                matching::rank_unexplained(&ix, &spec, &w, &members, limit + 1)
+            }
         })
         .await
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
@@ -988,7 +1004,12 @@ impl App {
                 let spec: NeedSpec = serde_json::from_str(&n.doc)
                     .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
                 let score = self
-                    .rank_spec(&spec, self.industry.weights.candidates, &n.owner_uscc)
+                    .rank_with(
+                        &spec,
+                        self.industry.weights.candidates,
+                        &n.owner_uscc,
+                        false,
+                    )
                     .await?
                     .into_iter()
                     .find(|r| r.uscc == m.uscc)

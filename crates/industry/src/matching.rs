@@ -273,6 +273,24 @@ pub fn rank(
     members: &BTreeSet<String>,
     limit: usize,
 ) -> tantivy::Result<Vec<Ranked>> {
+    let mut out = rank_unexplained(index, need, weights, members, limit)?;
+    let text = need.text();
+    for r in &mut out {
+        r.matched = index.matched_for(&text, &r.uscc)?;
+    }
+    Ok(out)
+}
+
+/// [`rank`] without the matched terms (`matched` is empty): the same scores and order, for
+/// callers that need a score and not its explanation. Finding the matched terms reads and
+/// tokenises each candidate's text again, which costs more than the ranking itself.
+pub fn rank_unexplained(
+    index: &EnterpriseIndex,
+    need: &NeedSpec,
+    weights: &Weights,
+    members: &BTreeSet<String>,
+    limit: usize,
+) -> tantivy::Result<Vec<Ranked>> {
     let filters = Filters {
         certifications: need.certifications.clone(),
         ..Default::default()
@@ -350,9 +368,6 @@ pub fn rank(
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.uscc.cmp(&b.uscc)));
     out.truncate(limit);
-    for r in &mut out {
-        r.matched = index.matched_for(&text, &r.uscc)?;
-    }
     Ok(out)
 }
 

@@ -606,7 +606,7 @@ mod tests {
 
     #[test]
     fn the_sealant_need_ranks_the_landmark_in_the_top_three_and_explains_itself() {
-        use crate::matching::{rank, NeedKind, NeedSpec, Weights};
+        use crate::matching::{rank, rank_unexplained, NeedKind, NeedSpec, Ranked, Weights};
         use crate::Cluster;
         let (all, idx) = corpus();
         let members: BTreeSet<String> = crate::generate::CITIES[..9]
@@ -629,6 +629,15 @@ mod tests {
         let w = Weights::default();
         let r = rank(idx, &need, &w, &members, 10).unwrap();
         assert_eq!(r.len(), 10);
+        // Without the explanation: the same candidates, order and scores, no matched terms.
+        let u = rank_unexplained(idx, &need, &w, &members, 10).unwrap();
+        let key = |v: &[Ranked]| {
+            v.iter()
+                .map(|x| (x.uscc.clone(), x.score))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&u), key(&r));
+        assert!(u.iter().all(|x| x.matched.is_empty()));
         let pos = r.iter().position(|x| x.uscc == all[0].uscc);
         assert!(matches!(pos, Some(0..=2)), "{pos:?}");
         for x in &r {

@@ -332,6 +332,15 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
             .await
             .unwrap();
     }
+    // Entering the pipeline recorded the candidate's ranking score.
+    let board = e.app.pipeline(&aviation, &sealant.id).await.unwrap();
+    let entered = board.iter().find(|m| m.uscc == target).unwrap();
+    assert!(
+        (entered.score - ranked[pos].score).abs() < 1e-3,
+        "{} vs {}",
+        entered.score,
+        ranked[pos].score
+    );
     let err = e
         .app
         .move_match(
