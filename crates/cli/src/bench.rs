@@ -32,9 +32,10 @@ pub enum BenchCmd {
         rate: u32,
         #[arg(long, default_value_t = 30)]
         seconds: u64,
-        /// Weights of the request kinds (login, search, file, queue, act, stats); kinds left
-        /// out are not sent.
-        #[arg(long, default_value = crate::load::DEFAULT_MIX)]
+        /// Weights of the request kinds (login, search, file, queue, act, stats, verify, firms,
+        /// match, pipeline), e.g. `file=1,act=4`; kinds left out are not sent. Or a preset:
+        /// `corridor` (all of them) or `cases` (the any-window services alone).
+        #[arg(long, default_value = "corridor")]
         mix: String,
     },
     /// Licence verification throughput next to raw Ed25519 verification of the same bytes.

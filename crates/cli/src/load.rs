@@ -3,9 +3,11 @@
 //! earlier ones have answered, and each latency is measured from the request's *scheduled*
 //! time, so a slow server cannot hide its queueing (no coordinated omission).
 //!
-//! The mix is what a service centre does all day: sign in, search the catalogue, file a case
-//! at a window, read the queue, act on a case (receive, forward, accept, approve, as the
-//! clerk and the reviewer), and read statistics. It uses the demo accounts.
+//! The mix is what the corridor does all day: sign in, search the catalogue, file a case at a
+//! window, read the queue, act on a case (receive, forward, accept, approve, as the clerk and
+//! the reviewer), read statistics, verify an e-licence (anyone, no account), search the
+//! enterprise registry, rank a head enterprise's need, and move a candidate along a need's
+//! pipeline (contacted, meeting, testing, qualified). It uses the demo accounts and data.
 
 use anyhow::Context;
 use serde_json::{json, Value};
@@ -21,6 +23,10 @@ pub enum Kind {
     Queue,
     Act,
     Stats,
+    Verify,
+    Firms,
+    Match,
+    Pipeline,
 }
 
 impl Kind {
@@ -32,16 +38,24 @@ impl Kind {
             Kind::Queue => "read the queue",
             Kind::Act => "act on a case",
             Kind::Stats => "statistics",
+            Kind::Verify => "verify licence",
+            Kind::Firms => "find enterprises",
+            Kind::Match => "rank a need",
+            Kind::Pipeline => "move a match",
         }
     }
 
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 10] = [
         Kind::Login,
         Kind::Search,
         Kind::File,
         Kind::Queue,
         Kind::Act,
         Kind::Stats,
+        Kind::Verify,
+        Kind::Firms,
+        Kind::Match,
+        Kind::Pipeline,
     ];
 
     /// The name used in `--mix`.
@@ -53,12 +67,22 @@ impl Kind {
             Kind::Queue => "queue",
             Kind::Act => "act",
             Kind::Stats => "stats",
+            Kind::Verify => "verify",
+            Kind::Firms => "firms",
+            Kind::Match => "match",
+            Kind::Pipeline => "pipeline",
         }
     }
 }
 
-/// Parses a mix such as `login=2,search=30,file=20` (kinds left out get no requests).
+/// Parses a mix such as `login=2,search=30,file=20` (kinds left out get no requests), or the
+/// name of a preset: `corridor` ([`CORRIDOR_MIX`]) or `cases` ([`CASES_MIX`]).
 pub fn parse_mix(s: &str) -> anyhow::Result<Vec<(Kind, u32)>> {
+    let s = match s.trim() {
+        "corridor" => CORRIDOR_MIX,
+        "cases" => CASES_MIX,
+        other => other,
+    };
     let mut mix: Vec<(Kind, u32)> = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (k, w) = part
@@ -68,9 +92,11 @@ pub fn parse_mix(s: &str) -> anyhow::Result<Vec<(Kind, u32)>> {
             .into_iter()
             .find(|x| x.key() == k.trim())
             .with_context(|| {
+                let known: Vec<&str> = Kind::ALL.iter().map(|k| k.key()).collect();
                 format!(
-                    "--mix: unknown kind `{}` (one of login, search, file, queue, act, stats)",
-                    k.trim()
+                    "--mix: unknown kind `{}` (one of {}, or a preset: corridor, cases)",
+                    k.trim(),
+                    known.join(", ")
                 )
             })?;
         let w: u32 = w
@@ -90,8 +116,28 @@ pub fn parse_mix(s: &str) -> anyhow::Result<Vec<(Kind, u32)>> {
     Ok(mix)
 }
 
-/// The default mix, in percent.
-pub const DEFAULT_MIX: &str = "login=2,search=30,file=20,queue=25,act=22,stats=1";
+/// The whole corridor, in percent (the default): the any-window services, and e-licences
+/// verified by whoever is shown one, and industry-chain matchmaking.
+pub const CORRIDOR_MIX: &str =
+    "login=2,search=24,file=16,queue=20,act=18,stats=1,verify=8,firms=6,match=3,pipeline=2";
+
+/// The any-window services alone, in percent: the default mix before licences and
+/// matchmaking joined it, kept so that earlier figures can be reproduced.
+pub const CASES_MIX: &str = "login=2,search=30,file=20,queue=25,act=22,stats=1";
+
+/// Searches of the enterprise registry, Chinese and English (the demo registry's vocabulary).
+const FIRM_SEARCHES: &[&str] = &[
+    "光刻胶",
+    "集成电路 封装测试",
+    "photoresist",
+    "碳化硅 功率器件",
+    "phased array antennas",
+    "锂离子电池 储能",
+    "carbon fibre prepreg",
+    "机器视觉 工业质检",
+    "five-axis CNC machine tools",
+    "医用导管",
+];
 
 const SEARCHES: &[&str] = &[
     "公积金",
@@ -115,6 +161,12 @@ struct Shared {
     office: String,
     /// Cases waiting for their next step: (id, next action).
     pipeline: Mutex<VecDeque<(String, &'static str)>>,
+    /// QR texts of issued licences, to verify.
+    qrs: Vec<String>,
+    /// The open needs of the demo head enterprises.
+    needs: Vec<String>,
+    /// Candidates of those needs waiting for their next stage: (need, USCC, next stage).
+    matches: Mutex<VecDeque<(String, String, &'static str)>>,
     results: Mutex<Vec<(Kind, u64, bool)>>,
 }
 
@@ -129,6 +181,35 @@ async fn login(http: &reqwest::Client, base: &str, user: &str) -> anyhow::Result
         .json()
         .await?;
     v["token"].as_str().map(str::to_string).context("no token")
+}
+
+/// A GET of the API as `token`, its JSON answer.
+async fn get_json(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+) -> anyhow::Result<Value> {
+    Ok(http
+        .get(format!("{base}/api/v1{path}"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()
+        .with_context(|| format!("GET {path}"))?
+        .json()
+        .await?)
+}
+
+/// The `field` of each item of a page (or of an array).
+fn items(v: &Value, field: &str) -> Vec<String> {
+    v.get("items")
+        .unwrap_or(v)
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x[field].as_str().map(str::to_string))
+        .collect()
 }
 
 async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
@@ -216,6 +297,71 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
             .bearer_auth(&s.office)
             .send()
             .await),
+        Kind::Verify => {
+            // Whoever is shown a licence checks it, without an account; the answer must
+            // say it is valid.
+            let qr = &s.qrs[(i as usize) % s.qrs.len()];
+            match s
+                .http
+                .post(api("/licences/verify"))
+                .json(&json!({ "qr": qr }))
+                .send()
+                .await
+            {
+                Ok(r) if r.status().is_success() => r
+                    .json::<Value>()
+                    .await
+                    .is_ok_and(|v| v["valid"].as_bool() == Some(true)),
+                _ => false,
+            }
+        }
+        Kind::Firms => {
+            let q = FIRM_SEARCHES[(i as usize) % FIRM_SEARCHES.len()];
+            ok(s.http
+                .get(api("/enterprises"))
+                .query(&[("q", q)])
+                .bearer_auth(&s.office)
+                .send()
+                .await)
+        }
+        Kind::Match => {
+            let n = &s.needs[(i as usize) % s.needs.len()];
+            ok(s.http
+                .get(api(&format!("/needs/{n}/matches?limit=20")))
+                .bearer_auth(&s.office)
+                .send()
+                .await)
+        }
+        Kind::Pipeline => {
+            let next = s.matches.lock().ok().and_then(|mut m| m.pop_front());
+            let Some((need, uscc, stage)) = next else {
+                // Every candidate has been qualified: read a pipeline board instead.
+                let n = &s.needs[(i as usize) % s.needs.len()];
+                return ok(s
+                    .http
+                    .get(api(&format!("/needs/{n}/pipeline")))
+                    .bearer_auth(&s.office)
+                    .send()
+                    .await);
+            };
+            let good = ok(s
+                .http
+                .post(api(&format!("/needs/{need}/pipeline")))
+                .bearer_auth(&s.office)
+                .json(&json!({"uscc": uscc, "stage": stage, "note": "bench"}))
+                .send()
+                .await);
+            let following = match stage {
+                "contacted" => Some("meeting"),
+                "meeting" => Some("testing"),
+                "testing" => Some("qualified"),
+                _ => None,
+            };
+            if let (true, Some(f), Ok(mut m)) = (good, following, s.matches.lock()) {
+                m.push_back((need, uscc, f));
+            }
+            good
+        }
     }
 }
 
@@ -245,14 +391,70 @@ pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow
         .pool_max_idle_per_host(512)
         .timeout(Duration::from_secs(10))
         .build()?;
+    let uses = |k: Kind| mix.iter().any(|m| m.0 == k && m.1 > 0);
+    let reviewer = login(&http, &base, "reviewer.310117.market").await?;
+    let office = login(&http, &base, "office").await?;
+    let qrs = if uses(Kind::Verify) {
+        let admin = login(&http, &base, "admin").await?;
+        let page = get_json(&http, &base, "/licences?per_page=100", &admin).await?;
+        // Only licences that verify now (not revoked, not expired) are sent.
+        let mut qrs: Vec<String> = Vec::new();
+        for qr in items(&page, "qr") {
+            let v: Value = http
+                .post(format!("{base}/api/v1/licences/verify"))
+                .json(&json!({ "qr": qr }))
+                .send()
+                .await?
+                .json()
+                .await?;
+            if v["valid"].as_bool() == Some(true) {
+                qrs.push(qr);
+            }
+        }
+        if qrs.is_empty() {
+            anyhow::bail!("no licences to verify: run the server with --demo");
+        }
+        qrs
+    } else {
+        Vec::new()
+    };
+    let (needs, matches) = if uses(Kind::Match) || uses(Kind::Pipeline) {
+        let page = get_json(&http, &base, "/needs?per_page=100", &office).await?;
+        let needs: Vec<String> = items(&page, "id");
+        if needs.is_empty() {
+            anyhow::bail!("no needs to rank: run the server with --demo (and enterprises)");
+        }
+        // Candidates not yet in a pipeline enter it at "contacted".
+        let mut queue = VecDeque::new();
+        for n in &needs {
+            let ranked = get_json(
+                &http,
+                &base,
+                &format!("/needs/{n}/matches?limit=200"),
+                &office,
+            )
+            .await?;
+            for c in ranked.as_array().into_iter().flatten() {
+                if let (Some(u), true) = (c["uscc"].as_str(), c["stage"].is_null()) {
+                    queue.push_back((n.clone(), u.to_string(), "contacted"));
+                }
+            }
+        }
+        (needs, queue)
+    } else {
+        (Vec::new(), VecDeque::new())
+    };
     let shared = Arc::new(Shared {
         applicant: login(&http, &base, "ent.340100").await?,
         clerk: login(&http, &base, "clerk.340100").await?,
-        reviewer: login(&http, &base, "reviewer.310117.market").await?,
-        office: login(&http, &base, "office").await?,
+        reviewer,
+        office,
         base,
         http,
         pipeline: Mutex::new(VecDeque::new()),
+        qrs,
+        needs,
+        matches: Mutex::new(matches),
         results: Mutex::new(Vec::new()),
     });
     let total = rate as u64 * secs;
@@ -369,9 +571,17 @@ mod tests {
 
     #[test]
     fn mixes_parse_and_bad_ones_say_why() {
-        let m = parse_mix(DEFAULT_MIX).unwrap();
+        let m = parse_mix(CASES_MIX).unwrap();
         assert_eq!(m.iter().map(|x| x.1).sum::<u32>(), 100);
         assert_eq!(m[0], (Kind::Login, 2));
+        let all = parse_mix("corridor").unwrap();
+        assert_eq!(all.iter().map(|x| x.1).sum::<u32>(), 100);
+        assert_eq!(
+            all.len(),
+            Kind::ALL.len(),
+            "the corridor mix has every kind"
+        );
+        assert_eq!(parse_mix(" cases ").unwrap(), m);
         assert_eq!(
             parse_mix(" file = 1 , act=4 ").unwrap(),
             vec![(Kind::File, 1), (Kind::Act, 4)]

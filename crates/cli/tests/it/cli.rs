@@ -265,3 +265,86 @@ fn demo_command_generates_then_serve_data_is_searchable() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `corridor bench load` against a served demo: every kind of request of the default
+/// (whole-corridor) mix is sent and answered without an error.
+#[test]
+fn bench_load_drives_every_kind_of_request() {
+    let d = tmp();
+    let o = corridor(
+        &d,
+        &["demo", "--cases", "300", "--enterprises", "400"],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .arg("--data-dir")
+        .arg(&d)
+        .args(["serve", "--listen", &listen])
+        .env_remove("CORRIDOR_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let up = (0..600).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(&listen).is_ok()
+    });
+    let url = format!("http://{listen}");
+    let o = up.then(|| {
+        corridor(
+            &d,
+            &[
+                "bench",
+                "load",
+                "--url",
+                &url,
+                "--rate",
+                "40",
+                "--seconds",
+                "3",
+            ],
+            None,
+        )
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&d);
+    assert!(up, "the server did not start");
+    let o = o.unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: Value = out
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("no JSON report: {out}"));
+    assert_eq!(report["errors"], 0, "{report}");
+    assert_eq!(report["requests"], 120, "{report}");
+    for kind in [
+        "login",
+        "matter search",
+        "file a case",
+        "read the queue",
+        "act on a case",
+        "statistics",
+        "verify licence",
+        "find enterprises",
+        "rank a need",
+        "move a match",
+    ] {
+        let n = report["by_request"][kind]["count"].as_u64().unwrap_or(0);
+        assert!(n > 0, "no {kind} in {report}");
+    }
+}
