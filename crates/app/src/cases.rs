@@ -194,12 +194,46 @@ pub(crate) struct SessionJob {
     pub reply: oneshot::Sender<AppResult<()>>,
 }
 
-/// What the single writer commits: filings, case actions and sign-in sessions, many to a
-/// transaction.
+/// A write of its own (a match moved along a pipeline, a need posted or edited), run in the
+/// writer's transaction inside a savepoint: its error undoes its changes alone and is its
+/// answer alone. It may run twice (the second time alone, should the batch fail), so it is
+/// `Fn`.
+pub(crate) type Apply = Box<
+    dyn for<'c> Fn(
+            &'c mut sqlx::AnyConnection,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = AppResult<()>> + Send + 'c>,
+        > + Send
+        + Sync,
+>;
+
+pub(crate) struct ApplyJob {
+    apply: Apply,
+    reply: oneshot::Sender<AppResult<()>>,
+}
+
+/// What the single writer commits: filings, case actions, sign-in sessions and other writes,
+/// many to a transaction.
 pub(crate) enum WriteJob {
     File(Box<IntakeJob>),
     Act(Box<ActJob>),
     Session(Box<SessionJob>),
+    Apply(Box<ApplyJob>),
+}
+
+/// One batch of the single writer, by kind.
+#[derive(Default)]
+struct Batch {
+    jobs: Vec<IntakeJob>,
+    acts: Vec<ActJob>,
+    sessions: Vec<SessionJob>,
+    applies: Vec<ApplyJob>,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.jobs.len() + self.acts.len() + self.sessions.len() + self.applies.len()
+    }
 }
 
 fn scope(c: &CaseRecord) -> CaseScope<'_> {
@@ -276,14 +310,20 @@ fn mask_form(m: Option<&Matter>, form: &str) -> Value {
     v
 }
 
-/// Builds the one transaction of a batch: the filings, then the actions. Returns for each
-/// action whether it applied (false: the case had changed meanwhile).
+/// What a committed batch answers besides the filings: for each action whether it applied
+/// (false: the case had changed meanwhile), and each other write's own result.
+type Outcomes = (Vec<bool>, Vec<AppResult<()>>);
+
+/// Builds the one transaction of a batch: the sessions, the filings, the actions, then the
+/// other writes, each in a savepoint.
 async fn commit_batch(
     store: &Store,
     jobs: &mut [IntakeJob],
     acts: &[ActJob],
     sessions: &[SessionJob],
-) -> AppResult<Vec<bool>> {
+    applies: &[ApplyJob],
+) -> AppResult<Outcomes> {
+    use sqlx::Connection;
     let mut tx = store.begin_write().await?;
     for s in sessions {
         Store::insert_session(&mut tx, &s.token_hash, s.user, s.created_ms, s.expires_ms).await?;
@@ -367,8 +407,22 @@ async fn commit_batch(
         .await?;
         applied.push(true);
     }
+    let mut results = Vec::with_capacity(applies.len());
+    for a in applies {
+        let mut sp = (*tx).begin().await?;
+        match (a.apply)(&mut sp).await {
+            Ok(()) => {
+                sp.commit().await?;
+                results.push(Ok(()));
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                results.push(Err(e));
+            }
+        }
+    }
     tx.commit().await?;
-    Ok(applied)
+    Ok((applied, results))
 }
 
 fn answer(jobs: Vec<IntakeJob>, acts: Vec<ActJob>, applied: Vec<bool>) {
@@ -399,29 +453,36 @@ fn not_stored() -> AppError {
 /// transaction of its own, so one bad job cannot fail the others.
 pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>) {
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < 512 {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
-            }
-        }
-        let (mut jobs, mut acts, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
-        for j in batch {
+        let mut b = Batch::default();
+        let mut next = Some(first);
+        while let Some(j) = next.take() {
             match j {
-                WriteJob::File(f) => jobs.push(*f),
-                WriteJob::Act(a) => acts.push(*a),
-                WriteJob::Session(s) => sessions.push(*s),
+                WriteJob::File(f) => b.jobs.push(*f),
+                WriteJob::Act(a) => b.acts.push(*a),
+                WriteJob::Session(s) => b.sessions.push(*s),
+                WriteJob::Apply(a) => b.applies.push(*a),
+            }
+            if b.len() < 512 {
+                next = rx.try_recv().ok();
             }
         }
-        match commit_batch(&store, &mut jobs, &acts, &sessions).await {
-            Ok(applied) => {
+        let Batch {
+            mut jobs,
+            acts,
+            sessions,
+            applies,
+        } = b;
+        match commit_batch(&store, &mut jobs, &acts, &sessions, &applies).await {
+            Ok((applied, results)) => {
                 answer(jobs, acts, applied);
                 for s in sessions {
                     let _ = s.reply.send(Ok(()));
                 }
+                for (a, r) in applies.into_iter().zip(results) {
+                    let _ = a.reply.send(r);
+                }
             }
-            Err(e) if jobs.len() + acts.len() + sessions.len() == 1 => {
+            Err(e) if jobs.len() + acts.len() + sessions.len() + applies.len() == 1 => {
                 tracing::error!(error = %e, "write failed");
                 for j in jobs {
                     let _ = j.reply.send(Err(not_stored()));
@@ -432,18 +493,21 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>
                 for s in sessions {
                     let _ = s.reply.send(Err(not_stored()));
                 }
+                for a in applies {
+                    let _ = a.reply.send(Err(not_stored()));
+                }
             }
             Err(e) => {
-                tracing::warn!(error = %e, filings = jobs.len(), actions = acts.len(), sessions = sessions.len(), "batch failed; committing one by one");
+                tracing::warn!(error = %e, filings = jobs.len(), actions = acts.len(), sessions = sessions.len(), others = applies.len(), "batch failed; committing one by one");
                 for s in sessions {
-                    let r = commit_batch(&store, &mut [], &[], std::slice::from_ref(&s)).await;
+                    let r = commit_batch(&store, &mut [], &[], std::slice::from_ref(&s), &[]).await;
                     if let Err(e) = &r {
                         tracing::error!(error = %e, "session failed");
                     }
                     let _ = s.reply.send(r.map(|_| ()).map_err(|_| not_stored()));
                 }
                 for mut j in jobs {
-                    match commit_batch(&store, std::slice::from_mut(&mut j), &[], &[]).await {
+                    match commit_batch(&store, std::slice::from_mut(&mut j), &[], &[], &[]).await {
                         Ok(_) => answer(vec![j], vec![], vec![]),
                         Err(e) => {
                             tracing::error!(error = %e, "filing failed");
@@ -452,13 +516,24 @@ pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>
                     }
                 }
                 for a in acts {
-                    match commit_batch(&store, &mut [], std::slice::from_ref(&a), &[]).await {
-                        Ok(applied) => answer(vec![], vec![a], applied),
+                    match commit_batch(&store, &mut [], std::slice::from_ref(&a), &[], &[]).await {
+                        Ok((applied, _)) => answer(vec![], vec![a], applied),
                         Err(e) => {
                             tracing::error!(error = %e, "action failed");
                             let _ = a.reply.send(Err(not_stored()));
                         }
                     }
+                }
+                for a in applies {
+                    let r = commit_batch(&store, &mut [], &[], &[], std::slice::from_ref(&a)).await;
+                    let r = match r {
+                        Ok((_, mut results)) => results.pop().unwrap_or_else(|| Err(not_stored())),
+                        Err(e) => {
+                            tracing::error!(error = %e, "write failed");
+                            Err(not_stored())
+                        }
+                    };
+                    let _ = a.reply.send(r);
                 }
             }
         }
@@ -475,6 +550,14 @@ impl App {
         let (tx, rx) = oneshot::channel();
         self.intake.send(job(tx)).await.map_err(|_| shut())?;
         rx.await.map_err(|_| shut())?
+    }
+
+    /// Runs `apply` in the single writer's next transaction (see [`Apply`]) and answers after
+    /// the commit. On SQLite every write then takes the one writer's turn instead of waiting
+    /// for the database lock in the busy handler.
+    pub(crate) async fn write(&self, apply: Apply) -> AppResult<()> {
+        self.to_writer(|reply| WriteJob::Apply(Box::new(ApplyJob { apply, reply })))
+            .await
     }
 
     /// Files a case. The answer (with the receipt number) comes only after the case and its

@@ -783,7 +783,12 @@ impl App {
             created_by: p.username.clone(),
             updated_ms: now,
         };
-        self.store.insert_need(&row).await?;
+        let r = row.clone();
+        self.write(Box::new(move |conn| {
+            let r = r.clone();
+            Box::pin(async move { Ok(Store::insert_need(conn, &r).await?) })
+        }))
+        .await?;
         self.need_view(&row).await
     }
 
@@ -845,7 +850,12 @@ impl App {
         let mut n = self.need_row(p, id).await?;
         n.status = u.status.as_str().into();
         n.updated_ms = self.now_ms();
-        self.store.update_need(&n).await?;
+        let r = n.clone();
+        self.write(Box::new(move |conn| {
+            let r = r.clone();
+            Box::pin(async move { Ok(Store::update_need(conn, &r).await?) })
+        }))
+        .await?;
         self.need_view(&n).await
     }
 
@@ -1050,9 +1060,15 @@ impl App {
             actor: p.username.clone(),
             note,
         };
-        self.store
-            .put_match(&row, cur.as_ref().map(|c| c.stage.as_str()), &ev)
-            .await?;
+        // Through the single writer, like filings: the stage read above must still hold when
+        // the move commits (else a conflict, and nothing changes).
+        let expect = cur.as_ref().map(|c| c.stage.clone());
+        let (r, e) = (row.clone(), ev.clone());
+        self.write(Box::new(move |conn| {
+            let (r, e, expect) = (r.clone(), e.clone(), expect.clone());
+            Box::pin(async move { Ok(Store::put_match(conn, &r, expect.as_deref(), &e).await?) })
+        }))
+        .await?;
         self.match_view(row, Some(ent)).await
     }
 

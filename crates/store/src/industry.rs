@@ -338,10 +338,9 @@ impl Store {
         )
     }
 
-    pub async fn insert_need(&self, n: &NeedRow) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+    pub async fn insert_need(conn: &mut AnyConnection, n: &NeedRow) -> Result<()> {
         insert_rows(
-            &mut tx,
+            conn,
             tbl("needs"),
             &[vec![
                 Val::t(n.id.clone()),
@@ -356,13 +355,11 @@ impl Store {
             ]],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// Replaces a need's editable parts.
-    pub async fn update_need(&self, n: &NeedRow) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+    pub async fn update_need(conn: &mut AnyConnection, n: &NeedRow) -> Result<()> {
         let done = sqlx::query(
             "UPDATE needs SET kind = $2, status = $3, deadline = $4, doc = $5, updated_ms = $6 \
              WHERE id = $1",
@@ -373,12 +370,11 @@ impl Store {
         .bind(&n.deadline)
         .bind(&n.doc)
         .bind(n.updated_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!("need {} is gone", n.id)));
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -475,20 +471,20 @@ impl Store {
             .collect()
     }
 
-    /// Writes a match (insert or replace) and appends its event, in one transaction.
-    /// `expect_stage` guards against two people moving the same match at once.
+    /// Writes a match (insert or replace) and appends its event, in the caller's transaction.
+    /// `expect_stage` guards against two people moving the same match at once: if the match
+    /// is no longer there, a conflict, and nothing changes.
     pub async fn put_match(
-        &self,
+        conn: &mut AnyConnection,
         m: &MatchRow,
         expect_stage: Option<&str>,
         ev: &MatchEventRow,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
         let cur: Option<String> =
             sqlx::query_scalar("SELECT stage FROM matches WHERE need_id = $1 AND uscc = $2")
                 .bind(&m.need_id)
                 .bind(&m.uscc)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *conn)
                 .await?;
         if cur.as_deref() != expect_stage {
             return Err(StoreError::Conflict(format!(
@@ -499,10 +495,10 @@ impl Store {
         sqlx::query("DELETE FROM matches WHERE need_id = $1 AND uscc = $2")
             .bind(&m.need_id)
             .bind(&m.uscc)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         insert_rows(
-            &mut tx,
+            &mut *conn,
             tbl("matches"),
             &[vec![
                 Val::t(m.need_id.clone()),
@@ -523,10 +519,10 @@ impl Store {
         )
         .bind(&m.need_id)
         .bind(&m.uscc)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
         insert_rows(
-            &mut tx,
+            &mut *conn,
             tbl("match_events"),
             &[vec![
                 Val::t(m.need_id.clone()),
@@ -540,7 +536,6 @@ impl Store {
             ]],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -412,6 +412,28 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         )
         .await
         .unwrap();
+    // Six people move the same match at once: the single writer commits one move; each other
+    // is refused (a conflict if it raced the first to the writer, else an invalid stage), in
+    // its own savepoint, and leaves nothing behind.
+    let racers = (0..6).map(|_| {
+        e.app.move_match(
+            &office,
+            &sealant.id,
+            mv(&second, Stage::Testing, "2026-10-05"),
+        )
+    });
+    let results = futures::future::join_all(racers).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(
+            matches!(r.code, ErrorCode::Conflict | ErrorCode::InvalidStage),
+            "{r:?}"
+        );
+    }
+    let board = e.app.pipeline(&office, &sealant.id).await.unwrap();
+    let raced = board.iter().find(|m| m.uscc == second).unwrap();
+    assert_eq!(raced.stage, Stage::Testing);
+    assert_eq!(raced.events.len(), 2, "contacted, testing");
     let third = ranked
         .iter()
         .filter(|c| c.uscc != target)
