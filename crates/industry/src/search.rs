@@ -314,6 +314,11 @@ impl EnterpriseIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// Changes whenever the searchable contents may have changed (each reload of the reader).
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

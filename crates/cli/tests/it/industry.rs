@@ -474,6 +474,32 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         e.app.rank_need(&aviation, &sealant.id, 10).await.unwrap()[pos].stage
             == Some(Stage::Qualified)
     );
+    // Rankings are cached per index generation: a firm added to the registry is ranked as
+    // soon as the index has it.
+    let fresh = generate::enterprises(50, 12)
+        .into_iter()
+        .find(|f| all.iter().all(|a| a.uscc != f.uscc))
+        .unwrap();
+    let twin = corridor_industry::Enterprise {
+        uscc: fresh.uscc,
+        name_zh: fresh.name_zh,
+        name_en: fresh.name_en,
+        ..all[0].clone()
+    };
+    assert!(!e
+        .app
+        .rank_need(&aviation, &sealant.id, 10)
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.uscc == twin.uscc));
+    e.app
+        .upsert_enterprises(std::slice::from_ref(&twin))
+        .await
+        .unwrap();
+    e.app.sync_search().await.unwrap();
+    let again = e.app.rank_need(&aviation, &sealant.id, 10).await.unwrap();
+    assert!(again.iter().any(|c| c.uscc == twin.uscc), "{again:?}");
 
     // Statistics: the head enterprise sees its own, the office every head enterprise.
     let s = e.app.industry_stats(&aviation).await.unwrap();
