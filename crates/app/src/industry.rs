@@ -1126,37 +1126,12 @@ impl App {
     }
 
     async fn match_view(&self, m: MatchRow, ent: Option<EnterpriseRow>) -> AppResult<MatchView> {
-        let events = self
-            .store
-            .match_events(&m.need_id, &m.uscc)
-            .await?
-            .into_iter()
-            .map(|e| {
-                Ok(MatchEventView {
-                    stage: stage_of(&e.stage)?,
-                    on: e.on_date,
-                    actor: e.actor,
-                    note: e.note,
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        Ok(MatchView {
-            name_zh: ent.as_ref().map(|e| e.name_zh.clone()).unwrap_or_default(),
-            name_en: ent.as_ref().map(|e| e.name_en.clone()).unwrap_or_default(),
-            city: ent.as_ref().map(|e| e.city.clone()).unwrap_or_default(),
-            stage: stage_of(&m.stage)?,
-            uscc: m.uscc,
-            meetings: m.meetings,
-            score: m.score_milli as f32 / 1000.0,
-            suggested_on: m.suggested_on,
-            contacted_on: m.contacted_on,
-            qualified_on: m.qualified_on,
-            declined_on: m.declined_on,
-            events,
-        })
+        let events = self.store.match_events(&m.need_id, &m.uscc).await?;
+        match_view_of(m, ent, events)
     }
 
-    /// The need's pipeline: every candidate in it, with its stage and dated history.
+    /// The need's pipeline: every candidate in it, with its stage and dated history (three
+    /// queries whatever the board's size).
     pub async fn pipeline(&self, p: &Principal, id: &str) -> AppResult<Vec<MatchView>> {
         self.need_row(p, id).await?;
         let ms = self.store.matches_of_need(id).await?;
@@ -1167,12 +1142,19 @@ impl App {
             .into_iter()
             .map(|e| (e.uscc.clone(), e))
             .collect();
-        let mut out = Vec::new();
-        for m in ms {
-            let e = ents.get(&m.uscc).cloned();
-            out.push(self.match_view(m, e).await?);
+        let mut events: BTreeMap<String, Vec<MatchEventRow>> = BTreeMap::new();
+        for e in self.store.events_of_need(id).await? {
+            events.entry(e.uscc.clone()).or_default().push(e);
         }
-        Ok(out)
+        ms.into_iter()
+            .map(|m| {
+                let (e, ev) = (
+                    ents.get(&m.uscc).cloned(),
+                    events.remove(&m.uscc).unwrap_or_default(),
+                );
+                match_view_of(m, e, ev)
+            })
+            .collect()
     }
 
     /// Outcomes per need and per head enterprise: the office sees every head enterprise with
@@ -1419,4 +1401,36 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
         }
     }
     Ok(out)
+}
+
+fn match_view_of(
+    m: MatchRow,
+    ent: Option<EnterpriseRow>,
+    events: Vec<MatchEventRow>,
+) -> AppResult<MatchView> {
+    let events = events
+        .into_iter()
+        .map(|e| {
+            Ok(MatchEventView {
+                stage: stage_of(&e.stage)?,
+                on: e.on_date,
+                actor: e.actor,
+                note: e.note,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(MatchView {
+        name_zh: ent.as_ref().map(|e| e.name_zh.clone()).unwrap_or_default(),
+        name_en: ent.as_ref().map(|e| e.name_en.clone()).unwrap_or_default(),
+        city: ent.as_ref().map(|e| e.city.clone()).unwrap_or_default(),
+        stage: stage_of(&m.stage)?,
+        uscc: m.uscc,
+        meetings: m.meetings,
+        score: m.score_milli as f32 / 1000.0,
+        suggested_on: m.suggested_on,
+        contacted_on: m.contacted_on,
+        qualified_on: m.qualified_on,
+        declined_on: m.declined_on,
+        events,
+    })
 }

@@ -456,21 +456,40 @@ impl Store {
         .bind(uscc)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MatchEventRow {
-                    uscc: r.try_get(0)?,
-                    seq: r.try_get(1)?,
-                    stage: r.try_get(2)?,
-                    on_date: r.try_get(3)?,
-                    at_ms: r.try_get(4)?,
-                    actor: r.try_get(5)?,
-                    note: r.try_get(6)?,
-                })
-            })
-            .collect()
+        events_from(&rows)
     }
 
+    /// Every event of every match of a need, by candidate and in order (one query for a whole
+    /// pipeline board).
+    pub async fn events_of_need(&self, need_id: &str) -> Result<Vec<MatchEventRow>> {
+        let rows = sqlx::query(
+            "SELECT uscc, seq, stage, on_date, at_ms, actor, note FROM match_events \
+             WHERE need_id = $1 ORDER BY uscc, seq",
+        )
+        .bind(need_id)
+        .fetch_all(self.pool())
+        .await?;
+        events_from(&rows)
+    }
+}
+
+fn events_from(rows: &[AnyRow]) -> Result<Vec<MatchEventRow>> {
+    rows.iter()
+        .map(|r| {
+            Ok(MatchEventRow {
+                uscc: r.try_get(0)?,
+                seq: r.try_get(1)?,
+                stage: r.try_get(2)?,
+                on_date: r.try_get(3)?,
+                at_ms: r.try_get(4)?,
+                actor: r.try_get(5)?,
+                note: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+impl Store {
     /// Writes a match (insert or replace) and appends its event, in the caller's transaction.
     /// `expect_stage` guards against two people moving the same match at once: if the match
     /// is no longer there, a conflict, and nothing changes.

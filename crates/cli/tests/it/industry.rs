@@ -470,6 +470,14 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         .unwrap();
     let board = e.app.pipeline(&aviation, &sealant.id).await.unwrap();
     assert_eq!(board.len(), 3);
+    // The board reads every candidate's history in one query: each keeps its own.
+    let history = |u: &str| {
+        let m = board.iter().find(|m| m.uscc == u).unwrap();
+        m.events.iter().map(|e| e.stage).collect::<Vec<_>>()
+    };
+    assert_eq!(history(&target).len(), 6);
+    assert_eq!(history(&second), [Stage::Contacted, Stage::Testing]);
+    assert_eq!(history(&third), [Stage::Declined]);
     assert!(
         e.app.rank_need(&aviation, &sealant.id, 10).await.unwrap()[pos].stage
             == Some(Stage::Qualified)
