@@ -367,6 +367,7 @@ fn generate(
     let r = app.reference();
     let cal = &r.calendar;
     let today = app.today();
+    let now_ms = app.now_ms();
     let mut rng = StdRng::seed_from_u64(seed);
     let members: Vec<&str> = r
         .jurisdictions
@@ -425,7 +426,9 @@ fn generate(
             keys.iter()
                 .find_map(|k| form.get(*k).and_then(Value::as_str).map(str::to_string))
         };
-        let filed_ms = (day.midnight().assume_offset(CST).unix_timestamp() * 1000) + tod;
+        // Today's filings are made before now, not later in the working day.
+        let filed_ms =
+            ((day.midnight().assume_offset(CST).unix_timestamp() * 1000) + tod).min(now_ms);
         let seq = counters.entry((receiving_city.clone(), day)).or_insert(0);
         *seq += 1;
         let authority = format!("{comp}-{}", m.authority_kind);
@@ -578,17 +581,23 @@ fn generate(
             else {
                 break;
             };
-            c.status = next;
-            c.clock.apply(action, d, cal);
-            if let Some(reason) = reason {
-                c.reason = Some(reason.to_string());
-            }
-            at_ms = if d == at_day {
+            let step_ms = if d == at_day {
                 at_ms + 600_000
             } else {
                 d.midnight().assume_offset(CST).unix_timestamp() * 1000
                     + rng.gen_range(9 * 3600..17 * 3600) * 1000
             };
+            if step_ms > now_ms {
+                // Later today: it has not happened yet (a licence must not be issued in the
+                // future).
+                break;
+            }
+            at_ms = step_ms;
+            c.status = next;
+            c.clock.apply(action, d, cal);
+            if let Some(reason) = reason {
+                c.reason = Some(reason.to_string());
+            }
             c.updated_ms = at_ms;
             at_day = d;
             let (actor, role) = match action {

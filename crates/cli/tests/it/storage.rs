@@ -329,6 +329,23 @@ pub async fn demo_data(backend: Backend) {
         assert!(got.is_ok(), "{}: {:?}", l.number, got.err());
         let case = env.app.get_case(&admin, l.case_id).await.unwrap();
         assert_eq!(case.licence_id, Some(l.id));
+        // And the node itself, now (10:00 on the demo's last day): nothing was issued later
+        // in the day than the demo ran.
+        let v = env.app.verify_licence(&bytes).await.unwrap();
+        assert!(v.valid, "{}: {:?}", l.number, v.reason);
+    }
+    // Nothing the demo wrote happened after it ran.
+    let now_ms = env.app.now_ms();
+    for sql in [
+        "SELECT COUNT(*) FROM cases WHERE filed_ms > $1 OR updated_ms > $1",
+        "SELECT COUNT(*) FROM audit_events WHERE at_ms > $1",
+    ] {
+        let later: i64 = sqlx::query_scalar(sql)
+            .bind(now_ms)
+            .fetch_one(env.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(later, 0, "{sql}");
     }
     // Seeding again adds no cases.
     assert_eq!(
