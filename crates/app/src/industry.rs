@@ -609,11 +609,32 @@ impl App {
         })
     }
 
-    /// Stores enterprises (import; the operator's command line). Records must be valid.
+    /// Stores enterprises (a profile edit, an import). Records must be valid. Through the
+    /// single writer, like every other write of a running node.
     pub async fn upsert_enterprises(&self, es: &[Enterprise]) -> AppResult<UpsertCounts> {
-        let rows = es.iter().map(row_of).collect::<AppResult<Vec<_>>>()?;
-        let c = self.store.upsert_enterprises(&rows, self.now_ms()).await?;
+        let rows = Arc::new(es.iter().map(row_of).collect::<AppResult<Vec<_>>>()?);
+        if rows.is_empty() {
+            return Ok(UpsertCounts::default());
+        }
+        let now = self.now_ms();
+        let counts = Arc::new(std::sync::Mutex::new(UpsertCounts::default()));
+        let out = counts.clone();
+        self.write(Box::new(move |conn| {
+            let (rows, out) = (rows.clone(), out.clone());
+            Box::pin(async move {
+                let c = Store::upsert_enterprises_in(conn, &rows, now).await?;
+                // A job may run twice (alone, if its batch failed): the last run is the answer.
+                if let Ok(mut o) = out.lock() {
+                    *o = c;
+                }
+                Ok(())
+            })
+        }))
+        .await?;
         self.industry.wake.notify_one();
+        let c = *counts
+            .lock()
+            .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?;
         Ok(c)
     }
 
@@ -1034,15 +1055,11 @@ impl App {
         }
         let ent = self
             .store
-            .enterprise(&m.uscc)
+            .enterprise_names(std::slice::from_ref(&m.uscc))
             .await?
+            .pop()
             .ok_or_else(|| field_err("uscc", "no such enterprise in the registry"))?;
-        let cur = self
-            .store
-            .matches_of_need(id)
-            .await?
-            .into_iter()
-            .find(|x| x.uscc == m.uscc);
+        let cur = self.store.match_of(id, &m.uscc).await?;
         let on_s = corridor_store::date_str(on);
         let mut row = match &cur {
             Some(c) => {
@@ -1137,7 +1154,7 @@ impl App {
         let ms = self.store.matches_of_need(id).await?;
         let ents: BTreeMap<String, EnterpriseRow> = self
             .store
-            .enterprises_by_uscc(&ms.iter().map(|m| m.uscc.clone()).collect::<Vec<_>>())
+            .enterprise_names(&ms.iter().map(|m| m.uscc.clone()).collect::<Vec<_>>())
             .await?
             .into_iter()
             .map(|e| (e.uscc.clone(), e))
@@ -1158,126 +1175,136 @@ impl App {
     }
 
     /// Outcomes per need and per head enterprise: the office sees every head enterprise with
-    /// needs, a head enterprise itself.
+    /// needs, a head enterprise itself. Four queries whatever the number of needs and owners.
     pub async fn industry_stats(&self, p: &Principal) -> AppResult<IndustryStats> {
-        let owners: Vec<String> = match self.scope(p).await? {
-            Scope::Own(u) => vec![u],
-            Scope::All => {
-                let (all, _) = self.store.needs(None, i64::MAX, 0).await?;
-                all.into_iter()
-                    .map(|n| n.owner_uscc)
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect()
-            }
+        let scope = self.scope(p).await?;
+        let own = match &scope {
+            Scope::Own(u) => Some(u.as_str()),
+            Scope::All => None,
         };
-        let mut heads = Vec::new();
-        for o in owners {
-            heads.push(self.head_stats(&o).await?);
+        let (needs, _) = self.store.needs(own, i64::MAX, 0).await?;
+        let owners: Vec<String> = match own {
+            Some(u) => vec![u.to_string()],
+            None => needs
+                .iter()
+                .map(|n| n.owner_uscc.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        };
+        let matches = self.store.matches_of_owner(own).await?;
+        let mut of_need: BTreeMap<&str, Vec<&MatchRow>> = BTreeMap::new();
+        for m in &matches {
+            of_need.entry(m.need_id.as_str()).or_default().push(m);
         }
-        Ok(IndustryStats { heads })
-    }
-
-    async fn head_stats(&self, owner: &str) -> AppResult<HeadStats> {
-        let ent = self.store.enterprise(owner).await?;
-        let (needs, _) = self.store.needs(Some(owner), i64::MAX, 0).await?;
-        let pairs = self.store.matches_of_owner(owner).await?;
+        let wanted: BTreeSet<String> = owners
+            .iter()
+            .cloned()
+            .chain(matches.iter().map(|m| m.uscc.clone()))
+            .collect();
         let names: BTreeMap<String, EnterpriseRow> = self
             .store
-            .enterprises_by_uscc(
-                &pairs
-                    .iter()
-                    .map(|(_, m)| m.uscc.clone())
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect::<Vec<_>>(),
-            )
+            .enterprise_names(&wanted.into_iter().collect::<Vec<_>>())
             .await?
             .into_iter()
             .map(|e| (e.uscc.clone(), e))
             .collect();
-        let mut by_need = Vec::new();
-        let mut all_days = Vec::new();
-        let mut projects = 0;
-        let mut reserve: BTreeMap<String, (Stage, i64)> = BTreeMap::new();
-        for n in &needs {
-            let spec: NeedSpec = serde_json::from_str(&n.doc)
-                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-            let ms: Vec<&MatchRow> = pairs
-                .iter()
-                .filter(|(x, _)| x.id == n.id)
-                .map(|(_, m)| m)
-                .collect();
-            let mut by_stage: BTreeMap<String, i64> = BTreeMap::new();
-            let mut days = Vec::new();
-            let mut meetings = 0;
-            for m in &ms {
-                let st = stage_of(&m.stage)?;
-                *by_stage.entry(m.stage.clone()).or_default() += 1;
-                meetings += m.meetings;
-                if let (Some(c), Some(q)) = (&m.contacted_on, &m.qualified_on) {
-                    let d = (parse_day(q, "qualified_on")? - parse_day(c, "contacted_on")?)
-                        .whole_days();
-                    days.push(d);
-                }
-                if st >= Stage::Contacted && st != Stage::Declined {
-                    let e = reserve.entry(m.uscc.clone()).or_insert((st, 0));
-                    e.0 = e.0.max(st);
-                    e.1 += 1;
-                }
-            }
-            let qualified = by_stage.get("qualified").copied().unwrap_or(0);
-            if spec.kind == NeedKind::BottleneckTechnology && qualified > 0 {
-                projects += 1;
-            }
-            all_days.extend(days.iter().copied());
-            by_need.push(NeedStats {
-                need_id: n.id.clone(),
-                title_zh: spec.title_zh.clone(),
-                title_en: spec.title_en.clone(),
-                kind: spec.kind,
-                status: NeedStatus::parse(&n.status).unwrap_or(NeedStatus::Open),
-                candidates: ms.len() as i64,
-                by_stage,
-                meetings,
-                qualified,
-                days_to_qualify: days,
-            });
-        }
-        all_days.sort_unstable();
-        let median = match all_days.len() {
-            0 => None,
-            k if k % 2 == 1 => Some(all_days[k / 2] as f64),
-            k => Some((all_days[k / 2 - 1] + all_days[k / 2]) as f64 / 2.0),
-        };
-        Ok(HeadStats {
-            uscc: owner.into(),
-            name_zh: ent.as_ref().map(|e| e.name_zh.clone()).unwrap_or_default(),
-            name_en: ent.as_ref().map(|e| e.name_en.clone()).unwrap_or_default(),
-            needs: needs.len() as i64,
-            open_needs: needs.iter().filter(|n| n.status == "open").count() as i64,
-            candidates: by_need.iter().map(|n| n.candidates).sum(),
-            meetings: by_need.iter().map(|n| n.meetings).sum(),
-            qualified: by_need.iter().map(|n| n.qualified).sum(),
-            projects_started: projects,
-            median_days_to_qualify: median,
-            reserve: reserve
-                .into_iter()
-                .map(|(u, (st, k))| {
-                    let e = names.get(&u);
-                    ReserveEntry {
-                        name_zh: e.map(|e| e.name_zh.clone()).unwrap_or_default(),
-                        name_en: e.map(|e| e.name_en.clone()).unwrap_or_default(),
-                        city: e.map(|e| e.city.clone()).unwrap_or_default(),
-                        uscc: u,
-                        best_stage: st,
-                        needs: k,
-                    }
-                })
-                .collect(),
-            by_need,
-        })
+        let heads = owners
+            .iter()
+            .map(|o| {
+                let mine: Vec<&NeedRow> = needs.iter().filter(|n| &n.owner_uscc == o).collect();
+                head_stats(o, &mine, &of_need, &names)
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(IndustryStats { heads })
     }
+}
+
+/// One head enterprise's outcomes, from its needs and their matches.
+fn head_stats(
+    owner: &str,
+    needs: &[&NeedRow],
+    of_need: &BTreeMap<&str, Vec<&MatchRow>>,
+    names: &BTreeMap<String, EnterpriseRow>,
+) -> AppResult<HeadStats> {
+    let ent = names.get(owner);
+    let mut by_need = Vec::new();
+    let mut all_days = Vec::new();
+    let mut projects = 0;
+    let mut reserve: BTreeMap<String, (Stage, i64)> = BTreeMap::new();
+    for n in needs {
+        let spec: NeedSpec = serde_json::from_str(&n.doc)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let ms: &[&MatchRow] = of_need.get(n.id.as_str()).map_or(&[], |v| v.as_slice());
+        let mut by_stage: BTreeMap<String, i64> = BTreeMap::new();
+        let mut days = Vec::new();
+        let mut meetings = 0;
+        for m in ms {
+            let st = stage_of(&m.stage)?;
+            *by_stage.entry(m.stage.clone()).or_default() += 1;
+            meetings += m.meetings;
+            if let (Some(c), Some(q)) = (&m.contacted_on, &m.qualified_on) {
+                let d =
+                    (parse_day(q, "qualified_on")? - parse_day(c, "contacted_on")?).whole_days();
+                days.push(d);
+            }
+            if st >= Stage::Contacted && st != Stage::Declined {
+                let e = reserve.entry(m.uscc.clone()).or_insert((st, 0));
+                e.0 = e.0.max(st);
+                e.1 += 1;
+            }
+        }
+        let qualified = by_stage.get("qualified").copied().unwrap_or(0);
+        if spec.kind == NeedKind::BottleneckTechnology && qualified > 0 {
+            projects += 1;
+        }
+        all_days.extend(days.iter().copied());
+        by_need.push(NeedStats {
+            need_id: n.id.clone(),
+            title_zh: spec.title_zh.clone(),
+            title_en: spec.title_en.clone(),
+            kind: spec.kind,
+            status: NeedStatus::parse(&n.status).unwrap_or(NeedStatus::Open),
+            candidates: ms.len() as i64,
+            by_stage,
+            meetings,
+            qualified,
+            days_to_qualify: days,
+        });
+    }
+    all_days.sort_unstable();
+    let median = match all_days.len() {
+        0 => None,
+        k if k % 2 == 1 => Some(all_days[k / 2] as f64),
+        k => Some((all_days[k / 2 - 1] + all_days[k / 2]) as f64 / 2.0),
+    };
+    Ok(HeadStats {
+        uscc: owner.into(),
+        name_zh: ent.map(|e| e.name_zh.clone()).unwrap_or_default(),
+        name_en: ent.map(|e| e.name_en.clone()).unwrap_or_default(),
+        needs: needs.len() as i64,
+        open_needs: needs.iter().filter(|n| n.status == "open").count() as i64,
+        candidates: by_need.iter().map(|n| n.candidates).sum(),
+        meetings: by_need.iter().map(|n| n.meetings).sum(),
+        qualified: by_need.iter().map(|n| n.qualified).sum(),
+        projects_started: projects,
+        median_days_to_qualify: median,
+        reserve: reserve
+            .into_iter()
+            .map(|(u, (st, k))| {
+                let e = names.get(&u);
+                ReserveEntry {
+                    name_zh: e.map(|e| e.name_zh.clone()).unwrap_or_default(),
+                    name_en: e.map(|e| e.name_en.clone()).unwrap_or_default(),
+                    city: e.map(|e| e.city.clone()).unwrap_or_default(),
+                    uscc: u,
+                    best_stage: st,
+                    needs: k,
+                }
+            })
+            .collect(),
+        by_need,
+    })
 }
 
 /// What the industry demo wrote.

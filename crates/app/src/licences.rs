@@ -447,26 +447,40 @@ impl App {
             ));
         }
         let now = self.now_ms();
-        let mut tx = self.store.begin_write().await?;
-        if !Store::revoke_licence(&mut tx, id, now, reason).await? {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                "the licence is already revoked",
-            ));
-        }
-        let after = serde_json::json!({"licence": l.number, "revoked": true, "reason": reason});
-        Store::append_event(
-            &mut tx,
-            &format!("case:{}", l.case_id),
-            now,
-            &p.user_id.to_string(),
+        let after =
+            serde_json::json!({"licence": l.number, "revoked": true, "reason": reason}).to_string();
+        let (stream, actor, role, reason) = (
+            format!("case:{}", l.case_id),
+            p.user_id.to_string(),
             p.role.as_str(),
-            "revoke_licence",
-            "{\"revoked\":false}".into(),
-            after.to_string(),
-        )
+            reason.to_string(),
+        );
+        // Through the single writer: the revocation and its audit event commit together.
+        self.write(Box::new(move |conn| {
+            let (stream, actor, reason, after) =
+                (stream.clone(), actor.clone(), reason.clone(), after.clone());
+            Box::pin(async move {
+                if !Store::revoke_licence(conn, id, now, &reason).await? {
+                    return Err(AppError::new(
+                        ErrorCode::Conflict,
+                        "the licence is already revoked",
+                    ));
+                }
+                Store::append_event(
+                    conn,
+                    &stream,
+                    now,
+                    &actor,
+                    role,
+                    "revoke_licence",
+                    "{\"revoked\":false}".into(),
+                    after,
+                )
+                .await?;
+                Ok(())
+            })
+        }))
         .await?;
-        tx.commit().await?;
         let l = self
             .store
             .get_licence(id)

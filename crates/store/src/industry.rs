@@ -136,10 +136,22 @@ impl Store {
         rows: &[EnterpriseRow],
         now_ms: i64,
     ) -> Result<UpsertCounts> {
-        let mut counts = UpsertCounts::default();
         if rows.is_empty() {
-            return Ok(counts);
+            return Ok(UpsertCounts::default());
         }
+        let mut tx = self.begin_write().await?;
+        let counts = Self::upsert_enterprises_in(&mut tx, rows, now_ms).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// [`Store::upsert_enterprises`] in the caller's transaction.
+    pub async fn upsert_enterprises_in(
+        tx: &mut AnyConnection,
+        rows: &[EnterpriseRow],
+        now_ms: i64,
+    ) -> Result<UpsertCounts> {
+        let mut counts = UpsertCounts::default();
         // The last occurrence of a code within the batch wins.
         let mut latest: BTreeMap<&str, &EnterpriseRow> = BTreeMap::new();
         for r in rows {
@@ -147,7 +159,6 @@ impl Store {
                 counts.unchanged += 1;
             }
         }
-        let mut tx = self.begin_write().await?;
         let keys: Vec<&str> = latest.keys().copied().collect();
         let mut existing: BTreeMap<String, String> = BTreeMap::new();
         for chunk in keys.chunks(500) {
@@ -205,9 +216,8 @@ impl Store {
                 }
             }
         }
-        insert_rows(&mut tx, tbl("enterprises"), &fresh).await?;
-        insert_rows(&mut tx, &OUTBOX, &outbox).await?;
-        tx.commit().await?;
+        insert_rows(&mut *tx, tbl("enterprises"), &fresh).await?;
+        insert_rows(&mut *tx, &OUTBOX, &outbox).await?;
         Ok(counts)
     }
 
@@ -223,10 +233,24 @@ impl Store {
 
     /// The enterprises with these codes (those that exist), in no particular order.
     pub async fn enterprises_by_uscc(&self, usccs: &[String]) -> Result<Vec<EnterpriseRow>> {
+        self.by_uscc(usccs, ENT_COLS).await
+    }
+
+    /// The same rows without their profile documents (`doc` is empty): enough to name
+    /// enterprises on a list, without reading and copying every profile.
+    pub async fn enterprise_names(&self, usccs: &[String]) -> Result<Vec<EnterpriseRow>> {
+        self.by_uscc(
+            usccs,
+            "uscc, name_zh, name_en, city, industry, cluster, head, ''",
+        )
+        .await
+    }
+
+    async fn by_uscc(&self, usccs: &[String], cols: &str) -> Result<Vec<EnterpriseRow>> {
         let mut out = Vec::with_capacity(usccs.len());
         for chunk in usccs.chunks(500) {
             let sql = format!(
-                "SELECT {ENT_COLS} FROM enterprises WHERE uscc IN ({})",
+                "SELECT {cols} FROM enterprises WHERE uscc IN ({})",
                 params(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
@@ -435,16 +459,41 @@ impl Store {
         rows.iter().map(match_from).collect()
     }
 
-    /// Every match of every need of one owner (for its statistics and partner reserve).
-    pub async fn matches_of_owner(&self, owner: &str) -> Result<Vec<(NeedRow, MatchRow)>> {
-        let (needs, _) = self.needs(Some(owner), i64::MAX, 0).await?;
-        let mut out = Vec::new();
-        for n in needs {
-            for m in self.matches_of_need(&n.id).await? {
-                out.push((n.clone(), m));
+    /// One candidate of a need, if it is in the pipeline.
+    pub async fn match_of(&self, need_id: &str, uscc: &str) -> Result<Option<MatchRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {MATCH_COLS} FROM matches WHERE need_id = $1 AND uscc = $2"
+        ))
+        .bind(need_id)
+        .bind(uscc)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(match_from).transpose()
+    }
+
+    /// Every match of every need of one owner, or of every owner (for statistics and partner
+    /// reserves), in one query: by need, best score first.
+    pub async fn matches_of_owner(&self, owner: Option<&str>) -> Result<Vec<MatchRow>> {
+        let rows = match owner {
+            Some(o) => {
+                sqlx::query(&format!(
+                    "SELECT {MATCH_COLS} FROM matches WHERE need_id IN \
+                     (SELECT id FROM needs WHERE owner_uscc = $1) \
+                     ORDER BY need_id, score_milli DESC, uscc"
+                ))
+                .bind(o)
+                .fetch_all(self.pool())
+                .await?
             }
-        }
-        Ok(out)
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {MATCH_COLS} FROM matches ORDER BY need_id, score_milli DESC, uscc"
+                ))
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        rows.iter().map(match_from).collect()
     }
 
     pub async fn match_events(&self, need_id: &str, uscc: &str) -> Result<Vec<MatchEventRow>> {

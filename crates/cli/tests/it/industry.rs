@@ -527,12 +527,26 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
     assert_eq!(reserve.len(), 2, "declined is not in the reserve");
     assert!(reserve.contains(&(target.as_str(), Stage::Qualified)));
     assert_eq!(h.by_need[0].by_stage["declined"], 1);
+    // Names come with the figures: the head enterprise's and each partner's.
+    assert_eq!(h.uscc, heads[0].uscc);
+    assert_eq!(h.name_zh, heads[0].name_zh);
+    assert!(h
+        .reserve
+        .iter()
+        .all(|r| !r.name_zh.is_empty() && !r.city.is_empty()));
     let s = e.app.industry_stats(&office).await.unwrap();
     assert_eq!(s.heads.len(), 2);
     let ch = s.heads.iter().find(|x| x.uscc == heads[2].uscc).unwrap();
     assert_eq!(
         (ch.projects_started, ch.median_days_to_qualify),
         (1, Some(0.0))
+    );
+    assert_eq!(ch.name_en, heads[2].name_en);
+    // The office's view of the aviation head is the head's own view.
+    let av = s.heads.iter().find(|x| x.uscc == heads[0].uscc).unwrap();
+    assert_eq!(
+        serde_json::to_value(av).unwrap(),
+        serde_json::to_value(h).unwrap()
     );
 
     // Status changes.

@@ -171,12 +171,19 @@ pub async fn offline_scenario(backend: Backend) {
     );
     env.set_date(date!(2026 - 10 - 14));
     assert!(app.verify_licence(&file).await.unwrap().valid);
-    assert!(
-        app.revoke_licence(&sj, id, "材料虚假 / false materials")
-            .await
-            .unwrap()
-            .revoked
-    );
+    // Three clerks of the authority revoke at once: one revocation commits (with one audit
+    // event, checked below), the others are told it is already revoked.
+    let tries = futures::future::join_all(
+        (0..3).map(|_| app.revoke_licence(&sj, id, "材料虚假 / false materials")),
+    )
+    .await;
+    let done: Vec<_> = tries.iter().filter_map(|t| t.as_ref().ok()).collect();
+    assert_eq!(done.len(), 1, "{tries:?}");
+    assert!(done[0].revoked);
+    assert!(tries
+        .iter()
+        .filter_map(|t| t.as_ref().err())
+        .all(|e| e.code == ErrorCode::Conflict));
     // The node's own verification reads this licence's revocation (not the whole list).
     let v = app.verify_licence(&file).await.unwrap();
     assert_eq!(
