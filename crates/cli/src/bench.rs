@@ -33,10 +33,15 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 30)]
         seconds: u64,
         /// Weights of the request kinds (login, search, file, queue, act, stats, verify, firms,
-        /// match, pipeline), e.g. `file=1,act=4`; kinds left out are not sent. Or a preset:
-        /// `corridor` (all of them) or `cases` (the any-window services alone).
+        /// match, pipeline, board), e.g. `file=1,act=4`; kinds left out are not sent. Or a
+        /// preset: `corridor` (all of them) or `cases` (the any-window services alone).
         #[arg(long, default_value = "corridor")]
         mix: String,
+        /// Candidates taken from each demo need's ranking to move along its pipeline (1-200).
+        /// When they are all qualified, a new need is posted and up to 50 of its candidates
+        /// (at most this many) are moved, and so on.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=200))]
+        candidates: u32,
     },
     /// Licence verification throughput next to raw Ed25519 verification of the same bytes.
     Verify {
@@ -296,9 +301,10 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             rate,
             seconds,
             mix,
+            candidates,
         } => {
             let mix = crate::load::parse_mix(mix)?;
-            return crate::load::run(url, *rate, *seconds, &mix).await;
+            return crate::load::run(url, *rate, *seconds, &mix, *candidates).await;
         }
         BenchCmd::Search {
             enterprises,

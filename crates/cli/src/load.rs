@@ -6,8 +6,13 @@
 //! The mix is what the corridor does all day: sign in, search the catalogue, file a case at a
 //! window, read the queue, act on a case (receive, forward, accept, approve, as the clerk and
 //! the reviewer), read statistics, verify an e-licence (anyone, no account), search the
-//! enterprise registry, rank a head enterprise's need, and move a candidate along a need's
-//! pipeline (contacted, meeting, testing, qualified). It uses the demo accounts and data.
+//! enterprise registry, rank a head enterprise's need, move a candidate along a need's
+//! pipeline (contacted, meeting, testing, qualified) and read a need's pipeline board. It uses
+//! the demo accounts and data.
+//!
+//! The mix stays the same however long a run lasts: once every candidate taken at the start
+//! has been qualified, "move a match" posts a new need for a head enterprise (a copy of a demo
+//! need), ranks it, and moves its candidates in turn, as a head enterprise would.
 
 use anyhow::Context;
 use serde_json::{json, Value};
@@ -27,6 +32,7 @@ pub enum Kind {
     Firms,
     Match,
     Pipeline,
+    Board,
 }
 
 impl Kind {
@@ -42,10 +48,11 @@ impl Kind {
             Kind::Firms => "find enterprises",
             Kind::Match => "rank a need",
             Kind::Pipeline => "move a match",
+            Kind::Board => "pipeline board",
         }
     }
 
-    const ALL: [Kind; 10] = [
+    const ALL: [Kind; 11] = [
         Kind::Login,
         Kind::Search,
         Kind::File,
@@ -56,6 +63,7 @@ impl Kind {
         Kind::Firms,
         Kind::Match,
         Kind::Pipeline,
+        Kind::Board,
     ];
 
     /// The name used in `--mix`.
@@ -71,6 +79,7 @@ impl Kind {
             Kind::Firms => "firms",
             Kind::Match => "match",
             Kind::Pipeline => "pipeline",
+            Kind::Board => "board",
         }
     }
 }
@@ -119,7 +128,7 @@ pub fn parse_mix(s: &str) -> anyhow::Result<Vec<(Kind, u32)>> {
 /// The whole corridor, in percent (the default): the any-window services, and e-licences
 /// verified by whoever is shown one, and industry-chain matchmaking.
 pub const CORRIDOR_MIX: &str =
-    "login=2,search=24,file=16,queue=20,act=18,stats=1,verify=8,firms=6,match=3,pipeline=2";
+    "login=2,search=23,file=16,queue=20,act=18,stats=1,verify=8,firms=6,match=3,pipeline=2,board=1";
 
 /// The any-window services alone, in percent: the default mix before licences and
 /// matchmaking joined it, kept so that earlier figures can be reproduced.
@@ -167,6 +176,14 @@ struct Shared {
     needs: Vec<String>,
     /// Candidates of those needs waiting for their next stage: (need, USCC, next stage).
     matches: Mutex<VecDeque<(String, String, &'static str)>>,
+    /// The demo needs as the API shows them, copied when new needs are posted.
+    need_docs: Vec<Value>,
+    /// What "move a match" does once `matches` is empty.
+    refill: Mutex<Refill>,
+    /// Needs posted during the run.
+    posted: std::sync::atomic::AtomicU64,
+    /// Candidates taken from a need's ranking.
+    per_need: u32,
     results: Mutex<Vec<(Kind, u64, bool)>>,
 }
 
@@ -210,6 +227,125 @@ fn items(v: &Value, field: &str) -> Vec<String> {
         .flatten()
         .filter_map(|x| x[field].as_str().map(str::to_string))
         .collect()
+}
+
+/// The state of "move a match" once the candidates run out: post a need, then rank it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refill {
+    /// Post a new need next.
+    Post,
+    /// A request of this kind is posting or ranking a need.
+    Busy,
+    /// Rank this posted need next.
+    Rank(String),
+}
+
+/// A head enterprise's next need: a copy of demo need `n`, with its number in the title.
+fn need_copy(v: &Value, n: u64) -> Value {
+    let mut body = serde_json::Map::new();
+    for k in [
+        "owner_uscc",
+        "kind",
+        "description_zh",
+        "description_en",
+        "certifications",
+        "clusters",
+        "industries",
+        "cities",
+    ] {
+        if let Some(x) = v.get(k).filter(|x| !x.is_null()) {
+            body.insert(k.into(), x.clone());
+        }
+    }
+    let title = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    body.insert(
+        "title_zh".into(),
+        json!(format!("{}（第{n}批）", title("title_zh"))),
+    );
+    body.insert(
+        "title_en".into(),
+        json!(format!("{} (round {n})", title("title_en"))),
+    );
+    Value::Object(body)
+}
+
+/// "Move a match" with no candidate left: post a need, or rank the need just posted and queue
+/// its candidates (each one request of the run).
+async fn refill(s: &Shared, i: u64) -> bool {
+    let api = |p: &str| format!("{}/api/v1{p}", s.base);
+    let state = s
+        .refill
+        .lock()
+        .map(|mut r| std::mem::replace(&mut *r, Refill::Busy))
+        .unwrap_or(Refill::Busy);
+    let set = |r: Refill| {
+        if let Ok(mut x) = s.refill.lock() {
+            *x = r;
+        }
+    };
+    match state {
+        Refill::Busy => {
+            // Another request is posting or ranking: read a board meanwhile.
+            let n = &s.needs[(i as usize) % s.needs.len()];
+            let r = s
+                .http
+                .get(api(&format!("/needs/{n}/pipeline")))
+                .bearer_auth(&s.office)
+                .send()
+                .await;
+            r.is_ok_and(|r| r.status().is_success())
+        }
+        Refill::Post => {
+            let k = s.posted.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let doc = &s.need_docs[(k as usize) % s.need_docs.len()];
+            let r = s
+                .http
+                .post(api("/needs"))
+                .bearer_auth(&s.office)
+                .json(&need_copy(doc, k))
+                .send()
+                .await;
+            let id = match r {
+                Ok(r) if r.status().is_success() => r
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(str::to_string)),
+                _ => None,
+            };
+            let ok = id.is_some();
+            if !ok {
+                s.posted.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            set(id.map_or(Refill::Post, Refill::Rank));
+            ok
+        }
+        Refill::Rank(id) => {
+            let r = s
+                .http
+                .get(api(&format!("/needs/{id}/matches?limit={}", s.per_need)))
+                .bearer_auth(&s.office)
+                .send()
+                .await;
+            let ranked = match r {
+                Ok(r) if r.status().is_success() => r.json::<Value>().await.ok(),
+                _ => None,
+            };
+            let Some(ranked) = ranked else {
+                set(Refill::Rank(id));
+                return false;
+            };
+            if let Ok(mut m) = s.matches.lock() {
+                for c in ranked.as_array().into_iter().flatten() {
+                    if let Some(u) = c["uscc"].as_str() {
+                        m.push_back((id.clone(), u.to_string(), "contacted"));
+                    }
+                }
+            }
+            set(Refill::Post);
+            true
+        }
+    }
 }
 
 async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
@@ -335,14 +471,8 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
         Kind::Pipeline => {
             let next = s.matches.lock().ok().and_then(|mut m| m.pop_front());
             let Some((need, uscc, stage)) = next else {
-                // Every candidate has been qualified: read a pipeline board instead.
-                let n = &s.needs[(i as usize) % s.needs.len()];
-                return ok(s
-                    .http
-                    .get(api(&format!("/needs/{n}/pipeline")))
-                    .bearer_auth(&s.office)
-                    .send()
-                    .await);
+                // Every candidate has been qualified: the head enterprise posts its next need.
+                return refill(s, i).await;
             };
             let good = ok(s
                 .http
@@ -362,6 +492,14 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
             }
             good
         }
+        Kind::Board => {
+            let n = &s.needs[(i as usize) % s.needs.len()];
+            ok(s.http
+                .get(api(&format!("/needs/{n}/pipeline")))
+                .bearer_auth(&s.office)
+                .send()
+                .await)
+        }
     }
 }
 
@@ -374,7 +512,13 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
 }
 
 /// Runs the load; prints a JSON report and a table.
-pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow::Result<()> {
+pub async fn run(
+    url: &str,
+    rate: u32,
+    secs: u64,
+    mix: &[(Kind, u32)],
+    per_need: u32,
+) -> anyhow::Result<()> {
     let base = url.trim_end_matches('/').to_string();
     let host_ok = base.starts_with("http://127.")
         || base.starts_with("http://localhost")
@@ -418,32 +562,34 @@ pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow
     } else {
         Vec::new()
     };
-    let (needs, matches) = if uses(Kind::Match) || uses(Kind::Pipeline) {
-        let page = get_json(&http, &base, "/needs?per_page=100", &office).await?;
-        let needs: Vec<String> = items(&page, "id");
-        if needs.is_empty() {
-            anyhow::bail!("no needs to rank: run the server with --demo (and enterprises)");
-        }
-        // Candidates not yet in a pipeline enter it at "contacted".
-        let mut queue = VecDeque::new();
-        for n in &needs {
-            let ranked = get_json(
-                &http,
-                &base,
-                &format!("/needs/{n}/matches?limit=200"),
-                &office,
-            )
-            .await?;
-            for c in ranked.as_array().into_iter().flatten() {
-                if let (Some(u), true) = (c["uscc"].as_str(), c["stage"].is_null()) {
-                    queue.push_back((n.clone(), u.to_string(), "contacted"));
+    let (needs, need_docs, matches) =
+        if uses(Kind::Match) || uses(Kind::Pipeline) || uses(Kind::Board) {
+            let page = get_json(&http, &base, "/needs?per_page=100", &office).await?;
+            let need_docs: Vec<Value> = page["items"].as_array().cloned().unwrap_or_default();
+            let needs: Vec<String> = items(&page, "id");
+            if needs.is_empty() {
+                anyhow::bail!("no needs to rank: run the server with --demo (and enterprises)");
+            }
+            // Candidates not yet in a pipeline enter it at "contacted".
+            let mut queue = VecDeque::new();
+            for n in needs.iter().filter(|_| uses(Kind::Pipeline)) {
+                let ranked = get_json(
+                    &http,
+                    &base,
+                    &format!("/needs/{n}/matches?limit={per_need}"),
+                    &office,
+                )
+                .await?;
+                for c in ranked.as_array().into_iter().flatten() {
+                    if let (Some(u), true) = (c["uscc"].as_str(), c["stage"].is_null()) {
+                        queue.push_back((n.clone(), u.to_string(), "contacted"));
+                    }
                 }
             }
-        }
-        (needs, queue)
-    } else {
-        (Vec::new(), VecDeque::new())
-    };
+            (needs, need_docs, queue)
+        } else {
+            (Vec::new(), Vec::new(), VecDeque::new())
+        };
     let shared = Arc::new(Shared {
         applicant: login(&http, &base, "ent.340100").await?,
         clerk: login(&http, &base, "clerk.340100").await?,
@@ -455,6 +601,10 @@ pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow
         qrs,
         needs,
         matches: Mutex::new(matches),
+        need_docs,
+        refill: Mutex::new(Refill::Post),
+        posted: Default::default(),
+        per_need: per_need.min(50),
         results: Mutex::new(Vec::new()),
     });
     let total = rate as u64 * secs;
@@ -554,6 +704,7 @@ pub async fn run(url: &str, rate: u32, secs: u64, mix: &[(Kind, u32)]) -> anyhow
         "requests": all.len(),
         "achieved_per_s": (all.len() as f64 / elapsed).round(),
         "errors": errors,
+        "needs_posted": shared.posted.load(std::sync::atomic::Ordering::Relaxed),
         "p50_ms": pct(&all, 0.5), "p95_ms": pct(&all, 0.95), "p99_ms": pct(&all, 0.99), "max_ms": pct(&all, 1.0),
         "without_login": without_login,
         "by_request": kinds,

@@ -298,40 +298,54 @@ fn bench_load_drives_every_kind_of_request() {
         std::net::TcpStream::connect(&listen).is_ok()
     });
     let url = format!("http://{listen}");
-    let o = up.then(|| {
-        corridor(
-            &d,
-            &[
-                "bench",
-                "load",
-                "--url",
-                &url,
-                "--rate",
-                "40",
-                "--seconds",
-                "3",
-            ],
-            None,
+    let load = |extra: &[&str]| {
+        let mut args = vec![
+            "bench",
+            "load",
+            "--url",
+            url.as_str(),
+            "--rate",
+            "40",
+            "--seconds",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        let o = corridor(&d, &args, None);
+        let out = String::from_utf8_lossy(&o.stdout).to_string();
+        let report: Option<Value> = out
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .and_then(|l| serde_json::from_str(l).ok());
+        (
+            o.status.success(),
+            report,
+            format!("{out}\n{}", String::from_utf8_lossy(&o.stderr)),
+        )
+    };
+    // The corridor mix; then pipelines alone, one candidate per need, so that the demo
+    // needs' candidates run out and new needs are posted, ranked and moved along.
+    let runs = up.then(|| {
+        (
+            load(&[]),
+            load(&["--mix", "pipeline=3,board=1", "--candidates", "1"]),
         )
     });
     let _ = server.kill();
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&d);
     assert!(up, "the server did not start");
-    let o = o.unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let report: Value = out
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| panic!("no JSON report: {out}"));
+    let ((ok, report, out), (ok2, report2, out2)) = runs.unwrap();
+    assert!(ok, "{out}");
+    let report = report.unwrap_or_else(|| panic!("no JSON report: {out}"));
     assert_eq!(report["errors"], 0, "{report}");
     assert_eq!(report["requests"], 120, "{report}");
+    assert!(ok2, "{out2}");
+    let report2 = report2.unwrap_or_else(|| panic!("no JSON report: {out2}"));
+    assert_eq!(report2["errors"], 0, "{report2}");
+    assert!(
+        report2["needs_posted"].as_u64().unwrap_or(0) >= 1,
+        "no need was posted once the candidates ran out: {report2}"
+    );
     for kind in [
         "login",
         "matter search",
@@ -342,6 +356,7 @@ fn bench_load_drives_every_kind_of_request() {
         "verify licence",
         "find enterprises",
         "rank a need",
+        "pipeline board",
         "move a match",
     ] {
         let n = report["by_request"][kind]["count"].as_u64().unwrap_or(0);
