@@ -519,7 +519,9 @@ pub async fn keyset_paging(b: crate::helpers::Backend) {
     let Some(e) = crate::helpers::env(b, time::macros::date!(2026 - 11 - 02)).await else {
         return;
     };
-    corridor_app::demo::seed(&e.app, 3000, 5).await.unwrap();
+    // Seed 7: this reviewer has open cases on that day (about 3% of demo cases are open,
+    // spread over some 160 authorities).
+    corridor_app::demo::seed(&e.app, 3000, 7).await.unwrap();
     // Each role's whole list, and its queues (status filters, read through other indexes).
     let open = "submitted,received,forwarded,accepted,correction_requested,resubmitted";
     let lists = [
