@@ -1052,6 +1052,37 @@ impl Store {
         Ok(ev)
     }
 
+    /// The heads of these streams (those that exist), locked for this transaction on
+    /// PostgreSQL (SQLite writers hold the database lock already): a batch of appends to
+    /// several streams reads them in one query.
+    pub async fn lock_heads(
+        conn: &mut AnyConnection,
+        streams: &[String],
+    ) -> Result<std::collections::HashMap<String, (i64, String)>> {
+        let lock = if conn.backend_name() == "PostgreSQL" {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let mut out = std::collections::HashMap::with_capacity(streams.len());
+        for chunk in streams.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql =
+                format!("SELECT stream, seq, hash FROM audit_heads WHERE stream IN ({list}){lock}");
+            let mut q = sqlx::query(&sql);
+            for st in chunk {
+                q = q.bind(st.as_str());
+            }
+            for r in q.fetch_all(&mut *conn).await? {
+                out.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Inserts already-sealed events (bulk intake and demo data).
     pub async fn insert_events(conn: &mut AnyConnection, evs: &[AuditEvent]) -> Result<()> {
         let rows: Vec<Vec<Val>> = evs.iter().map(event_vals).collect();
