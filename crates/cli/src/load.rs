@@ -284,17 +284,8 @@ async fn refill(s: &Shared, i: u64) -> bool {
         }
     };
     match state {
-        Refill::Busy => {
-            // Another request is posting or ranking: read a board meanwhile.
-            let n = &s.needs[(i as usize) % s.needs.len()];
-            let r = s
-                .http
-                .get(api(&format!("/needs/{n}/pipeline")))
-                .bearer_auth(&s.office)
-                .send()
-                .await;
-            r.is_ok_and(|r| r.status().is_success())
-        }
+        // Another request is posting or ranking: read a board meanwhile.
+        Refill::Busy => read_board(s, i).await,
         Refill::Post => {
             let k = s.posted.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             let doc = &s.need_docs[(k as usize) % s.need_docs.len()];
@@ -492,15 +483,19 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
             }
             good
         }
-        Kind::Board => {
-            let n = &s.needs[(i as usize) % s.needs.len()];
-            ok(s.http
-                .get(api(&format!("/needs/{n}/pipeline")))
-                .bearer_auth(&s.office)
-                .send()
-                .await)
-        }
+        Kind::Board => read_board(s, i).await,
     }
+}
+
+/// The joint office reads a demo need's pipeline board.
+async fn read_board(s: &Shared, i: u64) -> bool {
+    let n = &s.needs[(i as usize) % s.needs.len()];
+    s.http
+        .get(format!("{}/api/v1/needs/{n}/pipeline", s.base))
+        .bearer_auth(&s.office)
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
 }
 
 fn pct(sorted: &[u64], p: f64) -> f64 {
