@@ -402,7 +402,7 @@ impl App {
         if !(1..=500).contains(&per) || pg < 1 {
             return Err(AppError::bad("page starts at 1; per_page is 1-500"));
         }
-        let (rows, total) = self
+        let (rows, total, total_exact) = self
             .store
             .list_licences(
                 holder,
@@ -416,7 +416,7 @@ impl App {
             total,
             page: pg,
             per_page: per,
-            total_exact: true,
+            total_exact,
             next_after: None,
         })
     }

@@ -215,14 +215,19 @@ impl Store {
         authority: Option<&str>,
         limit: i64,
         offset: i64,
-    ) -> Result<(Vec<LicenceRecord>, i64)> {
+    ) -> Result<(Vec<LicenceRecord>, i64, bool)> {
         let (w, v) = match (holder, authority) {
             (Some(h), _) => (" WHERE holder_user = $1", Some(h.to_string())),
             (None, Some(a)) => (" WHERE authority_id = $1", Some(a.to_string())),
             (None, None) => ("", None),
         };
         let n = if v.is_some() { 1 } else { 0 };
-        let count_sql = format!("SELECT COUNT(*) FROM licences{w}");
+        // Counting stops after COUNT_CAP + 1 rows, as for case lists: an exact count of
+        // millions of licences costs more than the page itself.
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM licences{w} LIMIT {}) t",
+            crate::rows::COUNT_CAP + 1
+        );
         let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
         if let Some(v) = &v {
             cq = cq.bind(v.clone());
@@ -243,7 +248,8 @@ impl Store {
             rows.iter()
                 .map(LicenceRecord::from_row)
                 .collect::<Result<_>>()?,
-            total,
+            total.min(crate::rows::COUNT_CAP),
+            total <= crate::rows::COUNT_CAP,
         ))
     }
 

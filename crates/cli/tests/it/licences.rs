@@ -566,3 +566,58 @@ async fn licences_over_http() {
     assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
     e.cleanup().await;
 }
+
+/// Licence lists at scale: newest first read in index order (no sort of every licence in
+/// scope), and the count stops at 10,000 like the case lists'.
+#[tokio::test]
+async fn licence_lists_read_in_index_order() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 20)).await.unwrap();
+    // 10,005 rows straight into the table: three authorities, newest has the highest time.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10005) \
+         INSERT INTO licences (id, number, case_id, authority_id, kid, licence_type, holder_user, \
+         issued_ms, valid_until_ms, envelope) \
+         SELECT printf('00000000-0000-7000-8000-%012d', i), 'N' || i, \
+         printf('00000000-0000-7000-9000-%012d', i), \
+         CASE i % 3 WHEN 0 THEN '310117-market' WHEN 1 THEN '340100-market' ELSE '320500-market' END, \
+         'k', 'business-licence', NULL, 1000 + i, NULL, 'e' FROM n",
+    )
+    .execute(e.store.pool())
+    .await
+    .unwrap();
+    let (rows, total, exact) = e.store.list_licences(None, None, 5, 0).await.unwrap();
+    assert_eq!((total, exact), (10_000, false));
+    let times: Vec<i64> = rows.iter().map(|r| r.issued_ms).collect();
+    assert_eq!(times, vec![11_005, 11_004, 11_003, 11_002, 11_001]);
+    let (rows, total, exact) = e
+        .store
+        .list_licences(None, Some("310117-market"), 2, 1)
+        .await
+        .unwrap();
+    assert_eq!((total, exact), (3_335, true));
+    assert_eq!(
+        rows.iter().map(|r| r.issued_ms).collect::<Vec<_>>(),
+        vec![11_002, 10_999]
+    );
+    for (filter, index) in [
+        ("", "licences_issued"),
+        ("WHERE authority_id = 'A' ", "licences_authority"),
+        ("WHERE holder_user = 'H' ", "licences_holder"),
+    ] {
+        let plan = sqlx::query(&format!(
+            "EXPLAIN QUERY PLAN SELECT id FROM licences {filter}ORDER BY issued_ms DESC, id LIMIT 20"
+        ))
+        .fetch_all(e.store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, 3))
+        .collect::<Vec<_>>()
+        .join("; ");
+        assert!(
+            plan.contains(index) && !plan.contains("TEMP B-TREE"),
+            "{filter}: {plan}"
+        );
+    }
+    e.cleanup().await;
+}
