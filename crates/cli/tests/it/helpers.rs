@@ -178,3 +178,15 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// SQLite's plan for `sql` (the detail column of `EXPLAIN QUERY PLAN`), one step per `; `.
+pub async fn query_plan(store: &Store, sql: &str) -> String {
+    sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, 3))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

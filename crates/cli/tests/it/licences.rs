@@ -604,16 +604,11 @@ async fn licence_lists_read_in_index_order() {
         ("WHERE authority_id = 'A' ", "licences_authority"),
         ("WHERE holder_user = 'H' ", "licences_holder"),
     ] {
-        let plan = sqlx::query(&format!(
-            "EXPLAIN QUERY PLAN SELECT id FROM licences {filter}ORDER BY issued_ms DESC, id LIMIT 20"
-        ))
-        .fetch_all(e.store.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| sqlx::Row::get::<String, _>(r, 3))
-        .collect::<Vec<_>>()
-        .join("; ");
+        let plan = crate::helpers::query_plan(
+            &e.store,
+            &format!("SELECT id FROM licences {filter}ORDER BY issued_ms DESC, id LIMIT 20"),
+        )
+        .await;
         assert!(
             plan.contains(index) && !plan.contains("TEMP B-TREE"),
             "{filter}: {plan}"

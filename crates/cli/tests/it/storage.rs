@@ -513,17 +513,12 @@ async fn interrupted_bulk_load_is_finished_at_next_open() {
             .unwrap();
     assert_eq!(left, 0);
     // The queues read through the rebuilt indexes again.
-    let plan = sqlx::query(
-        "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE receiving_window = 'W' \
+    let plan = crate::helpers::query_plan(
+        &store,
+        "SELECT id FROM cases WHERE receiving_window = 'W' \
          AND status = 'submitted' ORDER BY filed_ms DESC, id LIMIT 20",
     )
-    .fetch_all(store.pool())
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| sqlx::Row::get::<String, _>(r, 3))
-    .collect::<Vec<_>>()
-    .join("; ");
+    .await;
     assert!(plan.contains("cases_window_queue"), "{plan}");
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
