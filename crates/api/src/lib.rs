@@ -17,7 +17,9 @@ use corridor_app::cases::{ActOnCase, CaseQuery, CaseView, EventView, FileCase, P
 use corridor_app::catalogue::{
     CatalogueVersion, ListQuery, MatterQuery, MatterSummary, PublishCatalogue,
 };
-use corridor_app::licences::{LicenceView, RevokeRequest, VerifyAnswer, VerifyRequest};
+use corridor_app::licences::{
+    LicenceQuery, LicenceView, RevokeRequest, VerifyAnswer, VerifyRequest,
+};
 use corridor_app::stats::{GroupStat, Statistics, StatsQuery};
 use corridor_app::{App, ErrorCode};
 use corridor_domain::case::{Principal, Role};
@@ -602,15 +604,15 @@ async fn verify_licence(
 }
 
 /// The caller's licences (holder) or the authority's (reviewer).
-#[utoipa::path(get, path = "/api/v1/licences", tag = "licences", params(PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = Page<LicenceView>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/licences", tag = "licences", params(LicenceQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<LicenceView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
 async fn list_licences(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<LicenceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<LicenceView>>> {
     let Query(q) = q?;
-    Ok(Json(s.app.list_licences(&p, q.page, q.per_page).await?))
+    Ok(Json(s.app.list_licences(&p, &q).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/licences/{id}", tag = "licences", params(("id" = Uuid, Path)), security(("bearer" = [])),

@@ -106,13 +106,14 @@ pub struct CaseView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// How many items match. Case lists count up to 10,000: beyond that `total` is 10,000
-    /// and `total_exact` is false (walk on with `next_after`).
+    /// How many items match. Case and licence lists count up to 10,000: beyond that `total`
+    /// is 10,000 and `total_exact` is false (walk on with `next_after`).
     pub total: i64,
     pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
-    /// Case lists: pass as `after` for the next page (keyset paging; absent on the last page).
+    /// Case and licence lists: pass as `after` for the next page (keyset paging; absent on
+    /// the last page).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_after: Option<String>,
 }

@@ -384,8 +384,7 @@ impl App {
     pub async fn list_licences(
         &self,
         p: &Principal,
-        page: Option<i64>,
-        per_page: Option<i64>,
+        q: &LicenceQuery,
     ) -> AppResult<Page<LicenceView>> {
         let (holder, authority) = match p.role {
             Role::Applicant => (Some(p.user_id), None),
@@ -397,27 +396,37 @@ impl App {
                 ))
             }
         };
-        let per = per_page.unwrap_or(20);
-        let pg = page.unwrap_or(1);
+        let per = q.per_page.unwrap_or(20);
+        let pg = q.page.unwrap_or(1);
         if !(1..=500).contains(&per) || pg < 1 {
             return Err(AppError::bad("page starts at 1; per_page is 1-500"));
         }
+        let after =
+            match q.after.as_deref().filter(|a| !a.is_empty()) {
+                Some(a) => Some(licence_cursor(a).ok_or_else(|| {
+                    AppError::bad("after must be the next_after of a previous page")
+                })?),
+                None => None,
+            };
+        let offset = if after.is_some() {
+            0
+        } else {
+            (pg - 1).saturating_mul(per)
+        };
         let (rows, total, total_exact) = self
             .store
-            .list_licences(
-                holder,
-                authority.as_deref(),
-                per,
-                (pg - 1).saturating_mul(per),
-            )
+            .list_licences(holder, authority.as_deref(), after, per, offset)
             .await?;
+        let next_after = (rows.len() as i64 == per)
+            .then(|| rows.last().map(|l| format!("{}.{}", l.issued_ms, l.id)))
+            .flatten();
         Ok(Page {
             items: rows.iter().map(|l| self.licence_view(l)).collect(),
             total,
             page: pg,
             per_page: per,
             total_exact,
-            next_after: None,
+            next_after,
         })
     }
 
@@ -609,4 +618,26 @@ pub fn verify_answer(
             }
         }
     }
+}
+
+/// A page of licences: by number or, as fast at any depth, after the previous page.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LicenceQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000000)]
+    pub page: Option<i64>,
+    /// 1 to 500 (default 20).
+    #[param(minimum = 1, maximum = 500)]
+    pub per_page: Option<i64>,
+    /// The `next_after` of the previous page: the next page by position (`page` is then
+    /// ignored).
+    #[param(max_length = 60)]
+    pub after: Option<String>,
+}
+
+/// `<issued_ms>.<id>`, as `next_after` gives it.
+fn licence_cursor(s: &str) -> Option<(i64, Uuid)> {
+    let (ms, id) = s.split_once('.')?;
+    Some((ms.parse().ok()?, Uuid::parse_str(id).ok()?))
 }

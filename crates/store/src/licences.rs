@@ -209,10 +209,15 @@ impl Store {
     }
 
     /// Licences of a holder or of an authority (or all), newest first, with the total.
+    /// A page of licences newest first (`issued_ms DESC, id`), the holder's, the authority's
+    /// or all, from `offset` or, keyset, after the licence `after` (`(issued_ms, id)` of the
+    /// previous page's last row: the index is entered there, as fast at any depth). Also the
+    /// count of the whole list, capped at [`crate::rows::COUNT_CAP`], and whether it is exact.
     pub async fn list_licences(
         &self,
         holder: Option<Uuid>,
         authority: Option<&str>,
+        after: Option<(i64, Uuid)>,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<LicenceRecord>, i64, bool)> {
@@ -221,7 +226,7 @@ impl Store {
             (None, Some(a)) => (" WHERE authority_id = $1", Some(a.to_string())),
             (None, None) => ("", None),
         };
-        let n = if v.is_some() { 1 } else { 0 };
+        let mut n = if v.is_some() { 1 } else { 0 };
         // Counting stops after COUNT_CAP + 1 rows, as for case lists: an exact count of
         // millions of licences costs more than the page itself.
         let count_sql = format!(
@@ -233,8 +238,24 @@ impl Store {
             cq = cq.bind(v.clone());
         }
         let total = cq.fetch_one(&self.pool).await?;
+        // The cursor as a range the index starts at (as for case lists): issued no later
+        // than the last row, and either earlier or after it in id order.
+        let seek = match after {
+            Some(_) => {
+                let s = format!(
+                    "{} issued_ms <= ${} AND (issued_ms < ${} OR id > ${})",
+                    if v.is_some() { " AND" } else { " WHERE" },
+                    n + 1,
+                    n + 2,
+                    n + 3
+                );
+                n += 3;
+                s
+            }
+            None => String::new(),
+        };
         let sql = format!(
-            "SELECT {} FROM licences{w} ORDER BY issued_ms DESC, id LIMIT ${} OFFSET ${}",
+            "SELECT {} FROM licences{w}{seek} ORDER BY issued_ms DESC, id LIMIT ${} OFFSET ${}",
             licence_cols(),
             n + 1,
             n + 2
@@ -242,6 +263,9 @@ impl Store {
         let mut q = sqlx::query(&sql);
         if let Some(v) = &v {
             q = bind(q, &Val::t(v.clone()));
+        }
+        if let Some((ms, id)) = after {
+            q = q.bind(ms).bind(ms).bind(id.to_string());
         }
         let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
         Ok((

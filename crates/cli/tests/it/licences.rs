@@ -3,7 +3,7 @@
 //! and compromised keys.
 
 use crate::cases::branch_filing;
-use crate::helpers::{applicant, clerk, env, reviewer, Backend};
+use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend};
 use corridor_app::cases::ActOnCase;
 use corridor_app::ErrorCode;
 use corridor_domain::case::{Action, Principal, Status};
@@ -249,7 +249,13 @@ pub async fn offline_scenario(backend: Backend) {
     assert_eq!(evs[evs.len() - 2].after["licence"], number);
     assert!(app.verify_audit().await.unwrap().first_break.is_none());
     // The holder lists it; a clerk may not read licences.
-    assert_eq!(app.list_licences(&ent, None, None).await.unwrap().total, 1);
+    assert_eq!(
+        app.list_licences(&ent, &Default::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     assert_eq!(
         app.get_licence(&clerk("340100-W01"), id)
             .await
@@ -585,13 +591,13 @@ async fn licence_lists_read_in_index_order() {
     .execute(e.store.pool())
     .await
     .unwrap();
-    let (rows, total, exact) = e.store.list_licences(None, None, 5, 0).await.unwrap();
+    let (rows, total, exact) = e.store.list_licences(None, None, None, 5, 0).await.unwrap();
     assert_eq!((total, exact), (10_000, false));
     let times: Vec<i64> = rows.iter().map(|r| r.issued_ms).collect();
     assert_eq!(times, vec![11_005, 11_004, 11_003, 11_002, 11_001]);
     let (rows, total, exact) = e
         .store
-        .list_licences(None, Some("310117-market"), 2, 1)
+        .list_licences(None, Some("310117-market"), None, 2, 1)
         .await
         .unwrap();
     assert_eq!((total, exact), (3_335, true));
@@ -603,6 +609,15 @@ async fn licence_lists_read_in_index_order() {
         ("", "licences_issued"),
         ("WHERE authority_id = 'A' ", "licences_authority"),
         ("WHERE holder_user = 'H' ", "licences_holder"),
+        // The keyset cursor of `next_after` enters the same indexes.
+        (
+            "WHERE issued_ms <= 9 AND (issued_ms < 9 OR id > 'i') ",
+            "licences_issued",
+        ),
+        (
+            "WHERE authority_id = 'A' AND issued_ms <= 9 AND (issued_ms < 9 OR id > 'i') ",
+            "licences_authority",
+        ),
     ] {
         let plan = crate::helpers::query_plan(
             &e.store,
@@ -616,3 +631,96 @@ async fn licence_lists_read_in_index_order() {
     }
     e.cleanup().await;
 }
+
+/// Keyset paging of licence lists: walking by `next_after` gives the same licences in the same
+/// order as walking by page number, ties in issue time included, for every scope; a cursor
+/// that is not one is refused.
+pub async fn licence_keyset(b: Backend) {
+    let Some(e) = env(b, date!(2026 - 11 - 20)).await else {
+        return;
+    };
+    // 1,205 licences, three to each issue time, ids out of issue order, two authorities.
+    let sql = match b {
+        Backend::Sqlite => {
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1205) \
+             INSERT INTO licences (id, number, case_id, authority_id, kid, licence_type, \
+             holder_user, issued_ms, valid_until_ms, envelope) \
+             SELECT printf('00000000-0000-7000-8000-%012d', (i * 7919) % 10007), 'N' || i, \
+             printf('00000000-0000-7000-9000-%012d', i), \
+             CASE i % 2 WHEN 0 THEN '310117-market' ELSE '340100-market' END, \
+             'k', 'business-licence', NULL, 1000 + i / 3, NULL, 'e' FROM n"
+        }
+        Backend::Postgres => {
+            "INSERT INTO licences (id, number, case_id, authority_id, kid, licence_type, \
+             holder_user, issued_ms, valid_until_ms, envelope) \
+             SELECT '00000000-0000-7000-8000-' || lpad(((i * 7919) % 10007)::text, 12, '0'), \
+             'N' || i, '00000000-0000-7000-9000-' || lpad(i::text, 12, '0'), \
+             CASE i % 2 WHEN 0 THEN '310117-market' ELSE '340100-market' END, \
+             'k', 'business-licence', NULL, 1000 + i / 3, NULL, 'e' \
+             FROM generate_series(1, 1205) AS n(i)"
+        }
+    };
+    sqlx::query(sql).execute(e.store.pool()).await.unwrap();
+    let q = |page, after: Option<String>| corridor_app::licences::LicenceQuery {
+        page: Some(page),
+        per_page: Some(100),
+        after,
+    };
+    for (who, n) in [
+        (staff(corridor_domain::case::Role::Admin), 1205),
+        (reviewer("310117-market"), 602),
+    ] {
+        let (mut by_page, mut by_cursor) = (Vec::new(), Vec::new());
+        for page in 1.. {
+            let p = e.app.list_licences(&who, &q(page, None)).await.unwrap();
+            assert_eq!((p.total, p.total_exact), (n, true));
+            if p.items.is_empty() {
+                break;
+            }
+            by_page.extend(p.items.into_iter().map(|l| (l.issued_at, l.id)));
+        }
+        let mut after = None;
+        loop {
+            // `page` is ignored once there is a cursor.
+            let page = if after.is_some() { 7 } else { 1 };
+            let p = e.app.list_licences(&who, &q(page, after)).await.unwrap();
+            assert!(p.items.iter().all(|l| who.authority_id.is_none()
+                || Some(&l.authority_id) == who.authority_id.as_ref()));
+            by_cursor.extend(p.items.into_iter().map(|l| (l.issued_at, l.id)));
+            match p.next_after {
+                Some(a) => after = Some(a),
+                None => break,
+            }
+        }
+        assert_eq!(by_page.len() as i64, n);
+        assert_eq!(by_cursor, by_page, "{}", who.username);
+        let ids: std::collections::HashSet<_> = by_cursor.iter().map(|(_, id)| id).collect();
+        assert_eq!(ids.len() as i64, n);
+        assert!(
+            by_cursor.windows(2).all(|w| w[0].0 >= w[1].0),
+            "newest first"
+        );
+    }
+    for bad in [
+        "x",
+        "12.not-a-uuid",
+        "12",
+        ".00000000-0000-7000-8000-000000000001",
+    ] {
+        let err = e
+            .app
+            .list_licences(
+                &staff(corridor_domain::case::Role::Admin),
+                &q(1, Some(bad.into())),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadRequest, "{bad}");
+    }
+    e.cleanup().await;
+}
+
+crate::both_backends!(
+    licence_lists_walk_by_cursor,
+    crate::licences::licence_keyset
+);

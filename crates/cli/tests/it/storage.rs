@@ -317,7 +317,13 @@ pub async fn demo_data(backend: Backend) {
     let admin = staff(Role::Admin);
     let lics = env
         .app
-        .list_licences(&admin, None, Some(200))
+        .list_licences(
+            &admin,
+            &corridor_app::licences::LicenceQuery {
+                per_page: Some(200),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert!(lics.total > 100, "{} demo licences", lics.total);
