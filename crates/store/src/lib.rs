@@ -83,6 +83,35 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
 }
 
+/// Applies the migrations not yet applied, logging each one and how long they took: on a large
+/// store a migration that builds an index takes a while at the first start of a new version.
+async fn run_migrations(
+    migrator: &sqlx::migrate::Migrator,
+    conn: &mut sqlx::AnyConnection,
+) -> Result<()> {
+    use sqlx::migrate::Migrate;
+    conn.ensure_migrations_table().await?;
+    let applied: std::collections::HashSet<i64> = conn
+        .list_applied_migrations()
+        .await?
+        .into_iter()
+        .map(|m| m.version)
+        .collect();
+    let pending: Vec<String> = migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+        .map(|m| format!("{:04}_{}", m.version, m.description.replace(' ', "_")))
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(migrations = ?pending, "applying migrations");
+    let t = std::time::Instant::now();
+    migrator.run(&mut *conn).await?;
+    tracing::info!(ms = t.elapsed().as_millis() as u64, migrations = ?pending, "migrations applied");
+    Ok(())
+}
+
 /// Settings of every SQLite connection, the pool's and the bulk loader's: WAL, an fsync per
 /// commit, enforced references, waiting for the write lock instead of failing.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
@@ -145,12 +174,28 @@ impl Store {
         Ok(store)
     }
 
+    /// Runs the migrations not yet applied.
+    ///
+    /// On SQLite they run on a connection of their own that sorts in temporary files and is
+    /// closed afterwards: a migration that builds an index on a large table (0009 on ten
+    /// million cases' licences) would otherwise sort hundreds of megabytes in the server's
+    /// memory and leave its resident size that high until restart.
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await?,
+        let (migrator, sqlite_file) = match self.backend {
+            Backend::Sqlite => (&SQLITE_MIGRATOR, self.sqlite_file.is_some()),
+            Backend::Postgres => (&POSTGRES_MIGRATOR, false),
+        };
+        if !sqlite_file {
+            // PostgreSQL sorts within its own work_mem; an in-memory SQLite database lives
+            // only as long as its connection, so it stays in the pool.
+            let mut conn = self.pool.acquire().await?;
+            return run_migrations(migrator, &mut conn).await;
         }
-        Ok(())
+        let mut conn = self.pool.acquire().await?.detach();
+        conn.execute("PRAGMA temp_store=FILE").await?;
+        let run = run_migrations(migrator, &mut conn).await;
+        let _ = sqlx::Connection::close(conn).await;
+        run
     }
 
     pub fn backend(&self) -> Backend {

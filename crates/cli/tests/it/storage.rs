@@ -607,3 +607,73 @@ async fn interrupted_bulk_load_is_finished_at_next_open_postgres() {
     store.close().await;
     e.cleanup().await;
 }
+
+/// A store left by an older version (here: before migrations 0007 and 0009, with their
+/// indexes in the old form) is upgraded when it is opened, and its data stays. The
+/// migrations run on a connection of their own that sorts in temporary files; the pool's
+/// connections keep their settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_store_is_upgraded_at_open() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 20)).await.unwrap();
+    corridor_app::demo::seed(&e.app, 300, 5).await.unwrap();
+    let dir = e.dir.clone().unwrap();
+    let index_sql = |store: Store| async move {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN \
+             ('cases_window_queue', 'cases_authority_queue', 'cases_applicant_status', \
+             'licences_holder', 'licences_authority', 'licences_issued') ORDER BY name",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        (store, rows)
+    };
+    let count = |store: Store| async move {
+        let n: (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM licences), \
+             (SELECT COUNT(*) FROM _sqlx_migrations)",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        (store, n)
+    };
+    let (store, now) = index_sql(e.store.clone()).await;
+    assert_eq!(now.len(), 6, "{now:?}");
+    let (store, before) = count(store).await;
+    assert!(before.1 > 0, "the demo issued licences: {before:?}");
+    // What the version before 0007 and 0009 left.
+    sqlx::Executor::execute(
+        store.pool(),
+        "DROP INDEX cases_window_queue; DROP INDEX cases_authority_queue; \
+         DROP INDEX cases_applicant_status; DROP INDEX licences_holder; \
+         DROP INDEX licences_authority; DROP INDEX licences_issued; \
+         CREATE INDEX cases_window_queue ON cases (receiving_window, status, filed_ms); \
+         CREATE INDEX cases_authority_queue ON cases (competent_authority, status, deadline); \
+         CREATE INDEX cases_applicant_status ON cases (applicant_user, status, filed_ms); \
+         CREATE INDEX licences_holder ON licences (holder_user, issued_ms); \
+         CREATE INDEX licences_authority ON licences (authority_id, issued_ms); \
+         DELETE FROM _sqlx_migrations WHERE version IN (7, 9)",
+    )
+    .await
+    .unwrap();
+    let (store, old) = index_sql(store).await;
+    assert_eq!(old.len(), 5);
+    assert_ne!(old, now);
+    store.close().await;
+    let store = Store::open_dir(&dir).await.unwrap();
+    let (store, again) = index_sql(store).await;
+    assert_eq!(again, now);
+    let (store, after) = count(store).await;
+    assert_eq!(after, before);
+    // The pool's connections still sort in memory (2); the migrations' connection is gone.
+    for _ in 0..3 {
+        let t: i64 = sqlx::query_scalar("PRAGMA temp_store")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(t, 2);
+    }
+    store.close().await;
+    e.cleanup().await;
+}
