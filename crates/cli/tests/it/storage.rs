@@ -677,3 +677,26 @@ async fn an_older_store_is_upgraded_at_open() {
     store.close().await;
     e.cleanup().await;
 }
+
+/// The operator is told when PostgreSQL runs without autovacuum (this machine's CI server
+/// does); SQLite has no such setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_is_warned_when_autovacuum_is_off() {
+    let e = env(Backend::Sqlite, date!(2026 - 11 - 20)).await.unwrap();
+    assert!(e.store.maintenance_warnings().await.unwrap().is_empty());
+    e.cleanup().await;
+    let Some(e) = env(Backend::Postgres, date!(2026 - 11 - 20)).await else {
+        return;
+    };
+    let on: String = sqlx::query_scalar("SELECT CAST(current_setting('autovacuum') AS TEXT)")
+        .fetch_one(e.store.pool())
+        .await
+        .unwrap();
+    let warnings = e.store.maintenance_warnings().await.unwrap();
+    assert_eq!(
+        warnings.iter().any(|w| w.contains("autovacuum off")),
+        on != "on",
+        "autovacuum={on}: {warnings:?}"
+    );
+    e.cleanup().await;
+}
