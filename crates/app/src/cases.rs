@@ -106,8 +106,10 @@ pub struct CaseView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// How many items match. Case and licence lists count up to 10,000: beyond that `total`
-    /// is 10,000 and `total_exact` is false (walk on with `next_after`).
+    /// How many items match. A window's, an authority's or an applicant's case list, in
+    /// some states or all, is counted exactly. Other case lists (by matter, by due date) and
+    /// licence lists count up to 10,000: beyond that `total` is 10,000 and `total_exact` is
+    /// false (walk on with `next_after`).
     pub total: i64,
     pub total_exact: bool,
     pub page: i64,

@@ -276,7 +276,36 @@ pub struct CaseCount {
     pub exact: bool,
 }
 
+/// How many delta rows of one scope `case_counts` may hold on PostgreSQL before a count folds
+/// them (see [`Store::list_cases`]).
+const FOLD_AT: i64 = 64;
+
 impl CaseFilter {
+    /// The `case_counts` scope that counts this list exactly, if there is one: one window, one
+    /// competent authority or one applicant, with or without states and nothing else.
+    /// An explicit `count_cap` asks for the capped count.
+    fn kept_count_scope(&self) -> Option<String> {
+        if self.count_cap.is_some()
+            || self.matter_code.is_some()
+            || self.receiving_city.is_some()
+            || self.competent_city.is_some()
+            || self.receipt_no.is_some()
+            || self.deadline_by.is_some()
+        {
+            return None;
+        }
+        match (
+            self.applicant_user,
+            &self.receiving_window,
+            &self.competent_authority,
+        ) {
+            (Some(u), None, None) => Some(format!("u:{u}")),
+            (None, Some(w), None) => Some(format!("w:{w}")),
+            (None, None, Some(a)) => Some(format!("a:{a}")),
+            _ => None,
+        }
+    }
+
     fn where_clause(&self) -> (String, Vec<Val>) {
         let mut conds: Vec<String> = Vec::new();
         let mut vals = Vec::new();
@@ -691,24 +720,34 @@ impl Store {
         offset: i64,
     ) -> Result<(Vec<CaseRecord>, CaseCount)> {
         let (w, vals) = f.where_clause();
-        // Counting stops after COUNT_CAP + 1 rows: an exact total of a 1,000,000-case scope
-        // would read them all on every page.
-        let cap = f.count_cap.unwrap_or(COUNT_CAP).max(0);
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM cases{w} LIMIT {}) capped",
-            cap + 1
-        );
-        let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
-        for v in &vals {
-            cq = match v {
-                Val::Int(n) => cq.bind(*n),
-                Val::Text(s) => cq.bind(s.clone()),
-            };
-        }
-        let counted = cq.fetch_one(&self.pool).await?;
-        let total = CaseCount {
-            n: counted.min(cap),
-            exact: counted <= cap,
+        let total = match f.kept_count_scope() {
+            // A window's, an authority's or an applicant's list, in some states or all: the
+            // counts kept by the triggers of migration 0010, exact at any size.
+            Some(scope) => CaseCount {
+                n: self.kept_count(&scope, &f.statuses).await?,
+                exact: true,
+            },
+            None => {
+                // Counting stops after COUNT_CAP + 1 rows: an exact total of a 1,000,000-case
+                // scope would read them all on every page.
+                let cap = f.count_cap.unwrap_or(COUNT_CAP).max(0);
+                let count_sql = format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM cases{w} LIMIT {}) capped",
+                    cap + 1
+                );
+                let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
+                for v in &vals {
+                    cq = match v {
+                        Val::Int(n) => cq.bind(*n),
+                        Val::Text(s) => cq.bind(s.clone()),
+                    };
+                }
+                let counted = cq.fetch_one(&self.pool).await?;
+                CaseCount {
+                    n: counted.min(cap),
+                    exact: counted <= cap,
+                }
+            }
         };
         // Without a status filter the page is read in order from an index of migration 0006
         // (the same expressions), instead of sorting the caller's whole scope, and a cursor
@@ -792,6 +831,44 @@ impl Store {
             }
         };
         Ok((cases, total))
+    }
+
+    /// The number of cases of `scope` (see [`CaseFilter::kept_count_scope`]) in `statuses`
+    /// (all states when empty), from `case_counts`. On PostgreSQL the table holds +1/-1 delta
+    /// rows; when a scope has gathered more than [`FOLD_AT`] of them, they are folded into one
+    /// row per state, so that a count never sums more than a few dozen rows.
+    async fn kept_count(&self, scope: &str, statuses: &[Status]) -> Result<i64> {
+        let mut sql = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), COUNT(*) FROM case_counts \
+                       WHERE scope = $1"
+            .to_string();
+        if !statuses.is_empty() {
+            let marks: Vec<String> = (0..statuses.len()).map(|i| format!("${}", i + 2)).collect();
+            sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
+        }
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(scope.to_string());
+        for s in statuses {
+            q = q.bind(s.as_str().to_string());
+        }
+        let (n, rows) = q.fetch_one(&self.pool).await?;
+        if self.backend == crate::Backend::Postgres && rows > FOLD_AT {
+            // Safe beside the writer and beside another fold, as `compact_stats` is. The fold
+            // commits without waiting for its WAL flush: lost in a crash, it leaves the deltas
+            // it would have folded, and the sums are the same.
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "WITH d AS (DELETE FROM case_counts WHERE scope = $1 RETURNING scope, status, n) \
+                 INSERT INTO case_counts SELECT scope, status, SUM(n) FROM d GROUP BY scope, status \
+                 HAVING SUM(n) <> 0",
+            )
+            .bind(scope.to_string())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(n)
     }
 
     /// `SELECT` cases matching `w` (a WHERE clause or empty) and `cond` (empty or one more
@@ -968,6 +1045,16 @@ impl Store {
                  GROUP BY 1, 2 HAVING SUM(n) <> 0 ORDER BY 1, 2",
                 "SELECT substr(filed_on, 1, 7), CAST(decision_days AS TEXT), COUNT(*) FROM cases \
                  WHERE decision_days IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+            ),
+            (
+                "SELECT scope, status, CAST(SUM(n) AS BIGINT) FROM case_counts \
+                 GROUP BY 1, 2 HAVING SUM(n) <> 0 ORDER BY 1, 2",
+                "SELECT 'w:' || receiving_window, status, COUNT(*) FROM cases \
+                 WHERE receiving_window IS NOT NULL GROUP BY 1, 2 \
+                 UNION ALL SELECT 'a:' || competent_authority, status, COUNT(*) FROM cases \
+                 GROUP BY 1, 2 \
+                 UNION ALL SELECT 'u:' || applicant_user, status, COUNT(*) FROM cases \
+                 WHERE applicant_user IS NOT NULL GROUP BY 1, 2",
             ),
         ];
         let mut diffs = Vec::new();
@@ -1348,6 +1435,7 @@ pub(crate) async fn compact_stats_on(conn: &mut AnyConnection) -> Result<()> {
         ),
         ("stats_matter", "month, matter_code, decided, on_time"),
         ("stats_days", "month, decision_days"),
+        ("case_counts", "scope, status"),
     ] {
         sqlx::query(&format!(
             "WITH d AS (DELETE FROM {table} WHERE ({keys}) IN \

@@ -268,6 +268,7 @@ pub async fn demo_data(backend: Backend) {
         ),
         ("stats_matter", "month, matter_code, decided, on_time"),
         ("stats_days", "month, decision_days"),
+        ("case_counts", "scope, status"),
     ] {
         let extra: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM (SELECT {keys} FROM {table} GROUP BY {keys} HAVING COUNT(*) > 1) k"
@@ -700,3 +701,190 @@ async fn operator_is_warned_when_autovacuum_is_off() {
     );
     e.cleanup().await;
 }
+
+/// The totals of a window's, an authority's and an applicant's lists come from the counts
+/// the triggers keep (migration 0010): they equal a count of the cases after a demo load,
+/// after status changes, moves between windows and a deletion, and, on PostgreSQL, after a
+/// count has folded a scope's delta rows. Beyond 10,000 they stay exact.
+pub async fn kept_counts(b: Backend) {
+    use corridor_domain::case::Status;
+    use corridor_store::CaseFilter;
+    let Some(e) = env(b, date!(2026 - 11 - 20)).await else {
+        return;
+    };
+    corridor_app::demo::seed(&e.app, 600, 11).await.unwrap();
+    let scopes: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT DISTINCT COALESCE(receiving_window, ''), competent_authority, \
+         COALESCE(applicant_user, '') FROM cases ORDER BY 1, 2, 3",
+    )
+    .fetch_all(e.store.pool())
+    .await
+    .unwrap();
+    let sets: Vec<Vec<Status>> = vec![
+        vec![],
+        vec![Status::Submitted],
+        vec![Status::Accepted, Status::Resubmitted],
+        vec![Status::Approved, Status::Rejected, Status::Withdrawn],
+    ];
+    let store = e.store.clone();
+    let agree = |label: &'static str| {
+        let (store, scopes, sets) = (store.clone(), scopes.clone(), sets.clone());
+        async move {
+            let mut checked = 0;
+            for (w, a, u) in scopes.iter().take(40) {
+                for statuses in &sets {
+                    let mut filters = vec![CaseFilter {
+                        competent_authority: Some(a.clone()),
+                        ..Default::default()
+                    }];
+                    if !w.is_empty() {
+                        filters.push(CaseFilter {
+                            receiving_window: Some(w.clone()),
+                            ..Default::default()
+                        });
+                    }
+                    if let Ok(u) = uuid::Uuid::parse_str(u) {
+                        filters.push(CaseFilter {
+                            applicant_user: Some(u),
+                            ..Default::default()
+                        });
+                    }
+                    for mut f in filters {
+                        f.statuses = statuses.clone();
+                        let (_, kept) = store.list_cases(&f, 1, 0).await.unwrap();
+                        f.count_cap = Some(1_000_000);
+                        let (_, counted) = store.list_cases(&f, 1, 0).await.unwrap();
+                        assert!(kept.exact, "{label}");
+                        assert_eq!(kept, counted, "{label}: {f:?}");
+                        checked += 1;
+                    }
+                }
+            }
+            assert!(checked > 100, "{label}: {checked} lists");
+            assert_eq!(
+                store.check_stats().await.unwrap(),
+                Vec::<String>::new(),
+                "{label}"
+            );
+        }
+    };
+    agree("after the demo load").await;
+    // Status changes, a case moved to another window and one deleted, straight in SQL: the
+    // triggers follow whatever writes the row.
+    for sql in [
+        "UPDATE cases SET status = 'withdrawn' WHERE status = 'submitted' \
+         AND id IN (SELECT id FROM cases WHERE status = 'submitted' ORDER BY id LIMIT 7)",
+        "UPDATE cases SET receiving_window = '340100-W02' \
+         WHERE id = (SELECT MIN(id) FROM cases WHERE receiving_window IS NOT NULL)",
+        "DELETE FROM cases WHERE id = (SELECT MAX(id) FROM cases)",
+    ] {
+        sqlx::query(sql).execute(e.store.pool()).await.unwrap();
+    }
+    agree("after updates and a delete").await;
+    // One window's queue changes back and forth 100 times: on PostgreSQL 200 delta rows per
+    // state, which the next counts fold.
+    let (w, id, first): (String, String, String) = sqlx::query_as(
+        "SELECT receiving_window, id, status FROM cases WHERE receiving_window IS NOT NULL \
+         ORDER BY id LIMIT 1",
+    )
+    .fetch_one(e.store.pool())
+    .await
+    .unwrap();
+    let other = if first == "received" {
+        "forwarded"
+    } else {
+        "received"
+    };
+    for i in 0..100 {
+        let (from, to) = if i % 2 == 0 {
+            (first.as_str(), other)
+        } else {
+            (other, first.as_str())
+        };
+        sqlx::query("UPDATE cases SET status = $1 WHERE id = $2 AND status = $3")
+            .bind(to.to_string())
+            .bind(id.clone())
+            .bind(from.to_string())
+            .execute(e.store.pool())
+            .await
+            .unwrap();
+    }
+    let rows = |scope: String| {
+        let store = e.store.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_counts WHERE scope = $1")
+                .bind(scope)
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            n
+        }
+    };
+    let before = rows(format!("w:{w}")).await;
+    agree("after 100 changes of one case").await;
+    let mut f = CaseFilter {
+        receiving_window: Some(w.clone()),
+        ..Default::default()
+    };
+    let (_, kept) = e.store.list_cases(&f, 1, 0).await.unwrap();
+    let after = rows(format!("w:{w}")).await;
+    f.count_cap = Some(1_000_000);
+    assert_eq!(kept, e.store.list_cases(&f, 1, 0).await.unwrap().1);
+    match b {
+        Backend::Postgres => assert!(before > 200 && after < 20, "{before} -> {after} rows"),
+        Backend::Sqlite => assert_eq!(before, after, "one row per state"),
+    }
+    // Beyond the 10,000 a capped count stops at: 10,200 more submitted cases in one window.
+    let gen = match b {
+        Backend::Sqlite => {
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10200) \
+             SELECT i FROM n"
+        }
+        Backend::Postgres => "SELECT i FROM generate_series(1, 10200) AS g(i)",
+    };
+    let cols: Vec<&str> = corridor_store::CASE_COLS.iter().map(|(c, _)| *c).collect();
+    let select: Vec<String> = cols
+        .iter()
+        .map(|c| match *c {
+            "id" => match b {
+                Backend::Sqlite => "substr(id, 1, 24) || printf('%012d', i)".to_string(),
+                Backend::Postgres => {
+                    "substr(id, 1, 24) || lpad(CAST(i AS TEXT), 12, '0')".to_string()
+                }
+            },
+            "receipt_no" => "receipt_no || '-' || CAST(i AS TEXT)".to_string(),
+            "receiving_window" => "'340100-W09'".to_string(),
+            "status" => "'submitted'".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    sqlx::query(&format!(
+        "INSERT INTO cases ({}) SELECT {} FROM ({gen}) g, \
+         (SELECT * FROM cases WHERE id = $1) c",
+        cols.join(", "),
+        select.join(", ")
+    ))
+    .bind(id.clone())
+    .execute(e.store.pool())
+    .await
+    .unwrap();
+    let f = CaseFilter {
+        receiving_window: Some("340100-W09".into()),
+        statuses: vec![Status::Submitted],
+        ..Default::default()
+    };
+    let (page, kept) = e.store.list_cases(&f, 20, 0).await.unwrap();
+    let before_w09: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM cases WHERE receiving_window = '340100-W09' AND status = 'submitted'",
+    )
+    .fetch_one(e.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(page.len(), 20);
+    assert_eq!((kept.n, kept.exact), (before_w09, true));
+    assert!(kept.n >= 10_200);
+    assert_eq!(e.store.check_stats().await.unwrap(), Vec::<String>::new());
+    e.cleanup().await;
+}
+
+crate::both_backends!(list_totals_are_kept_counts, crate::storage::kept_counts);
