@@ -10,6 +10,20 @@
 //! Durability: SQLite runs in WAL mode with `synchronous=FULL`; PostgreSQL with its default
 //! fsync. Writes on SQLite take the write lock up front (`BEGIN IMMEDIATE`).
 
+/// The case counts of migration 0010 computed from `cases`: what `STATS_REBUILD` writes
+/// after a bulk load and what `Store::check_stats` compares the kept counts with (a macro so
+/// that both constant strings can be built from it).
+macro_rules! case_counts_scan {
+    () => {
+        "SELECT 'w:' || receiving_window, status, COUNT(*) FROM cases \
+         WHERE receiving_window IS NOT NULL GROUP BY 1, 2 \
+         UNION ALL SELECT 'a:' || competent_authority, status, COUNT(*) FROM cases \
+         GROUP BY 1, 2 \
+         UNION ALL SELECT 'u:' || applicant_user, status, COUNT(*) FROM cases \
+         WHERE applicant_user IS NOT NULL GROUP BY 1, 2"
+    };
+}
+
 pub mod industry;
 pub mod licences;
 pub mod rows;
@@ -208,11 +222,11 @@ impl Store {
     /// million cases' licences) would otherwise sort hundreds of megabytes in the server's
     /// memory and leave its resident size that high until restart.
     pub async fn migrate(&self) -> Result<()> {
-        let (migrator, sqlite_file) = match self.backend {
-            Backend::Sqlite => (&SQLITE_MIGRATOR, self.sqlite_file.is_some()),
-            Backend::Postgres => (&POSTGRES_MIGRATOR, false),
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        if !sqlite_file {
+        if self.sqlite_file.is_none() {
             // PostgreSQL sorts within its own work_mem; an in-memory SQLite database lives
             // only as long as its connection, so it stays in the pool.
             let mut conn = self.pool.acquire().await?;
@@ -594,7 +608,8 @@ fn sqlite_defer(conn: &mut rusqlite::Connection) -> Result<()> {
 
 /// The statistics tables recomputed from `cases` in one scan (the same aggregates as the
 /// triggers of migration 0003 keep), and the case counts of 0010, on either database.
-const STATS_REBUILD: &str = "
+const STATS_REBUILD: &str = concat!(
+    "
 DELETE FROM stats_city; DELETE FROM stats_matter; DELETE FROM stats_days;
 CREATE TEMP TABLE bulk_stats AS
   SELECT substr(filed_on, 1, 7) AS month, receiving_city, competent_city, status, matter_code,
@@ -610,13 +625,11 @@ INSERT INTO stats_days SELECT month, decision_days, SUM(n)
   FROM bulk_stats WHERE decision_days IS NOT NULL GROUP BY 1, 2;
 DROP TABLE bulk_stats;
 DELETE FROM case_counts;
-INSERT INTO case_counts SELECT 'w:' || receiving_window, status, COUNT(*) FROM cases
-  WHERE receiving_window IS NOT NULL GROUP BY 1, 2;
-INSERT INTO case_counts SELECT 'a:' || competent_authority, status, COUNT(*) FROM cases
-  GROUP BY 1, 2;
-INSERT INTO case_counts SELECT 'u:' || applicant_user, status, COUNT(*) FROM cases
-  WHERE applicant_user IS NOT NULL GROUP BY 1, 2;
-";
+INSERT INTO case_counts ",
+    case_counts_scan!(),
+    ";
+"
+);
 
 /// Undoes [`sqlite_defer`], if it ran: statistics from `cases`, then the recorded indexes and
 /// triggers, in one transaction that ends by dropping `bulk_deferred`.

@@ -1049,12 +1049,7 @@ impl Store {
             (
                 "SELECT scope, status, CAST(SUM(n) AS BIGINT) FROM case_counts \
                  GROUP BY 1, 2 HAVING SUM(n) <> 0 ORDER BY 1, 2",
-                "SELECT 'w:' || receiving_window, status, COUNT(*) FROM cases \
-                 WHERE receiving_window IS NOT NULL GROUP BY 1, 2 \
-                 UNION ALL SELECT 'a:' || competent_authority, status, COUNT(*) FROM cases \
-                 GROUP BY 1, 2 \
-                 UNION ALL SELECT 'u:' || applicant_user, status, COUNT(*) FROM cases \
-                 WHERE applicant_user IS NOT NULL GROUP BY 1, 2",
+                case_counts_scan!(),
             ),
         ];
         let mut diffs = Vec::new();
