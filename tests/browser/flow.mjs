@@ -240,6 +240,8 @@ for (const lang of ['zh', 'en']) {
     const office = await signIn(officeCtx, 'office');
     assert.ok(office.url().endsWith('/dashboard'), office.url());
     assert.ok((await office.locator('figure svg').count()) >= 4, 'charts');
+    // The page says when its figures were computed (China Standard Time).
+    assert.match(await office.locator('#computed-at').innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
     const text = await office.content();
     for (const secret of [FORM.contact_id, FORM.contact_phone, FORM.person_in_charge_id, receipt]) {
       assert.ok(!text.includes(secret), `dashboard shows ${secret}`);

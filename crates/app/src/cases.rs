@@ -247,7 +247,7 @@ fn scope(c: &CaseRecord) -> CaseScope<'_> {
     }
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())

@@ -37,7 +37,7 @@ pub struct App {
     /// at a time, its two lanes on rayon's pool. Under a burst of sign-ins they queue here
     /// instead of taking every core and memory from the other requests.
     hashing: tokio::sync::Semaphore,
-    stats_cache: tokio::sync::Mutex<stats::StatsCache>,
+    stats_cache: stats::StatsCache,
     industry: industry::Industry,
 }
 
@@ -71,7 +71,7 @@ impl App {
             hashing: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             ),
-            stats_cache: tokio::sync::Mutex::new(stats::StatsCache::default()),
+            stats_cache: stats::StatsCache::default(),
             industry: industry::Industry::start(store.clone(), opts)?,
         });
         tokio::spawn(cases::intake_writer(store, rx));

@@ -4,6 +4,7 @@ use crate::error::{AppError, AppResult};
 use crate::App;
 use corridor_domain::case::{Principal, Role};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GroupStat {
@@ -33,6 +34,9 @@ pub struct Statistics {
     pub median_days_to_decision: Option<f64>,
     /// Cases per filing month and receiving city, oldest month first.
     pub by_month: Vec<MonthStat>,
+    /// When these figures were computed (RFC 3339, UTC). They are recomputed at most every
+    /// 10 seconds, so they can be that much (and one computation) old.
+    pub computed_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -101,33 +105,87 @@ pub fn median(hist: &[(i64, i64)]) -> Option<f64> {
     })
 }
 
-/// How long computed statistics are served before they are computed again.
+/// How old computed statistics may be before a request starts computing them again.
 pub const STATS_TTL_MS: i64 = 10_000;
 
-/// Computed statistics per query, so a busy dashboard costs one scan per TTL, not one per view.
+type StatsKey = (Option<String>, Option<usize>);
+
+/// Computed statistics per query, so a busy dashboard costs one computation per TTL, not one
+/// per view. Only the first request for a query waits for its computation: once figures are
+/// older than [`STATS_TTL_MS`], a request is answered with them (their `computed_at` says how
+/// old they are) and starts one computation in the background, which replaces them.
 #[derive(Default)]
 pub struct StatsCache {
-    entries: std::collections::HashMap<(Option<String>, Option<usize>), (i64, Statistics)>,
+    entries: std::sync::Mutex<std::collections::HashMap<StatsKey, (i64, Statistics)>>,
+    /// Queries being computed again in the background.
+    refreshing: std::sync::Mutex<std::collections::HashSet<StatsKey>>,
+    /// One computation at a time (they fold PostgreSQL's delta rows first, and a burst of
+    /// first requests should cost one scan, not one each).
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl StatsCache {
+    fn get(&self, key: &StatsKey) -> Option<(i64, Statistics)> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: StatsKey, at: i64, s: Statistics) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.insert(key, (at, s));
+        }
+    }
+
+    /// Marks `key` as being refreshed; false if it already is.
+    fn start_refresh(&self, key: &StatsKey) -> bool {
+        self.refreshing
+            .lock()
+            .map(|mut r| r.insert(key.clone()))
+            .unwrap_or(false)
+    }
+
+    fn end_refresh(&self, key: &StatsKey) {
+        if let Ok(mut r) = self.refreshing.lock() {
+            r.remove(key);
+        }
+    }
 }
 
 impl App {
-    pub async fn statistics(&self, p: &Principal, q: &StatsQuery) -> AppResult<Statistics> {
+    pub async fn statistics(
+        self: &Arc<Self>,
+        p: &Principal,
+        q: &StatsQuery,
+    ) -> AppResult<Statistics> {
         if !matches!(p.role, Role::JointOffice | Role::Admin) {
             return Err(AppError::forbidden(
                 "statistics are for the joint office and administrators",
             ));
         }
-        let key = (q.since.clone(), q.top);
-        // One computation at a time; others wait for it and take its result.
-        let mut cache = self.stats_cache.lock().await;
-        let now = self.now_ms();
-        if let Some((at, s)) = cache.entries.get(&key) {
-            if now - at < STATS_TTL_MS {
-                return Ok(s.clone());
+        let key: StatsKey = (q.since.clone(), q.top);
+        if let Some((at, s)) = self.stats_cache.get(&key) {
+            if self.now_ms() - at >= STATS_TTL_MS && self.stats_cache.start_refresh(&key) {
+                let (app, q) = (self.clone(), q.clone());
+                tokio::spawn(async move {
+                    let _one = app.stats_cache.computing.lock().await;
+                    let at = app.now_ms();
+                    match app.compute_statistics(&q).await {
+                        Ok(s) => app.stats_cache.put(key.clone(), at, s),
+                        Err(e) => tracing::warn!(error = %e, "statistics not refreshed"),
+                    }
+                    app.stats_cache.end_refresh(&key);
+                });
             }
+            return Ok(s);
         }
+        // Not computed yet: one computation at a time; requests that waited for another take
+        // its result.
+        let _one = self.stats_cache.computing.lock().await;
+        if let Some((_, s)) = self.stats_cache.get(&key) {
+            return Ok(s);
+        }
+        let at = self.now_ms();
         let s = self.compute_statistics(q).await?;
-        cache.entries.insert(key, (now, s.clone()));
+        self.stats_cache.put(key, at, s.clone());
         Ok(s)
     }
 
@@ -220,6 +278,7 @@ impl App {
             on_time_rate: rate(on_time, decided),
             median_days_to_decision: median(&hist),
             by_month,
+            computed_at: crate::cases::rfc3339(self.now_ms()),
         })
     }
 }

@@ -143,6 +143,8 @@ struct DashboardPage {
     l: Lang,
     csrf: String,
     since: String,
+    /// When the figures were computed, China Standard Time.
+    computed_at: String,
     total: i64,
     cross_share: String,
     on_time: String,
@@ -295,6 +297,7 @@ pub(crate) async fn dashboard(
         l: lang,
         csrf: csrf.clone(),
         since: since.unwrap_or_default(),
+        computed_at: china_time(&st.computed_at),
         total: st.total,
         cross_share: pct(st.cross_province_share),
         on_time: pct(st.on_time_rate),
@@ -327,6 +330,16 @@ pub(crate) async fn dashboard(
     resp
 }
 
+/// An RFC 3339 instant as China Standard Time, `YYYY-MM-DD HH:MM:SS`; unparsable input as is.
+fn china_time(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()
+        .and_then(|t| t.to_offset(time::macros::offset!(+8)).format(fmt).ok())
+        .unwrap_or_else(|| rfc3339.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -340,5 +353,14 @@ mod tests {
             &[("A".into(), vec![1, 2]), ("B".into(), vec![3, 0])],
         );
         assert_eq!(s.matches("<rect").count(), 4 + 2, "bars and legend keys");
+    }
+
+    #[test]
+    fn china_time_is_utc_plus_8() {
+        assert_eq!(
+            super::china_time("2026-12-01T18:30:05.123Z"),
+            "2026-12-02 02:30:05"
+        );
+        assert_eq!(super::china_time("not a time"), "not a time");
     }
 }

@@ -671,3 +671,52 @@ pub async fn rehash(b: crate::helpers::Backend) {
     assert_eq!(stored().await.password_hash, replaced);
     assert!(e.app.login("old.hash", "wrong-password").await.is_err());
 }
+
+/// Statistics older than their TTL are answered at once and recomputed in the background: only
+/// the first request for a query waits for the computation.
+pub async fn statistics_are_recomputed_in_the_background(backend: Backend) {
+    use corridor_domain::clock::Clock;
+    let Some(env) = env(backend, date!(2026 - 09 - 21)).await else {
+        return;
+    };
+    let app = &env.app;
+    let office = staff(Role::JointOffice);
+    let first = app.statistics(&office, &Default::default()).await.unwrap();
+    assert_eq!(first.total, 0);
+    app.file_case(
+        &applicant(),
+        branch_filing(Some("340100-W01"), ServiceMode::RemoteReceipt),
+    )
+    .await
+    .unwrap();
+    // Within the TTL the computed figures are served as they are.
+    let cached = app.statistics(&office, &Default::default()).await.unwrap();
+    assert_eq!((cached.total, &cached.computed_at), (0, &first.computed_at));
+    // After it, the next request still gets them (no waiting), and starts a recomputation.
+    let later = env.clock.now() + time::Duration::milliseconds(corridor_app::stats::STATS_TTL_MS);
+    env.clock.set(later);
+    let stale = app.statistics(&office, &Default::default()).await.unwrap();
+    assert_eq!((stale.total, &stale.computed_at), (0, &first.computed_at));
+    let mut fresh = stale;
+    for _ in 0..500 {
+        fresh = app.statistics(&office, &Default::default()).await.unwrap();
+        if fresh.total == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        fresh.total, 1,
+        "the background recomputation replaced the figures"
+    );
+    assert!(
+        fresh.computed_at > first.computed_at,
+        "{}",
+        fresh.computed_at
+    );
+    env.cleanup().await;
+}
+crate::both_backends!(
+    statistics_recomputed_in_background,
+    crate::cases::statistics_are_recomputed_in_the_background
+);
