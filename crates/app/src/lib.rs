@@ -38,6 +38,9 @@ pub struct App {
     /// instead of taking every core and memory from the other requests.
     hashing: tokio::sync::Semaphore,
     stats_cache: stats::StatsCache,
+    /// Signing-key changes (creation on first use, rotation, revocation), one at a time in this
+    /// process. Several servers on one PostgreSQL database are not covered.
+    keys: tokio::sync::Mutex<()>,
     industry: industry::Industry,
 }
 
@@ -72,6 +75,7 @@ impl App {
                 std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             ),
             stats_cache: stats::StatsCache::default(),
+            keys: tokio::sync::Mutex::new(()),
             industry: industry::Industry::start(store.clone(), opts)?,
         });
         tokio::spawn(cases::intake_writer(store, rx));

@@ -114,28 +114,61 @@ impl App {
 
     /// The authority's current signing key, created (or replaced, after an import without
     /// private keys) when needed.
+    ///
+    /// Decisions issued at the same moment by an authority without a key create one key: the
+    /// check and the creation hold [`App::keys`]. (Without it, each created its own and retired
+    /// the one before from its own start, so a licence just signed with that one no longer
+    /// verified.)
     pub async fn signing_key(&self, authority_id: &str) -> AppResult<(String, lic::SigningKey)> {
-        let master = self.master()?;
-        if let Some(k) = self.store.active_key(authority_id).await? {
-            if let Some(enc) = &k.private_enc {
-                let sk = lic::unwrap_key(&master, &k.kid, enc)
-                    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-                return Ok((k.kid, sk));
-            }
+        if let Some(k) = self.usable_key(authority_id).await? {
+            return Ok(k);
         }
-        self.rotate_key(authority_id).await
+        let _one = self.keys.lock().await;
+        if let Some(k) = self.usable_key(authority_id).await? {
+            return Ok(k);
+        }
+        let now = secs(self.now_ms());
+        self.put_key_locked(authority_id, now).await
+    }
+
+    /// The authority's key in service, if its private half is here.
+    async fn usable_key(&self, authority_id: &str) -> AppResult<Option<(String, lic::SigningKey)>> {
+        let master = self.master()?;
+        match self.store.active_key(authority_id).await? {
+            Some(KeyRecord {
+                kid,
+                private_enc: Some(enc),
+                ..
+            }) => {
+                let sk = lic::unwrap_key(&master, &kid, &enc)
+                    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+                Ok(Some((kid, sk)))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Puts a new key in service for the authority and retires the current one (which keeps
     /// verifying what it signed).
     pub async fn rotate_key(&self, authority_id: &str) -> AppResult<(String, lic::SigningKey)> {
+        let _one = self.keys.lock().await;
         let now = secs(self.now_ms());
-        self.put_key_in_service(authority_id, now).await
+        self.put_key_locked(authority_id, now).await
     }
 
     /// A new key for the authority, in service from `not_before` (Unix seconds); the current
     /// key is retired from then.
     pub async fn put_key_in_service(
+        &self,
+        authority_id: &str,
+        not_before: i64,
+    ) -> AppResult<(String, lic::SigningKey)> {
+        let _one = self.keys.lock().await;
+        self.put_key_locked(authority_id, not_before).await
+    }
+
+    /// [`App::put_key_in_service`] with [`App::keys`] held.
+    async fn put_key_locked(
         &self,
         authority_id: &str,
         not_before: i64,
@@ -188,6 +221,7 @@ impl App {
 
     /// Marks a key compromised from `at` (Unix seconds): licences it signed from then on fail.
     pub async fn revoke_key(&self, kid: &str, at: i64) -> AppResult<()> {
+        let _one = self.keys.lock().await;
         let mut tx = self.store.begin_write().await?;
         if !Store::revoke_key(&mut tx, kid, at).await? {
             return Err(AppError::not_found(format!("key {kid}")));

@@ -724,3 +724,36 @@ crate::both_backends!(
     licence_lists_walk_by_cursor,
     crate::licences::licence_keyset
 );
+
+/// An authority without a key that decides several cases at the same moment gets one key, and
+/// every licence signed then verifies (before, each decision created a key and retired the one
+/// before it, and licences signed with a retired key in that window failed).
+pub async fn first_keys_are_created_once(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 10 - 12)).await else {
+        return;
+    };
+    let app = &env.app;
+    let authority = "310117-market";
+    let before = app.trust_list().await.unwrap().keys.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let app = app.clone();
+        tasks.spawn(async move { app.signing_key(authority).await.unwrap().0 });
+    }
+    let mut kids = std::collections::BTreeSet::new();
+    while let Some(kid) = tasks.join_next().await {
+        kids.insert(kid.unwrap());
+    }
+    assert_eq!(kids.len(), 1, "one key for concurrent first uses: {kids:?}");
+    let tl = app.trust_list().await.unwrap();
+    assert_eq!(tl.keys.len(), before + 1);
+    assert!(
+        tl.keys.iter().all(|k| k.not_after.is_none()),
+        "none retired"
+    );
+    env.cleanup().await;
+}
+crate::both_backends!(
+    first_key_created_once,
+    crate::licences::first_keys_are_created_once
+);
