@@ -93,6 +93,14 @@ pub fn needs_rehash(hash: &str) -> bool {
         })
 }
 
+/// A writer job deleting one session.
+fn delete_session(token_hash: String) -> crate::cases::Apply {
+    Box::new(move |conn| {
+        let t = token_hash.clone();
+        Box::pin(async move { Ok(Store::delete_session(conn, &t).await?) })
+    })
+}
+
 /// Verifies `password` against a PHC-format argon2 hash. The hash's working memory (19 MiB at
 /// the default parameters) comes from [`with_blocks`], not a fresh allocation each time.
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -320,6 +328,13 @@ impl App {
     }
 
     /// Signs in; failed attempts per username are limited.
+    ///
+    /// The session is written while the password is hashed, not after: for a known account
+    /// whose hash needs no upgrade the session row, under a fresh random token, goes to the
+    /// writer at once, and the token is handed out only if the password verifies, so the
+    /// answer waits for the longer of the two (the hash) instead of both in turn. A row
+    /// written for a wrong password is unusable (its token was never shown to anyone) and is
+    /// deleted in the background.
     pub async fn login(&self, username: &str, password: &str) -> AppResult<LoginAnswer> {
         let now = self.now_ms();
         let key = username.trim().to_lowercase();
@@ -328,6 +343,26 @@ impl App {
             .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?
             .check(&key, now)?;
         let user = self.store.user_by_name(username.trim()).await?;
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let token = hex::encode(raw);
+        let session = |user: Uuid, rehash: Option<String>| {
+            let token_hash = token_hash(&token);
+            move |reply| {
+                crate::cases::WriteJob::Session(Box::new(crate::cases::SessionJob {
+                    token_hash,
+                    user,
+                    created_ms: now,
+                    expires_ms: now + TOKEN_TTL_MS,
+                    rehash,
+                    reply,
+                }))
+            }
+        };
+        let early = user
+            .as_ref()
+            .filter(|u| !needs_rehash(&u.password_hash))
+            .map(|u| session(u.id, None));
         // An unknown username costs the same hash as a known one, so the answer's timing
         // does not tell whether an account exists.
         let known = user.is_some();
@@ -335,7 +370,7 @@ impl App {
             password.to_string(),
             user.as_ref().map(|u| u.password_hash.clone()),
         );
-        let ok = {
+        let verify = async {
             let _permit = self.hashing.acquire().await;
             tokio::task::spawn_blocking(move || match h {
                 Some(h) => verify_password(&p, &h),
@@ -346,7 +381,15 @@ impl App {
             })
             .await
             .unwrap_or(false)
-        } && known;
+        };
+        let written = async {
+            match early {
+                Some(job) => Some(self.to_writer(job).await),
+                None => None,
+            }
+        };
+        let (verified, written) = tokio::join!(verify, written);
+        let ok = verified && known;
         let user = {
             let mut lim = self
                 .limiter
@@ -359,7 +402,11 @@ impl App {
                 }
                 None => {
                     lim.fail(&key, now);
+                    drop(lim);
                     tracing::info!(username = %key, "failed sign-in");
+                    if let Some(Ok(())) = written {
+                        self.discard_session(token_hash(&token));
+                    }
                     return Err(AppError::new(
                         ErrorCode::InvalidCredentials,
                         "wrong username or password",
@@ -367,37 +414,68 @@ impl App {
                 }
             }
         };
-        // A hash made with older parameters is replaced now that the password is known.
-        let rehash = if needs_rehash(&user.password_hash) {
-            let p = password.to_string();
-            let _permit = self.hashing.acquire().await;
-            match tokio::task::spawn_blocking(move || hash_password(&p)).await {
-                Ok(Ok(h)) => Some(h),
-                _ => None,
+        match written {
+            Some(w) => w?,
+            None => {
+                // A hash made with older parameters is replaced now that the password is
+                // known, in the session's transaction.
+                let p = password.to_string();
+                let rehash = {
+                    let _permit = self.hashing.acquire().await;
+                    match tokio::task::spawn_blocking(move || hash_password(&p)).await {
+                        Ok(Ok(h)) => Some(h),
+                        _ => None,
+                    }
+                };
+                self.to_writer(session(user.id, rehash)).await?
             }
-        } else {
-            None
-        };
-        let mut raw = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let token = hex::encode(raw);
-        self.to_writer(|reply| {
-            crate::cases::WriteJob::Session(Box::new(crate::cases::SessionJob {
-                token_hash: token_hash(&token),
-                user: user.id,
-                created_ms: now,
-                expires_ms: now + TOKEN_TTL_MS,
-                rehash,
-                reply,
-            }))
-        })
-        .await?;
+        }
         Ok(LoginAnswer {
             token,
             token_type: "Bearer",
             expires_in: TOKEN_TTL_MS / 1000,
             user: UserView::from(&user),
         })
+    }
+
+    /// Deletes a session row whose token was never handed out, in the background (a failed
+    /// sign-in's answer does not wait for it, so its timing does not tell that the account
+    /// exists).
+    fn discard_session(&self, token_hash: String) {
+        let intake = self.intake.clone();
+        tokio::spawn(async move {
+            let (reply, rx) = tokio::sync::oneshot::channel();
+            let job = crate::cases::WriteJob::apply(delete_session(token_hash), reply);
+            if intake.send(job).await.is_err() || !matches!(rx.await, Ok(Ok(()))) {
+                tracing::warn!("an unused session was not deleted; it expires");
+            }
+        });
+    }
+
+    /// Deletes the sessions that have expired, a bounded number per transaction so that other
+    /// writes are not held up; returns how many. The server runs this periodically.
+    pub async fn purge_expired_sessions(&self) -> AppResult<u64> {
+        const CHUNK: i64 = 5_000;
+        let mut total = 0;
+        loop {
+            let now = self.now_ms();
+            let n = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let out = n.clone();
+            self.write(Box::new(move |conn| {
+                let out = out.clone();
+                Box::pin(async move {
+                    let k = Store::purge_sessions(conn, now, CHUNK).await?;
+                    out.store(k, std::sync::atomic::Ordering::Relaxed);
+                    Ok(())
+                })
+            }))
+            .await?;
+            let n = n.load(std::sync::atomic::Ordering::Relaxed);
+            total += n;
+            if n < CHUNK as u64 {
+                return Ok(total);
+            }
+        }
     }
 
     /// Resolves a bearer token to its principal.
@@ -416,8 +494,7 @@ impl App {
     }
 
     pub async fn logout(&self, token: &str) -> AppResult<()> {
-        self.store.delete_session(&token_hash(token)).await?;
-        Ok(())
+        self.write(delete_session(token_hash(token))).await
     }
 }
 

@@ -224,6 +224,12 @@ pub(crate) enum WriteJob {
     Apply(Box<ApplyJob>),
 }
 
+impl WriteJob {
+    pub(crate) fn apply(apply: Apply, reply: oneshot::Sender<AppResult<()>>) -> WriteJob {
+        WriteJob::Apply(Box::new(ApplyJob { apply, reply }))
+    }
+}
+
 /// One batch of the single writer, by kind.
 #[derive(Default)]
 struct Batch {
@@ -595,8 +601,7 @@ impl App {
     /// the commit. On SQLite every write then takes the one writer's turn instead of waiting
     /// for the database lock in the busy handler.
     pub(crate) async fn write(&self, apply: Apply) -> AppResult<()> {
-        self.to_writer(|reply| WriteJob::Apply(Box::new(ApplyJob { apply, reply })))
-            .await
+        self.to_writer(|reply| WriteJob::apply(apply, reply)).await
     }
 
     /// Files a case. The answer (with the receipt number) comes only after the case and its

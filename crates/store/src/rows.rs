@@ -617,12 +617,32 @@ impl Store {
         r.as_ref().map(UserRecord::from_row).transpose()
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+    pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash.to_string())
-            .execute(&self.pool)
+            .execute(conn)
             .await?;
         Ok(())
+    }
+
+    /// Deletes up to `limit` sessions that expired at or before `now_ms`; returns how many.
+    pub async fn purge_sessions(conn: &mut AnyConnection, now_ms: i64, limit: i64) -> Result<u64> {
+        let r = sqlx::query(
+            "DELETE FROM sessions WHERE token_hash IN \
+             (SELECT token_hash FROM sessions WHERE expires_ms <= $1 LIMIT $2)",
+        )
+        .bind(now_ms)
+        .bind(limit)
+        .execute(conn)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// How many sessions are stored (expired or not).
+    pub async fn session_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     // ---------- cases ----------

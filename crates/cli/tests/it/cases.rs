@@ -670,6 +670,67 @@ pub async fn rehash(b: crate::helpers::Backend) {
     e.app.login("old.hash", "corridor-demo").await.unwrap();
     assert_eq!(stored().await.password_hash, replaced);
     assert!(e.app.login("old.hash", "wrong-password").await.is_err());
+    e.cleanup().await;
+}
+
+crate::both_backends!(sessions_written_kept_and_purged, crate::cases::sessions);
+
+/// A sign-in's session is stored before its token is answered (it is written while the
+/// password is hashed); a wrong password leaves no session behind, an unknown name writes
+/// none; signing out deletes it; expired sessions are purged and live ones kept.
+pub async fn sessions(b: Backend) {
+    let Some(e) = env(b, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let user = corridor_app::auth::NewUser {
+        username: "session.user".into(),
+        password: "corridor-demo".into(),
+        role: Role::Applicant,
+        display_name: "会话 Session".into(),
+        window_id: None,
+        authority_id: None,
+        city: None,
+    };
+    e.app.create_user(&user).await.unwrap();
+    let count = || async { e.store.session_count().await.unwrap() };
+    let a = e.app.login("session.user", "corridor-demo").await.unwrap();
+    // The token works at once, from the store (no session is kept in memory).
+    let p = e.app.authenticate(&a.token).await.unwrap();
+    assert_eq!(p.role, Role::Applicant);
+    assert_eq!(count().await, 1);
+    // A wrong password: refused, and the session row written meanwhile is deleted.
+    let err = e.app.login("session.user", "wrong").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidCredentials);
+    let mut n = count().await;
+    for _ in 0..500 {
+        if n == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        n = count().await;
+    }
+    assert_eq!(n, 1, "the failed sign-in's session is deleted");
+    let err = e.app.login("nobody.here", "wrong").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidCredentials);
+    assert_eq!(count().await, 1);
+    // Signing out ends the session.
+    e.app.logout(&a.token).await.unwrap();
+    let err = e.app.authenticate(&a.token).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unauthenticated);
+    assert_eq!(count().await, 0);
+    // Two sessions expire; one made later lives on through the purge.
+    let old1 = e.app.login("session.user", "corridor-demo").await.unwrap();
+    e.app.login("session.user", "corridor-demo").await.unwrap();
+    e.set_date(date!(2026 - 11 - 03));
+    let err = e.app.authenticate(&old1.token).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unauthenticated);
+    let live = e.app.login("session.user", "corridor-demo").await.unwrap();
+    assert_eq!(count().await, 3);
+    assert_eq!(e.app.purge_expired_sessions().await.unwrap(), 2);
+    assert_eq!(count().await, 1);
+    e.app.authenticate(&live.token).await.unwrap();
+    assert_eq!(e.app.purge_expired_sessions().await.unwrap(), 0);
+    e.cleanup().await;
 }
 
 /// Statistics older than their TTL are answered at once and recomputed in the background: only
