@@ -26,6 +26,9 @@ use time::Date;
 
 pub use error::{AppError, AppResult, ErrorCode};
 
+/// How often a serving process deletes expired sessions.
+pub const SESSION_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 pub struct App {
     pub store: Store,
     clock: Arc<dyn Clock>,
@@ -80,6 +83,35 @@ impl App {
         });
         tokio::spawn(cases::intake_writer(store, rx));
         Ok(app)
+    }
+
+    /// What a serving process runs beside the requests: the default statistics computed once
+    /// at the start, and expired sessions purged at the start and every
+    /// [`SESSION_PURGE_EVERY`] after.
+    pub fn start_housekeeping(self: &Arc<Self>) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let t = std::time::Instant::now();
+            match app.warm_statistics().await {
+                Ok(()) => {
+                    tracing::info!(ms = t.elapsed().as_millis() as u64, "statistics computed")
+                }
+                Err(e) => tracing::warn!(error = %e, "statistics not computed at the start"),
+            }
+        });
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(SESSION_PURGE_EVERY);
+            loop {
+                every.tick().await;
+                let Some(app) = app.upgrade() else { return };
+                match app.purge_expired_sessions().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+                    Err(e) => tracing::warn!(error = %e, "expired sessions not purged"),
+                }
+            }
+        });
     }
 
     pub fn reference(&self) -> Arc<Reference> {

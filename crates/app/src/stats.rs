@@ -105,6 +105,9 @@ pub fn median(hist: &[(i64, i64)]) -> Option<f64> {
     })
 }
 
+/// How many matters the joint office's page lists.
+pub const DASHBOARD_TOP: usize = 12;
+
 /// How old computed statistics may be before a request starts computing them again.
 pub const STATS_TTL_MS: i64 = 10_000;
 
@@ -187,6 +190,25 @@ impl App {
         let s = self.compute_statistics(q).await?;
         self.stats_cache.put(key, at, s.clone());
         Ok(s)
+    }
+
+    /// Computes the statistics the API and the joint office's page ask for by default, so the
+    /// first request after a start is answered from memory like the rest. The server runs this
+    /// once as it starts.
+    pub async fn warm_statistics(self: &Arc<Self>) -> AppResult<()> {
+        for top in [None, Some(DASHBOARD_TOP)] {
+            let key: StatsKey = (None, top);
+            let _one = self.stats_cache.computing.lock().await;
+            if self.stats_cache.get(&key).is_some() {
+                continue;
+            }
+            let at = self.now_ms();
+            let s = self
+                .compute_statistics(&StatsQuery { since: None, top })
+                .await?;
+            self.stats_cache.put(key, at, s);
+        }
+        Ok(())
     }
 
     async fn compute_statistics(&self, q: &StatsQuery) -> AppResult<Statistics> {

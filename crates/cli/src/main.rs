@@ -465,6 +465,7 @@ async fn serve(
         "Corridor listening on http://{}  (API: /api/v1, OpenAPI: /api/openapi.json)",
         listener.local_addr()?
     );
+    app.start_housekeeping();
     let state = corridor_api::AppState::new(app, max_in_flight);
     corridor_api::serve(state, listener, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -184,7 +184,7 @@ pub(crate) async fn dashboard(
     let since = q.since.filter(|s| !s.is_empty());
     let sq = StatsQuery {
         since: since.clone(),
-        top: Some(12),
+        top: Some(corridor_app::stats::DASHBOARD_TOP),
     };
     let st = match app.statistics(&p, &sq).await {
         Ok(s) => s,
