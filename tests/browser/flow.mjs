@@ -315,6 +315,17 @@ for (const lang of ['zh', 'en']) {
     await hCtx.close();
   });
 
+  await step(`${lang}: an SME sees where it stands in a head enterprise's pipeline`, async () => {
+    const sCtx = await context(lang);
+    const s = await signIn(sCtx, 'sme.330400', '/opportunities');
+    assert.ok(s.url().endsWith('/opportunities'), s.url());
+    const row = s.locator('#opportunities tbody tr').first();
+    assert.ok((await row.textContent()).includes(lang === 'zh' ? '耐高温真空袋密封胶带本地化配套' : 'High-temperature vacuum bagging sealant tape'));
+    assert.equal((await row.locator('td.stage').textContent()).trim(), lang === 'zh' ? '合格供应商' : 'Qualified');
+    await shot(s, lang, 'opportunities');
+    await sCtx.close();
+  });
+
   await step(`${lang}: keyboard only: focus is visible on the search field`, async () => {
     const k = await pub.newPage();
     await k.goto(`${BASE}/matters`);

@@ -10,7 +10,7 @@ use axum::Json;
 use corridor_app::cases::Page;
 use corridor_app::industry::{
     CandidateView, EnterpriseQuery, EnterpriseSearch, IndustryStats, MatchView, NeedUpdate,
-    NeedView, NewNeed, ReindexReport, StageMove,
+    NeedView, NewNeed, Opportunity, ReindexReport, StageMove,
 };
 use corridor_industry::Enterprise;
 use serde::Deserialize;
@@ -169,6 +169,19 @@ pub async fn move_match(
 ) -> ApiResult<Json<MatchView>> {
     let Path(id) = id?;
     Ok(Json(s.app.move_match(&p, &id.to_string(), body.0).await?))
+}
+
+/// The signed-in enterprise's opportunities: the needs whose head enterprises have taken it
+/// beyond their shortlist, where it stands in each (stage, meetings, dates), most recently
+/// moved first, at most 200. Not the head enterprises' notes or scores.
+#[utoipa::path(get, path = "/api/v1/opportunities", tag = "industry",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<Opportunity>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn opportunities(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<Opportunity>>> {
+    Ok(Json(s.app.opportunities(&p).await?))
 }
 
 /// Outcomes per need and per head enterprise: candidates, meetings, qualified suppliers,

@@ -159,7 +159,8 @@ pub struct VersionQuery {
         trust_list, revocations, verify_licence, list_licences, get_licence, licence_file, licence_qr, revoke_licence,
         industry::search_enterprises, industry::get_enterprise, industry::put_enterprise, industry::list_needs,
         industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
-        industry::need_pipeline, industry::move_match, industry::industry_statistics, industry::reindex
+        industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
+        industry::reindex
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -286,6 +287,7 @@ pub fn router(state: AppState) -> Router {
             "/needs/{id}/pipeline",
             get(industry::need_pipeline).post(industry::move_match),
         )
+        .route("/opportunities", get(industry::opportunities))
         .route("/industry/statistics", get(industry::industry_statistics))
         .route("/admin/search/reindex", post(industry::reindex));
     let api_routes = Router::new()

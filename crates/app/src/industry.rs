@@ -503,6 +503,33 @@ pub struct MatchView {
     pub events: Vec<MatchEventView>,
 }
 
+/// A need whose head enterprise has taken this enterprise beyond its shortlist: where the
+/// candidate stands. The head enterprise's notes and its ranking score are its own and are
+/// not shown.
+/// The most opportunities one enterprise is shown.
+pub const OPPORTUNITIES_MAX: i64 = 200;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Opportunity {
+    pub need_id: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub kind: NeedKind,
+    pub owner_uscc: String,
+    pub owner_name_zh: String,
+    pub owner_name_en: String,
+    pub need_status: NeedStatus,
+    /// The need's deadline (YYYY-MM-DD), if it has one.
+    pub deadline: Option<String>,
+    pub stage: Stage,
+    pub meetings: i64,
+    pub contacted_on: Option<String>,
+    pub qualified_on: Option<String>,
+    pub declined_on: Option<String>,
+    /// When the head enterprise last moved this candidate (RFC 3339).
+    pub updated: String,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NeedStats {
     pub need_id: String,
@@ -1145,6 +1172,61 @@ impl App {
     async fn match_view(&self, m: MatchRow, ent: Option<EnterpriseRow>) -> AppResult<MatchView> {
         let events = self.store.match_events(&m.need_id, &m.uscc).await?;
         match_view_of(m, ent, events)
+    }
+
+    /// The pipelines the signed-in enterprise is in as a candidate, from first contact on,
+    /// most recently moved first (at most [`OPPORTUNITIES_MAX`]). Three queries.
+    pub async fn opportunities(&self, p: &Principal) -> AppResult<Vec<Opportunity>> {
+        let mine = match (p.role, self.my_enterprise(p).await?) {
+            (Role::Applicant, Some(u)) => u,
+            _ => {
+                return Err(AppError::forbidden(
+                    "opportunities are shown to the enterprise they concern",
+                ))
+            }
+        };
+        let rows = self
+            .store
+            .matches_of_candidate(&mine, OPPORTUNITIES_MAX)
+            .await?;
+        let owners: BTreeMap<String, EnterpriseRow> = self
+            .store
+            .enterprise_names(
+                &rows
+                    .iter()
+                    .map(|(_, n)| n.owner_uscc.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+            )
+            .await?
+            .into_iter()
+            .map(|e| (e.uscc.clone(), e))
+            .collect();
+        rows.into_iter()
+            .map(|(m, n)| {
+                let spec: NeedSpec = serde_json::from_str(&n.doc)
+                    .map_err(|e| AppError::new(ErrorCode::Internal, format!("stored need: {e}")))?;
+                let owner = owners.get(&n.owner_uscc);
+                Ok(Opportunity {
+                    need_id: n.id,
+                    title_zh: spec.title_zh,
+                    title_en: spec.title_en,
+                    kind: spec.kind,
+                    owner_name_zh: owner.map(|o| o.name_zh.clone()).unwrap_or_default(),
+                    owner_name_en: owner.map(|o| o.name_en.clone()).unwrap_or_default(),
+                    owner_uscc: n.owner_uscc,
+                    need_status: NeedStatus::parse(&n.status).unwrap_or(NeedStatus::Open),
+                    deadline: n.deadline,
+                    stage: stage_of(&m.stage)?,
+                    meetings: m.meetings,
+                    contacted_on: m.contacted_on,
+                    qualified_on: m.qualified_on,
+                    declined_on: m.declined_on,
+                    updated: crate::cases::rfc3339(m.updated_ms),
+                })
+            })
+            .collect()
     }
 
     /// The need's pipeline: every candidate in it, with its stage and dated history (three

@@ -449,6 +449,45 @@ impl Store {
         Ok((rows.iter().map(need_from).collect::<Result<_>>()?, total))
     }
 
+    /// The pipelines one enterprise is in as a candidate, past the head enterprise's own
+    /// shortlist (`suggested`), most recently moved first, with their needs: at most `limit`.
+    pub async fn matches_of_candidate(
+        &self,
+        uscc: &str,
+        limit: i64,
+    ) -> Result<Vec<(MatchRow, NeedRow)>> {
+        let ms = sqlx::query(&format!(
+            "SELECT {MATCH_COLS} FROM matches WHERE uscc = $1 AND stage <> 'suggested' \
+             ORDER BY updated_ms DESC, need_id LIMIT $2"
+        ))
+        .bind(uscc)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(match_from)
+        .collect::<Result<Vec<_>>>()?;
+        let mut needs = std::collections::HashMap::new();
+        for chunk in ms.chunks(500) {
+            let sql = format!(
+                "SELECT {NEED_COLS} FROM needs WHERE id IN ({})",
+                params(1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for m in chunk {
+                q = q.bind(&m.need_id);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let n = need_from(&r)?;
+                needs.insert(n.id.clone(), n);
+            }
+        }
+        Ok(ms
+            .into_iter()
+            .filter_map(|m| needs.get(&m.need_id).cloned().map(|n| (m, n)))
+            .collect())
+    }
+
     pub async fn matches_of_need(&self, need_id: &str) -> Result<Vec<MatchRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {MATCH_COLS} FROM matches WHERE need_id = $1 ORDER BY score_milli DESC, uscc"

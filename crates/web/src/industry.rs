@@ -707,6 +707,70 @@ pub(crate) async fn move_stage(
     }
 }
 
+// ---------- an enterprise's opportunities ----------
+
+#[derive(Template)]
+#[template(path = "opportunities.html")]
+struct OpportunitiesPage<'a> {
+    t: &'a Texts,
+    l: Lang,
+    rows: Vec<OpportunityRow>,
+}
+
+struct OpportunityRow {
+    title: String,
+    owner: String,
+    kind: String,
+    need_status: String,
+    deadline: String,
+    stage: String,
+    meetings: i64,
+    contacted: String,
+    outcome: String,
+}
+
+pub(crate) async fn opportunities(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<crate::LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let t = lang.texts();
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/opportunities");
+    };
+    let list = match app.opportunities(&p).await {
+        Ok(l) => l,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let zh = lang == Lang::Zh;
+    let dash = || "—".to_string();
+    let rows = list
+        .iter()
+        .map(|o| OpportunityRow {
+            title: lang.of(&o.title_zh, &o.title_en),
+            owner: lang.of(&o.owner_name_zh, &o.owner_name_en),
+            kind: o.kind.name(zh).into(),
+            need_status: o.need_status.name(zh).into(),
+            deadline: o.deadline.clone().unwrap_or_else(dash),
+            stage: o.stage.name(zh).into(),
+            meetings: o.meetings,
+            contacted: o.contacted_on.clone().unwrap_or_else(dash),
+            outcome: o
+                .qualified_on
+                .clone()
+                .or_else(|| o.declined_on.clone())
+                .unwrap_or_else(dash),
+        })
+        .collect();
+    page(
+        &OpportunitiesPage { t, l: lang, rows },
+        lang,
+        remember,
+        StatusCode::OK,
+    )
+}
+
 // ---------- outcomes ----------
 
 #[derive(Template)]

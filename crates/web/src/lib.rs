@@ -1535,6 +1535,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/dashboard", get(dashboard::dashboard))
         .route("/industry", get(industry::search))
         .route("/industry/outcomes", get(industry::outcomes))
+        .route("/opportunities", get(industry::opportunities))
         .route("/needs", get(industry::needs).post(industry::post_need))
         .route("/needs/{id}", get(industry::need))
         .route(

@@ -562,6 +562,51 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         .await
         .unwrap();
     assert_eq!(v.status, NeedStatus::Fulfilled);
+    // An enterprise sees the needs it is a candidate for, from first contact on: its stage,
+    // meetings and dates, not the head enterprise's notes or score, nor a shortlist that has
+    // not contacted it.
+    let fourth = ranked
+        .iter()
+        .map(|c| c.uscc.clone())
+        .find(|u| ![&target, &second, &third, &all[1].uscc].contains(&u))
+        .unwrap();
+    e.app
+        .move_match(
+            &aviation,
+            &sealant.id,
+            mv(&fourth, Stage::Suggested, "2026-10-04"),
+        )
+        .await
+        .unwrap();
+    let sme = account(&e, "sme.target", Some(&target)).await;
+    let o = e.app.opportunities(&sme).await.unwrap();
+    let mine = o.iter().find(|o| o.need_id == sealant.id).unwrap();
+    assert_eq!((mine.stage, mine.meetings), (Stage::Qualified, 2));
+    assert_eq!(
+        (mine.contacted_on.as_deref(), mine.qualified_on.as_deref()),
+        (Some("2026-06-03"), Some("2026-09-02"))
+    );
+    assert_eq!(mine.need_status, NeedStatus::Fulfilled);
+    assert_eq!(
+        (mine.owner_uscc.as_str(), mine.owner_name_zh.as_str()),
+        (heads[0].uscc.as_str(), heads[0].name_zh.as_str())
+    );
+    assert_eq!(mine.title_zh, sealant_need().title_zh);
+    let text = serde_json::to_string(&o).unwrap();
+    assert!(!text.contains("测试") && !text.contains("score"), "{text}");
+    let declined = account(&e, "sme.third", Some(&third)).await;
+    let o = e.app.opportunities(&declined).await.unwrap();
+    let theirs = o.iter().find(|o| o.need_id == sealant.id).unwrap();
+    assert_eq!(
+        (theirs.stage, theirs.declined_on.as_deref()),
+        (Stage::Declined, Some("2026-10-02"))
+    );
+    let shortlisted = account(&e, "sme.fourth", Some(&fourth)).await;
+    assert!(e.app.opportunities(&shortlisted).await.unwrap().is_empty());
+    for who in [&office, &account(&e, "no.enterprise", None).await] {
+        let err = e.app.opportunities(who).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::Forbidden);
+    }
     // Export and import carry the registry, needs and pipeline.
     let mut buf = Vec::new();
     e.store.export(&mut buf).await.unwrap();
@@ -615,6 +660,26 @@ async fn http_industry_with_the_demo_accounts() {
     let sme = login("sme.330400").await;
     let get = |url: String, tok: &str| http.get(url).header("authorization", tok).send();
 
+    // Opportunities: the SME's own (the demo's aviation head enterprise qualified it), without
+    // the head enterprise's notes or scores; not for the office.
+    let r = get(api("/opportunities"), &sme).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let o: Value = r.json().await.unwrap();
+    assert_eq!(o[0]["stage"], "qualified", "{o}");
+    assert_eq!(
+        o[0]["owner_name_en"],
+        "Shanghai Yunzhou Aircraft Manufacturing Co., Ltd."
+    );
+    assert!(
+        o[0].get("score").is_none() && o[0].get("events").is_none(),
+        "{o}"
+    );
+    problem(
+        get(api("/opportunities"), &office).await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
     // Search needs a sign-in; results carry matched terms and facets.
     problem(
         http.get(api("/enterprises?q=x")).send().await.unwrap(),
@@ -896,7 +961,37 @@ async fn industry_pages() {
         "{html}"
     );
 
+    // Its opportunities: the demo's aviation head enterprise qualified it for a need; the
+    // page shows the need, the head enterprise and the stage, in either language.
+    let (st, html) = page("/opportunities?lang=zh".into(), sme.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("我的对接机会"), "{html}");
+    assert!(html.contains("耐高温真空袋密封胶带本地化配套"), "{html}");
+    assert!(html.contains("上海云舟航空制造有限公司"), "{html}");
+    assert!(
+        html.contains("<td class=\"stage\">合格供应商</td>"),
+        "{html}"
+    );
+    let (_, html) = page("/opportunities?lang=en".into(), sme.clone()).await;
+    assert!(
+        html.contains("High-temperature vacuum bagging sealant tape"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"stage\">Qualified</td>"),
+        "{html}"
+    );
+    let (office, _) = page_session(&http, &base, "office").await;
+    let (st, _) = page("/opportunities".into(), office).await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "opportunities are an enterprise's own"
+    );
     let (head, tok) = page_session(&http, &base, "head.aviation").await;
+    // A head enterprise may be a candidate for another's need too: its page answers.
+    let (st, _) = page("/opportunities".into(), head.clone()).await;
+    assert_eq!(st, StatusCode::OK);
     let (st, html) = page("/needs".into(), head.clone()).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("High-temperature vacuum bagging sealant tape"));
