@@ -165,7 +165,15 @@ pub struct Filters {
     pub certifications: Vec<String>,
 }
 
-/// One result: the enterprise's code, its score and the query terms it matched, by field.
+/// A term of a query in one field, and the query's words it came from, as typed.
+struct QueryTerm {
+    field: Field,
+    term: String,
+    word: String,
+}
+
+/// One result: the enterprise's code, its score and the words of the query it matched (as
+/// typed, not as stemmed), by field.
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub uscc: String,
@@ -340,11 +348,35 @@ impl EnterpriseIndex {
         out
     }
 
-    fn text_query(&self, text: &str) -> (Box<dyn Query>, Vec<(Field, String)>) {
+    /// The distinct terms of a query, each with the word of the query it came from as it was
+    /// typed (`bagging` for the stem `bag`): what the searcher is shown as matched.
+    fn query_terms(&self, analyzer: &str, text: &str) -> Vec<(String, String)> {
+        let Some(mut a) = self.index.tokenizers().get(analyzer) else {
+            return Vec::new();
+        };
+        let mut s = a.token_stream(text);
+        let mut out: Vec<(String, String)> = Vec::new();
+        while s.advance() {
+            let t = s.token();
+            if out.iter().any(|(seen, _)| *seen == t.text) {
+                continue; // one entry per term: the first word it came from
+            }
+            let word = text
+                .get(t.offset_from..t.offset_to)
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .unwrap_or(&t.text)
+                .to_string();
+            out.push((t.text.clone(), word));
+        }
+        out
+    }
+
+    fn text_query(&self, text: &str) -> (Box<dyn Query>, Vec<QueryTerm>) {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut terms = Vec::new();
         for (field, analyzer, weight) in text_fields(&self.fields) {
-            for t in self.terms(analyzer, text) {
+            for (t, word) in self.query_terms(analyzer, text) {
                 let q = TermQuery::new(
                     Term::from_field_text(field, &t),
                     IndexRecordOption::WithFreqs,
@@ -353,7 +385,11 @@ impl EnterpriseIndex {
                     Occur::Should,
                     Box::new(BoostQuery::new(Box::new(q), weight)),
                 ));
-                terms.push((field, t));
+                terms.push(QueryTerm {
+                    field,
+                    term: t,
+                    word,
+                });
             }
         }
         (Box::new(BooleanQuery::new(clauses)), terms)
@@ -408,7 +444,7 @@ impl EnterpriseIndex {
         explain: bool,
     ) -> tantivy::Result<Results> {
         let searcher = self.reader.searcher();
-        let (tq, terms): (Box<dyn Query>, Vec<(Field, String)>) = if text.trim().is_empty() {
+        let (tq, terms): (Box<dyn Query>, Vec<QueryTerm>) = if text.trim().is_empty() {
             (Box::new(AllQuery), Vec::new())
         } else {
             self.text_query(text)
@@ -521,7 +557,7 @@ impl EnterpriseIndex {
     fn matched_in(
         &self,
         d: &TantivyDocument,
-        terms: &[(Field, String)],
+        terms: &[QueryTerm],
     ) -> BTreeMap<&'static str, Vec<String>> {
         let f = self.fields;
         let get = |field: Field| Self::text_of(d, field);
@@ -536,11 +572,15 @@ impl EnterpriseIndex {
                     x if x == f.cap_zh => "capabilities_zh",
                     _ => "capabilities_en",
                 };
-                let m: Vec<String> = terms
+                let mut m: Vec<String> = Vec::new();
+                for q in terms
                     .iter()
-                    .filter(|(tf, t)| *tf == field && have.contains(t))
-                    .map(|(_, t)| t.clone())
-                    .collect();
+                    .filter(|q| q.field == field && have.contains(&q.term))
+                {
+                    if !m.contains(&q.word) {
+                        m.push(q.word.clone());
+                    }
+                }
                 if !m.is_empty() {
                     matched.insert(name, m);
                 }
@@ -593,6 +633,13 @@ mod tests {
         let m = &h.matched["capabilities_en"];
         for t in ["vacuum", "seal", "tape"] {
             assert!(m.iter().any(|x| x.starts_with(t)), "{m:?}");
+        }
+        // Matched words are shown as the query had them, not as stems (`bag`, `cure`).
+        assert!(m.contains(&"bagging".to_string()), "{m:?}");
+        for hit in &hits {
+            for w in hit.matched.values().flatten() {
+                assert!(q.contains(w.as_str()), "{w} is not a word of the query");
+            }
         }
         // With the certification as a filter it is first.
         let f = Filters {
