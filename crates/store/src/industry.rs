@@ -410,7 +410,8 @@ impl Store {
         r.as_ref().map(need_from).transpose()
     }
 
-    /// Needs, newest first; of one owner when given.
+    /// Needs, newest first (ids are time-ordered, so ties in the millisecond go by id); of one
+    /// owner when given.
     pub async fn needs(
         &self,
         owner: Option<&str>,
@@ -421,7 +422,7 @@ impl Store {
             Some(o) => (
                 sqlx::query(&format!(
                     "SELECT {NEED_COLS} FROM needs WHERE owner_uscc = $1 \
-                     ORDER BY created_ms DESC, id LIMIT $2 OFFSET $3"
+                     ORDER BY created_ms DESC, id DESC LIMIT $2 OFFSET $3"
                 ))
                 .bind(o)
                 .bind(limit)
@@ -435,7 +436,7 @@ impl Store {
             ),
             None => (
                 sqlx::query(&format!(
-                    "SELECT {NEED_COLS} FROM needs ORDER BY created_ms DESC, id LIMIT $1 OFFSET $2"
+                    "SELECT {NEED_COLS} FROM needs ORDER BY created_ms DESC, id DESC LIMIT $1 OFFSET $2"
                 ))
                 .bind(limit)
                 .bind(offset)

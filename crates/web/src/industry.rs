@@ -290,6 +290,9 @@ struct NeedsPage<'a> {
     csrf: String,
     rows: Vec<NeedRowV>,
     total: i64,
+    /// This page and the number of pages ([`NEEDS_PER_PAGE`] needs each).
+    page: i64,
+    pages: i64,
     office: bool,
     kinds: Vec<(String, String)>,
     clusters: Vec<(String, String)>,
@@ -314,17 +317,22 @@ fn need_title(lang: Lang, n: &NeedSpec) -> String {
     lang.of(&n.title_zh, &n.title_en)
 }
 
+/// Needs per page of `/needs`, newest first.
+const NEEDS_PER_PAGE: i64 = 50;
+
+#[allow(clippy::too_many_arguments)]
 async fn needs_page(
     app: &App,
     headers: &HeaderMap,
     p: &corridor_domain::case::Principal,
     (lang, remember): (Lang, bool),
+    page_no: i64,
     error: String,
     form: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
     let t = lang.texts();
-    let list = match app.needs(p, 1, 200).await {
+    let list = match app.needs(p, page_no, NEEDS_PER_PAGE).await {
         Ok(l) => l,
         Err(e) => return deny(t, lang, e.code),
     };
@@ -347,6 +355,8 @@ async fn needs_page(
         csrf: csrf.clone(),
         rows,
         total: list.total,
+        page: list.page,
+        pages: ((list.total + NEEDS_PER_PAGE - 1) / NEEDS_PER_PAGE).max(1),
         office: matches!(
             p.role,
             corridor_domain::case::Role::JointOffice | corridor_domain::case::Role::Admin
@@ -367,11 +377,18 @@ async fn needs_page(
     r
 }
 
+#[derive(Deserialize, Default)]
+pub(crate) struct NeedsQuery {
+    lang: Option<String>,
+    page: Option<i64>,
+}
+
 pub(crate) async fn needs(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Query(q): Query<crate::LangQuery>,
+    q: Result<Query<NeedsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
     let (lang, remember) = negotiate(&headers, q.lang.as_deref());
     let Some(p) = principal(&app, &headers).await else {
         return redirect("/login?next=/needs");
@@ -381,6 +398,7 @@ pub(crate) async fn needs(
         &headers,
         &p,
         (lang, remember),
+        q.page.unwrap_or(1),
         String::new(),
         Vec::new(),
         StatusCode::OK,
@@ -428,6 +446,7 @@ pub(crate) async fn post_need(
             &headers,
             &p,
             (lang, false),
+            1,
             e,
             form,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -459,7 +478,7 @@ pub(crate) async fn post_need(
         Err(e) => {
             let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            needs_page(&app, &headers, &p, (lang, false), msg, form, status).await
+            needs_page(&app, &headers, &p, (lang, false), 1, msg, form, status).await
         }
     }
 }

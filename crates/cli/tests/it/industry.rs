@@ -1074,6 +1074,49 @@ async fn industry_pages() {
         .unwrap()
         .starts_with("/needs/"));
 
+    // The needs page is paged, newest first: 50 a page, then the rest with a link back.
+    let head_p = corridor_app::auth::principal_of(
+        &e.store
+            .user_by_name("head.aviation")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let mine = e.app.needs(&head_p, 1, 1).await.unwrap().total;
+    let extra = 51 - mine;
+    for i in 0..extra {
+        let mut spec = sealant_need();
+        spec.title_en = format!("Paged need {i:02}");
+        e.app
+            .create_need(
+                &head_p,
+                NewNeed {
+                    owner_uscc: None,
+                    deadline: None,
+                    spec,
+                    unknown: Default::default(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let (_, html) = page("/needs?lang=en".into(), head.clone()).await;
+    assert!(html.contains("51 needs · page 1/2"), "{html}");
+    assert_eq!(html.matches("<tr><td><a href=\"/needs/").count(), 50);
+    assert!(
+        html.contains(&format!("Paged need {:02}", extra - 1)),
+        "newest first"
+    );
+    assert!(html.contains("href=\"/needs?page=2\" rel=\"next\""));
+    let (st, html) = page("/needs?page=2".into(), head.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(html.matches("<tr><td><a href=\"/needs/").count(), 1);
+    assert!(html.contains("href=\"/needs?page=1\" rel=\"prev\""));
+    assert!(!html.contains("rel=\"next\""));
+    let (st, _) = page("/needs?page=x".into(), head.clone()).await;
+    assert_eq!(st, StatusCode::OK, "a bad page number shows the first page");
+
     // Outcomes: the head enterprise sees its own; the office all three; a clerk nothing.
     let (st, html) = page("/industry/outcomes".into(), head.clone()).await;
     assert_eq!(st, StatusCode::OK);
