@@ -180,8 +180,23 @@ impl App {
             }
             return Ok(s);
         }
-        // Not computed yet: one computation at a time; requests that waited for another take
-        // its result.
+        self.compute_once(key, q).await
+    }
+
+    /// Computes the statistics the API and the joint office's page ask for by default, so the
+    /// first request after a start is answered from memory like the rest. The server runs this
+    /// once as it starts.
+    pub async fn warm_statistics(&self) -> AppResult<()> {
+        for top in [None, Some(DASHBOARD_TOP)] {
+            self.compute_once((None, top), &StatsQuery { since: None, top })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Figures not computed yet: one computation at a time; a caller that waited for another
+    /// takes its result.
+    async fn compute_once(&self, key: StatsKey, q: &StatsQuery) -> AppResult<Statistics> {
         let _one = self.stats_cache.computing.lock().await;
         if let Some((_, s)) = self.stats_cache.get(&key) {
             return Ok(s);
@@ -190,25 +205,6 @@ impl App {
         let s = self.compute_statistics(q).await?;
         self.stats_cache.put(key, at, s.clone());
         Ok(s)
-    }
-
-    /// Computes the statistics the API and the joint office's page ask for by default, so the
-    /// first request after a start is answered from memory like the rest. The server runs this
-    /// once as it starts.
-    pub async fn warm_statistics(self: &Arc<Self>) -> AppResult<()> {
-        for top in [None, Some(DASHBOARD_TOP)] {
-            let key: StatsKey = (None, top);
-            let _one = self.stats_cache.computing.lock().await;
-            if self.stats_cache.get(&key).is_some() {
-                continue;
-            }
-            let at = self.now_ms();
-            let s = self
-                .compute_statistics(&StatsQuery { since: None, top })
-                .await?;
-            self.stats_cache.put(key, at, s);
-        }
-        Ok(())
     }
 
     async fn compute_statistics(&self, q: &StatsQuery) -> AppResult<Statistics> {
