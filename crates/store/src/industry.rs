@@ -91,16 +91,21 @@ const MATCH_COLS: &str = "need_id, uscc, stage, meetings, score_milli, suggested
                           contacted_on, qualified_on, declined_on, updated_ms";
 
 fn need_from(r: &AnyRow) -> Result<NeedRow> {
+    need_at(r, 0)
+}
+
+/// A need from the [`NEED_COLS`] that start at column `at` of `r`.
+fn need_at(r: &AnyRow, at: usize) -> Result<NeedRow> {
     Ok(NeedRow {
-        id: r.try_get(0)?,
-        owner_uscc: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        status: r.try_get(3)?,
-        deadline: r.try_get(4)?,
-        doc: r.try_get(5)?,
-        created_ms: r.try_get(6)?,
-        created_by: r.try_get(7)?,
-        updated_ms: r.try_get(8)?,
+        id: r.try_get(at)?,
+        owner_uscc: r.try_get(at + 1)?,
+        kind: r.try_get(at + 2)?,
+        status: r.try_get(at + 3)?,
+        deadline: r.try_get(at + 4)?,
+        doc: r.try_get(at + 5)?,
+        created_ms: r.try_get(at + 6)?,
+        created_by: r.try_get(at + 7)?,
+        updated_ms: r.try_get(at + 8)?,
     })
 }
 
@@ -457,36 +462,26 @@ impl Store {
         uscc: &str,
         limit: i64,
     ) -> Result<Vec<(MatchRow, NeedRow)>> {
-        let ms = sqlx::query(&format!(
-            "SELECT {MATCH_COLS} FROM matches WHERE uscc = $1 AND stage <> 'suggested' \
-             ORDER BY updated_ms DESC, need_id LIMIT $2"
+        let cols = |t: &str, cols: &str| {
+            cols.split(", ")
+                .map(|c| format!("{t}.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        sqlx::query(&format!(
+            "SELECT {}, {} FROM matches m JOIN needs n ON n.id = m.need_id \
+             WHERE m.uscc = $1 AND m.stage <> 'suggested' \
+             ORDER BY m.updated_ms DESC, m.need_id LIMIT $2",
+            cols("m", MATCH_COLS),
+            cols("n", NEED_COLS)
         ))
         .bind(uscc)
         .bind(limit)
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(match_from)
-        .collect::<Result<Vec<_>>>()?;
-        let mut needs = std::collections::HashMap::new();
-        for chunk in ms.chunks(500) {
-            let sql = format!(
-                "SELECT {NEED_COLS} FROM needs WHERE id IN ({})",
-                params(1, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for m in chunk {
-                q = q.bind(&m.need_id);
-            }
-            for r in q.fetch_all(self.pool()).await? {
-                let n = need_from(&r)?;
-                needs.insert(n.id.clone(), n);
-            }
-        }
-        Ok(ms
-            .into_iter()
-            .filter_map(|m| needs.get(&m.need_id).cloned().map(|n| (m, n)))
-            .collect())
+        .map(|r| Ok((match_from(r)?, need_at(r, MATCH_COLS.split(',').count())?)))
+        .collect()
     }
 
     pub async fn matches_of_need(&self, need_id: &str) -> Result<Vec<MatchRow>> {
