@@ -36,9 +36,9 @@ pub struct App {
     limiter: Mutex<auth::LoginLimiter>,
     intake: tokio::sync::mpsc::Sender<cases::WriteJob>,
     master_key: RwLock<Option<[u8; 32]>>,
-    /// Password hashes (argon2id, ~19 MiB and tens of milliseconds each): one per two cores
-    /// at a time, its two lanes on rayon's pool. Under a burst of sign-ins they queue here
-    /// instead of taking every core and memory from the other requests.
+    /// Password hashes (argon2id, 7 MiB and about 12 ms of CPU each): one per two cores at a
+    /// time, its two lanes on rayon's pool. Under a burst of sign-ins they queue here instead
+    /// of taking every core from the other requests.
     hashing: tokio::sync::Semaphore,
     stats_cache: stats::StatsCache,
     /// Signing-key changes (creation on first use, rotation, revocation), one at a time in this

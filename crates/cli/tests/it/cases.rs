@@ -685,7 +685,7 @@ pub async fn rehash(b: crate::helpers::Backend) {
     let id = e.app.create_user(&user).await.unwrap().id;
     let stored = || async { e.store.user_by_name("old.hash").await.unwrap().unwrap() };
     let new = stored().await.password_hash;
-    assert!(new.starts_with("$argon2id$v=19$m=19456,t=2,p=2$"), "{new}");
+    assert!(new.starts_with("$argon2id$v=19$m=7168,t=5,p=2$"), "{new}");
     assert!(!corridor_app::auth::needs_rehash(&new));
     // The hash argon2 0.5's defaults made of the same password.
     const OLD: &str = "$argon2id$v=19$m=19456,t=2,p=1$b2xkLXNhbHQtMDEyMzQ1Ng$lkoVpEMWL7PPkBNCkRKbrzzekqklL5TQ+B/8EaIIwqI";
@@ -699,7 +699,7 @@ pub async fn rehash(b: crate::helpers::Backend) {
     e.app.login("old.hash", "corridor-demo").await.unwrap();
     let replaced = stored().await.password_hash;
     assert!(
-        replaced.starts_with("$argon2id$v=19$m=19456,t=2,p=2$"),
+        replaced.starts_with("$argon2id$v=19$m=7168,t=5,p=2$"),
         "{replaced}"
     );
     assert_ne!(replaced, new);
