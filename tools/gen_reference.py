@@ -402,7 +402,7 @@ EXTRA = {
         {"value": "crane", "label_zh": "起重机械", "label_en": "Crane"}]),
   ],
   "unemp": [
-    f("last_employer", "原工作单位", "Last employer", "text", required=False, max_len=100),
+    f("last_employer", "原工作单位", "Last employer", "text", required=False, max_len=100, personal=True),
     f("separation_date", "解除劳动关系日期", "Date employment ended", "date"),
   ],
   "transfer": [
@@ -411,13 +411,13 @@ EXTRA = {
     f("insured_months", "缴费月数", "Months contributed", "number", min=0, max=720),
   ],
   "hpf": [
-    f("hpf_account", "公积金个人账号", "Provident fund account number", "text", max_len=30),
+    f("hpf_account", "公积金个人账号", "Provident fund account number", "text", max_len=30, personal=True),
     f("amount_yuan", "提取金额(元)", "Amount (yuan)", "number", min=1, max=10000000),
     f("bank_account", "收款银行账号", "Bank account for payment", "text", personal=True, max_len=30),
   ],
   "hukou": [
-    f("from_address", "迁出地址", "Moving from", "text", max_len=200),
-    f("to_address", "迁入地址", "Moving to", "text", max_len=200),
+    f("from_address", "迁出地址", "Moving from", "text", max_len=200, personal=True),
+    f("to_address", "迁入地址", "Moving to", "text", max_len=200, personal=True),
     f("members", "随迁人数", "Family members moving", "number", min=0, max=10),
   ],
   "eco": [
@@ -435,7 +435,7 @@ EXTRA = {
         {"value": "temporary", "label_zh": "临时外出就医", "label_en": "Temporary treatment"}]),
   ],
   "estate": [
-    f("property_address", "不动产坐落", "Property address", "text", max_len=200),
+    f("property_address", "不动产坐落", "Property address", "text", max_len=200, personal=True),
     f("certificate_no", "不动产权证号", "Title certificate number", "text", required=False, max_len=60),
     f("area_m2", "面积(平方米)", "Area (m²)", "number", min=1, max=1000000),
   ],
@@ -451,7 +451,7 @@ EXTRA = {
         {"value": "copyright", "label_zh": "著作权", "label_en": "Copyright"},
         {"value": "gi", "label_zh": "地理标志", "label_en": "Geographical indication"}]),
     f("right_number", "权利证书号", "Registration number of the right", "text", max_len=40),
-    f("infringer_name", "被投诉方名称", "Party complained about", "text", max_len=100),
+    f("infringer_name", "被投诉方名称", "Party complained about", "text", max_len=100, personal=True),
     f("infringer_city", "侵权行为发生地", "Where the infringement happens", "select", options=CITY_OPTIONS),
     f("description", "侵权情况说明", "Description of the infringement", "text", max_len=4000),
   ],
@@ -475,7 +475,7 @@ EXTRA = {
   "rent": [
     f("employer_uscc", "工作单位统一社会信用代码", "Employer's credit code", "uscc"),
     f("monthly_rent", "月租金(元)", "Monthly rent (yuan)", "number", min=0, max=100000),
-    f("monthly_salary", "月工资(元)", "Monthly salary (yuan)", "number", min=0, max=10000000),
+    f("monthly_salary", "月工资(元)", "Monthly salary (yuan)", "number", min=0, max=10000000, personal=True),
     f("lease_start", "租赁起始日期", "Lease start date", "date"),
   ],
   "tech": [

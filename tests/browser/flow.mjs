@@ -38,12 +38,19 @@ const step = async (name, fn) => {
   console.log(`ok   ${name} (${Date.now() - t0} ms)`);
 };
 
+// Anything the Content-Security-Policy blocks (an inline style or script, a resource from
+// elsewhere) shows as a console error; the walk fails on any at the end.
+const violations = [];
 async function context(lang) {
-  return browser.newContext({
+  const ctx = await browser.newContext({
     locale: lang === 'zh' ? 'zh-CN' : 'en-GB',
     viewport: { width: 1100, height: 900 },
     acceptDownloads: true,
   });
+  ctx.on('page', (p) => p.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(`${p.url()}: ${m.text()}`);
+  }));
+  return ctx;
 }
 
 async function signIn(ctx, user, next = '') {
@@ -339,4 +346,7 @@ for (const lang of ['zh', 'en']) {
 }
 
 await browser.close();
+await step('no page broke the Content-Security-Policy', async () => {
+  assert.deepEqual(violations, []);
+});
 console.log(`browser tests: ${passed} passed, 0 failed (screenshots in ${SHOTS})`);

@@ -2,9 +2,11 @@
 //! `/healthz` and `/metrics`. Handlers only parse, call one `corridor_app::App` method and
 //! render; every error is an RFC 9457 problem document.
 
+pub mod identity;
 pub mod industry;
 pub mod metrics;
 pub mod problem;
+pub mod server;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -37,6 +39,7 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Admission control: one permit per request being served.
     pub admission: Arc<tokio::sync::Semaphore>,
+    pub options: Arc<server::ServerOptions>,
 }
 
 /// How many requests the server serves at once unless told otherwise.
@@ -49,7 +52,14 @@ impl AppState {
             app,
             metrics: Arc::new(metrics::Metrics::default()),
             admission: Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1))),
+            options: Arc::new(server::ServerOptions::default()),
         }
+    }
+
+    /// The same state with other server options.
+    pub fn with_options(mut self, options: server::ServerOptions) -> AppState {
+        self.options = Arc::new(options);
+        self
     }
 }
 
@@ -160,11 +170,12 @@ pub struct VersionQuery {
         industry::search_enterprises, industry::get_enterprise, industry::put_enterprise, industry::list_needs,
         industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
-        industry::reindex
+        industry::reindex, identity::create_authorisation, identity::list_authorisations,
+        identity::revoke_authorisation
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
-        GroupStat, Role, Page<corridor_app::industry::NeedView>
+        GroupStat, Role, Page<corridor_app::industry::NeedView>, Page<corridor_app::identity::AuthorisationView>
     )),
     modifiers(&SecurityAddon, &ProblemResponses),
     tags((name = "reference", description = "Members, authorities, windows, catalogue (public)"),
@@ -256,6 +267,14 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(logout))
         .route("/me", get(me))
         .route("/users", post(create_user))
+        .route(
+            "/authorisations",
+            get(identity::list_authorisations).post(identity::create_authorisation),
+        )
+        .route(
+            "/authorisations/{id}/revoke",
+            post(identity::revoke_authorisation),
+        )
         .route("/cases", get(list_cases).post(file_case))
         .route("/cases/{id}", get(get_case))
         .route("/cases/{id}/actions", post(act_on_case))
@@ -303,7 +322,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), admit))
-        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state, server::harden))
 }
 
 /// Serves until `shutdown` completes.
@@ -312,20 +335,19 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let options = (*state.options).clone();
+    server::serve_router(router(state), listener, options, shutdown).await
 }
 
 async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such resource")
 }
 
-async fn method_not_allowed() -> Response {
-    let mut r =
-        ApiError::new(ErrorCode::BadRequest, "method not allowed on this resource").into_response();
-    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    r
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this resource",
+    )
 }
 
 async fn openapi() -> Response {
@@ -446,9 +468,14 @@ async fn publish_catalogue(
     responses((status = 200, body = LoginAnswer), (status = 401, body = Problem), (status = 429, body = Problem)))]
 async fn login(
     State(s): State<AppState>,
+    corridor_web::ClientIp(client): corridor_web::ClientIp,
     body: ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginAnswer>> {
-    Ok(Json(s.app.login(&body.0.username, &body.0.password).await?))
+    Ok(Json(
+        s.app
+            .login(&body.0.username, &body.0.password, client)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),

@@ -62,7 +62,13 @@ impl Default for Metrics {
 /// Middleware recording each request by its route template (not the raw path: no ids in labels).
 pub async fn track(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().to_string();
+    // Only the methods the server answers get a series of their own; any other is `OTHER`,
+    // so made-up methods cannot add series without bound.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "OTHER",
+    }
+    .to_string();
     let route = req
         .extensions()
         .get::<MatchedPath>()

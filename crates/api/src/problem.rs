@@ -52,6 +52,7 @@ impl IntoResponse for ApiError {
         if status.is_server_error() && e.code != ErrorCode::Overloaded {
             tracing::error!(code = ?e.code, detail = %e.detail, "server error");
         }
+        let retry_after = e.retry_after_s;
         let body = Problem {
             type_: format!("/docs/errors#{}", e.code.as_str()),
             title: e.code.title_en().to_string(),
@@ -66,6 +67,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(s) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -76,7 +80,12 @@ impl IntoResponse for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        ApiError::new(ErrorCode::InvalidJson, r.body_text())
+        let code = match r.status() {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            _ => ErrorCode::InvalidJson,
+        };
+        ApiError::new(code, r.body_text())
     }
 }
 impl From<QueryRejection> for ApiError {

@@ -11,44 +11,14 @@ use corridor_store::{Store, UserRecord};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Failed sign-ins allowed per username within the window before it is locked.
-pub const MAX_FAILURES: u32 = 5;
-/// Window and lock length.
-pub const LOCK_MS: i64 = 15 * 60 * 1000;
 /// Token lifetime.
 pub const TOKEN_TTL_MS: i64 = 12 * 3600 * 1000;
-
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: HashMap<String, (u32, i64)>,
-}
-
-impl LoginLimiter {
-    fn check(&mut self, key: &str, now: i64) -> AppResult<()> {
-        if let Some((n, since)) = self.failures.get(key).copied() {
-            if now - since > LOCK_MS {
-                self.failures.remove(key);
-            } else if n >= MAX_FAILURES {
-                let secs = (since + LOCK_MS - now) / 1000 + 1;
-                return Err(AppError::new(
-                    ErrorCode::TooManyAttempts,
-                    format!("too many failed sign-ins for this account; try again in {secs} s"),
-                ));
-            }
-        }
-        Ok(())
-    }
-    fn fail(&mut self, key: &str, now: i64) {
-        let e = self.failures.entry(key.to_string()).or_insert((0, now));
-        e.0 += 1;
-    }
-    fn clear(&mut self, key: &str) {
-        self.failures.remove(key);
-    }
-}
+/// The longest username an account can have; a longer one is refused before anything else.
+pub const MAX_USERNAME: usize = 64;
+/// The longest password accepted (argon2 takes any length; this bounds the work and memory).
+pub const MAX_PASSWORD: usize = 256;
 
 /// argon2id at one of OWASP's minimum configurations, 7 MiB and 5 passes, in [`LANES`] lanes.
 /// OWASP lists it beside 19 MiB with 2 passes (and 12 MiB with 3, 9 MiB with 4, 46 MiB with 1)
@@ -195,6 +165,10 @@ pub struct NewUser {
     /// Applicant, joint office, administrator: the home city (optional).
     #[serde(default)]
     pub city: Option<String>,
+    /// Applicant: the resident ID number of the person the account belongs to, as verified
+    /// (required; the account files only for this person, or for whoever authorised them).
+    #[serde(default)]
+    pub resident_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -244,6 +218,7 @@ pub fn principal_of(u: &UserRecord) -> AppResult<Principal> {
         city: u.city.as_deref().and_then(|c| DivisionCode::parse(c).ok()),
         window_id: u.window_id.clone(),
         authority_id: u.authority_id.clone(),
+        resident_id: u.resident_id.clone(),
     })
 }
 
@@ -251,24 +226,64 @@ impl App {
     /// Creates an account after checking its scope against the reference data.
     pub async fn create_user(&self, n: &NewUser) -> AppResult<UserView> {
         let mut bad = Vec::new();
-        if n.username.trim().len() < 3 || n.username.len() > 64 {
+        if n.username.trim().len() < 3 || n.username.len() > MAX_USERNAME {
             bad.push(("username", "must be 3-64 characters"));
+        } else if !n
+            .username
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+        {
+            bad.push(("username", "letters, digits and . _ - @ only"));
         }
-        if n.password.chars().count() < 8 {
-            bad.push(("password", "must be at least 8 characters"));
+        if n.password.chars().count() < 8 || n.password.len() > MAX_PASSWORD {
+            bad.push(("password", "must be 8-256 characters"));
         }
-        if n.display_name.trim().is_empty() {
-            bad.push(("display_name", "required"));
-        }
-        if !bad.is_empty() {
-            return Err(AppError::fields(
-                bad.into_iter()
-                    .map(|(f, r)| corridor_domain::catalogue::FieldError {
-                        field: f.into(),
-                        reason: r.into(),
-                    })
-                    .collect(),
-            ));
+        let mut errors: Vec<_> = bad
+            .into_iter()
+            .map(|(f, r)| corridor_domain::catalogue::FieldError {
+                field: f.into(),
+                reason: r.into(),
+            })
+            .collect();
+        let display_name = match corridor_domain::text::required(
+            "display_name",
+            &n.display_name,
+            corridor_domain::text::Limit::line(100),
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(e);
+                String::new()
+            }
+        };
+        let resident_id = match (n.role, n.resident_id.as_deref()) {
+            (Role::Applicant, Some(id)) => match crate::identity::canonical_id("resident_id", id) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    errors.extend(e.fields);
+                    None
+                }
+            },
+            (Role::Applicant, None) => {
+                errors.push(corridor_domain::catalogue::FieldError {
+                    field: "resident_id".into(),
+                    reason: "an applicant account belongs to one person: their verified ID number"
+                        .into(),
+                });
+                None
+            }
+            (_, Some(_)) => {
+                errors.push(corridor_domain::catalogue::FieldError {
+                    field: "resident_id".into(),
+                    reason: "only applicant accounts are bound to a person's ID number".into(),
+                });
+                None
+            }
+            (_, None) => None,
+        };
+        if !errors.is_empty() {
+            return Err(AppError::fields(errors));
         }
         let r = self.reference();
         let (city, window_id, authority_id) = match n.role {
@@ -310,8 +325,9 @@ impl App {
             city,
             window_id,
             authority_id,
-            display_name: n.display_name.trim().to_string(),
+            display_name,
             created_ms: self.now_ms(),
+            resident_id,
         };
         let mut tx = self.store.begin_write().await?;
         Store::insert_user(&mut tx, &rec).await?;
@@ -332,7 +348,8 @@ impl App {
         Ok(UserView::from(&rec))
     }
 
-    /// Signs in; failed attempts per username are limited.
+    /// Signs in from the client address `client`; failed attempts are limited per address
+    /// and per (address, account) pair (see [`crate::limiter`]).
     ///
     /// The session is written while the password is hashed, not after: for a known account
     /// whose hash needs no upgrade the session row, under a fresh random token, goes to the
@@ -340,14 +357,44 @@ impl App {
     /// answer waits for the longer of the two (the hash) instead of both in turn. A row
     /// written for a wrong password is unusable (its token was never shown to anyone) and is
     /// deleted in the background.
-    pub async fn login(&self, username: &str, password: &str) -> AppResult<LoginAnswer> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: std::net::IpAddr,
+    ) -> AppResult<LoginAnswer> {
         let now = self.now_ms();
         let key = username.trim().to_lowercase();
-        self.limiter
+        // Refused before anything is kept or logged: no account has such a name.
+        let bad_name = key.len() > MAX_USERNAME || key.chars().any(char::is_control);
+        if bad_name || password.len() > MAX_PASSWORD {
+            return Err(AppError::fields(vec![
+                corridor_domain::catalogue::FieldError {
+                    field: if bad_name { "username" } else { "password" }.into(),
+                    reason: if bad_name {
+                        "at most 64 characters, with no control characters"
+                    } else {
+                        "at most 256 bytes"
+                    }
+                    .into(),
+                },
+            ]));
+        }
+        let user = self.store.user_by_name(username.trim()).await?;
+        let attempt = self
+            .limiter
             .lock()
             .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?
-            .check(&key, now)?;
-        let user = self.store.user_by_name(username.trim()).await?;
+            .admit(client, &key, now)
+            .map_err(|r| {
+                let secs = (r.retry_after_ms + 999) / 1000;
+                let mut e = AppError::new(
+                    ErrorCode::TooManyAttempts,
+                    format!("too many failed sign-ins from this address; try again in {secs} s"),
+                );
+                e.retry_after_s = Some(secs.max(1) as u64);
+                e
+            })?;
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let token = hex::encode(raw);
@@ -402,13 +449,18 @@ impl App {
                 .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?;
             match user.filter(|_| ok) {
                 Some(u) => {
-                    lim.clear(&key);
+                    lim.succeeded(attempt);
                     u
                 }
                 None => {
-                    lim.fail(&key, now);
+                    let account_failures = lim.failed(attempt, self.now_ms());
                     drop(lim);
-                    tracing::info!(username = %key, "failed sign-in");
+                    // Debug formatting escapes line breaks, so a username cannot forge a line.
+                    tracing::info!(username = ?key, client = %client, "failed sign-in");
+                    if account_failures == crate::limiter::ACCOUNT_WARN_FAILURES {
+                        tracing::warn!(username = ?key, failures = account_failures,
+                            "repeated failed sign-ins for one account from several addresses");
+                    }
                     if let Some(Ok(())) = written {
                         self.discard_session(token_hash(&token));
                     }

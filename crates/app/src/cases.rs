@@ -37,6 +37,10 @@ pub struct FileCase {
     /// Clerk filing on behalf: the applicant's identity was checked at the window.
     #[serde(default)]
     pub identity_checked: bool,
+    /// Clerk: the resident ID number of the person at the window, when it is not the person
+    /// the form names (an agent, who needs that person's authorisation). Recorded.
+    #[serde(default)]
+    pub identity_seen: Option<String>,
 }
 
 /// An action on a case.
@@ -50,6 +54,10 @@ pub struct ActOnCase {
     /// Receive: the formal and identity checks passed.
     #[serde(default)]
     pub identity_checked: bool,
+    /// Receive: the resident ID number of the person at the window, when it is not the
+    /// person the case names (an agent, who needs that person's authorisation). Recorded.
+    #[serde(default)]
+    pub identity_seen: Option<String>,
     /// Resubmit: the corrected form (replaces the old one; validated again).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -168,6 +176,8 @@ pub(crate) struct IntakeJob {
     role: &'static str,
     /// Statuses the case passes through at filing (submitted, then received for a clerk).
     steps: Vec<(&'static str, Status)>,
+    /// Whom the clerk saw (clerk filings).
+    identity: Option<corridor_store::IdentityCheck>,
     reply: oneshot::Sender<AppResult<CaseRecord>>,
 }
 
@@ -183,6 +193,8 @@ pub(crate) struct ActJob {
     action: &'static str,
     before: String,
     after: String,
+    /// Whom the clerk saw (receive).
+    identity: Option<corridor_store::IdentityCheck>,
     reply: oneshot::Sender<AppResult<()>>,
 }
 
@@ -260,6 +272,10 @@ pub(crate) fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A reason for rejecting, refusing or asking for a correction: a few paragraphs.
+pub const REASON_LIMIT: corridor_domain::text::Limit =
+    corridor_domain::text::Limit::paragraph(2000);
+
 /// The non-personal state recorded in audit events.
 pub fn snapshot(c: &CaseRecord) -> Value {
     serde_json::json!({
@@ -307,12 +323,19 @@ fn mask_form(m: Option<&Matter>, form: &str) -> Value {
     let mut v: Value = serde_json::from_str(form).unwrap_or(Value::Null);
     if let (Some(m), Some(obj)) = (m, v.as_object_mut()) {
         for f in m.fields.iter().filter(|f| f.personal) {
-            if let Some(Value::String(s)) = obj.get_mut(&f.key) {
-                *s = match f.ty {
-                    FieldType::ResidentId => mask_resident_id(s),
-                    FieldType::Phone => mask_phone(s),
-                    _ => mask_name(s),
-                };
+            match obj.get_mut(&f.key) {
+                Some(Value::String(s)) => {
+                    *s = match f.ty {
+                        FieldType::ResidentId => mask_resident_id(s),
+                        FieldType::Phone => mask_phone(s),
+                        // Account numbers keep their last four characters, as ID numbers do.
+                        _ if f.key.contains("account") => mask_resident_id(s),
+                        _ => mask_name(s),
+                    };
+                }
+                // A personal number (a salary) or choice is withheld whole.
+                Some(v) if !v.is_null() => *v = Value::String("***".into()),
+                _ => {}
             }
         }
     }
@@ -391,6 +414,16 @@ async fn commit_batch(
     if !jobs.is_empty() {
         let cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
         Store::insert_cases(&mut tx, &cases).await?;
+        let checks: Vec<_> = jobs
+            .iter()
+            .filter_map(|j| {
+                j.identity.clone().map(|mut c| {
+                    c.case_id = j.case.id;
+                    c
+                })
+            })
+            .collect();
+        Store::insert_identity_checks(&mut tx, &checks).await?;
         Store::insert_events(&mut tx, &events).await?;
         Store::put_heads(&mut tx, &heads).await?;
     }
@@ -400,6 +433,9 @@ async fn commit_batch(
         if ok {
             if let Some(l) = &a.licence {
                 Store::insert_licence(&mut tx, l).await?;
+            }
+            if let Some(c) = &a.identity {
+                Store::insert_identity_checks(&mut tx, std::slice::from_ref(c)).await?;
             }
         }
         applied.push(ok);
@@ -693,12 +729,15 @@ impl App {
                 )))
             }
         };
-        matter.validate_form(&req.form).map_err(AppError::fields)?;
+        let form = matter.validate_form(&req.form).map_err(AppError::fields)?;
+        let seen = self
+            .check_filer(p, &matter.code, &form, req.identity_seen.as_deref())
+            .await?;
         let now = self.now_ms();
         let today = self.today();
-        let id_no = text_of(&req.form, &["applicant_id", "contact_id"]);
+        let id_no = text_of(&form, &["applicant_id", "contact_id"]);
         let name = text_of(
-            &req.form,
+            &form,
             &["applicant_name", "enterprise_name", "contact_name"],
         )
         .unwrap_or_else(|| p.username.clone());
@@ -713,19 +752,20 @@ impl App {
             applicant_user: (p.role == Role::Applicant).then_some(p.user_id),
             applicant_name: name,
             applicant_id_no: id_no,
-            applicant_uscc: text_of(&req.form, &["applicant_uscc"]),
-            applicant_phone: text_of(&req.form, &["applicant_phone", "contact_phone"]),
+            applicant_uscc: text_of(&form, &["applicant_uscc"]),
+            applicant_phone: text_of(&form, &["applicant_phone", "contact_phone"]),
             receiving_city,
             receiving_window: window,
             competent_city: comp.code.to_string(),
             competent_authority: authority_id,
-            form: serde_json::to_string(&req.form).unwrap_or_else(|_| "{}".into()),
+            form: serde_json::to_string(&form).unwrap_or_else(|_| "{}".into()),
             filed_ms: now,
             updated_ms: now,
             filed_on: today,
             clock: LegalClock::new(matter.statutory_days),
             reason: None,
         };
+        let identity = seen.map(|s| crate::identity::record(case.id, "file", s, p, now));
         let stored = self
             .to_writer(|reply| {
                 WriteJob::File(Box::new(IntakeJob {
@@ -733,6 +773,7 @@ impl App {
                     actor: p.user_id.to_string(),
                     role,
                     steps,
+                    identity,
                     reply,
                 }))
             })
@@ -765,16 +806,18 @@ impl App {
         Ok(v)
     }
 
-    /// Performs an action; the case and its audit event commit together.
+    /// Performs an action; the case and its audit event commit together. A reason is at most
+    /// [`REASON_LIMIT`] long.
     pub async fn act(&self, p: &Principal, id: Uuid, req: ActOnCase) -> AppResult<CaseView> {
         let r = self.reference();
         let c = self.load_visible(p, id).await?;
         p.may(req.action, &scope(&c))?;
-        let reason = req
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let reason = match req.reason.as_deref() {
+            Some(s) => corridor_domain::text::field("reason", s, REASON_LIMIT.optional())
+                .map_err(|e| AppError::fields(vec![e]))?,
+            None => None,
+        };
+        let reason = reason.as_deref();
         if req.action.needs_reason() && reason.is_none() {
             return Err(
                 corridor_domain::case::CaseError::ReasonRequired(req.action.as_str()).into(),
@@ -788,6 +831,15 @@ impl App {
                 },
             ]));
         }
+        // Receiving at the window: whom the clerk saw is checked against the case and recorded.
+        let identity = if req.action == Action::Receive {
+            let form: BTreeMap<String, Value> = serde_json::from_str(&c.form).unwrap_or_default();
+            self.check_filer(p, &c.matter_code, &form, req.identity_seen.as_deref())
+                .await?
+                .map(|s| crate::identity::record(c.id, "receive", s, p, self.now_ms()))
+        } else {
+            None
+        };
         let matter = r.matter(&c.matter_code, c.catalogue_version);
         let has_licence = matter.is_some_and(|m| m.output.licence_type.is_some());
         let next = transition(
@@ -801,8 +853,8 @@ impl App {
             let m = matter.ok_or_else(|| {
                 AppError::new(ErrorCode::Internal, "pinned matter version missing")
             })?;
-            m.validate_form(form).map_err(AppError::fields)?;
-            n.form = serde_json::to_string(form).unwrap_or_else(|_| "{}".into());
+            let form = m.validate_form(form).map_err(AppError::fields)?;
+            n.form = serde_json::to_string(&form).unwrap_or_else(|_| "{}".into());
         }
         n.status = next;
         n.clock.apply(req.action, self.today(), &r.calendar);
@@ -834,6 +886,7 @@ impl App {
                 action: req.action.as_str(),
                 before,
                 after,
+                identity,
                 reply,
             }))
         })

@@ -16,6 +16,7 @@ use corridor_store::{date_str, CaseRecord};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
+use sha2::Digest;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use time::{Date, Duration};
@@ -59,6 +60,34 @@ const FIRM_TRADES: &[&str] = &[
     "新能源",
 ];
 
+/// The ID number of the (fictional) person a demo applicant account belongs to. `ent.340100`
+/// is the contact person of the sample filing (`11010519491231002X`, as in the test data);
+/// the others are derived from the username, so they are the same in every demo.
+pub fn demo_resident_id(username: &str) -> String {
+    if username == "ent.340100" {
+        return SAMPLE_FILER_ID.to_string();
+    }
+    let h = sha2::Sha256::digest(username.as_bytes());
+    let n = u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+    let birth = time::Date::from_calendar_date(1960, time::Month::January, 1)
+        .map(|d| d + Duration::days((n % 15_000) as i64))
+        .unwrap_or(time::Date::MIN);
+    let first17 = format!(
+        "310117{:04}{:02}{:02}{:03}",
+        birth.year(),
+        u8::from(birth.month()),
+        birth.day(),
+        (n >> 20) % 1000
+    );
+    corridor_domain::ids::ResidentId::with_check(&first17)
+        .map(|id| id.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// The contact person named in the sample filings of the benchmarks, the load generator and
+/// the tests; the demo account `ent.340100` belongs to this (fictional) person.
+pub const SAMPLE_FILER_ID: &str = "11010519491231002X";
+
 /// Demo accounts: an administrator, the joint office, and per city a clerk at the first
 /// window and reviewers at three authorities; applicants in four cities.
 fn demo_accounts(app: &App) -> Vec<NewUser> {
@@ -72,6 +101,7 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
             window_id: None,
             authority_id: None,
             city: None,
+            resident_id: None,
         },
         NewUser {
             username: "office".into(),
@@ -81,6 +111,7 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
             window_id: None,
             authority_id: None,
             city: Some("310117".into()),
+            resident_id: None,
         },
     ];
     for j in r.jurisdictions.iter().filter(|j| j.member) {
@@ -94,6 +125,7 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
                 window_id: Some(w.id.clone()),
                 authority_id: None,
                 city: None,
+                resident_id: None,
             });
         }
         for kind in ["market", "hrss", "hpf"] {
@@ -107,6 +139,7 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
                     window_id: None,
                     authority_id: Some(id),
                     city: None,
+                    resident_id: None,
                 });
             }
         }
@@ -125,6 +158,7 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
             window_id: None,
             authority_id: None,
             city: Some(city.into()),
+            resident_id: Some(demo_resident_id(name)),
         });
     }
     out
@@ -138,7 +172,15 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
     for a in &accounts {
         let existing = app.store.user_by_name(&a.username).await?;
         let id = match existing {
-            Some(u) => u.id,
+            Some(u) => {
+                // A store made before accounts were bound to a person: bind the demo ones.
+                if let (Some(rid), None) = (&a.resident_id, &u.resident_id) {
+                    let mut tx = app.store.begin_write().await?;
+                    corridor_store::Store::set_resident_id(&mut tx, u.id, rid).await?;
+                    tx.commit().await?;
+                }
+                u.id
+            }
             None => app.create_user(a).await?.id,
         };
         ids.insert(a.username.clone(), id);

@@ -23,6 +23,12 @@ pub enum ErrorCode {
     InvalidReferenceData,
     InvalidStage,
     Overloaded,
+    MethodNotAllowed,
+    RequestTimeout,
+    PayloadTooLarge,
+    UriTooLong,
+    UnsupportedMediaType,
+    HeadersTooLarge,
     Internal,
 }
 
@@ -102,6 +108,42 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         "The service is busy; retry in a moment",
         "系统繁忙，请稍后重试",
     ),
+    (
+        ErrorCode::MethodNotAllowed,
+        405,
+        "This method is not allowed on this resource",
+        "该资源不支持此请求方法",
+    ),
+    (
+        ErrorCode::RequestTimeout,
+        408,
+        "The request was not received in time",
+        "请求未在规定时间内送达",
+    ),
+    (
+        ErrorCode::PayloadTooLarge,
+        413,
+        "The request body is too large",
+        "请求体过大",
+    ),
+    (
+        ErrorCode::UriTooLong,
+        414,
+        "The URL is too long",
+        "网址过长",
+    ),
+    (
+        ErrorCode::UnsupportedMediaType,
+        415,
+        "The request body has an unsupported content type",
+        "请求体的内容类型不受支持",
+    ),
+    (
+        ErrorCode::HeadersTooLarge,
+        431,
+        "The request headers are too large",
+        "请求头过大",
+    ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];
 
@@ -136,6 +178,8 @@ pub struct AppError {
     pub code: ErrorCode,
     pub detail: String,
     pub fields: Vec<FieldError>,
+    /// Seconds after which a refused request may be tried again (`Retry-After`).
+    pub retry_after_s: Option<u64>,
 }
 
 impl AppError {
@@ -144,6 +188,7 @@ impl AppError {
             code,
             detail: detail.into(),
             fields: Vec::new(),
+            retry_after_s: None,
         }
     }
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -165,6 +210,7 @@ impl AppError {
             code: ErrorCode::ValidationFailed,
             detail,
             fields,
+            retry_after_s: None,
         }
     }
 }

@@ -595,12 +595,15 @@ enum Scope {
 }
 
 fn parse_day(s: &str, field: &str) -> AppResult<Date> {
-    corridor_store::parse_date(s).map_err(|_| {
-        AppError::fields(vec![FieldError {
-            field: field.into(),
-            reason: "a date as YYYY-MM-DD".into(),
-        }])
-    })
+    corridor_store::parse_date(s)
+        .ok()
+        .filter(|d| corridor_domain::text::plausible_date(*d))
+        .ok_or_else(|| {
+            AppError::fields(vec![FieldError {
+                field: field.into(),
+                reason: "a date as YYYY-MM-DD between 1900 and 2100".into(),
+            }])
+        })
 }
 
 fn field_err(field: &str, reason: impl Into<String>) -> AppError {
@@ -699,10 +702,13 @@ impl App {
     ) -> AppResult<EnterpriseSearch> {
         let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
         let page = q.page.unwrap_or(1).clamp(1, 10_000);
-        let text = q.q.clone().unwrap_or_default();
-        if text.chars().count() > 500 {
-            return Err(field_err("q", "at most 500 characters"));
-        }
+        let text = corridor_domain::text::field(
+            "q",
+            q.q.as_deref().unwrap_or_default(),
+            corridor_domain::text::Limit::line(500).optional(),
+        )
+        .map_err(|e| AppError::fields(vec![e]))?
+        .unwrap_or_default();
         let filters = q.filters();
         if let Some(i) = &filters.industry {
             let b = i.as_bytes();
@@ -783,7 +789,7 @@ impl App {
                 ))
             }
         }
-        e.validate().map_err(|x| field_err(x.field, x.reason))?;
+        let e = e.normalised().map_err(|x| field_err(x.field, x.reason))?;
         self.upsert_enterprises(std::slice::from_ref(&e)).await?;
         Ok(e)
     }
@@ -841,8 +847,9 @@ impl App {
         if !o.head {
             return Err(AppError::forbidden("needs are posted for head enterprises"));
         }
-        n.spec
-            .validate()
+        let spec = n
+            .spec
+            .normalised()
             .map_err(|x| field_err(x.field, x.reason))?;
         let deadline = match n.deadline.as_deref().filter(|d| !d.is_empty()) {
             Some(d) => {
@@ -858,10 +865,10 @@ impl App {
         let row = NeedRow {
             id: Uuid::now_v7().to_string(),
             owner_uscc: owner,
-            kind: n.spec.kind.as_str().into(),
+            kind: spec.kind.as_str().into(),
             status: NeedStatus::Open.as_str().into(),
             deadline,
-            doc: serde_json::to_string(&n.spec).map_err(|e| AppError::bad(e.to_string()))?,
+            doc: serde_json::to_string(&spec).map_err(|e| AppError::bad(e.to_string()))?,
             created_ms: now,
             created_by: p.username.clone(),
             updated_ms: now,
@@ -1070,10 +1077,13 @@ impl App {
         if on > self.today() {
             return Err(field_err("on", "a stage cannot be dated in the future"));
         }
-        let note = m.note.unwrap_or_default();
-        if note.chars().count() > 2000 {
-            return Err(field_err("note", "at most 2000 characters"));
-        }
+        let note = corridor_domain::text::field(
+            "note",
+            m.note.as_deref().unwrap_or_default(),
+            corridor_domain::text::Limit::paragraph(2000).optional(),
+        )
+        .map_err(|e| AppError::fields(vec![e]))?
+        .unwrap_or_default();
         if m.uscc == n.owner_uscc {
             return Err(field_err(
                 "uscc",
@@ -1440,6 +1450,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
                     window_id: None,
                     authority_id: None,
                     city: Some(uscc[2..8].to_string()),
+                    resident_id: Some(crate::demo::demo_resident_id(name)),
                 })
                 .await?;
             let mut tx = app.store.begin_write().await?;
@@ -1459,6 +1470,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
         city: None,
         window_id: None,
         authority_id: None,
+        resident_id: None,
     };
     let today = app.today();
     let day = |back: i64| corridor_store::date_str(today - time::Duration::days(back));

@@ -13,8 +13,10 @@ pub mod cases;
 pub mod catalogue;
 pub mod demo;
 pub mod error;
+pub mod identity;
 pub mod industry;
 pub mod licences;
+pub mod limiter;
 pub mod reference;
 pub mod stats;
 
@@ -33,7 +35,7 @@ pub struct App {
     pub store: Store,
     clock: Arc<dyn Clock>,
     reference: RwLock<Arc<Reference>>,
-    limiter: Mutex<auth::LoginLimiter>,
+    limiter: Mutex<limiter::LoginLimiter>,
     intake: tokio::sync::mpsc::Sender<cases::WriteJob>,
     master_key: RwLock<Option<[u8; 32]>>,
     /// Password hashes (argon2id, 7 MiB and about 12 ms of CPU each): one per two cores at a
@@ -71,7 +73,7 @@ impl App {
             store: store.clone(),
             clock,
             reference: RwLock::new(Arc::new(r)),
-            limiter: Mutex::new(auth::LoginLimiter::default()),
+            limiter: Mutex::new(limiter::LoginLimiter::default()),
             intake: tx,
             master_key: RwLock::new(None),
             hashing: tokio::sync::Semaphore::new(

@@ -98,6 +98,7 @@ fn applicant() -> Principal {
         city: None,
         window_id: None,
         authority_id: None,
+        resident_id: Some(corridor_app::demo::SAMPLE_FILER_ID.into()),
     }
 }
 
@@ -123,6 +124,7 @@ pub fn sample_filing() -> FileCase {
         window_id: Some("340100-W01".into()),
         form: serde_json::from_value(form).unwrap_or_default(),
         identity_checked: false,
+        identity_seen: None,
     }
 }
 

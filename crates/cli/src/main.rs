@@ -79,6 +79,19 @@ enum Cmd {
         /// Requests served at once; more are refused with 503 and Retry-After.
         #[arg(long, env = "CORRIDOR_MAX_IN_FLIGHT", default_value_t = corridor_api::DEFAULT_MAX_IN_FLIGHT)]
         max_in_flight: usize,
+        /// Mark cookies Secure and send Strict-Transport-Security: set when clients reach the
+        /// server over HTTPS (through a proxy that ends TLS).
+        #[arg(long, env = "CORRIDOR_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// A proxy whose X-Forwarded-For names the client (repeat, or comma-separate in the
+        /// environment variable); sign-in limits then count the client's address, not the
+        /// proxy's.
+        #[arg(
+            long = "trusted-proxy",
+            env = "CORRIDOR_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Generate demo data (accounts, a year of cases, enterprises) into an empty store, then
     /// exit; `serve` then starts on it. Deterministic for a seed.
@@ -260,6 +273,9 @@ enum UserCmd {
         authority: Option<String>,
         #[arg(long)]
         city: Option<String>,
+        /// Applicant: the verified resident ID number of the person the account belongs to.
+        #[arg(long)]
+        resident_id: Option<String>,
     },
 }
 
@@ -445,6 +461,7 @@ async fn serve(
     (demo_cases, demo_enterprises): (usize, usize),
     demo_seed: u64,
     max_in_flight: usize,
+    options: corridor_api::server::ServerOptions,
 ) -> anyhow::Result<()> {
     let where_ = cli
         .database_url
@@ -466,7 +483,7 @@ async fn serve(
         listener.local_addr()?
     );
     app.start_housekeeping();
-    let state = corridor_api::AppState::new(app, max_in_flight);
+    let state = corridor_api::AppState::new(app, max_in_flight).with_options(options);
     corridor_api::serve(state, listener, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
@@ -504,7 +521,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             demo_seed,
             demo_enterprises,
             max_in_flight,
+            secure_cookies,
+            trusted_proxies,
         } => {
+            let options = corridor_api::server::ServerOptions {
+                secure_cookies: *secure_cookies,
+                trusted_proxies: trusted_proxies.clone(),
+                ..Default::default()
+            };
             serve(
                 &cli,
                 listen,
@@ -512,6 +536,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 (*demo_cases, *demo_enterprises),
                 *demo_seed,
                 *max_in_flight,
+                options,
             )
             .await?;
         }
@@ -650,6 +675,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     window,
                     authority,
                     city,
+                    resident_id,
                 },
         } => {
             let password = match std::env::var("CORRIDOR_PASSWORD") {
@@ -671,6 +697,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     window_id: window.clone(),
                     authority_id: authority.clone(),
                     city: city.clone(),
+                    resident_id: resident_id.clone(),
                 })
                 .await?;
             println!("{}", serde_json::to_string(&u)?);

@@ -220,7 +220,16 @@ pub struct Principal {
     pub window_id: Option<String>,
     /// Reviewer only.
     pub authority_id: Option<String>,
+    /// Applicant: the verified resident ID number the account is bound to. Never serialised
+    /// (it is personal data, and the caller knows it).
+    #[serde(skip)]
+    pub resident_id: Option<String>,
 }
+
+/// The form fields that name the natural person a filing is made by: the applicant of a
+/// person's matter, or the contact acting for an enterprise. Only that person, or someone
+/// they have authorised, may file it.
+pub const FILER_FIELDS: [&str; 2] = ["applicant_id", "contact_id"];
 
 /// What the access rules need to know about a case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -267,6 +267,12 @@ impl Matter {
             if !keys.insert(f.key.as_str()) {
                 return Err(at(&format!("field '{}' appears twice", f.key)));
             }
+            if matches!(f.ty, FieldType::ResidentId | FieldType::Phone) && !f.personal {
+                return Err(at(&format!(
+                    "field '{}' holds an ID number or a phone number: it must be marked personal",
+                    f.key
+                )));
+            }
             if f.ty == FieldType::Select && f.options.is_empty() {
                 return Err(at(&format!("select field '{}' has no options", f.key)));
             }
@@ -274,16 +280,27 @@ impl Matter {
         Ok(())
     }
 
-    /// Validates submitted form data against the field rules; returns every problem found.
-    pub fn validate_form(&self, data: &BTreeMap<String, Value>) -> Result<(), Vec<FieldError>> {
+    /// Validates submitted form data against the field rules; returns every problem found,
+    /// or the data as it is to be stored (texts normalised by [`crate::text`]).
+    pub fn validate_form(
+        &self,
+        data: &BTreeMap<String, Value>,
+    ) -> Result<BTreeMap<String, Value>, Vec<FieldError>> {
         let mut errors = Vec::new();
+        let mut out = BTreeMap::new();
         let fe = |field: &str, reason: String| FieldError {
             field: field.to_string(),
             reason,
         };
         for key in data.keys() {
             if !self.fields.iter().any(|f| &f.key == key) {
-                errors.push(fe(key, "unknown field".into()));
+                // The key is echoed back: bound it, and keep control characters out.
+                let shown: String = key
+                    .chars()
+                    .take(64)
+                    .map(|c| if c.is_control() { '?' } else { c })
+                    .collect();
+                errors.push(fe(&shown, "unknown field".into()));
             }
         }
         for f in &self.fields {
@@ -297,34 +314,49 @@ impl Matter {
                 }
                 Some(v) => v,
             };
-            if let Err(reason) = check_field(f, v) {
-                errors.push(fe(&f.key, reason));
+            match check_field(f, v) {
+                Ok(Some(v)) => {
+                    out.insert(f.key.clone(), v);
+                }
+                Ok(None) => {}
+                Err(reason) => errors.push(fe(&f.key, reason)),
             }
         }
         if errors.is_empty() {
-            Ok(())
+            Ok(out)
         } else {
             Err(errors)
         }
     }
 }
 
-fn check_field(f: &FormField, v: &Value) -> Result<(), String> {
+/// The longest text a field without its own `max_len` may hold.
+pub const DEFAULT_TEXT_MAX: u32 = 2000;
+
+/// Checks one value; the value to store (`None`: an optional text left empty).
+fn check_field(f: &FormField, v: &Value) -> Result<Option<Value>, String> {
     let text = || v.as_str().ok_or_else(|| "must be a string".to_string());
+    // Texts of every kind are bounded before they are parsed.
+    let line = |max: usize| -> Result<Option<String>, String> {
+        // Long texts (descriptions, business scopes) may run over several lines.
+        let limit = if max > 200 {
+            crate::text::Limit::paragraph(max)
+        } else {
+            crate::text::Limit::line(max)
+        };
+        let limit = if f.required { limit } else { limit.optional() };
+        crate::text::clean(text()?, limit).map_err(|e| e.to_string())
+    };
     match f.ty {
         FieldType::Text => {
-            let s = text()?;
-            if f.required && s.trim().is_empty() {
-                return Err("required".into());
-            }
-            if let Some(max) = f.max_len {
-                if s.chars().count() > max as usize {
-                    return Err(format!("longer than {max} characters"));
-                }
-            }
+            let max = f.max_len.unwrap_or(DEFAULT_TEXT_MAX) as usize;
+            return Ok(line(max)?.map(Value::String));
         }
         FieldType::Number => {
             let n = v.as_f64().ok_or("must be a number")?;
+            if !n.is_finite() {
+                return Err("must be a number".into());
+            }
             if let Some(min) = f.min {
                 if n < min {
                     return Err(format!("must be at least {min}"));
@@ -337,18 +369,28 @@ fn check_field(f: &FormField, v: &Value) -> Result<(), String> {
             }
         }
         FieldType::Date => {
-            let s = text()?;
-            Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+            let Some(s) = line(10)? else { return Ok(None) };
+            let d = Date::parse(&s, &time::format_description::well_known::Iso8601::DATE)
                 .map_err(|_| "must be a date YYYY-MM-DD".to_string())?;
+            if !crate::text::plausible_date(d) {
+                return Err("must be a date between 1900 and 2100".into());
+            }
+            return Ok(Some(Value::String(s)));
         }
         FieldType::Uscc => {
-            Uscc::parse(text()?).map_err(|e| e.to_string())?;
+            let Some(s) = line(40)? else { return Ok(None) };
+            let id = Uscc::parse(&s).map_err(|e| e.to_string())?;
+            return Ok(Some(Value::String(id.as_str().to_string())));
         }
         FieldType::ResidentId => {
-            ResidentId::parse(text()?).map_err(|e| e.to_string())?;
+            let Some(s) = line(40)? else { return Ok(None) };
+            let id = ResidentId::parse(&s).map_err(|e| e.to_string())?;
+            return Ok(Some(Value::String(id.as_str().to_string())));
         }
         FieldType::OrgCode => {
-            OrgCode::parse(text()?).map_err(|e| e.to_string())?;
+            let Some(s) = line(40)? else { return Ok(None) };
+            let id = OrgCode::parse(&s).map_err(|e| e.to_string())?;
+            return Ok(Some(Value::String(id.as_str().to_string())));
         }
         FieldType::Phone => {
             let s = text()?;
@@ -360,14 +402,15 @@ fn check_field(f: &FormField, v: &Value) -> Result<(), String> {
         FieldType::Select => {
             let s = text()?;
             if !f.options.iter().any(|o| o.value == s) {
-                return Err(format!("'{s}' is not one of the options"));
+                let shown: String = s.chars().take(40).filter(|c| !c.is_control()).collect();
+                return Err(format!("'{shown}' is not one of the options"));
             }
         }
         FieldType::Boolean => {
             v.as_bool().ok_or("must be true or false")?;
         }
     }
-    Ok(())
+    Ok(Some(v.clone()))
 }
 
 /// The whole reference data set as shipped in `data/`.

@@ -16,3 +16,4 @@ pub mod case;
 pub mod catalogue;
 pub mod clock;
 pub mod ids;
+pub mod text;

@@ -12,6 +12,7 @@ pub mod search;
 pub use tantivy;
 
 use corridor_domain::ids::{DivisionCode, Uscc};
+use corridor_domain::text::{self, Limit};
 use serde::{Deserialize, Serialize};
 
 /// The corridor's industrial clusters (the "6+X").
@@ -154,13 +155,49 @@ pub struct RecordError {
     pub reason: String,
 }
 
+const NAME: Limit = Limit::line(200).optional();
+const CAPABILITIES: Limit = Limit::paragraph(4000).optional();
+const CERTIFICATION: Limit = Limit::line(40);
+
+impl From<text::Refusal> for RecordError {
+    fn from((field, e): text::Refusal) -> Self {
+        RecordError {
+            field,
+            reason: e.to_string(),
+        }
+    }
+}
+
 impl Enterprise {
+    /// The record with its texts normalised (see [`corridor_domain::text`]), if it is valid.
+    pub fn normalised(mut self) -> Result<Enterprise, RecordError> {
+        self.each_text(text::normalise)?;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Applies `f` to every text with its field name and limit.
+    fn each_text(&mut self, f: text::EachText) -> Result<(), text::Refusal> {
+        f("name_zh", &mut self.name_zh, NAME)?;
+        f("name_en", &mut self.name_en, NAME)?;
+        f("capabilities_zh", &mut self.capabilities_zh, CAPABILITIES)?;
+        f("capabilities_en", &mut self.capabilities_en, CAPABILITIES)?;
+        for c in &mut self.certifications {
+            f("certifications", c, CERTIFICATION)?;
+        }
+        Ok(())
+    }
+
     /// Checks a record as it would be imported.
     pub fn validate(&self) -> Result<(), RecordError> {
         let e = |field, reason: &str| RecordError {
             field,
             reason: reason.to_string(),
         };
+        self.clone().each_text(text::check)?;
+        if self.certifications.len() > 20 {
+            return Err(e("certifications", "at most 20"));
+        }
         Uscc::parse(&self.uscc).map_err(|x| RecordError {
             field: "uscc",
             reason: x.to_string(),
@@ -185,9 +222,6 @@ impl Enterprise {
         }
         if !(1949..=2100).contains(&self.founded) {
             return Err(e("founded", "a year between 1949 and 2100"));
-        }
-        if self.certifications.iter().any(|c| c.trim().is_empty()) {
-            return Err(e("certifications", "empty certification"));
         }
         Ok(())
     }

@@ -13,6 +13,7 @@
 
 use crate::search::{EnterpriseIndex, Filters, Meta};
 use crate::Cluster;
+use corridor_domain::text::{self, Limit};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -125,28 +126,61 @@ pub struct NeedSpec {
 #[error("{field}: {reason}")]
 pub struct NeedError {
     pub field: &'static str,
-    pub reason: &'static str,
+    pub reason: String,
+}
+
+const TITLE: Limit = Limit::line(200).optional();
+const DESCRIPTION: Limit = Limit::paragraph(5000).optional();
+const CERTIFICATION: Limit = Limit::line(40);
+
+impl From<text::Refusal> for NeedError {
+    fn from((field, e): text::Refusal) -> Self {
+        NeedError {
+            field,
+            reason: e.to_string(),
+        }
+    }
 }
 
 impl NeedSpec {
+    /// The spec with its texts normalised (see [`corridor_domain::text`]), if it is valid.
+    pub fn normalised(mut self) -> Result<NeedSpec, NeedError> {
+        self.each_text(text::normalise)?;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Applies `f` to every text with its field name and limit.
+    fn each_text(&mut self, f: text::EachText) -> Result<(), text::Refusal> {
+        f("title_zh", &mut self.title_zh, TITLE)?;
+        f("title_en", &mut self.title_en, TITLE)?;
+        f("description_zh", &mut self.description_zh, DESCRIPTION)?;
+        f("description_en", &mut self.description_en, DESCRIPTION)?;
+        for c in &mut self.certifications {
+            f("certifications", c, CERTIFICATION)?;
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), NeedError> {
-        let e = |field, reason| Err(NeedError { field, reason });
+        let e = |field, reason: &str| {
+            Err(NeedError {
+                field,
+                reason: reason.to_string(),
+            })
+        };
+        self.clone().each_text(text::check)?;
         if self.title_zh.trim().is_empty() && self.title_en.trim().is_empty() {
             return e("title_zh", "a Chinese or English title is required");
         }
-        if self.title_zh.chars().count() > 200 || self.title_en.chars().count() > 200 {
-            return e("title_zh", "at most 200 characters");
+        if self.certifications.len() > 20 || self.clusters.len() > 20 {
+            return e(
+                "certifications",
+                "at most 20 certifications and 20 clusters",
+            );
         }
-        if self.description_zh.chars().count() > 5000 || self.description_en.chars().count() > 5000
-        {
-            return e("description_zh", "at most 5000 characters");
-        }
-        if self
-            .certifications
-            .iter()
-            .any(|c| c.trim().is_empty() || c.len() > 40)
-        {
-            return e("certifications", "each certification 1 to 40 characters");
+        if self.industries.len() > 50 || self.cities.len() > 50 {
+            return e("industries", "at most 50 industries and 50 cities");
         }
         let class_ok = |i: &String| {
             let b = i.as_bytes();

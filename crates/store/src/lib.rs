@@ -24,6 +24,7 @@ macro_rules! case_counts_scan {
     };
 }
 
+pub mod identity;
 pub mod industry;
 pub mod licences;
 pub mod rows;
@@ -35,6 +36,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use identity::*;
 pub use industry::*;
 pub use licences::*;
 pub use rows::*;

@@ -33,7 +33,7 @@ pub fn parse_date(s: &str) -> Result<Date> {
 fn opt_date(v: Option<String>) -> Result<Option<Date>> {
     v.as_deref().map(parse_date).transpose()
 }
-fn uuid(s: &str) -> Result<Uuid> {
+pub(crate) fn uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("uuid '{s}': {e}")))
 }
 fn to_doc<T: Serialize>(v: &T) -> Result<String> {
@@ -367,6 +367,8 @@ pub struct UserRecord {
     pub authority_id: Option<String>,
     pub display_name: String,
     pub created_ms: i64,
+    /// A natural person's verified resident ID number (applicant accounts).
+    pub resident_id: Option<String>,
 }
 
 impl UserRecord {
@@ -381,6 +383,7 @@ impl UserRecord {
             Val::ot(self.authority_id.clone()),
             Val::t(&self.display_name),
             Val::i(self.created_ms),
+            Val::ot(self.resident_id.clone()),
         ]
     }
     fn from_row(r: &AnyRow) -> Result<UserRecord> {
@@ -394,12 +397,13 @@ impl UserRecord {
             authority_id: r.try_get(6)?,
             display_name: r.try_get(7)?,
             created_ms: r.try_get(8)?,
+            resident_id: r.try_get(9)?,
         })
     }
 }
 
-const USER_COLS: &str =
-    "id, username, password_hash, role, city, window_id, authority_id, display_name, created_ms";
+const USER_COLS: &str = "id, username, password_hash, role, city, window_id, authority_id, \
+    display_name, created_ms, resident_id";
 
 /// Counts for statistics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -82,7 +82,13 @@ pub const TABLES: &[Table] = &[
             ("authority_id", T),
             ("display_name", T),
             ("created_ms", I),
+            ("resident_id", T),
         ],
+        order: "id",
+    },
+    Table {
+        name: "authorisations",
+        cols: AUTHORISATION_COLS,
         order: "id",
     },
     Table {
@@ -121,6 +127,19 @@ pub const TABLES: &[Table] = &[
             ("hash", T),
         ],
         order: "stream, seq",
+    },
+    Table {
+        name: "identity_checks",
+        cols: &[
+            ("case_id", T),
+            ("action", T),
+            ("presenter_id_no", T),
+            ("authorisation_id", T),
+            ("checked_by", T),
+            ("window_id", T),
+            ("at_ms", I),
+        ],
+        order: "case_id, action",
     },
     Table {
         name: "audit_heads",
@@ -215,6 +234,18 @@ pub const TABLES: &[Table] = &[
 
 /// Columns never written to an export: private keys stay on their node, even encrypted.
 pub const SECRET_COLUMNS: &[(&str, &str)] = &[("signing_keys", "private_enc")];
+
+pub const AUTHORISATION_COLS: &[(&str, Ty)] = &[
+    ("id", T),
+    ("grantor_id_no", T),
+    ("agent_id_no", T),
+    ("matter_code", T),
+    ("valid_from_ms", I),
+    ("valid_until_ms", I),
+    ("recorded_by", T),
+    ("recorded_ms", I),
+    ("revoked_ms", I),
+];
 
 pub const LICENCE_COLS: &[(&str, Ty)] = &[
     ("id", T),

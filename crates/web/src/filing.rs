@@ -30,6 +30,8 @@ pub(crate) struct Answers {
     window: String,
     form: BTreeMap<String, String>,
     identity: bool,
+    /// Clerk: the ID number of the person at the window when it is an agent.
+    seen: String,
 }
 
 impl Answers {
@@ -41,6 +43,7 @@ impl Answers {
                 "mode" => a.mode = v.trim().to_string(),
                 "window" => a.window = v.trim().to_string(),
                 "identity_checked" => a.identity = v == "true",
+                "identity_seen" => a.seen = v.trim().chars().take(40).collect(),
                 _ => {
                     if let Some(key) = k.strip_prefix("f.") {
                         a.form.insert(key.to_string(), v.to_string());
@@ -67,6 +70,9 @@ impl Answers {
             }
             if self.identity {
                 h.push(("identity_checked".into(), "true".into()));
+            }
+            if !self.seen.is_empty() {
+                h.push(("identity_seen".into(), self.seen.clone()));
             }
         }
         h
@@ -228,6 +234,7 @@ struct FilePage {
     own_window: String,
     fields: Vec<FieldRow>,
     identity: bool,
+    seen: String,
     summary: Vec<(String, String)>,
     errors: Vec<(String, String, String)>,
     error: String,
@@ -374,6 +381,13 @@ fn render(
             }
             .into(),
         ));
+        if !a.seen.is_empty() {
+            summary.push((
+                lang.pick("窗口所见代理人证件号", "ID of the agent at the window")
+                    .into(),
+                a.seen.clone(),
+            ));
+        }
     }
     let rows = field_rows(lang, &m.fields, &a.form, field_errors);
     let mut errors: Vec<(String, String, String)> = rows
@@ -383,11 +397,16 @@ fn render(
         .collect();
     for e in field_errors
         .iter()
-        .filter(|e| !e.field.contains('.') && e.field == "identity_checked")
+        .filter(|e| matches!(e.field.as_str(), "identity_checked" | "identity_seen"))
     {
         errors.push((
-            "identity_checked".into(),
-            lang.pick("身份核验", "Identity check").into(),
+            e.field.clone(),
+            if e.field == "identity_seen" {
+                lang.pick("代理人证件号", "Agent's ID number")
+            } else {
+                lang.pick("身份核验", "Identity check")
+            }
+            .into(),
             reason_text(lang, &e.reason),
         ));
     }
@@ -419,6 +438,7 @@ fn render(
         own_window,
         fields: rows,
         identity: a.identity,
+        seen: a.seen.clone(),
         summary,
         errors,
         error,
@@ -667,6 +687,7 @@ pub(crate) async fn post_step(
             .then(|| a.window.clone()),
         form: form_json(&matter.fields, &a.form),
         identity_checked: a.identity,
+        identity_seen: Some(a.seen.clone()).filter(|s| !s.is_empty()),
     };
     match app.file_case(&p, req).await {
         Ok(c) => redirect(&format!("/cases/{}?filed=1", c.id)),

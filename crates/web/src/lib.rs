@@ -99,6 +99,7 @@ pub struct Texts {
     pub actions: &'static str,
     pub reason: &'static str,
     pub identity_checked: &'static str,
+    pub identity_seen: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -170,6 +171,7 @@ const ZH: Texts = Texts {
     actions: "办理",
     reason: "理由或说明（不予受理、不予许可、补正时必填）",
     identity_checked: "已核验申请人身份和材料形式",
+    identity_seen: "代理人证件号（由他人代办时填写；须已登记授权）",
 };
 
 const EN: Texts = Texts {
@@ -241,6 +243,7 @@ const EN: Texts = Texts {
     actions: "Act on this case",
     reason: "Reason or note (required to refuse, reject or request a correction)",
     identity_checked: "Applicant's identity and the form of the materials checked",
+    identity_seen: "Agent's ID number (when someone else comes for the person; an authorisation must be on record)",
 };
 
 impl Lang {
@@ -428,6 +431,26 @@ fn page<T: Template>(t: &T, lang: Lang, remember: bool, status: StatusCode) -> R
 
 type Pair = (String, String);
 
+/// The client's address, as the server resolved it for this request (the peer, or the address
+/// a trusted proxy names in `X-Forwarded-For`). Without one (a request not from a socket) it
+/// is the unspecified address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .copied()
+            .unwrap_or(ClientIp(std::net::IpAddr::from([0u8, 0, 0, 0]))))
+    }
+}
+
 /// Percent-encodes everything but ASCII letters, digits and `-`.
 fn enc(s: &str) -> String {
     s.bytes()
@@ -441,13 +464,18 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-/// A local path to return to after sign-in (never another site).
-fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.contains(':'))
-    .then_some(next)
+/// A local path to return to after sign-in (never another site): it starts with one `/`
+/// followed by a path character, and holds only printable ASCII without `\\` or `:`.
+/// Browsers drop tabs and line breaks from URLs and read `\\` as `/`, so `/<TAB>/evil.example`
+/// or `/\\evil.example` would lead off the site; a path that could be read that way is refused.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let b = next.as_bytes();
+    let local = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && next.len() <= 2048
+        && b.iter()
+            .all(|&c| c.is_ascii_graphic() && c != b'\\' && c != b':');
+    local.then_some(next)
 }
 
 #[derive(Template)]
@@ -831,9 +859,15 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Double-submit CSRF token: a random value in a SameSite=Strict cookie that every form
-/// carries back in a hidden field.
+/// The CSRF token for this request's forms. Signed in, it is derived from the session token
+/// (a hash of it under its own label), so it is bound to the session: it changes with every
+/// sign-in, dies with the session, and cannot be planted by a cookie set from elsewhere.
+/// Before sign-in (the sign-in form itself) it is a random value in a `SameSite=Strict`
+/// cookie that the form carries back. Returns the token and whether a cookie must be set.
 fn csrf_token(headers: &HeaderMap) -> (String, bool) {
+    if let Some(s) = session_cookie(headers) {
+        return (session_csrf(&s), false);
+    }
     match cookie(headers, "csrf")
         .filter(|c| c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()))
     {
@@ -844,6 +878,37 @@ fn csrf_token(headers: &HeaderMap) -> (String, bool) {
             (b.iter().map(|x| format!("{x:02x}")).collect(), true)
         }
     }
+}
+
+/// The session token from its cookie, when it has the shape of one.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, "session").filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The CSRF token of a session: the first 128 bits of SHA-256 over a label and the session
+/// token, which is itself 256 random bits (so the token cannot be guessed without it, and does
+/// not reveal it).
+fn session_csrf(session: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(format!("corridor-csrf\n{session}").as_bytes());
+    d.iter().take(16).map(|x| format!("{x:02x}")).collect()
+}
+
+/// Whether a submitted form's CSRF token is this request's (compared in constant time).
+fn csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
+    let expected = match session_cookie(headers) {
+        Some(s) => session_csrf(&s),
+        None => match cookie(headers, "csrf") {
+            Some(c) if !c.is_empty() => c,
+            _ => return false,
+        },
+    };
+    expected.len() == sent.len()
+        && expected
+            .bytes()
+            .zip(sent.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 fn set_cookie(r: &mut Response, c: String) {
@@ -912,12 +977,9 @@ struct LoginForm {
     next: String,
 }
 
-fn csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
-    cookie(headers, "csrf").is_some_and(|c| !c.is_empty() && c == sent)
-}
-
 async fn login_submit(
     State(app): State<Arc<App>>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
@@ -929,16 +991,20 @@ async fn login_submit(
             &LoginPage {
                 t,
                 csrf,
-                username: f.username,
+                username: f
+                    .username
+                    .chars()
+                    .take(corridor_app::auth::MAX_USERNAME)
+                    .collect(),
                 error: t.bad_form.into(),
-                next: f.next,
+                next: safe_next(&f.next).unwrap_or("").to_string(),
             },
             lang,
             false,
             StatusCode::FORBIDDEN,
         );
     }
-    match app.login(&f.username, &f.password).await {
+    match app.login(&f.username, &f.password, client).await {
         Ok(a) => {
             let home = match a.user.role.as_str() {
                 "joint_office" => "/dashboard",
@@ -957,18 +1023,26 @@ async fn login_submit(
         Err(e) => {
             let msg = lang.error_title(e.code);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            page(
+            let mut r = page(
                 &LoginPage {
                     t,
                     csrf,
-                    username: f.username,
+                    username: f
+                        .username
+                        .chars()
+                        .take(corridor_app::auth::MAX_USERNAME)
+                        .collect(),
                     error: msg.into(),
-                    next: f.next,
+                    next: safe_next(&f.next).unwrap_or("").to_string(),
                 },
                 lang,
                 false,
                 status,
-            )
+            );
+            if let Some(s) = e.retry_after_s {
+                r.headers_mut().insert(header::RETRY_AFTER, s.into());
+            }
+            r
         }
     }
 }
@@ -1486,6 +1560,10 @@ async fn act_on_case(
             .map(str::to_string)
             .filter(|r| !r.trim().is_empty()),
         identity_checked: get("identity_checked") == Some("true"),
+        identity_seen: get("identity_seen")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         form,
     };
     match app.act(&p, uuid, req).await {
@@ -1515,9 +1593,23 @@ async fn act_on_case(
 }
 
 /// The pages, ready to merge into the server's router.
+/// The pages' one stylesheet (the Content-Security-Policy allows styles from this site only,
+/// none inline).
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/corridor.css"),
+    )
+        .into_response()
+}
+
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(home))
+        .route("/static/corridor.css", get(stylesheet))
         .route("/matters", get(matters))
         .route("/matters/{code}", get(matter))
         .route("/verify", get(verify_form).post(verify_submit))

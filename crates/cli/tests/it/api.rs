@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::macros::date;
 
-async fn problem(res: reqwest::Response, status: StatusCode, code: &str) -> Value {
+pub async fn problem(res: reqwest::Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(res.status(), status);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let v: Value = res.json().await.unwrap();

@@ -1,6 +1,6 @@
 //! The conformance suite for cases: every test runs on SQLite and on PostgreSQL.
 
-use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend};
+use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend, LOCAL};
 use corridor_app::cases::{ActOnCase, CaseQuery, FileCase};
 use corridor_app::{AppError, ErrorCode};
 use corridor_domain::case::{Action, DueState, Principal, Role, Status};
@@ -33,16 +33,18 @@ pub fn branch_filing(window: Option<&str>, mode: ServiceMode) -> FileCase {
         window_id: window.map(str::to_string),
         form: serde_json::from_value(form).unwrap(),
         identity_checked: false,
+        identity_seen: None,
     }
 }
 
-fn act(action: Action) -> ActOnCase {
+pub fn act(action: Action) -> ActOnCase {
     ActOnCase {
         action,
         reason: action
             .needs_reason()
             .then(|| "测试理由 / test reason".to_string()),
         identity_checked: action == Action::Receive,
+        identity_seen: None,
         form: None,
     }
 }
@@ -519,9 +521,9 @@ pub async fn keyset_paging(b: crate::helpers::Backend) {
     let Some(e) = crate::helpers::env(b, time::macros::date!(2026 - 11 - 02)).await else {
         return;
     };
-    // Seed 7: this reviewer has open cases on that day (about 3% of demo cases are open,
+    // Seed 8: this reviewer has open cases on that day (about 3% of demo cases are open,
     // spread over some 160 authorities).
-    corridor_app::demo::seed(&e.app, 3000, 7).await.unwrap();
+    corridor_app::demo::seed(&e.app, 3000, 8).await.unwrap();
     // Each role's whole list, and its queues (status filters, read through other indexes).
     let open = "submitted,received,forwarded,accepted,correction_requested,resubmitted";
     let lists = [
@@ -681,6 +683,7 @@ pub async fn rehash(b: crate::helpers::Backend) {
         window_id: None,
         authority_id: None,
         city: None,
+        resident_id: Some(crate::helpers::FILER_ID.into()),
     };
     let id = e.app.create_user(&user).await.unwrap().id;
     let stored = || async { e.store.user_by_name("old.hash").await.unwrap().unwrap() };
@@ -693,19 +696,33 @@ pub async fn rehash(b: crate::helpers::Backend) {
     Store::set_password_hash(&mut tx, id, OLD).await.unwrap();
     tx.commit().await.unwrap();
     assert!(corridor_app::auth::needs_rehash(OLD));
-    let err = e.app.login("old.hash", "wrong-password").await.unwrap_err();
+    let err = e
+        .app
+        .login("old.hash", "wrong-password", LOCAL)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidCredentials);
     assert_eq!(stored().await.password_hash, OLD);
-    e.app.login("old.hash", "corridor-demo").await.unwrap();
+    e.app
+        .login("old.hash", "corridor-demo", LOCAL)
+        .await
+        .unwrap();
     let replaced = stored().await.password_hash;
     assert!(
         replaced.starts_with("$argon2id$v=19$m=7168,t=5,p=2$"),
         "{replaced}"
     );
     assert_ne!(replaced, new);
-    e.app.login("old.hash", "corridor-demo").await.unwrap();
+    e.app
+        .login("old.hash", "corridor-demo", LOCAL)
+        .await
+        .unwrap();
     assert_eq!(stored().await.password_hash, replaced);
-    assert!(e.app.login("old.hash", "wrong-password").await.is_err());
+    assert!(e
+        .app
+        .login("old.hash", "wrong-password", LOCAL)
+        .await
+        .is_err());
     e.cleanup().await;
 }
 
@@ -726,16 +743,25 @@ pub async fn sessions(b: Backend) {
         window_id: None,
         authority_id: None,
         city: None,
+        resident_id: Some(crate::helpers::FILER_ID.into()),
     };
     e.app.create_user(&user).await.unwrap();
     let count = || async { e.store.session_count().await.unwrap() };
-    let a = e.app.login("session.user", "corridor-demo").await.unwrap();
+    let a = e
+        .app
+        .login("session.user", "corridor-demo", LOCAL)
+        .await
+        .unwrap();
     // The token works at once, from the store (no session is kept in memory).
     let p = e.app.authenticate(&a.token).await.unwrap();
     assert_eq!(p.role, Role::Applicant);
     assert_eq!(count().await, 1);
     // A wrong password: refused, and the session row written meanwhile is deleted.
-    let err = e.app.login("session.user", "wrong").await.unwrap_err();
+    let err = e
+        .app
+        .login("session.user", "wrong", LOCAL)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidCredentials);
     let mut n = count().await;
     for _ in 0..500 {
@@ -746,7 +772,11 @@ pub async fn sessions(b: Backend) {
         n = count().await;
     }
     assert_eq!(n, 1, "the failed sign-in's session is deleted");
-    let err = e.app.login("nobody.here", "wrong").await.unwrap_err();
+    let err = e
+        .app
+        .login("nobody.here", "wrong", LOCAL)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidCredentials);
     assert_eq!(count().await, 1);
     // Signing out ends the session.
@@ -755,12 +785,23 @@ pub async fn sessions(b: Backend) {
     assert_eq!(err.code, ErrorCode::Unauthenticated);
     assert_eq!(count().await, 0);
     // Two sessions expire; one made later lives on through the purge.
-    let old1 = e.app.login("session.user", "corridor-demo").await.unwrap();
-    e.app.login("session.user", "corridor-demo").await.unwrap();
+    let old1 = e
+        .app
+        .login("session.user", "corridor-demo", LOCAL)
+        .await
+        .unwrap();
+    e.app
+        .login("session.user", "corridor-demo", LOCAL)
+        .await
+        .unwrap();
     e.set_date(date!(2026 - 11 - 03));
     let err = e.app.authenticate(&old1.token).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Unauthenticated);
-    let live = e.app.login("session.user", "corridor-demo").await.unwrap();
+    let live = e
+        .app
+        .login("session.user", "corridor-demo", LOCAL)
+        .await
+        .unwrap();
     assert_eq!(count().await, 3);
     assert_eq!(e.app.purge_expired_sessions().await.unwrap(), 2);
     assert_eq!(count().await, 1);

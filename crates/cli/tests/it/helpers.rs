@@ -14,6 +14,12 @@ use uuid::Uuid;
 
 pub const PG_ENV: &str = "CORRIDOR_TEST_POSTGRES_URL";
 
+/// The client address of sign-ins made straight through `App` in tests.
+pub const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+/// The person the test applicant is, and whom the sample forms name as their contact.
+pub const FILER_ID: &str = corridor_app::demo::SAMPLE_FILER_ID;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -96,17 +102,36 @@ impl Env {
         self.serve_with(corridor_api::DEFAULT_MAX_IN_FLIGHT).await
     }
 
+    /// A server with other options (timeouts, proxies, Secure cookies).
+    pub async fn serve_opts(
+        &self,
+        options: corridor_api::server::ServerOptions,
+    ) -> (String, tokio::sync::oneshot::Sender<()>) {
+        self.serve_state(
+            corridor_api::AppState::new(self.app.clone(), corridor_api::DEFAULT_MAX_IN_FLIGHT)
+                .with_options(options),
+        )
+        .await
+    }
+
     /// A server that admits at most `max_in_flight` requests at once.
     pub async fn serve_with(
         &self,
         max_in_flight: usize,
+    ) -> (String, tokio::sync::oneshot::Sender<()>) {
+        self.serve_state(corridor_api::AppState::new(self.app.clone(), max_in_flight))
+            .await
+    }
+
+    async fn serve_state(
+        &self,
+        state: corridor_api::AppState,
     ) -> (String, tokio::sync::oneshot::Sender<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = corridor_api::AppState::new(self.app.clone(), max_in_flight);
         tokio::spawn(async move {
             corridor_api::serve(state, listener, async {
                 let _ = rx.await;
@@ -126,6 +151,7 @@ pub fn applicant() -> Principal {
         city: None,
         window_id: None,
         authority_id: None,
+        resident_id: Some(FILER_ID.into()),
     }
 }
 
@@ -137,6 +163,7 @@ pub fn clerk(window: &str) -> Principal {
         city: DivisionCode::parse(&window[..6]).ok(),
         window_id: Some(window.into()),
         authority_id: None,
+        resident_id: None,
     }
 }
 
@@ -148,6 +175,7 @@ pub fn reviewer(authority: &str) -> Principal {
         city: DivisionCode::parse(&authority[..6]).ok(),
         window_id: None,
         authority_id: Some(authority.into()),
+        resident_id: None,
     }
 }
 
@@ -159,6 +187,7 @@ pub fn staff(role: Role) -> Principal {
         city: DivisionCode::parse("310117").ok(),
         window_id: None,
         authority_id: None,
+        resident_id: None,
     }
 }
 
@@ -189,4 +218,9 @@ pub async fn query_plan(store: &Store, sql: &str) -> String {
         .map(|r| sqlx::Row::get::<String, _>(r, 3))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The body of a GET as text (panics on a transport error).
+pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
 }

@@ -28,6 +28,7 @@ async fn account(e: &crate::helpers::Env, name: &str, uscc: Option<&str>) -> Pri
             window_id: None,
             authority_id: None,
             city: None,
+            resident_id: Some(crate::helpers::FILER_ID.into()),
         })
         .await
         .unwrap();
@@ -45,6 +46,7 @@ async fn account(e: &crate::helpers::Env, name: &str, uscc: Option<&str>) -> Pri
         city: None,
         window_id: None,
         authority_id: None,
+        resident_id: None,
     }
 }
 

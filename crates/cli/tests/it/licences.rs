@@ -18,6 +18,7 @@ fn act(action: Action) -> ActOnCase {
         action,
         reason: None,
         identity_checked: action == Action::Receive,
+        identity_seen: None,
         form: None,
     }
 }
@@ -405,6 +406,7 @@ async fn licences_over_http() {
         city: None,
         window_id: None,
         authority_id: None,
+        resident_id: Some(crate::helpers::FILER_ID.into()),
     };
     let id = issue(&e.app, &holder).await;
     let tok = ent["token"].as_str().unwrap();

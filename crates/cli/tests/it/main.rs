@@ -4,10 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
-mod cases;
+pub mod cases;
 pub mod cli;
 mod helpers;
 mod industry;
 mod licences;
+mod security;
 mod storage;
 pub mod web;

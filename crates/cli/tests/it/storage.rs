@@ -200,6 +200,7 @@ pub async fn catalogue_versions(backend: Backend) {
         action: Action::Accept,
         reason: None,
         identity_checked: false,
+        identity_seen: None,
         form: None,
     };
     let old = app.act(&sj, before.id, accept.clone()).await.unwrap();
@@ -435,6 +436,7 @@ pub async fn concurrent_system_appends(backend: Backend) {
                 window_id: Some("330400-W02".into()),
                 authority_id: None,
                 city: None,
+                resident_id: None,
             })
             .await
         }));

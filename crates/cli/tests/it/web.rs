@@ -205,6 +205,10 @@ async fn sign_in_queue_case_page_and_refusal() {
         .unwrap()
         .contains("HttpOnly"));
     let cookies = format!("{session}; {csrf}; lang=en");
+    // Signed in, the sign-in form's token no longer passes: forms carry the session's.
+    let login_token = token.clone();
+    let token = session_csrf(&http, &base, &cookies).await;
+    assert_ne!(token, login_token);
     let get = |path: String, cookies: String| {
         http.get(format!("{base}{path}"))
             .header(header::COOKIE, cookies)
@@ -283,12 +287,14 @@ async fn sign_in_queue_case_page_and_refusal() {
     );
     // The Songjiang reviewer accepts; a correction needs a reason.
     let r = post(
-        format!("csrf={token}&username=reviewer.310117.market&password=corridor-demo"),
+        format!("csrf={login_token}&username=reviewer.310117.market&password=corridor-demo"),
         csrf.clone(),
     )
     .await
     .unwrap();
     let rev = format!("{}; {csrf}; lang=en", set_cookie(&r, "session").unwrap());
+    let clerk_token = token.clone();
+    let token = session_csrf(&http, &base, &rev).await;
     assert_eq!(
         act(
             mine.id,
@@ -328,7 +334,7 @@ async fn sign_in_queue_case_page_and_refusal() {
         .post(format!("{base}/logout"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, cookies.clone())
-        .body(format!("csrf={token}"))
+        .body(format!("csrf={clerk_token}"))
         .send()
         .await
         .unwrap();
@@ -371,7 +377,35 @@ pub async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (St
         .find(|v| v.starts_with("session="))
         .map(|v| v.split(';').next().unwrap().to_string())
         .unwrap();
-    (format!("{session}; {csrf}; lang=en"), token)
+    let cookies = format!("{session}; {csrf}; lang=en");
+    // Signed in, forms carry the session's own token (the sign-in form's is not accepted).
+    let token = session_csrf(http, base, &cookies).await;
+    (cookies, token)
+}
+
+/// The CSRF token the pages give a signed-in session (read from a page's form).
+pub async fn session_csrf(http: &reqwest::Client, base: &str, cookies: &str) -> String {
+    for path in ["/cases", "/needs", "/dashboard"] {
+        let html = http
+            .get(format!("{base}{path}"))
+            .header(header::COOKIE, cookies)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if let Some(t) = csrf_in(&html) {
+            return t;
+        }
+    }
+    panic!("no page with a form for this session");
+}
+
+/// The value of the first hidden `csrf` field in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let i = html.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
+    Some(html[i..].split('"').next()?.to_string())
 }
 
 pub fn urlencode(s: &str) -> String {
