@@ -2,6 +2,7 @@
 //! `/healthz` and `/metrics`. Handlers only parse, call one `corridor_app::App` method and
 //! render; every error is an RFC 9457 problem document.
 
+pub mod contract;
 pub mod identity;
 pub mod industry;
 pub mod metrics;
@@ -308,7 +309,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/opportunities", get(industry::opportunities))
         .route("/industry/statistics", get(industry::industry_statistics))
-        .route("/admin/search/reindex", post(industry::reindex));
+        .route("/admin/search/reindex", post(industry::reindex))
+        .route_layer(axum::middleware::from_fn(contract::check_query));
     let api_routes = Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi))
@@ -623,6 +625,12 @@ async fn verify_licence(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if body.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "send the licence file, or JSON with `qr` or `file_base64`",
+        ));
+    }
     if ct.starts_with("application/json") {
         let req: VerifyRequest = serde_json::from_slice(&body)
             .map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.to_string()))?;

@@ -454,6 +454,36 @@ async fn seed_demo(
     Ok(())
 }
 
+/// `serve --demo` generates the demo data in a child process (`corridor demo`), so that the
+/// memory the bulk load takes (a large page cache, the generator's buffers) goes with it
+/// instead of staying with the server for its whole life. The child sees the same store,
+/// index and weights through the environment.
+async fn demo_in_child(
+    cli: &Cli,
+    cases: usize,
+    enterprises: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("cannot find this program to run the demo")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.env("CORRIDOR_DATA_DIR", &cli.data_dir)
+        .env("CORRIDOR_INDEX_DIR", cli.index_dir())
+        .args(["demo", "--cases", &cases.to_string()])
+        .args(["--enterprises", &enterprises.to_string()])
+        .args(["--seed", &seed.to_string()]);
+    if let Some(url) = &cli.database_url {
+        cmd.env("CORRIDOR_DATABASE_URL", url);
+    }
+    if let Some(w) = &cli.match_weights {
+        cmd.env("CORRIDOR_MATCH_WEIGHTS", w);
+    }
+    let status = tokio::task::spawn_blocking(move || cmd.status())
+        .await?
+        .context("cannot run the demo loader")?;
+    anyhow::ensure!(status.success(), "the demo loader failed ({status})");
+    Ok(())
+}
+
 async fn serve(
     cli: &Cli,
     listen: &str,
@@ -468,13 +498,13 @@ async fn serve(
         .as_deref()
         .map(redact_url)
         .unwrap_or_else(|| format!("SQLite in {}", cli.data_dir.display()));
+    if demo {
+        demo_in_child(cli, demo_cases, demo_enterprises, demo_seed).await?;
+    }
     let app = cli
         .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
         .await?;
     tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
-    if demo {
-        seed_demo(&app, demo_cases, demo_enterprises, demo_seed).await?;
-    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
