@@ -7,6 +7,7 @@
 //! caller's queue, a case page with its actions, filing step by step (`filing`), and the
 //! joint office's dashboard (`dashboard`).
 
+mod authorisations;
 mod dashboard;
 mod filing;
 mod industry;
@@ -1616,6 +1617,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", axum::routing::post(logout))
         .route("/cases", get(my_cases))
+        .route(
+            "/authorisations",
+            get(authorisations::list).post(authorisations::create),
+        )
+        .route(
+            "/authorisations/{id}/revoke",
+            axum::routing::post(authorisations::revoke),
+        )
         .route("/cases/{id}", get(one_case))
         .route("/cases/{id}/act", axum::routing::post(act_on_case))
         .route("/cases/{id}/licence", get(case_licence))

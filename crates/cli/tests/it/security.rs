@@ -825,3 +825,80 @@ async fn finding_7_resources_bounded() {
     .await;
     e.cleanup().await;
 }
+
+/// Finding 4 through the pages: an applicant authorises someone (errors next to the field),
+/// sees it masked, and revokes it; a clerk's form asks for the grantor it checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_4_authorisations_page() {
+    let e = env(Backend::Sqlite, TODAY).await.unwrap();
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = no_redirects();
+    let (cookies, tok) = crate::web::page_session(&http, &base, "ent.340100").await;
+    let post = |path: &str, body: String| {
+        http.post(format!("{base}{path}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &cookies)
+            .body(body)
+            .send()
+    };
+    let r = post(
+        "/authorisations",
+        format!("csrf={tok}&agent_id=360426199101010072&valid_until=2027-01-31"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"id="err-agent_id""#));
+    let r = post(
+        "/authorisations",
+        format!("csrf={tok}&agent_id={OTHER_ID}&matter_code=G60-MAR-001&valid_until=2027-01-31"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = http
+        .get(format!("{base}/authorisations?lang=en"))
+        .header(header::COOKIE, &cookies)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("360426********0071") && !html.contains(OTHER_ID));
+    assert!(html.contains("G60-MAR-001") && html.contains("in force"));
+    let id = html
+        .split("/authorisations/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_string();
+    // Without the session's token: refused. With it: revoked.
+    let r = post(
+        &format!("/authorisations/{id}/revoke"),
+        "csrf=forged".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(
+        &format!("/authorisations/{id}/revoke"),
+        format!("csrf={tok}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (clerk_cookies, _) = crate::web::page_session(&http, &base, "clerk.340100").await;
+    let html = http
+        .get(format!("{base}/authorisations"))
+        .header(header::COOKIE, &clerk_cookies)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"id="grantor_id""#));
+    e.cleanup().await;
+}

@@ -1,0 +1,231 @@
+//! `/authorisations`: a person authorises another to file in their name (the applicant's own
+//! account), or a window clerk records an authorisation it has seen signed; the grantor (or a
+//! clerk) revokes it. The same `App` methods as the API decide.
+
+use crate::{
+    csrf_ok, csrf_token, deny, negotiate, page, principal, redirect, remember_csrf, Lang, Texts,
+};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use corridor_app::identity::{AuthorisationView, NewAuthorisation};
+use corridor_app::App;
+use corridor_domain::case::Role;
+use corridor_domain::ids::mask_resident_id;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+struct Row {
+    id: String,
+    direction: &'static str,
+    other: String,
+    matter: String,
+    until: String,
+    state: &'static str,
+    revocable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "authorisations.html")]
+struct AuthorisationsPage {
+    t: &'static Texts,
+    l: Lang,
+    csrf: String,
+    clerk: bool,
+    rows: Vec<Row>,
+    values: BTreeMap<String, String>,
+    /// Field → message, shown next to the field.
+    errors: BTreeMap<String, String>,
+    error: String,
+    done: bool,
+}
+
+impl AuthorisationsPage {
+    fn val(&self, k: &str) -> &str {
+        self.values.get(k).map(String::as_str).unwrap_or("")
+    }
+    fn err(&self, k: &str) -> &str {
+        self.errors.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn rows(lang: Lang, list: &[AuthorisationView]) -> Vec<Row> {
+    list.iter()
+        .map(|a| Row {
+            id: a.id.to_string(),
+            direction: if a.granted_by_me {
+                lang.pick("我授权给", "I authorised")
+            } else {
+                lang.pick("授权给我", "Authorised me")
+            },
+            // The other party's number, masked: the page may be seen over a shoulder.
+            other: mask_resident_id(if a.granted_by_me {
+                &a.agent_id
+            } else {
+                &a.grantor_id
+            }),
+            matter: a
+                .matter_code
+                .clone()
+                .unwrap_or_else(|| lang.pick("全部事项", "every matter").into()),
+            until: a.valid_until.clone(),
+            state: if a.revoked {
+                lang.pick("已撤销", "revoked")
+            } else {
+                lang.pick("有效", "in force")
+            },
+            revocable: a.granted_by_me && !a.revoked,
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    app: &App,
+    headers: &HeaderMap,
+    p: &corridor_domain::case::Principal,
+    lang: Lang,
+    remember: bool,
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    error: String,
+    done: bool,
+    status: StatusCode,
+) -> Response {
+    let list = if p.role == Role::Applicant {
+        match app.authorisations(p).await {
+            Ok(l) => l,
+            Err(e) => return deny(lang.texts(), lang, e.code),
+        }
+    } else {
+        Vec::new()
+    };
+    let (csrf, fresh) = csrf_token(headers);
+    let pg = AuthorisationsPage {
+        t: lang.texts(),
+        l: lang,
+        csrf: csrf.clone(),
+        clerk: p.role == Role::Clerk,
+        rows: rows(lang, &list),
+        values,
+        errors,
+        error,
+        done,
+    };
+    let mut r = page(&pg, lang, remember, status);
+    remember_csrf(&mut r, &csrf, fresh);
+    r
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+    done: Option<String>,
+}
+
+pub(crate) async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<LangQuery>,
+) -> Response {
+    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/authorisations");
+    };
+    if !matches!(p.role, Role::Applicant | Role::Clerk) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
+    let done = q.done.is_some();
+    render(
+        &app,
+        &headers,
+        &p,
+        lang,
+        remember,
+        BTreeMap::new(),
+        BTreeMap::new(),
+        String::new(),
+        done,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub(crate) async fn create(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, None);
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/authorisations");
+    };
+    let values: BTreeMap<String, String> = form
+        .into_iter()
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "csrf" | "grantor_id" | "agent_id" | "matter_code" | "valid_until"
+            )
+        })
+        .map(|(k, v)| (k, v.chars().take(64).collect()))
+        .collect();
+    let get = |k: &str| values.get(k).map(|v| v.trim().to_string());
+    if !csrf_ok(&headers, &get("csrf").unwrap_or_default()) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
+    let req = NewAuthorisation {
+        grantor_id: get("grantor_id").filter(|s| !s.is_empty()),
+        agent_id: get("agent_id").unwrap_or_default(),
+        matter_code: get("matter_code").filter(|s| !s.is_empty()),
+        valid_until: get("valid_until").unwrap_or_default(),
+    };
+    match app.authorise(&p, req).await {
+        Ok(_) => redirect("/authorisations?done=1"),
+        Err(e) => {
+            let errors: BTreeMap<String, String> = e
+                .fields
+                .iter()
+                .map(|f| (f.field.clone(), f.reason.clone()))
+                .collect();
+            let error = if errors.is_empty() {
+                format!("{}: {}", lang.error_title(e.code), e.detail)
+            } else {
+                String::new()
+            };
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            render(
+                &app, &headers, &p, lang, false, values, errors, error, false, status,
+            )
+            .await
+        }
+    }
+}
+
+pub(crate) async fn revoke(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, _) = negotiate(&headers, None);
+    let Some(p) = principal(&app, &headers).await else {
+        return redirect("/login?next=/authorisations");
+    };
+    let sent = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !csrf_ok(&headers, sent) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
+    let Ok(id) = id.parse() else {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::NotFound);
+    };
+    match app.revoke_authorisation(&p, id).await {
+        Ok(()) => redirect("/authorisations?done=1"),
+        Err(e) => deny(lang.texts(), lang, e.code),
+    }
+}
