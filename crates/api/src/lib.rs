@@ -148,7 +148,9 @@ impl FromRequestParts<AppState> for Auth {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(max_length = 64)]
     pub username: String,
+    #[schema(max_length = 256)]
     pub password: String,
 }
 

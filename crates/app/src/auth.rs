@@ -152,9 +152,12 @@ pub fn token_hash(token: &str) -> String {
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(min_length = 3, max_length = 64)]
     pub username: String,
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
     pub role: Role,
+    #[schema(max_length = 100)]
     pub display_name: String,
     /// Clerk: the window; the city follows from it.
     #[serde(default)]

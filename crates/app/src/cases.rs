@@ -50,6 +50,7 @@ pub struct ActOnCase {
     pub action: Action,
     /// Required for refuse, reject and request_correction.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// Receive: the formal and identity checks passed.
     #[serde(default)]

@@ -126,8 +126,10 @@ pub enum SizeBand {
 pub struct Enterprise {
     /// Unified social credit code (validated, check character included).
     pub uscc: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name_zh: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name_en: String,
     /// GB/T 2260 city code (member city or not).
     pub city: String,
@@ -138,8 +140,10 @@ pub struct Enterprise {
     pub flags: Flags,
     /// Capabilities and products, in Chinese and/or English.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub capabilities_zh: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub capabilities_en: String,
     /// e.g. `AS9100`, `ISO 13485`, `IATF 16949`, `ISO 9001`.
     #[serde(default)]

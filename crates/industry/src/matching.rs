@@ -102,12 +102,16 @@ impl NeedStatus {
 pub struct NeedSpec {
     pub kind: NeedKind,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub title_zh: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub title_en: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub description_zh: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub description_en: String,
     /// Every one is required of a candidate.
     #[serde(default)]
