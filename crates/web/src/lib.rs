@@ -709,6 +709,7 @@ async fn matter(
 #[template(path = "verify.html")]
 struct VerifyPage {
     t: &'static Texts,
+    csrf: String,
     qr: String,
     checked: bool,
     valid: bool,
@@ -720,8 +721,10 @@ struct VerifyPage {
 
 async fn verify_form(headers: HeaderMap, Query(lq): Query<LangQuery>) -> Response {
     let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    let (csrf, fresh) = csrf_token(&headers);
     let p = VerifyPage {
         t: lang.texts(),
+        csrf: csrf.clone(),
         qr: String::new(),
         checked: false,
         valid: false,
@@ -730,11 +733,15 @@ async fn verify_form(headers: HeaderMap, Query(lq): Query<LangQuery>) -> Respons
         has_licence: false,
         rows: Vec::new(),
     };
-    page(&p, lang, remember, StatusCode::OK)
+    let mut r = page(&p, lang, remember, StatusCode::OK);
+    remember_csrf(&mut r, &csrf, fresh);
+    r
 }
 
 #[derive(Deserialize)]
 struct VerifyForm {
+    #[serde(default)]
+    csrf: String,
     qr: String,
 }
 
@@ -746,8 +753,11 @@ async fn verify_submit(
     axum::Form(f): axum::Form<VerifyForm>,
 ) -> Response {
     let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
+    if !csrf_ok(&headers, &f.csrf) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
     let qr = f.qr.trim().to_string();
-    verify_render(&app, lang, remember, qr.as_bytes(), qr.clone()).await
+    verify_render(&app, &headers, lang, remember, qr.as_bytes(), qr.clone()).await
 }
 
 /// The same check for an uploaded licence file (the signed envelope, or a text file with
@@ -760,19 +770,26 @@ async fn verify_upload(
 ) -> Response {
     let (lang, remember) = negotiate(&headers, lq.lang.as_deref());
     let mut bytes = Vec::new();
+    let mut sent = String::new();
     while let Ok(Some(field)) = mp.next_field().await {
-        if field.name() == Some("file") {
-            match field.bytes().await {
+        match field.name() {
+            Some("file") => match field.bytes().await {
                 Ok(b) => bytes = b.to_vec(),
                 Err(_) => break,
-            }
+            },
+            Some("csrf") => sent = field.text().await.unwrap_or_default(),
+            _ => {}
         }
     }
-    verify_render(&app, lang, remember, &bytes, String::new()).await
+    if !csrf_ok(&headers, &sent) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
+    verify_render(&app, &headers, lang, remember, &bytes, String::new()).await
 }
 
 async fn verify_render(
     app: &App,
+    headers: &HeaderMap,
     lang: Lang,
     remember: bool,
     input: &[u8],
@@ -821,8 +838,10 @@ async fn verify_render(
         ),
         (t.valid_until.to_string(), until),
     ];
+    let (csrf, _) = csrf_token(headers);
     let p = VerifyPage {
         t,
+        csrf,
         qr,
         checked: true,
         valid: answer.valid,

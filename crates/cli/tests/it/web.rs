@@ -635,12 +635,24 @@ pub async fn filing_pages(backend: Backend) {
         .unwrap()
         .contains("attachment"));
     let bytes = file.bytes().await.unwrap().to_vec();
+    // The verification forms carry a CSRF token too (the page sets its cookie).
+    let form = http.get(format!("{base}/verify")).send().await.unwrap();
+    let vcookie = form
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .unwrap();
+    let vtok = csrf_in(&form.text().await.unwrap()).unwrap();
     let upload = |content: Vec<u8>| {
-        let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.cose\"\r\nContent-Type: application/octet-stream\r\n\r\n".to_vec();
+        let mut body = format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{vtok}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.cose\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
         body.extend(content);
         body.extend(b"\r\n--XyZ--\r\n");
         http.post(format!("{base}/verify/file?lang=en"))
             .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ")
+            .header(header::COOKIE, vcookie.clone())
             .body(body)
             .send()
     };
