@@ -294,13 +294,8 @@ impl Matter {
         };
         for key in data.keys() {
             if !self.fields.iter().any(|f| &f.key == key) {
-                // The key is echoed back: bound it, and keep control characters out.
-                let shown: String = key
-                    .chars()
-                    .take(64)
-                    .map(|c| if c.is_control() { '?' } else { c })
-                    .collect();
-                errors.push(fe(&shown, "unknown field".into()));
+                // Named exactly as sent (JSON escapes it; the pages never show unknown keys).
+                errors.push(fe(key, "unknown field".into()));
             }
         }
         for f in &self.fields {
