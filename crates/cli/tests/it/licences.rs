@@ -530,10 +530,12 @@ async fn licences_over_http() {
             })
             .collect()
     };
+    let (vcookie, vtok) = crate::web::public_form(&http, &base, "/verify").await;
     let form = |q: &str, lang: &str| {
         http.post(format!("{base}/verify?lang={lang}"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("qr={}", enc(q)))
+            .header("cookie", &vcookie)
+            .body(format!("csrf={vtok}&qr={}", enc(q)))
             .send()
     };
     let page = form(&qr, "zh").await.unwrap();

@@ -402,6 +402,21 @@ pub async fn session_csrf(http: &reqwest::Client, base: &str, cookies: &str) -> 
     panic!("no page with a form for this session");
 }
 
+/// A public page's form, not signed in: its CSRF cookie (to send back) and token.
+pub async fn public_form(http: &reqwest::Client, base: &str, path: &str) -> (String, String) {
+    let form = http.get(format!("{base}{path}")).send().await.unwrap();
+    let cookie = form
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .unwrap();
+    let token = csrf_in(&form.text().await.unwrap()).unwrap();
+    (cookie, token)
+}
+
 /// The value of the first hidden `csrf` field in a page.
 pub fn csrf_in(html: &str) -> Option<String> {
     let i = html.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
@@ -636,16 +651,7 @@ pub async fn filing_pages(backend: Backend) {
         .contains("attachment"));
     let bytes = file.bytes().await.unwrap().to_vec();
     // The verification forms carry a CSRF token too (the page sets its cookie).
-    let form = http.get(format!("{base}/verify")).send().await.unwrap();
-    let vcookie = form
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .unwrap();
-    let vtok = csrf_in(&form.text().await.unwrap()).unwrap();
+    let (vcookie, vtok) = public_form(&http, &base, "/verify").await;
     let upload = |content: Vec<u8>| {
         let mut body = format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{vtok}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.cose\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
         body.extend(content);
