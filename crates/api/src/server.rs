@@ -324,3 +324,53 @@ impl http_body::Body for DeadlineBody {
         self.inner.size_hint()
     }
 }
+
+/// Admission control: beyond the configured number of requests in flight the answer is at
+/// once 503 `overloaded` with `Retry-After`, so that an overload cannot queue requests (and
+/// their memory) without bound, and the requests admitted keep their latency.
+pub async fn admit(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match s.admission.clone().try_acquire_owned() {
+        Ok(permit) => {
+            let r = next.run(req).await;
+            drop(permit);
+            r
+        }
+        Err(_) => {
+            note_refusal();
+            let mut r = ApiError::new(
+                ErrorCode::Overloaded,
+                "too many requests in flight; retry in a moment",
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            r
+        }
+    }
+}
+
+/// Counts refused requests and logs a warning with the count at most once a second.
+fn note_refusal() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static REFUSED: AtomicU64 = AtomicU64::new(0);
+    static LOGGED_AT: AtomicU64 = AtomicU64::new(0);
+    let n = REFUSED.fetch_add(1, Ordering::Relaxed) + 1;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let last = LOGGED_AT.load(Ordering::Relaxed);
+    if now > last
+        && LOGGED_AT
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::warn!(
+            refused_total = n,
+            "overloaded: refusing requests beyond --max-in-flight (503, Retry-After: 1)"
+        );
+    }
+}
