@@ -51,22 +51,9 @@ async fn finding_1_open_redirect() {
     corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
     let (base, _stop) = e.serve().await;
     let http = no_redirects();
-    let form = http
-        .get(format!("{base}/login?next=/%09/evil.example/"))
-        .send()
-        .await
-        .unwrap();
-    let csrf = form
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .unwrap();
-    let html = form.text().await.unwrap();
+    let html = get_text(&http, &format!("{base}/login?next=/%09/evil.example/")).await;
     assert!(!html.contains("evil.example"), "the form keeps no bad next");
-    let token = csrf.trim_start_matches("csrf=");
+    let (csrf, token) = crate::web::public_form(&http, &base, "/login").await;
     let r = http
         .post(format!("{base}/login"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

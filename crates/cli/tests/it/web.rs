@@ -348,16 +348,7 @@ async fn sign_in_queue_case_page_and_refusal() {
 
 /// Signs in through the page; returns the cookies to send and the CSRF token.
 pub async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (String, String) {
-    let form = http.get(format!("{base}/login")).send().await.unwrap();
-    let csrf = form
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .unwrap();
-    let token = csrf.trim_start_matches("csrf=").to_string();
+    let (csrf, token) = public_form(http, base, "/login").await;
     let r = http
         .post(format!("{base}/login"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
