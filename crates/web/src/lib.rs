@@ -9,6 +9,7 @@
 
 mod authorisations;
 mod dashboard;
+mod fields;
 mod filing;
 mod industry;
 
@@ -1244,7 +1245,7 @@ struct CasePage {
     actions: Vec<Pair>,
     needs_identity: bool,
     needs_reason: bool,
-    resubmit: Vec<filing::FieldRow>,
+    resubmit: Vec<fields::FieldRow>,
     licence: Option<(String, String, String)>,
     filed: bool,
     error: String,
@@ -1358,7 +1359,7 @@ async fn render_case(
                 })
                 .unwrap_or_default()
         });
-        filing::field_rows(lang, &fields, &values, &x.field_errors)
+        fields::field_rows(lang, &fields, &values, &x.field_errors)
     } else {
         Vec::new()
     };
@@ -1568,7 +1569,7 @@ async fn act_on_case(
                 .unwrap_or_default(),
             Err(e) => return deny(t, lang, e.code),
         };
-        let json = filing::form_json(&fields, &raw);
+        let json = fields::form_json(&fields, &raw);
         values = Some(raw);
         Some(json)
     } else {
