@@ -314,10 +314,10 @@ async fn openapi() -> Response {
 /// Liveness and database reachability.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "ok"), (status = 503, body = Problem)))]
 async fn healthz(State(s): State<AppState>) -> Response {
-    match s.app.store.count_users().await {
-        Ok(_) => (
+    match s.app.health().await {
+        Ok(backend) => (
             StatusCode::OK,
-            Json(serde_json::json!({"status": "ok", "database": s.app.store.backend().name()})),
+            Json(serde_json::json!({"status": "ok", "database": backend})),
         )
             .into_response(),
         Err(e) => {

@@ -105,7 +105,7 @@ pub async fn render(State(s): State<AppState>) -> Response {
         .unwrap_or(out);
     let mut out = body_end;
     out.push_str("# HELP corridor_cases Cases by state.\n# TYPE corridor_cases gauge\n");
-    match s.app.store.count_cases_by_status().await {
+    match s.app.cases_by_status().await {
         Ok(rows) => {
             for (status, n) in rows {
                 out.push_str(&format!("corridor_cases{{status=\"{status}\"}} {n}\n"));

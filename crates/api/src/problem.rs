@@ -20,6 +20,9 @@ pub struct Problem {
     pub title_zh: String,
     pub status: u16,
     pub detail: String,
+    /// The detail in Chinese, where the rule that refused gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_zh: Option<String>,
     /// Stable machine-readable code.
     pub code: ErrorCode,
     /// Per-field problems (validation).
@@ -59,6 +62,7 @@ impl IntoResponse for ApiError {
             title_zh: e.code.title_zh().to_string(),
             status: status.as_u16(),
             detail: e.detail,
+            detail_zh: e.detail_zh,
             code: e.code,
             errors: e.fields,
         };

@@ -69,7 +69,7 @@ pub fn needs_rehash(hash: &str) -> bool {
 }
 
 /// A writer job deleting one session.
-fn delete_session(token_hash: String) -> crate::cases::Apply {
+fn delete_session(token_hash: String) -> crate::writer::Apply {
     Box::new(move |conn| {
         let t = token_hash.clone();
         Box::pin(async move { Ok(Store::delete_session(conn, &t).await?) })
@@ -404,7 +404,7 @@ impl App {
         let session = |user: Uuid, rehash: Option<String>| {
             let token_hash = token_hash(&token);
             move |reply| {
-                crate::cases::WriteJob::Session(Box::new(crate::cases::SessionJob {
+                crate::writer::WriteJob::Session(Box::new(crate::writer::SessionJob {
                     token_hash,
                     user,
                     created_ms: now,
@@ -505,7 +505,7 @@ impl App {
         let intake = self.intake.clone();
         tokio::spawn(async move {
             let (reply, rx) = tokio::sync::oneshot::channel();
-            let job = crate::cases::WriteJob::apply(delete_session(token_hash), reply);
+            let job = crate::writer::WriteJob::apply(delete_session(token_hash), reply);
             if intake.send(job).await.is_err() || !matches!(rx.await, Ok(Ok(()))) {
                 tracing::warn!("an unused session was not deleted; it expires");
             }

@@ -473,7 +473,7 @@ fn generate(
             ((day.midnight().assume_offset(CST).unix_timestamp() * 1000) + tod).min(now_ms);
         let seq = counters.entry((receiving_city.clone(), day)).or_insert(0);
         *seq += 1;
-        let authority = format!("{comp}-{}", m.authority_kind);
+        let authority = corridor_domain::catalogue::Authority::id_for(comp, &m.authority_kind);
         let clerk = window
             .as_ref()
             .and_then(|w| r.windows.get(w))

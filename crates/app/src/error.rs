@@ -177,6 +177,8 @@ impl ErrorCode {
 pub struct AppError {
     pub code: ErrorCode,
     pub detail: String,
+    /// The detail in Chinese, where the rule that refused gives one.
+    pub detail_zh: Option<String>,
     pub fields: Vec<FieldError>,
     /// Seconds after which a refused request may be tried again (`Retry-After`).
     pub retry_after_s: Option<u64>,
@@ -187,9 +189,15 @@ impl AppError {
         AppError {
             code,
             detail: detail.into(),
+            detail_zh: None,
             fields: Vec::new(),
             retry_after_s: None,
         }
+    }
+    /// The same error with its detail in Chinese too.
+    pub fn with_zh(mut self, detail_zh: impl Into<String>) -> Self {
+        self.detail_zh = Some(detail_zh.into());
+        self
     }
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::new(ErrorCode::NotFound, what)
@@ -209,6 +217,7 @@ impl AppError {
         AppError {
             code: ErrorCode::ValidationFailed,
             detail,
+            detail_zh: None,
             fields,
             retry_after_s: None,
         }
@@ -227,12 +236,6 @@ impl From<StoreError> for AppError {
                 )
             }
         }
-    }
-}
-
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::Db(e).into()
     }
 }
 

@@ -13,12 +13,14 @@ pub mod cases;
 pub mod catalogue;
 pub mod demo;
 pub mod error;
+pub mod filing;
 pub mod identity;
 pub mod industry;
 pub mod licences;
 pub mod limiter;
 pub mod reference;
 pub mod stats;
+pub mod writer;
 
 use corridor_domain::clock::Clock;
 use corridor_store::Store;
@@ -32,11 +34,11 @@ pub use error::{AppError, AppResult, ErrorCode};
 pub const SESSION_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 pub struct App {
-    pub store: Store,
+    store: Store,
     clock: Arc<dyn Clock>,
     reference: RwLock<Arc<Reference>>,
     limiter: Mutex<limiter::LoginLimiter>,
-    intake: tokio::sync::mpsc::Sender<cases::WriteJob>,
+    intake: tokio::sync::mpsc::Sender<writer::WriteJob>,
     master_key: RwLock<Option<[u8; 32]>>,
     /// Password hashes (argon2id, 7 MiB and about 12 ms of CPU each): one per two cores at a
     /// time, its two lanes on rayon's pool. Under a burst of sign-ins they queue here instead
@@ -83,7 +85,7 @@ impl App {
             keys: tokio::sync::Mutex::new(()),
             industry: industry::Industry::start(store.clone(), opts)?,
         });
-        tokio::spawn(cases::intake_writer(store, rx));
+        tokio::spawn(writer::intake_writer(store, rx));
         Ok(app)
     }
 
@@ -138,6 +140,22 @@ impl App {
             *g = Arc::new(r);
         }
         Ok(())
+    }
+
+    /// Whether the database answers: its backend's name, or the error.
+    pub async fn health(&self) -> AppResult<&'static str> {
+        self.store.count_users().await?;
+        Ok(self.store.backend().name())
+    }
+
+    /// Cases by status, from the kept aggregates (for metrics).
+    pub async fn cases_by_status(&self) -> AppResult<Vec<(String, i64)>> {
+        Ok(self.store.count_cases_by_status().await?)
+    }
+
+    /// Closes the store's connections (a command that is done with the application).
+    pub async fn close(&self) {
+        self.store.close().await
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

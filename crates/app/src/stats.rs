@@ -2,7 +2,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::App;
-use corridor_domain::case::{Principal, Role};
+use corridor_domain::case::Principal;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -159,7 +159,7 @@ impl App {
         p: &Principal,
         q: &StatsQuery,
     ) -> AppResult<Statistics> {
-        if !matches!(p.role, Role::JointOffice | Role::Admin) {
+        if !p.sees_corridor_figures() {
             return Err(AppError::forbidden(
                 "statistics are for the joint office and administrators",
             ));

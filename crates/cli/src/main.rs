@@ -581,7 +581,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
                 .await?;
             seed_demo(&app, *cases, *enterprises, *seed).await?;
-            app.store.close().await;
+            app.close().await;
         }
         Cmd::Enterprises { cmd } => return industry_cmd::enterprises(&cli, cmd).await,
         Cmd::Search { cmd } => return industry_cmd::search(&cli, cmd).await,

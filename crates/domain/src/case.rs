@@ -255,6 +255,12 @@ pub enum CaseError {
 }
 
 impl Principal {
+    /// Whether this principal sees the corridor's figures and everything behind them
+    /// (statistics, every need and outcome): the joint office and administrators.
+    pub fn sees_corridor_figures(&self) -> bool {
+        matches!(self.role, Role::JointOffice | Role::Admin)
+    }
+
     fn is_owner(&self, c: &CaseScope<'_>) -> bool {
         self.role == Role::Applicant && c.applicant_user == Some(self.user_id)
     }

@@ -56,8 +56,9 @@ pub struct Authority {
 }
 
 impl Authority {
-    pub fn id_for(city: &DivisionCode, kind: &str) -> String {
-        format!("{}-{}", city.as_str(), kind)
+    /// The id of the authority of `kind` in `city` (a GB/T 2260 code).
+    pub fn id_for(city: &str, kind: &str) -> String {
+        format!("{city}-{kind}")
     }
 }
 
@@ -446,7 +447,7 @@ impl ReferenceData {
             if !kinds.contains(&a.kind) {
                 return Err(cerr(format!("authority {}: unknown kind {}", a.id, a.kind)));
             }
-            if a.id != Authority::id_for(&a.city, &a.kind) {
+            if a.id != Authority::id_for(a.city.as_str(), &a.kind) {
                 return Err(cerr(format!(
                     "authority {}: id must be <city>-<kind>",
                     a.id

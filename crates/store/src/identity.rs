@@ -2,6 +2,7 @@
 //! and the identity checks window clerks record.
 
 use crate::tables::{cols_list, insert_rows, read_row, table, Val, TABLES};
+use crate::WriteTx;
 use crate::{Result, Store};
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -47,7 +48,7 @@ impl AuthorisationRecord {
             _ => None,
         };
         Ok(AuthorisationRecord {
-            id: crate::rows::uuid(&text(0).unwrap_or_default())?,
+            id: crate::uuid(&text(0).unwrap_or_default())?,
             grantor_id_no: text(1).unwrap_or_default(),
             agent_id_no: text(2).unwrap_or_default(),
             matter_code: text(3),
@@ -87,11 +88,8 @@ fn auth_table() -> &'static crate::tables::Table {
 
 impl Store {
     /// Binds an account to a verified resident ID number.
-    pub async fn set_resident_id(
-        conn: &mut AnyConnection,
-        user: Uuid,
-        resident_id: &str,
-    ) -> Result<()> {
+    pub async fn set_resident_id(tx: &mut WriteTx, user: Uuid, resident_id: &str) -> Result<()> {
+        let conn: &mut AnyConnection = tx.conn();
         sqlx::query("UPDATE users SET resident_id = $1 WHERE id = $2")
             .bind(resident_id.to_string())
             .bind(user.to_string())
@@ -100,11 +98,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_authorisation(
-        conn: &mut AnyConnection,
-        a: &AuthorisationRecord,
-    ) -> Result<()> {
-        insert_rows(conn, auth_table(), &[a.to_vals()]).await
+    pub async fn insert_authorisation(tx: &mut WriteTx, a: &AuthorisationRecord) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        insert_rows(conn, backend, auth_table(), &[a.to_vals()]).await
     }
 
     /// The authorisations a person has given or been given, newest first (at most 200).
@@ -165,11 +162,8 @@ impl Store {
     }
 
     /// Marks an authorisation revoked; false when it was already.
-    pub async fn revoke_authorisation(
-        conn: &mut AnyConnection,
-        id: Uuid,
-        now_ms: i64,
-    ) -> Result<bool> {
+    pub async fn revoke_authorisation(tx: &mut WriteTx, id: Uuid, now_ms: i64) -> Result<bool> {
+        let conn: &mut AnyConnection = tx.conn();
         let r = sqlx::query(
             "UPDATE authorisations SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL",
         )
@@ -180,10 +174,9 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    pub async fn insert_identity_checks(
-        conn: &mut AnyConnection,
-        checks: &[IdentityCheck],
-    ) -> Result<()> {
+    pub async fn insert_identity_checks(tx: &mut WriteTx, checks: &[IdentityCheck]) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
         if checks.is_empty() {
             return Ok(());
         }
@@ -202,7 +195,7 @@ impl Store {
                 ]
             })
             .collect();
-        insert_rows(conn, t, &rows).await
+        insert_rows(conn, backend, t, &rows).await
     }
 
     /// The identity checks recorded for a case, in the order they were made.
@@ -218,14 +211,14 @@ impl Store {
             .map(|r| {
                 use sqlx::Row;
                 Ok(IdentityCheck {
-                    case_id: crate::rows::uuid(&r.try_get::<String, _>(0)?)?,
+                    case_id: crate::uuid(&r.try_get::<String, _>(0)?)?,
                     action: r.try_get(1)?,
                     presenter_id_no: r.try_get(2)?,
                     authorisation_id: r
                         .try_get::<Option<String>, _>(3)?
-                        .map(|a| crate::rows::uuid(&a))
+                        .map(|a| crate::uuid(&a))
                         .transpose()?,
-                    checked_by: crate::rows::uuid(&r.try_get::<String, _>(4)?)?,
+                    checked_by: crate::uuid(&r.try_get::<String, _>(4)?)?,
                     window_id: r.try_get(5)?,
                     at_ms: r.try_get(6)?,
                 })

@@ -3,6 +3,7 @@
 //! documents beside the columns that queries filter on; the application owns their types.
 
 use crate::tables::{insert_rows, table, Val, TABLES};
+use crate::WriteTx;
 use crate::{Result, Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -152,10 +153,12 @@ impl Store {
 
     /// [`Store::upsert_enterprises`] in the caller's transaction.
     pub async fn upsert_enterprises_in(
-        tx: &mut AnyConnection,
+        tx: &mut WriteTx,
         rows: &[EnterpriseRow],
         now_ms: i64,
     ) -> Result<UpsertCounts> {
+        let backend = tx.backend();
+        let tx: &mut AnyConnection = tx.conn();
         let mut counts = UpsertCounts::default();
         // The last occurrence of a code within the batch wins.
         let mut latest: BTreeMap<&str, &EnterpriseRow> = BTreeMap::new();
@@ -221,8 +224,8 @@ impl Store {
                 }
             }
         }
-        insert_rows(&mut *tx, tbl("enterprises"), &fresh).await?;
-        insert_rows(&mut *tx, &OUTBOX, &outbox).await?;
+        insert_rows(&mut *tx, backend, tbl("enterprises"), &fresh).await?;
+        insert_rows(&mut *tx, backend, &OUTBOX, &outbox).await?;
         Ok(counts)
     }
 
@@ -338,19 +341,22 @@ impl Store {
             for s in chunk {
                 q = q.bind(*s);
             }
-            q.execute(&mut *tx).await?;
+            q.execute(tx.conn()).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn link_enterprise_account(
-        conn: &mut AnyConnection,
+        tx: &mut WriteTx,
         user_id: &str,
         uscc: &str,
     ) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
         insert_rows(
             conn,
+            backend,
             tbl("enterprise_accounts"),
             &[vec![Val::t(user_id), Val::t(uscc)]],
         )
@@ -367,9 +373,12 @@ impl Store {
         )
     }
 
-    pub async fn insert_need(conn: &mut AnyConnection, n: &NeedRow) -> Result<()> {
+    pub async fn insert_need(tx: &mut WriteTx, n: &NeedRow) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
         insert_rows(
             conn,
+            backend,
             tbl("needs"),
             &[vec![
                 Val::t(n.id.clone()),
@@ -388,7 +397,8 @@ impl Store {
     }
 
     /// Replaces a need's editable parts.
-    pub async fn update_need(conn: &mut AnyConnection, n: &NeedRow) -> Result<()> {
+    pub async fn update_need(tx: &mut WriteTx, n: &NeedRow) -> Result<()> {
+        let conn: &mut AnyConnection = tx.conn();
         let done = sqlx::query(
             "UPDATE needs SET kind = $2, status = $3, deadline = $4, doc = $5, updated_ms = $6 \
              WHERE id = $1",
@@ -578,11 +588,13 @@ impl Store {
     /// `expect_stage` guards against two people moving the same match at once: if the match
     /// is no longer there, a conflict, and nothing changes.
     pub async fn put_match(
-        conn: &mut AnyConnection,
+        tx: &mut WriteTx,
         m: &MatchRow,
         expect_stage: Option<&str>,
         ev: &MatchEventRow,
     ) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
         let cur: Option<String> =
             sqlx::query_scalar("SELECT stage FROM matches WHERE need_id = $1 AND uscc = $2")
                 .bind(&m.need_id)
@@ -602,6 +614,7 @@ impl Store {
             .await?;
         insert_rows(
             &mut *conn,
+            backend,
             tbl("matches"),
             &[vec![
                 Val::t(m.need_id.clone()),
@@ -626,6 +639,7 @@ impl Store {
         .await?;
         insert_rows(
             &mut *conn,
+            backend,
             tbl("match_events"),
             &[vec![
                 Val::t(m.need_id.clone()),

@@ -1,6 +1,7 @@
 //! Signing keys and issued licences.
 
 use crate::tables::{bind, insert_rows, table, Val, LICENCE_COLS, TABLES};
+use crate::WriteTx;
 use crate::{Result, Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -105,7 +106,9 @@ impl LicenceRecord {
 }
 
 impl Store {
-    pub async fn insert_key(conn: &mut AnyConnection, k: &KeyRecord) -> Result<()> {
+    pub async fn insert_key(tx: &mut WriteTx, k: &KeyRecord) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
         let vals = vec![
             Val::t(&k.kid),
             Val::t(&k.authority_id),
@@ -116,7 +119,13 @@ impl Store {
             Val::Int(k.revoked_at),
             Val::i(k.created_ms),
         ];
-        insert_rows(conn, table("signing_keys").unwrap_or(&TABLES[0]), &[vals]).await
+        insert_rows(
+            conn,
+            backend,
+            table("signing_keys").unwrap_or(&TABLES[0]),
+            &[vals],
+        )
+        .await
     }
 
     pub async fn keys(&self) -> Result<Vec<KeyRecord>> {
@@ -152,7 +161,8 @@ impl Store {
     }
 
     /// Takes a key out of service from `at` (it keeps verifying what it signed before).
-    pub async fn retire_key(conn: &mut AnyConnection, kid: &str, at: i64) -> Result<bool> {
+    pub async fn retire_key(tx: &mut WriteTx, kid: &str, at: i64) -> Result<bool> {
+        let conn: &mut AnyConnection = tx.conn();
         Ok(sqlx::query(
             "UPDATE signing_keys SET not_after = $1 WHERE kid = $2 AND not_after IS NULL",
         )
@@ -165,7 +175,8 @@ impl Store {
     }
 
     /// Marks a key compromised from `at`; it also leaves service.
-    pub async fn revoke_key(conn: &mut AnyConnection, kid: &str, at: i64) -> Result<bool> {
+    pub async fn revoke_key(tx: &mut WriteTx, kid: &str, at: i64) -> Result<bool> {
+        let conn: &mut AnyConnection = tx.conn();
         Ok(sqlx::query(
             "UPDATE signing_keys SET revoked_at = $1, not_after = COALESCE(not_after, $1) WHERE kid = $2",
         )
@@ -177,13 +188,21 @@ impl Store {
             == 1)
     }
 
-    pub async fn insert_licence(conn: &mut AnyConnection, l: &LicenceRecord) -> Result<()> {
-        Store::insert_licences(conn, std::slice::from_ref(l)).await
+    pub async fn insert_licence(tx: &mut WriteTx, l: &LicenceRecord) -> Result<()> {
+        Store::insert_licences(tx, std::slice::from_ref(l)).await
     }
 
-    pub async fn insert_licences(conn: &mut AnyConnection, ls: &[LicenceRecord]) -> Result<()> {
+    pub async fn insert_licences(tx: &mut WriteTx, ls: &[LicenceRecord]) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
         let rows: Vec<Vec<Val>> = ls.iter().map(LicenceRecord::to_vals).collect();
-        insert_rows(conn, table("licences").unwrap_or(&TABLES[0]), &rows).await
+        insert_rows(
+            conn,
+            backend,
+            table("licences").unwrap_or(&TABLES[0]),
+            &rows,
+        )
+        .await
     }
 
     pub async fn get_licence(&self, id: Uuid) -> Result<Option<LicenceRecord>> {
@@ -212,7 +231,7 @@ impl Store {
     /// A page of licences newest first (`issued_ms DESC, id`), the holder's, the authority's
     /// or all, from `offset` or, keyset, after the licence `after` (`(issued_ms, id)` of the
     /// previous page's last row: the index is entered there, as fast at any depth). Also the
-    /// count of the whole list, capped at [`crate::rows::COUNT_CAP`], and whether it is exact.
+    /// count of the whole list, capped at [`crate::COUNT_CAP`], and whether it is exact.
     pub async fn list_licences(
         &self,
         holder: Option<Uuid>,
@@ -231,7 +250,7 @@ impl Store {
         // millions of licences costs more than the page itself.
         let count_sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM licences{w} LIMIT {}) t",
-            crate::rows::COUNT_CAP + 1
+            crate::COUNT_CAP + 1
         );
         let mut cq = sqlx::query_scalar::<_, i64>(&count_sql);
         if let Some(v) = &v {
@@ -272,17 +291,18 @@ impl Store {
             rows.iter()
                 .map(LicenceRecord::from_row)
                 .collect::<Result<_>>()?,
-            total.min(crate::rows::COUNT_CAP),
-            total <= crate::rows::COUNT_CAP,
+            total.min(crate::COUNT_CAP),
+            total <= crate::COUNT_CAP,
         ))
     }
 
     pub async fn revoke_licence(
-        conn: &mut AnyConnection,
+        tx: &mut WriteTx,
         id: Uuid,
         at_ms: i64,
         reason: &str,
     ) -> Result<bool> {
+        let conn: &mut AnyConnection = tx.conn();
         Ok(sqlx::query("UPDATE licences SET revoked_ms = $1, revoke_reason = $2 WHERE id = $3 AND revoked_ms IS NULL")
             .bind(at_ms)
             .bind(reason.to_string())

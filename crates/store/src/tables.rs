@@ -1,6 +1,7 @@
 //! The table list in one place: column names and types drive bulk inserts, export and import,
 //! so the two backends and the export format cannot drift apart.
 
+use crate::Backend;
 use crate::{Result, StoreError};
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyArguments, AnyRow};
@@ -376,13 +377,19 @@ pub fn check_rows(t: &Table, rows: &[Vec<Val>]) -> Result<()> {
 }
 
 /// Inserts many rows with multi-row `VALUES`, in chunks that stay under parameter limits.
-pub async fn insert_rows(conn: &mut AnyConnection, t: &Table, rows: &[Vec<Val>]) -> Result<()> {
-    insert_rows_upsert(conn, t, rows, "").await
+pub async fn insert_rows(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    t: &Table,
+    rows: &[Vec<Val>],
+) -> Result<()> {
+    insert_rows_upsert(conn, backend, t, rows, "").await
 }
 
 /// [`insert_rows`] with a conflict clause (`ON CONFLICT ...`) after the values.
 pub async fn insert_rows_upsert(
     conn: &mut AnyConnection,
+    backend: crate::Backend,
     t: &Table,
     rows: &[Vec<Val>],
     upsert: &str,
@@ -395,7 +402,7 @@ pub async fn insert_rows_upsert(
     let per = (MAX_PARAMS / ncols).max(1);
     // SQLite resolves `$N` names with a linear scan per parameter, which makes a 900-value
     // statement quadratic; plain `?` binds by position there.
-    let positional = conn.backend_name() == "SQLite";
+    let positional = backend == Backend::Sqlite;
     for chunk in rows.chunks(per) {
         let mut sql = format!("INSERT INTO {} ({}) VALUES ", t.name, cols_list(t));
         let mut n = 0;

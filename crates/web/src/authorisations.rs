@@ -2,12 +2,11 @@
 //! account), or a window clerk records an authorisation it has seen signed; the grantor (or a
 //! clerk) revokes it. The same `App` methods as the API decide.
 
-use crate::{
-    csrf_ok, csrf_token, deny, negotiate, page, principal, redirect, remember_csrf, Lang, Texts,
-};
+use crate::{deny, redirect, Lang, Texts};
+use crate::{Cx, SignedIn};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::identity::{AuthorisationView, NewAuthorisation};
 use corridor_app::App;
@@ -83,16 +82,15 @@ fn rows(lang: Lang, list: &[AuthorisationView]) -> Vec<Row> {
 #[allow(clippy::too_many_arguments)]
 async fn render(
     app: &App,
-    headers: &HeaderMap,
+    cx: &Cx,
     p: &corridor_domain::case::Principal,
-    lang: Lang,
-    remember: bool,
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
     error: String,
     done: bool,
     status: StatusCode,
 ) -> Response {
+    let lang = cx.lang;
     let list = if p.role == Role::Applicant {
         match app.authorisations(p).await {
             Ok(l) => l,
@@ -101,7 +99,7 @@ async fn render(
     } else {
         Vec::new()
     };
-    let (csrf, fresh) = csrf_token(headers);
+    let csrf = cx.csrf();
     let pg = AuthorisationsPage {
         t: lang.texts(),
         l: lang,
@@ -113,36 +111,28 @@ async fn render(
         error,
         done,
     };
-    let mut r = page(&pg, lang, remember, status);
-    remember_csrf(&mut r, &csrf, fresh);
-    r
+    cx.render(&pg, status)
 }
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct LangQuery {
-    lang: Option<String>,
     done: Option<String>,
 }
 
 pub(crate) async fn list(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     axum::extract::Query(q): axum::extract::Query<LangQuery>,
 ) -> Response {
-    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/authorisations");
-    };
+    let lang = cx.lang;
     if !matches!(p.role, Role::Applicant | Role::Clerk) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let done = q.done.is_some();
     render(
         &app,
-        &headers,
+        &cx,
         &p,
-        lang,
-        remember,
         BTreeMap::new(),
         BTreeMap::new(),
         String::new(),
@@ -154,13 +144,10 @@ pub(crate) async fn list(
 
 pub(crate) async fn create(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (lang, _) = negotiate(&headers, None);
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/authorisations");
-    };
+    let lang = cx.lang;
     let values: BTreeMap<String, String> = form
         .into_iter()
         .filter(|(k, _)| {
@@ -172,7 +159,7 @@ pub(crate) async fn create(
         .map(|(k, v)| (k, v.chars().take(64).collect()))
         .collect();
     let get = |k: &str| values.get(k).map(|v| v.trim().to_string());
-    if !csrf_ok(&headers, &get("csrf").unwrap_or_default()) {
+    if !cx.csrf_ok(&get("csrf").unwrap_or_default()) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let req = NewAuthorisation {
@@ -195,30 +182,24 @@ pub(crate) async fn create(
                 String::new()
             };
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            render(
-                &app, &headers, &p, lang, false, values, errors, error, false, status,
-            )
-            .await
+            render(&app, &cx, &p, values, errors, error, false, status).await
         }
     }
 }
 
 pub(crate) async fn revoke(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (lang, _) = negotiate(&headers, None);
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/authorisations");
-    };
+    let lang = cx.lang;
     let sent = form
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    if !csrf_ok(&headers, sent) {
+    if !cx.csrf_ok(sent) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let Ok(id) = id.parse() else {

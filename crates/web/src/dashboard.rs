@@ -2,14 +2,14 @@
 //! numbers in a table beside it. Counts only: nothing on it identifies a person or an
 //! enterprise. Reads `App::statistics` (pre-aggregated), like the API.
 
-use crate::{csrf_token, deny, negotiate, page, principal, redirect, remember_csrf, Lang, Texts};
+use crate::SignedIn;
+use crate::{deny, Lang, Texts};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::stats::{GroupStat, StatsQuery};
 use corridor_app::{App, ErrorCode};
-use corridor_domain::case::Role;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -165,20 +165,16 @@ struct DashboardPage {
 #[derive(Deserialize, Default)]
 pub(crate) struct DashQ {
     since: Option<String>,
-    lang: Option<String>,
 }
 
 pub(crate) async fn dashboard(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Query(q): Query<DashQ>,
 ) -> Response {
-    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let lang = cx.lang;
     let t = lang.texts();
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/dashboard");
-    };
-    if !matches!(p.role, Role::JointOffice | Role::Admin) {
+    if !p.sees_corridor_figures() {
         return deny(t, lang, ErrorCode::Forbidden);
     }
     let since = q.since.filter(|s| !s.is_empty());
@@ -291,7 +287,7 @@ pub(crate) async fn dashboard(
         })
         .collect();
     let r = app.reference();
-    let (csrf, fresh) = csrf_token(&headers);
+    let csrf = cx.csrf();
     let p = DashboardPage {
         t,
         l: lang,
@@ -325,9 +321,7 @@ pub(crate) async fn dashboard(
             .map(|g| (name(g), g.total, pct(g.on_time_rate)))
             .collect(),
     };
-    let mut resp = page(&p, lang, remember, StatusCode::OK);
-    remember_csrf(&mut resp, &csrf, fresh);
-    resp
+    cx.render(&p, StatusCode::OK)
 }
 
 /// An RFC 3339 instant as China Standard Time, `YYYY-MM-DD HH:MM:SS`; unparsable input as is.

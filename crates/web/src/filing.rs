@@ -5,12 +5,11 @@
 //! work without JavaScript; the last step calls the same `App::file_case` as the API.
 
 use crate::fields::{field_rows, form_json, reason_text, FieldRow};
-use crate::{
-    csrf_ok, csrf_token, deny, negotiate, page, principal, redirect, remember_csrf, Lang, Texts,
-};
+use crate::{deny, redirect, Lang, Texts};
+use crate::{Cx, SignedIn};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::cases::FileCase;
 use corridor_app::{App, ErrorCode};
@@ -108,12 +107,13 @@ fn may_file(p: &Principal) -> bool {
     matches!(p.role, Role::Applicant | Role::Clerk)
 }
 
+/// A filing page's request: the page context, the filer and the matter.
 struct Ctx<'a> {
     app: &'a App,
+    page: &'a Cx,
     p: &'a Principal,
     lang: Lang,
     matter: &'a Matter,
-    csrf: String,
 }
 
 fn city_name(app: &App, lang: Lang, code: &str) -> String {
@@ -146,11 +146,7 @@ fn render(
     let cities = r
         .jurisdictions
         .iter()
-        .filter(|j| {
-            j.member
-                && r.authorities
-                    .contains_key(&format!("{}-{}", j.code, m.authority_kind))
-        })
+        .filter(|j| corridor_app::filing::competent_authority(&r, m, j.code.as_str()).is_ok())
         .map(|j| {
             (
                 j.code.to_string(),
@@ -293,7 +289,7 @@ fn render(
         step,
         step_no: STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1,
         steps: STEPS.len(),
-        csrf: cx.csrf.clone(),
+        csrf: cx.page.csrf(),
         hidden: a.hidden(step),
         clerk,
         cities,
@@ -307,55 +303,39 @@ fn render(
         errors,
         error,
     };
-    page(&p, lang, false, status)
+    cx.page.render(&p, status)
 }
 
 /// Checks one step's answers; the errors are keyed by input name.
+/// Checks one step's answers by the application's filing rule (the same functions
+/// `App::file_case` calls), so a step fails here exactly when filing would.
 fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
-    let fe = |field: &str, reason: &str| FieldError {
-        field: field.into(),
-        reason: reason.into(),
+    use corridor_app::filing::{competent_authority, identity_rule, route, Refusal};
+    let zh = cx.lang == Lang::Zh;
+    let fe = |r: Refusal| FieldError {
+        field: r.field.into(),
+        reason: r.reason(zh).to_string(),
     };
-    let lang = cx.lang;
     let r = cx.app.reference();
     let mut errs = Vec::new();
     match step {
         "city" => {
-            let ok = r.jurisdiction(&a.city).is_some_and(|j| j.member)
-                && r.authorities
-                    .contains_key(&format!("{}-{}", a.city, cx.matter.authority_kind));
-            if !ok {
-                errs.push(fe(
-                    "city",
-                    lang.pick("请选择审批城市", "Choose the deciding city"),
-                ));
+            if let Err(e) = competent_authority(&r, cx.matter, &a.city) {
+                errs.push(fe(e));
             }
         }
         "how" => match ServiceMode::parse(&a.mode) {
-            Some(m) if cx.matter.modes.contains(&m) => {
-                if cx.p.role == Role::Clerk && m != ServiceMode::RemoteReceipt {
-                    errs.push(fe(
-                        "mode",
-                        lang.pick(
-                            "窗口代办须选择异地代收代办",
-                            "At a window, choose remote receipt",
-                        ),
-                    ));
-                }
-                if cx.p.role == Role::Applicant
-                    && m == ServiceMode::RemoteReceipt
-                    && !r.windows.contains_key(&a.window)
-                {
-                    errs.push(fe(
-                        "window",
-                        lang.pick("请选择收件窗口", "Choose the receiving window"),
-                    ));
+            Some(m) => {
+                let window = (m == ServiceMode::RemoteReceipt && cx.p.role == Role::Applicant)
+                    .then_some(a.window.as_str());
+                if let Err(e) = route(&r, cx.p, cx.matter, m, window, &a.city) {
+                    errs.push(fe(e));
                 }
             }
-            _ => errs.push(fe(
-                "mode",
-                lang.pick("请选择办理方式", "Choose how to file"),
-            )),
+            None => errs.push(FieldError {
+                field: "mode".into(),
+                reason: cx.lang.pick("请选择办理方式", "Choose how to file").into(),
+            }),
         },
         "details" => {
             if let Err(e) = cx
@@ -364,11 +344,8 @@ fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
             {
                 errs.extend(e);
             }
-            if cx.p.role == Role::Clerk && !a.identity {
-                errs.push(fe(
-                    "identity_checked",
-                    "the applicant's identity must be checked at the window",
-                ));
+            if let Err(e) = identity_rule(cx.p, a.identity) {
+                errs.push(fe(e));
             }
         }
         _ => {}
@@ -379,7 +356,6 @@ fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
 #[derive(Deserialize, Default)]
 pub(crate) struct StartQuery {
     matter: Option<String>,
-    lang: Option<String>,
 }
 
 #[derive(Template)]
@@ -394,16 +370,13 @@ struct StartPage {
 /// from a matter page).
 pub(crate) async fn start(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Query(q): Query<StartQuery>,
 ) -> Response {
-    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let lang = cx.lang;
     if let Some(code) = q.matter.filter(|c| !c.is_empty()) {
         return redirect(&format!("/file/{}", crate::enc(&code)));
     }
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/file");
-    };
     if !may_file(&p) {
         return deny(lang.texts(), lang, ErrorCode::Forbidden);
     }
@@ -427,64 +400,50 @@ pub(crate) async fn start(
         })
         .collect();
     matters.sort();
-    page(
-        &StartPage {
-            t: lang.texts(),
-            l: lang,
-            matters,
-        },
-        lang,
-        remember,
-        StatusCode::OK,
-    )
+    let pg = StartPage {
+        t: lang.texts(),
+        l: lang,
+        matters,
+    };
+    cx.render(&pg, StatusCode::OK)
 }
 
 /// `GET /file/{code}`: the first step.
 pub(crate) async fn first_step(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Path(code): Path<String>,
-    Query(lq): Query<crate::LangQuery>,
 ) -> Response {
-    let (lang, _) = negotiate(&headers, lq.lang.as_deref());
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect(&format!("/login?next=/file/{}", crate::enc(&code)));
-    };
+    let lang = cx.lang;
     if !may_file(&p) {
         return deny(lang.texts(), lang, ErrorCode::Forbidden);
     }
     let Ok(matter) = app.matter(&code, None) else {
         return deny(lang.texts(), lang, ErrorCode::NotFound);
     };
-    let (csrf, fresh) = csrf_token(&headers);
-    let cx = Ctx {
+    let fx = Ctx {
         app: &app,
+        page: &cx,
         p: &p,
         lang,
         matter: &matter,
-        csrf: csrf.clone(),
     };
     let mut a = Answers::default();
     if p.role == Role::Clerk {
         a.mode = ServiceMode::RemoteReceipt.as_str().into();
     }
-    let mut r = render(&cx, "city", &a, &[], String::new(), StatusCode::OK);
-    remember_csrf(&mut r, &csrf, fresh);
-    r
+    render(&fx, "city", &a, &[], String::new(), StatusCode::OK)
 }
 
 /// `POST /file/{code}`: checks the posted step and shows the next (or the same one with its
 /// errors); the check step files the case.
 pub(crate) async fn post_step(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Path(code): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (lang, _) = negotiate(&headers, None);
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect(&format!("/login?next=/file/{}", crate::enc(&code)));
-    };
+    let lang = cx.lang;
     if !may_file(&p) {
         return deny(lang.texts(), lang, ErrorCode::Forbidden);
     }
@@ -492,13 +451,12 @@ pub(crate) async fn post_step(
         return deny(lang.texts(), lang, ErrorCode::NotFound);
     };
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let (csrf, _) = csrf_token(&headers);
-    let cx = Ctx {
+    let fx = Ctx {
         app: &app,
+        page: &cx,
         p: &p,
         lang,
         matter: &matter,
-        csrf,
     };
     let mut a = Answers::from_pairs(&pairs);
     if p.role == Role::Clerk {
@@ -510,9 +468,9 @@ pub(crate) async fn post_step(
         .copied()
         .find(|s| Some(*s) == get("step"))
         .unwrap_or("city");
-    if !csrf_ok(&headers, get("csrf").unwrap_or("")) {
+    if !cx.csrf_ok(get("csrf").unwrap_or("")) {
         return render(
-            &cx,
+            &fx,
             step,
             &a,
             &[],
@@ -523,14 +481,14 @@ pub(crate) async fn post_step(
     let idx = STEPS.iter().position(|s| *s == step).unwrap_or(0);
     if get("nav") == Some("back") {
         let prev = STEPS[idx.saturating_sub(1)];
-        return render(&cx, prev, &a, &[], String::new(), StatusCode::OK);
+        return render(&fx, prev, &a, &[], String::new(), StatusCode::OK);
     }
     // Every step up to this one must hold (hidden answers could have been edited).
     for s in &STEPS[..=idx] {
-        let errs = check_step(&cx, s, &a);
+        let errs = check_step(&fx, s, &a);
         if !errs.is_empty() {
             return render(
-                &cx,
+                &fx,
                 s,
                 &a,
                 &errs,
@@ -540,7 +498,7 @@ pub(crate) async fn post_step(
         }
     }
     if step != "check" {
-        return render(&cx, STEPS[idx + 1], &a, &[], String::new(), StatusCode::OK);
+        return render(&fx, STEPS[idx + 1], &a, &[], String::new(), StatusCode::OK);
     }
     let mode = ServiceMode::parse(&a.mode).unwrap_or(ServiceMode::RemoteReceipt);
     let req = FileCase {
@@ -556,7 +514,7 @@ pub(crate) async fn post_step(
     match app.file_case(&p, req).await {
         Ok(c) => redirect(&format!("/cases/{}?filed=1", c.id)),
         Err(e) if !e.fields.is_empty() => render(
-            &cx,
+            &fx,
             "details",
             &a,
             &e.fields,
@@ -567,7 +525,7 @@ pub(crate) async fn post_step(
             let title = lang.error_title(e.code);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
             render(
-                &cx,
+                &fx,
                 "check",
                 &a,
                 &[],

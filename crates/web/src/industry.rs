@@ -3,13 +3,11 @@
 //! explained matches and its pipeline board, and outcome statistics. They call the same
 //! `App` methods as the API, so the access rules are the same.
 
-use crate::{
-    csrf_ok, csrf_token, deny, enc, negotiate, page, principal, redirect, remember_csrf, Lang,
-    Texts,
-};
+use crate::{deny, enc, redirect, Lang, Texts};
+use crate::{Cx, SignedIn};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::industry::{
     CandidateView, EnterpriseQuery, EnterpriseSearch, HeadStats, MatchView, NeedView, NewNeed,
@@ -124,7 +122,6 @@ pub(crate) struct SearchQ {
     flag: Option<String>,
     cert: Option<String>,
     page: Option<i64>,
-    lang: Option<String>,
 }
 
 impl SearchQ {
@@ -155,14 +152,11 @@ impl SearchQ {
 
 pub(crate) async fn search(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Query(q): Query<SearchQ>,
 ) -> Response {
-    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let lang = cx.lang;
     let t = lang.texts();
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/industry");
-    };
     let page_no = q.page.unwrap_or(1).clamp(1, 500);
     let eq = EnterpriseQuery {
         q: q.q.clone(),
@@ -263,12 +257,9 @@ pub(crate) async fn search(
         } else {
             String::new()
         },
-        office: matches!(
-            p.role,
-            corridor_domain::case::Role::JointOffice | corridor_domain::case::Role::Admin
-        ) || app.my_enterprise(&p).await.ok().flatten().is_some(),
+        office: p.sees_corridor_figures() || app.my_enterprise(&p).await.ok().flatten().is_some(),
     };
-    page(&sp, lang, remember, StatusCode::OK)
+    cx.render(&sp, StatusCode::OK)
 }
 
 // ---------- needs ----------
@@ -323,14 +314,14 @@ const NEEDS_PER_PAGE: i64 = 50;
 #[allow(clippy::too_many_arguments)]
 async fn needs_page(
     app: &App,
-    headers: &HeaderMap,
+    cx: &Cx,
     p: &corridor_domain::case::Principal,
-    (lang, remember): (Lang, bool),
     page_no: i64,
     error: String,
     form: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
+    let lang = cx.lang;
     let t = lang.texts();
     let list = match app.needs(p, page_no, NEEDS_PER_PAGE).await {
         Ok(l) => l,
@@ -348,7 +339,7 @@ async fn needs_page(
             deadline: n.deadline.clone().unwrap_or_else(|| "—".into()),
         })
         .collect();
-    let (csrf, fresh) = csrf_token(headers);
+    let csrf = cx.csrf();
     let np = NeedsPage {
         t,
         l: lang,
@@ -357,10 +348,7 @@ async fn needs_page(
         total: list.total,
         page: list.page,
         pages: ((list.total + NEEDS_PER_PAGE - 1) / NEEDS_PER_PAGE).max(1),
-        office: matches!(
-            p.role,
-            corridor_domain::case::Role::JointOffice | corridor_domain::case::Role::Admin
-        ),
+        office: p.sees_corridor_figures(),
         kinds: NeedKind::ALL
             .iter()
             .map(|k| (k.as_str().to_string(), k.name(lang == Lang::Zh).to_string()))
@@ -372,32 +360,24 @@ async fn needs_page(
         error,
         form,
     };
-    let mut r = page(&np, lang, remember, status);
-    remember_csrf(&mut r, &csrf, fresh);
-    r
+    cx.render(&np, status)
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct NeedsQuery {
-    lang: Option<String>,
     page: Option<i64>,
 }
 
 pub(crate) async fn needs(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     q: Result<Query<NeedsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/needs");
-    };
     needs_page(
         &app,
-        &headers,
+        &cx,
         &p,
-        (lang, remember),
         q.page.unwrap_or(1),
         String::new(),
         Vec::new(),
@@ -425,15 +405,12 @@ fn form_value(pairs: &[(String, String)], k: &str) -> String {
 
 pub(crate) async fn post_need(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (lang, _) = negotiate(&headers, None);
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/needs");
-    };
+    let lang = cx.lang;
     let get = |k: &str| form_value(&pairs, k);
-    if !csrf_ok(&headers, &get("csrf")) {
+    if !cx.csrf_ok(&get("csrf")) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let form: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect();
@@ -441,17 +418,7 @@ pub(crate) async fn post_need(
         let e = lang
             .pick("请选择需求类型", "Choose the kind of need")
             .to_string();
-        return needs_page(
-            &app,
-            &headers,
-            &p,
-            (lang, false),
-            1,
-            e,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return needs_page(&app, &cx, &p, 1, e, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let n = NewNeed {
         owner_uscc: Some(get("owner_uscc")).filter(|s| !s.is_empty()),
@@ -478,7 +445,7 @@ pub(crate) async fn post_need(
         Err(e) => {
             let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            needs_page(&app, &headers, &p, (lang, false), 1, msg, form, status).await
+            needs_page(&app, &cx, &p, 1, msg, form, status).await
         }
     }
 }
@@ -533,13 +500,13 @@ struct NeedPage<'a> {
 
 async fn need_page(
     app: &App,
-    headers: &HeaderMap,
+    cx: &Cx,
     p: &corridor_domain::case::Principal,
     id: &str,
-    (lang, remember): (Lang, bool),
     error: String,
     status: StatusCode,
 ) -> Response {
+    let lang = cx.lang;
     let t = lang.texts();
     let n = match app.need(p, id).await {
         Ok(n) => n,
@@ -579,15 +546,7 @@ async fn need_page(
             stage: c.stage.map(|s| s.name(zh).to_string()).unwrap_or_default(),
         })
         .collect();
-    let cols = [
-        Stage::Suggested,
-        Stage::Contacted,
-        Stage::Meeting,
-        Stage::Testing,
-        Stage::Qualified,
-        Stage::Declined,
-    ];
-    let board = cols
+    let board = Stage::ALL
         .iter()
         .map(|st| BoardCol {
             title: st.name(zh).to_string(),
@@ -647,7 +606,7 @@ async fn need_page(
                 .join(", "),
         ));
     }
-    let (csrf, fresh) = csrf_token(headers);
+    let csrf = cx.csrf();
     let np = NeedPage {
         t,
         l: lang,
@@ -665,50 +624,31 @@ async fn need_page(
         error,
         today: corridor_store::date_str(app.today()),
     };
-    let mut r = page(&np, lang, remember, status);
-    remember_csrf(&mut r, &csrf, fresh);
-    r
+    cx.render(&np, status)
 }
 
 pub(crate) async fn need(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    Query(q): Query<crate::LangQuery>,
 ) -> Response {
-    let lang = negotiate(&headers, q.lang.as_deref());
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect(&format!("/login?next=/needs/{}", enc(&id)));
-    };
-    need_page(&app, &headers, &p, &id, lang, String::new(), StatusCode::OK).await
+    need_page(&app, &cx, &p, &id, String::new(), StatusCode::OK).await
 }
 
 pub(crate) async fn move_stage(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (lang, _) = negotiate(&headers, None);
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/needs");
-    };
+    let lang = cx.lang;
     let get = |k: &str| form_value(&pairs, k);
-    if !csrf_ok(&headers, &get("csrf")) {
+    if !cx.csrf_ok(&get("csrf")) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let Some(stage) = Stage::parse(&get("stage")) else {
         let e = lang.pick("请选择阶段", "Choose a stage").to_string();
-        return need_page(
-            &app,
-            &headers,
-            &p,
-            &id,
-            (lang, false),
-            e,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return need_page(&app, &cx, &p, &id, e, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let m = StageMove {
         uscc: get("uscc"),
@@ -721,7 +661,7 @@ pub(crate) async fn move_stage(
         Err(e) => {
             let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            need_page(&app, &headers, &p, &id, (lang, false), msg, status).await
+            need_page(&app, &cx, &p, &id, msg, status).await
         }
     }
 }
@@ -750,14 +690,10 @@ struct OpportunityRow {
 
 pub(crate) async fn opportunities(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<crate::LangQuery>,
+    SignedIn { cx, p }: SignedIn,
 ) -> Response {
-    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let lang = cx.lang;
     let t = lang.texts();
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/opportunities");
-    };
     let list = match app.opportunities(&p).await {
         Ok(l) => l,
         Err(e) => return deny(t, lang, e.code),
@@ -782,12 +718,7 @@ pub(crate) async fn opportunities(
                 .unwrap_or_else(dash),
         })
         .collect();
-    page(
-        &OpportunitiesPage { t, l: lang, rows },
-        lang,
-        remember,
-        StatusCode::OK,
-    )
+    cx.render(&OpportunitiesPage { t, l: lang, rows }, StatusCode::OK)
 }
 
 // ---------- outcomes ----------
@@ -815,14 +746,10 @@ struct HeadView {
 
 pub(crate) async fn outcomes(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<crate::LangQuery>,
+    SignedIn { cx, p }: SignedIn,
 ) -> Response {
-    let (lang, remember) = negotiate(&headers, q.lang.as_deref());
+    let lang = cx.lang;
     let t = lang.texts();
-    let Some(p) = principal(&app, &headers).await else {
-        return redirect("/login?next=/industry/outcomes");
-    };
     let st = match app.industry_stats(&p).await {
         Ok(s) => s,
         Err(e) => return deny(t, lang, e.code),
@@ -881,10 +808,5 @@ pub(crate) async fn outcomes(
                 .collect(),
         })
         .collect();
-    page(
-        &OutcomesPage { t, l: lang, heads },
-        lang,
-        remember,
-        StatusCode::OK,
-    )
+    cx.render(&OutcomesPage { t, l: lang, heads }, StatusCode::OK)
 }

@@ -1,0 +1,327 @@
+//! Filing: the one rule of where and how a case may be filed, and filing itself.
+//!
+//! [`competent_authority`], [`route`] and [`identity_rule`] decide which authority decides a
+//! matter in a city, which role may file in which mode at which window, and the identity check
+//! at a window. [`App::file_case`] and the filing pages (which check each step as it is
+//! answered) both call them; a refusal names its field and says why in Chinese and English.
+
+use crate::cases::CaseView;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::reference::Reference;
+use crate::writer::{IntakeJob, WriteJob};
+use crate::App;
+use corridor_domain::case::{LegalClock, Principal, Role, Status};
+use corridor_domain::catalogue::{Authority, FieldError, Matter, ServiceMode};
+use corridor_store::CaseRecord;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// A filing.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileCase {
+    /// Matter code from the current catalogue, e.g. `G60-MAR-001`.
+    pub matter_code: String,
+    /// The applicant's home city whose authority decides (GB/T 2260 code).
+    pub competent_city: String,
+    pub mode: ServiceMode,
+    /// The receiving window (remote receipt only).
+    #[serde(default)]
+    pub window_id: Option<String>,
+    /// Form data by field key.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub form: BTreeMap<String, Value>,
+    /// Clerk filing on behalf: the applicant's identity was checked at the window.
+    #[serde(default)]
+    pub identity_checked: bool,
+    /// Clerk: the resident ID number of the person at the window, when it is not the person
+    /// the form names (an agent, who needs that person's authorisation). Recorded.
+    #[serde(default)]
+    pub identity_seen: Option<String>,
+}
+
+fn text_of(form: &BTreeMap<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| form.get(*k).and_then(Value::as_str))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Why a filing cannot go ahead: the field it concerns, an error code, and the reason in
+/// Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub field: &'static str,
+    pub en: String,
+    pub zh: String,
+}
+
+impl Refusal {
+    fn new(
+        code: ErrorCode,
+        field: &'static str,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
+        Refusal {
+            code,
+            field,
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    /// The reason in one language (`zh` or not).
+    pub fn reason(&self, zh: bool) -> &str {
+        if zh {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        let mut e = AppError::new(r.code, r.en.clone()).with_zh(r.zh);
+        if r.code != ErrorCode::Forbidden {
+            e.fields = vec![FieldError {
+                field: r.field.into(),
+                reason: r.en,
+            }];
+        }
+        e
+    }
+}
+
+/// The authority that decides `matter` for an applicant whose home city is `city`: the city
+/// must be a corridor member with an authority of the matter's kind.
+pub fn competent_authority<'r>(
+    r: &'r Reference,
+    matter: &Matter,
+    city: &str,
+) -> Result<&'r Authority, Refusal> {
+    let member = r.jurisdiction(city).filter(|j| j.member).ok_or_else(|| {
+        Refusal::new(
+            ErrorCode::BadRequest,
+            "city",
+            format!("{city} is not a member city"),
+            format!("{city} 不是长三角G60科创走廊成员城市"),
+        )
+    })?;
+    r.authorities
+        .get(&Authority::id_for(
+            member.code.as_str(),
+            &matter.authority_kind,
+        ))
+        .ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::BadRequest,
+                "city",
+                format!("{} has no competent authority for this matter", member.code),
+                format!("{} 没有办理该事项的主管部门", member.code),
+            )
+        })
+}
+
+/// Where a filing is received and what happens at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The city that receives the filing (the window's, or the deciding city's online).
+    pub receiving_city: String,
+    pub window: Option<String>,
+    /// The audit steps of the filing: a clerk's filing is received at once.
+    pub steps: Vec<(&'static str, Status)>,
+    /// The role the audit records.
+    pub role: &'static str,
+}
+
+/// Who may file in which mode, and where: an applicant online or at a chosen window (remote
+/// receipt), a clerk at the clerk's own window in remote-receipt mode only. `deciding_city` is
+/// where an online filing is received.
+pub fn route(
+    r: &Reference,
+    p: &Principal,
+    matter: &Matter,
+    mode: ServiceMode,
+    window_id: Option<&str>,
+    deciding_city: &str,
+) -> Result<Route, Refusal> {
+    if !matter.modes.contains(&mode) {
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "mode",
+            format!(
+                "matter {} cannot be handled in mode {}",
+                matter.code,
+                mode.as_str()
+            ),
+            "该事项不能以所选方式办理",
+        ));
+    }
+    let submitted = vec![("submit", Status::Submitted)];
+    match (p.role, mode) {
+        (Role::Applicant, ServiceMode::RemoteReceipt) => {
+            let w = window_id.and_then(|w| r.windows.get(w)).ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::BadRequest,
+                    "window",
+                    "remote receipt needs an existing window_id",
+                    "异地代收代办须选择收件窗口",
+                )
+            })?;
+            Ok(Route {
+                receiving_city: w.city.to_string(),
+                window: Some(w.id.clone()),
+                steps: submitted,
+                role: "applicant",
+            })
+        }
+        (Role::Applicant, _) => match window_id {
+            Some(_) => Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "window",
+                "only remote receipt goes through a window",
+                "只有异地代收代办经由窗口收件",
+            )),
+            None => Ok(Route {
+                receiving_city: deciding_city.to_string(),
+                window: None,
+                steps: submitted,
+                role: "applicant",
+            }),
+        },
+        (Role::Clerk, ServiceMode::RemoteReceipt) => {
+            let own = p.window_id.clone().unwrap_or_default();
+            if window_id.is_some_and(|w| w != own) {
+                return Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    "window",
+                    "a clerk files only at the clerk's own window",
+                    "窗口人员只能在本窗口代办",
+                ));
+            }
+            let w = r.windows.get(&own).ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::Forbidden,
+                    "window",
+                    "the clerk has no window",
+                    "该窗口人员没有所属窗口",
+                )
+            })?;
+            Ok(Route {
+                receiving_city: w.city.to_string(),
+                window: Some(own),
+                steps: vec![("submit", Status::Submitted), ("receive", Status::Received)],
+                role: "clerk",
+            })
+        }
+        (Role::Clerk, _) => Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "mode",
+            "at a window, file in remote_receipt mode",
+            "窗口代办须选择异地代收代办",
+        )),
+        _ => Err(Refusal::new(
+            ErrorCode::Forbidden,
+            "mode",
+            format!("role {} does not file cases", p.role.as_str()),
+            "该角色不能提交申请",
+        )),
+    }
+}
+
+/// At a window the clerk checks the applicant's identity before filing.
+pub fn identity_rule(p: &Principal, identity_checked: bool) -> Result<(), Refusal> {
+    if p.role == Role::Clerk && !identity_checked {
+        return Err(Refusal::new(
+            ErrorCode::ValidationFailed,
+            "identity_checked",
+            "the applicant's identity must be checked at the window",
+            "须在窗口核验申请人身份",
+        ));
+    }
+    Ok(())
+}
+
+impl App {
+    /// Files a case. The answer (with the receipt number) comes only after the case and its
+    /// audit event are committed to disk.
+    pub async fn file_case(&self, p: &Principal, req: FileCase) -> AppResult<CaseView> {
+        let r = self.reference();
+        let matter = r.current_matter(&req.matter_code).ok_or_else(|| {
+            AppError::not_found(format!(
+                "matter {} is not in the current catalogue",
+                req.matter_code
+            ))
+        })?;
+        if !matter.modes.contains(&req.mode) {
+            // The mode first, as before the city (the order the API has always answered in).
+            route(&r, p, matter, req.mode, None, "")?;
+        }
+        let authority = competent_authority(&r, matter, &req.competent_city)?;
+        let comp = authority.city.to_string();
+        let Route {
+            receiving_city,
+            window,
+            steps,
+            role,
+        } = route(&r, p, matter, req.mode, req.window_id.as_deref(), &comp)?;
+        identity_rule(p, req.identity_checked)?;
+        let form = matter.validate_form(&req.form).map_err(AppError::fields)?;
+        let seen = self
+            .check_filer(p, &matter.code, &form, req.identity_seen.as_deref())
+            .await?;
+        let now = self.now_ms();
+        let today = self.today();
+        let id_no = text_of(&form, &["applicant_id", "contact_id"]);
+        let name = text_of(
+            &form,
+            &["applicant_name", "enterprise_name", "contact_name"],
+        )
+        .unwrap_or_else(|| p.username.clone());
+        let status = steps.last().map(|s| s.1).unwrap_or(Status::Submitted);
+        let case = CaseRecord {
+            id: Uuid::now_v7(),
+            receipt_no: String::new(),
+            matter_code: matter.code.clone(),
+            catalogue_version: r.version,
+            mode: req.mode,
+            status,
+            applicant_user: (p.role == Role::Applicant).then_some(p.user_id),
+            applicant_name: name,
+            applicant_id_no: id_no,
+            applicant_uscc: text_of(&form, &["applicant_uscc"]),
+            applicant_phone: text_of(&form, &["applicant_phone", "contact_phone"]),
+            receiving_city,
+            receiving_window: window,
+            competent_city: comp,
+            competent_authority: authority.id.clone(),
+            form: serde_json::to_string(&form).unwrap_or_else(|_| "{}".into()),
+            filed_ms: now,
+            updated_ms: now,
+            filed_on: today,
+            clock: LegalClock::new(matter.statutory_days),
+            reason: None,
+        };
+        let identity = seen.map(|s| crate::identity::record(case.id, "file", s, p, now));
+        let stored = self
+            .to_writer(|reply| {
+                WriteJob::File(Box::new(IntakeJob {
+                    case,
+                    actor: p.user_id.to_string(),
+                    role,
+                    steps,
+                    identity,
+                    reply,
+                }))
+            })
+            .await?;
+        tracing::info!(receipt = %stored.receipt_no, matter = %stored.matter_code, "case filed");
+        Ok(self.view(p, &stored, &r))
+    }
+}

@@ -1,0 +1,128 @@
+//! The industry demo: synthetic enterprises, needs and matches from a seed.
+
+use super::*;
+
+/// What the industry demo wrote.
+#[derive(Debug, Clone, Default)]
+pub struct IndustryDemo {
+    pub enterprises: u64,
+    pub needs: u64,
+    pub accounts: Vec<(String, String)>,
+}
+
+/// The demo's enterprise accounts: (username, index into the head list or `None` for the
+/// sealant SME, the first landmark).
+pub(crate) const DEMO_ACCOUNTS: [(&str, Option<usize>); 4] = [
+    ("head.aviation", Some(0)),
+    ("head.computing", Some(1)),
+    ("head.chips", Some(2)),
+    ("sme.330400", None),
+];
+
+/// Seeds `n` generated enterprises, the demo head enterprises, their accounts and needs, and
+/// some pipeline history (only into a registry that is empty).
+pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo> {
+    use corridor_industry::generate;
+    let heads = generate::demo_heads();
+    let landmark = generate::landmarks().remove(0);
+    let mut out = IndustryDemo::default();
+    if app.store.count_enterprises().await? == 0 && n > 0 {
+        let all = generate::enterprises(n, seed);
+        for chunk in all.chunks(5000) {
+            app.upsert_enterprises(chunk).await?;
+        }
+        app.upsert_enterprises(&heads).await?;
+        out.enterprises = (all.len() + heads.len()) as u64;
+    }
+    for (name, head) in DEMO_ACCOUNTS {
+        let uscc = match head {
+            Some(i) => heads[i].uscc.clone(),
+            None => landmark.uscc.clone(),
+        };
+        let (zh, en) = match head {
+            Some(i) => (heads[i].name_zh.clone(), heads[i].name_en.clone()),
+            None => (landmark.name_zh.clone(), landmark.name_en.clone()),
+        };
+        if app.store.user_by_name(name).await?.is_none() {
+            let u = app
+                .create_user(&crate::auth::NewUser {
+                    username: name.into(),
+                    password: crate::demo::DEMO_PASSWORD.into(),
+                    role: Role::Applicant,
+                    display_name: format!("{zh} {en}"),
+                    window_id: None,
+                    authority_id: None,
+                    city: Some(uscc[2..8].to_string()),
+                    resident_id: Some(crate::demo::demo_resident_id(name)),
+                })
+                .await?;
+            let mut tx = app.store.begin_write().await?;
+            Store::link_enterprise_account(&mut tx, &u.id.to_string(), &uscc).await?;
+            tx.commit().await?;
+        }
+        out.accounts.push((name.to_string(), uscc));
+    }
+    if app.store.needs(None, 1, 0).await?.1 > 0 || n == 0 {
+        return Ok(out);
+    }
+    app.sync_search().await?;
+    let office = Principal {
+        user_id: Uuid::nil(),
+        username: "office".into(),
+        role: Role::JointOffice,
+        city: None,
+        window_id: None,
+        authority_id: None,
+        resident_id: None,
+    };
+    let today = app.today();
+    let day = |back: i64| corridor_store::date_str(today - time::Duration::days(back));
+    for (k, (i, spec)) in generate::demo_needs().into_iter().enumerate() {
+        let v = app
+            .create_need(
+                &office,
+                NewNeed {
+                    owner_uscc: Some(heads[i].uscc.clone()),
+                    deadline: Some(day(-60 - 10 * k as i64)),
+                    spec,
+                    unknown: BTreeMap::new(),
+                },
+            )
+            .await?;
+        out.needs += 1;
+        // The top candidates are shortlisted; the first few have moved on, so the pipeline
+        // board and the outcome statistics have something to show.
+        let ranked = app.rank_need(&office, &v.id, 8).await?;
+        for (j, c) in ranked.iter().enumerate() {
+            let mv = |stage, back: i64| StageMove {
+                uscc: c.uscc.clone(),
+                stage,
+                on: Some(day(back)),
+                note: None,
+            };
+            let path: &[(Stage, i64)] = match (k % 3, j) {
+                (0, 0) => &[
+                    (Stage::Suggested, 150),
+                    (Stage::Contacted, 140),
+                    (Stage::Meeting, 120),
+                    (Stage::Meeting, 95),
+                    (Stage::Testing, 80),
+                    (Stage::Qualified, 30),
+                ],
+                (_, 0) | (0, 1) => &[
+                    (Stage::Suggested, 90),
+                    (Stage::Contacted, 85),
+                    (Stage::Meeting, 60),
+                    (Stage::Testing, 40),
+                ],
+                (_, 1) | (_, 2) => &[(Stage::Suggested, 40), (Stage::Contacted, 30)],
+                (_, 3) => &[(Stage::Suggested, 40), (Stage::Declined, 20)],
+                _ => &[(Stage::Suggested, 10)],
+            };
+            for (stage, back) in path {
+                app.move_match(&office, &v.id, mv(*stage, *back)).await?;
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,217 @@
+//! Cases as stored: the record, receipt numbers, writing and reading one case.
+
+use crate::codec::*;
+use crate::tables::{bind, insert_rows, table, Val, CASE_COLS, TABLES};
+use crate::*;
+use corridor_domain::case::{LegalClock, Status};
+use corridor_domain::catalogue::ServiceMode;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use time::Date;
+use uuid::Uuid;
+
+/// A filed case as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRecord {
+    pub id: Uuid,
+    pub receipt_no: String,
+    pub matter_code: String,
+    pub catalogue_version: i64,
+    pub mode: ServiceMode,
+    pub status: Status,
+    pub applicant_user: Option<Uuid>,
+    pub applicant_name: String,
+    pub applicant_id_no: Option<String>,
+    pub applicant_uscc: Option<String>,
+    pub applicant_phone: Option<String>,
+    pub receiving_city: String,
+    pub receiving_window: Option<String>,
+    pub competent_city: String,
+    pub competent_authority: String,
+    /// The form data as JSON text.
+    pub form: String,
+    pub filed_ms: i64,
+    pub updated_ms: i64,
+    pub filed_on: Date,
+    pub clock: LegalClock,
+    pub reason: Option<String>,
+}
+
+impl CaseRecord {
+    pub fn to_vals(&self) -> Vec<Val> {
+        let c = &self.clock;
+        vec![
+            Val::t(self.id.to_string()),
+            Val::t(&self.receipt_no),
+            Val::t(&self.matter_code),
+            Val::i(self.catalogue_version),
+            Val::t(self.mode.as_str()),
+            Val::t(self.status.as_str()),
+            Val::ot(self.applicant_user.map(|u| u.to_string())),
+            Val::t(&self.applicant_name),
+            Val::ot(self.applicant_id_no.clone()),
+            Val::ot(self.applicant_uscc.clone()),
+            Val::ot(self.applicant_phone.clone()),
+            Val::t(&self.receiving_city),
+            Val::ot(self.receiving_window.clone()),
+            Val::t(&self.competent_city),
+            Val::t(&self.competent_authority),
+            Val::t(&self.form),
+            Val::i(self.filed_ms),
+            Val::i(self.updated_ms),
+            Val::t(date_str(self.filed_on)),
+            Val::i(c.statutory_days.into()),
+            Val::ot(c.accepted_on.map(date_str)),
+            Val::i(c.paused_days.into()),
+            Val::ot(c.paused_since.map(date_str)),
+            Val::ot(c.deadline.map(date_str)),
+            Val::ot(c.decided_on.map(date_str)),
+            Val::Int(c.decision_days.map(i64::from)),
+            Val::ot(self.reason.clone()),
+        ]
+    }
+
+    pub fn from_row(r: &AnyRow) -> Result<CaseRecord> {
+        let s = |i: usize| -> Result<String> { Ok(r.try_get::<String, _>(i)?) };
+        let os = |i: usize| -> Result<Option<String>> { Ok(r.try_get::<Option<String>, _>(i)?) };
+        let n = |i: usize| -> Result<i64> { Ok(r.try_get::<i64, _>(i)?) };
+        let bad = |what: &str, v: &str| StoreError::Corrupt(format!("{what} '{v}'"));
+        let mode_s = s(4)?;
+        let status_s = s(5)?;
+        Ok(CaseRecord {
+            id: uuid(&s(0)?)?,
+            receipt_no: s(1)?,
+            matter_code: s(2)?,
+            catalogue_version: n(3)?,
+            mode: ServiceMode::parse(&mode_s).ok_or_else(|| bad("mode", &mode_s))?,
+            status: Status::parse(&status_s).ok_or_else(|| bad("status", &status_s))?,
+            applicant_user: os(6)?.as_deref().map(uuid).transpose()?,
+            applicant_name: s(7)?,
+            applicant_id_no: os(8)?,
+            applicant_uscc: os(9)?,
+            applicant_phone: os(10)?,
+            receiving_city: s(11)?,
+            receiving_window: os(12)?,
+            competent_city: s(13)?,
+            competent_authority: s(14)?,
+            form: s(15)?,
+            filed_ms: n(16)?,
+            updated_ms: n(17)?,
+            filed_on: parse_date(&s(18)?)?,
+            clock: LegalClock {
+                statutory_days: n(19)? as u32,
+                accepted_on: opt_date(os(20)?)?,
+                paused_days: n(21)? as u32,
+                paused_since: opt_date(os(22)?)?,
+                deadline: opt_date(os(23)?)?,
+                decided_on: opt_date(os(24)?)?,
+                decision_days: r.try_get::<Option<i64>, _>(25)?.map(|d| d as u32),
+            },
+            reason: os(26)?,
+        })
+    }
+}
+
+pub(crate) fn case_cols() -> String {
+    CASE_COLS
+        .iter()
+        .map(|(c, _)| *c)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn cases_table() -> &'static crate::Table {
+    table("cases").unwrap_or(&TABLES[0])
+}
+
+/// Filters for case lists; each set field narrows the list.
+/// `receipt_upsert!` for a bulk load's counters (see [`Store::reserve_receipt_seqs`]).
+pub const RECEIPT_UPSERT: &str = receipt_upsert!();
+
+impl Store {
+    // ---------- cases ----------
+
+    /// Takes the next receipt number of a city for a day (unique per city, no global sequence).
+    pub async fn next_receipt_seq(tx: &mut WriteTx, city: &str, day: &str) -> Result<i64> {
+        let conn: &mut AnyConnection = tx.conn();
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO receipt_counters (city, day, next) VALUES ($1, $2, 1) \
+             ON CONFLICT (city, day) DO UPDATE SET next = receipt_counters.next + 1 RETURNING next",
+        )
+        .bind(city.to_string())
+        .bind(day.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(n)
+    }
+
+    /// Reserves `count` receipt numbers at once; returns the first.
+    pub async fn reserve_receipt_seqs(
+        tx: &mut WriteTx,
+        city: &str,
+        day: &str,
+        count: i64,
+    ) -> Result<i64> {
+        let conn: &mut AnyConnection = tx.conn();
+        let last: i64 = sqlx::query_scalar(concat!(
+            "INSERT INTO receipt_counters (city, day, next) VALUES ($1, $2, $3) ",
+            receipt_upsert!(),
+            " RETURNING next"
+        ))
+        .bind(city.to_string())
+        .bind(day.to_string())
+        .bind(count)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(last - count + 1)
+    }
+
+    pub async fn insert_cases(tx: &mut WriteTx, cases: &[CaseRecord]) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        let rows: Vec<Vec<Val>> = cases.iter().map(CaseRecord::to_vals).collect();
+        insert_rows(conn, backend, cases_table(), &rows).await
+    }
+
+    /// Writes a changed case if its status is still `expected` (no lost updates).
+    pub async fn update_case(tx: &mut WriteTx, c: &CaseRecord, expected: Status) -> Result<bool> {
+        let conn: &mut AnyConnection = tx.conn();
+        let vals = c.to_vals();
+        let sets: Vec<String> = CASE_COLS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, (col, _))| format!("{col} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE cases SET {} WHERE id = $1 AND status = ${}",
+            sets.join(", "),
+            vals.len() + 1
+        );
+        let mut q = sqlx::query(&sql);
+        for v in &vals {
+            q = bind(q, v);
+        }
+        q = q.bind(expected.as_str().to_string());
+        Ok(q.execute(&mut *conn).await?.rows_affected() == 1)
+    }
+
+    pub async fn get_case(&self, id: Uuid) -> Result<Option<CaseRecord>> {
+        let r = sqlx::query(&format!("SELECT {} FROM cases WHERE id = $1", case_cols()))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(CaseRecord::from_row).transpose()
+    }
+
+    pub async fn get_case_by_receipt(&self, receipt: &str) -> Result<Option<CaseRecord>> {
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM cases WHERE receipt_no = $1",
+            case_cols()
+        ))
+        .bind(receipt.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(CaseRecord::from_row).transpose()
+    }
+}

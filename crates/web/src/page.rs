@@ -1,0 +1,295 @@
+//! What every page shares: rendering with the language cookie, cookies, the CSRF token,
+//! redirects, the signed-in principal and the refusal page.
+
+use crate::*;
+use askama::Template;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use corridor_app::App;
+use std::sync::Arc;
+
+pub(crate) fn page<T: Template>(t: &T, lang: Lang, remember: bool, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = (status, Html(html)).into_response();
+            if remember {
+                let c = format!(
+                    "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+                    lang.code()
+                );
+                if let Ok(v) = c.parse() {
+                    r.headers_mut().insert(header::SET_COOKIE, v);
+                }
+            }
+            r.headers_mut().insert(
+                header::CONTENT_LANGUAGE,
+                lang.texts()
+                    .html_lang
+                    .parse()
+                    .unwrap_or(header::HeaderValue::from_static("zh-CN")),
+            );
+            r
+        }
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response(),
+    }
+}
+
+pub(crate) type Pair = (String, String);
+
+/// The client's address, as the server resolved it for this request (the peer, or the address
+/// a trusted proxy names in `X-Forwarded-For`). Without one (a request not from a socket) it
+/// is the unspecified address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .copied()
+            .unwrap_or(ClientIp(std::net::IpAddr::from([0u8, 0, 0, 0]))))
+    }
+}
+
+/// Percent-encodes everything but ASCII letters, digits and `-`.
+pub(crate) fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A local path to return to after sign-in (never another site): it starts with one `/`
+/// followed by a path character, and holds only printable ASCII without `\\` or `:`.
+/// Browsers drop tabs and line breaks from URLs and read `\\` as `/`, so `/<TAB>/evil.example`
+/// or `/\\evil.example` would lead off the site; a path that could be read that way is refused.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let b = next.as_bytes();
+    let local = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && next.len() <= 2048
+        && b.iter()
+            .all(|&c| c.is_ascii_graphic() && c != b'\\' && c != b':');
+    local.then_some(next)
+}
+
+// ---------- sign-in, queue, case ----------
+
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The CSRF token for this request's forms. Signed in, it is derived from the session token
+/// (a hash of it under its own label), so it is bound to the session: it changes with every
+/// sign-in, dies with the session, and cannot be planted by a cookie set from elsewhere.
+/// Before sign-in (the sign-in form itself) it is a random value in a `SameSite=Strict`
+/// cookie that the form carries back. Returns the token and whether a cookie must be set.
+pub(crate) fn csrf_token(headers: &HeaderMap) -> (String, bool) {
+    if let Some(s) = session_cookie(headers) {
+        return (session_csrf(&s), false);
+    }
+    match cookie(headers, "csrf")
+        .filter(|c| c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(c) => (c, false),
+        None => {
+            let mut b = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+            (b.iter().map(|x| format!("{x:02x}")).collect(), true)
+        }
+    }
+}
+
+/// The session token from its cookie, when it has the shape of one.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, "session").filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The CSRF token of a session: the first 128 bits of SHA-256 over a label and the session
+/// token, which is itself 256 random bits (so the token cannot be guessed without it, and does
+/// not reveal it).
+pub(crate) fn session_csrf(session: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(format!("corridor-csrf\n{session}").as_bytes());
+    d.iter().take(16).map(|x| format!("{x:02x}")).collect()
+}
+
+/// Whether a submitted form's CSRF token is this request's (compared in constant time).
+pub(crate) fn csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
+    let expected = match session_cookie(headers) {
+        Some(s) => session_csrf(&s),
+        None => match cookie(headers, "csrf") {
+            Some(c) if !c.is_empty() => c,
+            _ => return false,
+        },
+    };
+    expected.len() == sent.len()
+        && expected
+            .bytes()
+            .zip(sent.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+pub(crate) fn set_cookie(r: &mut Response, c: String) {
+    if let Ok(v) = c.parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Sets the CSRF cookie when the token was just made.
+pub(crate) fn remember_csrf(r: &mut Response, csrf: &str, fresh: bool) {
+    if fresh {
+        set_cookie(r, format!("csrf={csrf}; Path=/; HttpOnly; SameSite=Strict"));
+    }
+}
+
+pub(crate) fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+pub(crate) async fn principal(
+    app: &App,
+    headers: &HeaderMap,
+) -> Option<corridor_domain::case::Principal> {
+    let tok = cookie(headers, "session")?;
+    app.authenticate(&tok).await.ok()
+}
+
+pub(crate) fn deny(t: &Texts, lang: Lang, code: corridor_app::ErrorCode) -> Response {
+    let msg = lang.error_title(code);
+    (
+        StatusCode::from_u16(code.status()).unwrap_or(StatusCode::FORBIDDEN),
+        Html(format!(
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{msg}</title></head><body><main><h1>{msg}</h1><p><a href=\"/cases\">{}</a> · <a href=\"/\">{}</a></p></main></body></html>",
+            t.html_lang, t.my_cases, t.site
+        )),
+    )
+        .into_response()
+}
+
+/// What every page handler starts from: the request's language (and whether to remember it),
+/// the CSRF token for its forms (and whether its cookie must be set), and the path (for
+/// `next=`). Handlers take this, or [`SignedIn`] (which adds the principal), instead of
+/// reading headers themselves.
+pub(crate) struct Cx {
+    pub lang: Lang,
+    pub remember: bool,
+    csrf: String,
+    fresh: bool,
+    /// Whether the page asked for the CSRF token (its cookie is set only then).
+    csrf_used: std::sync::atomic::AtomicBool,
+    pub headers: HeaderMap,
+    path: String,
+    post: bool,
+}
+
+impl Cx {
+    /// The CSRF token for the page's forms.
+    pub fn csrf(&self) -> String {
+        self.csrf_used
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.csrf.clone()
+    }
+
+    pub fn t(&self) -> &'static Texts {
+        self.lang.texts()
+    }
+
+    /// Renders a page: the language cookie when `?lang=` chose it, the CSRF cookie when the
+    /// token is new.
+    pub fn render<T: Template>(&self, tpl: &T, status: StatusCode) -> Response {
+        let mut r = page(tpl, self.lang, self.remember, status);
+        let used = self.csrf_used.load(std::sync::atomic::Ordering::Relaxed);
+        remember_csrf(&mut r, &self.csrf, self.fresh && used);
+        r
+    }
+
+    /// Whether a posted form carried this request's CSRF token.
+    pub fn csrf_ok(&self, sent: &str) -> bool {
+        csrf_ok(&self.headers, sent)
+    }
+
+    /// The sign-in page, returning here afterwards (a form's page, for a form posted without
+    /// a session).
+    pub fn to_sign_in(&self) -> Response {
+        let mut back = self.path.as_str();
+        if self.post {
+            back = back
+                .rsplit_once('/')
+                .filter(|(_, last)| ["act", "stage", "revoke"].contains(last))
+                .map_or(back, |(head, _)| head);
+        }
+        // The path as it came (already percent-encoded); `safe_next` checks it on return.
+        redirect(&format!("/login?next={back}"))
+    }
+
+    /// "name · role" for the page header.
+    pub fn who(&self, p: &corridor_domain::case::Principal) -> String {
+        format!("{} · {}", p.username, self.lang.role(p.role))
+    }
+}
+
+impl axum::extract::FromRequestParts<Arc<App>> for Cx {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        let lang_q = q
+            .split('&')
+            .filter_map(|kv| kv.strip_prefix("lang="))
+            .next_back();
+        let (lang, remember) = negotiate(&parts.headers, lang_q);
+        let (csrf, fresh) = csrf_token(&parts.headers);
+        Ok(Cx {
+            lang,
+            remember,
+            csrf,
+            fresh,
+            csrf_used: Default::default(),
+            headers: parts.headers.clone(),
+            path: parts.uri.path().to_string(),
+            post: parts.method == axum::http::Method::POST,
+        })
+    }
+}
+
+/// A page for signed-in users only: without a session the request is sent to sign in, with
+/// `next=` leading back.
+pub(crate) struct SignedIn {
+    pub cx: Cx,
+    pub p: corridor_domain::case::Principal,
+}
+
+impl axum::extract::FromRequestParts<Arc<App>> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(cx) = Cx::from_request_parts(parts, app).await;
+        match principal(app, &cx.headers).await {
+            Some(p) => Ok(SignedIn { cx, p }),
+            None => Err(cx.to_sign_in()),
+        }
+    }
+}

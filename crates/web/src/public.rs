@@ -1,0 +1,232 @@
+//! Public pages: home, matter search and a matter's page.
+
+use crate::*;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use corridor_app::catalogue::MatterQuery;
+use corridor_app::App;
+use corridor_domain::catalogue::ServiceMode;
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(crate) struct HomePage {
+    t: &'static Texts,
+    q: String,
+    mode: String,
+    city: String,
+    modes: Vec<Pair>,
+    cities: Vec<Pair>,
+    members: Vec<(String, String, String)>,
+    total_matters: usize,
+    total_windows: usize,
+}
+
+pub(crate) struct MatterRow {
+    code: String,
+    name: String,
+    modes: Vec<&'static str>,
+    promised: u32,
+    statutory: u32,
+}
+
+#[derive(Template)]
+#[template(path = "matters.html")]
+pub(crate) struct MattersPage {
+    t: &'static Texts,
+    q: String,
+    mode: String,
+    city: String,
+    modes: Vec<Pair>,
+    cities: Vec<Pair>,
+    items: Vec<MatterRow>,
+    total: i64,
+    has_more: bool,
+    next_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "matter.html")]
+pub(crate) struct MatterPage {
+    t: &'static Texts,
+    code: String,
+    name: String,
+    version: i64,
+    authority: String,
+    modes: Vec<&'static str>,
+    promised: u32,
+    statutory: u32,
+    fee: String,
+    output: String,
+    materials: Vec<String>,
+    fields: Vec<Pair>,
+}
+
+pub(crate) fn choices(app: &App, lang: Lang) -> (Vec<Pair>, Vec<Pair>) {
+    let modes = [
+        ServiceMode::FullyOnline,
+        ServiceMode::RemoteReceipt,
+        ServiceMode::MultiSite,
+    ]
+    .into_iter()
+    .map(|m| (m.as_str().to_string(), lang.mode(m).to_string()))
+    .collect();
+    let cities = app
+        .reference()
+        .jurisdictions
+        .iter()
+        .filter(|j| j.member)
+        .map(|j| (j.code.to_string(), lang.of(&j.name_zh, &j.name_en)))
+        .collect();
+    (modes, cities)
+}
+
+pub(crate) async fn home(State(app): State<Arc<App>>, cx: Cx) -> Response {
+    let lang = cx.lang;
+    let r = app.reference();
+    let (modes, cities) = choices(&app, lang);
+    let members = r
+        .jurisdictions
+        .iter()
+        .filter(|j| j.member)
+        .map(|j| {
+            let (n, p) = if lang == Lang::Zh {
+                (&j.name_zh, &j.province_zh)
+            } else {
+                (&j.name_en, &j.province_en)
+            };
+            (j.code.to_string(), n.clone(), p.clone())
+        })
+        .collect();
+    let p = HomePage {
+        t: lang.texts(),
+        q: String::new(),
+        mode: String::new(),
+        city: String::new(),
+        modes,
+        cities,
+        members,
+        total_matters: r.current.len(),
+        total_windows: r.windows.len(),
+    };
+    cx.render(&p, StatusCode::OK)
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct SearchQuery {
+    q: Option<String>,
+    mode: Option<String>,
+    city: Option<String>,
+    page: Option<i64>,
+}
+
+pub(crate) async fn matters(
+    State(app): State<Arc<App>>,
+    cx: Cx,
+    Query(sq): Query<SearchQuery>,
+) -> Response {
+    let lang = cx.lang;
+    let page_no = sq.page.unwrap_or(1).max(1);
+    let q = MatterQuery {
+        q: sq.q.clone(),
+        city: sq.city.clone().filter(|c| !c.is_empty()),
+        mode: sq.mode.clone().filter(|m| !m.is_empty()),
+        category: None,
+        page: Some(page_no),
+        per_page: Some(30),
+    };
+    let (modes, cities) = choices(&app, lang);
+    let (items, total) = match app.search_matters(&q) {
+        Ok(p) => (p.items, p.total),
+        Err(_) => (Vec::new(), 0),
+    };
+    let rows = items
+        .into_iter()
+        .map(|m| MatterRow {
+            name: if lang == Lang::Zh {
+                m.name_zh
+            } else {
+                m.name_en
+            },
+            code: m.code,
+            modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
+            promised: m.promised_days,
+            statutory: m.statutory_days,
+        })
+        .collect();
+    let enc = |s: &Option<String>| enc(s.as_deref().unwrap_or(""));
+    let p = MattersPage {
+        t: lang.texts(),
+        q: sq.q.clone().unwrap_or_default(),
+        mode: sq.mode.clone().unwrap_or_default(),
+        city: sq.city.clone().unwrap_or_default(),
+        modes,
+        cities,
+        items: rows,
+        has_more: page_no.saturating_mul(30) < total,
+        next_url: format!(
+            "/matters?q={}&mode={}&city={}&page={}",
+            enc(&sq.q),
+            enc(&sq.mode),
+            enc(&sq.city),
+            page_no.saturating_add(1)
+        ),
+        total,
+    };
+    cx.render(&p, StatusCode::OK)
+}
+
+pub(crate) async fn matter(
+    State(app): State<Arc<App>>,
+    cx: Cx,
+    Path(code): Path<String>,
+) -> Response {
+    let lang = cx.lang;
+    let t = lang.texts();
+    let Ok(m) = app.matter(&code, None) else {
+        return (StatusCode::NOT_FOUND, Html(format!("<!doctype html><html lang=\"{}\"><title>{}</title><p>{}</p><a href=\"/\">{}</a></html>", t.html_lang, t.not_found, t.not_found, t.site))).into_response();
+    };
+    let r = app.reference();
+    let zh = lang == Lang::Zh;
+    let authority = r
+        .authority_kinds
+        .iter()
+        .find(|k| k.code == m.authority_kind)
+        .map(|k| lang.of(&k.name_zh, &k.name_en))
+        .unwrap_or_default();
+    let p = MatterPage {
+        t,
+        code: m.code.clone(),
+        name: lang.of(&m.name_zh, &m.name_en),
+        version: r.version,
+        authority,
+        modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
+        promised: m.promised_days,
+        statutory: m.statutory_days,
+        fee: if m.fee_yuan > 0.0 {
+            format!("{} {}", m.fee_yuan, if zh { "元" } else { "yuan" })
+        } else {
+            t.free.to_string()
+        },
+        output: lang.of(&m.output.name_zh, &m.output.name_en),
+        materials: m
+            .materials
+            .iter()
+            .map(|x| lang.of(&x.name_zh, &x.name_en))
+            .collect(),
+        fields: m
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    lang.of(&f.label_zh, &f.label_en),
+                    if f.required { t.yes } else { t.no }.to_string(),
+                )
+            })
+            .collect(),
+    };
+    cx.render(&p, StatusCode::OK)
+}
