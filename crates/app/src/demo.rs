@@ -22,6 +22,10 @@ use std::sync::Arc;
 use time::{Date, Duration};
 use uuid::Uuid;
 
+mod synth;
+#[allow(unused_imports)]
+use synth::*;
+
 /// The password of every demo account (printed at start).
 pub const DEMO_PASSWORD: &str = "corridor-demo";
 
@@ -38,27 +42,6 @@ pub struct DemoSummary {
     pub cases: usize,
     pub events: usize,
 }
-
-const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-];
-const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚",
-    "桂英", "晓东", "思远", "雨桐",
-];
-const FIRM_WORDS: &[&str] = &[
-    "启明", "云帆", "星河", "蓝湾", "嘉禾", "青岚", "远航", "瑞霖", "恒川", "翠微", "拓原", "知行",
-];
-const FIRM_TRADES: &[&str] = &[
-    "新材料",
-    "微电子",
-    "智能装备",
-    "生物科技",
-    "软件",
-    "精密机械",
-    "光电",
-    "新能源",
-];
 
 /// The ID number of the (fictional) person a demo applicant account belongs to. `ent.340100`
 /// is the contact person of the sample filing (`11010519491231002X`, as in the test data);
@@ -289,107 +272,6 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
         cases,
         events,
     })
-}
-
-/// Cases per generated chunk, and per write transaction (with their ~5.7 events each, about
-/// 90 MB of rows: few commits, so index pages shared by many cases are written once per chunk;
-/// with the bulk loader's rarer checkpoints, 300,000 cases took 51 s instead of 62 s).
-const CHUNK: usize = 20000;
-
-/// A run of generated cases with their audit events (contiguous, in case order) and licences.
-struct Chunk {
-    cases: Vec<CaseRecord>,
-    events: Vec<AuditEvent>,
-    licences: Vec<corridor_store::LicenceRecord>,
-}
-
-fn pick<'a, T>(rng: &mut StdRng, xs: &'a [T]) -> &'a T {
-    &xs[rng.gen_range(0..xs.len())]
-}
-
-fn person_name(rng: &mut StdRng) -> String {
-    format!("{}{}", pick(rng, SURNAMES), pick(rng, GIVEN))
-}
-
-fn resident_id(rng: &mut StdRng, city: &str) -> String {
-    let y = rng.gen_range(1960..2004);
-    let m = rng.gen_range(1..=12);
-    let d = rng.gen_range(1..=28);
-    let seq = rng.gen_range(0..1000);
-    ResidentId::with_check(&format!("{city}{y:04}{m:02}{d:02}{seq:03}"))
-        .map(|r| r.as_str().to_string())
-        .unwrap_or_default()
-}
-
-fn uscc(rng: &mut StdRng, city: &str) -> String {
-    const A: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let body: String = (0..9)
-        .map(|_| A[rng.gen_range(0..A.len())] as char)
-        .collect();
-    Uscc::with_check(&format!("91{city}{body}"))
-        .map(|u| u.as_str().to_string())
-        .unwrap_or_default()
-}
-
-fn form_for(rng: &mut StdRng, m: &Matter, city: &str, filed: Date) -> BTreeMap<String, Value> {
-    let mut f = BTreeMap::new();
-    let firm = format!(
-        "{}{}{}有限公司",
-        pick(rng, FIRM_WORDS),
-        pick(rng, FIRM_WORDS),
-        pick(rng, FIRM_TRADES)
-    );
-    for fd in &m.fields {
-        let v = match fd.ty {
-            FieldType::Text => {
-                let s = if fd.key.contains("name") && fd.personal {
-                    person_name(rng)
-                } else if fd.key.contains("name") {
-                    firm.clone()
-                } else {
-                    format!(
-                        "示例内容 {} / sample {}",
-                        fd.label_zh,
-                        rng.gen_range(1..1000)
-                    )
-                };
-                Value::String(s.chars().take(fd.max_len.unwrap_or(200) as usize).collect())
-            }
-            FieldType::Number => {
-                let lo = fd.min.unwrap_or(0.0);
-                let hi = fd.max.unwrap_or(1000.0).min(lo + 10000.0);
-                Value::from(rng.gen_range(lo as i64..=hi as i64))
-            }
-            FieldType::Date => {
-                Value::String(date_str(filed - Duration::days(rng.gen_range(1..60))))
-            }
-            FieldType::Uscc => Value::String(uscc(rng, city)),
-            FieldType::ResidentId => Value::String(resident_id(rng, city)),
-            FieldType::OrgCode => continue,
-            FieldType::Phone => Value::String(format!(
-                "1{}{:09}",
-                rng.gen_range(3..=9),
-                rng.gen_range(0..1_000_000_000u64)
-            )),
-            FieldType::Select => Value::String(pick(rng, &fd.options).value.clone()),
-            FieldType::Boolean => Value::Bool(true),
-        };
-        f.insert(fd.key.clone(), v);
-    }
-    f
-}
-
-fn next_working(cal: &Calendar, d: Date) -> Date {
-    let mut d = d;
-    while !cal.is_working_day(d) {
-        d = d.next_day().unwrap_or(d);
-    }
-    d
-}
-
-fn det_uuid(rng: &mut StdRng, ms: i64) -> Uuid {
-    let bytes: [u8; 10] = rng.gen();
-    uuid::Builder::from_unix_timestamp_millis(ms as u64, &bytes).into_uuid()
 }
 
 /// Generates cases with their full event chains by walking the domain state machine, handing

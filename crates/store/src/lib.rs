@@ -141,6 +141,18 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend a database URL names by its scheme (`sqlite:`, or `postgres:` and
+    /// `postgresql:`), if any: the one place URLs are told apart.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -220,13 +232,7 @@ impl Store {
     /// Connects by URL scheme (`sqlite:` or `postgres:`/`postgresql:`) and runs migrations.
     pub async fn connect(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            return Err(StoreError::Url(redact_url(url)));
-        };
+        let backend = Backend::of_url(url).ok_or_else(|| StoreError::Url(redact_url(url)))?;
         let _ = sqlx::any::AnyConnectOptions::from_str(url)?;
         let opts = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })

@@ -1,15 +1,23 @@
-//! `corridor bench intake`: durable intake (a case and its audit event committed to disk before
-//! the answer) next to the same engine's raw insert ceiling (the same rows, one transaction
-//! each), measured in the same run on a fresh store.
+//! Corridor's benchmarks (`corridor bench ...`), kept out of the binary's crate.
+//!
+//! - `intake` (here): durable intake (a case and its audit event committed to disk before the
+//!   answer) next to the same engine's raw insert ceiling (the same rows, one transaction
+//!   each), measured in the same run on a fresh store.
+//! - `verify` (here): licence verification next to raw Ed25519.
+//! - [`load`]: open-loop mixed load against a running server.
+//! - [`search`], [`search_compare`]: enterprise search, and the same corpus on other engines.
+
+pub mod load;
+pub mod sample;
+pub mod search;
+pub mod search_compare;
 
 use clap::Subcommand;
-use corridor_app::cases::FileCase;
 use corridor_app::App;
 use corridor_domain::audit::{AuditEvent, GENESIS};
 use corridor_domain::case::{Principal, Role};
-use corridor_domain::catalogue::ServiceMode;
 use corridor_domain::clock::SystemClock;
-use corridor_store::{CaseRecord, Store};
+use corridor_store::{Backend, CaseRecord, Store};
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -102,35 +110,9 @@ fn applicant() -> Principal {
     }
 }
 
-/// A valid remote-receipt filing: a Hefei enterprise's branch registration in Songjiang.
-pub fn sample_filing() -> FileCase {
-    let form = json!({
-        "applicant_uscc": "91310117MA1J00014T",
-        "enterprise_name": "启明新材料有限公司",
-        "contact_name": "王伟",
-        "contact_id": "11010519491231002X",
-        "contact_phone": "13812345678",
-        "parent_uscc": "91110000600037341L",
-        "branch_name": "启明新材料有限公司松江分公司",
-        "branch_address": "松江区示例路1号",
-        "business_scope": "新材料技术研发",
-        "person_in_charge": "李娜",
-        "person_in_charge_id": "360426199101010071"
-    });
-    FileCase {
-        matter_code: "G60-MAR-001".into(),
-        competent_city: "310117".into(),
-        mode: ServiceMode::RemoteReceipt,
-        window_id: Some("340100-W01".into()),
-        form: serde_json::from_value(form).unwrap_or_default(),
-        identity_checked: false,
-        identity_seen: None,
-    }
-}
-
 async fn fresh(args: &StoreArgs) -> anyhow::Result<(Store, Option<String>, Option<PathBuf>)> {
     match &args.database_url {
-        Some(url) if url.starts_with("postgres") => {
+        Some(url) if Backend::of_url(url) == Some(Backend::Postgres) => {
             let (s, temp) = Store::create_temp_postgres(url, "corridor_bench").await?;
             Ok((s, Some(temp), None))
         }
@@ -311,7 +293,7 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Search {
             enterprises,
             rounds,
-        } => return crate::search_bench::run(*enterprises, *rounds),
+        } => return crate::search::run(*enterprises, *rounds),
         BenchCmd::IndustryApi { url, token, rounds } => {
             return crate::search_compare::industry_api(url, token, *rounds).await
         }
@@ -328,7 +310,7 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
     let p = applicant();
     // One real filing gives the row shape the raw ceiling inserts.
     let template: CaseRecord = {
-        let v = app.file_case(&p, sample_filing()).await?;
+        let v = app.file_case(&p, sample::sample_filing()).await?;
         store
             .get_case(v.id)
             .await?
@@ -374,7 +356,7 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
     let intake = run_concurrent(*cases, *concurrency, move |_| {
         let (app, p) = (app2.clone(), p.clone());
         async move {
-            app.file_case(&p, sample_filing()).await?;
+            app.file_case(&p, sample::sample_filing()).await?;
             Ok(())
         }
     })

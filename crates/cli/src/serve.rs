@@ -1,0 +1,128 @@
+//! `corridor serve` and `corridor demo`: the server's start-up, the demo loader (in a child
+//! process for `serve --demo`), and a graceful stop.
+
+use super::*;
+
+/// Demo accounts (printed), cases and enterprises.
+pub(crate) async fn seed_demo(
+    app: &Arc<corridor_app::App>,
+    cases: usize,
+    enterprises: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let t = std::time::Instant::now();
+    let s = corridor_app::demo::seed(app, cases, seed).await?;
+    println!(
+        "Demo accounts (password for all: {}):",
+        corridor_app::demo::DEMO_PASSWORD
+    );
+    for u in &s.users {
+        println!("  {:<28} {:<13} {}", u.username, u.role.as_str(), u.scope);
+    }
+    println!(
+        "Demo data: {} new cases, {} audit events in {:.1} s",
+        s.cases,
+        s.events,
+        t.elapsed().as_secs_f64()
+    );
+    let t = std::time::Instant::now();
+    let d = corridor_app::industry::seed_demo(app, enterprises, seed).await?;
+    for (u, uscc) in &d.accounts {
+        println!("  {u:<28} {:<13} {uscc}", "enterprise");
+    }
+    println!(
+        "Demo industry chain: {} new enterprises, {} needs in {:.1} s",
+        d.enterprises,
+        d.needs,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `serve --demo` generates the demo data in a child process (`corridor demo`), so that the
+/// memory the bulk load takes (a large page cache, the generator's buffers) goes with it
+/// instead of staying with the server for its whole life. The child sees the same store,
+/// index and weights through the environment.
+pub(crate) async fn demo_in_child(
+    cli: &Cli,
+    cases: usize,
+    enterprises: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("cannot find this program to run the demo")?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.env("CORRIDOR_DATA_DIR", &cli.data_dir)
+        .env("CORRIDOR_INDEX_DIR", cli.index_dir())
+        .args(["demo", "--cases", &cases.to_string()])
+        .args(["--enterprises", &enterprises.to_string()])
+        .args(["--seed", &seed.to_string()]);
+    if let Some(url) = &cli.database_url {
+        cmd.env("CORRIDOR_DATABASE_URL", url);
+    }
+    if let Some(w) = &cli.match_weights {
+        cmd.env("CORRIDOR_MATCH_WEIGHTS", w);
+    }
+    let status = tokio::task::spawn_blocking(move || cmd.status())
+        .await?
+        .context("cannot run the demo loader")?;
+    anyhow::ensure!(status.success(), "the demo loader failed ({status})");
+    Ok(())
+}
+
+pub(crate) async fn serve(
+    cli: &Cli,
+    listen: &str,
+    demo: bool,
+    (demo_cases, demo_enterprises): (usize, usize),
+    demo_seed: u64,
+    max_in_flight: usize,
+    options: corridor_api::server::ServerOptions,
+) -> anyhow::Result<()> {
+    let where_ = cli
+        .database_url
+        .as_deref()
+        .map(redact_url)
+        .unwrap_or_else(|| format!("SQLite in {}", cli.data_dir.display()));
+    if demo {
+        demo_in_child(cli, demo_cases, demo_enterprises, demo_seed).await?;
+    }
+    let app = cli
+        .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
+        .await?;
+    tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!(
+        "Corridor listening on http://{}  (API: /api/v1, OpenAPI: /api/openapi.json)",
+        listener.local_addr()?
+    );
+    app.start_housekeeping();
+    let state = corridor_api::AppState::new(app, max_in_flight).with_options(options);
+    corridor_api::serve(state, listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what a service manager sends): stop accepting, finish what is running.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,219 @@
+//! One need's page: its candidates with their explanations, and its pipeline board.
+
+use super::*;
+
+// ---------- one need ----------
+
+pub(crate) struct CandRow {
+    pub(crate) rank: usize,
+    pub(crate) uscc: String,
+    pub(crate) name: String,
+    pub(crate) city: String,
+    pub(crate) score: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) matched: String,
+    pub(crate) signals: Vec<(String, String, String, String)>,
+    pub(crate) stage: String,
+}
+
+pub(crate) struct BoardCol {
+    pub(crate) title: String,
+    pub(crate) cards: Vec<Card>,
+}
+
+pub(crate) struct Card {
+    pub(crate) uscc: String,
+    pub(crate) name: String,
+    pub(crate) city: String,
+    pub(crate) meetings: i64,
+    pub(crate) history: Vec<String>,
+    pub(crate) moves: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "need.html")]
+pub(crate) struct NeedPage<'a> {
+    pub(crate) t: &'a Texts,
+    pub(crate) l: Lang,
+    pub(crate) csrf: String,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) owner: String,
+    pub(crate) kind: String,
+    pub(crate) status: String,
+    pub(crate) deadline: String,
+    pub(crate) description: String,
+    pub(crate) requirements: Vec<(String, String)>,
+    pub(crate) candidates: Vec<CandRow>,
+    pub(crate) board: Vec<BoardCol>,
+    pub(crate) error: String,
+    pub(crate) today: String,
+}
+
+pub(crate) async fn need_page(
+    app: &App,
+    cx: &Cx,
+    p: &corridor_domain::case::Principal,
+    id: &str,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let lang = cx.lang;
+    let t = lang.texts();
+    let n = match app.need(p, id).await {
+        Ok(n) => n,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let ranked: Vec<CandidateView> = match app.rank_need(p, id, 20).await {
+        Ok(r) => r,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let board: Vec<MatchView> = match app.pipeline(p, id).await {
+        Ok(b) => b,
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let zh = lang == Lang::Zh;
+    let candidates = ranked
+        .iter()
+        .map(|c| CandRow {
+            rank: c.rank,
+            uscc: c.uscc.clone(),
+            name: lang.of(&c.name_zh, &c.name_en),
+            city: city_name(app, lang, &c.city),
+            score: format!("{:.3}", c.score),
+            tags: tags(lang, &c.flags, &c.certifications),
+            matched: matched_text(&c.matched),
+            signals: c
+                .signals
+                .iter()
+                .map(|s| {
+                    (
+                        signal_name(lang, &s.name).to_string(),
+                        format!("{:.2}", s.value),
+                        format!("{:.2}", s.weight),
+                        format!("{:.3}", s.contribution),
+                    )
+                })
+                .collect(),
+            stage: c.stage.map(|s| s.name(zh).to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let board = Stage::ALL
+        .iter()
+        .map(|st| BoardCol {
+            title: st.name(zh).to_string(),
+            cards: board
+                .iter()
+                .filter(|m| m.stage == *st)
+                .map(|m| Card {
+                    uscc: m.uscc.clone(),
+                    name: lang.of(&m.name_zh, &m.name_en),
+                    city: city_name(app, lang, &m.city),
+                    meetings: m.meetings,
+                    history: m
+                        .events
+                        .iter()
+                        .map(|e| format!("{} {}", e.on, e.stage.name(zh)))
+                        .collect(),
+                    moves: Stage::ALL
+                        .iter()
+                        .filter(|to| m.stage.can_move_to(**to))
+                        .map(|to| (to.as_str().to_string(), to.name(zh).to_string()))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    let s = &n.spec;
+    let mut requirements = Vec::new();
+    if !s.certifications.is_empty() {
+        requirements.push((
+            lang.pick("必需认证", "Required certifications").to_string(),
+            s.certifications.join(", "),
+        ));
+    }
+    if !s.clusters.is_empty() {
+        requirements.push((
+            lang.pick("产业集群", "Clusters").to_string(),
+            s.clusters
+                .iter()
+                .map(|c| cluster_name(lang, c.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    if !s.industries.is_empty() {
+        requirements.push((
+            lang.pick("行业分类", "Industry classes").to_string(),
+            s.industries.join(", "),
+        ));
+    }
+    if !s.cities.is_empty() {
+        requirements.push((
+            lang.pick("优先城市", "Preferred cities").to_string(),
+            s.cities
+                .iter()
+                .map(|c| city_name(app, lang, c))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    let csrf = cx.csrf();
+    let np = NeedPage {
+        t,
+        l: lang,
+        csrf: csrf.clone(),
+        id: n.id.clone(),
+        title: need_title(lang, s),
+        owner: lang.of(&n.owner_name_zh, &n.owner_name_en),
+        kind: s.kind.name(zh).into(),
+        status: n.status.name(zh).into(),
+        deadline: n.deadline.clone().unwrap_or_else(|| "—".into()),
+        description: lang.of(&s.description_zh, &s.description_en),
+        requirements,
+        candidates,
+        board,
+        error,
+        today: corridor_store::date_str(app.today()),
+    };
+    cx.render(&np, status)
+}
+
+pub(crate) async fn need(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    need_page(&app, &cx, &p, &id, String::new(), StatusCode::OK).await
+}
+
+pub(crate) async fn move_stage(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = cx.lang;
+    let get = |k: &str| form_value(&pairs, k);
+    if !cx.csrf_ok(&get("csrf")) {
+        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
+    }
+    let Some(stage) = Stage::parse(&get("stage")) else {
+        let e = lang.pick("请选择阶段", "Choose a stage").to_string();
+        return need_page(&app, &cx, &p, &id, e, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let m = StageMove {
+        uscc: get("uscc"),
+        stage,
+        on: Some(get("on")).filter(|s| !s.is_empty()),
+        note: Some(get("note")).filter(|s| !s.is_empty()),
+    };
+    match app.move_match(&p, &id, m).await {
+        Ok(_) => redirect(&format!("/needs/{}#board", enc(&id))),
+        Err(e) => {
+            let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            need_page(&app, &cx, &p, &id, msg, status).await
+        }
+    }
+}
