@@ -1,6 +1,7 @@
 //! The HTTP face: problem documents, sign-in limits, reference reads, the OpenAPI document.
 
 use crate::cases::branch_filing;
+use crate::helpers::Go;
 use crate::helpers::{env, Backend};
 use corridor_domain::catalogue::ServiceMode;
 use reqwest::StatusCode;
@@ -26,86 +27,47 @@ async fn http_problems_sign_in_and_filing() {
     let api = |p: &str| format!("{base}/api/v1{p}");
 
     // Public reference data, paged with totals; matter search in both languages.
-    let j: Value = http
-        .get(api("/jurisdictions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let j: Value = http.get(api("/jurisdictions")).value().await;
     assert_eq!(j["total"], 9);
-    let w: Value = http
-        .get(api("/windows?per_page=500"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let w: Value = http.get(api("/windows?per_page=500")).value().await;
     assert!(w["total"].as_i64().unwrap() >= 90);
     let m: Value = http
         .get(api("/matters?q=公积金&mode=remote_receipt"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert!(m["total"].as_i64().unwrap() >= 5);
     let m: Value = http
         .get(api("/matters?q=provident%20fund%20retirement"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(m["items"][0]["name_zh"], "正常退休提取住房公积金");
-    let all: Value = http
-        .get(api("/matters?per_page=500"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Value = http.get(api("/matters?per_page=500")).value().await;
     assert!(all["total"].as_i64().unwrap() >= 178);
-    let one: Value = http
-        .get(api("/matters/G60-MAR-001"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one: Value = http.get(api("/matters/G60-MAR-001")).value().await;
     assert!(
         one["fields"].as_array().unwrap().len() > 5
             && one["materials"].as_array().unwrap().len() > 3
     );
     problem(
-        http.get(api("/matters/NOPE")).send().await.unwrap(),
+        http.get(api("/matters/NOPE")).go().await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await;
     problem(
-        http.get(api("/matters?mode=teleport"))
-            .send()
-            .await
-            .unwrap(),
+        http.get(api("/matters?mode=teleport")).go().await,
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await;
     problem(
-        http.get(api("/matters?per_page=abc")).send().await.unwrap(),
+        http.get(api("/matters?per_page=abc")).go().await,
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await;
     problem(
-        http.get(format!("{base}/nowhere")).send().await.unwrap(),
+        http.get(format!("{base}/nowhere")).go().await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -113,17 +75,13 @@ async fn http_problems_sign_in_and_filing() {
 
     // Authentication.
     problem(
-        http.get(api("/cases")).send().await.unwrap(),
+        http.get(api("/cases")).go().await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     )
     .await;
     problem(
-        http.get(api("/cases"))
-            .bearer_auth("forged")
-            .send()
-            .await
-            .unwrap(),
+        http.get(api("/cases")).bearer_auth("forged").go().await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     )
@@ -132,9 +90,8 @@ async fn http_problems_sign_in_and_filing() {
         http.post(api("/auth/login"))
             .header("content-type", "application/json")
             .body("{\"username\":")
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::BAD_REQUEST,
         "invalid_json",
     )
@@ -200,9 +157,8 @@ async fn http_problems_sign_in_and_filing() {
             .bearer_auth(&token)
             .header("content-type", "application/json")
             .body("[1,")
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::BAD_REQUEST,
         "invalid_json",
     )
@@ -211,9 +167,8 @@ async fn http_problems_sign_in_and_filing() {
         http.post(api("/cases"))
             .bearer_auth(&token)
             .json(&json!({"matter_code": 5}))
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::BAD_REQUEST,
         "invalid_json",
     )
@@ -228,9 +183,8 @@ async fn http_problems_sign_in_and_filing() {
         http.post(api("/cases"))
             .bearer_auth(&token)
             .json(&f)
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
@@ -246,9 +200,8 @@ async fn http_problems_sign_in_and_filing() {
         .post(api("/cases"))
         .bearer_auth(&token)
         .json(&good)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let case: Value = res.json().await.unwrap();
     let id = case["id"].as_str().unwrap();
@@ -264,9 +217,8 @@ async fn http_problems_sign_in_and_filing() {
     problem(
         http.get(api(&format!("/cases/{id}")))
             .bearer_auth(hz)
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -275,9 +227,8 @@ async fn http_problems_sign_in_and_filing() {
         http.post(api(&format!("/cases/{id}/actions")))
             .bearer_auth(hz)
             .json(&json!({"action": "accept"}))
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -285,9 +236,8 @@ async fn http_problems_sign_in_and_filing() {
     problem(
         http.get(api("/cases/not-a-uuid"))
             .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
@@ -296,49 +246,28 @@ async fn http_problems_sign_in_and_filing() {
         http.post(api(&format!("/cases/{id}/actions")))
             .bearer_auth(&token)
             .json(&json!({"action": "approve"}))
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
     .await;
-    let list: Value = http
-        .get(api("/cases"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = http.get(api("/cases")).bearer_auth(&token).value().await;
     assert_eq!(list["total"], 1);
     let events: Value = http
         .get(api(&format!("/cases/{id}/events")))
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(events["total"], 1);
     assert_eq!(events["items"][0]["action"], "submit");
     // Operations.
-    let health: Value = http
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = http.get(format!("{base}/healthz")).value().await;
     assert_eq!(health["status"], "ok");
     let metrics = http
         .get(format!("{base}/metrics"))
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -349,18 +278,13 @@ async fn http_problems_sign_in_and_filing() {
     assert_eq!(
         http.post(api("/auth/logout"))
             .bearer_auth(&token)
-            .send()
+            .go()
             .await
-            .unwrap()
             .status(),
         StatusCode::NO_CONTENT
     );
     problem(
-        http.get(api("/cases"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
+        http.get(api("/cases")).bearer_auth(&token).go().await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     )
@@ -416,12 +340,8 @@ async fn page_numbers_at_and_beyond_the_documented_bounds() {
     let login: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&serde_json::json!({"username": "admin", "password": "corridor-demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     let token = login["token"].as_str().unwrap().to_string();
     for path in [
         "/api/v1/licences",
@@ -434,9 +354,8 @@ async fn page_numbers_at_and_beyond_the_documented_bounds() {
         let r = http
             .get(format!("{base}{path}?page=1000000000&per_page=73"))
             .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+            .go()
+            .await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["items"].as_array().unwrap().len(), 0, "{path}");
@@ -450,9 +369,8 @@ async fn page_numbers_at_and_beyond_the_documented_bounds() {
             let r = http
                 .get(format!("{base}{path}?{bad}"))
                 .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+                .go()
+                .await;
             let v = problem(r, StatusCode::BAD_REQUEST, "bad_request").await;
             let field = bad.split('=').next().unwrap();
             assert_eq!(v["errors"][0]["field"], field, "{path}?{bad}");
@@ -460,9 +378,8 @@ async fn page_numbers_at_and_beyond_the_documented_bounds() {
     }
     let r = http
         .get(format!("{base}/matters?page=9223372036854775807"))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -496,7 +413,7 @@ async fn admission_control_refuses_beyond_the_limit() {
     }
     assert!(ok >= 1 && refused >= 1, "{ok} admitted, {refused} refused");
     // Nothing stays held: the next request is served.
-    let h = http.get(format!("{base}/healthz")).send().await.unwrap();
+    let h = http.get(format!("{base}/healthz")).go().await;
     assert_eq!(h.status(), StatusCode::OK);
     e.cleanup().await;
 }

@@ -224,3 +224,22 @@ pub async fn query_plan(store: &Store, sql: &str) -> String {
 pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
     http.get(url).send().await.unwrap().text().await.unwrap()
 }
+
+/// Sending a request in a test: a transport error fails the test, so a scenario reads as its
+/// steps (`http.get(url).go().await`, `.value().await` for a JSON body).
+#[allow(async_fn_in_trait)]
+pub trait Go {
+    /// Sends the request; panics on a transport error.
+    async fn go(self) -> reqwest::Response;
+    /// Sends the request and reads its body as JSON; panics on a transport or JSON error.
+    async fn value(self) -> serde_json::Value;
+}
+
+impl Go for reqwest::RequestBuilder {
+    async fn go(self) -> reqwest::Response {
+        self.send().await.unwrap()
+    }
+    async fn value(self) -> serde_json::Value {
+        self.go().await.json().await.unwrap()
+    }
+}

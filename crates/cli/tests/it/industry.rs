@@ -3,6 +3,7 @@
 //! statistics; the HTTP face with the demo accounts; the import/export/reindex commands.
 
 use crate::both_backends;
+use crate::helpers::Go;
 use crate::helpers::{env, staff, Backend};
 use corridor_app::industry::{rebuild_index, EnterpriseQuery, NeedUpdate, NewNeed, StageMove};
 use corridor_app::ErrorCode;
@@ -343,50 +344,35 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         entered.score,
         ranked[pos].score
     );
-    let err = e
-        .app
-        .move_match(
+    // Refused moves: backwards, earlier than the last stage, in the future, by another head.
+    for (who, stage, on, code) in [
+        (
             &aviation,
-            &sealant.id,
-            mv(&target, Stage::Contacted, "2026-08-02"),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.code, ErrorCode::InvalidStage);
-    let err = e
-        .app
-        .move_match(
+            Stage::Contacted,
+            "2026-08-02",
+            ErrorCode::InvalidStage,
+        ),
+        (
             &aviation,
-            &sealant.id,
-            mv(&target, Stage::Qualified, "2026-07-01"),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.code,
-        ErrorCode::ValidationFailed,
-        "earlier than the last stage"
-    );
-    let err = e
-        .app
-        .move_match(
+            Stage::Qualified,
+            "2026-07-01",
+            ErrorCode::ValidationFailed,
+        ),
+        (
             &aviation,
-            &sealant.id,
-            mv(&target, Stage::Qualified, "2026-12-01"),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.code, ErrorCode::ValidationFailed, "in the future");
-    let err = e
-        .app
-        .move_match(
-            &chips,
-            &sealant.id,
-            mv(&target, Stage::Qualified, "2026-09-02"),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.code, ErrorCode::Forbidden);
+            Stage::Qualified,
+            "2026-12-01",
+            ErrorCode::ValidationFailed,
+        ),
+        (&chips, Stage::Qualified, "2026-09-02", ErrorCode::Forbidden),
+    ] {
+        let err = e
+            .app
+            .move_match(who, &sealant.id, mv(&target, stage, on))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, code, "{stage:?} on {on}");
+    }
     let m = e
         .app
         .move_match(
@@ -647,12 +633,8 @@ async fn http_industry_with_the_demo_accounts() {
             let v: Value = http
                 .post(url)
                 .json(&json!({"username": u, "password": corridor_app::demo::DEMO_PASSWORD}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .value()
+                .await;
             format!("Bearer {}", v["token"].as_str().unwrap())
         }
     };
@@ -684,7 +666,7 @@ async fn http_industry_with_the_demo_accounts() {
     .await;
     // Search needs a sign-in; results carry matched terms and facets.
     problem(
-        http.get(api("/enterprises?q=x")).send().await.unwrap(),
+        http.get(api("/enterprises?q=x")).go().await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     )
@@ -817,25 +799,22 @@ async fn http_industry_with_the_demo_accounts() {
         .post(api(&format!("/needs/{sealant}/pipeline")))
         .header("authorization", &aviation)
         .json(&json!({"uscc": open, "stage": "contacted"}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = http
         .post(api(&format!("/needs/{sealant}/pipeline")))
         .header("authorization", &aviation)
         .json(&json!({"uscc": open, "stage": "suggested"}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     problem(res, StatusCode::CONFLICT, "invalid_stage").await;
     let res = http
         .post(api(&format!("/needs/{sealant}/pipeline")))
         .header("authorization", &aviation)
         .json(&json!({"uscc": open, "stage": "promoted"}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert!(res.status().is_client_error());
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 
@@ -844,34 +823,29 @@ async fn http_industry_with_the_demo_accounts() {
         .post(api("/needs"))
         .header("authorization", &aviation)
         .json(&json!({"kind": "partner_reserve", "title_en": "", "deadline": "2027-02-30"}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let res = http
         .post(api("/needs"))
         .header("authorization", &aviation)
         .json(&json!({"kind": "partner_reserve", "title_en": "Anything", "colour": "red"}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     let v = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert!(v.to_string().contains("colour"), "{v}");
     let res = http
         .post(api("/needs"))
         .header("authorization", &sme)
         .json(&json!({"kind": "partner_reserve", "title_en": "Anything"}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = http
         .post(api("/needs"))
         .header("authorization", &aviation)
         .json(&json!({"kind": "partner_reserve", "title_zh": "复合材料零件合作伙伴储备", "clusters": ["aviation"], "deadline": "2027-03-31"}))
-        .send()
-        .await
-        .unwrap();
+        .go().await;
     assert_eq!(res.status(), StatusCode::CREATED);
 
     // Outcome statistics from the demo history.
@@ -897,9 +871,8 @@ async fn http_industry_with_the_demo_accounts() {
     problem(
         http.post(api("/admin/search/reindex"))
             .header("authorization", &office)
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -927,17 +900,12 @@ async fn industry_pages() {
         let http = http.clone();
         let url = format!("{base}{path}");
         async move {
-            let r = http
-                .get(url)
-                .header(header::COOKIE, cookie)
-                .send()
-                .await
-                .unwrap();
+            let r = http.get(url).header(header::COOKIE, cookie).go().await;
             (r.status(), r.text().await.unwrap())
         }
     };
     // Signed out: to the sign-in page.
-    let r = http.get(format!("{base}/industry")).send().await.unwrap();
+    let r = http.get(format!("{base}/industry")).go().await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let (sme, _) = page_session(&http, &base, "sme.330400").await;

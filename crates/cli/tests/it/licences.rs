@@ -3,6 +3,7 @@
 //! and compromised keys.
 
 use crate::cases::branch_filing;
+use crate::helpers::Go;
 use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend};
 use corridor_app::cases::ActOnCase;
 use corridor_app::ErrorCode;
@@ -410,23 +411,14 @@ async fn licences_over_http() {
     };
     let id = issue(&e.app, &holder).await;
     let tok = ent["token"].as_str().unwrap();
-    let list: serde_json::Value = http
-        .get(api("/licences"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = http.get(api("/licences")).bearer_auth(tok).value().await;
     assert_eq!(list["total"], 1);
     let qr = list["items"][0]["qr"].as_str().unwrap().to_string();
     let file = http
         .get(api(&format!("/licences/{id}/file")))
         .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(file.headers()["content-type"], "application/cose");
     assert!(file.headers()["content-disposition"]
         .to_str()
@@ -436,44 +428,31 @@ async fn licences_over_http() {
     let svg = http
         .get(api(&format!("/licences/{id}/qr.svg")))
         .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
     assert!(svg.text().await.unwrap().contains("<svg"));
     // Public verification, three ways.
     let v: serde_json::Value = http
         .post(api("/licences/verify"))
         .json(&serde_json::json!({"qr": qr}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(v["valid"], true, "{v}");
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
     let v: serde_json::Value = http
         .post(api("/licences/verify"))
         .json(&serde_json::json!({"file_base64": b64}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(v["valid"], true);
     let v: serde_json::Value = http
         .post(api("/licences/verify"))
         .header("content-type", "application/cose")
         .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(v["valid"], true);
     let mut bad = bytes.to_vec();
     let last = bad.len() - 1;
@@ -482,12 +461,8 @@ async fn licences_over_http() {
         .post(api("/licences/verify"))
         .header("content-type", "application/cose")
         .body(bad)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(
         (v["valid"].as_bool(), v["reason"].as_str()),
         (Some(false), Some("bad_signature"))
@@ -495,28 +470,13 @@ async fn licences_over_http() {
     let r = http
         .post(api("/licences/verify"))
         .json(&serde_json::json!({"qr": "x", "file_base64": "y"}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
-    let tl: serde_json::Value = http
-        .get(api("/trust-list"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tl: serde_json::Value = http.get(api("/trust-list")).value().await;
     assert_eq!(tl["format"], "corridor-trust-list/1");
     assert!(!tl.to_string().contains("private"));
-    let rv: serde_json::Value = http
-        .get(api("/revocations"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rv: serde_json::Value = http.get(api("/revocations")).value().await;
     assert_eq!(rv["revoked"].as_array().unwrap().len(), 0);
     // The public verification page (a form, no JavaScript).
     let enc = |s: &str| -> String {
@@ -558,9 +518,8 @@ async fn licences_over_http() {
     assert!(html.contains("Not valid"), "{html}");
     let form_page = http
         .get(format!("{base}/verify"))
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -570,9 +529,8 @@ async fn licences_over_http() {
     let r = http
         .get(api(&format!("/licences/{id}/file")))
         .bearer_auth(other["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
     e.cleanup().await;
 }

@@ -2,6 +2,7 @@
 //! that answer them. Each would fail on the server as it was before.
 
 use crate::api::problem;
+use crate::helpers::Go;
 use crate::helpers::{applicant, clerk, env, get_text, reviewer, staff, Backend, FILER_ID, LOCAL};
 use corridor_api::server::ServerOptions;
 use corridor_app::cases::{ActOnCase, FileCase};
@@ -61,9 +62,8 @@ async fn finding_1_open_redirect() {
         .body(format!(
             "csrf={token}&username=clerk.340100&password=corridor-demo&next=/%09/evil.example/"
         ))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[header::LOCATION], "/cases");
     e.cleanup().await;
@@ -546,12 +546,8 @@ async fn text_limits(backend: Backend) {
     let token: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": "office", "password": "corridor-demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     let token = token["token"].as_str().unwrap().to_string();
     let heads = e
         .app
@@ -575,9 +571,8 @@ async fn text_limits(backend: Backend) {
         .put(format!("{base}/api/v1/enterprises/{}", ent.uscc))
         .bearer_auth(&token)
         .json(&ent)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     let v = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(v["errors"][0]["field"], "capabilities_zh");
     let spec = corridor_industry::matching::NeedSpec {
@@ -617,7 +612,7 @@ async fn finding_6_headers_cookies_csrf() {
         "/nope",
         "/static/corridor.css",
     ] {
-        let r = http.get(format!("{base}{path}")).send().await.unwrap();
+        let r = http.get(format!("{base}{path}")).go().await;
         let h = r.headers();
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(
@@ -635,7 +630,7 @@ async fn finding_6_headers_cookies_csrf() {
     let home = get_text(&http, &format!("{base}/")).await;
     assert!(!home.contains("<style") && !home.contains("style=") && !home.contains("<script"));
     // Sign in: every cookie is Secure; the page with personal data is not cached.
-    let form = http.get(format!("{base}/login")).send().await.unwrap();
+    let form = http.get(format!("{base}/login")).go().await;
     let cookies: Vec<String> = form
         .headers()
         .get_all(header::SET_COOKIE)
@@ -678,9 +673,8 @@ async fn finding_6_headers_cookies_csrf() {
     let queue = http
         .get(format!("{base}/cases"))
         .header(header::COOKIE, &cookies)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(queue.headers()[header::CACHE_CONTROL], "no-store");
     let token = crate::web::csrf_in(&queue.text().await.unwrap()).unwrap();
     // The sign-in form's token (a double-submit cookie) does not pass once signed in; nor
@@ -761,7 +755,7 @@ async fn finding_7_resources_bounded() {
     let http = reqwest::Client::new();
     for i in 0..20 {
         let m = reqwest::Method::from_bytes(format!("FOO{i}").as_bytes()).unwrap();
-        let r = http.request(m, format!("{base}/")).send().await.unwrap();
+        let r = http.request(m, format!("{base}/")).go().await;
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(r.headers()["content-type"], "application/problem+json");
     }
@@ -773,9 +767,8 @@ async fn finding_7_resources_bounded() {
         http.post(format!("{base}/api/v1/auth/login"))
             .header("content-type", "application/json")
             .body(vec![b' '; 3 * 1024 * 1024])
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
     )
@@ -784,18 +777,16 @@ async fn finding_7_resources_bounded() {
         http.post(format!("{base}/api/v1/auth/login"))
             .header("content-type", "text/plain")
             .body("{}")
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
     )
     .await;
     problem(
         http.get(format!("{base}/matters?q={}", "a".repeat(9000)))
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::URI_TOO_LONG,
         "uri_too_long",
     )
@@ -803,9 +794,8 @@ async fn finding_7_resources_bounded() {
     problem(
         http.get(format!("{base}/"))
             .header("x-padding", "p".repeat(40 * 1024))
-            .send()
-            .await
-            .unwrap(),
+            .go()
+            .await,
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         "headers_too_large",
     )
@@ -847,9 +837,8 @@ async fn finding_4_authorisations_page() {
     let html = http
         .get(format!("{base}/authorisations?lang=en"))
         .header(header::COOKIE, &cookies)
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -880,9 +869,8 @@ async fn finding_4_authorisations_page() {
     let html = http
         .get(format!("{base}/authorisations"))
         .header(header::COOKIE, &clerk_cookies)
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -1,5 +1,6 @@
 //! The public pages: language negotiation, search, a matter; no JavaScript needed.
 
+use crate::helpers::Go;
 use crate::helpers::{env, Backend};
 use reqwest::header;
 use time::macros::date;
@@ -156,11 +157,7 @@ async fn sign_in_queue_case_page_and_refusal() {
             .find(|v| v.starts_with(&format!("{name}=")))
             .map(|v| v.split(';').next().unwrap().to_string())
     };
-    let form = http
-        .get(format!("{base}/login?lang=en"))
-        .send()
-        .await
-        .unwrap();
+    let form = http.get(format!("{base}/login?lang=en")).go().await;
     let csrf = set_cookie(&form, "csrf").expect("csrf cookie");
     let token = csrf.trim_start_matches("csrf=").to_string();
     assert!(form
@@ -335,9 +332,8 @@ async fn sign_in_queue_case_page_and_refusal() {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, cookies.clone())
         .body(format!("csrf={clerk_token}"))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(out.status(), reqwest::StatusCode::SEE_OTHER);
     assert_eq!(
         get("/cases".into(), cookies).await.unwrap().status(),
@@ -356,9 +352,8 @@ pub async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (St
         .body(format!(
             "csrf={token}&username={user}&password=corridor-demo&next="
         ))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{user}");
     let session = r
         .headers()
@@ -380,9 +375,8 @@ pub async fn session_csrf(http: &reqwest::Client, base: &str, cookies: &str) -> 
         let html = http
             .get(format!("{base}{path}"))
             .header(header::COOKIE, cookies)
-            .send()
+            .go()
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
@@ -395,7 +389,7 @@ pub async fn session_csrf(http: &reqwest::Client, base: &str, cookies: &str) -> 
 
 /// A public page's form, not signed in: its CSRF cookie (to send back) and token.
 pub async fn public_form(http: &reqwest::Client, base: &str, path: &str) -> (String, String) {
-    let form = http.get(format!("{base}{path}")).send().await.unwrap();
+    let form = http.get(format!("{base}{path}")).go().await;
     let cookie = form
         .headers()
         .get_all(header::SET_COOKIE)
@@ -446,11 +440,7 @@ pub async fn filing_pages(backend: Backend) {
             .send()
     };
     // Not signed in: the filing page sends to sign-in and back.
-    let r = http
-        .get(format!("{base}/file/G60-MAR-001"))
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(format!("{base}/file/G60-MAR-001")).go().await;
     assert_eq!(
         r.headers()[header::LOCATION],
         "/login?next=/file/G60-MAR-001"
@@ -542,46 +532,48 @@ pub async fn filing_pages(backend: Backend) {
     let page = http
         .get(format!("{base}{to}"))
         .header(header::COOKIE, ent.clone())
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
     assert!(page.contains(r#"id="receipt">340100-"#), "{page}");
+    // Posts actions on the case page as one signed-in user; each must lead back to the case.
+    let acts = |who: String, tok: String, bodies: &'static [&'static str]| {
+        let post = &post;
+        async move {
+            for body in bodies {
+                let r = post(
+                    format!("/cases/{id}/act"),
+                    format!("csrf={tok}&{body}"),
+                    who.clone(),
+                )
+                .await
+                .unwrap();
+                assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
+            }
+        }
+    };
     // Clerk and reviewer act (through the same pages), reviewer asks for a correction.
     let (clerk, ctok) = page_session(&http, &base, "clerk.340100").await;
-    for body in ["action=receive&identity_checked=true", "action=forward"] {
-        let r = post(
-            format!("/cases/{id}/act"),
-            format!("csrf={ctok}&{body}"),
-            clerk.clone(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
-    }
+    acts(
+        clerk.clone(),
+        ctok.clone(),
+        &["action=receive&identity_checked=true", "action=forward"],
+    )
+    .await;
     let (rev, rtok) = page_session(&http, &base, "reviewer.310117.market").await;
-    for body in [
+    const ACCEPT: [&str; 2] = [
         "action=accept",
         "action=request_correction&reason=Proof+of+premises+missing",
-    ] {
-        let r = post(
-            format!("/cases/{id}/act"),
-            format!("csrf={rtok}&{body}"),
-            rev.clone(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
-    }
+    ];
+    acts(rev.clone(), rtok.clone(), &ACCEPT).await;
     // The applicant sees the request and a prefilled form; a bad field is shown, then fixed.
     let page = http
         .get(format!("{base}/cases/{id}"))
         .header(header::COOKIE, ent.clone())
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -618,23 +610,13 @@ pub async fn filing_pages(backend: Backend) {
         .unwrap();
     assert_eq!(stored.status, corridor_domain::case::Status::Resubmitted);
     assert_eq!(stored.form["branch_address"], "上海市松江区示例路1号3幢");
-    for body in ["action=approve", "action=issue_licence"] {
-        let r = post(
-            format!("/cases/{id}/act"),
-            format!("csrf={rtok}&{body}"),
-            rev.clone(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{body}");
-    }
+    acts(rev, rtok, &["action=approve", "action=issue_licence"]).await;
     // The applicant downloads the licence; the public page verifies the uploaded file.
     let file = http
         .get(format!("{base}/cases/{id}/licence"))
         .header(header::COOKIE, ent.clone())
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(file.status(), reqwest::StatusCode::OK);
     assert!(file.headers()[header::CONTENT_DISPOSITION]
         .to_str()
@@ -668,16 +650,14 @@ pub async fn filing_pages(backend: Backend) {
     let r = http
         .get(format!("{base}/file?matter=G60-MAR-001"))
         .header(header::COOKIE, clerk.clone())
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.headers()[header::LOCATION], "/file/G60-MAR-001");
     let start = http
         .get(format!("{base}/file/G60-MAR-001"))
         .header(header::COOKIE, clerk.clone())
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -730,9 +710,8 @@ pub async fn filing_pages(backend: Backend) {
     let queue = http
         .get(format!("{base}/cases"))
         .header(header::COOKIE, clerk.clone())
-        .send()
+        .go()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -742,9 +721,8 @@ pub async fn filing_pages(backend: Backend) {
     let dash = http
         .get(format!("{base}/dashboard"))
         .header(header::COOKIE, office)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(dash.status(), reqwest::StatusCode::OK);
     let html = dash.text().await.unwrap();
     assert!(html.matches("<svg").count() >= 4, "charts");
@@ -759,9 +737,8 @@ pub async fn filing_pages(backend: Backend) {
     let denied = http
         .get(format!("{base}/dashboard"))
         .header(header::COOKIE, clerk)
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(denied.status(), reqwest::StatusCode::FORBIDDEN);
     e.cleanup().await;
 }
