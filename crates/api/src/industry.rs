@@ -127,33 +127,33 @@ pub struct LimitQuery {
 /// signal's value, weight and contribution).
 #[utoipa::path(get, path = "/api/v1/needs/{id}/matches", tag = "industry", params(("id" = Uuid, Path), LimitQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<CandidateView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<CandidateView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn need_matches(
     State(s): State<AppState>,
     Auth(p): Auth,
     id: Result<Path<Uuid>, PathRejection>,
     q: Result<Query<LimitQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<CandidateView>>> {
+) -> ApiResult<Json<Page<CandidateView>>> {
     let Path(id) = id?;
     let Query(q) = q?;
-    Ok(Json(
+    Ok(Json(Page::all(
         s.app
             .rank_need(&p, &id.to_string(), q.limit.unwrap_or(20))
             .await?,
-    ))
+    )))
 }
 
 /// The need's pipeline: each candidate's stage, meetings and dated history.
 #[utoipa::path(get, path = "/api/v1/needs/{id}/pipeline", tag = "industry", params(("id" = Uuid, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<MatchView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Page<MatchView>), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn need_pipeline(
     State(s): State<AppState>,
     Auth(p): Auth,
     id: Result<Path<Uuid>, PathRejection>,
-) -> ApiResult<Json<Vec<MatchView>>> {
+) -> ApiResult<Json<Page<MatchView>>> {
     let Path(id) = id?;
-    Ok(Json(s.app.pipeline(&p, &id.to_string()).await?))
+    Ok(Json(Page::all(s.app.pipeline(&p, &id.to_string()).await?)))
 }
 
 /// Move a candidate to a stage: suggested → contacted → meeting (again for each meeting) →
@@ -176,12 +176,12 @@ pub async fn move_match(
 /// moved first, at most 200. Not the head enterprises' notes or scores.
 #[utoipa::path(get, path = "/api/v1/opportunities", tag = "industry",
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<Opportunity>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Page<Opportunity>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn opportunities(
     State(s): State<AppState>,
     Auth(p): Auth,
-) -> ApiResult<Json<Vec<Opportunity>>> {
-    Ok(Json(s.app.opportunities(&p).await?))
+) -> ApiResult<Json<Page<Opportunity>>> {
+    Ok(Json(Page::all(s.app.opportunities(&p).await?)))
 }
 
 /// Outcomes per need and per head enterprise: candidates, meetings, qualified suppliers,

@@ -104,6 +104,21 @@ pub struct Page<T> {
     pub next_after: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A whole list as one page (short lists the caller asks for in full).
+    pub fn all(items: Vec<T>) -> Page<T> {
+        let n = items.len() as i64;
+        Page {
+            items,
+            total: n,
+            total_exact: true,
+            page: 1,
+            per_page: n,
+            next_after: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CaseQuery {

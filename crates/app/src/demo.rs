@@ -216,6 +216,7 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
             };
             keys.insert(a.id.clone(), k);
         }
+        tracing::info!(authorities = keys.len(), "signing keys in service");
     }
     // Generation (one blocking thread) and writing (this task) overlap: chunks of cases with
     // their events and licences pass through a short channel, so memory stays bounded at any

@@ -215,7 +215,9 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(%kid, authority = authority_id, "signing key in service");
+        // One line per key at debug: the demo puts one in service for every authority at once
+        // (and says so in one line); `keys rotate` reports its key itself.
+        tracing::debug!(%kid, authority = authority_id, "signing key in service");
         Ok((kid, sk))
     }
 

@@ -218,7 +218,7 @@ async fn refill(s: &Shared, i: u64) -> bool {
                 return false;
             };
             if let Ok(mut m) = s.matches.lock() {
-                for c in ranked.as_array().into_iter().flatten() {
+                for c in ranked["items"].as_array().into_iter().flatten() {
                     if let Some(u) = c["uscc"].as_str() {
                         m.push_back((id.clone(), u.to_string(), "contacted"));
                     }
@@ -466,7 +466,7 @@ pub async fn run(
                     &office,
                 )
                 .await?;
-                for c in ranked.as_array().into_iter().flatten() {
+                for c in ranked["items"].as_array().into_iter().flatten() {
                     if let (Some(u), true) = (c["uscc"].as_str(), c["stage"].is_null()) {
                         queue.push_back((n.clone(), u.to_string(), "contacted"));
                     }

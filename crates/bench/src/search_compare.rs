@@ -354,7 +354,7 @@ pub async fn industry_api(url: &str, token: &str, rounds: usize) -> anyhow::Resu
         .error_for_status()?
         .json()
         .await?;
-    let owners: Vec<String> = heads["hits"]
+    let owners: Vec<String> = heads["items"]
         .as_array()
         .map(|a| {
             a.iter()

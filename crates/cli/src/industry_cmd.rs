@@ -282,7 +282,7 @@ pub async fn search(cli: &Cli, cmd: &SearchCmd) -> anyhow::Result<i32> {
                     .collect();
                 println!(
                     "{}",
-                    serde_json::json!({"total": r.total, "hits": hits, "facets": r.facets})
+                    serde_json::json!({"items": hits, "total": r.total, "facets": r.facets})
                 );
             } else {
                 println!("{} found", r.total);

@@ -66,9 +66,10 @@ impl App {
         .map_err(ix_err)?;
         Ok(EnterpriseSearch {
             total: r.total,
+            total_exact: true,
             page,
             per_page,
-            hits: r
+            items: r
                 .hits
                 .into_iter()
                 .map(|h| EnterpriseHit {

@@ -71,10 +71,13 @@ pub struct EnterpriseHit {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EnterpriseSearch {
+    /// The page's enterprises, best first (the same page shape as every list).
+    pub items: Vec<EnterpriseHit>,
     pub total: usize,
+    /// Always true: the index counts every match.
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
-    pub hits: Vec<EnterpriseHit>,
     /// Facet (`city`, `cluster`, `cert`, `flag`) → value → count over all matches.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }

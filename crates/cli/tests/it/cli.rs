@@ -245,7 +245,7 @@ fn demo_command_generates_then_serve_data_is_searchable() {
     let q = corridor(&d, &["search", "query", "--json", "--limit", "3"], None);
     assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
     let hits: Value = serde_json::from_slice(&q.stdout).unwrap();
-    assert_eq!(hits["hits"].as_array().map(Vec::len), Some(3), "{hits}");
+    assert_eq!(hits["items"].as_array().map(Vec::len), Some(3), "{hits}");
     assert!(hits["total"].as_u64().unwrap_or(0) >= 400, "{hits}");
     // A second run on the same store adds nothing and still succeeds.
     let again = corridor(

@@ -101,8 +101,8 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         .search_enterprises(&office, &q("光刻胶", |_| {}))
         .await
         .unwrap();
-    assert_eq!(r.hits[0].uscc, all[1].uscc);
-    assert!(r.hits[0].matched["capabilities_zh"].contains(&"光刻胶".to_string()));
+    assert_eq!(r.items[0].uscc, all[1].uscc);
+    assert!(r.items[0].matched["capabilities_zh"].contains(&"光刻胶".to_string()));
     let r = e
         .app
         .search_enterprises(&office, &q("", |x| x.city = Some("330400".into())))
@@ -125,7 +125,7 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         .search_enterprises(&office, &q("碳化硅外延片", |_| {}))
         .await
         .unwrap();
-    assert_eq!(r.hits[0].uscc, changed.uscc);
+    assert_eq!(r.items[0].uscc, changed.uscc);
 
     // A reindex from the database answers as the live index does.
     let queries = [
@@ -172,13 +172,13 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
             (
                 c.total,
                 c.facets.clone(),
-                c.hits.iter().map(|h| h.uscc.clone()).collect(),
+                c.items.iter().map(|h| h.uscc.clone()).collect(),
             ),
         ] {
             assert_eq!(a.total, other.0, "{text}");
             assert_eq!(a.facets, other.1, "{text}");
             if a.total <= 100 {
-                let mine: BTreeSet<String> = a.hits.iter().map(|h| h.uscc.clone()).collect();
+                let mine: BTreeSet<String> = a.items.iter().map(|h| h.uscc.clone()).collect();
                 assert_eq!(mine, other.2, "{text}");
             }
         }
@@ -648,7 +648,7 @@ async fn http_industry_with_the_demo_accounts() {
     // the head enterprise's notes or scores; not for the office.
     let r = get(api("/opportunities"), &sme).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let o: Value = r.json().await.unwrap();
+    let o = r.json::<Value>().await.unwrap()["items"].clone();
     assert_eq!(o[0]["stage"], "qualified", "{o}");
     assert_eq!(
         o[0]["owner_name_en"],
@@ -681,7 +681,7 @@ async fn http_industry_with_the_demo_accounts() {
     .await
     .unwrap();
     assert!(r["total"].as_u64().unwrap() >= 1);
-    assert_eq!(r["hits"][0]["name_zh"], "苏州晶辉光刻材料有限公司");
+    assert_eq!(r["items"][0]["name_zh"], "苏州晶辉光刻材料有限公司");
     assert!(r["facets"]["city"].is_object());
     problem(
         get(api("/enterprises?per_page=abc"), &sme).await.unwrap(),
@@ -730,15 +730,16 @@ async fn http_industry_with_the_demo_accounts() {
         .as_str()
         .unwrap()
         .to_string();
-    let m: Value = get(
+    let m = get(
         api(&format!("/needs/{sealant}/matches?limit=10")),
         &aviation,
     )
     .await
     .unwrap()
-    .json()
+    .json::<Value>()
     .await
-    .unwrap();
+    .unwrap()["items"]
+        .clone();
     let top3: Vec<&str> = m.as_array().unwrap()[..3]
         .iter()
         .map(|c| c["name_zh"].as_str().unwrap())
@@ -775,12 +776,13 @@ async fn http_industry_with_the_demo_accounts() {
     .await;
 
     // The demo pipeline has history; a stage move over HTTP, and a bad one.
-    let board: Value = get(api(&format!("/needs/{sealant}/pipeline")), &aviation)
+    let board = get(api(&format!("/needs/{sealant}/pipeline")), &aviation)
         .await
         .unwrap()
-        .json()
+        .json::<Value>()
         .await
-        .unwrap();
+        .unwrap()["items"]
+        .clone();
     assert!(board
         .as_array()
         .unwrap()
@@ -1180,7 +1182,7 @@ fn enterprise_commands() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("2000 enterprises indexed"));
     let o = corridor(&d, &["search", "query", "光刻胶", "--json"], None);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["hits"][0]["name_zh"], "苏州晶辉光刻材料有限公司");
+    assert_eq!(v["items"][0]["name_zh"], "苏州晶辉光刻材料有限公司");
     let o = corridor(
         &d,
         &[
@@ -1280,7 +1282,7 @@ async fn outbox_entries_committed_out_of_order_reach_the_index() {
         .search_enterprises(&office, &q(&firms[0].name_zh, |_| {}))
         .await
         .unwrap();
-    assert_eq!(r.hits[0].uscc, firms[0].uscc);
+    assert_eq!(r.items[0].uscc, firms[0].uscc);
     assert_eq!(e.store.outbox_len().await.unwrap(), 0);
     e.cleanup().await;
 }

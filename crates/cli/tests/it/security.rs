@@ -556,7 +556,7 @@ async fn text_limits(backend: Backend) {
         .unwrap();
     let mut ent = e
         .app
-        .enterprise(&office, &heads.hits[0].uscc)
+        .enterprise(&office, &heads.items[0].uscc)
         .await
         .unwrap();
     // About 1 MB of text (300,000 three-byte characters), within the 2 MB body limit.
