@@ -232,7 +232,7 @@ pub(crate) async fn search(
         }
     }
     let hits = r
-        .hits
+        .items
         .iter()
         .map(|h| HitRow {
             uscc: h.uscc.clone(),
