@@ -7,7 +7,6 @@ pub mod identity;
 pub mod industry;
 pub mod metrics;
 pub mod problem;
-pub mod server;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -29,38 +28,23 @@ use corridor_domain::case::{Principal, Role};
 use corridor_domain::catalogue::{Authority, Jurisdiction, Matter, Window};
 use problem::{ApiError, ApiJson, ApiResult, Problem};
 use serde::Deserialize;
-use std::future::Future;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use uuid::Uuid;
 
+/// What the API's handlers share: the application and the metrics registry.
 #[derive(Clone)]
 pub struct AppState {
     pub app: Arc<App>,
     pub metrics: Arc<metrics::Metrics>,
-    /// Admission control: one permit per request being served.
-    pub admission: Arc<tokio::sync::Semaphore>,
-    pub options: Arc<server::ServerOptions>,
 }
 
-/// How many requests the server serves at once unless told otherwise.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
-
 impl AppState {
-    /// The state of a server that serves at most `max_in_flight` requests at once.
-    pub fn new(app: Arc<App>, max_in_flight: usize) -> AppState {
+    pub fn new(app: Arc<App>) -> AppState {
         AppState {
             app,
             metrics: Arc::new(metrics::Metrics::default()),
-            admission: Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1))),
-            options: Arc::new(server::ServerOptions::default()),
         }
-    }
-
-    /// The same state with other server options.
-    pub fn with_options(mut self, options: server::ServerOptions) -> AppState {
-        self.options = Arc::new(options);
-        self
     }
 }
 
@@ -205,7 +189,9 @@ pub fn openapi_json() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_default()
 }
 
-pub fn router(state: AppState) -> Router {
+/// The API's routes (`/api/v1`, the OpenAPI document, `/healthz`, `/metrics`), ready to be
+/// served beside the pages (`corridor_server`).
+pub fn routes(state: AppState) -> Router {
     let api = Router::new()
         .route("/jurisdictions", get(list_jurisdictions))
         .route("/authorities", get(list_authorities))
@@ -263,44 +249,21 @@ pub fn router(state: AppState) -> Router {
         .route("/industry/statistics", get(industry::industry_statistics))
         .route("/admin/search/reindex", post(industry::reindex))
         .route_layer(axum::middleware::from_fn(contract::check_query));
-    let api_routes = Router::new()
+    Router::new()
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
-        .with_state(state.clone());
-    // The pages share the application services; the fallbacks and metrics cover both faces.
-    Router::new()
-        .merge(api_routes)
-        .merge(corridor_web::router(state.app.clone()))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            server::admit,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
-        .layer(axum::middleware::from_fn_with_state(state, server::harden))
+        .with_state(state)
 }
 
-/// Serves until `shutdown` completes.
-pub async fn serve(
-    state: AppState,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let options = (*state.options).clone();
-    server::serve_router(router(state), listener, options, shutdown).await
-}
-
-async fn not_found() -> ApiError {
+/// The answer for a path no route serves.
+pub async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such resource")
 }
 
-async fn method_not_allowed() -> ApiError {
+/// The answer for a method a route does not serve.
+pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         ErrorCode::MethodNotAllowed,
         "method not allowed on this resource",
@@ -425,12 +388,16 @@ async fn publish_catalogue(
     responses((status = 200, body = LoginAnswer), (status = 401, body = Problem), (status = 429, body = Problem)))]
 async fn login(
     State(s): State<AppState>,
-    corridor_web::ClientIp(client): corridor_web::ClientIp,
+    client: Option<axum::Extension<corridor_app::ClientIp>>,
     body: ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginAnswer>> {
     Ok(Json(
         s.app
-            .login(&body.0.username, &body.0.password, client)
+            .login(
+                &body.0.username,
+                &body.0.password,
+                corridor_app::ClientIp::or_unknown(client.map(|e| e.0)),
+            )
             .await?,
     ))
 }

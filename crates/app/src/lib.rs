@@ -30,6 +30,18 @@ use time::Date;
 
 pub use error::{AppError, AppResult, ErrorCode};
 
+/// The client's address, as the server resolved it for a request (the peer, or the address a
+/// trusted proxy names in `X-Forwarded-For`); the server puts it in each request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl ClientIp {
+    /// The address, or the unspecified address for a request that did not come from a socket.
+    pub fn or_unknown(c: Option<ClientIp>) -> std::net::IpAddr {
+        c.map_or(std::net::IpAddr::from([0u8, 0, 0, 0]), |c| c.0)
+    }
+}
+
 /// How often a serving process deletes expired sessions.
 pub const SESSION_PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 

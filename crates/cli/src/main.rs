@@ -82,7 +82,7 @@ enum Cmd {
         #[arg(long, default_value_t = 20_000)]
         demo_enterprises: usize,
         /// Requests served at once; more are refused with 503 and Retry-After.
-        #[arg(long, env = "CORRIDOR_MAX_IN_FLIGHT", default_value_t = corridor_api::DEFAULT_MAX_IN_FLIGHT)]
+        #[arg(long, env = "CORRIDOR_MAX_IN_FLIGHT", default_value_t = corridor_server::DEFAULT_MAX_IN_FLIGHT)]
         max_in_flight: usize,
         /// Mark cookies Secure and send Strict-Transport-Security: set when clients reach the
         /// server over HTTPS (through a proxy that ends TLS).
@@ -284,7 +284,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             secure_cookies,
             trusted_proxies,
         } => {
-            let options = corridor_api::server::ServerOptions {
+            let options = corridor_server::ServerOptions {
                 secure_cookies: *secure_cookies,
                 trusted_proxies: trusted_proxies.clone(),
                 ..Default::default()

@@ -76,7 +76,7 @@ pub(crate) async fn serve(
     (demo_cases, demo_enterprises): (usize, usize),
     demo_seed: u64,
     max_in_flight: usize,
-    options: corridor_api::server::ServerOptions,
+    options: corridor_server::ServerOptions,
 ) -> anyhow::Result<()> {
     let where_ = cli
         .database_url
@@ -98,8 +98,8 @@ pub(crate) async fn serve(
         listener.local_addr()?
     );
     app.start_housekeeping();
-    let state = corridor_api::AppState::new(app, max_in_flight).with_options(options);
-    corridor_api::serve(state, listener, shutdown_signal()).await?;
+    let state = corridor_server::ServerState::new(app, max_in_flight).with_options(options);
+    corridor_server::serve(state, listener, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

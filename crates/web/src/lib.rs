@@ -28,8 +28,8 @@ use std::sync::Arc;
 
 pub(crate) use cases::*;
 pub use lang::*;
+pub use page::safe_next;
 pub(crate) use page::*;
-pub use page::{safe_next, ClientIp};
 pub(crate) use public::*;
 pub(crate) use signin::*;
 pub(crate) use verify::*;

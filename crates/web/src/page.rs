@@ -36,26 +36,6 @@ pub(crate) fn page<T: Template>(t: &T, lang: Lang, remember: bool, status: Statu
 
 pub(crate) type Pair = (String, String);
 
-/// The client's address, as the server resolved it for this request (the peer, or the address
-/// a trusted proxy names in `X-Forwarded-For`). Without one (a request not from a socket) it
-/// is the unspecified address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub std::net::IpAddr);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .copied()
-            .unwrap_or(ClientIp(std::net::IpAddr::from([0u8, 0, 0, 0]))))
-    }
-}
-
 /// Percent-encodes everything but ASCII letters, digits and `-`.
 pub(crate) fn enc(s: &str) -> String {
     s.bytes()

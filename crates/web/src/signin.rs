@@ -55,7 +55,7 @@ pub(crate) struct LoginForm {
 
 pub(crate) async fn login_submit(
     State(app): State<Arc<App>>,
-    ClientIp(client): ClientIp,
+    client: Option<axum::Extension<corridor_app::ClientIp>>,
     cx: Cx,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
@@ -63,6 +63,7 @@ pub(crate) async fn login_submit(
         let error = cx.t().bad_form.into();
         return login_page(&cx, f.username, error, &f.next, StatusCode::FORBIDDEN);
     }
+    let client = corridor_app::ClientIp::or_unknown(client.map(|e| e.0));
     match app.login(&f.username, &f.password, client).await {
         Ok(a) => {
             let home = match a.user.role.as_str() {

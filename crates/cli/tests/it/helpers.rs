@@ -99,17 +99,21 @@ impl Env {
 
     /// Starts the HTTP server; returns its base URL and a guard that stops it.
     pub async fn serve(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
-        self.serve_with(corridor_api::DEFAULT_MAX_IN_FLIGHT).await
+        self.serve_with(corridor_server::DEFAULT_MAX_IN_FLIGHT)
+            .await
     }
 
     /// A server with other options (timeouts, proxies, Secure cookies).
     pub async fn serve_opts(
         &self,
-        options: corridor_api::server::ServerOptions,
+        options: corridor_server::ServerOptions,
     ) -> (String, tokio::sync::oneshot::Sender<()>) {
         self.serve_state(
-            corridor_api::AppState::new(self.app.clone(), corridor_api::DEFAULT_MAX_IN_FLIGHT)
-                .with_options(options),
+            corridor_server::ServerState::new(
+                self.app.clone(),
+                corridor_server::DEFAULT_MAX_IN_FLIGHT,
+            )
+            .with_options(options),
         )
         .await
     }
@@ -119,13 +123,16 @@ impl Env {
         &self,
         max_in_flight: usize,
     ) -> (String, tokio::sync::oneshot::Sender<()>) {
-        self.serve_state(corridor_api::AppState::new(self.app.clone(), max_in_flight))
-            .await
+        self.serve_state(corridor_server::ServerState::new(
+            self.app.clone(),
+            max_in_flight,
+        ))
+        .await
     }
 
     async fn serve_state(
         &self,
-        state: corridor_api::AppState,
+        state: corridor_server::ServerState,
     ) -> (String, tokio::sync::oneshot::Sender<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -133,7 +140,7 @@ impl Env {
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            corridor_api::serve(state, listener, async {
+            corridor_server::serve(state, listener, async {
                 let _ = rx.await;
             })
             .await

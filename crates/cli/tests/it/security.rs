@@ -4,12 +4,12 @@
 use crate::api::problem;
 use crate::helpers::Go;
 use crate::helpers::{applicant, clerk, env, get_text, reviewer, staff, Backend, FILER_ID, LOCAL};
-use corridor_api::server::ServerOptions;
 use corridor_app::cases::{ActOnCase, FileCase};
 use corridor_app::identity::NewAuthorisation;
 use corridor_app::ErrorCode;
 use corridor_domain::case::{Action, Role};
 use corridor_domain::catalogue::ServiceMode;
+use corridor_server::ServerOptions;
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

@@ -1,15 +1,15 @@
-//! The HTTP server: connections with read timeouts, the client's address, request limits,
+//! The connection layer and the layers every request passes: connections with read timeouts, the client's address, request limits,
 //! security headers on every answer, and problem documents for every error status.
 
-use crate::problem::ApiError;
-use crate::AppState;
+use crate::ServerState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use corridor_api::problem::ApiError;
+use corridor_app::ClientIp;
 use corridor_app::ErrorCode;
-use corridor_web::ClientIp;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -119,7 +119,7 @@ pub struct PeerIp(pub IpAddr);
 /// header sets are refused, the body gets its deadline; every answer gets the security
 /// headers, `Secure` cookies where configured, and a problem document if it is an error
 /// without one.
-pub async fn harden(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn harden(State(s): State<ServerState>, mut req: Request, next: Next) -> Response {
     let opts = &s.options;
     let peer = req
         .extensions()
@@ -329,7 +329,7 @@ impl http_body::Body for DeadlineBody {
 /// once 503 `overloaded` with `Retry-After`, so that an overload cannot queue requests (and
 /// their memory) without bound, and the requests admitted keep their latency.
 pub async fn admit(
-    State(s): State<AppState>,
+    State(s): State<ServerState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
