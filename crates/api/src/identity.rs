@@ -6,8 +6,8 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use corridor_app::cases::Page;
 use corridor_app::identity::{AuthorisationView, NewAuthorisation};
+use corridor_app::paging::Page;
 use uuid::Uuid;
 
 /// Record an authorisation: an applicant authorises another person to file in its own

@@ -7,11 +7,11 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use corridor_app::cases::Page;
 use corridor_app::industry::{
     CandidateView, EnterpriseQuery, EnterpriseSearch, IndustryStats, MatchView, NeedUpdate,
     NeedView, NewNeed, Opportunity, ReindexReport, StageMove,
 };
+use corridor_app::paging::Page;
 use corridor_industry::Enterprise;
 use serde::Deserialize;
 use uuid::Uuid;

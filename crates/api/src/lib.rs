@@ -15,13 +15,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use corridor_app::auth::{LoginAnswer, NewUser, UserView};
-use corridor_app::cases::{ActOnCase, CaseQuery, CaseView, EventView, FileCase, Page};
+use corridor_app::cases::{ActOnCase, CaseQuery, CaseView, EventView};
 use corridor_app::catalogue::{
     CatalogueVersion, ListQuery, MatterQuery, MatterSummary, PublishCatalogue,
 };
+use corridor_app::filing::FileCase;
 use corridor_app::licences::{
     LicenceQuery, LicenceView, RevokeRequest, VerifyAnswer, VerifyRequest,
 };
+use corridor_app::paging::Page;
 use corridor_app::stats::{GroupStat, Statistics, StatsQuery};
 use corridor_app::{App, ErrorCode};
 use corridor_domain::case::{Principal, Role};

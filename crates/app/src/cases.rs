@@ -1,7 +1,9 @@
 //! Filing, acting on, reading and listing cases; audit verification.
 
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::paging::Page;
 use crate::reference::Reference;
+use crate::writer::{snapshot, snapshot_diff};
 use crate::writer::{ActJob, WriteJob};
 use crate::App;
 use corridor_domain::audit::{verify_stream, ChainBreak};
@@ -15,8 +17,6 @@ use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-
-pub use crate::filing::FileCase;
 
 /// An action on a case.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -87,38 +87,6 @@ pub struct CaseView {
     pub licence_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// How many items match. A window's, an authority's or an applicant's case list, in
-    /// some states or all, is counted exactly. Other case lists (by matter, by due date) and
-    /// licence lists count up to 10,000: beyond that `total` is 10,000 and `total_exact` is
-    /// false (walk on with `next_after`).
-    pub total: i64,
-    pub total_exact: bool,
-    pub page: i64,
-    pub per_page: i64,
-    /// Case and licence lists: pass as `after` for the next page (keyset paging; absent on
-    /// the last page).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_after: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// A whole list as one page (short lists the caller asks for in full).
-    pub fn all(items: Vec<T>) -> Page<T> {
-        let n = items.len() as i64;
-        Page {
-            items,
-            total: n,
-            total_exact: true,
-            page: 1,
-            per_page: n,
-            next_after: None,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CaseQuery {
@@ -179,42 +147,6 @@ pub(crate) fn rfc3339(ms: i64) -> String {
 /// A reason for rejecting, refusing or asking for a correction: a few paragraphs.
 pub const REASON_LIMIT: corridor_domain::text::Limit =
     corridor_domain::text::Limit::paragraph(2000);
-
-/// The non-personal state recorded in audit events.
-pub fn snapshot(c: &CaseRecord) -> Value {
-    serde_json::json!({
-        "status": c.status.as_str(),
-        "receipt_no": c.receipt_no,
-        "matter": c.matter_code,
-        "catalogue_version": c.catalogue_version,
-        "mode": c.mode.as_str(),
-        "receiving_city": c.receiving_city,
-        "receiving_window": c.receiving_window,
-        "competent_authority": c.competent_authority,
-        "accepted_on": c.clock.accepted_on.map(date_str),
-        "paused_days": c.clock.paused_days,
-        "paused_since": c.clock.paused_since.map(date_str),
-        "deadline": c.clock.deadline.map(date_str),
-        "decided_on": c.clock.decided_on.map(date_str),
-        "reason": c.reason,
-    })
-}
-
-/// The fields that changed between two snapshots: `(before, after)` as JSON text. Audit events
-/// record these; the first event of a case records the whole snapshot.
-pub fn snapshot_diff(before: &Value, after: &Value) -> (String, String) {
-    let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
-    if let (Some(bo), Some(ao)) = (before.as_object(), after.as_object()) {
-        for (k, av) in ao {
-            let bv = bo.get(k).unwrap_or(&Value::Null);
-            if bv != av {
-                b.insert(k.clone(), bv.clone());
-                a.insert(k.clone(), av.clone());
-            }
-        }
-    }
-    (Value::Object(b).to_string(), Value::Object(a).to_string())
-}
 
 fn mask_form(m: Option<&Matter>, form: &str) -> Value {
     let mut v: Value = serde_json::from_str(form).unwrap_or(Value::Null);
@@ -467,7 +399,7 @@ impl App {
                 hash: e.hash,
             })
             .collect();
-        crate::catalogue::paginate(all, page, per_page)
+        crate::paging::paginate(all, page, per_page)
     }
 
     pub fn view(&self, p: &Principal, c: &CaseRecord, r: &Reference) -> CaseView {

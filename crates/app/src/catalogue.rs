@@ -1,7 +1,7 @@
 //! Reading the reference data (public) and publishing catalogue versions (joint office).
 
-use crate::cases::Page;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::paging::{paginate, Page};
 use crate::reference::{catalogue_digest, Reference};
 use crate::App;
 use corridor_domain::case::{Principal, Role};
@@ -71,35 +71,6 @@ pub struct CatalogueVersion {
 pub struct PublishCatalogue {
     pub note: String,
     pub matters: Vec<Matter>,
-}
-
-pub fn paginate<T: Clone>(
-    all: Vec<T>,
-    page: Option<i64>,
-    per_page: Option<i64>,
-) -> AppResult<Page<T>> {
-    let per_page = per_page.unwrap_or(50);
-    if !(1..=500).contains(&per_page) {
-        return Err(AppError::bad("per_page must be 1-500"));
-    }
-    let page = page.unwrap_or(1);
-    if page < 1 {
-        return Err(AppError::bad("page starts at 1"));
-    }
-    let total = all.len() as i64;
-    let items = all
-        .into_iter()
-        .skip(((page - 1).saturating_mul(per_page)) as usize)
-        .take(per_page as usize)
-        .collect();
-    Ok(Page {
-        items,
-        total,
-        page,
-        per_page,
-        total_exact: true,
-        next_after: None,
-    })
 }
 
 fn summary(m: &Matter, version: i64) -> MatterSummary {

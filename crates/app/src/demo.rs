@@ -3,8 +3,8 @@
 //! same data. Names are fictional; no real company or person appears.
 
 use crate::auth::NewUser;
-use crate::cases::{snapshot, snapshot_diff};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::writer::{snapshot, snapshot_diff};
 use crate::App;
 use corridor_domain::audit::{AuditEvent, GENESIS};
 use corridor_domain::calendar::Calendar;

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod industry;
 pub mod licences;
 pub mod limiter;
+pub mod paging;
 pub mod reference;
 pub mod stats;
 pub mod writer;

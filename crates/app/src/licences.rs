@@ -2,8 +2,8 @@
 //! as part of the reviewer's `issue_licence` action, revocation by the issuing authority, and
 //! the trust and revocation lists any verifier carries offline.
 
-use crate::cases::Page;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::paging::Page;
 use crate::App;
 use corridor_domain::case::{Principal, Role};
 use corridor_domain::ids::mask_resident_id;

@@ -3,7 +3,6 @@
 //! transaction (group commit): each caller is answered only after its write is durably on
 //! disk, and concurrent writes share one fsync.
 
-use crate::cases::{snapshot, snapshot_diff};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::App;
 use corridor_domain::audit::{AuditEvent, GENESIS};
@@ -387,4 +386,40 @@ impl App {
     pub(crate) async fn write(&self, apply: Apply) -> AppResult<()> {
         self.to_writer(|reply| WriteJob::apply(apply, reply)).await
     }
+}
+
+/// The non-personal state recorded in audit events.
+pub fn snapshot(c: &CaseRecord) -> Value {
+    serde_json::json!({
+        "status": c.status.as_str(),
+        "receipt_no": c.receipt_no,
+        "matter": c.matter_code,
+        "catalogue_version": c.catalogue_version,
+        "mode": c.mode.as_str(),
+        "receiving_city": c.receiving_city,
+        "receiving_window": c.receiving_window,
+        "competent_authority": c.competent_authority,
+        "accepted_on": c.clock.accepted_on.map(date_str),
+        "paused_days": c.clock.paused_days,
+        "paused_since": c.clock.paused_since.map(date_str),
+        "deadline": c.clock.deadline.map(date_str),
+        "decided_on": c.clock.decided_on.map(date_str),
+        "reason": c.reason,
+    })
+}
+
+/// The fields that changed between two snapshots: `(before, after)` as JSON text. Audit events
+/// record these; the first event of a case records the whole snapshot.
+pub fn snapshot_diff(before: &Value, after: &Value) -> (String, String) {
+    let (mut b, mut a) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(bo), Some(ao)) = (before.as_object(), after.as_object()) {
+        for (k, av) in ao {
+            let bv = bo.get(k).unwrap_or(&Value::Null);
+            if bv != av {
+                b.insert(k.clone(), bv.clone());
+                a.insert(k.clone(), av.clone());
+            }
+        }
+    }
+    (Value::Object(b).to_string(), Value::Object(a).to_string())
 }

@@ -316,7 +316,7 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             .await?
             .ok_or_else(|| anyhow::anyhow!("template case missing"))?
     };
-    let snapshot = corridor_app::cases::snapshot(&template).to_string();
+    let snapshot = corridor_app::writer::snapshot(&template).to_string();
 
     // 1. Raw ceiling: the same rows (case, audit event, chain head), one transaction each.
     let s2 = store.clone();

@@ -1,7 +1,7 @@
 //! The filing every benchmark files: a branch registration at a window in Hefei for a
 //! Songjiang enterprise (fictional names and numbers).
 
-use corridor_app::cases::FileCase;
+use corridor_app::filing::FileCase;
 use corridor_domain::catalogue::ServiceMode;
 use serde_json::json;
 

@@ -6,7 +6,7 @@
 //! its limit, and counts as empty when nothing but white space and invisible characters
 //! (zero-width spaces and joiners, the byte-order mark) remains.
 
-use crate::catalogue::FieldError;
+use serde::{Deserialize, Serialize};
 use time::Date;
 use unicode_normalization::UnicodeNormalization;
 
@@ -179,4 +179,11 @@ mod tests {
         assert!(plausible_date(time::macros::date!(1949 - 10 - 01)));
         assert!(!plausible_date(time::macros::date!(9999 - 12 - 31)));
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
 }

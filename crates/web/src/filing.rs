@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use corridor_app::cases::FileCase;
+use corridor_app::filing::FileCase;
 use corridor_app::{App, ErrorCode};
 use corridor_domain::case::{Principal, Role};
 use corridor_domain::catalogue::{FieldError, FieldType, Matter, ServiceMode};

@@ -116,7 +116,7 @@ impl App {
         p: &Principal,
         page: i64,
         per_page: i64,
-    ) -> AppResult<crate::cases::Page<NeedView>> {
+    ) -> AppResult<crate::paging::Page<NeedView>> {
         let per_page = per_page.clamp(1, 200);
         let page = page.clamp(1, 1_000_000);
         let owner = match self.scope(p).await? {
@@ -135,7 +135,7 @@ impl App {
         for r in &rows {
             items.push(self.need_view(r).await?);
         }
-        Ok(crate::cases::Page {
+        Ok(crate::paging::Page {
             items,
             total,
             page,

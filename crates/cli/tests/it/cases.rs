@@ -1,7 +1,8 @@
 //! The conformance suite for cases: every test runs on SQLite and on PostgreSQL.
 
 use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend, LOCAL};
-use corridor_app::cases::{ActOnCase, CaseQuery, FileCase};
+use corridor_app::cases::{ActOnCase, CaseQuery};
+use corridor_app::filing::FileCase;
 use corridor_app::{AppError, ErrorCode};
 use corridor_domain::case::{Action, DueState, Principal, Role, Status};
 use corridor_domain::catalogue::ServiceMode;

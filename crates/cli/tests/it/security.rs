@@ -4,7 +4,8 @@
 use crate::api::problem;
 use crate::helpers::Go;
 use crate::helpers::{applicant, clerk, env, get_text, reviewer, staff, Backend, FILER_ID, LOCAL};
-use corridor_app::cases::{ActOnCase, FileCase};
+use corridor_app::cases::ActOnCase;
+use corridor_app::filing::FileCase;
 use corridor_app::identity::NewAuthorisation;
 use corridor_app::ErrorCode;
 use corridor_domain::case::{Action, Role};
