@@ -6,7 +6,7 @@ use crate::auth::NewUser;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::writer::{snapshot, snapshot_diff};
 use crate::App;
-use corridor_domain::audit::{AuditEvent, GENESIS};
+use corridor_domain::audit::{AuditEvent, Entry, GENESIS};
 use corridor_domain::calendar::Calendar;
 use corridor_domain::case::{transition, Action, LegalClock, Role, Status};
 use corridor_domain::catalogue::{FieldType, Matter, ServiceMode};
@@ -463,20 +463,16 @@ fn generate(
                 a.insert("kid".into(), Value::String(l.kid.clone()));
                 after = Value::Object(a).to_string();
             }
-            let e = AuditEvent {
-                id: det_uuid(rng, at).to_string(),
-                stream: stream.clone(),
-                seq: seqn,
-                at_ms: at,
-                actor: actor.map_or_else(|| "demo".to_string(), |u| u.to_string()),
-                role: role.to_string(),
-                action: action.to_string(),
+            let actor = actor.map_or_else(|| "demo".to_string(), |u| u.to_string());
+            let entry = Entry {
+                actor: &actor,
+                role,
+                action,
                 before,
                 after,
-                prev_hash: std::mem::take(&mut prev),
-                hash: String::new(),
-            }
-            .seal();
+            };
+            let head = (seqn - 1, std::mem::take(&mut prev));
+            let e = AuditEvent::follow(det_uuid(rng, at).to_string(), &stream, head, at, entry);
             prev = e.hash.clone();
             seqn += 1;
             out.events.push(e);

@@ -5,7 +5,7 @@
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::App;
-use corridor_domain::audit::{AuditEvent, GENESIS};
+use corridor_domain::audit::{AuditEvent, Entry, GENESIS};
 use corridor_domain::case::Status;
 use corridor_store::{date_str, CaseRecord, LicenceRecord, Store};
 use serde_json::Value;
@@ -149,20 +149,21 @@ pub(crate) async fn commit_batch(
                 Some(l) => snapshot_diff(l, &snap),
             };
             last = Some(snap);
-            let e = AuditEvent {
-                id: Uuid::now_v7().to_string(),
-                stream: stream.clone(),
-                seq: seq as i64 + 1,
-                at_ms: j.case.filed_ms,
-                actor: j.actor.clone(),
-                role: j.role.to_string(),
-                action: action.to_string(),
+            let entry = Entry {
+                actor: &j.actor,
+                role: j.role,
+                action,
                 before,
                 after,
-                prev_hash: prev,
-                hash: String::new(),
-            }
-            .seal();
+            };
+            let head = (seq as i64, prev);
+            let e = AuditEvent::follow(
+                Uuid::now_v7().to_string(),
+                &stream,
+                head,
+                j.case.filed_ms,
+                entry,
+            );
             prev = e.hash.clone();
             events.push(e);
         }
@@ -221,20 +222,15 @@ pub(crate) async fn commit_batch(
                 .get(&stream)
                 .cloned()
                 .unwrap_or((0, GENESIS.to_string()));
-            let e = AuditEvent {
-                id: Uuid::now_v7().to_string(),
-                stream: stream.clone(),
-                seq: seq + 1,
-                at_ms: a.case.updated_ms,
-                actor: a.actor.clone(),
-                role: a.role.to_string(),
-                action: a.action.to_string(),
+            let entry = Entry {
+                actor: &a.actor,
+                role: a.role,
+                action: a.action,
                 before: a.before.clone(),
                 after: a.after.clone(),
-                prev_hash: prev,
-                hash: String::new(),
-            }
-            .seal();
+            };
+            let id = Uuid::now_v7().to_string();
+            let e = AuditEvent::follow(id, &stream, (seq, prev), a.case.updated_ms, entry);
             heads.insert(stream, (e.seq, e.hash.clone()));
             events.push(e);
         }

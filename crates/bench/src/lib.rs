@@ -14,7 +14,7 @@ pub mod search_compare;
 
 use clap::Subcommand;
 use corridor_app::App;
-use corridor_domain::audit::{AuditEvent, GENESIS};
+use corridor_domain::audit::{AuditEvent, Entry, GENESIS};
 use corridor_domain::case::{Principal, Role};
 use corridor_domain::clock::SystemClock;
 use corridor_store::{Backend, CaseRecord, Store};
@@ -326,20 +326,16 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             c.id = Uuid::now_v7();
             c.receipt_no = format!("RAW-{i:09}");
             let stream = format!("case:{}", c.id);
-            let e = AuditEvent {
-                id: Uuid::now_v7().to_string(),
-                stream: stream.clone(),
-                seq: 1,
-                at_ms: c.filed_ms,
-                actor: "bench".into(),
-                role: "applicant".into(),
-                action: "submit".into(),
+            let entry = Entry {
+                actor: "bench",
+                role: "applicant",
+                action: "submit",
                 before: "{}".into(),
                 after: snap,
-                prev_hash: GENESIS.into(),
-                hash: String::new(),
-            }
-            .seal();
+            };
+            let head = (0, GENESIS.to_string());
+            let e =
+                AuditEvent::follow(Uuid::now_v7().to_string(), &stream, head, c.filed_ms, entry);
             let mut tx = store.begin_write().await?;
             Store::insert_cases(&mut tx, std::slice::from_ref(&c)).await?;
             Store::insert_events(&mut tx, std::slice::from_ref(&e)).await?;

@@ -28,7 +28,37 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
+/// What an event records: who did what, and the state before and after (JSON text, exactly
+/// as it will be stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub actor: &'a str,
+    pub role: &'a str,
+    pub action: &'a str,
+    pub before: String,
+    pub after: String,
+}
+
 impl AuditEvent {
+    /// The sealed event that follows `head` — the stream's last `(seq, hash)`, or `(0,
+    /// GENESIS)` before its first event — at `at_ms`: the one way every event is made.
+    pub fn follow(id: String, stream: &str, head: (i64, String), at_ms: i64, e: Entry<'_>) -> Self {
+        AuditEvent {
+            id,
+            stream: stream.to_string(),
+            seq: head.0 + 1,
+            at_ms,
+            actor: e.actor.to_string(),
+            role: e.role.to_string(),
+            action: e.action.to_string(),
+            before: e.before,
+            after: e.after,
+            prev_hash: head.1,
+            hash: String::new(),
+        }
+        .seal()
+    }
+
     /// The hash this event must carry.
     pub fn compute_hash(&self) -> String {
         let mut h = Sha256::new();

@@ -2,7 +2,7 @@
 
 use crate::tables::{insert_rows, table, Val, TABLES};
 use crate::*;
-use corridor_domain::audit::{AuditEvent, GENESIS};
+use corridor_domain::audit::{AuditEvent, Entry, GENESIS};
 use futures::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -81,23 +81,23 @@ impl Store {
         .fetch_optional(&mut *conn)
         .await?;
         let (seq, prev) = match head {
-            Some(r) => (r.try_get::<i64, _>(0)? + 1, r.try_get::<String, _>(1)?),
-            None => (1, GENESIS.to_string()),
+            Some(r) => (r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?),
+            None => (0, GENESIS.to_string()),
         };
-        let ev = AuditEvent {
-            id: Uuid::now_v7().to_string(),
-            stream: stream.to_string(),
-            seq,
-            at_ms,
-            actor: actor.to_string(),
-            role: role.to_string(),
-            action: action.to_string(),
+        let entry = Entry {
+            actor,
+            role,
+            action,
             before,
             after,
-            prev_hash: prev,
-            hash: String::new(),
-        }
-        .seal();
+        };
+        let ev = AuditEvent::follow(
+            Uuid::now_v7().to_string(),
+            stream,
+            (seq, prev),
+            at_ms,
+            entry,
+        );
         Store::insert_events(tx, std::slice::from_ref(&ev)).await?;
         Store::put_heads(tx, &[(stream.to_string(), ev.seq, ev.hash.clone())]).await?;
         Ok(ev)
