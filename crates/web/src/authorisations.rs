@@ -54,9 +54,9 @@ fn rows(lang: Lang, list: &[AuthorisationView]) -> Vec<Row> {
         .map(|a| Row {
             id: a.id.to_string(),
             direction: if a.granted_by_me {
-                lang.pick("我授权给", "I authorised")
+                lang.texts().i_authorised
             } else {
-                lang.pick("授权给我", "Authorised me")
+                lang.texts().authorised_me
             },
             // The other party's number, masked: the page may be seen over a shoulder.
             other: mask_resident_id(if a.granted_by_me {
@@ -67,12 +67,12 @@ fn rows(lang: Lang, list: &[AuthorisationView]) -> Vec<Row> {
             matter: a
                 .matter_code
                 .clone()
-                .unwrap_or_else(|| lang.pick("全部事项", "every matter").into()),
+                .unwrap_or_else(|| lang.texts().every_matter.into()),
             until: a.valid_until.clone(),
             state: if a.revoked {
-                lang.pick("已撤销", "revoked")
+                lang.texts().revoked
             } else {
-                lang.pick("有效", "in force")
+                lang.texts().in_force
             },
             revocable: a.granted_by_me && !a.revoked,
         })

@@ -188,7 +188,7 @@ pub(crate) async fn render_case(
                 let what = Action::parse(&e.action)
                     .map(|a| lang.action(a).to_string())
                     .unwrap_or_else(|| match e.action.as_str() {
-                        "submit" => lang.pick("提交申请", "submitted").to_string(),
+                        "submit" => lang.texts().submitted.to_string(),
                         other => other.replace('_', " "),
                     });
                 let who = corridor_domain::case::Role::parse(&e.role)

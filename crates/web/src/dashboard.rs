@@ -218,7 +218,7 @@ pub(crate) async fn dashboard(
         cross[i].0 += m.cross_province;
         cross[i].1 += m.total;
     }
-    let title_month = lang.pick("各城市每月收件量", "Cases per month by receiving city");
+    let title_month = lang.texts().cases_per_month_by_receiving;
     let chart_month = stacked(title_month, &months, &series);
     let cross_rows: Vec<(String, f64, String)> = months
         .iter()
@@ -228,11 +228,7 @@ pub(crate) async fn dashboard(
             (m.clone(), r, format!("{:.1}%", r * 100.0))
         })
         .collect();
-    let chart_cross = hbars(
-        lang.pick("跨省通办占比（按月）", "Cross-province share by month"),
-        &cross_rows,
-        1.0,
-    );
+    let chart_cross = hbars(lang.texts().cross_province_share_by_month, &cross_rows, 1.0);
     let city_bars: Vec<(String, f64, String)> = st
         .by_competent_city
         .iter()
@@ -244,37 +240,25 @@ pub(crate) async fn dashboard(
                     "{} ({} {})",
                     pct(g.on_time_rate),
                     g.decided,
-                    lang.pick("件已办结", "decided")
+                    lang.texts().decided
                 ),
             )
         })
         .collect();
-    let chart_city = hbars(
-        lang.pick("各审批城市按时办结率", "On-time rate by deciding city"),
-        &city_bars,
-        1.0,
-    );
+    let chart_city = hbars(lang.texts().on_time_rate_by_deciding, &city_bars, 1.0);
     let matter_rate: Vec<(String, f64, String)> = st
         .by_matter
         .iter()
         .map(|g| (name(g), g.on_time_rate.unwrap_or(0.0), pct(g.on_time_rate)))
         .collect();
-    let chart_matter_rate = hbars(
-        lang.pick("主要事项按时办结率", "On-time rate by matter"),
-        &matter_rate,
-        1.0,
-    );
+    let chart_matter_rate = hbars(lang.texts().on_time_rate_by_matter, &matter_rate, 1.0);
     let top_max = st.by_matter.iter().map(|g| g.total).max().unwrap_or(0) as f64;
     let top: Vec<(String, f64, String)> = st
         .by_matter
         .iter()
         .map(|g| (name(g), g.total as f64, g.total.to_string()))
         .collect();
-    let chart_top = hbars(
-        lang.pick("办件量最多的事项", "Top matters by volume"),
-        &top,
-        top_max,
-    );
+    let chart_top = hbars(lang.texts().top_matters_by_volume, &top, top_max);
     let month_rows = months
         .iter()
         .enumerate()

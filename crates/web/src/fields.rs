@@ -101,20 +101,10 @@ pub(crate) fn field_rows(
             let (input, hint) = match f.ty {
                 FieldType::Number => ("number", String::new()),
                 FieldType::Date => ("date", String::new()),
-                FieldType::Phone => (
-                    "tel",
-                    lang.pick("11位手机号码", "11-digit mobile number").into(),
-                ),
-                FieldType::Uscc => (
-                    "text",
-                    lang.pick("18位统一社会信用代码", "18 characters").into(),
-                ),
-                FieldType::ResidentId => (
-                    "text",
-                    lang.pick("18位居民身份证号码", "18-character resident ID")
-                        .into(),
-                ),
-                FieldType::OrgCode => ("text", lang.pick("9位组织机构代码", "9 characters").into()),
+                FieldType::Phone => ("tel", lang.texts().t_11_digit_mobile_number.into()),
+                FieldType::Uscc => ("text", lang.texts().t_18_characters.into()),
+                FieldType::ResidentId => ("text", lang.texts().t_18_character_resident_id.into()),
+                FieldType::OrgCode => ("text", lang.texts().t_9_characters.into()),
                 _ => ("text", String::new()),
             };
             FieldRow {

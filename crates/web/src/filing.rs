@@ -190,11 +190,11 @@ fn render(
             .unwrap_or_default();
     let mut summary = vec![
         (
-            lang.pick("审批城市", "Deciding city").to_string(),
+            lang.texts().deciding_city.to_string(),
             city_name(app, lang, &a.city),
         ),
         (
-            lang.pick("办理方式", "Service mode").to_string(),
+            lang.texts().service_mode.to_string(),
             ServiceMode::parse(&a.mode)
                 .map(|md| lang.mode(md).to_string())
                 .unwrap_or_default(),
@@ -207,7 +207,7 @@ fn render(
             a.window.clone()
         };
         summary.push((
-            lang.pick("收件窗口", "Receiving window").into(),
+            lang.texts().receiving_window.into(),
             window_name(app, lang, &w),
         ));
     }
@@ -233,20 +233,16 @@ fn render(
     }
     if clerk {
         summary.push((
-            lang.pick("身份核验", "Identity check").into(),
+            lang.texts().identity_check.into(),
             if a.identity {
-                lang.pick("已核验", "done")
+                lang.texts().done
             } else {
-                lang.pick("未核验", "not done")
+                lang.texts().not_done
             }
             .into(),
         ));
         if !a.seen.is_empty() {
-            summary.push((
-                lang.pick("窗口所见代理人证件号", "ID of the agent at the window")
-                    .into(),
-                a.seen.clone(),
-            ));
+            summary.push((lang.texts().id_of_the_agent_at.into(), a.seen.clone()));
         }
     }
     let rows = field_rows(lang, &m.fields, &a.form, field_errors);
@@ -262,9 +258,9 @@ fn render(
         errors.push((
             e.field.clone(),
             if e.field == "identity_seen" {
-                lang.pick("代理人证件号", "Agent's ID number")
+                lang.texts().agent_s_id_number
             } else {
-                lang.pick("身份核验", "Identity check")
+                lang.texts().identity_check
             }
             .into(),
             reason_text(lang, &e.reason),
@@ -275,9 +271,9 @@ fn render(
         .filter(|e| matches!(e.field.as_str(), "city" | "mode" | "window"))
     {
         let label = match e.field.as_str() {
-            "city" => lang.pick("审批城市", "Deciding city"),
-            "mode" => lang.pick("办理方式", "Service mode"),
-            _ => lang.pick("收件窗口", "Receiving window"),
+            "city" => lang.texts().deciding_city,
+            "mode" => lang.texts().service_mode,
+            _ => lang.texts().receiving_window,
         };
         errors.push((e.field.clone(), label.into(), e.reason.clone()));
     }
@@ -334,7 +330,7 @@ fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
             }
             None => errs.push(FieldError {
                 field: "mode".into(),
-                reason: cx.lang.pick("请选择办理方式", "Choose how to file").into(),
+                reason: cx.lang.texts().choose_how_to_file.into(),
             }),
         },
         "details" => {
@@ -408,6 +404,15 @@ pub(crate) async fn start(
     cx.render(&pg, StatusCode::OK)
 }
 
+/// The matter a filing page is for, when the caller may file it; else the refusal page.
+fn filing_matter(app: &App, cx: &Cx, p: &Principal, code: &str) -> Result<Matter, Box<Response>> {
+    if !may_file(p) {
+        return Err(Box::new(deny(cx.t(), cx.lang, ErrorCode::Forbidden)));
+    }
+    app.matter(code, None)
+        .map_err(|_| Box::new(deny(cx.t(), cx.lang, ErrorCode::NotFound)))
+}
+
 /// `GET /file/{code}`: the first step.
 pub(crate) async fn first_step(
     State(app): State<Arc<App>>,
@@ -415,11 +420,9 @@ pub(crate) async fn first_step(
     Path(code): Path<String>,
 ) -> Response {
     let lang = cx.lang;
-    if !may_file(&p) {
-        return deny(lang.texts(), lang, ErrorCode::Forbidden);
-    }
-    let Ok(matter) = app.matter(&code, None) else {
-        return deny(lang.texts(), lang, ErrorCode::NotFound);
+    let matter = match filing_matter(&app, &cx, &p, &code) {
+        Ok(m) => m,
+        Err(refused) => return *refused,
     };
     let fx = Ctx {
         app: &app,
@@ -444,11 +447,9 @@ pub(crate) async fn post_step(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = cx.lang;
-    if !may_file(&p) {
-        return deny(lang.texts(), lang, ErrorCode::Forbidden);
-    }
-    let Ok(matter) = app.matter(&code, None) else {
-        return deny(lang.texts(), lang, ErrorCode::NotFound);
+    let matter = match filing_matter(&app, &cx, &p, &code) {
+        Ok(m) => m,
+        Err(refused) => return *refused,
     };
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let fx = Ctx {

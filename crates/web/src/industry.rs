@@ -34,23 +34,23 @@ fn cluster_name(lang: Lang, c: &str) -> String {
 
 fn flag_name(lang: Lang, f: &str) -> &'static str {
     match f {
-        "high_tech" => lang.pick("高新技术企业", "high-tech"),
-        "specialised" => lang.pick("专精特新", "specialised SME"),
-        "head" => lang.pick("链主企业", "head enterprise"),
-        "listed" => lang.pick("上市公司", "listed"),
+        "high_tech" => lang.texts().high_tech,
+        "specialised" => lang.texts().specialised_sme,
+        "head" => lang.texts().head_enterprise,
+        "listed" => lang.texts().listed,
         _ => "",
     }
 }
 
 fn signal_name(lang: Lang, s: &str) -> &'static str {
     match s {
-        "text" => lang.pick("文本相关度", "text relevance"),
-        "cluster" => lang.pick("产业集群", "cluster"),
-        "industry" => lang.pick("行业分类", "industry class"),
-        "preferred_city" => lang.pick("优先城市", "preferred city"),
-        "corridor_city" => lang.pick("走廊城市", "corridor city"),
-        "high_tech" => lang.pick("高新技术企业", "high-tech"),
-        "specialised" => lang.pick("专精特新", "specialised SME"),
+        "text" => lang.texts().text_relevance,
+        "cluster" => lang.texts().cluster,
+        "industry" => lang.texts().industry_class,
+        "preferred_city" => lang.texts().preferred_city,
+        "corridor_city" => lang.texts().corridor_city,
+        "high_tech" => lang.texts().high_tech,
+        "specialised" => lang.texts().specialised_sme,
         _ => "",
     }
 }
@@ -185,10 +185,10 @@ pub(crate) async fn search(
     };
     let mut facets = Vec::new();
     for (f, title) in [
-        ("city", lang.pick("城市", "City")),
-        ("cluster", lang.pick("产业集群", "Cluster")),
-        ("flag", lang.pick("资质", "Recognition")),
-        ("cert", lang.pick("认证", "Certification")),
+        ("city", lang.texts().city_2),
+        ("cluster", lang.texts().cluster_2),
+        ("flag", lang.texts().recognition),
+        ("cert", lang.texts().certification),
     ] {
         let mut links: Vec<FacetLink> = r
             .facets
@@ -419,9 +419,7 @@ pub(crate) async fn post_need(
     }
     let form: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect();
     let Some(kind) = NeedKind::parse(&get("kind")) else {
-        let e = lang
-            .pick("请选择需求类型", "Choose the kind of need")
-            .to_string();
+        let e = lang.texts().choose_the_kind_of_need.to_string();
         return needs_page(&app, &cx, &p, 1, e, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let n = NewNeed {

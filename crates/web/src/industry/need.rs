@@ -128,13 +128,13 @@ pub(crate) async fn need_page(
     let mut requirements = Vec::new();
     if !s.certifications.is_empty() {
         requirements.push((
-            lang.pick("必需认证", "Required certifications").to_string(),
+            lang.texts().required_certifications.to_string(),
             s.certifications.join(", "),
         ));
     }
     if !s.clusters.is_empty() {
         requirements.push((
-            lang.pick("产业集群", "Clusters").to_string(),
+            lang.texts().clusters.to_string(),
             s.clusters
                 .iter()
                 .map(|c| cluster_name(lang, c.as_str()))
@@ -144,13 +144,13 @@ pub(crate) async fn need_page(
     }
     if !s.industries.is_empty() {
         requirements.push((
-            lang.pick("行业分类", "Industry classes").to_string(),
+            lang.texts().industry_classes.to_string(),
             s.industries.join(", "),
         ));
     }
     if !s.cities.is_empty() {
         requirements.push((
-            lang.pick("优先城市", "Preferred cities").to_string(),
+            lang.texts().preferred_cities.to_string(),
             s.cities
                 .iter()
                 .map(|c| city_name(app, lang, c))
@@ -199,7 +199,7 @@ pub(crate) async fn move_stage(
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let Some(stage) = Stage::parse(&get("stage")) else {
-        let e = lang.pick("请选择阶段", "Choose a stage").to_string();
+        let e = lang.texts().choose_a_stage.to_string();
         return need_page(&app, &cx, &p, &id, e, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let m = StageMove {
