@@ -162,30 +162,26 @@ impl Store {
 
     /// Takes a key out of service from `at` (it keeps verifying what it signed before).
     pub async fn retire_key(tx: &mut WriteTx, kid: &str, at: i64) -> Result<bool> {
+        let sql = "UPDATE signing_keys SET not_after = $1 WHERE kid = $2 AND not_after IS NULL";
+        Store::key_update(tx, sql, kid, at).await
+    }
+
+    /// Runs a one-key update (`$1` the time, `$2` the key id); whether the key was changed.
+    async fn key_update(tx: &mut WriteTx, sql: &str, kid: &str, at: i64) -> Result<bool> {
         let conn: &mut AnyConnection = tx.conn();
-        Ok(sqlx::query(
-            "UPDATE signing_keys SET not_after = $1 WHERE kid = $2 AND not_after IS NULL",
-        )
-        .bind(at)
-        .bind(kid.to_string())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-            == 1)
+        let done = sqlx::query(sql)
+            .bind(at)
+            .bind(kid.to_string())
+            .execute(&mut *conn)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Marks a key compromised from `at`; it also leaves service.
     pub async fn revoke_key(tx: &mut WriteTx, kid: &str, at: i64) -> Result<bool> {
-        let conn: &mut AnyConnection = tx.conn();
-        Ok(sqlx::query(
-            "UPDATE signing_keys SET revoked_at = $1, not_after = COALESCE(not_after, $1) WHERE kid = $2",
-        )
-        .bind(at)
-        .bind(kid.to_string())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-            == 1)
+        let sql = "UPDATE signing_keys SET revoked_at = $1, not_after = COALESCE(not_after, $1) \
+                   WHERE kid = $2";
+        Store::key_update(tx, sql, kid, at).await
     }
 
     pub async fn insert_licence(tx: &mut WriteTx, l: &LicenceRecord) -> Result<()> {
