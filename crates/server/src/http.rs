@@ -44,6 +44,9 @@ impl Default for ServerOptions {
 
 /// The longest request target (path and query) answered; longer ones get 414.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The largest request body read (axum's own limit for every extractor, which this checks from
+/// the head); a larger announced body gets 413 before it is read.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// The most header bytes (names and values) a request may carry; more get 431.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// Headers a request may carry before the connection layer itself refuses it.
@@ -143,6 +146,12 @@ pub async fn harden(State(s): State<ServerState>, mut req: Request, next: Next) 
             ErrorCode::UriTooLong,
             format!("the URL is longer than {MAX_URI_BYTES} bytes"),
         ))
+    } else if announced_body(req.headers()) > MAX_BODY_BYTES as u64 {
+        // Refused from the head: a body that cannot be accepted is not read first.
+        Some((
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        ))
     } else if header_bytes(req.headers()) > MAX_HEADER_BYTES {
         Some((
             ErrorCode::HeadersTooLarge,
@@ -160,6 +169,14 @@ pub async fn harden(State(s): State<ServerState>, mut req: Request, next: Next) 
     };
     secure_headers(res.headers_mut(), opts.secure_cookies, private);
     res
+}
+
+/// The body size a request announces (`Content-Length`), 0 when it announces none.
+fn announced_body(h: &HeaderMap) -> u64 {
+    h.get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The last address in `X-Forwarded-For` (the one the trusted proxy added).
