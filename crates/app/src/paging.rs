@@ -24,12 +24,17 @@ impl<T> Page<T> {
     /// A whole list as one page (short lists the caller asks for in full).
     pub fn all(items: Vec<T>) -> Page<T> {
         let n = items.len() as i64;
+        Page::exact(items, n, 1, n)
+    }
+
+    /// A page of a list whose `total` is counted exactly (no keyset cursor).
+    pub fn exact(items: Vec<T>, total: i64, page: i64, per_page: i64) -> Page<T> {
         Page {
             items,
-            total: n,
+            total,
             total_exact: true,
-            page: 1,
-            per_page: n,
+            page,
+            per_page,
             next_after: None,
         }
     }
@@ -54,12 +59,5 @@ pub fn paginate<T: Clone>(
         .skip(((page - 1).saturating_mul(per_page)) as usize)
         .take(per_page as usize)
         .collect();
-    Ok(Page {
-        items,
-        total,
-        page,
-        per_page,
-        total_exact: true,
-        next_after: None,
-    })
+    Ok(Page::exact(items, total, page, per_page))
 }

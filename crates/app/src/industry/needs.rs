@@ -135,14 +135,7 @@ impl App {
         for r in &rows {
             items.push(self.need_view(r).await?);
         }
-        Ok(crate::paging::Page {
-            items,
-            total,
-            page,
-            per_page,
-            total_exact: true,
-            next_after: None,
-        })
+        Ok(crate::paging::Page::exact(items, total, page, per_page))
     }
 
     pub async fn update_need(&self, p: &Principal, id: &str, u: NeedUpdate) -> AppResult<NeedView> {
