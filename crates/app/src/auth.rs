@@ -213,6 +213,7 @@ pub fn principal_of(u: &UserRecord) -> AppResult<Principal> {
             ErrorCode::Internal,
             format!("user {} has unknown role", u.id),
         )
+        .with_zh(format!("用户 {} 的角色无法识别", u.id))
     })?;
     Ok(Principal {
         user_id: u.id,
@@ -295,7 +296,10 @@ impl App {
                     .window_id
                     .as_deref()
                     .and_then(|w| r.windows.get(w))
-                    .ok_or_else(|| AppError::bad("a clerk needs an existing window_id"))?;
+                    .ok_or_else(|| {
+                        AppError::bad("a clerk needs an existing window_id")
+                            .with_zh("窗口人员须指定已有的窗口（window_id）")
+                    })?;
                 (Some(w.city.to_string()), Some(w.id.clone()), None)
             }
             Role::Reviewer => {
@@ -303,13 +307,17 @@ impl App {
                     .authority_id
                     .as_deref()
                     .and_then(|a| r.authorities.get(a))
-                    .ok_or_else(|| AppError::bad("a reviewer needs an existing authority_id"))?;
+                    .ok_or_else(|| {
+                        AppError::bad("a reviewer needs an existing authority_id")
+                            .with_zh("审批人员须指定已有的部门（authority_id）")
+                    })?;
                 (Some(a.city.to_string()), None, Some(a.id.clone()))
             }
             _ => {
                 if let Some(c) = &n.city {
                     if r.jurisdiction(c).is_none() {
-                        return Err(AppError::bad(format!("unknown city {c}")));
+                        return Err(AppError::bad(format!("unknown city {c}"))
+                            .with_zh(format!("未知城市 {c}")));
                     }
                 }
                 (n.city.clone(), None, None)
@@ -387,14 +395,15 @@ impl App {
         let attempt = self
             .limiter
             .lock()
-            .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?
+            .map_err(|_| AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常"))?
             .admit(client, &key, now)
             .map_err(|r| {
                 let secs = (r.retry_after_ms + 999) / 1000;
                 let mut e = AppError::new(
                     ErrorCode::TooManyAttempts,
                     format!("too many failed sign-ins from this address; try again in {secs} s"),
-                );
+                )
+                .with_zh(format!("该地址登录失败次数过多，请 {secs} 秒后再试"));
                 e.retry_after_s = Some(secs.max(1) as u64);
                 e
             })?;
@@ -449,7 +458,7 @@ impl App {
             let mut lim = self
                 .limiter
                 .lock()
-                .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?;
+                .map_err(|_| AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常"))?;
             match user.filter(|_| ok) {
                 Some(u) => {
                     lim.succeeded(attempt);
@@ -470,7 +479,8 @@ impl App {
                     return Err(AppError::new(
                         ErrorCode::InvalidCredentials,
                         "wrong username or password",
-                    ));
+                    )
+                    .with_zh("用户名或密码错误"));
                 }
             }
         };
@@ -549,6 +559,7 @@ impl App {
                     ErrorCode::Unauthenticated,
                     "the token is unknown or expired",
                 )
+                .with_zh("令牌无效或已过期")
             })?;
         principal_of(&u)
     }

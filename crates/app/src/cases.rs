@@ -173,14 +173,14 @@ fn mask_form(m: Option<&Matter>, form: &str) -> Value {
 
 impl App {
     async fn load_visible(&self, p: &Principal, id: Uuid) -> AppResult<CaseRecord> {
-        let c = self
-            .store
-            .get_case(id)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("case {id}")))?;
+        let c = self.store.get_case(id).await?.ok_or_else(|| {
+            AppError::not_found(format!("case {id}")).with_zh(format!("办件 {id}"))
+        })?;
         if !p.can_view(&scope(&c)) {
             return Err(AppError::forbidden(format!(
                 "role {} may not see this case (it belongs to another window, authority or applicant)",
+                p.role.as_str()
+            )).with_zh(format!("角色 {} 无权查看此办件（它属于其他窗口、部门或申请人）",
                 p.role.as_str()
             )));
         }
@@ -242,6 +242,7 @@ impl App {
         if let (Action::Resubmit, Some(form)) = (req.action, &req.form) {
             let m = matter.ok_or_else(|| {
                 AppError::new(ErrorCode::Internal, "pinned matter version missing")
+                    .with_zh("办件所依据的事项版本缺失")
             })?;
             let form = m.validate_form(form).map_err(AppError::fields)?;
             n.form = serde_json::to_string(&form).unwrap_or_else(|_| "{}".into());
@@ -297,30 +298,30 @@ impl App {
                 f.receiving_window = Some(
                     p.window_id
                         .clone()
-                        .ok_or_else(|| AppError::forbidden("no window"))?,
+                        .ok_or_else(|| AppError::forbidden("no window").with_zh("未指定窗口"))?,
                 )
             }
             Role::Reviewer => {
-                f.competent_authority = Some(
-                    p.authority_id
-                        .clone()
-                        .ok_or_else(|| AppError::forbidden("no authority"))?,
-                );
+                f.competent_authority =
+                    Some(p.authority_id.clone().ok_or_else(|| {
+                        AppError::forbidden("no authority").with_zh("未指定部门")
+                    })?);
                 f.by_deadline = true;
             }
             Role::Admin => {}
             Role::JointOffice => {
                 return Err(AppError::forbidden(
                     "the joint office sees statistics, not cases with personal data",
-                ))
+                )
+                .with_zh("联席办查看统计数据，不查看含个人信息的办件"))
             }
         }
         if let Some(s) = &q.status {
             for part in s.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                f.statuses.push(
-                    Status::parse(part)
-                        .ok_or_else(|| AppError::bad(format!("unknown status {part}")))?,
-                );
+                f.statuses.push(Status::parse(part).ok_or_else(|| {
+                    AppError::bad(format!("unknown status {part}"))
+                        .with_zh(format!("未知状态 {part}"))
+                })?);
             }
         }
         f.matter_code = q.matter.clone();
@@ -337,23 +338,27 @@ impl App {
                 )
             }
             Some(other) => {
-                return Err(AppError::bad(format!(
-                    "due must be overdue or near_due, not {other}"
-                )))
+                return Err(
+                    AppError::bad(format!("due must be overdue or near_due, not {other}"))
+                        .with_zh(format!("due 须为 overdue 或 near_due，而不是 {other}")),
+                )
             }
         }
         let per_page = q.per_page.unwrap_or(20);
         if !(1..=200).contains(&per_page) {
-            return Err(AppError::bad("per_page must be 1-200"));
+            return Err(
+                AppError::bad("per_page must be 1-200").with_zh("per_page 须在 1 到 200 之间")
+            );
         }
         let page = q.page.unwrap_or(1);
         if page < 1 {
-            return Err(AppError::bad("page starts at 1"));
+            return Err(AppError::bad("page starts at 1").with_zh("page 从 1 开始"));
         }
         let offset = match q.after.as_deref().filter(|a| !a.is_empty()) {
             Some(a) => {
                 f.after = Some(corridor_store::CaseCursor::decode(a).ok_or_else(|| {
                     AppError::bad("after must be the next_after of a previous page")
+                        .with_zh("after 须为上一页返回的 next_after")
                 })?);
                 0
             }

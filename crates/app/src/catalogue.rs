@@ -122,26 +122,27 @@ impl App {
         let r = self.reference();
         let mode = match q.mode.as_deref().filter(|m| !m.is_empty()) {
             None => None,
-            Some(m) => Some(
-                ServiceMode::parse(m).ok_or_else(|| AppError::bad(format!("unknown mode {m}")))?,
-            ),
+            Some(m) => Some(ServiceMode::parse(m).ok_or_else(|| {
+                AppError::bad(format!("unknown mode {m}")).with_zh(format!("未知办理方式 {m}"))
+            })?),
         };
-        let kinds_in_city: Option<HashSet<&str>> = match q.city.as_deref().filter(|c| !c.is_empty())
-        {
-            None => None,
-            Some(c) => {
-                if r.jurisdiction(c).is_none() {
-                    return Err(AppError::bad(format!("unknown city {c}")));
+        let kinds_in_city: Option<HashSet<&str>> =
+            match q.city.as_deref().filter(|c| !c.is_empty()) {
+                None => None,
+                Some(c) => {
+                    if r.jurisdiction(c).is_none() {
+                        return Err(AppError::bad(format!("unknown city {c}"))
+                            .with_zh(format!("未知城市 {c}")));
+                    }
+                    Some(
+                        r.authorities
+                            .values()
+                            .filter(|a| a.city.as_str() == c)
+                            .map(|a| a.kind.as_str())
+                            .collect(),
+                    )
                 }
-                Some(
-                    r.authorities
-                        .values()
-                        .filter(|a| a.city.as_str() == c)
-                        .map(|a| a.kind.as_str())
-                        .collect(),
-                )
-            }
-        };
+            };
         let terms: Vec<String> =
             q.q.as_deref()
                 .unwrap_or("")
@@ -196,9 +197,10 @@ impl App {
     pub fn matter(&self, code: &str, version: Option<i64>) -> AppResult<Matter> {
         let r = self.reference();
         let v = version.unwrap_or(r.version);
-        r.matter(code, v)
-            .cloned()
-            .ok_or_else(|| AppError::not_found(format!("matter {code} in catalogue version {v}")))
+        r.matter(code, v).cloned().ok_or_else(|| {
+            AppError::not_found(format!("matter {code} in catalogue version {v}"))
+                .with_zh(format!("目录第 {v} 版中的事项 {code}"))
+        })
     }
 
     pub async fn catalogue_versions(
@@ -232,9 +234,10 @@ impl App {
         req: PublishCatalogue,
     ) -> AppResult<CatalogueVersion> {
         if !matches!(p.role, Role::JointOffice | Role::Admin) {
-            return Err(AppError::forbidden(
-                "only the joint office publishes the catalogue",
-            ));
+            return Err(
+                AppError::forbidden("only the joint office publishes the catalogue")
+                    .with_zh("只有联席办可以发布事项目录"),
+            );
         }
         let r: std::sync::Arc<Reference> = self.reference();
         let kinds: HashSet<String> = r.authority_kinds.iter().map(|k| k.code.clone()).collect();
@@ -246,14 +249,16 @@ impl App {
                 return Err(AppError::new(
                     ErrorCode::InvalidReferenceData,
                     format!("matter {} appears twice", m.code),
-                ));
+                )
+                .with_zh(format!("事项 {} 重复出现", m.code)));
             }
         }
         if req.matters.is_empty() {
             return Err(AppError::new(
                 ErrorCode::InvalidReferenceData,
                 "a catalogue needs at least one matter",
-            ));
+            )
+            .with_zh("目录至少须包含一个事项"));
         }
         let digest = catalogue_digest(&req.matters);
         let version = r.version + 1;

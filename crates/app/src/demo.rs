@@ -256,9 +256,10 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
     let w = std::time::Instant::now();
     bulk.finish().await?;
     let finish_time = w.elapsed();
-    let generate_time = generator
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("demo generator failed: {e}")))?;
+    let generate_time = generator.await.map_err(|e| {
+        AppError::new(ErrorCode::Internal, format!("demo generator failed: {e}"))
+            .with_zh(format!("演示数据生成失败：{e}"))
+    })?;
     tracing::info!(
         cases,
         events,
@@ -601,7 +602,10 @@ async fn write_chunk(bulk: &mut corridor_store::Bulk, chunk: &Chunk) -> AppResul
                 rows,
                 upsert,
             })
-            .ok_or_else(|| AppError::new(ErrorCode::Internal, format!("no table {name}")))
+            .ok_or_else(|| {
+                AppError::new(ErrorCode::Internal, format!("no table {name}"))
+                    .with_zh(format!("没有数据表 {name}"))
+            })
     };
     bulk.write(vec![
         part(

@@ -194,6 +194,14 @@ impl AppError {
             retry_after_s: None,
         }
     }
+    /// The detail in Chinese (`zh`) where there is one, else in English.
+    pub fn detail_for(&self, zh: bool) -> &str {
+        match (&self.detail_zh, zh) {
+            (Some(d), true) => d,
+            _ => &self.detail,
+        }
+    }
+
     /// The same error with its detail in Chinese too.
     pub fn with_zh(mut self, detail_zh: impl Into<String>) -> Self {
         self.detail_zh = Some(detail_zh.into());
@@ -234,6 +242,7 @@ impl From<StoreError> for AppError {
                     ErrorCode::Internal,
                     "a storage error occurred; it has been logged",
                 )
+                .with_zh("存储出错，已记录日志")
             }
         }
     }
@@ -248,7 +257,17 @@ impl From<CaseError> for AppError {
             CaseError::ReasonRequired(_) => ErrorCode::ReasonRequired,
             CaseError::Forbidden(_) => ErrorCode::Forbidden,
         };
-        AppError::new(code, e.to_string())
+        let zh = match &e {
+            CaseError::InvalidTransition { action, status } => {
+                let status =
+                    corridor_domain::case::Status::parse(status).map_or(*status, |s| s.label_zh());
+                format!("办件当前状态为“{status}”，不能执行 {action}")
+            }
+            CaseError::ReasonRequired(action) => format!("{action} 须说明理由"),
+            CaseError::NoLicence => "该事项不发放证照".into(),
+            CaseError::Forbidden(_) => "您的角色无权对此办件执行该操作".into(),
+        };
+        AppError::new(code, e.to_string()).with_zh(zh)
     }
 }
 

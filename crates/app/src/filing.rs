@@ -170,7 +170,7 @@ pub fn route(
                 Refusal::new(
                     ErrorCode::BadRequest,
                     "window",
-                    "remote receipt needs an existing window_id",
+                    "remote receipt needs an existing receiving window (window_id)",
                     "异地代收代办须选择收件窗口",
                 )
             })?;
@@ -258,6 +258,7 @@ impl App {
                 "matter {} is not in the current catalogue",
                 req.matter_code
             ))
+            .with_zh(format!("事项 {} 不在现行目录中", req.matter_code))
         })?;
         if !matter.modes.contains(&req.mode) {
             // The mode first, as before the city (the order the API has always answered in).

@@ -98,6 +98,7 @@ impl App {
                         "this account is not bound to a verified identity; a window clerk \
                          can file for you after checking your ID",
                     )
+                    .with_zh("此账号未绑定经核验的身份；窗口人员核验您的身份证件后可为您代办")
                 })?;
                 if own == named {
                     return Ok(None);
@@ -146,13 +147,15 @@ impl App {
             (Role::Applicant, g) => {
                 let own = p.resident_id.clone().ok_or_else(|| {
                     AppError::forbidden("this account is not bound to a verified identity")
+                        .with_zh("此账号未绑定经核验的身份")
                 })?;
                 if g.as_deref()
                     .is_some_and(|g| g.trim().to_ascii_uppercase() != own)
                 {
                     return Err(AppError::forbidden(
                         "an account authorises only in its own person's name",
-                    ));
+                    )
+                    .with_zh("账号只能以本人名义授权"));
                 }
                 own
             }
@@ -166,7 +169,8 @@ impl App {
             _ => {
                 return Err(AppError::forbidden(
                     "only the person themself or a window clerk records an authorisation",
-                ))
+                )
+                .with_zh("只有本人或窗口人员可以登记授权"))
             }
         };
         let agent = canonical_id("agent_id", &n.agent_id)?;
@@ -239,6 +243,7 @@ impl App {
     pub async fn authorisations(&self, p: &Principal) -> AppResult<Vec<AuthorisationView>> {
         let own = p.resident_id.as_deref().ok_or_else(|| {
             AppError::forbidden("this account is not bound to a verified identity")
+                .with_zh("此账号未绑定经核验的身份")
         })?;
         Ok(self
             .store
@@ -251,16 +256,15 @@ impl App {
 
     /// Revokes an authorisation: the grantor's own account, or a window clerk.
     pub async fn revoke_authorisation(&self, p: &Principal, id: Uuid) -> AppResult<()> {
-        let a = self
-            .store
-            .authorisation(id)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("authorisation {id}")))?;
+        let a = self.store.authorisation(id).await?.ok_or_else(|| {
+            AppError::not_found(format!("authorisation {id}")).with_zh(format!("授权 {id}"))
+        })?;
         let grantor = p.resident_id.as_deref() == Some(a.grantor_id_no.as_str());
         if !(grantor && p.role == Role::Applicant) && p.role != Role::Clerk {
             return Err(AppError::forbidden(
                 "only the grantor or a window clerk revokes an authorisation",
-            ));
+            )
+            .with_zh("只有授权人或窗口人员可以撤销授权"));
         }
         let now = self.now_ms();
         let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -292,10 +296,10 @@ impl App {
         if done.load(std::sync::atomic::Ordering::Relaxed) {
             Ok(())
         } else {
-            Err(AppError::new(
-                ErrorCode::Conflict,
-                "the authorisation was already revoked",
-            ))
+            Err(
+                AppError::new(ErrorCode::Conflict, "the authorisation was already revoked")
+                    .with_zh("该授权已被撤销"),
+            )
         }
     }
 
@@ -327,7 +331,8 @@ fn not_authorised(key: &str) -> AppError {
     let mut e = AppError::forbidden(
         "the person named here is not this account's own and has not authorised it to file \
          this matter for them",
-    );
+    )
+    .with_zh("此处填写的人不是本账号本人，也未授权本账号为其办理此事项");
     e.fields = vec![FieldError {
         field: key.into(),
         reason: "not the account holder, and no authorisation from this person".into(),

@@ -109,6 +109,7 @@ impl App {
                 ErrorCode::Internal,
                 "no master key is configured (CORRIDOR_MASTER_KEY)",
             )
+            .with_zh("未配置主密钥（CORRIDOR_MASTER_KEY）")
         })
     }
 
@@ -174,7 +175,8 @@ impl App {
         not_before: i64,
     ) -> AppResult<(String, lic::SigningKey)> {
         if !self.reference().authorities.contains_key(authority_id) {
-            return Err(AppError::not_found(format!("authority {authority_id}")));
+            return Err(AppError::not_found(format!("authority {authority_id}"))
+                .with_zh(format!("部门 {authority_id}")));
         }
         let master = self.master()?;
         let now_ms = self.now_ms();
@@ -226,7 +228,7 @@ impl App {
         let _one = self.keys.lock().await;
         let mut tx = self.store.begin_write().await?;
         if !Store::revoke_key(&mut tx, kid, at).await? {
-            return Err(AppError::not_found(format!("key {kid}")));
+            return Err(AppError::not_found(format!("key {kid}")).with_zh(format!("密钥 {kid}")));
         }
         let after = serde_json::json!({"kid": kid, "compromised_from": at});
         Store::append_event(
@@ -249,17 +251,20 @@ impl App {
         let r = self.reference();
         let m = r
             .matter(&c.matter_code, c.catalogue_version)
-            .ok_or_else(|| AppError::new(ErrorCode::Internal, "pinned matter missing"))?;
+            .ok_or_else(|| {
+                AppError::new(ErrorCode::Internal, "pinned matter missing")
+                    .with_zh("办件所依据的事项缺失")
+            })?;
         if m.output.licence_type.is_none() {
             return Err(AppError::new(
                 ErrorCode::InvalidTransition,
                 "the matter issues no licence",
-            ));
+            )
+            .with_zh("该事项不发放证照"));
         }
-        let a = r
-            .authorities
-            .get(&c.competent_authority)
-            .ok_or_else(|| AppError::new(ErrorCode::Internal, "authority missing"))?;
+        let a = r.authorities.get(&c.competent_authority).ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "authority missing").with_zh("部门缺失")
+        })?;
         let (kid, sk) = self.signing_key(&a.id).await?;
         self.sign_licence(c, &kid, &sk, self.now_ms())
     }
@@ -275,15 +280,17 @@ impl App {
         let r = self.reference();
         let m = r
             .matter(&c.matter_code, c.catalogue_version)
-            .ok_or_else(|| AppError::new(ErrorCode::Internal, "pinned matter missing"))?;
-        let licence_type = m.output.licence_type.clone().ok_or(AppError::new(
-            ErrorCode::InvalidTransition,
-            "the matter issues no licence",
-        ))?;
-        let a = r
-            .authorities
-            .get(&c.competent_authority)
-            .ok_or_else(|| AppError::new(ErrorCode::Internal, "authority missing"))?;
+            .ok_or_else(|| {
+                AppError::new(ErrorCode::Internal, "pinned matter missing")
+                    .with_zh("办件所依据的事项缺失")
+            })?;
+        let licence_type = m.output.licence_type.clone().ok_or(
+            AppError::new(ErrorCode::InvalidTransition, "the matter issues no licence")
+                .with_zh("该事项不发放证照"),
+        )?;
+        let a = r.authorities.get(&c.competent_authority).ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "authority missing").with_zh("部门缺失")
+        })?;
         let kid = kid.to_string();
         let issued = secs(now_ms);
         let valid_until = m
@@ -386,15 +393,14 @@ impl App {
     }
 
     async fn load_licence(&self, p: &Principal, id: Uuid) -> AppResult<LicenceRecord> {
-        let l = self
-            .store
-            .get_licence(id)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("licence {id}")))?;
+        let l = self.store.get_licence(id).await?.ok_or_else(|| {
+            AppError::not_found(format!("licence {id}")).with_zh(format!("证照 {id}"))
+        })?;
         if !Self::may_read_licence(p, &l) {
             return Err(AppError::forbidden(
                 "only the holder and the issuing authority see this licence",
-            ));
+            )
+            .with_zh("只有持证人和发证部门可以查看此证照"));
         }
         Ok(l)
     }
@@ -429,21 +435,23 @@ impl App {
             _ => {
                 return Err(AppError::forbidden(
                     "licences are listed for holders and issuing authorities",
-                ))
+                )
+                .with_zh("证照清单只向持证人和发证部门提供"))
             }
         };
         let per = q.per_page.unwrap_or(20);
         let pg = q.page.unwrap_or(1);
         if !(1..=500).contains(&per) || pg < 1 {
-            return Err(AppError::bad("page starts at 1; per_page is 1-500"));
+            return Err(AppError::bad("page starts at 1; per_page is 1-500")
+                .with_zh("page 从 1 开始；per_page 在 1 到 500 之间"));
         }
-        let after =
-            match q.after.as_deref().filter(|a| !a.is_empty()) {
-                Some(a) => Some(licence_cursor(a).ok_or_else(|| {
-                    AppError::bad("after must be the next_after of a previous page")
-                })?),
-                None => None,
-            };
+        let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
+            Some(a) => Some(licence_cursor(a).ok_or_else(|| {
+                AppError::bad("after must be the next_after of a previous page")
+                    .with_zh("after 须为上一页返回的 next_after")
+            })?),
+            None => None,
+        };
         let offset = if after.is_some() {
             0
         } else {
@@ -473,23 +481,22 @@ impl App {
         id: Uuid,
         reason: &str,
     ) -> AppResult<LicenceView> {
-        let l = self
-            .store
-            .get_licence(id)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("licence {id}")))?;
+        let l = self.store.get_licence(id).await?.ok_or_else(|| {
+            AppError::not_found(format!("licence {id}")).with_zh(format!("证照 {id}"))
+        })?;
         if !(p.role == Role::Reviewer && p.authority_id.as_deref() == Some(l.authority_id.as_str()))
         {
-            return Err(AppError::forbidden(
-                "only the issuing authority revokes a licence",
-            ));
+            return Err(
+                AppError::forbidden("only the issuing authority revokes a licence")
+                    .with_zh("只有发证部门可以吊销证照"),
+            );
         }
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(AppError::new(
-                ErrorCode::ReasonRequired,
-                "revocation requires a reason",
-            ));
+            return Err(
+                AppError::new(ErrorCode::ReasonRequired, "revocation requires a reason")
+                    .with_zh("吊销须说明理由"),
+            );
         }
         let now = self.now_ms();
         let after =
@@ -509,7 +516,8 @@ impl App {
                     return Err(AppError::new(
                         ErrorCode::Conflict,
                         "the licence is already revoked",
-                    ));
+                    )
+                    .with_zh("该证照已被吊销"));
                 }
                 Store::append_event(
                     conn,
@@ -530,7 +538,7 @@ impl App {
             .store
             .get_licence(id)
             .await?
-            .ok_or_else(|| AppError::not_found("licence"))?;
+            .ok_or_else(|| AppError::not_found("licence").with_zh("证照"))?;
         Ok(self.licence_view(&l))
     }
 
@@ -616,9 +624,15 @@ impl App {
                     .decode(t)
                     .ok()
                     .or_else(|| decode_b64(t.trim_end_matches('=')))
-                    .ok_or_else(|| AppError::bad("file_base64 is not base64"))?
+                    .ok_or_else(|| {
+                        AppError::bad("file_base64 is not base64")
+                            .with_zh("file_base64 不是有效的 base64")
+                    })?
             }
-            _ => return Err(AppError::bad("give exactly one of qr or file_base64")),
+            _ => {
+                return Err(AppError::bad("give exactly one of qr or file_base64")
+                    .with_zh("qr 与 file_base64 须且只能提供其一"))
+            }
         };
         self.verify_licence(&bytes).await
     }

@@ -47,11 +47,11 @@ pub fn paginate<T: Clone>(
 ) -> AppResult<Page<T>> {
     let per_page = per_page.unwrap_or(50);
     if !(1..=500).contains(&per_page) {
-        return Err(AppError::bad("per_page must be 1-500"));
+        return Err(AppError::bad("per_page must be 1-500").with_zh("per_page 须在 1 到 500 之间"));
     }
     let page = page.unwrap_or(1);
     if page < 1 {
-        return Err(AppError::bad("page starts at 1"));
+        return Err(AppError::bad("page starts at 1").with_zh("page 从 1 开始"));
     }
     let total = all.len() as i64;
     let items = all

@@ -76,9 +76,10 @@ fn parse_month(m: &str) -> AppResult<String> {
     if ok {
         Ok(m.to_string())
     } else {
-        Err(AppError::bad(
-            "since is a month, YYYY-MM (for example 2026-01)",
-        ))
+        Err(
+            AppError::bad("since is a month, YYYY-MM (for example 2026-01)")
+                .with_zh("since 须为月份，格式 YYYY-MM（例如 2026-01）"),
+        )
     }
 }
 
@@ -162,7 +163,8 @@ impl App {
         if !p.sees_corridor_figures() {
             return Err(AppError::forbidden(
                 "statistics are for the joint office and administrators",
-            ));
+            )
+            .with_zh("统计数据只向联席办和系统管理员提供"));
         }
         let key: StatsKey = (q.since.clone(), q.top);
         if let Some((at, s)) = self.stats_cache.get(&key) {

@@ -260,7 +260,8 @@ pub(crate) fn answer(jobs: Vec<IntakeJob>, acts: Vec<ActJob>, applied: Vec<bool>
             Err(AppError::new(
                 ErrorCode::Conflict,
                 "the case changed meanwhile; reload and try again",
-            ))
+            )
+            .with_zh("办件已被他人更新，请刷新后重试"))
         });
     }
 }
@@ -270,6 +271,7 @@ pub(crate) fn not_stored() -> AppError {
         ErrorCode::Internal,
         "the change could not be stored; nothing was kept, please retry",
     )
+    .with_zh("更改未能保存，未留下任何数据，请重试")
 }
 
 /// The single writer: takes every filing and action waiting in the queue and commits them in
@@ -370,7 +372,9 @@ impl App {
         &self,
         job: impl FnOnce(oneshot::Sender<AppResult<T>>) -> WriteJob,
     ) -> AppResult<T> {
-        let shut = || AppError::new(ErrorCode::Internal, "the writer is shut down");
+        let shut = || {
+            AppError::new(ErrorCode::Internal, "the writer is shut down").with_zh("写入任务已关闭")
+        };
         let (tx, rx) = oneshot::channel();
         self.intake.send(job(tx)).await.map_err(|_| shut())?;
         rx.await.map_err(|_| shut())?

@@ -177,7 +177,11 @@ pub(crate) async fn create(
                 .map(|f| (f.field.clone(), f.reason.clone()))
                 .collect();
             let error = if errors.is_empty() {
-                format!("{}: {}", lang.error_title(e.code), e.detail)
+                format!(
+                    "{}: {}",
+                    lang.error_title(e.code),
+                    e.detail_for(lang == Lang::Zh)
+                )
             } else {
                 String::new()
             };

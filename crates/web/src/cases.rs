@@ -448,7 +448,7 @@ pub(crate) async fn act_on_case(
             let title = lang.error_title(e.code);
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
             let detail = if e.fields.is_empty() {
-                format!("{title}: {}", e.detail)
+                format!("{title}: {}", e.detail_for(lang == Lang::Zh))
             } else {
                 title.to_string()
             };

@@ -530,7 +530,7 @@ pub(crate) async fn post_step(
                 "check",
                 &a,
                 &[],
-                format!("{title}: {}", e.detail),
+                format!("{title}: {}", e.detail_for(lang == Lang::Zh)),
                 status,
             )
         }

@@ -445,7 +445,11 @@ pub(crate) async fn post_need(
     match app.create_need(&p, n).await {
         Ok(v) => redirect(&format!("/needs/{}", v.id)),
         Err(e) => {
-            let msg = format!("{}: {}", lang.error_title(e.code), e.detail);
+            let msg = format!(
+                "{}: {}",
+                lang.error_title(e.code),
+                e.detail_for(lang == Lang::Zh)
+            );
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
             needs_page(&app, &cx, &p, 1, msg, form, status).await
         }

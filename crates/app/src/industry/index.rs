@@ -75,6 +75,7 @@ pub(crate) fn ix_err(e: tantivy::TantivyError) -> AppError {
         ErrorCode::Internal,
         "a search index error occurred; it has been logged",
     )
+    .with_zh("检索索引出错，已记录日志")
 }
 
 impl Industry {
@@ -94,6 +95,7 @@ impl Industry {
                     ErrorCode::Internal,
                     format!("the search index is in use by another process: {e}"),
                 )
+                .with_zh(format!("检索索引正被其他进程使用：{e}"))
             })?;
             tokio::spawn(index_writer(store, index.clone(), writer, rx, wake.clone()));
         }
@@ -108,12 +110,14 @@ impl Industry {
 
     async fn ask(&self, make: fn(oneshot::Sender<AppResult<u64>>) -> IndexCmd) -> AppResult<u64> {
         let (tx, rx) = oneshot::channel();
-        self.cmd
-            .send(make(tx))
-            .await
-            .map_err(|_| AppError::new(ErrorCode::Internal, "the index writer has stopped"))?;
-        rx.await
-            .map_err(|_| AppError::new(ErrorCode::Internal, "the index writer has stopped"))?
+        self.cmd.send(make(tx)).await.map_err(|_| {
+            AppError::new(ErrorCode::Internal, "the index writer has stopped")
+                .with_zh("索引写入任务已停止")
+        })?;
+        rx.await.map_err(|_| {
+            AppError::new(ErrorCode::Internal, "the index writer has stopped")
+                .with_zh("索引写入任务已停止")
+        })?
     }
 }
 
@@ -202,16 +206,20 @@ pub(crate) async fn with_writer<F>(
 where
     F: FnOnce(&EnterpriseIndex, &mut tantivy::IndexWriter) -> tantivy::Result<()> + Send + 'static,
 {
-    let mut w = writer
-        .take()
-        .ok_or_else(|| AppError::new(ErrorCode::Internal, "the index writer was lost"))?;
+    let mut w = writer.take().ok_or_else(|| {
+        AppError::new(ErrorCode::Internal, "the index writer was lost")
+            .with_zh("索引写入任务已丢失")
+    })?;
     let ix = index.clone();
     let (w, r) = tokio::task::spawn_blocking(move || {
         let r = f(&ix, &mut w);
         (w, r)
     })
     .await
-    .map_err(|e| AppError::new(ErrorCode::Internal, format!("index task: {e}")))?;
+    .map_err(|e| {
+        AppError::new(ErrorCode::Internal, format!("index task: {e}"))
+            .with_zh(format!("索引任务：{e}"))
+    })?;
     *writer = Some(w);
     r.map_err(ix_err)
 }
@@ -222,6 +230,7 @@ pub(crate) fn doc_of(r: &EnterpriseRow) -> AppResult<Enterprise> {
             ErrorCode::Internal,
             format!("stored enterprise {} is unreadable: {e}", r.uscc),
         )
+        .with_zh(format!("已存企业 {} 无法读取：{e}", r.uscc))
     })
 }
 
@@ -260,7 +269,8 @@ pub(crate) async fn index_writer(
                 let _ = tx.send(Err(AppError::new(
                     ErrorCode::Internal,
                     "the index writer was lost",
-                )));
+                )
+                .with_zh("索引写入任务已丢失")));
             }
             continue;
         }
@@ -314,9 +324,10 @@ impl App {
     /// Rebuilds the search index from the database (administrator).
     pub async fn reindex(&self, p: &Principal) -> AppResult<ReindexReport> {
         if p.role != Role::Admin {
-            return Err(AppError::forbidden(
-                "only an administrator rebuilds the index",
-            ));
+            return Err(
+                AppError::forbidden("only an administrator rebuilds the index")
+                    .with_zh("只有系统管理员可以重建索引"),
+            );
         }
         Ok(ReindexReport {
             enterprises: self.industry.ask(IndexCmd::Reindex).await?,
@@ -348,7 +359,7 @@ impl App {
         self.industry.wake.notify_one();
         let c = *counts
             .lock()
-            .map_err(|_| AppError::new(ErrorCode::Internal, "lock"))?;
+            .map_err(|_| AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常"))?;
         Ok(c)
     }
 }

@@ -4,8 +4,10 @@ use super::*;
 
 impl App {
     pub(crate) async fn need_view(&self, n: &NeedRow) -> AppResult<NeedView> {
-        let spec: NeedSpec = serde_json::from_str(&n.doc)
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("stored need: {e}")))?;
+        let spec: NeedSpec = serde_json::from_str(&n.doc).map_err(|e| {
+            AppError::new(ErrorCode::Internal, format!("stored need: {e}"))
+                .with_zh(format!("已存需求无法读取：{e}"))
+        })?;
         let owner = self.store.enterprise(&n.owner_uscc).await?;
         Ok(NeedView {
             id: n.id.clone(),
@@ -42,9 +44,10 @@ impl App {
                 ))
             }
             (Scope::Own(mine), Some(o)) if o != mine => {
-                return Err(AppError::forbidden(
-                    "an enterprise posts needs only for itself",
-                ))
+                return Err(
+                    AppError::forbidden("an enterprise posts needs only for itself")
+                        .with_zh("企业只能为本企业发布需求"),
+                )
             }
             (Scope::Own(mine), _) => mine,
         };
@@ -54,7 +57,8 @@ impl App {
             .await?
             .ok_or_else(|| field_err("owner_uscc", "no such enterprise in the registry"))?;
         if !o.head {
-            return Err(AppError::forbidden("needs are posted for head enterprises"));
+            return Err(AppError::forbidden("needs are posted for head enterprises")
+                .with_zh("需求只能为链主企业发布"));
         }
         let spec = n
             .spec
@@ -93,15 +97,14 @@ impl App {
 
     pub(crate) async fn need_row(&self, p: &Principal, id: &str) -> AppResult<NeedRow> {
         let scope = self.scope(p).await?;
-        let n = self
-            .store
-            .need(id)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("need {id}")))?;
+        let n = self.store.need(id).await?.ok_or_else(|| {
+            AppError::not_found(format!("need {id}")).with_zh(format!("需求 {id}"))
+        })?;
         match scope {
             Scope::Own(u) if u != n.owner_uscc => Err(AppError::forbidden(
                 "a head enterprise sees only its own needs",
-            )),
+            )
+            .with_zh("链主企业只能查看本企业的需求")),
             _ => Ok(n),
         }
     }

@@ -77,7 +77,12 @@ impl App {
                             from.as_str(),
                             m.stage.as_str()
                         ),
-                    ));
+                    )
+                    .with_zh(format!(
+                        "对接不能从 {} 转到 {}",
+                        from.as_str(),
+                        m.stage.as_str()
+                    )));
                 }
                 let last = self.store.match_events(id, &m.uscc).await?;
                 if last.last().is_some_and(|e| e.on_date > on_s) {
@@ -164,7 +169,8 @@ impl App {
             _ => {
                 return Err(AppError::forbidden(
                     "opportunities are shown to the enterprise they concern",
-                ))
+                )
+                .with_zh("合作机会只向相关企业展示"))
             }
         };
         let rows = self
@@ -187,8 +193,10 @@ impl App {
             .collect();
         rows.into_iter()
             .map(|(m, n)| {
-                let spec: NeedSpec = serde_json::from_str(&n.doc)
-                    .map_err(|e| AppError::new(ErrorCode::Internal, format!("stored need: {e}")))?;
+                let spec: NeedSpec = serde_json::from_str(&n.doc).map_err(|e| {
+                    AppError::new(ErrorCode::Internal, format!("stored need: {e}"))
+                        .with_zh(format!("已存需求无法读取：{e}"))
+                })?;
                 let owner = owners.get(&n.owner_uscc);
                 Ok(Opportunity {
                     need_id: n.id,

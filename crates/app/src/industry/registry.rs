@@ -12,13 +12,15 @@ impl App {
                 .await?
             {
                 Some(u) => Ok(Scope::Own(u)),
-                None => Err(AppError::forbidden(
-                    "this account does not act for an enterprise",
-                )),
+                None => Err(
+                    AppError::forbidden("this account does not act for an enterprise")
+                        .with_zh("此账号不代表任何企业"),
+                ),
             },
             _ => Err(AppError::forbidden(
                 "needs are worked by head enterprises and the joint office",
-            )),
+            )
+            .with_zh("需求由链主企业和联席办处理")),
         }
     }
 
@@ -94,11 +96,9 @@ impl App {
     }
 
     pub async fn enterprise(&self, _p: &Principal, uscc: &str) -> AppResult<Enterprise> {
-        let r = self
-            .store
-            .enterprise(uscc)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("enterprise {uscc}")))?;
+        let r = self.store.enterprise(uscc).await?.ok_or_else(|| {
+            AppError::not_found(format!("enterprise {uscc}")).with_zh(format!("企业 {uscc}"))
+        })?;
         doc_of(&r)
     }
 
@@ -120,9 +120,10 @@ impl App {
                 e.flags = cur.flags;
             }
             _ => {
-                return Err(AppError::forbidden(
-                    "an enterprise edits only its own profile",
-                ))
+                return Err(
+                    AppError::forbidden("an enterprise edits only its own profile")
+                        .with_zh("企业只能修改本企业的信息"),
+                )
             }
         }
         let e = e.normalised().map_err(|x| field_err(x.field, x.reason))?;

@@ -292,5 +292,8 @@ pub(crate) fn field_err(field: &str, reason: impl Into<String>) -> AppError {
 }
 
 pub(crate) fn stage_of(s: &str) -> AppResult<Stage> {
-    Stage::parse(s).ok_or_else(|| AppError::new(ErrorCode::Internal, format!("stored stage '{s}'")))
+    Stage::parse(s).ok_or_else(|| {
+        AppError::new(ErrorCode::Internal, format!("stored stage '{s}'"))
+            .with_zh(format!("已存阶段“{s}”无法识别"))
+    })
 }

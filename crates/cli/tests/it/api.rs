@@ -214,7 +214,7 @@ async fn http_problems_sign_in_and_filing() {
         .await
         .unwrap();
     let hz = hz["token"].as_str().unwrap();
-    problem(
+    let refused = problem(
         http.get(api(&format!("/cases/{id}")))
             .bearer_auth(hz)
             .go()
@@ -223,6 +223,14 @@ async fn http_problems_sign_in_and_filing() {
         "forbidden",
     )
     .await;
+    // The detail comes in Chinese too.
+    assert!(
+        refused["detail_zh"]
+            .as_str()
+            .unwrap()
+            .contains("无权查看此办件"),
+        "{refused}"
+    );
     problem(
         http.post(api(&format!("/cases/{id}/actions")))
             .bearer_auth(hz)
