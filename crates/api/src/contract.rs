@@ -95,15 +95,22 @@ pub async fn check_query(req: Request, next: Next) -> Response {
                             && b.max.is_none_or(|m| n <= m)
                     });
                     if !ok {
-                        errors.push(FieldError {
-                            field: b.name.clone(),
-                            reason: match (b.min, b.max) {
-                                (Some(lo), Some(hi)) => format!("a number from {lo} to {hi}"),
-                                (Some(lo), None) => format!("a number of at least {lo}"),
-                                (None, Some(hi)) => format!("a number of at most {hi}"),
-                                (None, None) => "a number".into(),
-                            },
-                        });
+                        let (en, zh) = match (b.min, b.max) {
+                            (Some(lo), Some(hi)) => (
+                                format!("a number from {lo} to {hi}"),
+                                format!("须为 {lo} 到 {hi} 之间的数"),
+                            ),
+                            (Some(lo), None) => (
+                                format!("a number of at least {lo}"),
+                                format!("须为不小于 {lo} 的数"),
+                            ),
+                            (None, Some(hi)) => (
+                                format!("a number of at most {hi}"),
+                                format!("须为不大于 {hi} 的数"),
+                            ),
+                            (None, None) => ("a number".into(), "须为数".into()),
+                        };
+                        errors.push(FieldError::new(b.name.clone(), en, zh));
                     }
                 }
             }

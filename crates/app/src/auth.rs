@@ -231,24 +231,29 @@ impl App {
     pub async fn create_user(&self, n: &NewUser) -> AppResult<UserView> {
         let mut bad = Vec::new();
         if n.username.trim().len() < 3 || n.username.len() > MAX_USERNAME {
-            bad.push(("username", "must be 3-64 characters"));
+            bad.push(("username", "must be 3-64 characters", "须为 3 到 64 个字符"));
         } else if !n
             .username
             .trim()
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
         {
-            bad.push(("username", "letters, digits and . _ - @ only"));
+            bad.push((
+                "username",
+                "letters, digits and . _ - @ only",
+                "只能包含字母、数字和 . _ - @",
+            ));
         }
         if n.password.chars().count() < 8 || n.password.len() > MAX_PASSWORD {
-            bad.push(("password", "must be 8-256 characters"));
+            bad.push((
+                "password",
+                "must be 8-256 characters",
+                "须为 8 到 256 个字符",
+            ));
         }
         let mut errors: Vec<_> = bad
             .into_iter()
-            .map(|(f, r)| corridor_domain::catalogue::FieldError {
-                field: f.into(),
-                reason: r.into(),
-            })
+            .map(|(f, r, zh)| corridor_domain::catalogue::FieldError::new(f, r, zh))
             .collect();
         let display_name = match corridor_domain::text::required(
             "display_name",
@@ -270,18 +275,19 @@ impl App {
                 }
             },
             (Role::Applicant, None) => {
-                errors.push(corridor_domain::catalogue::FieldError {
-                    field: "resident_id".into(),
-                    reason: "an applicant account belongs to one person: their verified ID number"
-                        .into(),
-                });
+                errors.push(corridor_domain::catalogue::FieldError::new(
+                    "resident_id",
+                    "an applicant account belongs to one person: their verified ID number",
+                    "申请人账号属于一个人：须填写其经核验的身份证号码",
+                ));
                 None
             }
             (_, Some(_)) => {
-                errors.push(corridor_domain::catalogue::FieldError {
-                    field: "resident_id".into(),
-                    reason: "only applicant accounts are bound to a person's ID number".into(),
-                });
+                errors.push(corridor_domain::catalogue::FieldError::new(
+                    "resident_id",
+                    "only applicant accounts are bound to a person's ID number",
+                    "只有申请人账号绑定个人身份证号码",
+                ));
                 None
             }
             (_, None) => None,
@@ -379,17 +385,19 @@ impl App {
         // Refused before anything is kept or logged: no account has such a name.
         let bad_name = key.len() > MAX_USERNAME || key.chars().any(char::is_control);
         if bad_name || password.len() > MAX_PASSWORD {
-            return Err(AppError::fields(vec![
-                corridor_domain::catalogue::FieldError {
-                    field: if bad_name { "username" } else { "password" }.into(),
-                    reason: if bad_name {
-                        "at most 64 characters, with no control characters"
-                    } else {
-                        "at most 256 bytes"
-                    }
-                    .into(),
-                },
-            ]));
+            return Err(AppError::fields(vec![if bad_name {
+                corridor_domain::catalogue::FieldError::new(
+                    "username",
+                    "at most 64 characters, with no control characters",
+                    "至多 64 个字符，且不含控制字符",
+                )
+            } else {
+                corridor_domain::catalogue::FieldError::new(
+                    "password",
+                    "at most 256 bytes",
+                    "至多 256 个字节",
+                )
+            }]));
         }
         let user = self.store.user_by_name(username.trim()).await?;
         let attempt = self

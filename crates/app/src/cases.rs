@@ -215,10 +215,11 @@ impl App {
         }
         if req.action == Action::Receive && !req.identity_checked {
             return Err(AppError::fields(vec![
-                corridor_domain::catalogue::FieldError {
-                    field: "identity_checked".into(),
-                    reason: "record the formal and identity checks before receiving".into(),
-                },
+                corridor_domain::catalogue::FieldError::new(
+                    "identity_checked",
+                    "record the formal and identity checks before receiving",
+                    "收件前须记录形式审查和身份核验",
+                ),
             ]));
         }
         // Receiving at the window: whom the clerk saw is checked against the case and recorded.

@@ -222,10 +222,16 @@ impl AppError {
             .map(|f| format!("{}: {}", f.field, f.reason))
             .collect::<Vec<_>>()
             .join("; ");
+        // In Chinese too when every field's rule gives its reason in Chinese.
+        let detail_zh = fields
+            .iter()
+            .map(|f| f.reason_zh.as_ref().map(|r| format!("{}：{r}", f.field)))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join("；"));
         AppError {
             code: ErrorCode::ValidationFailed,
             detail,
-            detail_zh: None,
+            detail_zh,
             fields,
             retry_after_s: None,
         }

@@ -87,12 +87,9 @@ impl Refusal {
 
 impl From<Refusal> for AppError {
     fn from(r: Refusal) -> Self {
-        let mut e = AppError::new(r.code, r.en.clone()).with_zh(r.zh);
+        let mut e = AppError::new(r.code, r.en.clone()).with_zh(r.zh.clone());
         if r.code != ErrorCode::Forbidden {
-            e.fields = vec![FieldError {
-                field: r.field.into(),
-                reason: r.en,
-            }];
+            e.fields = vec![FieldError::new(r.field, r.en, r.zh)];
         }
         e
     }

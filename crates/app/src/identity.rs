@@ -54,18 +54,15 @@ pub struct AuthorisationView {
     pub granted_by_me: bool,
 }
 
-fn field(field: &str, reason: &str) -> AppError {
-    AppError::fields(vec![FieldError {
-        field: field.into(),
-        reason: reason.into(),
-    }])
+fn field(field: &str, reason: &str, zh: &str) -> AppError {
+    AppError::fields(vec![FieldError::new(field, reason, zh)])
 }
 
 /// A resident ID number in its one stored form, or a field error naming `name`.
 pub fn canonical_id(name: &str, s: &str) -> AppResult<String> {
     ResidentId::parse(s)
         .map(|id| id.as_str().to_string())
-        .map_err(|e| field(name, &e.to_string()))
+        .map_err(|e| field(name, &e.to_string(), &e.zh()))
 }
 
 /// The person a form names as its filer, and under which field.
@@ -164,6 +161,7 @@ impl App {
                 return Err(field(
                     "grantor_id",
                     "the ID number of the person authorising, as checked at the window",
+                    "须填写在窗口核验过的授权人身份证号码",
                 ))
             }
             _ => {
@@ -175,21 +173,35 @@ impl App {
         };
         let agent = canonical_id("agent_id", &n.agent_id)?;
         if agent == grantor {
-            return Err(field("agent_id", "a person need not authorise themself"));
+            return Err(field(
+                "agent_id",
+                "a person need not authorise themself",
+                "无须授权给本人",
+            ));
         }
         if let Some(m) = &n.matter_code {
             if self.reference().current_matter(m).is_none() {
                 return Err(field(
                     "matter_code",
                     "not a matter of the current catalogue",
+                    "不是现行目录中的事项",
                 ));
             }
         }
-        let until = corridor_store::parse_date(n.valid_until.trim())
-            .map_err(|_| field("valid_until", "a date as YYYY-MM-DD"))?;
+        let until = corridor_store::parse_date(n.valid_until.trim()).map_err(|_| {
+            field(
+                "valid_until",
+                "a date as YYYY-MM-DD",
+                "须为日期，格式 YYYY-MM-DD",
+            )
+        })?;
         let today = self.today();
         if until < today || (until - today).whole_days() > MAX_AUTHORISATION_DAYS {
-            return Err(field("valid_until", "from today to at most a year ahead"));
+            return Err(field(
+                "valid_until",
+                "from today to at most a year ahead",
+                "须在今天至一年之内",
+            ));
         }
         let now = self.now_ms();
         let end = until
@@ -333,10 +345,11 @@ fn not_authorised(key: &str) -> AppError {
          this matter for them",
     )
     .with_zh("此处填写的人不是本账号本人，也未授权本账号为其办理此事项");
-    e.fields = vec![FieldError {
-        field: key.into(),
-        reason: "not the account holder, and no authorisation from this person".into(),
-    }];
+    e.fields = vec![FieldError::new(
+        key,
+        "not the account holder, and no authorisation from this person",
+        "不是账号本人，也没有此人的授权",
+    )];
     e
 }
 

@@ -284,14 +284,11 @@ impl Matter {
     ) -> Result<BTreeMap<String, Value>, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut out = BTreeMap::new();
-        let fe = |field: &str, reason: String| FieldError {
-            field: field.to_string(),
-            reason,
-        };
+        let fe = |field: &str, (en, zh): Why| FieldError::new(field, en, zh);
         for key in data.keys() {
             if !self.fields.iter().any(|f| &f.key == key) {
                 // Named exactly as sent (JSON escapes it; the pages never show unknown keys).
-                errors.push(fe(key, "unknown field".into()));
+                errors.push(fe(key, why("unknown field", "不是该事项的字段")));
             }
         }
         for f in &self.fields {
@@ -299,7 +296,7 @@ impl Matter {
             let v = match v {
                 None => {
                     if f.required {
-                        errors.push(fe(&f.key, "required".into()));
+                        errors.push(fe(&f.key, why("required", "必填")));
                     }
                     continue;
                 }
@@ -324,11 +321,27 @@ impl Matter {
 /// The longest text a field without its own `max_len` may hold.
 pub const DEFAULT_TEXT_MAX: u32 = 2000;
 
+/// Why a value is refused, in English and Chinese.
+type Why = (String, String);
+
+fn why(en: impl Into<String>, zh: impl Into<String>) -> Why {
+    (en.into(), zh.into())
+}
+
+/// An identifier's refusal in both languages.
+fn id_why(e: crate::ids::IdError) -> Why {
+    let zh = e.zh();
+    (e.to_string(), zh)
+}
+
 /// Checks one value; the value to store (`None`: an optional text left empty).
-fn check_field(f: &FormField, v: &Value) -> Result<Option<Value>, String> {
-    let text = || v.as_str().ok_or_else(|| "must be a string".to_string());
+fn check_field(f: &FormField, v: &Value) -> Result<Option<Value>, Why> {
+    let text = || {
+        v.as_str()
+            .ok_or_else(|| why("must be a string", "须为文字"))
+    };
     // Texts of every kind are bounded before they are parsed.
-    let line = |max: usize| -> Result<Option<String>, String> {
+    let line = |max: usize| -> Result<Option<String>, Why> {
         // Long texts (descriptions, business scopes) may run over several lines.
         let limit = if max > 200 {
             crate::text::Limit::paragraph(max)
@@ -336,7 +349,7 @@ fn check_field(f: &FormField, v: &Value) -> Result<Option<Value>, String> {
             crate::text::Limit::line(max)
         };
         let limit = if f.required { limit } else { limit.optional() };
-        crate::text::clean(text()?, limit).map_err(|e| e.to_string())
+        crate::text::clean(text()?, limit).map_err(|e| (e.to_string(), e.zh()))
     };
     match f.ty {
         FieldType::Text => {
@@ -344,61 +357,74 @@ fn check_field(f: &FormField, v: &Value) -> Result<Option<Value>, String> {
             return Ok(line(max)?.map(Value::String));
         }
         FieldType::Number => {
-            let n = v.as_f64().ok_or("must be a number")?;
-            if !n.is_finite() {
-                return Err("must be a number".into());
-            }
+            let n = v
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| why("must be a number", "须为数字"))?;
             if let Some(min) = f.min {
                 if n < min {
-                    return Err(format!("must be at least {min}"));
+                    return Err(why(
+                        format!("must be at least {min}"),
+                        format!("不能小于 {min}"),
+                    ));
                 }
             }
             if let Some(max) = f.max {
                 if n > max {
-                    return Err(format!("must be at most {max}"));
+                    return Err(why(
+                        format!("must be at most {max}"),
+                        format!("不能大于 {max}"),
+                    ));
                 }
             }
         }
         FieldType::Date => {
             let Some(s) = line(10)? else { return Ok(None) };
             let d = Date::parse(&s, &time::format_description::well_known::Iso8601::DATE)
-                .map_err(|_| "must be a date YYYY-MM-DD".to_string())?;
+                .map_err(|_| why("must be a date YYYY-MM-DD", "须为日期，格式 YYYY-MM-DD"))?;
             if !crate::text::plausible_date(d) {
-                return Err("must be a date between 1900 and 2100".into());
+                return Err(why(
+                    "must be a date between 1900 and 2100",
+                    "须为 1900 年至 2100 年之间的日期",
+                ));
             }
             return Ok(Some(Value::String(s)));
         }
         FieldType::Uscc => {
             let Some(s) = line(40)? else { return Ok(None) };
-            let id = Uscc::parse(&s).map_err(|e| e.to_string())?;
+            let id = Uscc::parse(&s).map_err(id_why)?;
             return Ok(Some(Value::String(id.as_str().to_string())));
         }
         FieldType::ResidentId => {
             let Some(s) = line(40)? else { return Ok(None) };
-            let id = ResidentId::parse(&s).map_err(|e| e.to_string())?;
+            let id = ResidentId::parse(&s).map_err(id_why)?;
             return Ok(Some(Value::String(id.as_str().to_string())));
         }
         FieldType::OrgCode => {
             let Some(s) = line(40)? else { return Ok(None) };
-            let id = OrgCode::parse(&s).map_err(|e| e.to_string())?;
+            let id = OrgCode::parse(&s).map_err(id_why)?;
             return Ok(Some(Value::String(id.as_str().to_string())));
         }
         FieldType::Phone => {
             let s = text()?;
             let ok = s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit());
             if !ok {
-                return Err("must be an 11-digit mobile number".into());
+                return Err(why("must be an 11-digit mobile number", "须为11位手机号码"));
             }
         }
         FieldType::Select => {
             let s = text()?;
             if !f.options.iter().any(|o| o.value == s) {
                 let shown: String = s.chars().take(40).filter(|c| !c.is_control()).collect();
-                return Err(format!("'{shown}' is not one of the options"));
+                return Err(why(
+                    format!("'{shown}' is not one of the options"),
+                    format!("“{shown}”不是可选值之一"),
+                ));
             }
         }
         FieldType::Boolean => {
-            v.as_bool().ok_or("must be true or false")?;
+            v.as_bool()
+                .ok_or_else(|| why("must be true or false", "须为是或否"))?;
         }
     }
     Ok(Some(v.clone()))

@@ -25,6 +25,19 @@ pub enum IdError {
 }
 
 impl IdError {
+    /// The same in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            IdError::Length { expected, got } => format!("长度应为 {expected} 位，实为 {got} 位"),
+            IdError::Character { ch, pos } => format!("第 {pos} 位的字符“{ch}”不允许"),
+            IdError::Date(d) => format!("出生日期“{d}”无效"),
+            IdError::Check { expected, got } => {
+                format!("校验码应为“{expected}”，实为“{got}”，请核对号码")
+            }
+            IdError::UnknownKind(n) => format!("无法从长度 {n} 判断号码类型"),
+        }
+    }
+
     /// Short machine-readable reason: `length`, `character`, `date`, `check`, `kind`.
     pub fn reason(&self) -> &'static str {
         match self {

@@ -74,6 +74,17 @@ pub enum TextError {
     Control,
 }
 
+impl TextError {
+    /// The same in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            TextError::Required => "必填".into(),
+            TextError::TooLong(n) => format!("不能超过 {n} 个字符"),
+            TextError::Control => "含有控制字符或不可见的格式字符".into(),
+        }
+    }
+}
+
 impl std::fmt::Display for TextError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -131,17 +142,17 @@ pub type EachText = fn(&'static str, &mut String, Limit) -> Result<(), Refusal>;
 
 /// [`clean`] for a named field, its refusal as a field error.
 pub fn field(name: &str, s: &str, limit: Limit) -> Result<Option<String>, FieldError> {
-    clean(s, limit).map_err(|e| FieldError {
-        field: name.to_string(),
-        reason: e.to_string(),
-    })
+    clean(s, limit).map_err(|e| FieldError::new(name, e.to_string(), e.zh()))
 }
 
 /// [`field`] for a required text: the cleaned text.
 pub fn required(name: &str, s: &str, limit: Limit) -> Result<String, FieldError> {
-    field(name, s, limit)?.ok_or_else(|| FieldError {
-        field: name.to_string(),
-        reason: TextError::Required.to_string(),
+    field(name, s, limit)?.ok_or_else(|| {
+        FieldError::new(
+            name,
+            TextError::Required.to_string(),
+            TextError::Required.zh(),
+        )
     })
 }
 
@@ -186,4 +197,26 @@ mod tests {
 pub struct FieldError {
     pub field: String,
     pub reason: String,
+    /// The reason in Chinese, where the rule gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_zh: Option<String>,
+}
+
+impl FieldError {
+    /// A field's problem in English and Chinese.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>, zh: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+            reason_zh: Some(zh.into()),
+        }
+    }
+
+    /// The reason in Chinese (`zh`) where there is one, else in English.
+    pub fn reason_for(&self, zh: bool) -> &str {
+        match (&self.reason_zh, zh) {
+            (Some(r), true) => r,
+            _ => &self.reason,
+        }
+    }
 }

@@ -38,11 +38,17 @@ pub(crate) fn form_json(
     out
 }
 
-/// A field validation reason in the page's language.
-pub(crate) fn reason_text(lang: Lang, reason: &str) -> String {
+/// A field error's reason in the page's language: the rule's own Chinese where it gives one
+/// (every rule of the domain and the application does), else the English reason's usual
+/// patterns (the registry's and needs' own checks, which give English only).
+pub(crate) fn reason_text(lang: Lang, e: &FieldError) -> String {
     if lang == Lang::En {
-        return reason.to_string();
+        return e.reason.clone();
     }
+    if let Some(zh) = &e.reason_zh {
+        return zh.clone();
+    }
+    let reason = e.reason.as_str();
     let r = reason.to_ascii_lowercase();
     if r == "required" {
         "必填".into()
@@ -96,7 +102,7 @@ pub(crate) fn field_rows(
             let error = errors
                 .iter()
                 .find(|e| e.field == f.key)
-                .map(|e| reason_text(lang, &e.reason))
+                .map(|e| reason_text(lang, e))
                 .unwrap_or_default();
             let (input, hint) = match f.ty {
                 FieldType::Number => ("number", String::new()),

@@ -263,7 +263,7 @@ fn render(
                 lang.texts().identity_check
             }
             .into(),
-            reason_text(lang, &e.reason),
+            reason_text(lang, e),
         ));
     }
     for e in field_errors
@@ -275,7 +275,7 @@ fn render(
             "mode" => lang.texts().service_mode,
             _ => lang.texts().receiving_window,
         };
-        errors.push((e.field.clone(), label.into(), e.reason.clone()));
+        errors.push((e.field.clone(), label.into(), reason_text(lang, e)));
     }
     let p = FilePage {
         t: lang.texts(),
@@ -307,11 +307,7 @@ fn render(
 /// `App::file_case` calls), so a step fails here exactly when filing would.
 fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
     use corridor_app::filing::{competent_authority, identity_rule, route, Refusal};
-    let zh = cx.lang == Lang::Zh;
-    let fe = |r: Refusal| FieldError {
-        field: r.field.into(),
-        reason: r.reason(zh).to_string(),
-    };
+    let fe = |r: Refusal| FieldError::new(r.field, r.en, r.zh);
     let r = cx.app.reference();
     let mut errs = Vec::new();
     match step {
@@ -328,10 +324,11 @@ fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
                     errs.push(fe(e));
                 }
             }
-            None => errs.push(FieldError {
-                field: "mode".into(),
-                reason: cx.lang.texts().choose_how_to_file.into(),
-            }),
+            None => errs.push(FieldError::new(
+                "mode",
+                crate::EN.choose_how_to_file,
+                crate::ZH.choose_how_to_file,
+            )),
         },
         "details" => {
             if let Err(e) = cx

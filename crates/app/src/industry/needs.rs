@@ -33,7 +33,7 @@ impl App {
 
     pub async fn create_need(&self, p: &Principal, n: NewNeed) -> AppResult<NeedView> {
         if let Some(k) = n.unknown.keys().next() {
-            return Err(field_err(k, "unknown field"));
+            return Err(field_err(k, "unknown field", "不是需求的字段"));
         }
         let owner = match (self.scope(p).await?, n.owner_uscc) {
             (Scope::All, Some(o)) => o,
@@ -41,6 +41,7 @@ impl App {
                 return Err(field_err(
                     "owner_uscc",
                     "the head enterprise the need is for",
+                    "须指定需求所属的链主企业",
                 ))
             }
             (Scope::Own(mine), Some(o)) if o != mine => {
@@ -51,24 +52,33 @@ impl App {
             }
             (Scope::Own(mine), _) => mine,
         };
-        let o = self
-            .store
-            .enterprise(&owner)
-            .await?
-            .ok_or_else(|| field_err("owner_uscc", "no such enterprise in the registry"))?;
+        let o = self.store.enterprise(&owner).await?.ok_or_else(|| {
+            field_err(
+                "owner_uscc",
+                "no such enterprise in the registry",
+                "企业库中没有该企业",
+            )
+        })?;
         if !o.head {
             return Err(AppError::forbidden("needs are posted for head enterprises")
                 .with_zh("需求只能为链主企业发布"));
         }
-        let spec = n
-            .spec
-            .normalised()
-            .map_err(|x| field_err(x.field, x.reason))?;
+        let spec = n.spec.normalised().map_err(|x| {
+            field_err_of(FieldError {
+                field: x.field.into(),
+                reason: x.reason.to_string(),
+                reason_zh: None,
+            })
+        })?;
         let deadline = match n.deadline.as_deref().filter(|d| !d.is_empty()) {
             Some(d) => {
                 let day = parse_day(d, "deadline")?;
                 if day < self.today() {
-                    return Err(field_err("deadline", "the deadline has passed"));
+                    return Err(field_err(
+                        "deadline",
+                        "the deadline has passed",
+                        "截止日期已过",
+                    ));
                 }
                 Some(corridor_store::date_str(day))
             }

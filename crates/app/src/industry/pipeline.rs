@@ -43,7 +43,11 @@ impl App {
             None => self.today(),
         };
         if on > self.today() {
-            return Err(field_err("on", "a stage cannot be dated in the future"));
+            return Err(field_err(
+                "on",
+                "a stage cannot be dated in the future",
+                "阶段日期不能晚于今天",
+            ));
         }
         let note = corridor_domain::text::field(
             "note",
@@ -56,6 +60,7 @@ impl App {
             return Err(field_err(
                 "uscc",
                 "an enterprise is not a candidate for its own need",
+                "企业不能成为本企业需求的候选",
             ));
         }
         let ent = self
@@ -63,7 +68,13 @@ impl App {
             .enterprise_names(std::slice::from_ref(&m.uscc))
             .await?
             .pop()
-            .ok_or_else(|| field_err("uscc", "no such enterprise in the registry"))?;
+            .ok_or_else(|| {
+                field_err(
+                    "uscc",
+                    "no such enterprise in the registry",
+                    "企业库中没有该企业",
+                )
+            })?;
         let cur = self.store.match_of(id, &m.uscc).await?;
         let on_s = corridor_store::date_str(on);
         let mut row = match &cur {
@@ -86,7 +97,11 @@ impl App {
                 }
                 let last = self.store.match_events(id, &m.uscc).await?;
                 if last.last().is_some_and(|e| e.on_date > on_s) {
-                    return Err(field_err("on", "earlier than the match's last stage"));
+                    return Err(field_err(
+                        "on",
+                        "earlier than the match's last stage",
+                        "早于该对接的上一阶段日期",
+                    ));
                 }
                 c.clone()
             }

@@ -55,6 +55,7 @@ impl App {
                 return Err(field_err(
                     "industry",
                     "a GB/T 4754 class prefix: a section letter and up to four digits, e.g. C26",
+                    "须为 GB/T 4754 行业代码前缀：一个门类字母加至多四位数字，例如 C26",
                 ));
             }
         }
@@ -111,7 +112,11 @@ impl App {
         mut e: Enterprise,
     ) -> AppResult<Enterprise> {
         if e.uscc != uscc {
-            return Err(field_err("uscc", "differs from the code in the address"));
+            return Err(field_err(
+                "uscc",
+                "differs from the code in the address",
+                "与地址中的代码不一致",
+            ));
         }
         match p.role {
             Role::JointOffice | Role::Admin => {}
@@ -126,7 +131,13 @@ impl App {
                 )
             }
         }
-        let e = e.normalised().map_err(|x| field_err(x.field, x.reason))?;
+        let e = e.normalised().map_err(|x| {
+            field_err_of(FieldError {
+                field: x.field.into(),
+                reason: x.reason.to_string(),
+                reason_zh: None,
+            })
+        })?;
         self.upsert_enterprises(std::slice::from_ref(&e)).await?;
         Ok(e)
     }

@@ -277,18 +277,21 @@ pub(crate) fn parse_day(s: &str, field: &str) -> AppResult<Date> {
         .ok()
         .filter(|d| corridor_domain::text::plausible_date(*d))
         .ok_or_else(|| {
-            AppError::fields(vec![FieldError {
-                field: field.into(),
-                reason: "a date as YYYY-MM-DD between 1900 and 2100".into(),
-            }])
+            AppError::fields(vec![FieldError::new(
+                field,
+                "a date as YYYY-MM-DD between 1900 and 2100",
+                "须为 1900 年至 2100 年之间的日期，格式 YYYY-MM-DD",
+            )])
         })
 }
 
-pub(crate) fn field_err(field: &str, reason: impl Into<String>) -> AppError {
-    AppError::fields(vec![FieldError {
-        field: field.into(),
-        reason: reason.into(),
-    }])
+pub(crate) fn field_err(field: &str, reason: &str, zh: &str) -> AppError {
+    AppError::fields(vec![FieldError::new(field, reason, zh)])
+}
+
+/// A field error of another component (the registry's own checks), as it gave it.
+pub(crate) fn field_err_of(e: corridor_domain::catalogue::FieldError) -> AppError {
+    AppError::fields(vec![e])
 }
 
 pub(crate) fn stage_of(s: &str) -> AppResult<Stage> {

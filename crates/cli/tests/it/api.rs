@@ -191,6 +191,14 @@ async fn http_problems_sign_in_and_filing() {
     .await;
     assert_eq!(v["errors"][0]["field"], "contact_id");
     assert!(v["errors"][0]["reason"].as_str().unwrap().contains("date"));
+    // Field reasons come in Chinese too.
+    assert!(
+        v["errors"][0]["reason_zh"]
+            .as_str()
+            .unwrap()
+            .contains("出生日期"),
+        "{v}"
+    );
     let good = serde_json::to_value(branch_filing(
         Some("340100-W01"),
         ServiceMode::RemoteReceipt,

@@ -516,7 +516,10 @@ pub async fn filing_pages(backend: Backend) {
     let html = r.text().await.unwrap();
     assert!(html.contains(r#"id="window-error""#));
     // The filing rule's own reason, in the page's language (English here).
-    assert!(html.contains("needs an existing receiving window"), "{html}");
+    assert!(
+        html.contains("needs an existing receiving window"),
+        "{html}"
+    );
     let r = post(
         "/file/G60-MAR-001".into(),
         step("check", format!("{how}{}", fields(false))),
