@@ -77,10 +77,10 @@ fn sealant_need() -> NeedSpec {
     }
 }
 
-pub async fn registry_needs_and_pipeline(b: Backend) {
-    let Some(e) = env(b, date!(2026 - 11 - 23)).await else {
-        return;
-    };
+/// Step 1: the registry loads idempotently, the live index answers Chinese and English with
+/// exact facet counts, an office edit reaches it through the outbox, and a reindex from the
+/// database answers as the live index does. Returns the registry as loaded (demo heads last).
+async fn registry_and_search(e: &crate::helpers::Env) -> Vec<corridor_industry::Enterprise> {
     let office = staff(Role::JointOffice);
     let admin = staff(Role::Admin);
     let mut all = generate::enterprises(3000, 11);
@@ -184,8 +184,18 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         }
     }
 
+    all
+}
+
+/// Step 2: an SME edits only its own profile and cannot grant itself flags; the office's
+/// edits are validated too. Returns the SME's account.
+async fn profile_access(
+    e: &crate::helpers::Env,
+    all: &[corridor_industry::Enterprise],
+) -> Principal {
+    let office = staff(Role::JointOffice);
     // Access: an SME edits only its own profile and cannot grant itself flags.
-    let sme = account(&e, "sme-jx", Some(&all[0].uscc)).await;
+    let sme = account(e, "sme-jx", Some(&all[0].uscc)).await;
     let mut mine = all[0].clone();
     mine.capabilities_en.push_str(", silicone vacuum bag film");
     mine.flags.head = true;
@@ -210,6 +220,17 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::ValidationFailed);
+    sme
+}
+
+pub async fn registry_needs_and_pipeline(b: Backend) {
+    let Some(e) = env(b, date!(2026 - 11 - 23)).await else {
+        return;
+    };
+    let all = registry_and_search(&e).await;
+    let sme = profile_access(&e, &all).await;
+    let office = staff(Role::JointOffice);
+    let heads = generate::demo_heads();
     // An SME posts no needs; a person without an enterprise sees none; a clerk neither.
     let need = |owner: Option<&str>, spec: NeedSpec| NewNeed {
         owner_uscc: owner.map(String::from),
