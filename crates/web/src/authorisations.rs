@@ -3,7 +3,7 @@
 //! clerk) revokes it. The same `App` methods as the API decide.
 
 use crate::{deny, redirect, Lang, Texts};
-use crate::{Cx, SignedIn};
+use crate::{error_status, error_text, Cx, SignedIn};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -174,18 +174,14 @@ pub(crate) async fn create(
             let errors: BTreeMap<String, String> = e
                 .fields
                 .iter()
-                .map(|f| (f.field.clone(), f.reason.clone()))
+                .map(|f| (f.field.clone(), crate::fields::reason_text(lang, f)))
                 .collect();
             let error = if errors.is_empty() {
-                format!(
-                    "{}: {}",
-                    lang.error_title(e.code),
-                    e.detail_for(lang == Lang::Zh)
-                )
+                error_text(lang, &e)
             } else {
                 String::new()
             };
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = error_status(&e);
             render(&app, &cx, &p, values, errors, error, false, status).await
         }
     }

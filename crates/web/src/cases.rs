@@ -445,12 +445,11 @@ pub(crate) async fn act_on_case(
             deny(t, lang, e.code)
         }
         Err(e) => {
-            let title = lang.error_title(e.code);
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = error_status(&e);
             let detail = if e.fields.is_empty() {
-                format!("{title}: {}", e.detail_for(lang == Lang::Zh))
+                error_text(lang, &e)
             } else {
-                title.to_string()
+                lang.error_title(e.code).to_string()
             };
             let x = CaseExtras {
                 field_errors: e.fields,

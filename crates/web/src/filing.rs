@@ -6,7 +6,7 @@
 
 use crate::fields::{field_rows, form_json, reason_text, FieldRow};
 use crate::{deny, redirect, Lang, Texts};
-use crate::{Cx, SignedIn};
+use crate::{error_status, error_text, Cx, SignedIn};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -520,16 +520,8 @@ pub(crate) async fn post_step(
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(e) => {
-            let title = lang.error_title(e.code);
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            render(
-                &fx,
-                "check",
-                &a,
-                &[],
-                format!("{title}: {}", e.detail_for(lang == Lang::Zh)),
-                status,
-            )
+            let (msg, status) = (error_text(lang, &e), error_status(&e));
+            render(&fx, "check", &a, &[], msg, status)
         }
     }
 }

@@ -4,7 +4,7 @@
 //! `App` methods as the API, so the access rules are the same.
 
 use crate::{deny, enc, redirect, Lang, Texts};
-use crate::{Cx, SignedIn};
+use crate::{error_status, error_text, Cx, SignedIn};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -445,12 +445,7 @@ pub(crate) async fn post_need(
     match app.create_need(&p, n).await {
         Ok(v) => redirect(&format!("/needs/{}", v.id)),
         Err(e) => {
-            let msg = format!(
-                "{}: {}",
-                lang.error_title(e.code),
-                e.detail_for(lang == Lang::Zh)
-            );
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let (msg, status) = (error_text(lang, &e), error_status(&e));
             needs_page(&app, &cx, &p, 1, msg, form, status).await
         }
     }

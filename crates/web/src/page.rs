@@ -273,3 +273,17 @@ impl axum::extract::FromRequestParts<Arc<App>> for SignedIn {
         }
     }
 }
+
+/// An application error as a page says it: its title and its detail, in the page's language.
+pub(crate) fn error_text(lang: Lang, e: &corridor_app::AppError) -> String {
+    format!(
+        "{}: {}",
+        lang.error_title(e.code),
+        e.detail_for(lang == Lang::Zh)
+    )
+}
+
+/// The HTTP status of an application error.
+pub(crate) fn error_status(e: &corridor_app::AppError) -> StatusCode {
+    StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST)
+}

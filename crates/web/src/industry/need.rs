@@ -211,12 +211,7 @@ pub(crate) async fn move_stage(
     match app.move_match(&p, &id, m).await {
         Ok(_) => redirect(&format!("/needs/{}#board", enc(&id))),
         Err(e) => {
-            let msg = format!(
-                "{}: {}",
-                lang.error_title(e.code),
-                e.detail_for(lang == Lang::Zh)
-            );
-            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let (msg, status) = (error_text(lang, &e), error_status(&e));
             need_page(&app, &cx, &p, &id, msg, status).await
         }
     }
