@@ -36,15 +36,7 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
     let gen_s = t.elapsed().as_secs_f64();
     let dir = std::env::temp_dir().join(format!("corridor-search-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let idx = EnterpriseIndex::open(&dir)?;
-    let t = Instant::now();
-    let mut w = idx.writer()?;
-    for e in &all {
-        idx.upsert(&w, e)?;
-    }
-    idx.commit(&mut w)?;
-    drop(w);
-    let build_s = t.elapsed().as_secs_f64();
+    let (idx, build_s) = build_index(&dir, &all)?;
     let size = dir_size(&dir);
     drop(all);
     let f = |city: Option<&str>, cert: Option<&str>, cluster: Option<&str>| Filters {
@@ -128,4 +120,20 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// A fresh index in `dir` with every enterprise of `all`, and the seconds its build took.
+pub(crate) fn build_index(
+    dir: &std::path::Path,
+    all: &[corridor_industry::Enterprise],
+) -> anyhow::Result<(EnterpriseIndex, f64)> {
+    let idx = EnterpriseIndex::open(dir)?;
+    let t = Instant::now();
+    let mut w = idx.writer()?;
+    for e in all {
+        idx.upsert(&w, e)?;
+    }
+    idx.commit(&mut w)?;
+    drop(w);
+    Ok((idx, t.elapsed().as_secs_f64()))
 }

@@ -8,7 +8,7 @@
 //! relevant firms).
 
 use corridor_industry::generate;
-use corridor_industry::search::{EnterpriseIndex, Filters};
+use corridor_industry::search::Filters;
 use corridor_industry::Enterprise;
 use sqlx::{Connection, Row};
 use std::collections::HashSet;
@@ -117,17 +117,10 @@ pub async fn run(n: usize, rounds: usize, postgres: Option<String>) -> anyhow::R
     // Ours.
     let dir = std::env::temp_dir().join(format!("corridor-cmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let idx = EnterpriseIndex::open(&dir.join("tantivy"))?;
-    let t = Instant::now();
-    let mut w = idx.writer()?;
-    for e in &all {
-        idx.upsert(&w, e)?;
-    }
-    idx.commit(&mut w)?;
-    drop(w);
+    let (idx, build_s) = crate::search::build_index(&dir.join("tantivy"), &all)?;
     let mut ours = Engine {
         name: "corridor (tantivy + jieba)",
-        build_s: t.elapsed().as_secs_f64(),
+        build_s,
         ms: vec![],
         recall: vec![],
         note: "any-term BM25, names x2".into(),
