@@ -350,15 +350,12 @@ impl App {
         Store::insert_user(&mut tx, &rec).await?;
         let after = serde_json::json!({"username": rec.username, "role": rec.role, "city": rec.city,
             "window_id": rec.window_id, "authority_id": rec.authority_id});
-        Store::append_event(
+        Store::append_system_event(
             &mut tx,
             "system:users",
             rec.created_ms,
-            "system",
-            "system",
             "create_user",
-            "{}".into(),
-            after.to_string(),
+            &after,
         )
         .await?;
         tx.commit().await?;

@@ -205,17 +205,8 @@ impl App {
         }
         Store::insert_key(&mut tx, &rec).await?;
         let after = serde_json::json!({"kid": kid, "authority": authority_id, "public_key": rec.public_key, "not_before": now});
-        Store::append_event(
-            &mut tx,
-            "system:keys",
-            now_ms,
-            "system",
-            "system",
-            "put_key_in_service",
-            "{}".into(),
-            after.to_string(),
-        )
-        .await?;
+        Store::append_system_event(&mut tx, "system:keys", now_ms, "put_key_in_service", &after)
+            .await?;
         tx.commit().await?;
         // One line per key at debug: the demo puts one in service for every authority at once
         // (and says so in one line); `keys rotate` reports its key itself.
@@ -231,17 +222,8 @@ impl App {
             return Err(AppError::not_found(format!("key {kid}")).with_zh(format!("密钥 {kid}")));
         }
         let after = serde_json::json!({"kid": kid, "compromised_from": at});
-        Store::append_event(
-            &mut tx,
-            "system:keys",
-            self.now_ms(),
-            "system",
-            "system",
-            "revoke_key",
-            "{}".into(),
-            after.to_string(),
-        )
-        .await?;
+        Store::append_system_event(&mut tx, "system:keys", self.now_ms(), "revoke_key", &after)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -10,7 +10,7 @@
 use corridor_industry::generate;
 use corridor_industry::search::Filters;
 use corridor_industry::Enterprise;
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -54,6 +54,33 @@ struct Engine {
 }
 
 impl Engine {
+    fn new(name: &'static str, build_s: f64, note: &str) -> Engine {
+        Engine {
+            name,
+            build_s,
+            ms: vec![],
+            recall: vec![],
+            note: note.into(),
+        }
+    }
+
+    /// Round 0 of a query measures its recall (`top`: the ids it found); later rounds its
+    /// time since `started`.
+    fn record(
+        &mut self,
+        round: usize,
+        started: Instant,
+        top: impl FnOnce() -> Vec<usize>,
+        relevant: &HashSet<usize>,
+    ) {
+        let el = started.elapsed().as_secs_f64() * 1000.0;
+        if round == 0 {
+            self.recall.push(recall(&top(), relevant));
+        } else {
+            self.ms.push(el);
+        }
+    }
+
     fn report(&mut self) -> serde_json::Value {
         self.ms.sort_by(f64::total_cmp);
         let pct = |p: f64| {
@@ -82,6 +109,17 @@ fn recall(top: &[usize], relevant: &HashSet<usize>) -> f64 {
     }
     let hit = top.iter().filter(|i| relevant.contains(i)).count();
     hit as f64 / relevant.len().min(20) as f64
+}
+
+/// The first column of each row, as an index into the generated firms.
+fn first_ids<R: sqlx::Row>(rows: &[R]) -> Vec<usize>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>(0).unwrap_or(-1) as usize)
+        .collect()
 }
 
 fn sql_like(term: &str) -> String {
@@ -118,29 +156,23 @@ pub async fn run(n: usize, rounds: usize, postgres: Option<String>) -> anyhow::R
     let dir = std::env::temp_dir().join(format!("corridor-cmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (idx, build_s) = crate::search::build_index(&dir.join("tantivy"), &all)?;
-    let mut ours = Engine {
-        name: "corridor (tantivy + jieba)",
+    let mut ours = Engine::new(
+        "corridor (tantivy + jieba)",
         build_s,
-        ms: vec![],
-        recall: vec![],
-        note: "any-term BM25, names x2".into(),
-    };
+        "any-term BM25, names x2",
+    );
     for (qi, terms) in QUERIES.iter().enumerate() {
         let q = terms.join(" ");
         for round in 0..=rounds {
             let t = Instant::now();
             let r = idx.search(&q, &Filters::default(), 0, 20)?;
-            let el = t.elapsed().as_secs_f64() * 1000.0;
-            if round == 0 {
-                let top: Vec<usize> = r
-                    .hits
+            let top = || {
+                r.hits
                     .iter()
                     .filter_map(|h| by_uscc.get(h.uscc.as_str()).copied())
-                    .collect();
-                ours.recall.push(recall(&top, &relevant[qi]));
-            } else {
-                ours.ms.push(el);
-            }
+                    .collect()
+            };
+            ours.record(round, t, top, &relevant[qi]);
         }
     }
     out.push(ours.report());
@@ -180,15 +212,11 @@ pub async fn run(n: usize, rounds: usize, postgres: Option<String>) -> anyhow::R
         sqlx::query("INSERT INTO f(f) VALUES ('optimize')")
             .execute(&mut c)
             .await?;
-        let mut fts = Engine {
-            name: "SQLite FTS5 (trigram)",
-            build_s: t.elapsed().as_secs_f64(),
-            ms: vec![],
-            recall: vec![],
-            note:
-                "all terms; MATCH for terms of 3+ characters, LIKE for shorter ones; bm25(2,2,1,1)"
-                    .into(),
-        };
+        let mut fts = Engine::new(
+            "SQLite FTS5 (trigram)",
+            t.elapsed().as_secs_f64(),
+            "all terms; MATCH for terms of 3+ characters, LIKE for shorter ones; bm25(2,2,1,1)",
+        );
         for (qi, terms) in QUERIES.iter().enumerate() {
             let long: Vec<String> = terms
                 .iter()
@@ -225,16 +253,7 @@ pub async fn run(n: usize, rounds: usize, postgres: Option<String>) -> anyhow::R
                 }
                 let t = Instant::now();
                 let rows = q.fetch_all(&mut c).await?;
-                let el = t.elapsed().as_secs_f64() * 1000.0;
-                if round == 0 {
-                    let top: Vec<usize> = rows
-                        .iter()
-                        .map(|r| r.try_get::<i64, _>(0).unwrap_or(-1) as usize)
-                        .collect();
-                    fts.recall.push(recall(&top, &relevant[qi]));
-                } else {
-                    fts.ms.push(el);
-                }
+                fts.record(round, t, || first_ids(&rows), &relevant[qi]);
             }
         }
         out.push(fts.report());
@@ -275,13 +294,11 @@ pub async fn run(n: usize, rounds: usize, postgres: Option<String>) -> anyhow::R
                 .execute(&mut c)
                 .await?;
             sqlx::query("ANALYZE e").execute(&mut c).await?;
-            let mut pg = Engine {
-                name: "PostgreSQL pg_trgm (GIN)",
-                build_s: t.elapsed().as_secs_f64(),
-                ms: vec![],
-                recall: vec![],
-                note: "all terms with LIKE on the trigram index; ORDER BY similarity".into(),
-            };
+            let mut pg = Engine::new(
+                "PostgreSQL pg_trgm (GIN)",
+                t.elapsed().as_secs_f64(),
+                "all terms with LIKE on the trigram index; ORDER BY similarity",
+            );
             for (qi, terms) in QUERIES.iter().enumerate() {
                 let mut sql = String::from("SELECT id FROM e WHERE true");
                 for k in 0..terms.len() {
@@ -295,16 +312,7 @@ pub async fn run(n: usize, rounds: usize, postgres: Option<String>) -> anyhow::R
                     }
                     let t = Instant::now();
                     let rows = q.fetch_all(&mut c).await?;
-                    let el = t.elapsed().as_secs_f64() * 1000.0;
-                    if round == 0 {
-                        let top: Vec<usize> = rows
-                            .iter()
-                            .map(|r| r.try_get::<i64, _>(0).unwrap_or(-1) as usize)
-                            .collect();
-                        pg.recall.push(recall(&top, &relevant[qi]));
-                    } else {
-                        pg.ms.push(el);
-                    }
+                    pg.record(round, t, || first_ids(&rows), &relevant[qi]);
                 }
             }
             c.close().await?;

@@ -182,12 +182,9 @@ pub async fn enterprises(cli: &Cli, cmd: &EnterprisesCmd) -> anyhow::Result<i32>
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
             let mut w = Writer::new(out, fmt);
-            let mut after = String::new();
+            let mut pages = store.enterprise_pages(5000);
             let mut n = 0u64;
-            loop {
-                let rows = store.enterprises_after(&after, 5000).await?;
-                let Some(last) = rows.last() else { break };
-                after = last.uscc.clone();
+            while let Some(rows) = pages.next().await? {
                 for r in &rows {
                     let e: Enterprise = serde_json::from_str(&r.doc)
                         .with_context(|| format!("stored enterprise {}", r.uscc))?;

@@ -14,61 +14,27 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Status {
-    Submitted,
-    Received,
-    Forwarded,
-    Accepted,
-    CorrectionRequested,
-    Resubmitted,
-    Approved,
-    Rejected,
-    LicenceIssued,
-    Delivered,
-    Refused,
-    Withdrawn,
+crate::codes! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Status {
+        Submitted,
+        Received,
+        Forwarded,
+        Accepted,
+        CorrectionRequested,
+        Resubmitted,
+        Approved,
+        Rejected,
+        LicenceIssued,
+        Delivered,
+        Refused,
+        Withdrawn,
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 12] = [
-        Status::Submitted,
-        Status::Received,
-        Status::Forwarded,
-        Status::Accepted,
-        Status::CorrectionRequested,
-        Status::Resubmitted,
-        Status::Approved,
-        Status::Rejected,
-        Status::LicenceIssued,
-        Status::Delivered,
-        Status::Refused,
-        Status::Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Received => "received",
-            Status::Forwarded => "forwarded",
-            Status::Accepted => "accepted",
-            Status::CorrectionRequested => "correction_requested",
-            Status::Resubmitted => "resubmitted",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::LicenceIssued => "licence_issued",
-            Status::Delivered => "delivered",
-            Status::Refused => "refused",
-            Status::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     pub fn label_zh(self) -> &'static str {
         match self {
             Status::Submitted => "已提交",
@@ -113,58 +79,26 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Action {
-    Receive,
-    Forward,
-    Accept,
-    Refuse,
-    RequestCorrection,
-    Resubmit,
-    Approve,
-    Reject,
-    IssueLicence,
-    Deliver,
-    Withdraw,
+crate::codes! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Action {
+        Receive,
+        Forward,
+        Accept,
+        Refuse,
+        RequestCorrection,
+        Resubmit,
+        Approve,
+        Reject,
+        IssueLicence,
+        Deliver,
+        Withdraw,
+    }
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
-        Action::Receive,
-        Action::Forward,
-        Action::Accept,
-        Action::Refuse,
-        Action::RequestCorrection,
-        Action::Resubmit,
-        Action::Approve,
-        Action::Reject,
-        Action::IssueLicence,
-        Action::Deliver,
-        Action::Withdraw,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Receive => "receive",
-            Action::Forward => "forward",
-            Action::Accept => "accept",
-            Action::Refuse => "refuse",
-            Action::RequestCorrection => "request_correction",
-            Action::Resubmit => "resubmit",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::IssueLicence => "issue_licence",
-            Action::Deliver => "deliver",
-            Action::Withdraw => "withdraw",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-
     /// Actions whose record must say why.
     pub fn needs_reason(self) -> bool {
         matches!(
@@ -174,36 +108,16 @@ impl Action {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Role {
-    Applicant,
-    Clerk,
-    Reviewer,
-    JointOffice,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Applicant,
-        Role::Clerk,
-        Role::Reviewer,
-        Role::JointOffice,
-        Role::Admin,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Applicant => "applicant",
-            Role::Clerk => "clerk",
-            Role::Reviewer => "reviewer",
-            Role::JointOffice => "joint_office",
-            Role::Admin => "admin",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+crate::codes! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Role {
+        Applicant,
+        Clerk,
+        Reviewer,
+        JointOffice,
+        Admin,
     }
 }
 

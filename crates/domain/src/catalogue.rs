@@ -76,33 +76,17 @@ pub struct Window {
     pub address_en: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ServiceMode {
-    /// 全程网办: filed online, handled remotely by the home authority.
-    FullyOnline,
-    /// 异地代收代办: received at a window in another city and forwarded.
-    RemoteReceipt,
-    /// 多地联办: filed once, authorities coordinate.
-    MultiSite,
-}
-
-impl ServiceMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceMode::FullyOnline => "fully_online",
-            ServiceMode::RemoteReceipt => "remote_receipt",
-            ServiceMode::MultiSite => "multi_site",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "fully_online" => Some(Self::FullyOnline),
-            "remote_receipt" => Some(Self::RemoteReceipt),
-            "multi_site" => Some(Self::MultiSite),
-            _ => None,
-        }
+crate::codes! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ServiceMode {
+        /// 全程网办: filed online, handled remotely by the home authority.
+        FullyOnline,
+        /// 异地代收代办: received at a window in another city and forwarded.
+        RemoteReceipt,
+        /// 多地联办: filed once, authorities coordinate.
+        MultiSite,
     }
 }
 

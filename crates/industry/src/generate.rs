@@ -74,105 +74,27 @@ const SYLLABLES: [(&str, &str); 40] = [
     ("辉", "hui"),
 ];
 
+/// The fixed tables of fictional firms (`data/fictional_firms.json`).
+#[derive(Default, serde::Deserialize)]
+struct FictionalFirms {
+    landmarks: Vec<Enterprise>,
+    heads: Vec<Enterprise>,
+}
+
+fn fictional_firms() -> FictionalFirms {
+    // Embedded at build time; `fixed_tables_are_valid` checks that it reads.
+    serde_json::from_str(include_str!("../data/fictional_firms.json")).unwrap_or_default()
+}
+
 /// Firms with known capabilities at fixed positions (all fictional).
 pub fn landmarks() -> Vec<Enterprise> {
-    let e = |uscc17: &str,
-             name_zh: &str,
-             name_en: &str,
-             city: &str,
-             industry: &str,
-             cluster: Cluster,
-             zh: &str,
-             en: &str,
-             certs: &[&str]| Enterprise {
-        uscc: Uscc::with_check(uscc17)
-            .map(|u| u.as_str().to_string())
-            .unwrap_or_default(),
-        name_zh: name_zh.into(),
-        name_en: name_en.into(),
-        city: city.into(),
-        industry: industry.into(),
-        cluster,
-        flags: Flags {
-            high_tech: true,
-            specialised: true,
-            head: false,
-            listed: false,
-        },
-        capabilities_zh: zh.into(),
-        capabilities_en: en.into(),
-        certifications: certs.iter().map(|c| c.to_string()).collect(),
-        size: SizeBand::Small,
-        founded: 2012,
-    };
-    vec![
-        e("91330400MA28L0001", "嘉兴恒韧高分子材料有限公司", "Jiaxing Hengren Polymer Materials Co., Ltd.",
-          "330400", "C2651", Cluster::NewMaterials,
-          "耐高温真空袋密封胶带、复合材料热压罐固化辅助材料、脱模布与透气毡",
-          "High-temperature vacuum bagging sealant tape, consumables for autoclave curing of composites, release fabric and breather felt",
-          &["AS9100", "ISO 9001"]),
-        e("91320500MA1X00002", "苏州晶辉光刻材料有限公司", "Suzhou Jinghui Lithography Materials Co., Ltd.",
-          "320500", "C3985", Cluster::IntegratedCircuits,
-          "KrF与ArF光刻胶、光刻胶配套试剂、显影液",
-          "KrF and ArF photoresists, photoresist ancillary reagents, developers",
-          &["ISO 9001", "ISO 14001"]),
-        e("91340100MA2N00003", "合肥芯通封测科技有限公司", "Hefei Xintong Packaging and Test Technology Co., Ltd.",
-          "340100", "C3973", Cluster::IntegratedCircuits,
-          "集成电路封装测试、倒装焊、晶圆级封装与成品测试",
-          "Integrated circuit packaging and testing, flip-chip bonding, wafer-level packaging and final test",
-          &["ISO 9001", "IATF 16949"]),
-    ]
+    fictional_firms().landmarks
 }
 
 /// Fictional head enterprises for the demo: an aircraft maker, an AI computing centre and a
 /// chip maker.
 pub fn demo_heads() -> Vec<Enterprise> {
-    let h = |uscc17: &str,
-             name_zh: &str,
-             name_en: &str,
-             city: &str,
-             industry: &str,
-             cluster: Cluster,
-             zh: &str,
-             en: &str,
-             certs: &[&str]| Enterprise {
-        uscc: Uscc::with_check(uscc17)
-            .map(|u| u.as_str().to_string())
-            .unwrap_or_default(),
-        name_zh: name_zh.into(),
-        name_en: name_en.into(),
-        city: city.into(),
-        industry: industry.into(),
-        cluster,
-        flags: Flags {
-            high_tech: true,
-            specialised: false,
-            head: true,
-            listed: true,
-        },
-        capabilities_zh: zh.into(),
-        capabilities_en: en.into(),
-        certifications: certs.iter().map(|c| c.to_string()).collect(),
-        size: SizeBand::Large,
-        founded: 2008,
-    };
-    vec![
-        h("91310117MA1HD0001", "上海云舟航空制造有限公司", "Shanghai Yunzhou Aircraft Manufacturing Co., Ltd.",
-          "310117", "C3741", Cluster::Aviation,
-          "干线飞机总装集成、复合材料机身结构件制造、适航取证",
-          "Airliner final assembly and integration, composite fuselage structures, airworthiness certification",
-          &["AS9100", "ISO 9001"]),
-        h("91340100MA2HD0002", "合肥智算云数据科技有限公司", "Hefei Zhisuanyun Computing Co., Ltd.",
-          "340100", "I6450", Cluster::ArtificialIntelligence,
-          "人工智能算力中心运营、大模型训练与推理服务",
-          "AI computing centre operation, large-model training and inference services",
-          &["ISO 27001", "ISO 9001"]),
-        h("91320500MA1HD0003", "苏州芯源半导体制造有限公司", "Suzhou Xinyuan Semiconductor Manufacturing Co., Ltd.",
-          "320500", "C3973", Cluster::IntegratedCircuits,
-          "12英寸晶圆制造、特色工艺代工",
-          "12-inch wafer fabrication, specialty process foundry",
-          &["IATF 16949", "ISO 9001"]),
-    ]
+    fictional_firms().heads
 }
 
 /// The demo's needs: (index into [`demo_heads`], need).

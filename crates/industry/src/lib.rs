@@ -15,50 +15,24 @@ use corridor_domain::ids::{DivisionCode, Uscc};
 use corridor_domain::text::{self, Limit};
 use serde::{Deserialize, Serialize};
 
-/// The corridor's industrial clusters (the "6+X").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Cluster {
-    IntegratedCircuits,
-    Biomedicine,
-    ArtificialIntelligence,
-    NewEnergy,
-    Aviation,
-    SatelliteInternet,
-    HighEndEquipment,
-    NewMaterials,
+corridor_domain::codes! {
+    /// The corridor's industrial clusters (the "6+X").
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Cluster {
+        IntegratedCircuits,
+        Biomedicine,
+        ArtificialIntelligence,
+        NewEnergy,
+        Aviation,
+        SatelliteInternet,
+        HighEndEquipment,
+        NewMaterials,
+    }
 }
 
 impl Cluster {
-    pub const ALL: [Cluster; 8] = [
-        Cluster::IntegratedCircuits,
-        Cluster::Biomedicine,
-        Cluster::ArtificialIntelligence,
-        Cluster::NewEnergy,
-        Cluster::Aviation,
-        Cluster::SatelliteInternet,
-        Cluster::HighEndEquipment,
-        Cluster::NewMaterials,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cluster::IntegratedCircuits => "integrated_circuits",
-            Cluster::Biomedicine => "biomedicine",
-            Cluster::ArtificialIntelligence => "artificial_intelligence",
-            Cluster::NewEnergy => "new_energy",
-            Cluster::Aviation => "aviation",
-            Cluster::SatelliteInternet => "satellite_internet",
-            Cluster::HighEndEquipment => "high_end_equipment",
-            Cluster::NewMaterials => "new_materials",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Cluster> {
-        Cluster::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
     pub fn name_zh(self) -> &'static str {
         match self {
             Cluster::IntegratedCircuits => "集成电路",

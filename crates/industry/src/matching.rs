@@ -11,40 +11,27 @@
 //! The score is the weighted sum; every result lists each signal's value, weight and
 //! contribution, and the query terms it matched by field. Weights come from configuration.
 
-use crate::search::{EnterpriseIndex, Filters, Meta};
+use crate::search::{EnterpriseIndex, Filters, Hit};
 use crate::Cluster;
 use corridor_domain::text::{self, Limit};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum NeedKind {
-    /// Find local suppliers for a part or material (供应链本地化配套).
-    SupplierLocalisation,
-    /// A bottleneck technology for joint tackling (卡脖子技术联合攻关).
-    BottleneckTechnology,
-    /// Candidates for the head enterprise's partner reserve (合作伙伴储备).
-    PartnerReserve,
+corridor_domain::codes! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum NeedKind {
+        /// Find local suppliers for a part or material (供应链本地化配套).
+        SupplierLocalisation,
+        /// A bottleneck technology for joint tackling (卡脖子技术联合攻关).
+        BottleneckTechnology,
+        /// Candidates for the head enterprise's partner reserve (合作伙伴储备).
+        PartnerReserve,
+    }
 }
 
 impl NeedKind {
-    pub const ALL: [NeedKind; 3] = [
-        NeedKind::SupplierLocalisation,
-        NeedKind::BottleneckTechnology,
-        NeedKind::PartnerReserve,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NeedKind::SupplierLocalisation => "supplier_localisation",
-            NeedKind::BottleneckTechnology => "bottleneck_technology",
-            NeedKind::PartnerReserve => "partner_reserve",
-        }
-    }
-    pub fn parse(s: &str) -> Option<NeedKind> {
-        NeedKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
     pub fn name(self, zh: bool) -> &'static str {
         match (self, zh) {
             (NeedKind::SupplierLocalisation, true) => "供应链本地化配套",
@@ -57,31 +44,18 @@ impl NeedKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum NeedStatus {
-    Open,
-    Fulfilled,
-    Withdrawn,
+corridor_domain::codes! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum NeedStatus {
+        Open,
+        Fulfilled,
+        Withdrawn,
+    }
 }
 
 impl NeedStatus {
-    pub const ALL: [NeedStatus; 3] = [
-        NeedStatus::Open,
-        NeedStatus::Fulfilled,
-        NeedStatus::Withdrawn,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NeedStatus::Open => "open",
-            NeedStatus::Fulfilled => "fulfilled",
-            NeedStatus::Withdrawn => "withdrawn",
-        }
-    }
-    pub fn parse(s: &str) -> Option<NeedStatus> {
-        NeedStatus::ALL.into_iter().find(|k| k.as_str() == s)
-    }
     pub fn name(self, zh: bool) -> &'static str {
         match (self, zh) {
             (NeedStatus::Open, true) => "征集中",
@@ -293,13 +267,11 @@ pub struct Signal {
 /// A ranked candidate and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ranked {
-    pub uscc: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub score: f32,
+    /// The firm as the index found it; its `score` is the ranking's total (the signals'
+    /// contributions added up).
+    pub hit: Hit,
+    /// The text relevance before normalisation.
     pub bm25: f32,
-    pub meta: Meta,
-    pub matched: BTreeMap<&'static str, Vec<String>>,
     pub signals: Vec<Signal>,
 }
 
@@ -314,7 +286,7 @@ pub fn rank(
     let mut out = rank_unexplained(index, need, weights, members, limit)?;
     let text = need.text();
     for r in &mut out {
-        r.matched = index.matched_for(&text, &r.uscc)?;
+        r.hit.matched = index.matched_for(&text, &r.hit.uscc)?;
     }
     Ok(out)
 }
@@ -392,58 +364,38 @@ pub fn rank_unexplained(
                     contribution: value * weight,
                 })
                 .collect();
+            let bm25 = h.score;
             Ranked {
-                score: signals.iter().map(|s| s.contribution).sum(),
-                bm25: h.score,
-                uscc: h.uscc,
-                name_zh: h.name_zh,
-                name_en: h.name_en,
-                meta: h.meta,
-                matched: h.matched,
+                hit: Hit {
+                    score: signals.iter().map(|s| s.contribution).sum(),
+                    ..h
+                },
+                bm25,
                 signals,
             }
         })
         .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.uscc.cmp(&b.uscc)));
+    out.sort_by(|a, b| (b.hit.score.total_cmp(&a.hit.score)).then(a.hit.uscc.cmp(&b.hit.uscc)));
     out.truncate(limit);
     Ok(out)
 }
 
-/// The stages of a match, in order; `Declined` ends a match from any open stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Suggested,
-    Contacted,
-    Meeting,
-    Testing,
-    Qualified,
-    Declined,
+corridor_domain::codes! {
+    /// The stages of a match, in order; `Declined` ends a match from any open stage.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Stage {
+        Suggested,
+        Contacted,
+        Meeting,
+        Testing,
+        Qualified,
+        Declined,
+    }
 }
 
 impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::Suggested,
-        Stage::Contacted,
-        Stage::Meeting,
-        Stage::Testing,
-        Stage::Qualified,
-        Stage::Declined,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Suggested => "suggested",
-            Stage::Contacted => "contacted",
-            Stage::Meeting => "meeting",
-            Stage::Testing => "testing",
-            Stage::Qualified => "qualified",
-            Stage::Declined => "declined",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|k| k.as_str() == s)
-    }
     pub fn name(self, zh: bool) -> &'static str {
         match (self, zh) {
             (Stage::Suggested, true) => "推荐",
@@ -481,6 +433,24 @@ impl Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code is what serde writes for the variant (the API's and the database's word).
+    #[test]
+    fn codes_are_serde_names() {
+        fn check<T: Serialize + Copy>(all: &[T], code: fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), code(*v));
+            }
+        }
+        check(&NeedKind::ALL, NeedKind::as_str);
+        check(&NeedStatus::ALL, NeedStatus::as_str);
+        check(&Stage::ALL, Stage::as_str);
+        check(&crate::Cluster::ALL, crate::Cluster::as_str);
+        assert_eq!(
+            crate::Cluster::HighEndEquipment.as_str(),
+            "high_end_equipment"
+        );
+    }
 
     #[test]
     fn stages_move_forward_only() {

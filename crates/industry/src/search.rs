@@ -174,7 +174,7 @@ struct QueryTerm {
 
 /// One result: the enterprise's code, its score and the words of the query it matched (as
 /// typed, not as stemmed), by field.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub uscc: String,
     pub score: f32,

@@ -48,6 +48,28 @@ pub const HEAD_UPSERT: &str =
 impl Store {
     // ---------- audit ----------
 
+    /// Appends an event that the system records of itself (keys, accounts) to `stream`: the
+    /// actor and role are `system` and there is no state before.
+    pub async fn append_system_event(
+        tx: &mut WriteTx,
+        stream: &str,
+        at_ms: i64,
+        action: &str,
+        after: &serde_json::Value,
+    ) -> Result<AuditEvent> {
+        Store::append_event(
+            tx,
+            stream,
+            at_ms,
+            "system",
+            "system",
+            action,
+            "{}".into(),
+            after.to_string(),
+        )
+        .await
+    }
+
     /// Appends an event to a stream's chain inside the caller's transaction.
     #[allow(clippy::too_many_arguments)]
     pub async fn append_event(

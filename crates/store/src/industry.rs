@@ -272,8 +272,18 @@ impl Store {
         Ok(out)
     }
 
-    /// Enterprises in code order after `after` (keyset paging for export and reindex).
-    pub async fn enterprises_after(&self, after: &str, limit: i64) -> Result<Vec<EnterpriseRow>> {
+    /// Every enterprise in code order, in pages of `batch` (for export and reindex):
+    /// `while let Some(rows) = pages.next().await? { … }`.
+    pub fn enterprise_pages(&self, batch: i64) -> EnterprisePages<'_> {
+        EnterprisePages {
+            store: self,
+            after: String::new(),
+            batch,
+        }
+    }
+
+    /// Enterprises in code order after `after` (keyset paging).
+    async fn enterprises_after(&self, after: &str, limit: i64) -> Result<Vec<EnterpriseRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {ENT_COLS} FROM enterprises WHERE uscc > $1 ORDER BY uscc LIMIT $2"
         ))
@@ -663,3 +673,28 @@ static OUTBOX: crate::Table = crate::Table {
     cols: &[("uscc", crate::Ty::Text)],
     order: "seq",
 };
+
+/// Walks the enterprise registry in code order, a page at a time (see
+/// [`Store::enterprise_pages`]).
+pub struct EnterprisePages<'a> {
+    store: &'a Store,
+    after: String,
+    batch: i64,
+}
+
+impl EnterprisePages<'_> {
+    /// The next page, or `None` after the last.
+    pub async fn next(&mut self) -> Result<Option<Vec<EnterpriseRow>>> {
+        let rows = self
+            .store
+            .enterprises_after(&self.after, self.batch)
+            .await?;
+        match rows.last() {
+            Some(last) => {
+                self.after = last.uscc.clone();
+                Ok(Some(rows))
+            }
+            None => Ok(None),
+        }
+    }
+}

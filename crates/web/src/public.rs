@@ -15,11 +15,7 @@ use std::sync::Arc;
 #[template(path = "home.html")]
 pub(crate) struct HomePage {
     t: &'static Texts,
-    q: String,
-    mode: String,
-    city: String,
-    modes: Vec<Pair>,
-    cities: Vec<Pair>,
+    form: SearchForm,
     members: Vec<(String, String, String)>,
     total_matters: usize,
     total_windows: usize,
@@ -37,11 +33,7 @@ pub(crate) struct MatterRow {
 #[template(path = "matters.html")]
 pub(crate) struct MattersPage {
     t: &'static Texts,
-    q: String,
-    mode: String,
-    city: String,
-    modes: Vec<Pair>,
-    cities: Vec<Pair>,
+    form: SearchForm,
     items: Vec<MatterRow>,
     total: i64,
     has_more: bool,
@@ -65,15 +57,34 @@ pub(crate) struct MatterPage {
     fields: Vec<Pair>,
 }
 
+/// The matter search form (`search_form.html`): what was asked, and the choices.
+pub(crate) struct SearchForm {
+    q: String,
+    mode: String,
+    city: String,
+    modes: Vec<Pair>,
+    cities: Vec<Pair>,
+}
+
+impl SearchForm {
+    fn new(app: &App, lang: Lang, sq: &SearchQuery) -> SearchForm {
+        let (modes, cities) = choices(app, lang);
+        let s = |x: &Option<String>| x.clone().unwrap_or_default();
+        SearchForm {
+            q: s(&sq.q),
+            mode: s(&sq.mode),
+            city: s(&sq.city),
+            modes,
+            cities,
+        }
+    }
+}
+
 pub(crate) fn choices(app: &App, lang: Lang) -> (Vec<Pair>, Vec<Pair>) {
-    let modes = [
-        ServiceMode::FullyOnline,
-        ServiceMode::RemoteReceipt,
-        ServiceMode::MultiSite,
-    ]
-    .into_iter()
-    .map(|m| (m.as_str().to_string(), lang.mode(m).to_string()))
-    .collect();
+    let modes = ServiceMode::ALL
+        .into_iter()
+        .map(|m| (m.as_str().to_string(), lang.mode(m).to_string()))
+        .collect();
     let cities = app
         .reference()
         .jurisdictions
@@ -87,7 +98,6 @@ pub(crate) fn choices(app: &App, lang: Lang) -> (Vec<Pair>, Vec<Pair>) {
 pub(crate) async fn home(State(app): State<Arc<App>>, cx: Cx) -> Response {
     let lang = cx.lang;
     let r = app.reference();
-    let (modes, cities) = choices(&app, lang);
     let members = r
         .jurisdictions
         .iter()
@@ -103,11 +113,7 @@ pub(crate) async fn home(State(app): State<Arc<App>>, cx: Cx) -> Response {
         .collect();
     let p = HomePage {
         t: lang.texts(),
-        q: String::new(),
-        mode: String::new(),
-        city: String::new(),
-        modes,
-        cities,
+        form: SearchForm::new(&app, lang, &SearchQuery::default()),
         members,
         total_matters: r.current.len(),
         total_windows: r.windows.len(),
@@ -138,7 +144,6 @@ pub(crate) async fn matters(
         page: Some(page_no),
         per_page: Some(30),
     };
-    let (modes, cities) = choices(&app, lang);
     let (items, total) = match app.search_matters(&q) {
         Ok(p) => (p.items, p.total),
         Err(_) => (Vec::new(), 0),
@@ -160,11 +165,7 @@ pub(crate) async fn matters(
     let enc = |s: &Option<String>| enc(s.as_deref().unwrap_or(""));
     let p = MattersPage {
         t: lang.texts(),
-        q: sq.q.clone().unwrap_or_default(),
-        mode: sq.mode.clone().unwrap_or_default(),
-        city: sq.city.clone().unwrap_or_default(),
-        modes,
-        cities,
+        form: SearchForm::new(&app, lang, &sq),
         items: rows,
         has_more: page_no.saturating_mul(30) < total,
         next_url: format!(

@@ -95,7 +95,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
         let ranked = app.rank_need(&office, &v.id, 8).await?;
         for (j, c) in ranked.iter().enumerate() {
             let mv = |stage, back: i64| StageMove {
-                uscc: c.uscc.clone(),
+                uscc: c.hit.uscc.clone(),
                 stage,
                 on: Some(day(back)),
                 note: None,

@@ -175,12 +175,9 @@ pub async fn rebuild_index(
     // their number) stay in the outbox and are applied afterwards.
     let covered = store.outbox_seqs().await?;
     with_writer(index, writer, |ix, w| ix.clear(w)).await?;
-    let mut after = String::new();
+    let mut pages = store.enterprise_pages(5000);
     let mut n = 0u64;
-    loop {
-        let rows = store.enterprises_after(&after, 5000).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.uscc.clone();
+    while let Some(rows) = pages.next().await? {
         let docs = rows.iter().map(doc_of).collect::<AppResult<Vec<_>>>()?;
         n += docs.len() as u64;
         with_writer(index, writer, move |ix, w| {

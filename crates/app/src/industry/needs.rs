@@ -221,7 +221,7 @@ impl App {
         .await
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
         .map_err(ix_err)?;
-        r.retain(|x| x.uscc != owner);
+        r.retain(|x| x.hit.uscc != owner);
         r.truncate(limit);
         if let Ok(mut c) = self.industry.ranks.lock() {
             c.put(generation, key, Arc::new(r.clone()));
@@ -253,21 +253,8 @@ impl App {
             .enumerate()
             .map(|(i, r)| CandidateView {
                 rank: i + 1,
-                stage: stages.get(&r.uscc).and_then(|s| Stage::parse(s)),
-                uscc: r.uscc,
-                name_zh: r.name_zh,
-                name_en: r.name_en,
-                score: r.score,
-                city: r.meta.city,
-                cluster: r.meta.cluster,
-                industry: r.meta.industry,
-                flags: r.meta.flags,
-                certifications: r.meta.certifications,
-                matched: r
-                    .matched
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
+                stage: stages.get(&r.hit.uscc).and_then(|s| Stage::parse(s)),
+                hit: r.hit.into(),
                 signals: r
                     .signals
                     .into_iter()

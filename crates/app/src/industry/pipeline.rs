@@ -117,8 +117,8 @@ impl App {
                     )
                     .await?
                     .into_iter()
-                    .find(|r| r.uscc == m.uscc)
-                    .map_or(0.0, |r| r.score);
+                    .find(|r| r.hit.uscc == m.uscc)
+                    .map_or(0.0, |r| r.hit.score);
                 MatchRow {
                     need_id: id.into(),
                     uscc: m.uscc.clone(),

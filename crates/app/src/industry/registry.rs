@@ -72,26 +72,7 @@ impl App {
             total_exact: true,
             page,
             per_page,
-            items: r
-                .hits
-                .into_iter()
-                .map(|h| EnterpriseHit {
-                    uscc: h.uscc,
-                    name_zh: h.name_zh,
-                    name_en: h.name_en,
-                    score: h.score,
-                    city: h.meta.city,
-                    cluster: h.meta.cluster,
-                    industry: h.meta.industry,
-                    flags: h.meta.flags,
-                    certifications: h.meta.certifications,
-                    matched: h
-                        .matched
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect(),
-                })
-                .collect(),
+            items: r.hits.into_iter().map(EnterpriseHit::from).collect(),
             facets: r.facets,
         })
     }

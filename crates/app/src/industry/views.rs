@@ -69,6 +69,27 @@ pub struct EnterpriseHit {
     pub matched: BTreeMap<String, Vec<String>>,
 }
 
+impl From<corridor_industry::search::Hit> for EnterpriseHit {
+    fn from(h: corridor_industry::search::Hit) -> EnterpriseHit {
+        EnterpriseHit {
+            uscc: h.uscc,
+            name_zh: h.name_zh,
+            name_en: h.name_en,
+            score: h.score,
+            city: h.meta.city,
+            cluster: h.meta.cluster,
+            industry: h.meta.industry,
+            flags: h.meta.flags,
+            certifications: h.meta.certifications,
+            matched: h
+                .matched
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EnterpriseSearch {
     /// The page's enterprises, best first (the same page shape as every list).
@@ -94,17 +115,9 @@ pub struct SignalView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CandidateView {
     pub rank: usize,
-    pub uscc: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub score: f32,
-    pub city: String,
-    pub cluster: String,
-    pub industry: String,
-    pub flags: Vec<String>,
-    pub certifications: Vec<String>,
-    /// Query terms found, by field.
-    pub matched: BTreeMap<String, Vec<String>>,
+    /// The firm; its `score` is the ranking's total.
+    #[serde(flatten)]
+    pub hit: EnterpriseHit,
     /// Each signal's value, weight and contribution; they add up to `score`.
     pub signals: Vec<SignalView>,
     /// The candidate's stage when it is in this need's pipeline.

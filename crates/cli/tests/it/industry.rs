@@ -313,14 +313,17 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
 
     // Ranked matches explain themselves; the sealant SME is in the top 3.
     let ranked = e.app.rank_need(&aviation, &sealant.id, 10).await.unwrap();
-    let pos = ranked.iter().position(|c| c.uscc == all[0].uscc).unwrap();
+    let pos = ranked
+        .iter()
+        .position(|c| c.hit.uscc == all[0].uscc)
+        .unwrap();
     assert!(pos < 3, "{pos}");
     for c in &ranked {
-        assert!(c.certifications.contains(&"AS9100".to_string()));
+        assert!(c.hit.certifications.contains(&"AS9100".to_string()));
         let sum: f32 = c.signals.iter().map(|s| s.contribution).sum();
-        assert!((sum - c.score).abs() < 1e-4);
+        assert!((sum - c.hit.score).abs() < 1e-4);
     }
-    assert!(!ranked[pos].matched.is_empty());
+    assert!(!ranked[pos].hit.matched.is_empty());
 
     // The pipeline: dated stages, meetings counted, order enforced.
     let mv = |uscc: &str, stage, on: &str| StageMove {
@@ -360,10 +363,10 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
     let board = e.app.pipeline(&aviation, &sealant.id).await.unwrap();
     let entered = board.iter().find(|m| m.uscc == target).unwrap();
     assert!(
-        (entered.score - ranked[pos].score).abs() < 1e-3,
+        (entered.score - ranked[pos].hit.score).abs() < 1e-3,
         "{} vs {}",
         entered.score,
-        ranked[pos].score
+        ranked[pos].hit.score
     );
     // Refused moves: backwards, earlier than the last stage, in the future, by another head.
     for (who, stage, on, code) in [
@@ -409,8 +412,9 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
     assert!(m.score > 0.0);
     let second = ranked
         .iter()
-        .find(|c| c.uscc != target)
+        .find(|c| c.hit.uscc != target)
         .unwrap()
+        .hit
         .uscc
         .clone();
     e.app
@@ -445,9 +449,10 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
     assert_eq!(raced.events.len(), 2, "contacted, testing");
     let third = ranked
         .iter()
-        .filter(|c| c.uscc != target)
+        .filter(|c| c.hit.uscc != target)
         .nth(1)
         .unwrap()
+        .hit
         .uscc
         .clone();
     e.app
@@ -509,14 +514,14 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
         .await
         .unwrap()
         .iter()
-        .any(|c| c.uscc == twin.uscc));
+        .any(|c| c.hit.uscc == twin.uscc));
     e.app
         .upsert_enterprises(std::slice::from_ref(&twin))
         .await
         .unwrap();
     e.app.sync_search().await.unwrap();
     let again = e.app.rank_need(&aviation, &sealant.id, 10).await.unwrap();
-    assert!(again.iter().any(|c| c.uscc == twin.uscc), "{again:?}");
+    assert!(again.iter().any(|c| c.hit.uscc == twin.uscc), "{again:?}");
 
     // Statistics: the head enterprise sees its own, the office every head enterprise.
     let s = e.app.industry_stats(&aviation).await.unwrap();
@@ -576,7 +581,7 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
     // not contacted it.
     let fourth = ranked
         .iter()
-        .map(|c| c.uscc.clone())
+        .map(|c| c.hit.uscc.clone())
         .find(|u| ![&target, &second, &third, &all[1].uscc].contains(&u))
         .unwrap();
     e.app

@@ -17,3 +17,16 @@ fn deterministic_valid_and_unique() {
         assert!(ids.insert(e.uscc.clone()), "duplicate {}", e.uscc);
     }
 }
+
+/// The embedded tables read, every record is valid, and the heads are heads.
+#[test]
+fn fixed_tables_are_valid() {
+    use corridor_domain::ids::Uscc;
+    let (marks, heads) = (super::landmarks(), super::demo_heads());
+    assert_eq!((marks.len(), heads.len()), (3, 3));
+    for e in marks.iter().chain(&heads) {
+        e.validate().unwrap();
+        assert!(Uscc::parse(&e.uscc).is_ok(), "{}", e.uscc);
+    }
+    assert!(heads.iter().all(|h| h.flags.head) && !marks.iter().any(|m| m.flags.head));
+}

@@ -90,29 +90,29 @@ fn the_sealant_need_ranks_the_landmark_in_the_top_three_and_explains_itself() {
     let u = rank_unexplained(idx, &need, &w, &members, 10).unwrap();
     let key = |v: &[Ranked]| {
         v.iter()
-            .map(|x| (x.uscc.clone(), x.score))
+            .map(|x| (x.hit.uscc.clone(), x.hit.score))
             .collect::<Vec<_>>()
     };
     assert_eq!(key(&u), key(&r));
-    assert!(u.iter().all(|x| x.matched.is_empty()));
-    let pos = r.iter().position(|x| x.uscc == all[0].uscc);
+    assert!(u.iter().all(|x| x.hit.matched.is_empty()));
+    let pos = r.iter().position(|x| x.hit.uscc == all[0].uscc);
     assert!(matches!(pos, Some(0..=2)), "{pos:?}");
     for x in &r {
         // The hard constraint holds for every candidate.
-        assert!(x.meta.certifications.iter().any(|c| c == "AS9100"));
+        assert!(x.hit.meta.certifications.iter().any(|c| c == "AS9100"));
         // The explanation adds up to the score.
         let sum: f32 = x.signals.iter().map(|s| s.contribution).sum();
-        assert!((sum - x.score).abs() < 1e-5);
+        assert!((sum - x.hit.score).abs() < 1e-5);
         assert_eq!(x.signals.len(), 7);
     }
     let top = &r[pos.unwrap()];
-    assert!(top.matched.contains_key("capabilities_en"));
+    assert!(top.hit.matched.contains_key("capabilities_en"));
     let sig = |n: &str| top.signals.iter().find(|s| s.name == n).unwrap().value;
     assert_eq!(sig("cluster"), 1.0);
     assert_eq!(sig("industry"), 1.0);
     assert_eq!(sig("corridor_city"), 1.0);
     // Sorted by score.
-    assert!(r.windows(2).all(|p| p[0].score >= p[1].score));
+    assert!(r.windows(2).all(|p| p[0].hit.score >= p[1].hit.score));
     // Weights change the order: with text alone, the order is BM25's.
     let text_only = Weights {
         cluster: 0.0,
@@ -135,7 +135,7 @@ fn the_sealant_need_ranks_the_landmark_in_the_top_three_and_explains_itself() {
         ..need.clone()
     };
     let c = rank(idx, &need_sz, &city_heavy, &members, 5).unwrap();
-    assert!(c.iter().all(|x| x.meta.city == "320500"), "{c:?}");
+    assert!(c.iter().all(|x| x.hit.meta.city == "320500"), "{c:?}");
 }
 
 #[test]

@@ -77,12 +77,12 @@ pub(crate) async fn need_page(
         .iter()
         .map(|c| CandRow {
             rank: c.rank,
-            uscc: c.uscc.clone(),
-            name: lang.of(&c.name_zh, &c.name_en),
-            city: city_name(app, lang, &c.city),
-            score: format!("{:.3}", c.score),
-            tags: tags(lang, &c.flags, &c.certifications),
-            matched: matched_text(&c.matched),
+            uscc: c.hit.uscc.clone(),
+            name: lang.of(&c.hit.name_zh, &c.hit.name_en),
+            city: city_name(app, lang, &c.hit.city),
+            score: format!("{:.3}", c.hit.score),
+            tags: tags(lang, &c.hit.flags, &c.hit.certifications),
+            matched: matched_text(&c.hit.matched),
             signals: c
                 .signals
                 .iter()
