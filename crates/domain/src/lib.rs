@@ -4,6 +4,7 @@
 //! - [`calendar`]: working days from the holiday notice, as data.
 //! - [`catalogue`]: members, authorities, windows and the versioned matter catalogue.
 //! - [`case`]: the case state machine, the legal clock, and who may act on which case.
+//! - [`materials`]: the files handed in with a filing: type from content, names, limits.
 //! - [`audit`]: per-case hash chains that reveal edits, removals and reordering.
 //! - [`clock`]: time as an input.
 //!
@@ -16,6 +17,7 @@ pub mod case;
 pub mod catalogue;
 pub mod clock;
 pub mod ids;
+pub mod materials;
 pub mod text;
 
 /// Declares an enum whose variants each have a stable code: the variant's name in
