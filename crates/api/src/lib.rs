@@ -5,6 +5,7 @@
 pub mod contract;
 pub mod identity;
 pub mod industry;
+pub mod materials;
 pub mod metrics;
 pub mod problem;
 
@@ -110,7 +111,7 @@ pub struct VersionQuery {
         industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
-        identity::revoke_authorisation
+        identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -220,6 +221,14 @@ pub fn routes(state: AppState) -> Router {
         .route("/cases/{id}", get(get_case))
         .route("/cases/{id}/actions", post(act_on_case))
         .route("/cases/{id}/events", get(case_events))
+        .route("/cases/{id}/materials", get(materials::list_materials))
+        .route(
+            "/cases/{id}/materials/{material}",
+            post(materials::attach).layer(axum::extract::DefaultBodyLimit::max(
+                materials::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route("/cases/{id}/files/{file}", get(materials::file))
         .route("/statistics", get(statistics))
         .route("/trust-list", get(trust_list))
         .route("/revocations", get(revocations))

@@ -127,9 +127,13 @@ pub struct AuditReport {
     pub streams: u64,
     pub events: u64,
     pub first_break: Option<ChainBreak>,
+    /// Stored material files checked against their recorded SHA-256.
+    pub files: u64,
+    /// The first file missing or differing from its hash: case, file and what is wrong.
+    pub first_bad_file: Option<String>,
 }
 
-fn scope(c: &CaseRecord) -> CaseScope<'_> {
+pub(crate) fn scope(c: &CaseRecord) -> CaseScope<'_> {
     CaseScope {
         applicant_user: c.applicant_user,
         receiving_window: c.receiving_window.as_deref(),
@@ -172,7 +176,7 @@ fn mask_form(m: Option<&Matter>, form: &str) -> Value {
 }
 
 impl App {
-    async fn load_visible(&self, p: &Principal, id: Uuid) -> AppResult<CaseRecord> {
+    pub(crate) async fn load_visible(&self, p: &Principal, id: Uuid) -> AppResult<CaseRecord> {
         let c = self.store.get_case(id).await?.ok_or_else(|| {
             AppError::not_found(format!("case {id}")).with_zh(format!("办件 {id}"))
         })?;
@@ -231,6 +235,10 @@ impl App {
         } else {
             None
         };
+        // A case goes to the deciding city only with every required material.
+        if req.action == Action::Forward {
+            self.check_complete(&c).await?;
+        }
         let matter = r.matter(&c.matter_code, c.catalogue_version);
         let has_licence = matter.is_some_and(|m| m.output.licence_type.is_some());
         let next = transition(
@@ -493,10 +501,19 @@ impl App {
                 });
             }
         }
+        let (files, bad) = self.store.check_blobs().await?;
+        let first_bad_file = bad.map(|(a, what)| {
+            format!(
+                "file {} ({}) of case {}, material {}: {what}",
+                a.id, a.sha256, a.case_id, a.material
+            )
+        });
         Ok(AuditReport {
             streams,
             events,
             first_break: first,
+            files,
+            first_bad_file,
         })
     }
 

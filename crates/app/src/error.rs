@@ -29,6 +29,9 @@ pub enum ErrorCode {
     UriTooLong,
     UnsupportedMediaType,
     HeadersTooLarge,
+    FileRefused,
+    FileTooLarge,
+    MaterialsMissing,
     Internal,
 }
 
@@ -143,6 +146,24 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         431,
         "The request headers are too large",
         "请求头过大",
+    ),
+    (
+        ErrorCode::FileRefused,
+        422,
+        "The file is refused (its type, name or content)",
+        "文件不予接收（类型、文件名或内容有误）",
+    ),
+    (
+        ErrorCode::FileTooLarge,
+        413,
+        "The file, or the case's files together, exceed the size or count limit",
+        "文件或本件材料合计超过大小或数量上限",
+    ),
+    (
+        ErrorCode::MaterialsMissing,
+        409,
+        "Required materials are missing",
+        "缺少必需材料",
     ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];

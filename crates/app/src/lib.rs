@@ -18,6 +18,7 @@ pub mod identity;
 pub mod industry;
 pub mod licences;
 pub mod limiter;
+pub mod materials;
 pub mod paging;
 pub mod reference;
 pub mod stats;
@@ -62,6 +63,8 @@ pub struct App {
     /// process. Several servers on one PostgreSQL database are not covered.
     keys: tokio::sync::Mutex<()>,
     industry: industry::Industry,
+    /// Size and count limits of materials.
+    material_limits: RwLock<corridor_domain::materials::Limits>,
 }
 
 impl App {
@@ -83,6 +86,11 @@ impl App {
             reference::import_bundle(&store, &b, now, "shipped reference data").await?;
         }
         let r = Reference::load(&store).await?;
+        // Files a crash left without their record (stored, never recorded).
+        let swept = store.sweep_blobs().await?;
+        if swept > 0 {
+            tracing::info!(files = swept, "unrecorded material files removed");
+        }
         let (tx, rx) = tokio::sync::mpsc::channel(4096);
         let app = Arc::new(App {
             store: store.clone(),
@@ -97,6 +105,7 @@ impl App {
             stats_cache: stats::StatsCache::default(),
             keys: tokio::sync::Mutex::new(()),
             industry: industry::Industry::start(store.clone(), opts)?,
+            material_limits: RwLock::new(Default::default()),
         });
         tokio::spawn(writer::intake_writer(store, rx));
         Ok(app)

@@ -4,8 +4,8 @@
 //! time, so a slow server cannot hide its queueing (no coordinated omission).
 //!
 //! The mix is what the corridor does all day: sign in, search the catalogue, file a case at a
-//! window, read the queue, act on a case (receive, forward, accept, approve, as the clerk and
-//! the reviewer), read statistics, verify an e-licence (anyone, no account), search the
+//! window, read the queue, act on a case (receive, attach a scan of each required material,
+//! forward, accept, approve, as the clerk and the reviewer), read statistics, verify an e-licence (anyone, no account), search the
 //! enterprise registry, rank a head enterprise's need, move a candidate along a need's
 //! pipeline (contacted, meeting, testing, qualified) and read a need's pipeline board. It uses
 //! the demo accounts and data.
@@ -58,8 +58,12 @@ struct Shared {
     clerk: String,
     reviewer: String,
     office: String,
-    /// Cases waiting for their next step: (id, next action).
-    pipeline: Mutex<VecDeque<(String, &'static str)>>,
+    /// Cases waiting for their next step: (id, next action, for `attach` the position in
+    /// `required`).
+    pipeline: Mutex<VecDeque<(String, &'static str, usize)>>,
+    /// The sample matter's required materials: the clerk attaches a scan of each (one request
+    /// each) between receiving and forwarding.
+    required: Vec<usize>,
     /// QR texts of issued licences, to verify.
     qrs: Vec<String>,
     /// The open needs of the demo head enterprises.
@@ -255,7 +259,7 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
                         if let Some(id) = v["id"].as_str() {
                             if let Ok(mut p) = s.pipeline.lock() {
                                 if p.len() < 100_000 {
-                                    p.push_back((id.to_string(), "receive"));
+                                    p.push_back((id.to_string(), "receive", 0));
                                 }
                             }
                         }
@@ -279,7 +283,7 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
         }
         Kind::Act => {
             let next = s.pipeline.lock().ok().and_then(|mut p| p.pop_front());
-            let Some((id, action)) = next else {
+            let Some((id, action, k)) = next else {
                 // Nothing to act on yet: read a case list instead (still a request).
                 return ok(s
                     .http
@@ -288,7 +292,33 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
                     .send()
                     .await);
             };
+            if action == "attach" {
+                let Some(material) = s.required.get(k) else {
+                    return false;
+                };
+                // A distinct file each time (files are stored by content).
+                let pdf = corridor_domain::materials::sample::pdf(&format!("{id} {material}"), 0);
+                let good = ok(s
+                    .http
+                    .post(api(&format!("/cases/{id}/materials/{material}")))
+                    .query(&[("file_name", "scan.pdf")])
+                    .bearer_auth(&s.clerk)
+                    .body(pdf)
+                    .send()
+                    .await);
+                if good {
+                    if let Ok(mut p) = s.pipeline.lock() {
+                        if k + 1 < s.required.len() {
+                            p.push_back((id, "attach", k + 1));
+                        } else {
+                            p.push_back((id, "forward", 0));
+                        }
+                    }
+                }
+                return good;
+            }
             let (tok, following) = match action {
+                "receive" if !s.required.is_empty() => (&s.clerk, Some("attach")),
                 "receive" => (&s.clerk, Some("forward")),
                 "forward" => (&s.clerk, Some("accept")),
                 "accept" => (&s.reviewer, Some("approve")),
@@ -304,7 +334,7 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
                 .await);
             if good {
                 if let (Some(f), Ok(mut p)) = (following, s.pipeline.lock()) {
-                    p.push_back((id, f));
+                    p.push_back((id, f, 0));
                 }
             }
             good
@@ -476,6 +506,24 @@ pub async fn run(
         } else {
             (Vec::new(), Vec::new(), VecDeque::new())
         };
+    // The sample filing's matter: which of its materials are required.
+    let matter = http
+        .get(format!(
+            "{base}/api/v1/matters/{}",
+            crate::sample::sample_filing().matter_code
+        ))
+        .send()
+        .await?
+        .json::<Value>()
+        .await?;
+    let required: Vec<usize> = matter["materials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter(|(_, m)| m["required"] == true)
+        .map(|(i, _)| i)
+        .collect();
     let shared = Arc::new(Shared {
         applicant: login(&http, &base, "ent.340100").await?,
         clerk: login(&http, &base, "clerk.340100").await?,
@@ -484,6 +532,7 @@ pub async fn run(
         base,
         http,
         pipeline: Mutex::new(VecDeque::new()),
+        required,
         qrs,
         needs,
         matches: Mutex::new(matches),

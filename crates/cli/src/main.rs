@@ -383,6 +383,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     return Ok(2);
                 }
             }
+            match rep.first_bad_file {
+                None => println!("material files intact: {} checked", rep.files),
+                Some(b) => {
+                    eprintln!("material file BROKEN: {b}");
+                    return Ok(2);
+                }
+            }
         }
         Cmd::Audit {
             cmd: AuditCmd::Stats,

@@ -146,11 +146,11 @@ pub async fn harden(State(s): State<ServerState>, mut req: Request, next: Next) 
             ErrorCode::UriTooLong,
             format!("the URL is longer than {MAX_URI_BYTES} bytes"),
         ))
-    } else if announced_body(req.headers()) > MAX_BODY_BYTES as u64 {
+    } else if announced_body(req.headers()) > body_limit(&req) as u64 {
         // Refused from the head: a body that cannot be accepted is not read first.
         Some((
             ErrorCode::PayloadTooLarge,
-            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            format!("the body is larger than {} bytes", body_limit(&req)),
         ))
     } else if header_bytes(req.headers()) > MAX_HEADER_BYTES {
         Some((
@@ -169,6 +169,21 @@ pub async fn harden(State(s): State<ServerState>, mut req: Request, next: Next) 
     };
     secure_headers(res.headers_mut(), opts.secure_cookies, private);
     res
+}
+
+/// The largest body a request may announce: an upload of a case's material may be larger
+/// (its route reads up to [`corridor_api::materials::MAX_UPLOAD_BYTES`]; the configured
+/// per-file limit is checked after).
+fn body_limit<B>(req: &Request<B>) -> usize {
+    let p = req.uri().path();
+    let upload = req.method() == axum::http::Method::POST
+        && ((p.starts_with("/api/v1/cases/") && p.contains("/materials/"))
+            || (p.starts_with("/cases/") && p.ends_with("/materials")));
+    if upload {
+        corridor_api::materials::MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
 }
 
 /// The body size a request announces (`Content-Length`), 0 when it announces none.

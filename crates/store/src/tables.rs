@@ -143,6 +143,22 @@ pub const TABLES: &[Table] = &[
         order: "case_id, action",
     },
     Table {
+        name: "attachments",
+        cols: &[
+            ("id", T),
+            ("case_id", T),
+            ("material", I),
+            ("file_name", T),
+            ("kind", T),
+            ("size", I),
+            ("sha256", T),
+            ("added_by", T),
+            ("added_role", T),
+            ("added_ms", I),
+        ],
+        order: "case_id, added_ms, id",
+    },
+    Table {
         name: "audit_heads",
         cols: &[("stream", T), ("seq", I), ("hash", T)],
         order: "stream",

@@ -50,6 +50,41 @@ pub fn act(action: Action) -> ActOnCase {
     }
 }
 
+/// Attaches a small scan for every required material of the case, as `who` (the receiving
+/// clerk at the window, or the applicant online).
+pub async fn attach_required(app: &corridor_app::App, who: &Principal, case: uuid::Uuid) {
+    let m = app.materials(who, case).await.unwrap();
+    for mt in m
+        .materials
+        .iter()
+        .filter(|m| m.required && m.files.is_empty())
+    {
+        let pdf = corridor_domain::materials::sample::pdf(&mt.name_en, 0);
+        app.attach(
+            who,
+            case,
+            mt.index,
+            &format!("material-{}.pdf", mt.index),
+            pdf,
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Acts as `who`; before forwarding, the clerk attaches the required materials.
+pub async fn step(
+    app: &corridor_app::App,
+    who: &Principal,
+    case: uuid::Uuid,
+    a: Action,
+) -> corridor_app::cases::CaseView {
+    if a == Action::Forward {
+        attach_required(app, who, case).await;
+    }
+    app.act(who, case, act(a)).await.unwrap()
+}
+
 fn code(e: AppError) -> ErrorCode {
     e.code
 }
@@ -90,11 +125,73 @@ pub async fn scenario(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(c.status, Status::Received);
+    // Not forwarded without the required materials: the refusal names each one.
+    let e = app
+        .act(&hefei_clerk, c.id, act(Action::Forward))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::MaterialsMissing);
+    assert!(
+        e.detail.contains("Copy of the business licence"),
+        "{}",
+        e.detail
+    );
+    assert!(e.detail_zh.as_deref().unwrap().contains("营业执照副本"));
+    let required = app
+        .materials(&hefei_clerk, c.id)
+        .await
+        .unwrap()
+        .materials
+        .iter()
+        .filter(|m| m.required)
+        .count();
+    assert_eq!(e.fields.len(), required);
+    // The Hefei clerk scans them at the window: the identity document as a photo, the rest as
+    // PDFs.
+    let photo = corridor_domain::materials::sample::png(40, 30, [200, 180, 160]);
+    let id_doc = app
+        .attach(&hefei_clerk, c.id, 2, "经办人身份证.png", photo.clone())
+        .await
+        .unwrap();
+    assert_eq!(id_doc.content_type, "image/png");
+    assert_eq!(id_doc.sha256, corridor_store::sha256_hex(&photo));
+    attach_required(app, &hefei_clerk, c.id).await;
     let c = app
         .act(&hefei_clerk, c.id, act(Action::Forward))
         .await
         .unwrap();
     assert_eq!(c.status, Status::Forwarded);
+    // The Songjiang reviewer sees every material beside the form, and reads the photo back
+    // as it was handed in; nobody else in another city, nor the joint office, sees them.
+    let seen = app.materials(&sj, c.id).await.unwrap();
+    assert!(seen.complete && !seen.may_attach);
+    assert_eq!(
+        seen.materials
+            .iter()
+            .filter(|m| !m.files.is_empty())
+            .count(),
+        required
+    );
+    let (v, bytes) = app.material_file(&sj, c.id, id_doc.id).await.unwrap();
+    assert_eq!((v.file_name.as_str(), bytes), ("经办人身份证.png", photo));
+    for other in [&hz, &hf, &staff(Role::JointOffice), &staff(Role::Admin)] {
+        let e = app.materials(other, c.id).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let e = app.material_file(other, c.id, id_doc.id).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+    }
+    // Forwarded: the window adds nothing more.
+    let late = app
+        .attach(
+            &hefei_clerk,
+            c.id,
+            3,
+            "poa.pdf",
+            corridor_domain::materials::sample::pdf("x", 0),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(late.code, ErrorCode::Forbidden);
 
     // Competence never moves: the Hefei clerk cannot accept, nor can other cities' reviewers.
     assert_eq!(
@@ -138,6 +235,16 @@ pub async fn scenario(backend: Backend) {
     assert_eq!(c.status, Status::CorrectionRequested);
     assert_eq!(c.due, DueState::Paused);
     env.set_date(date!(2026 - 10 - 09));
+    // The applicant answers with a new proof of the premises (material 6) ...
+    let premises = corridor_domain::materials::sample::pdf("Lease, Songjiang No. 8", 0);
+    let fresh = app
+        .attach(&ent, c.id, 6, "租赁合同.pdf", premises.clone())
+        .await
+        .unwrap();
+    assert_eq!(fresh.added_by_role, "applicant");
+    // ... which the reviewer sees next to the window's scan.
+    let seen = app.materials(&sj, c.id).await.unwrap();
+    assert_eq!(seen.materials[6].files.len(), 2);
     let mut resubmit = act(Action::Resubmit);
     let mut form = branch_filing(None, ServiceMode::RemoteReceipt).form;
     form.insert("branch_address".into(), json!("上海市松江区示例路8号"));
@@ -172,25 +279,30 @@ pub async fn scenario(backend: Backend) {
 
     let events = app.case_events(&ent, c.id, None, None).await.unwrap().items;
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(
-        actions,
-        [
-            "submit",
-            "receive",
-            "forward",
-            "accept",
-            "request_correction",
-            "resubmit",
-            "approve",
-            "issue_licence",
-            "deliver"
-        ]
-    );
+    let attached = required; // the photo answers one of them
+    let mut expected = vec!["submit", "receive"];
+    expected.extend(std::iter::repeat_n("attach_material", attached));
+    expected.extend([
+        "forward",
+        "download_material",
+        "accept",
+        "request_correction",
+        "attach_material",
+        "resubmit",
+        "approve",
+        "issue_licence",
+        "deliver",
+    ]);
+    assert_eq!(actions, expected);
+    // The attachment's event carries its hash.
+    let ev = &events[2];
+    assert_eq!(ev.after["sha256"], json!(id_doc.sha256));
     let report = app.verify_audit().await.unwrap();
     assert!(report.first_break.is_none(), "{:?}", report.first_break);
 
     // Edit one stored event: verification fails and names it.
-    let victim = &events[3];
+    let victim = &events[attached + 4];
+    assert_eq!(victim.action, "accept");
     sqlx::query("UPDATE audit_events SET after_doc = $1 WHERE stream = $2 AND seq = $3")
         .bind(victim.after.to_string().replace("2026-09-21", "2026-09-22"))
         .bind(format!("case:{}", c.id))
@@ -201,7 +313,7 @@ pub async fn scenario(backend: Backend) {
     let report = app.verify_audit().await.unwrap();
     let broken = report.first_break.expect("edit detected").to_string();
     assert!(
-        broken.contains("seq 4") && broken.contains("was changed"),
+        broken.contains(&format!("seq {}", victim.seq)) && broken.contains("was changed"),
         "{broken}"
     );
     env.cleanup().await;
@@ -292,8 +404,11 @@ pub async fn access_matrix(backend: Backend) {
                 )
                 .await
                 .unwrap();
-            for step in path(a) {
-                app.act(&rightful(step), c.id, act(step)).await.unwrap();
+            for a in path(a) {
+                step(app, &rightful(a), c.id, a).await;
+            }
+            if a == Action::Forward {
+                attach_required(app, &clerk(window), c.id).await;
             }
             let got = app.act(p, c.id, act(a)).await;
             if allowed(who, a) {

@@ -41,7 +41,7 @@ async fn issue(app: &corridor_app::App, ent: &Principal) -> Uuid {
         (&sj, Action::Accept),
         (&sj, Action::Approve),
     ] {
-        app.act(who, c.id, act(a)).await.unwrap();
+        crate::cases::step(app, who, c.id, a).await;
     }
     let v = app.act(&sj, c.id, act(Action::IssueLicence)).await.unwrap();
     assert_eq!(v.status, Status::LicenceIssued);

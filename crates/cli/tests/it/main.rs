@@ -9,6 +9,7 @@ pub mod cli;
 mod helpers;
 mod industry;
 mod licences;
+mod materials;
 mod security;
 mod storage;
 pub mod web;

@@ -53,13 +53,11 @@ pub fn pdf(text: &str, min_len: usize) -> Vec<u8> {
 
 /// A `width` × `height` PNG of one RGB colour (stored, uncompressed).
 pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
-    let mut raw = Vec::with_capacity((height * (1 + 3 * width)) as usize);
-    for _ in 0..height {
-        raw.push(0); // filter: none
-        for _ in 0..width {
-            raw.extend_from_slice(&rgb);
-        }
-    }
+    // Each row: filter type 0 (none), then the pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain((0..width).flat_map(|_| rgb))
+        .collect();
+    let raw = row.repeat(height as usize);
     // zlib with stored deflate blocks.
     let mut z = vec![0x78, 0x01];
     let mut blocks = raw.chunks(65_535).peekable();

@@ -1,0 +1,125 @@
+//! A case's materials: the list, adding a file (the raw bytes as the body; the type comes
+//! from the content), and reading one back.
+
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::{AppState, Auth};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use corridor_app::materials::{AttachmentView, CaseMaterials};
+use corridor_app::ErrorCode;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The largest body an upload route reads (the configured per-file limit, 20 MB by default,
+/// is checked after; this bounds what the server reads at all).
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// The case's materials as the catalogue lists them, each with the files handed in.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/materials", tag = "cases", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = CaseMaterials), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_materials(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<CaseMaterials>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.materials(&p, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The file's name, e.g. `business-licence.pdf` (at most 200 characters, no path; its
+    /// extension must agree with the content).
+    pub file_name: String,
+}
+
+/// Add a file for one material (the applicant while filed or asked to correct; the receiving
+/// window's clerk until forwarded). The body is the file itself: PDF, JPEG or PNG, told from
+/// the content. Stored durably, with its SHA-256 in the case's audit trail, before the answer.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/materials/{material}", tag = "cases",
+    params(("id" = Uuid, Path), ("material" = usize, Path, description = "The material's position in the list"), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file (PDF, JPEG or PNG)"),
+    security(("bearer" = [])),
+    responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    path: Result<Path<(Uuid, usize)>, PathRejection>,
+    q: Result<Query<UploadQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    let Path((id, material)) = path?;
+    let Query(q) = q?;
+    let body = body.map_err(|e| {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the file could not be read: {e}"),
+        )
+    })?;
+    let v = s
+        .app
+        .attach(&p, id, material, &q.file_name, body.to_vec())
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// One file, as handed in; the download is recorded in the case's audit trail.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/files/{file}", tag = "cases",
+    params(("id" = Uuid, Path), ("file" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/octet-stream", description = "The file, with its own content type"),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn file(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    path: Result<Path<(Uuid, Uuid)>, PathRejection>,
+) -> ApiResult<Response> {
+    let Path((id, file)) = path?;
+    let (v, bytes) = s.app.material_file(&p, id, file).await?;
+    Ok(file_response(&v, bytes))
+}
+
+/// A file as an answer: its type, shown in the browser (PDFs and images), under its name.
+pub fn file_response(v: &AttachmentView, bytes: Vec<u8>) -> Response {
+    let name: String = v
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = v
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, v.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::ETAG, format!("\"{}\"", v.sha256)),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,341 @@
+//! Materials: files handed in with a case, each for one of the matter's materials; who adds
+//! and sees them (`corridor_domain::materials`); the check that a case is complete before it
+//! is forwarded.
+
+use crate::cases::{rfc3339, scope};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::App;
+use corridor_domain::case::Principal;
+use corridor_domain::catalogue::{FieldError, Material, Matter};
+use corridor_domain::materials::{self as m, FileError, FileKind, Limits};
+use corridor_store::{sha256_hex, AttachmentRecord, CaseRecord, Store};
+use serde::Serialize;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// One file of a case.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttachmentView {
+    pub id: Uuid,
+    /// The material it answers: its position in [`CaseMaterials::materials`].
+    pub material: usize,
+    pub file_name: String,
+    pub kind: FileKind,
+    pub content_type: String,
+    pub size: u64,
+    /// SHA-256 of the content, lower-case hex (also in the case's audit event).
+    pub sha256: String,
+    /// `applicant` or `clerk`.
+    pub added_by_role: String,
+    pub added_at: String,
+}
+
+/// One material the matter asks for, with the files handed in for it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MaterialView {
+    pub index: usize,
+    pub name_zh: String,
+    pub name_en: String,
+    pub required: bool,
+    /// Originals to show at the window and copies to hand in, per the catalogue.
+    pub copies: u32,
+    pub files: Vec<AttachmentView>,
+}
+
+/// A case's materials.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseMaterials {
+    pub materials: Vec<MaterialView>,
+    /// Every required material has at least one file (the case may be forwarded).
+    pub complete: bool,
+    /// Whether the caller may add files now.
+    pub may_attach: bool,
+}
+
+fn bad_file(e: FileError) -> AppError {
+    let code = match e {
+        FileError::TooLarge { .. } | FileError::CaseTooLarge { .. } | FileError::TooMany { .. } => {
+            ErrorCode::FileTooLarge
+        }
+        _ => ErrorCode::FileRefused,
+    };
+    let mut a = AppError::new(code, e.to_string()).with_zh(e.zh());
+    a.fields = vec![FieldError::new("file", e.to_string(), e.zh())];
+    a
+}
+
+fn view(a: &AttachmentRecord) -> AttachmentView {
+    let kind = FileKind::parse(&a.kind).unwrap_or(FileKind::Pdf);
+    AttachmentView {
+        id: a.id,
+        material: a.material.max(0) as usize,
+        file_name: a.file_name.clone(),
+        kind,
+        content_type: kind.content_type().to_string(),
+        size: a.size.max(0) as u64,
+        sha256: a.sha256.clone(),
+        added_by_role: a.added_role.clone(),
+        added_at: rfc3339(a.added_ms),
+    }
+}
+
+/// The required materials without a file, by position.
+pub(crate) fn missing(matter: &Matter, files: &[AttachmentRecord]) -> Vec<usize> {
+    matter
+        .materials
+        .iter()
+        .enumerate()
+        .filter(|(i, mt)| mt.required && !files.iter().any(|a| a.material == *i as i64))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+impl App {
+    /// The limits on files (defaults: 20 MB a file, 100 MB and 50 files a case).
+    pub fn material_limits(&self) -> Limits {
+        self.material_limits
+            .read()
+            .map(|l| *l)
+            .unwrap_or_else(|p| *p.into_inner())
+    }
+
+    pub fn set_material_limits(&self, l: Limits) {
+        if let Ok(mut g) = self.material_limits.write() {
+            *g = l;
+        }
+    }
+
+    /// The case's pinned matter.
+    fn matter_of(&self, c: &CaseRecord) -> AppResult<Matter> {
+        self.reference()
+            .matter(&c.matter_code, c.catalogue_version)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::new(ErrorCode::Internal, "pinned matter version missing")
+                    .with_zh("办件所依据的事项版本缺失")
+            })
+    }
+
+    fn may_see_materials(p: &Principal, c: &CaseRecord) -> AppResult<()> {
+        if p.sees_materials(&scope(c)) {
+            return Ok(());
+        }
+        Err(AppError::forbidden(format!(
+            "role {} may not see this case's materials (only its applicant, the receiving window and the deciding authority)",
+            p.role.as_str()
+        ))
+        .with_zh(format!(
+            "角色 {} 无权查看此办件的材料（仅申请人、收件窗口和审批部门可查看）",
+            p.role.as_str()
+        )))
+    }
+
+    /// The matter's materials with the files handed in for each.
+    pub async fn materials(&self, p: &Principal, case: Uuid) -> AppResult<CaseMaterials> {
+        let c = self.load_visible(p, case).await?;
+        App::may_see_materials(p, &c)?;
+        let matter = self.matter_of(&c)?;
+        let files = self.store.attachments_of_case(c.id).await?;
+        let gaps = missing(&matter, &files);
+        let materials = matter
+            .materials
+            .iter()
+            .enumerate()
+            .map(|(i, mt): (usize, &Material)| MaterialView {
+                index: i,
+                name_zh: mt.name_zh.clone(),
+                name_en: mt.name_en.clone(),
+                required: mt.required,
+                copies: mt.copies,
+                files: files
+                    .iter()
+                    .filter(|a| a.material == i as i64)
+                    .map(view)
+                    .collect(),
+            })
+            .collect();
+        Ok(CaseMaterials {
+            materials,
+            complete: gaps.is_empty(),
+            may_attach: p.may_attach(&scope(&c), c.status),
+        })
+    }
+
+    /// Adds a file for material `material` of a case. The type comes from the content; the
+    /// file is on disk before its record and the case's audit event (which carries its hash)
+    /// commit, and both before the answer.
+    pub async fn attach(
+        &self,
+        p: &Principal,
+        case: Uuid,
+        material: usize,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> AppResult<AttachmentView> {
+        let c = self.load_visible(p, case).await?;
+        if !p.may_attach(&scope(&c), c.status) {
+            return Err(AppError::forbidden(format!(
+                "role {} may not add files to this case while it is {}",
+                p.role.as_str(),
+                c.status.as_str()
+            ))
+            .with_zh(format!(
+                "角色 {} 不能在办件处于“{}”时添加材料",
+                p.role.as_str(),
+                c.status.label_zh()
+            )));
+        }
+        let matter = self.matter_of(&c)?;
+        let Some(mt) = matter.materials.get(material) else {
+            return Err(AppError::not_found(format!(
+                "material {material} of matter {}",
+                matter.code
+            ))
+            .with_zh(format!("事项 {} 的第 {material} 项材料", matter.code)));
+        };
+        let kind = m::detect(&bytes).map_err(bad_file)?;
+        let file_name = m::file_name(file_name, kind).map_err(bad_file)?;
+        let files = self.store.attachments_of_case(c.id).await?;
+        let total: u64 = files.iter().map(|a| a.size.max(0) as u64).sum();
+        self.material_limits()
+            .admit(bytes.len() as u64, files.len() as u64, total)
+            .map_err(bad_file)?;
+        let sha256 = sha256_hex(&bytes);
+        let size = bytes.len() as i64;
+        self.store.put_blob(&sha256, Arc::new(bytes)).await?;
+        let rec = AttachmentRecord {
+            id: Uuid::now_v7(),
+            case_id: c.id,
+            material: material as i64,
+            file_name,
+            kind: kind.as_str().to_string(),
+            size,
+            sha256,
+            added_by: p.user_id.to_string(),
+            added_role: p.role.as_str().to_string(),
+            added_ms: self.now_ms(),
+        };
+        // The event names the material and the file's hash, not its name (which may be
+        // personal).
+        let after = serde_json::json!({
+            "material": material,
+            "material_en": mt.name_en,
+            "kind": kind.as_str(),
+            "size": size,
+            "sha256": rec.sha256,
+        })
+        .to_string();
+        let (r, role) = (rec.clone(), p.role.as_str());
+        self.write(Box::new(move |tx| {
+            let (r, after) = (r.clone(), after.clone());
+            Box::pin(async move {
+                Store::insert_attachment(tx, &r).await?;
+                Store::append_event(
+                    tx,
+                    &format!("case:{}", r.case_id),
+                    r.added_ms,
+                    &r.added_by,
+                    role,
+                    "attach_material",
+                    "{}".into(),
+                    after,
+                )
+                .await?;
+                Ok(())
+            })
+        }))
+        .await?;
+        tracing::info!(receipt = %c.receipt_no, material, size, "material attached");
+        Ok(view(&rec))
+    }
+
+    /// A file's record and bytes; the download is recorded in the case's audit trail.
+    pub async fn material_file(
+        &self,
+        p: &Principal,
+        case: Uuid,
+        file: Uuid,
+    ) -> AppResult<(AttachmentView, Vec<u8>)> {
+        let c = self.load_visible(p, case).await?;
+        App::may_see_materials(p, &c)?;
+        let not_found = || {
+            AppError::not_found(format!("file {file} of case {case}"))
+                .with_zh(format!("办件 {case} 的文件 {file}"))
+        };
+        let rec = self
+            .store
+            .attachments_of_case(c.id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == file)
+            .ok_or_else(not_found)?;
+        let bytes = self.store.blob(&rec.sha256).await?.ok_or_else(|| {
+            tracing::error!(sha256 = %rec.sha256, "stored file missing");
+            AppError::new(
+                ErrorCode::Internal,
+                "the stored file is missing; it has been logged",
+            )
+            .with_zh("存储的文件缺失，已记录日志")
+        })?;
+        let after = serde_json::json!({"file": rec.id, "sha256": rec.sha256}).to_string();
+        let (actor, role, at) = (p.user_id.to_string(), p.role.as_str(), self.now_ms());
+        self.write(Box::new(move |tx| {
+            let (actor, after) = (actor.clone(), after.clone());
+            Box::pin(async move {
+                Store::append_event(
+                    tx,
+                    &format!("case:{case}"),
+                    at,
+                    &actor,
+                    role,
+                    "download_material",
+                    "{}".into(),
+                    after,
+                )
+                .await?;
+                Ok(())
+            })
+        }))
+        .await?;
+        Ok((view(&rec), bytes))
+    }
+
+    /// Refuses to forward a case that lacks a required material, naming what is missing.
+    pub(crate) async fn check_complete(&self, c: &CaseRecord) -> AppResult<()> {
+        let matter = self.matter_of(c)?;
+        let files = self.store.attachments_of_case(c.id).await?;
+        let gaps = missing(&matter, &files);
+        if gaps.is_empty() {
+            return Ok(());
+        }
+        let names = |zh: bool| {
+            gaps.iter()
+                .map(|i| {
+                    let mt = &matter.materials[*i];
+                    if zh {
+                        mt.name_zh.clone()
+                    } else {
+                        mt.name_en.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut e = AppError::new(
+            ErrorCode::MaterialsMissing,
+            format!("required materials missing: {}", names(false).join("; ")),
+        )
+        .with_zh(format!("缺少必需材料：{}", names(true).join("；")));
+        e.fields = gaps
+            .iter()
+            .map(|i| {
+                let mt = &matter.materials[*i];
+                FieldError::new(
+                    format!("materials[{i}]"),
+                    format!("{} is required", mt.name_en),
+                    format!("须提交{}", mt.name_zh),
+                )
+            })
+            .collect();
+        Err(e)
+    }
+}

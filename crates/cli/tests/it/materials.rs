@@ -1,0 +1,304 @@
+//! Materials over HTTP: uploads as raw bodies, the type told from the content, every kind of
+//! bad file refused with problem JSON and nothing stored, downloads recorded; unrecorded files
+//! swept at start-up.
+
+use crate::api::problem;
+use crate::cases::branch_filing;
+use crate::helpers::{env, Backend, Go};
+use corridor_domain::catalogue::ServiceMode;
+use corridor_domain::materials::sample;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use time::macros::date;
+
+async fn token(http: &reqwest::Client, base: &str, user: &str) -> String {
+    let v: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "corridor-demo"}))
+        .value()
+        .await;
+    v["token"].as_str().unwrap().to_string()
+}
+
+pub async fn uploads_over_http(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{base}/api/v1{p}");
+    let ent = token(&http, &base, "ent.340100").await;
+    let clerk = token(&http, &base, "clerk.340100").await;
+    let reviewer = token(&http, &base, "reviewer.310117.market").await;
+    let office = token(&http, &base, "office").await;
+
+    // The applicant files at the Hefei window and attaches online.
+    let filing = branch_filing(Some("340100-W01"), ServiceMode::RemoteReceipt);
+    let case: Value = http
+        .post(api("/cases"))
+        .bearer_auth(&ent)
+        .json(&filing)
+        .value()
+        .await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let upload = |who: &str, material: &str, name: &str, body: Vec<u8>| {
+        http.post(api(&format!("/cases/{id}/materials/{material}")))
+            .query(&[("file_name", name)])
+            .bearer_auth(who)
+            .body(body)
+    };
+    let pdf = sample::pdf("Application form", 0);
+    let r = upload(&ent, "0", "申请书.pdf", pdf.clone()).go().await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["kind"], "pdf");
+    assert_eq!(a["size"], pdf.len());
+    assert_eq!(a["sha256"], corridor_store::sha256_hex(&pdf));
+
+    // Bad files: each a problem document with a stable code, nothing stored.
+    let png = sample::png(8, 8, [0, 128, 255]);
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "scan.pdf",
+            png.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        ),
+        (
+            "empty.pdf",
+            vec![],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        ),
+        (
+            "half.pdf",
+            pdf[..pdf.len() / 2].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        ),
+        (
+            "prog.pdf",
+            b"MZ\x90\x00\x03".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        ),
+        (
+            "../../etc/passwd.pdf",
+            pdf.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        ),
+        (
+            "a.exe",
+            pdf.clone(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        ),
+    ];
+    for (name, body, status, code) in cases {
+        let v = problem(upload(&ent, "1", name, body).go().await, status, code).await;
+        assert!(v["detail_zh"].is_string(), "{v}");
+        assert_eq!(v["errors"][0]["field"], "file", "{v}");
+    }
+    // Too large for the configured limit; more than the server reads at all.
+    e.app
+        .set_material_limits(corridor_domain::materials::Limits {
+            file_bytes: 1000,
+            ..Default::default()
+        });
+    let big = sample::pdf("big", 5000);
+    problem(
+        upload(&ent, "1", "big.pdf", big).go().await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+    )
+    .await;
+    e.app.set_material_limits(Default::default());
+    // More than the server reads at all: refused from the head (sent alone, since a client
+    // still writing the body may see the connection close).
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/cases/{id}/materials/1?file_name=huge.pdf HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {ent}\r\nContent-Length: {}\r\n\r\n",
+        corridor_api::materials::MAX_UPLOAD_BYTES + 1
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut sock, head.as_bytes())
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("payload_too_large") {
+        let n = tokio::io::AsyncReadExt::read(&mut sock, &mut buf)
+            .await
+            .unwrap();
+        assert!(n > 0, "{}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 413"));
+    // Not a material of the matter; not the caller's case.
+    problem(
+        upload(&ent, "99", "x.pdf", pdf.clone()).go().await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        upload(&reviewer, "1", "x.pdf", pdf.clone()).go().await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        http.post(api(&format!("/cases/{id}/materials/1")))
+            .bearer_auth(&ent)
+            .body(pdf.clone())
+            .go()
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    let list: Value = http
+        .get(api(&format!("/cases/{id}/materials")))
+        .bearer_auth(&ent)
+        .value()
+        .await;
+    let files: usize = list["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["files"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(files, 1, "only the good file is stored");
+    assert_eq!(list["complete"], false);
+    assert_eq!(list["may_attach"], true);
+
+    // The clerk receives, tries to forward (refused, naming what is missing), scans the rest.
+    let act = |who: &str, action: &str| {
+        http.post(api(&format!("/cases/{id}/actions")))
+            .bearer_auth(who)
+            .json(&json!({"action": action, "identity_checked": action == "receive"}))
+    };
+    assert!(act(&clerk, "receive").go().await.status().is_success());
+    let v = problem(
+        act(&clerk, "forward").go().await,
+        StatusCode::CONFLICT,
+        "materials_missing",
+    )
+    .await;
+    assert!(
+        v["detail_zh"].as_str().unwrap().contains("营业执照副本"),
+        "{v}"
+    );
+    for m in list["materials"].as_array().unwrap() {
+        if m["required"] == true && m["files"].as_array().unwrap().is_empty() {
+            let i = m["index"].to_string();
+            let r = upload(&clerk, &i, "scan.png", png.clone()).go().await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+    }
+    assert!(act(&clerk, "forward").go().await.status().is_success());
+
+    // The Songjiang reviewer reads a file: its type, name and bytes as handed in.
+    let list: Value = http
+        .get(api(&format!("/cases/{id}/materials")))
+        .bearer_auth(&reviewer)
+        .value()
+        .await;
+    assert_eq!(list["complete"], true);
+    let first = &list["materials"][0]["files"][0];
+    let r = http
+        .get(api(&format!(
+            "/cases/{id}/files/{}",
+            first["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&reviewer)
+        .go()
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cd.starts_with("inline;") && cd.contains("UTF-8''%E7%94%B3"),
+        "{cd}"
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // The joint office sees neither the list nor a file.
+    problem(
+        http.get(api(&format!("/cases/{id}/materials")))
+            .bearer_auth(&office)
+            .go()
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    // The download is in the audit trail; every stored file matches its hash.
+    let ev: Value = http
+        .get(api(&format!("/cases/{id}/events?per_page=100")))
+        .bearer_auth(&reviewer)
+        .value()
+        .await;
+    assert!(ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["action"] == "download_material"));
+    assert!(e.store.check_blobs().await.unwrap().1.is_none());
+    e.cleanup().await;
+}
+crate::both_backends!(
+    materials_uploads_over_http,
+    crate::materials::uploads_over_http
+);
+
+/// A file stored but never recorded (a crash between the two) is removed at the next start;
+/// recorded files stay; a missing or altered file is named by the check.
+pub async fn unrecorded_files_are_swept(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let ent = crate::helpers::applicant();
+    let c = e
+        .app
+        .file_case(&ent, branch_filing(None, ServiceMode::FullyOnline))
+        .await
+        .unwrap();
+    let kept = sample::pdf("kept", 0);
+    let a = e
+        .app
+        .attach(&ent, c.id, 0, "kept.pdf", kept.clone())
+        .await
+        .unwrap();
+    let orphan = sample::pdf("orphan", 0);
+    let orphan_sha = corridor_store::sha256_hex(&orphan);
+    e.store
+        .put_blob(&orphan_sha, std::sync::Arc::new(orphan))
+        .await
+        .unwrap();
+    assert!(e.store.blob(&orphan_sha).await.unwrap().is_some());
+    assert_eq!(e.store.sweep_blobs().await.unwrap(), 1);
+    assert!(e.store.blob(&orphan_sha).await.unwrap().is_none());
+    assert_eq!(e.store.blob(&a.sha256).await.unwrap(), Some(kept));
+    assert!(e.store.check_blobs().await.unwrap().1.is_none());
+    // Altered on disk (SQLite's folder): the check names the file.
+    if let Some(dir) = e.store.blob_dir() {
+        let path = dir.join(&a.sha256[..2]).join(&a.sha256);
+        std::fs::write(&path, b"%PDF-1.4 altered").unwrap();
+        let (rec, what) = e.store.check_blobs().await.unwrap().1.unwrap();
+        assert_eq!((rec.id, what), (a.id, "differs"));
+        std::fs::remove_file(&path).unwrap();
+        let (_, what) = e.store.check_blobs().await.unwrap().1.unwrap();
+        assert_eq!(what, "missing");
+    }
+    e.cleanup().await;
+}
+crate::both_backends!(
+    unrecorded_files_are_swept,
+    crate::materials::unrecorded_files_are_swept
+);

@@ -1,0 +1,296 @@
+//! Materials: a row per file handed in with a case, and the files' bytes, content-addressed
+//! by SHA-256.
+//!
+//! Where the bytes live: on SQLite with a file, in a folder beside it
+//! (`materials/<first two hex digits>/<sha256>`), so the database stays small and a backup
+//! copies the folder; on PostgreSQL (and an in-memory SQLite), in `material_blobs`, so that
+//! every server of a deployment sees every file without a shared file system, and a file and
+//! its row are backed up and restored together.
+//!
+//! A file is durable before its row is written: [`Store::put_blob`] returns after the bytes
+//! are on disk (the file and its folder fsync'd, or the row committed). A crash between the
+//! two leaves a file that no row names; [`Store::sweep_blobs`] removes those at start-up.
+
+use crate::tables::{cols_list, insert_rows, read_row, table, Val, TABLES};
+use crate::{Result, Store, StoreError, WriteTx};
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// One file handed in for one of a case's materials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    /// The material's position in the matter's list (in the catalogue version the case was
+    /// filed under).
+    pub material: i64,
+    pub file_name: String,
+    /// `pdf`, `jpeg` or `png` (from the content).
+    pub kind: String,
+    pub size: i64,
+    /// Lower-case hex.
+    pub sha256: String,
+    /// The user who added it.
+    pub added_by: String,
+    pub added_role: String,
+    pub added_ms: i64,
+}
+
+impl AttachmentRecord {
+    fn to_vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(self.id.to_string()),
+            Val::t(self.case_id.to_string()),
+            Val::i(self.material),
+            Val::t(&self.file_name),
+            Val::t(&self.kind),
+            Val::i(self.size),
+            Val::t(&self.sha256),
+            Val::t(&self.added_by),
+            Val::t(&self.added_role),
+            Val::i(self.added_ms),
+        ]
+    }
+
+    fn from_vals(v: Vec<Val>) -> Result<AttachmentRecord> {
+        let text = |i: usize| match v.get(i) {
+            Some(Val::Text(Some(t))) => t.clone(),
+            _ => String::new(),
+        };
+        let int = |i: usize| match v.get(i) {
+            Some(Val::Int(Some(n))) => *n,
+            _ => 0,
+        };
+        Ok(AttachmentRecord {
+            id: crate::uuid(&text(0))?,
+            case_id: crate::uuid(&text(1))?,
+            material: int(2),
+            file_name: text(3),
+            kind: text(4),
+            size: int(5),
+            sha256: text(6),
+            added_by: text(7),
+            added_role: text(8),
+            added_ms: int(9),
+        })
+    }
+}
+
+fn attachments_table() -> &'static crate::tables::Table {
+    table("attachments").unwrap_or(&TABLES[0])
+}
+
+/// The SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Corrupt(format!("{what} {}: {e}", path.display()))
+}
+
+/// Writes `bytes` to `path` durably: a temporary file in `dir/tmp`, fsync'd, renamed into
+/// place, the folders fsync'd.
+fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp_dir = dir.join("tmp");
+    std::fs::create_dir_all(&tmp_dir).map_err(|e| io_err("create", &tmp_dir, e))?;
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).map_err(|e| io_err("create", parent, e))?;
+    let tmp = tmp_dir.join(Uuid::now_v7().to_string());
+    let mut f = std::fs::File::create(&tmp).map_err(|e| io_err("create", &tmp, e))?;
+    f.write_all(bytes).map_err(|e| io_err("write", &tmp, e))?;
+    f.sync_all().map_err(|e| io_err("fsync", &tmp, e))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| io_err("rename", path, e))?;
+    for d in [parent, dir] {
+        std::fs::File::open(d)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io_err("fsync", d, e))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The folder of the files, on SQLite with a file.
+    pub fn blob_dir(&self) -> Option<PathBuf> {
+        let f = self.sqlite_file.as_ref()?;
+        Some(f.parent().unwrap_or(Path::new(".")).join("materials"))
+    }
+
+    fn blob_path(dir: &Path, sha256: &str) -> PathBuf {
+        dir.join(sha256.get(..2).unwrap_or("00")).join(sha256)
+    }
+
+    /// Stores a file's bytes under their SHA-256 (which the caller computed); returns once
+    /// they are on disk. Storing the same bytes again does nothing.
+    pub async fn put_blob(&self, sha256: &str, bytes: std::sync::Arc<Vec<u8>>) -> Result<()> {
+        if !sha256.bytes().all(|b| b.is_ascii_hexdigit()) || sha256.len() != 64 {
+            return Err(StoreError::Corrupt(format!("not a SHA-256: {sha256}")));
+        }
+        match self.blob_dir() {
+            Some(dir) => {
+                let path = Store::blob_path(&dir, sha256);
+                tokio::task::spawn_blocking(move || {
+                    if path.exists() {
+                        return Ok(());
+                    }
+                    write_durably(&dir, &path, &bytes)
+                })
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("blob writer: {e}")))?
+            }
+            None => {
+                let mut tx = self.begin_write().await?;
+                let conn: &mut AnyConnection = tx.conn();
+                sqlx::query(
+                    "INSERT INTO material_blobs (sha256, bytes) VALUES ($1, $2) \
+                     ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(sha256.to_string())
+                .bind(bytes.as_ref().clone())
+                .execute(&mut *conn)
+                .await?;
+                tx.commit().await
+            }
+        }
+    }
+
+    /// A file's bytes, if stored.
+    pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        match self.blob_dir() {
+            Some(dir) => {
+                let path = Store::blob_path(&dir, sha256);
+                match tokio::fs::read(&path).await {
+                    Ok(b) => Ok(Some(b)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(io_err("read", &path, e)),
+                }
+            }
+            None => Ok(
+                sqlx::query_scalar("SELECT bytes FROM material_blobs WHERE sha256 = $1")
+                    .bind(sha256.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?,
+            ),
+        }
+    }
+
+    pub async fn insert_attachment(tx: &mut WriteTx, a: &AttachmentRecord) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        insert_rows(conn, backend, attachments_table(), &[a.to_vals()]).await
+    }
+
+    /// A case's files, in the order they were added.
+    pub async fn attachments_of_case(&self, case: Uuid) -> Result<Vec<AttachmentRecord>> {
+        let t = attachments_table();
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM attachments WHERE case_id = $1 ORDER BY added_ms, id",
+            cols_list(t)
+        ))
+        .bind(case.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| AttachmentRecord::from_vals(read_row(t, r)?))
+            .collect()
+    }
+
+    /// Every SHA-256 that a row names.
+    async fn named_blobs(&self) -> Result<std::collections::BTreeSet<String>> {
+        let v: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM attachments")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(v.into_iter().collect())
+    }
+
+    /// Removes the stored files that no row names (left by a crash between storing a file
+    /// and recording it) and unfinished temporary files. Call it before serving: a file being
+    /// uploaded has no row yet. Returns how many were removed.
+    pub async fn sweep_blobs(&self) -> Result<u64> {
+        let named = self.named_blobs().await?;
+        match self.blob_dir() {
+            Some(dir) => tokio::task::spawn_blocking(move || {
+                let mut n = 0;
+                let _ = std::fs::remove_dir_all(dir.join("tmp"));
+                for (sha, path) in list_blob_files(&dir) {
+                    if !named.contains(&sha) {
+                        std::fs::remove_file(&path).map_err(|e| io_err("remove", &path, e))?;
+                        n += 1;
+                    }
+                }
+                Ok(n)
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("blob sweeper: {e}")))?,
+            None => {
+                let r = sqlx::query(
+                    "DELETE FROM material_blobs WHERE sha256 NOT IN \
+                     (SELECT sha256 FROM attachments)",
+                )
+                .execute(&self.pool)
+                .await?;
+                Ok(r.rows_affected())
+            }
+        }
+    }
+
+    /// Checks every recorded file against its hash: how many distinct files were checked, and
+    /// the first that is missing or differs with what is wrong (`None` when all are whole).
+    pub async fn check_blobs(&self) -> Result<(u64, Option<(AttachmentRecord, &'static str)>)> {
+        let t = attachments_table();
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM attachments ORDER BY case_id, added_ms, id",
+            cols_list(t)
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut seen = std::collections::HashSet::new();
+        for r in &rows {
+            let a = AttachmentRecord::from_vals(read_row(t, r)?)?;
+            if !seen.insert(a.sha256.clone()) {
+                continue;
+            }
+            let n = seen.len() as u64;
+            match self.blob(&a.sha256).await? {
+                None => return Ok((n, Some((a, "missing")))),
+                Some(b) if sha256_hex(&b) != a.sha256 => return Ok((n, Some((a, "differs")))),
+                Some(_) => {}
+            }
+        }
+        Ok((seen.len() as u64, None))
+    }
+
+    /// Every stored file's hash and bytes, one at a time (for export).
+    pub async fn each_blob(&self, mut f: impl FnMut(&str, &[u8]) -> Result<()>) -> Result<u64> {
+        let named = self.named_blobs().await?;
+        let mut n = 0;
+        for sha in named {
+            if let Some(b) = self.blob(&sha).await? {
+                f(&sha, &b)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The files under the folder: (name, path), skipping `tmp`.
+fn list_blob_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let Ok(top) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for d in top.flatten() {
+        if d.file_name() == "tmp" || !d.path().is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
+            out.push((f.file_name().to_string_lossy().into_owned(), f.path()));
+        }
+    }
+    out
+}
