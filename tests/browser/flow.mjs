@@ -97,6 +97,40 @@ const T = {
   },
 };
 
+// Scans handed in: a small whole PDF (unique per text) and a photo (PNG).
+function pdf(text) {
+  const body = `%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n% ${text}\n`;
+  const tail = `xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n${body.length}\n%%EOF\n`;
+  return Buffer.from(body + tail, 'latin1');
+}
+const PHOTO = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABgAAAAQCAIAAACDRijCAAAAGklEQVR4nGM4saqCKohh1KBRg0YNGjWIMgQAltPfH6rO9hkAAAAASUVORK5CYII=', 'base64');
+
+// Attaches a file for every material on the case page that still asks for one (`only`: just
+// that material), through each material's own upload form.
+async function attachAll(page, lang, only) {
+  for (;;) {
+    const forms = page.locator('form.attach');
+    const n = await forms.count();
+    let done = true;
+    for (let i = 0; i < n; i++) {
+      const li = page.locator('ol.materials > li').nth(i);
+      const index = Number((await li.getAttribute('id')).replace('material-', ''));
+      if (only !== undefined && index !== only) continue;
+      const required = (await li.textContent()).includes(lang === 'zh' ? '（必需）' : '(required)');
+      const empty = await li.locator('ul.files > li').count() === 0;
+      if (!(empty && (required || only !== undefined))) continue;
+      const file = index === 2
+        ? { name: 'id-card.png', mimeType: 'image/png', buffer: PHOTO }
+        : { name: `material-${index}.pdf`, mimeType: 'application/pdf', buffer: pdf(`${lang} ${index} ${Date.now()}`) };
+      await li.locator('input[type=file]').setInputFiles(file);
+      await Promise.all([page.waitForLoadState('load'), li.locator('button[type=submit]').click()]);
+      done = false;
+      break; // the page reloaded: look again
+    }
+    if (done) return;
+  }
+}
+
 const FORM = {
   applicant_uscc: '91340100MA2TQ8K5XE', enterprise_name: '合肥启明新材料有限公司', contact_name: '王伟',
   contact_id: '11010519491231002X', contact_phone: '13812345678', parent_uscc: '91340100MA2TQ8K5XE',
@@ -162,6 +196,11 @@ for (const lang of ['zh', 'en']) {
     assert.match(receipt, /^340100-\d{8}-/);
     caseUrl = applicant.url().split('?')[0];
     await shot(applicant, lang, 'applicant-case');
+    // The applicant attaches the application form online.
+    await attachAll(applicant, lang, 0);
+    assert.equal(await applicant.locator('#material-0 ul.files > li').count(), 1);
+    await applicant.locator('#materials').scrollIntoViewIfNeeded();
+    await shot(applicant, lang, 'materials-step');
   });
 
   const clerkCtx = await context(lang);
@@ -173,6 +212,11 @@ for (const lang of ['zh', 'en']) {
     await Promise.all([clerk.waitForLoadState('load'), clerk.click(`text=${receipt}`)]);
     await clerk.check('#identity_checked');
     await press(clerk, t.receive);
+    // Not forwarded while scans are missing: the page names them.
+    await press(clerk, t.forward);
+    assert.ok(await clerk.isVisible('p[role=alert]'), 'materials missing');
+    await attachAll(clerk, lang);
+    assert.match(await clerk.textContent('#materials-state'), /✓/);
     await press(clerk, t.forward);
     assert.ok(await clerk.getByRole('button', { name: t.forward, exact: true }).count() === 0);
   });
@@ -183,6 +227,12 @@ for (const lang of ['zh', 'en']) {
     reviewer = await signIn(reviewerCtx, 'reviewer.310117.market');
     await reviewer.goto(`${BASE}/cases`);
     await shot(reviewer, lang, 'reviewer-queue');
+    await reviewer.goto(caseUrl);
+    // Every material beside the form: the photo inline, each file with its hash.
+    assert.ok(await reviewer.isVisible('img.scan'));
+    assert.ok(await reviewer.locator('code.sha').count() >= 6);
+    await reviewer.locator('#materials').scrollIntoViewIfNeeded();
+    await shot(reviewer, lang, 'reviewer-materials');
     await reviewer.goto(caseUrl);
     await press(reviewer, t.accept);
     await shot(reviewer, lang, 'case-decision');

@@ -14,9 +14,7 @@ use corridor_app::ErrorCode;
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// The largest body an upload route reads (the configured per-file limit, 20 MB by default,
-/// is checked after; this bounds what the server reads at all).
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+pub use corridor_app::materials::MAX_UPLOAD_BYTES;
 
 /// The case's materials as the catalogue lists them, each with the files handed in.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/materials", tag = "cases", params(("id" = Uuid, Path)),
@@ -85,41 +83,13 @@ pub async fn file(
     Ok(file_response(&v, bytes))
 }
 
-/// A file as an answer: its type, shown in the browser (PDFs and images), under its name.
+/// A file as an answer, with the headers the application gives it.
 pub fn file_response(v: &AttachmentView, bytes: Vec<u8>) -> Response {
-    let name: String = v
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = v
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, v.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::ETAG, format!("\"{}\"", v.sha256)),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    let mut res = bytes.into_response();
+    for (name, value) in v.download_headers() {
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            res.headers_mut().insert(name, value);
+        }
+    }
+    res
 }

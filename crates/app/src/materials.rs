@@ -13,6 +13,11 @@ use serde::Serialize;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The largest request body an upload reads (the configured per-file limit, 20 MB by
+/// default, is checked after; this bounds what a server reads at all, with room for a form's
+/// multipart framing).
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
 /// One file of a case.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttachmentView {
@@ -28,6 +33,45 @@ pub struct AttachmentView {
     /// `applicant` or `clerk`.
     pub added_by_role: String,
     pub added_at: String,
+}
+
+impl AttachmentView {
+    /// The headers a file is served with by either face: its type, shown in the browser
+    /// (PDFs and images) under its name (ASCII, and UTF-8 per RFC 6266), its hash as the
+    /// entity tag, never cached by shared caches.
+    pub fn download_headers(&self) -> [(&'static str, String); 4] {
+        let ascii: String = self
+            .file_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let encoded: String = self
+            .file_name
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        [
+            ("content-type", self.content_type.clone()),
+            (
+                "content-disposition",
+                format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            ("etag", format!("\"{}\"", self.sha256)),
+            ("cache-control", "private, no-store".to_string()),
+        ]
+    }
 }
 
 /// One material the matter asks for, with the files handed in for it.
@@ -229,7 +273,7 @@ impl App {
         self.write(Box::new(move |tx| {
             let (r, after) = (r.clone(), after.clone());
             Box::pin(async move {
-                Store::insert_attachment(tx, &r).await?;
+                Store::insert_attachments(tx, std::slice::from_ref(&r)).await?;
                 Store::append_event(
                     tx,
                     &format!("case:{}", r.case_id),

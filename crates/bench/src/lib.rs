@@ -4,10 +4,12 @@
 //!   answer) next to the same engine's raw insert ceiling (the same rows, one transaction
 //!   each), measured in the same run on a fresh store.
 //! - `verify` (here): licence verification next to raw Ed25519.
+//! - [`materials`]: durable intake with a file per case next to the disk's fsync'd writes.
 //! - [`load`]: open-loop mixed load against a running server.
 //! - [`search`], [`search_compare`]: enterprise search, and the same corpus on other engines.
 
 pub mod load;
+pub mod materials;
 pub mod sample;
 pub mod search;
 pub mod search_compare;
@@ -86,6 +88,17 @@ pub enum BenchCmd {
         token: String,
         #[arg(long, default_value_t = 30)]
         rounds: usize,
+    },
+    /// Durable intake with one attachment per case (filed, then the file stored) next to the
+    /// disk's own rate of fsync'd writes of the same size, on a fresh temporary store.
+    Materials {
+        #[arg(long, default_value_t = 300)]
+        cases: usize,
+        /// The attachment's size in KiB.
+        #[arg(long, default_value_t = 1024)]
+        size_kb: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
     },
     /// Durable intake vs the raw insert ceiling, on a fresh temporary store.
     Intake {
@@ -302,6 +315,11 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             rounds,
             postgres,
         } => return crate::search_compare::run(*enterprises, *rounds, postgres.clone()).await,
+        BenchCmd::Materials {
+            cases,
+            size_kb,
+            concurrency,
+        } => return crate::materials::run(args, *cases, *size_kb, *concurrency).await,
         BenchCmd::Intake { cases, concurrency } => (cases, concurrency),
     };
     let (store, temp_url, temp_dir) = fresh(args).await?;

@@ -13,7 +13,7 @@ pub fn sample_filing() -> FileCase {
         "contact_name": "王伟",
         "contact_id": "11010519491231002X",
         "contact_phone": "13812345678",
-        "parent_uscc": "91110000600037341L",
+        "parent_uscc": "91310117MA1J00014T",
         "branch_name": "启明新材料有限公司松江分公司",
         "branch_address": "松江区示例路1号",
         "business_scope": "新材料技术研发",

@@ -172,7 +172,7 @@ pub async fn harden(State(s): State<ServerState>, mut req: Request, next: Next) 
 }
 
 /// The largest body a request may announce: an upload of a case's material may be larger
-/// (its route reads up to [`corridor_api::materials::MAX_UPLOAD_BYTES`]; the configured
+/// (its route reads up to [`corridor_app::materials::MAX_UPLOAD_BYTES`]; the configured
 /// per-file limit is checked after).
 fn body_limit<B>(req: &Request<B>) -> usize {
     let p = req.uri().path();
@@ -180,7 +180,7 @@ fn body_limit<B>(req: &Request<B>) -> usize {
         && ((p.starts_with("/api/v1/cases/") && p.contains("/materials/"))
             || (p.starts_with("/cases/") && p.ends_with("/materials")));
     if upload {
-        corridor_api::materials::MAX_UPLOAD_BYTES
+        corridor_app::materials::MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
     }

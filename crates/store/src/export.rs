@@ -42,6 +42,15 @@ impl Store {
                 n += 1;
             }
         }
+        // Then the material files, each once: `{"blob": sha256, "b64": bytes}`.
+        use base64::Engine as _;
+        n += self
+            .each_blob(|sha, bytes| {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+                let line = serde_json::json!({ "blob": sha, "b64": b64 });
+                writeln!(out, "{line}").map_err(io)
+            })
+            .await?;
         Ok(n)
     }
 
@@ -74,6 +83,17 @@ impl Store {
             }
             let v: serde_json::Value =
                 serde_json::from_str(&line).map_err(|e| bad(ln, e.to_string()))?;
+            if let Some(sha) = v["blob"].as_str() {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(v["b64"].as_str().unwrap_or_default())
+                    .map_err(|e| bad(ln, format!("file {sha}: {e}")))?;
+                self.put_blob_in(&mut tx, sha, &bytes)
+                    .await
+                    .map_err(|e| bad(ln, e.to_string()))?;
+                n += 1;
+                continue;
+            }
             let name = v["t"].as_str().ok_or_else(|| bad(ln, "no table".into()))?;
             let t = table(name).ok_or_else(|| bad(ln, format!("unknown table {name}")))?;
             let arr = v["r"].as_array().ok_or_else(|| bad(ln, "no row".into()))?;

@@ -158,6 +158,37 @@ impl Store {
         }
     }
 
+    /// Stores a file's bytes inside `tx` (import): the folder's file is written (durably) at
+    /// once, the database's row commits with `tx`. The bytes must match `sha256`.
+    pub async fn put_blob_in(&self, tx: &mut WriteTx, sha256: &str, bytes: &[u8]) -> Result<()> {
+        if sha256_hex(bytes) != sha256 {
+            return Err(StoreError::Corrupt(format!(
+                "file {sha256}: the bytes do not match the hash"
+            )));
+        }
+        match self.blob_dir() {
+            Some(dir) => {
+                let path = Store::blob_path(&dir, sha256);
+                if path.exists() {
+                    return Ok(());
+                }
+                write_durably(&dir, &path, bytes)
+            }
+            None => {
+                let conn: &mut AnyConnection = tx.conn();
+                sqlx::query(
+                    "INSERT INTO material_blobs (sha256, bytes) VALUES ($1, $2) \
+                     ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(sha256.to_string())
+                .bind(bytes.to_vec())
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+        }
+    }
+
     /// A file's bytes, if stored.
     pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
         match self.blob_dir() {
@@ -178,10 +209,11 @@ impl Store {
         }
     }
 
-    pub async fn insert_attachment(tx: &mut WriteTx, a: &AttachmentRecord) -> Result<()> {
+    pub async fn insert_attachments(tx: &mut WriteTx, a: &[AttachmentRecord]) -> Result<()> {
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();
-        insert_rows(conn, backend, attachments_table(), &[a.to_vals()]).await
+        let rows: Vec<_> = a.iter().map(AttachmentRecord::to_vals).collect();
+        insert_rows(conn, backend, attachments_table(), &rows).await
     }
 
     /// A case's files, in the order they were added.

@@ -143,7 +143,11 @@ pub(crate) struct CasePage {
     reason: String,
     correction: bool,
     form: Vec<Pair>,
-    materials: Vec<(String, bool)>,
+    materials: Vec<crate::materials::MaterialRow>,
+    /// The caller sees the files (applicant, receiving window, deciding authority).
+    sees_files: bool,
+    may_attach: bool,
+    materials_complete: bool,
     events: Vec<(String, String, String)>,
     id: String,
     csrf: String,
@@ -163,6 +167,16 @@ pub(crate) struct CaseExtras {
     filed: bool,
     field_errors: Vec<corridor_domain::catalogue::FieldError>,
     values: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl CaseExtras {
+    /// The page with an error message.
+    pub(crate) fn error(error: String) -> CaseExtras {
+        CaseExtras {
+            error,
+            ..Default::default()
+        }
+    }
 }
 
 pub(crate) async fn render_case(
@@ -223,15 +237,26 @@ pub(crate) async fn render_case(
             Some((lang.of(&f.label_zh, &f.label_en), text_of(v)))
         })
         .collect();
-    let materials = matter
-        .as_ref()
-        .map(|m| {
-            m.materials
-                .iter()
-                .map(|x| (lang.of(&x.name_zh, &x.name_en), x.required))
-                .collect()
-        })
-        .unwrap_or_default();
+    // With the files for those who may see them; else the catalogue's list.
+    let files = app.materials(p, uuid).await.ok();
+    let materials = match &files {
+        Some(m) => crate::materials::rows(cx, uuid, m),
+        None => matter
+            .as_ref()
+            .map(|m| {
+                m.materials
+                    .iter()
+                    .enumerate()
+                    .map(|(index, x)| crate::materials::MaterialRow {
+                        index,
+                        name: lang.of(&x.name_zh, &x.name_en),
+                        required: x.required,
+                        files: Vec::new(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
     let can_resubmit = c.allowed_actions.contains(&Action::Resubmit);
     let resubmit = if can_resubmit {
         let values = x.values.clone().unwrap_or_else(|| {
@@ -298,6 +323,9 @@ pub(crate) async fn render_case(
         correction: c.status == corridor_domain::case::Status::CorrectionRequested,
         form,
         materials,
+        sees_files: files.is_some(),
+        may_attach: files.as_ref().is_some_and(|m| m.may_attach),
+        materials_complete: files.as_ref().is_some_and(|m| m.complete),
         events,
         id: c.id.to_string(),
         csrf: cx.csrf(),

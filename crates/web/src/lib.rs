@@ -14,6 +14,7 @@ mod fields;
 mod filing;
 mod industry;
 mod lang;
+mod materials;
 mod page;
 mod public;
 mod signin;
@@ -69,6 +70,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/cases/{id}", get(one_case))
         .route("/cases/{id}/act", axum::routing::post(act_on_case))
         .route("/cases/{id}/licence", get(case_licence))
+        .route(
+            "/cases/{id}/materials",
+            axum::routing::post(materials::upload).layer(axum::extract::DefaultBodyLimit::max(
+                corridor_app::materials::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route("/cases/{id}/files/{file}", get(materials::file))
         .route("/file", get(filing::start))
         .route(
             "/file/{code}",

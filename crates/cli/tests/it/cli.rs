@@ -180,6 +180,12 @@ async fn audit_verify_export_import_by_cli() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = corridor(&d2, &["audit", "verify"], None);
     assert!(o.status.success());
+    // The demo's sample scans travelled with the export and match their hashes.
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.contains("material files intact") && !out.contains("intact: 0 checked"),
+        "{out}"
+    );
     // The imported store's statistics were rebuilt by the triggers and agree with the cases.
     let o = corridor(&d2, &["audit", "stats"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

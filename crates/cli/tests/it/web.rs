@@ -266,6 +266,10 @@ async fn sign_in_queue_case_page_and_refusal() {
         "action=receive&identity_checked=true&reason=",
         "action=forward&reason=",
     ] {
+        if body.starts_with("action=forward") {
+            let window = crate::helpers::clerk("340100-W01");
+            crate::cases::attach_required(&e.app, &window, mine.id).await;
+        }
         let r = act(mine.id, format!("csrf={token}&{body}"), cookies.clone())
             .await
             .unwrap();
@@ -565,10 +569,85 @@ pub async fn filing_pages(backend: Backend) {
     acts(
         clerk.clone(),
         ctok.clone(),
-        &["action=receive&identity_checked=true", "action=forward"],
+        &["action=receive&identity_checked=true"],
     )
     .await;
+    // Not forwarded before the scans are in: the page says which materials are missing.
+    let r = post(
+        format!("/cases/{id}/act"),
+        format!("csrf={ctok}&action=forward"),
+        clerk.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("营业执照副本") || html.contains("Copy of the business licence"),
+        "{html}"
+    );
+    // The clerk scans them on the case page: a PDF renamed .png is refused next to the form,
+    // then each required material gets its scan (one of them a photo).
+    let upload = |index: usize, name: &str, content: Vec<u8>| {
+        let mut body = format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{ctok}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"material\"\r\n\r\n{index}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+        body.extend(content);
+        body.extend(b"\r\n--XyZ--\r\n");
+        http.post(format!("{base}/cases/{id}/materials"))
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ")
+            .header(header::COOKIE, clerk.clone())
+            .body(body)
+            .send()
+    };
+    let pdf = corridor_domain::materials::sample::pdf("scan", 0);
+    let r = upload(1, "licence.png", pdf.clone()).await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(".png"));
+    let window = crate::helpers::clerk("340100-W01");
+    let list = e.app.materials(&window, id).await.unwrap();
+    for m in list.materials.iter().filter(|m| m.required) {
+        let (name, content) = if m.index == 2 {
+            (
+                "id-card.png",
+                corridor_domain::materials::sample::png(30, 20, [90, 90, 200]),
+            )
+        } else {
+            ("scan.pdf", pdf.clone())
+        };
+        let r = upload(m.index, name, content).await.unwrap();
+        assert_eq!(
+            r.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "material {}",
+            m.index
+        );
+    }
+    acts(clerk.clone(), ctok.clone(), &["action=forward"]).await;
     let (rev, rtok) = page_session(&http, &base, "reviewer.310117.market").await;
+    // The Songjiang reviewer sees every material: the photo inline, each file with its hash,
+    // and opens it.
+    let page = http
+        .get(format!("{base}/cases/{id}"))
+        .header(header::COOKIE, rev.clone())
+        .go()
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<img class="scan""#) && page.contains("SHA-256"),
+        "{page}"
+    );
+    assert!(!page.contains(r#"enctype="multipart/form-data""#));
+    let photo = &list.materials[2];
+    let files = e.app.materials(&window, id).await.unwrap();
+    let photo_id = files.materials[photo.index].files[0].id;
+    let r = http
+        .get(format!("{base}/cases/{id}/files/{photo_id}"))
+        .header(header::COOKIE, rev.clone())
+        .go()
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(r.headers()[header::CONTENT_TYPE], "image/png");
     const ACCEPT: [&str; 2] = [
         "action=accept",
         "action=request_correction&reason=Proof+of+premises+missing",

@@ -1,0 +1,147 @@
+//! A case's materials on its page: each material with its files (images inline, PDFs opened
+//! in the browser), an upload form for whoever may add files now, and the files themselves.
+//! The rules are the application's (`App::materials`, `App::attach`, `App::material_file`).
+
+use crate::cases::{render_case, CaseExtras};
+use crate::page::{deny, error_status, error_text, redirect, Cx, SignedIn};
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use corridor_app::materials::CaseMaterials;
+use corridor_app::App;
+use std::sync::Arc;
+
+/// One file as the page lists it.
+pub(crate) struct FileRow {
+    pub url: String,
+    pub name: String,
+    pub size: String,
+    pub sha256: String,
+    pub image: bool,
+    pub by: String,
+    pub at: String,
+}
+
+/// One material as the page lists it.
+pub(crate) struct MaterialRow {
+    pub index: usize,
+    pub name: String,
+    pub required: bool,
+    pub files: Vec<FileRow>,
+}
+
+fn size_text(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{:.1} MB", n as f64 / 1e6)
+    } else if n >= 1_000 {
+        format!("{:.0} KB", n as f64 / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The rows of a case's materials, in the page's language.
+pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<MaterialRow> {
+    let lang = cx.lang;
+    m.materials
+        .iter()
+        .map(|mt| MaterialRow {
+            index: mt.index,
+            name: lang.of(&mt.name_zh, &mt.name_en),
+            required: mt.required,
+            files: mt
+                .files
+                .iter()
+                .map(|f| FileRow {
+                    url: format!("/cases/{case}/files/{}", f.id),
+                    name: f.file_name.clone(),
+                    size: size_text(f.size),
+                    sha256: f.sha256.clone(),
+                    image: f.kind.is_image(),
+                    by: corridor_domain::case::Role::parse(&f.added_by_role)
+                        .map(|r| lang.role(r).to_string())
+                        .unwrap_or_default(),
+                    at: f.added_at.replace('T', " "),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `POST /cases/{id}/materials`: a file for one material (multipart: `csrf`, `material`,
+/// `file`); back to the case page, or the page with the reason next to the form.
+pub(crate) async fn upload(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> Response {
+    let (lang, t) = (cx.lang, cx.t());
+    let Ok(uuid) = id.parse::<uuid::Uuid>() else {
+        return deny(t, lang, corridor_app::ErrorCode::NotFound);
+    };
+    let (mut csrf, mut material, mut name, mut bytes) = (String::new(), None, String::new(), None);
+    let mut unreadable = false;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("material") => {
+                    material = field.text().await.ok().and_then(|s| s.trim().parse().ok())
+                }
+                Some("file") => {
+                    name = field.file_name().unwrap_or_default().to_string();
+                    match field.bytes().await {
+                        Ok(b) => bytes = Some(b.to_vec()),
+                        Err(_) => unreadable = true,
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                unreadable = true;
+                break;
+            }
+        }
+    }
+    let fail = |error: String, status: StatusCode| {
+        let x = CaseExtras::error(error);
+        let (app, cx, p) = (&app, &cx, &p);
+        async move { render_case(app, cx, p, uuid, x, status).await }
+    };
+    if !cx.csrf_ok(&csrf) {
+        return fail(t.bad_form.into(), StatusCode::FORBIDDEN).await;
+    }
+    let (Some(material), Some(bytes), false) = (material, bytes, unreadable) else {
+        return fail(t.bad_form.into(), StatusCode::BAD_REQUEST).await;
+    };
+    match app.attach(&p, uuid, material, &name, bytes).await {
+        Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
+        Err(e) => fail(error_text(lang, &e), error_status(&e)).await,
+    }
+}
+
+/// `GET /cases/{id}/files/{file}`: one file, shown in the browser.
+pub(crate) async fn file(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let (lang, t) = (cx.lang, cx.t());
+    let (Ok(case), Ok(file)) = (id.parse(), file.parse()) else {
+        return deny(t, lang, corridor_app::ErrorCode::NotFound);
+    };
+    match app.material_file(&p, case, file).await {
+        Ok((v, bytes)) => {
+            let mut res = bytes.into_response();
+            for (name, value) in v.download_headers() {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    res.headers_mut().insert(name, value);
+                }
+            }
+            res
+        }
+        Err(e) => deny(t, lang, e.code),
+    }
+}
