@@ -54,16 +54,27 @@ pub async fn run(
         .join(format!("disk-{}", uuid::Uuid::now_v7().simple()));
     let disk = disk_rate(&scratch, cases, size, concurrency).await?;
     let _ = std::fs::remove_dir_all(&scratch);
-    // Each case: filed, then one file of `size` bytes (a distinct PDF) attached.
+    // The files, made before the clock starts: each a distinct PDF of `size` bytes whose
+    // padding does not compress (like a scan).
+    let files: Arc<Vec<std::sync::Mutex<Option<Vec<u8>>>>> = Arc::new(
+        (0..cases)
+            .map(|i| std::sync::Mutex::new(Some(pdf(&format!("bench {i}"), size))))
+            .collect(),
+    );
+    // Each case: filed, then its file attached (type check, SHA-256, stored and recorded).
     let a = app.clone();
     let intake = run_concurrent(cases, concurrency, move |i| {
-        let (app, p) = (a.clone(), p.clone());
+        let (app, p, files) = (a.clone(), p.clone(), files.clone());
         async move {
             let mut filing = sample::sample_filing();
             filing.window_id = None;
             filing.mode = corridor_domain::catalogue::ServiceMode::FullyOnline;
             let c = app.file_case(&p, filing).await?;
-            let file = pdf(&format!("bench {i} {}", c.id), size);
+            let file = files[i]
+                .lock()
+                .ok()
+                .and_then(|mut f| f.take())
+                .unwrap_or_default();
             app.attach(&p, c.id, 0, "application.pdf", file).await?;
             Ok(())
         }

@@ -93,11 +93,12 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
 }
 
 /// Writes `bytes` to `path` durably: a temporary file in `dir/tmp`, fsync'd, renamed into
-/// place, the folders fsync'd.
+/// place, its folder fsync'd (and the top folder, when the file's folder is new).
 fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp_dir = dir.join("tmp");
     std::fs::create_dir_all(&tmp_dir).map_err(|e| io_err("create", &tmp_dir, e))?;
     let parent = path.parent().unwrap_or(dir);
+    let new_folder = !parent.exists();
     std::fs::create_dir_all(parent).map_err(|e| io_err("create", parent, e))?;
     let tmp = tmp_dir.join(Uuid::now_v7().to_string());
     let mut f = std::fs::File::create(&tmp).map_err(|e| io_err("create", &tmp, e))?;
@@ -105,7 +106,12 @@ fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     f.sync_all().map_err(|e| io_err("fsync", &tmp, e))?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(|e| io_err("rename", path, e))?;
-    for d in [parent, dir] {
+    let folders: &[&Path] = if new_folder {
+        &[parent, dir]
+    } else {
+        &[parent]
+    };
+    for d in folders {
         std::fs::File::open(d)
             .and_then(|f| f.sync_all())
             .map_err(|e| io_err("fsync", d, e))?;

@@ -2,7 +2,8 @@
 //! of text and a PNG of one colour, both deterministic.
 
 /// A one-page PDF that shows `text` (ASCII; other characters become `?`), padded with a
-/// comment to at least `min_len` bytes (for benchmarks that need a given size).
+/// comment of incompressible bytes to at least `min_len` bytes (for benchmarks that need a
+/// given size).
 pub fn pdf(text: &str, min_len: usize) -> Vec<u8> {
     let text: String = text
         .chars()
@@ -26,9 +27,19 @@ pub fn pdf(text: &str, min_len: usize) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n".to_vec();
     let pad = min_len.saturating_sub(500);
     if pad > 0 {
-        // A comment line of filler: readers skip it.
+        // A comment line of filler that does not compress (like a real scan's image data):
+        // pseudo-random bytes without line ends, which readers skip.
         out.push(b'%');
-        out.extend(std::iter::repeat_n(b'x', pad));
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ min_len as u64;
+        out.extend((0..pad).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            match (x >> 24) as u8 {
+                b'\r' | b'\n' => b' ',
+                b => b,
+            }
+        }));
         out.push(b'\n');
     }
     let mut offsets = Vec::new();
