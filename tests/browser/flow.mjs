@@ -118,12 +118,13 @@ async function attachAll(page, lang, only) {
       if (only !== undefined && index !== only) continue;
       const required = (await li.textContent()).includes(lang === 'zh' ? '（必需）' : '(required)');
       const empty = await li.locator('ul.files > li').count() === 0;
-      if (!(empty && (required || only !== undefined))) continue;
+      if (only === undefined && !(empty && required)) continue;
       const file = index === 2
         ? { name: 'id-card.png', mimeType: 'image/png', buffer: PHOTO }
         : { name: `material-${index}.pdf`, mimeType: 'application/pdf', buffer: pdf(`${lang} ${index} ${Date.now()}`) };
       await li.locator('input[type=file]').setInputFiles(file);
       await Promise.all([page.waitForLoadState('load'), li.locator('button[type=submit]').click()]);
+      if (only !== undefined) return; // the one asked for is in
       done = false;
       break; // the page reloaded: look again
     }
@@ -240,6 +241,9 @@ for (const lang of ['zh', 'en']) {
     await press(reviewer, t.correct);
     assert.ok(await reviewer.isVisible('p[role=alert]'), 'reason required');
     await reviewer.fill('#reason', t.reasonText);
+    // It names what to correct: the proof of premises and the address.
+    await reviewer.check('#cm-6');
+    await reviewer.check('[id="cf-branch_address"]');
     await press(reviewer, t.correct);
     assert.match(await reviewer.textContent('#reason-text'), new RegExp(t.reasonText));
   });
@@ -247,6 +251,10 @@ for (const lang of ['zh', 'en']) {
   await step(`${lang}: applicant sees the correction and resubmits a corrected form`, async () => {
     await applicant.goto(caseUrl);
     assert.match(await applicant.textContent('main'), new RegExp(t.reasonText));
+    // Exactly what was named, and a new proof of premises handed in online.
+    assert.ok(await applicant.isVisible('#correction-names'));
+    await attachAll(applicant, lang, 6);
+    assert.equal(await applicant.locator('#material-6 ul.files > li').count(), 2);
     await applicant.fill('[id="f.branch_address"]', '上海市松江区示例路1号3幢');
     await press(applicant, t.resubmit);
     assert.equal(await applicant.getByRole('button', { name: t.resubmit, exact: true }).count(), 0);

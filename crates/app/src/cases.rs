@@ -38,6 +38,78 @@ pub struct ActOnCase {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub form: Option<BTreeMap<String, Value>>,
+    /// Request a correction: the materials to hand in again, by their position in the
+    /// matter's list (the applicant's page shows exactly these).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub correct_materials: Vec<usize>,
+    /// Request a correction: the form fields to correct, by key.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub correct_fields: Vec<String>,
+}
+
+/// What a correction request names: materials to hand in again and fields to correct.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Correction {
+    pub materials: Vec<usize>,
+    pub fields: Vec<String>,
+}
+
+impl Correction {
+    /// The request's materials and fields, checked against the matter: each must exist, at
+    /// most 50 materials and 100 fields, only with `request_correction`.
+    fn of(req: &ActOnCase, matter: Option<&Matter>) -> AppResult<Option<Correction>> {
+        use corridor_domain::catalogue::FieldError;
+        if req.correct_materials.is_empty() && req.correct_fields.is_empty() {
+            return Ok(None);
+        }
+        if req.action != Action::RequestCorrection {
+            return Err(AppError::fields(vec![FieldError::new(
+                "correct_materials",
+                "materials and fields to correct go only with request_correction",
+                "须补正的材料和字段仅用于要求补正",
+            )]));
+        }
+        let mut errors = Vec::new();
+        let (nm, nf) = (req.correct_materials.len(), req.correct_fields.len());
+        if nm > 50 || nf > 100 {
+            errors.push(FieldError::new(
+                "correct_materials",
+                "at most 50 materials and 100 fields",
+                "最多 50 项材料和 100 个字段",
+            ));
+        }
+        let mut c = Correction::default();
+        for &i in &req.correct_materials {
+            match matter.and_then(|m| m.materials.get(i)) {
+                Some(_) if !c.materials.contains(&i) => c.materials.push(i),
+                Some(_) => {}
+                None => errors.push(FieldError::new(
+                    "correct_materials",
+                    format!("the matter has no material {i}"),
+                    format!("该事项没有第 {i} 项材料"),
+                )),
+            }
+        }
+        for k in &req.correct_fields {
+            match matter.and_then(|m| m.fields.iter().find(|f| &f.key == k)) {
+                Some(_) if !c.fields.contains(k) => c.fields.push(k.clone()),
+                Some(_) => {}
+                None => errors.push(FieldError::new(
+                    "correct_fields",
+                    format!("the form has no field {k:.40}"),
+                    format!("申请表没有字段 {k:.40}"),
+                )),
+            }
+        }
+        if errors.is_empty() {
+            c.materials.sort_unstable();
+            Ok(Some(c))
+        } else {
+            Err(AppError::fields(errors))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -52,6 +124,9 @@ pub struct ApplicantView {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
+    /// While a correction is asked for: the materials and fields it names (empty lists when
+    /// it names none: the reason says what to correct).
+    pub correction: Option<Correction>,
     pub id: Uuid,
     pub receipt_no: String,
     pub matter_code: String,
@@ -197,6 +272,19 @@ impl App {
         if matches!(c.status, Status::LicenceIssued | Status::Delivered) {
             v.licence_id = self.store.licence_of_case(c.id).await?.map(|l| l.id);
         }
+        if c.status == Status::CorrectionRequested {
+            let events = self.store.events_of(&format!("case:{}", c.id)).await?;
+            v.correction = events
+                .iter()
+                .rev()
+                .find(|e| e.action == Action::RequestCorrection.as_str())
+                .map(|e| {
+                    serde_json::from_str::<Value>(&e.after)
+                        .ok()
+                        .and_then(|a| serde_json::from_value(a["correction"].clone()).ok())
+                        .unwrap_or_default()
+                });
+        }
         Ok(v)
     }
 
@@ -240,6 +328,7 @@ impl App {
             self.check_complete(&c).await?;
         }
         let matter = r.matter(&c.matter_code, c.catalogue_version);
+        let correction = Correction::of(&req, matter)?;
         let has_licence = matter.is_some_and(|m| m.output.licence_type.is_some());
         let next = transition(
             c.status,
@@ -273,6 +362,16 @@ impl App {
                 serde_json::from_str(&after).unwrap_or_default();
             a.insert("licence".into(), Value::String(l.number.clone()));
             a.insert("kid".into(), Value::String(l.kid.clone()));
+            after = Value::Object(a).to_string();
+        }
+        // The correction's materials and fields are recorded with the request.
+        if let Some(k) = &correction {
+            let mut a: serde_json::Map<String, Value> =
+                serde_json::from_str(&after).unwrap_or_default();
+            a.insert(
+                "correction".into(),
+                serde_json::to_value(k).unwrap_or_default(),
+            );
             after = Value::Object(a).to_string();
         }
         // Committed by the single writer with whatever else is waiting: one fsync for all.
@@ -430,6 +529,7 @@ impl App {
             v.as_ref().map(|s| if full { s.clone() } else { f(s) })
         };
         CaseView {
+            correction: None,
             id: c.id,
             receipt_no: c.receipt_no.clone(),
             matter_code: c.matter_code.clone(),

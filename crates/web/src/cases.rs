@@ -144,6 +144,12 @@ pub(crate) struct CasePage {
     correction: bool,
     form: Vec<Pair>,
     materials: Vec<crate::materials::MaterialRow>,
+    /// The reviewer may name materials and fields in a correction request: (value, label).
+    correct_choices: Option<(Vec<Pair>, Vec<Pair>)>,
+    /// While a correction is asked: the named materials and fields, as labels.
+    correction_names: Vec<String>,
+    /// Hidden inputs of the fields not named (the resubmitted form stays whole).
+    hidden_fields: Vec<Pair>,
     /// The caller sees the files (applicant, receiving window, deciding authority).
     sees_files: bool,
     may_attach: bool,
@@ -251,6 +257,7 @@ pub(crate) async fn render_case(
                         index,
                         name: lang.of(&x.name_zh, &x.name_en),
                         required: x.required,
+                        asked: false,
                         files: Vec::new(),
                     })
                     .collect()
@@ -258,6 +265,48 @@ pub(crate) async fn render_case(
             .unwrap_or_default(),
     };
     let can_resubmit = c.allowed_actions.contains(&Action::Resubmit);
+    let correct_choices = c
+        .allowed_actions
+        .contains(&Action::RequestCorrection)
+        .then(|| {
+            let m = matter.as_ref();
+            let mats = m
+                .map(|m| {
+                    m.materials
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| (i.to_string(), lang.of(&x.name_zh, &x.name_en)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let flds = fields
+                .iter()
+                .map(|f| (f.key.clone(), lang.of(&f.label_zh, &f.label_en)))
+                .collect();
+            (mats, flds)
+        });
+    let named = c.correction.clone().unwrap_or_default();
+    let mut materials = materials;
+    for m in &mut materials {
+        m.asked = named.materials.contains(&m.index);
+    }
+    let correction_names: Vec<String> = matter
+        .as_ref()
+        .map(|m| {
+            let mats = named.materials.iter().filter_map(|i| {
+                m.materials
+                    .get(*i)
+                    .map(|x| format!("{}{}", t.material_prefix, lang.of(&x.name_zh, &x.name_en)))
+            });
+            let flds = named.fields.iter().filter_map(|k| {
+                m.fields
+                    .iter()
+                    .find(|f| &f.key == k)
+                    .map(|f| format!("{}{}", t.field_prefix, lang.of(&f.label_zh, &f.label_en)))
+            });
+            mats.chain(flds).collect()
+        })
+        .unwrap_or_default();
     let resubmit = if can_resubmit {
         let values = x.values.clone().unwrap_or_else(|| {
             c.form
@@ -279,6 +328,16 @@ pub(crate) async fn render_case(
         fields::field_rows(lang, &fields, &values, &x.field_errors)
     } else {
         Vec::new()
+    };
+    // A request that names fields: only those are shown to correct; the others go back as
+    // they were.
+    let (resubmit, hidden_fields): (Vec<_>, Vec<_>) = if named.fields.is_empty() {
+        (resubmit, Vec::new())
+    } else {
+        let (shown, kept): (Vec<_>, Vec<_>) = resubmit
+            .into_iter()
+            .partition(|f| named.fields.contains(&f.key) || !f.error.is_empty());
+        (shown, kept.into_iter().map(|f| (f.key, f.value)).collect())
     };
     let licence = match c.licence_id {
         Some(lid) => match app.get_licence(p, lid).await {
@@ -323,6 +382,9 @@ pub(crate) async fn render_case(
         correction: c.status == corridor_domain::case::Status::CorrectionRequested,
         form,
         materials,
+        correct_choices,
+        correction_names,
+        hidden_fields,
         sees_files: files.is_some(),
         may_attach: files.as_ref().is_some_and(|m| m.may_attach),
         materials_complete: files.as_ref().is_some_and(|m| m.complete),
@@ -454,6 +516,16 @@ pub(crate) async fn act_on_case(
     };
     let req = corridor_app::cases::ActOnCase {
         action,
+        correct_materials: pairs
+            .iter()
+            .filter(|(k, _)| k == "correct_material")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+        correct_fields: pairs
+            .iter()
+            .filter(|(k, _)| k == "correct_field")
+            .map(|(_, v)| v.clone())
+            .collect(),
         reason: get("reason")
             .map(str::to_string)
             .filter(|r| !r.trim().is_empty()),

@@ -27,6 +27,8 @@ pub(crate) struct MaterialRow {
     pub index: usize,
     pub name: String,
     pub required: bool,
+    /// Named by the correction request now open.
+    pub asked: bool,
     pub files: Vec<FileRow>,
 }
 
@@ -49,6 +51,7 @@ pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<Material
             index: mt.index,
             name: lang.of(&mt.name_zh, &mt.name_en),
             required: mt.required,
+            asked: false,
             files: mt
                 .files
                 .iter()

@@ -41,6 +41,8 @@ pub fn branch_filing(window: Option<&str>, mode: ServiceMode) -> FileCase {
 pub fn act(action: Action) -> ActOnCase {
     ActOnCase {
         action,
+        correct_materials: Vec::new(),
+        correct_fields: Vec::new(),
         reason: action
             .needs_reason()
             .then(|| "测试理由 / test reason".to_string()),
@@ -228,11 +230,22 @@ pub async fn scenario(backend: Backend) {
     // Correction requested Tuesday 29 September; resubmitted Friday 9 October, after the
     // National Day week (1-7 October) and with Saturday 10 October a working day.
     env.set_date(date!(2026 - 09 - 29));
-    let c = app
-        .act(&sj, c.id, act(Action::RequestCorrection))
-        .await
-        .unwrap();
+    // The request names what to correct: the proof of premises (material 6) and the
+    // address; a material or field the matter does not have is refused.
+    let mut ask = act(Action::RequestCorrection);
+    ask.correct_materials = vec![6, 99];
+    ask.correct_fields = vec!["branch_address".into()];
+    let e = app.act(&sj, c.id, ask.clone()).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ValidationFailed);
+    assert!(e.detail.contains("no material 99"), "{}", e.detail);
+    ask.correct_materials = vec![6];
+    let c = app.act(&sj, c.id, ask).await.unwrap();
     assert_eq!(c.status, Status::CorrectionRequested);
+    let named = app.get_case(&ent, c.id).await.unwrap().correction.unwrap();
+    assert_eq!(
+        (named.materials, named.fields),
+        (vec![6], vec!["branch_address".to_string()])
+    );
     assert_eq!(c.due, DueState::Paused);
     env.set_date(date!(2026 - 10 - 09));
     // The applicant answers with a new proof of the premises (material 6) ...

@@ -17,6 +17,8 @@ use uuid::Uuid;
 fn act(action: Action) -> ActOnCase {
     ActOnCase {
         action,
+        correct_materials: Vec::new(),
+        correct_fields: Vec::new(),
         reason: None,
         identity_checked: action == Action::Receive,
         identity_seen: None,

@@ -421,6 +421,8 @@ async fn identity_matrix(backend: Backend) {
     let sub = e.app.file_case(&me, f).await.unwrap();
     let receive = |seen: Option<&str>| ActOnCase {
         action: Action::Receive,
+        correct_materials: Vec::new(),
+        correct_fields: Vec::new(),
         reason: None,
         identity_checked: true,
         identity_seen: seen.map(str::to_string),

@@ -198,6 +198,8 @@ pub async fn catalogue_versions(backend: Backend) {
     let sj = reviewer("310117-market");
     let accept = ActOnCase {
         action: Action::Accept,
+        correct_materials: Vec::new(),
+        correct_fields: Vec::new(),
         reason: None,
         identity_checked: false,
         identity_seen: None,

@@ -650,7 +650,7 @@ pub async fn filing_pages(backend: Backend) {
     assert_eq!(r.headers()[header::CONTENT_TYPE], "image/png");
     const ACCEPT: [&str; 2] = [
         "action=accept",
-        "action=request_correction&reason=Proof+of+premises+missing",
+        "action=request_correction&reason=Proof+of+premises+missing&correct_material=6&correct_field=branch_address",
     ];
     acts(rev.clone(), rtok.clone(), &ACCEPT).await;
     // The applicant sees the request and a prefilled form; a bad field is shown, then fixed.
@@ -663,6 +663,10 @@ pub async fn filing_pages(backend: Backend) {
         .await
         .unwrap();
     assert!(page.contains("Proof of premises missing") && page.contains(r#"value="resubmit""#));
+    // Exactly what the request names: the premises' proof and the address (the other fields
+    // go back unchanged, hidden).
+    assert!(page.contains(r#"id="correction-names""#), "{page}");
+    assert!(page.contains(r#"<input type="hidden" name="f.contact_id""#), "{page}");
     assert!(page.contains(r#"name="f.branch_address" value="上海市松江区示例路1号""#));
     let r = post(
         format!("/cases/{id}/act"),
