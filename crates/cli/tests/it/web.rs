@@ -666,7 +666,10 @@ pub async fn filing_pages(backend: Backend) {
     // Exactly what the request names: the premises' proof and the address (the other fields
     // go back unchanged, hidden).
     assert!(page.contains(r#"id="correction-names""#), "{page}");
-    assert!(page.contains(r#"<input type="hidden" name="f.contact_id""#), "{page}");
+    assert!(
+        page.contains(r#"<input type="hidden" name="f.contact_id""#),
+        "{page}"
+    );
     assert!(page.contains(r#"name="f.branch_address" value="上海市松江区示例路1号""#));
     let r = post(
         format!("/cases/{id}/act"),

@@ -1,0 +1,77 @@
+//! Sample scans for the demo's cases, so that a reviewer on the demo sees materials.
+
+use crate::{App, AppResult};
+use corridor_domain::case::Status;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Gives the newest `limit` cases past their receipt a small sample scan for each required
+/// material (a PDF per material, a photo for identity documents), so that a reviewer on the
+/// demo sees materials. The files are stored once (by content) and shared by the cases.
+pub(super) async fn attach_samples(app: &App, limit: i64) -> AppResult<usize> {
+    use corridor_domain::materials::sample;
+    use corridor_store::{sha256_hex, AttachmentRecord};
+    let f = corridor_store::CaseFilter {
+        statuses: vec![
+            Status::Forwarded,
+            Status::Accepted,
+            Status::CorrectionRequested,
+            Status::Resubmitted,
+            Status::Approved,
+            Status::Rejected,
+            Status::LicenceIssued,
+            Status::Delivered,
+        ],
+        ..Default::default()
+    };
+    let (cases, _) = app.store.list_cases(&f, limit, 0).await?;
+    let r = app.reference();
+    let mut stored: HashMap<String, (String, i64, &'static str)> = HashMap::new();
+    let mut rows = Vec::new();
+    for c in &cases {
+        let Some(m) = r.matter(&c.matter_code, c.catalogue_version) else {
+            continue;
+        };
+        for (i, mt) in m.materials.iter().enumerate().filter(|(_, mt)| mt.required) {
+            let photo = mt.name_en.contains("identity") || mt.name_en.contains("ID");
+            let key = if photo {
+                "photo".to_string()
+            } else {
+                mt.name_en.clone()
+            };
+            if !stored.contains_key(&key) {
+                let (bytes, kind) = if photo {
+                    (sample::png(64, 40, [214, 200, 170]), "png")
+                } else {
+                    (
+                        sample::pdf(&format!("Sample scan - {}", mt.name_en), 0),
+                        "pdf",
+                    )
+                };
+                let sha = sha256_hex(&bytes);
+                let size = bytes.len() as i64;
+                app.store.put_blob(&sha, Arc::new(bytes)).await?;
+                stored.insert(key.clone(), (sha, size, kind));
+            }
+            let (sha, size, kind) = stored[&key].clone();
+            let window = c.receiving_window.is_some();
+            rows.push(AttachmentRecord {
+                id: Uuid::now_v7(),
+                case_id: c.id,
+                material: i as i64,
+                file_name: format!("{}-{}.{kind}", c.receipt_no, i + 1),
+                kind: kind.to_string(),
+                size,
+                sha256: sha,
+                added_by: c.applicant_user.map(|u| u.to_string()).unwrap_or_default(),
+                added_role: if window { "clerk" } else { "applicant" }.to_string(),
+                added_ms: c.filed_ms + 600_000,
+            });
+        }
+    }
+    let mut tx = app.store.begin_write().await?;
+    corridor_store::Store::insert_attachments(&mut tx, &rows).await?;
+    tx.commit().await?;
+    Ok(rows.len())
+}
