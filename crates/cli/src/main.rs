@@ -97,6 +97,16 @@ enum Cmd {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The largest material file accepted, in MB (at most 60: the server reads no more
+        /// than 64 MiB of a request).
+        #[arg(long, env = "CORRIDOR_MAX_FILE_MB", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=60))]
+        max_file_mb: u64,
+        /// The most a case's material files may come to together, in MB.
+        #[arg(long, env = "CORRIDOR_MAX_CASE_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        max_case_mb: u64,
+        /// The most files a case may have.
+        #[arg(long, env = "CORRIDOR_MAX_CASE_FILES", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+        max_case_files: u64,
     },
     /// Generate demo data (accounts, a year of cases, enterprises) into an empty store, then
     /// exit; `serve` then starts on it. Deterministic for a seed.
@@ -283,7 +293,15 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             max_in_flight,
             secure_cookies,
             trusted_proxies,
+            max_file_mb,
+            max_case_mb,
+            max_case_files,
         } => {
+            let limits = corridor_domain::materials::Limits {
+                file_bytes: max_file_mb * 1_000_000,
+                case_bytes: max_case_mb * 1_000_000,
+                case_files: *max_case_files,
+            };
             let options = corridor_server::ServerOptions {
                 secure_cookies: *secure_cookies,
                 trusted_proxies: trusted_proxies.clone(),
@@ -295,7 +313,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 *demo,
                 (*demo_cases, *demo_enterprises),
                 *demo_seed,
-                *max_in_flight,
+                (*max_in_flight, limits),
                 options,
             )
             .await?;

@@ -75,7 +75,7 @@ pub(crate) async fn serve(
     demo: bool,
     (demo_cases, demo_enterprises): (usize, usize),
     demo_seed: u64,
-    max_in_flight: usize,
+    (max_in_flight, limits): (usize, corridor_domain::materials::Limits),
     options: corridor_server::ServerOptions,
 ) -> anyhow::Result<()> {
     let where_ = cli
@@ -89,6 +89,7 @@ pub(crate) async fn serve(
     let app = cli
         .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
         .await?;
+    app.set_material_limits(limits);
     tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
     let listener = tokio::net::TcpListener::bind(listen)
         .await

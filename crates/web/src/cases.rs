@@ -154,6 +154,8 @@ pub(crate) struct CasePage {
     sees_files: bool,
     may_attach: bool,
     materials_complete: bool,
+    /// The configured per-file limit, for the upload hint.
+    max_file_mb: u64,
     events: Vec<(String, String, String)>,
     id: String,
     csrf: String,
@@ -388,6 +390,7 @@ pub(crate) async fn render_case(
         sees_files: files.is_some(),
         may_attach: files.as_ref().is_some_and(|m| m.may_attach),
         materials_complete: files.as_ref().is_some_and(|m| m.complete),
+        max_file_mb: app.material_limits().file_bytes / 1_000_000,
         events,
         id: c.id.to_string(),
         csrf: cx.csrf(),
