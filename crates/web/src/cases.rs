@@ -216,7 +216,7 @@ pub(crate) async fn render_case(
                 let who = corridor_domain::case::Role::parse(&e.role)
                     .map(|r| lang.role(r).to_string())
                     .unwrap_or(e.role);
-                (e.at.replace('T', " "), what, who)
+                (crate::page::local_time(&e.at), what, who)
             })
             .collect(),
         Err(e) => return deny(t, lang, e.code),

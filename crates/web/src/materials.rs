@@ -64,7 +64,7 @@ pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<Material
                     by: corridor_domain::case::Role::parse(&f.added_by_role)
                         .map(|r| lang.role(r).to_string())
                         .unwrap_or_default(),
-                    at: f.added_at.replace('T', " "),
+                    at: crate::page::local_time(&f.added_at),
                 })
                 .collect(),
         })

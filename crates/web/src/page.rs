@@ -287,3 +287,30 @@ pub(crate) fn error_text(lang: Lang, e: &corridor_app::AppError) -> String {
 pub(crate) fn error_status(e: &corridor_app::AppError) -> StatusCode {
     StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST)
 }
+
+/// An RFC 3339 instant as the pages show it: China time (UTC+8), to the minute
+/// (`2026-10-12 14:05`); the text as it came when it does not parse.
+pub(crate) fn local_time(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    time::OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()
+        .and_then(|t| {
+            t.to_offset(corridor_domain::clock::CST)
+                .format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
+                .ok()
+        })
+        .unwrap_or_else(|| rfc3339.to_string())
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn instants_show_in_china_time() {
+        assert_eq!(
+            super::local_time("2026-10-12T06:05:09.123Z"),
+            "2026-10-12 14:05"
+        );
+        assert_eq!(super::local_time("not a time"), "not a time");
+    }
+}
