@@ -530,7 +530,8 @@ def build_matters():
             base_fields = ENTERPRISE_FIELDS if ak == "E" else PERSON_FIELDS
             fields = [dict(x) for x in base_fields] + [dict(x) for x in EXTRA.get(extra, [])]
             mats = (MAT_E if ak == "E" else MAT_P) + MAT_EXTRA.get(extra, [])
-            materials = [{"name_zh": a, "name_en": b, "required": not b.startswith("Power"), "copies": c} for a, b, c in mats]
+            # No copy to hand in means the window sees the original (identity card, bank card...).
+            materials = [{"name_zh": a, "name_en": b, "required": not b.startswith("Power"), "copies": c, "original": c == 0} for a, b, c in mats]
             if output:
                 lt, ozh, oen, years = output
                 out_obj = {"licence_type": lt, "name_zh": ozh, "name_en": oen, "validity_years": years}

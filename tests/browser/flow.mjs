@@ -88,12 +88,14 @@ const T = {
     search: '设立登记', file: '在线办理', next: '下一步', submit: '提交申请', receive: '收件', forward: '转递',
     accept: '受理', correct: '要求补正', resubmit: '提交补正', approve: '批准', issue: '发证', verify: '核验',
     reasonText: '请补充经营场所使用证明', valid: '有效证照', required: '必填', received: '已收件',
+    saveChecks: '保存材料核验',
   },
   en: {
     search: 'Establishment registration', file: 'File this matter', next: 'Continue', submit: 'Submit the application',
     receive: 'Receive', forward: 'Forward', accept: 'Accept', correct: 'Request a correction', resubmit: 'Resubmit',
     approve: 'Approve', issue: 'Issue the licence', verify: 'Verify',
     reasonText: 'Please add proof of the right to use the premises', valid: 'Valid licence', required: 'required', received: 'received',
+    saveChecks: 'Save the material checks',
   },
 };
 
@@ -217,7 +219,15 @@ for (const lang of ['zh', 'en']) {
     await press(clerk, t.forward);
     assert.ok(await clerk.isVisible('p[role=alert]'), 'materials missing');
     await attachAll(clerk, lang);
+    // The applicant's own upload is not yet received, the identity card's original not seen.
+    assert.match(await clerk.textContent('#materials-state'), /⚠/);
+    assert.ok(await clerk.locator('#received-0').isVisible());
+    assert.equal(await clerk.locator('#received-0').isChecked(), false);
+    for (const box of await clerk.locator('input[form=material-checks]').all()) await box.check();
+    await press(clerk, t.saveChecks);
     assert.match(await clerk.textContent('#materials-state'), /✓/);
+    await clerk.locator('#materials').scrollIntoViewIfNeeded();
+    await shot(clerk, lang, 'clerk-material-checks');
     await press(clerk, t.forward);
     assert.ok(await clerk.getByRole('button', { name: t.forward, exact: true }).count() === 0);
   });

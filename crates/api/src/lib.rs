@@ -111,7 +111,8 @@ pub struct VersionQuery {
         industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
-        identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file
+        identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
+        materials::check_materials
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -222,6 +223,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/cases/{id}/actions", post(act_on_case))
         .route("/cases/{id}/events", get(case_events))
         .route("/cases/{id}/materials", get(materials::list_materials))
+        .route(
+            "/cases/{id}/materials/checks",
+            axum::routing::put(materials::check_materials),
+        )
         .route(
             "/cases/{id}/materials/{material}",
             post(materials::attach).layer(axum::extract::DefaultBodyLimit::max(

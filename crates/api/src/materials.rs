@@ -1,7 +1,7 @@
 //! A case's materials: the list, adding a file (the raw bytes as the body; the type comes
 //! from the content), and reading one back.
 
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiError, ApiJson, ApiResult, Problem};
 use crate::{AppState, Auth};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use corridor_app::materials::{AttachmentView, CaseMaterials};
+use corridor_app::materials::{AttachmentView, CaseMaterials, MaterialCheck};
 use corridor_app::ErrorCode;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -27,6 +27,24 @@ pub async fn list_materials(
 ) -> ApiResult<Json<CaseMaterials>> {
     let Path(id) = id?;
     Ok(Json(s.app.materials(&p, id).await?))
+}
+
+/// The receiving window's clerk marks materials received and originals seen (marks replace
+/// earlier ones). A case at a window is forwarded only when every required material is marked
+/// received, and its original seen where the catalogue asks.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/materials/checks", tag = "cases", params(("id" = Uuid, Path)),
+    request_body = Vec<MaterialCheck>, security(("bearer" = [])),
+    responses((status = 200, body = CaseMaterials), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn check_materials(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: ApiJson<Vec<MaterialCheck>>,
+) -> ApiResult<Json<CaseMaterials>> {
+    let Path(id) = id?;
+    let marks = body.0;
+    Ok(Json(s.app.check_materials(&p, id, &marks).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

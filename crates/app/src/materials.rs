@@ -7,9 +7,9 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::App;
 use corridor_domain::case::Principal;
 use corridor_domain::catalogue::{FieldError, Material, Matter};
-use corridor_domain::materials::{self as m, FileError, FileKind, Limits};
-use corridor_store::{sha256_hex, AttachmentRecord, CaseRecord, Store};
-use serde::Serialize;
+use corridor_domain::materials::{self as m, Check, FileError, FileKind, Gap, Limits};
+use corridor_store::{sha256_hex, AttachmentRecord, CaseRecord, MaterialCheckRecord, Store};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -81,19 +81,51 @@ pub struct MaterialView {
     pub name_zh: String,
     pub name_en: String,
     pub required: bool,
-    /// Originals to show at the window and copies to hand in, per the catalogue.
+    /// Paper copies to hand in at a window, per the catalogue.
     pub copies: u32,
+    /// The window must see the original.
+    pub original: bool,
+    /// What the receiving window confirmed (both false for a case filed online).
+    pub received: bool,
+    pub original_seen: bool,
+    /// Why this material keeps the case from being forwarded, if it does: `no_file`,
+    /// `not_received` or `original_not_seen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap: Option<String>,
     pub files: Vec<AttachmentView>,
+}
+
+/// The window's mark on one material.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialCheck {
+    /// The material's position in [`CaseMaterials::materials`].
+    pub material: usize,
+    pub received: bool,
+    #[serde(default)]
+    pub original_seen: bool,
 }
 
 /// A case's materials.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseMaterials {
     pub materials: Vec<MaterialView>,
-    /// Every required material has at least one file (the case may be forwarded).
+    /// Nothing holds the case back: every required material has a file and, for a case at a
+    /// window, is marked received (and its original seen where the catalogue asks).
     pub complete: bool,
     /// Whether the caller may add files now.
     pub may_attach: bool,
+    /// Whether the caller marks materials received and originals seen (the receiving
+    /// window's clerk, until the case is forwarded).
+    pub may_check: bool,
+}
+
+fn gap_code(g: Gap) -> &'static str {
+    match g {
+        Gap::NoFile => "no_file",
+        Gap::NotReceived => "not_received",
+        Gap::OriginalNotSeen => "original_not_seen",
+    }
 }
 
 fn bad_file(e: FileError) -> AppError {
@@ -123,15 +155,30 @@ fn view(a: &AttachmentRecord) -> AttachmentView {
     }
 }
 
-/// The required materials without a file, by position.
-pub(crate) fn missing(matter: &Matter, files: &[AttachmentRecord]) -> Vec<usize> {
-    matter
-        .materials
+fn check_of(checks: &[MaterialCheckRecord], i: usize) -> Check {
+    checks
         .iter()
-        .enumerate()
-        .filter(|(i, mt)| mt.required && !files.iter().any(|a| a.material == *i as i64))
-        .map(|(i, _)| i)
-        .collect()
+        .find(|c| c.material == i as i64)
+        .map(|c| Check {
+            received: c.received,
+            original_seen: c.original_seen,
+        })
+        .unwrap_or_default()
+}
+
+/// What holds a case back, by material (the rule is [`m::gaps`]).
+fn gaps_of(
+    matter: &Matter,
+    c: &CaseRecord,
+    files: &[AttachmentRecord],
+    checks: &[MaterialCheckRecord],
+) -> Vec<(usize, Gap)> {
+    m::gaps(
+        &matter.materials,
+        c.receiving_window.is_some(),
+        |i| files.iter().any(|a| a.material == i as i64),
+        |i| check_of(checks, i),
+    )
 }
 
 impl App {
@@ -180,7 +227,8 @@ impl App {
         App::may_see_materials(p, &c)?;
         let matter = self.matter_of(&c)?;
         let files = self.store.attachments_of_case(c.id).await?;
-        let gaps = missing(&matter, &files);
+        let checks = self.store.material_checks_of_case(c.id).await?;
+        let gaps = gaps_of(&matter, &c, &files, &checks);
         let materials = matter
             .materials
             .iter()
@@ -191,6 +239,13 @@ impl App {
                 name_en: mt.name_en.clone(),
                 required: mt.required,
                 copies: mt.copies,
+                original: mt.original,
+                received: check_of(&checks, i).received,
+                original_seen: check_of(&checks, i).original_seen,
+                gap: gaps
+                    .iter()
+                    .find(|(g, _)| *g == i)
+                    .map(|(_, g)| gap_code(*g).to_string()),
                 files: files
                     .iter()
                     .filter(|a| a.material == i as i64)
@@ -202,7 +257,96 @@ impl App {
             materials,
             complete: gaps.is_empty(),
             may_attach: p.may_attach(&scope(&c), c.status),
+            may_check: p.may_check_materials(&scope(&c), c.status),
         })
+    }
+
+    /// The receiving clerk marks materials received and originals seen. Marks replace earlier
+    /// ones; each call is an audit event.
+    pub async fn check_materials(
+        &self,
+        p: &Principal,
+        case: Uuid,
+        marks: &[MaterialCheck],
+    ) -> AppResult<CaseMaterials> {
+        let c = self.load_visible(p, case).await?;
+        if !p.may_check_materials(&scope(&c), c.status) {
+            return Err(AppError::forbidden(format!(
+                "only the receiving window's clerk marks materials, before the case is forwarded (role {}, case {})",
+                p.role.as_str(),
+                c.status.as_str()
+            ))
+            .with_zh(format!(
+                "只有收件窗口的工作人员可在转递前确认材料（角色 {}，办件“{}”）",
+                p.role.as_str(),
+                c.status.label_zh()
+            )));
+        }
+        let matter = self.matter_of(&c)?;
+        if marks.is_empty() || marks.len() > matter.materials.len() {
+            return Err(AppError::fields(vec![FieldError::new(
+                "checks",
+                format!("give 1 to {} marks", matter.materials.len()),
+                format!("须提交 1 至 {} 项确认", matter.materials.len()),
+            )]));
+        }
+        let mut bad = Vec::new();
+        for (k, mk) in marks.iter().enumerate() {
+            if mk.material >= matter.materials.len() {
+                bad.push(FieldError::new(
+                    format!("checks[{k}].material"),
+                    format!("matter {} has no material {}", matter.code, mk.material),
+                    format!("事项 {} 没有第 {} 项材料", matter.code, mk.material),
+                ));
+            }
+        }
+        if !bad.is_empty() {
+            return Err(AppError::fields(bad));
+        }
+        let at = self.now_ms();
+        let rows: Vec<MaterialCheckRecord> = marks
+            .iter()
+            .map(|mk| MaterialCheckRecord {
+                case_id: c.id,
+                material: mk.material as i64,
+                received: mk.received,
+                original_seen: mk.original_seen,
+                checked_by: p.user_id.to_string(),
+                checked_ms: at,
+            })
+            .collect();
+        let after = serde_json::json!({
+            "checks": marks
+                .iter()
+                .map(|mk| serde_json::json!({
+                    "material": mk.material,
+                    "received": mk.received,
+                    "original_seen": mk.original_seen,
+                }))
+                .collect::<Vec<_>>(),
+        })
+        .to_string();
+        let (actor, role, id) = (p.user_id.to_string(), p.role.as_str(), c.id);
+        self.write(Box::new(move |tx| {
+            let (rows, after, actor) = (rows.clone(), after.clone(), actor.clone());
+            Box::pin(async move {
+                Store::upsert_material_checks(tx, &rows).await?;
+                Store::append_event(
+                    tx,
+                    &format!("case:{id}"),
+                    at,
+                    &actor,
+                    role,
+                    "check_materials",
+                    "{}".into(),
+                    after,
+                )
+                .await?;
+                Ok(())
+            })
+        }))
+        .await?;
+        self.materials(p, case).await
     }
 
     /// Adds a file for material `material` of a case. The type comes from the content; the
@@ -269,11 +413,25 @@ impl App {
             "sha256": rec.sha256,
         })
         .to_string();
+        // A scan the clerk makes at the window is received by the making; an earlier mark that
+        // the original was seen stands.
+        let received =
+            (p.role == corridor_domain::case::Role::Clerk).then(|| MaterialCheckRecord {
+                case_id: c.id,
+                material: material as i64,
+                received: true,
+                original_seen: false,
+                checked_by: p.user_id.to_string(),
+                checked_ms: rec.added_ms,
+            });
         let (r, role) = (rec.clone(), p.role.as_str());
         self.write(Box::new(move |tx| {
-            let (r, after) = (r.clone(), after.clone());
+            let (r, after, received) = (r.clone(), after.clone(), received.clone());
             Box::pin(async move {
                 Store::insert_attachments(tx, std::slice::from_ref(&r)).await?;
+                if let Some(k) = received {
+                    Store::mark_received(tx, &k).await?;
+                }
                 Store::append_event(
                     tx,
                     &format!("case:{}", r.case_id),
@@ -348,37 +506,25 @@ impl App {
     pub(crate) async fn check_complete(&self, c: &CaseRecord) -> AppResult<()> {
         let matter = self.matter_of(c)?;
         let files = self.store.attachments_of_case(c.id).await?;
-        let gaps = missing(&matter, &files);
+        let checks = self.store.material_checks_of_case(c.id).await?;
+        let gaps = gaps_of(&matter, c, &files, &checks);
         if gaps.is_empty() {
             return Ok(());
         }
-        let names = |zh: bool| {
-            gaps.iter()
-                .map(|i| {
-                    let mt = &matter.materials[*i];
-                    if zh {
-                        mt.name_zh.clone()
-                    } else {
-                        mt.name_en.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
+        let whys: Vec<(usize, (String, String))> = gaps
+            .iter()
+            .map(|(i, g)| (*i, g.why(&matter.materials[*i])))
+            .collect();
+        let en: Vec<&str> = whys.iter().map(|(_, (en, _))| en.as_str()).collect();
+        let zh: Vec<&str> = whys.iter().map(|(_, (_, zh))| zh.as_str()).collect();
         let mut e = AppError::new(
             ErrorCode::MaterialsMissing,
-            format!("required materials missing: {}", names(false).join("; ")),
+            format!("required materials are not complete: {}", en.join("; ")),
         )
-        .with_zh(format!("缺少必需材料：{}", names(true).join("；")));
-        e.fields = gaps
-            .iter()
-            .map(|i| {
-                let mt = &matter.materials[*i];
-                FieldError::new(
-                    format!("materials[{i}]"),
-                    format!("{} is required", mt.name_en),
-                    format!("须提交{}", mt.name_zh),
-                )
-            })
+        .with_zh(format!("必需材料不齐：{}", zh.join("；")));
+        e.fields = whys
+            .into_iter()
+            .map(|(i, (en, zh))| FieldError::new(format!("materials[{i}]"), en, zh))
             .collect();
         Err(e)
     }

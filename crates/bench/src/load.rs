@@ -5,7 +5,8 @@
 //!
 //! The mix is what the corridor does all day: sign in, search the catalogue, file a case at a
 //! window, read the queue, act on a case (receive, attach a scan of each required material,
-//! forward, accept, approve, as the clerk and the reviewer), read statistics, verify an e-licence (anyone, no account), search the
+//! mark them received, forward, accept, approve, as the clerk and the reviewer), read
+//! statistics, verify an e-licence (anyone, no account), search the
 //! enterprise registry, rank a head enterprise's need, move a candidate along a need's
 //! pipeline (contacted, meeting, testing, qualified) and read a need's pipeline board. It uses
 //! the demo accounts and data.
@@ -311,8 +312,29 @@ async fn one(s: &Shared, kind: Kind, i: u64) -> bool {
                         if k + 1 < s.required.len() {
                             p.push_back((id, "attach", k + 1));
                         } else {
-                            p.push_back((id, "forward", 0));
+                            p.push_back((id, "check", 0));
                         }
+                    }
+                }
+                return good;
+            }
+            if action == "check" {
+                // The clerk marks every required material received, originals seen.
+                let marks: Vec<Value> = s
+                    .required
+                    .iter()
+                    .map(|m| json!({"material": m, "received": true, "original_seen": true}))
+                    .collect();
+                let good = ok(s
+                    .http
+                    .put(api(&format!("/cases/{id}/materials/checks")))
+                    .bearer_auth(&s.clerk)
+                    .json(&marks)
+                    .send()
+                    .await);
+                if good {
+                    if let Ok(mut p) = s.pipeline.lock() {
+                        p.push_back((id, "forward", 0));
                     }
                 }
                 return good;

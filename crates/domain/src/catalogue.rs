@@ -98,9 +98,13 @@ pub struct Material {
     pub name_en: String,
     #[serde(default = "yes")]
     pub required: bool,
-    /// Originals to show at the window, copies to hand in.
+    /// Paper copies to hand in at a window.
     #[serde(default)]
     pub copies: u32,
+    /// The window must see the original (an identity card, a title certificate, a bank card):
+    /// the clerk marks it seen before the case is forwarded.
+    #[serde(default)]
+    pub original: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

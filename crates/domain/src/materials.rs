@@ -6,8 +6,11 @@
 //!   extension that agrees with the content).
 //! - [`Limits`]: how large a file and a case's files may be, and how many.
 //! - [`Principal::may_attach`] and [`Principal::sees_materials`]: who adds and who sees them.
+//! - [`gaps`]: what keeps a case from being forwarded (a required material without a file,
+//!   not marked received at the window, or its original not seen where the catalogue asks).
 
 use crate::case::{CaseScope, Principal, Role, Status};
+use crate::catalogue::Material;
 use serde::{Deserialize, Serialize};
 
 pub mod sample;
@@ -330,7 +333,84 @@ pub fn file_name(name: &str, kind: FileKind) -> Result<String, FileError> {
     Err(FileError::BadName(NAME_EXT))
 }
 
+/// What the receiving window's clerk has confirmed of one material.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Check {
+    /// The material was handed in (a scan or the applicant's upload matches the paper).
+    pub received: bool,
+    /// The clerk saw the original (asked for where the catalogue marks the material so).
+    pub original_seen: bool,
+}
+
+/// Why one required material holds a case back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gap {
+    /// No file was handed in for it.
+    NoFile,
+    /// The window has not marked it received.
+    NotReceived,
+    /// The catalogue asks the window to see the original, and it has not been marked seen.
+    OriginalNotSeen,
+}
+
+impl Gap {
+    /// The reason, in English and Chinese, for material `m`.
+    pub fn why(self, m: &Material) -> (String, String) {
+        match self {
+            Gap::NoFile => (
+                format!("{}: no file handed in", m.name_en),
+                format!("{}：未提交文件", m.name_zh),
+            ),
+            Gap::NotReceived => (
+                format!("{}: not marked received at the window", m.name_en),
+                format!("{}：窗口未确认收取", m.name_zh),
+            ),
+            Gap::OriginalNotSeen => (
+                format!(
+                    "{}: the original has not been checked at the window",
+                    m.name_en
+                ),
+                format!("{}：窗口未核验原件", m.name_zh),
+            ),
+        }
+    }
+}
+
+/// What keeps a case from being forwarded, material by material (position in the matter's
+/// list): every required material needs a file; a case received at a window also needs the
+/// clerk's mark that it was received and, where the catalogue asks, that the original was
+/// seen. `has_file(i)` and `check(i)` describe material `i`.
+pub fn gaps(
+    materials: &[Material],
+    at_window: bool,
+    has_file: impl Fn(usize) -> bool,
+    check: impl Fn(usize) -> Check,
+) -> Vec<(usize, Gap)> {
+    let mut out = Vec::new();
+    for (i, m) in materials.iter().enumerate().filter(|(_, m)| m.required) {
+        let c = check(i);
+        let gap = if !has_file(i) {
+            Some(Gap::NoFile)
+        } else if at_window && !c.received {
+            Some(Gap::NotReceived)
+        } else if at_window && m.original && !c.original_seen {
+            Some(Gap::OriginalNotSeen)
+        } else {
+            None
+        };
+        out.extend(gap.map(|g| (i, g)));
+    }
+    out
+}
+
 impl Principal {
+    /// Whether this caller marks materials received (and originals seen): the receiving
+    /// window's clerks, while the case is at the window.
+    pub fn may_check_materials(&self, scope: &CaseScope, status: Status) -> bool {
+        self.role == Role::Clerk && self.may_attach(scope, status)
+    }
+
     /// Who may add a file to a case in `status`: the applicant while the case is filed and not
     /// yet received, or while a correction is asked of them; the receiving window's clerks
     /// from filing until it is forwarded.

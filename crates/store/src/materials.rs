@@ -11,7 +11,7 @@
 //! are on disk (the file and its folder fsync'd, or the row committed). A crash between the
 //! two leaves a file that no row names; [`Store::sweep_blobs`] removes those at start-up.
 
-use crate::tables::{cols_list, insert_rows, read_row, table, Val, TABLES};
+use crate::tables::{cols_list, insert_rows, insert_rows_upsert, read_row, table, Val, TABLES};
 use crate::{Result, Store, StoreError, WriteTx};
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
@@ -77,6 +77,53 @@ impl AttachmentRecord {
             added_ms: int(9),
         })
     }
+}
+
+/// What the receiving window confirmed of one material of a case (the latest mark).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialCheckRecord {
+    pub case_id: Uuid,
+    pub material: i64,
+    pub received: bool,
+    pub original_seen: bool,
+    pub checked_by: String,
+    pub checked_ms: i64,
+}
+
+impl MaterialCheckRecord {
+    fn to_vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(self.case_id.to_string()),
+            Val::i(self.material),
+            Val::i(self.received as i64),
+            Val::i(self.original_seen as i64),
+            Val::t(&self.checked_by),
+            Val::i(self.checked_ms),
+        ]
+    }
+
+    fn from_vals(v: Vec<Val>) -> Result<MaterialCheckRecord> {
+        let int = |i: usize| match v.get(i) {
+            Some(Val::Int(Some(n))) => *n,
+            _ => 0,
+        };
+        let text = |i: usize| match v.get(i) {
+            Some(Val::Text(Some(t))) => t.clone(),
+            _ => String::new(),
+        };
+        Ok(MaterialCheckRecord {
+            case_id: crate::uuid(&text(0))?,
+            material: int(1),
+            received: int(2) != 0,
+            original_seen: int(3) != 0,
+            checked_by: text(4),
+            checked_ms: int(5),
+        })
+    }
+}
+
+fn checks_table() -> &'static crate::tables::Table {
+    table("material_checks").unwrap_or(&TABLES[0])
 }
 
 fn attachments_table() -> &'static crate::tables::Table {
@@ -220,6 +267,56 @@ impl Store {
         let conn: &mut AnyConnection = tx.conn();
         let rows: Vec<_> = a.iter().map(AttachmentRecord::to_vals).collect();
         insert_rows(conn, backend, attachments_table(), &rows).await
+    }
+
+    /// Records the window's marks (replacing earlier marks of the same materials).
+    pub async fn upsert_material_checks(
+        tx: &mut WriteTx,
+        checks: &[MaterialCheckRecord],
+    ) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        let rows: Vec<_> = checks.iter().map(MaterialCheckRecord::to_vals).collect();
+        insert_rows_upsert(
+            conn,
+            backend,
+            checks_table(),
+            &rows,
+            "ON CONFLICT (case_id, material) DO UPDATE SET received = excluded.received, \
+             original_seen = excluded.original_seen, checked_by = excluded.checked_by, \
+             checked_ms = excluded.checked_ms",
+        )
+        .await
+    }
+
+    /// Marks one material received, keeping an earlier mark that its original was seen.
+    pub async fn mark_received(tx: &mut WriteTx, check: &MaterialCheckRecord) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        insert_rows_upsert(
+            conn,
+            backend,
+            checks_table(),
+            &[check.to_vals()],
+            "ON CONFLICT (case_id, material) DO UPDATE SET received = excluded.received, \
+             checked_by = excluded.checked_by, checked_ms = excluded.checked_ms",
+        )
+        .await
+    }
+
+    /// The window's marks on a case's materials, by material.
+    pub async fn material_checks_of_case(&self, case: Uuid) -> Result<Vec<MaterialCheckRecord>> {
+        let t = checks_table();
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM material_checks WHERE case_id = $1 ORDER BY material",
+            cols_list(t)
+        ))
+        .bind(case.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| MaterialCheckRecord::from_vals(read_row(t, r)?))
+            .collect()
     }
 
     /// A case's files, in the order they were added.

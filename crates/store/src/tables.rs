@@ -159,6 +159,18 @@ pub const TABLES: &[Table] = &[
         order: "case_id, added_ms, id",
     },
     Table {
+        name: "material_checks",
+        cols: &[
+            ("case_id", T),
+            ("material", I),
+            ("received", I),
+            ("original_seen", I),
+            ("checked_by", T),
+            ("checked_ms", I),
+        ],
+        order: "case_id, material",
+    },
+    Table {
         name: "audit_heads",
         cols: &[("stream", T), ("seq", I), ("hash", T)],
         order: "stream",

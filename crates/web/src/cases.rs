@@ -2,7 +2,7 @@
 
 use crate::*;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use corridor_app::App;
@@ -153,6 +153,7 @@ pub(crate) struct CasePage {
     /// The caller sees the files (applicant, receiving window, deciding authority).
     sees_files: bool,
     may_attach: bool,
+    may_check: bool,
     materials_complete: bool,
     /// The configured per-file limit, for the upload hint.
     max_file_mb: u64,
@@ -255,13 +256,7 @@ pub(crate) async fn render_case(
                 m.materials
                     .iter()
                     .enumerate()
-                    .map(|(index, x)| crate::materials::MaterialRow {
-                        index,
-                        name: lang.of(&x.name_zh, &x.name_en),
-                        required: x.required,
-                        asked: false,
-                        files: Vec::new(),
-                    })
+                    .map(|(index, x)| crate::materials::MaterialRow::listed(lang, index, x))
                     .collect()
             })
             .unwrap_or_default(),
@@ -389,6 +384,7 @@ pub(crate) async fn render_case(
         hidden_fields,
         sees_files: files.is_some(),
         may_attach: files.as_ref().is_some_and(|m| m.may_attach),
+        may_check: files.as_ref().is_some_and(|m| m.may_check),
         materials_complete: files.as_ref().is_some_and(|m| m.complete),
         max_file_mb: app.material_limits().file_bytes / 1_000_000,
         events,
@@ -418,12 +414,9 @@ pub(crate) struct CaseQ {
 pub(crate) async fn one_case(
     State(app): State<Arc<App>>,
     SignedIn { cx, p }: SignedIn,
-    Path(id): Path<String>,
+    CaseId(uuid): CaseId,
     Query(q): Query<CaseQ>,
 ) -> Response {
-    let Ok(uuid) = id.parse() else {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::NotFound);
-    };
     let x = CaseExtras {
         filed: q.filed.is_some(),
         ..Default::default()
@@ -435,12 +428,9 @@ pub(crate) async fn one_case(
 pub(crate) async fn case_licence(
     State(app): State<Arc<App>>,
     SignedIn { cx, p }: SignedIn,
-    Path(id): Path<String>,
+    CaseId(uuid): CaseId,
 ) -> Response {
     let (lang, t) = (cx.lang, cx.t());
-    let Ok(uuid) = id.parse::<uuid::Uuid>() else {
-        return deny(t, lang, corridor_app::ErrorCode::NotFound);
-    };
     let lid = match app.get_case(&p, uuid).await {
         Ok(c) => match c.licence_id {
             Some(l) => l,
@@ -469,14 +459,11 @@ pub(crate) async fn case_licence(
 pub(crate) async fn act_on_case(
     State(app): State<Arc<App>>,
     SignedIn { cx, p }: SignedIn,
-    Path(id): Path<String>,
+    CaseId(uuid): CaseId,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     use corridor_domain::case::Action;
     let (lang, t) = (cx.lang, cx.t());
-    let Ok(uuid) = id.parse::<uuid::Uuid>() else {
-        return deny(t, lang, corridor_app::ErrorCode::NotFound);
-    };
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let fail = |error: String, status: StatusCode, x: CaseExtras| {
         let (app, cx, p) = (&app, &cx, &p);

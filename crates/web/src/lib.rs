@@ -76,6 +76,10 @@ pub fn router(app: Arc<App>) -> Router {
                 corridor_app::materials::MAX_UPLOAD_BYTES,
             )),
         )
+        .route(
+            "/cases/{id}/materials/checks",
+            axum::routing::post(materials::save_checks),
+        )
         .route("/cases/{id}/files/{file}", get(materials::file))
         .route("/file", get(filing::start))
         .route(

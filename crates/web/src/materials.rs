@@ -3,7 +3,7 @@
 //! The rules are the application's (`App::materials`, `App::attach`, `App::material_file`).
 
 use crate::cases::{render_case, CaseExtras};
-use crate::page::{deny, error_status, error_text, redirect, Cx, SignedIn};
+use crate::page::{deny, error_status, error_text, redirect, CaseId, Cx, SignedIn};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,34 @@ pub(crate) struct MaterialRow {
     pub required: bool,
     /// Named by the correction request now open.
     pub asked: bool,
+    /// The window must see the original.
+    pub original: bool,
+    pub received: bool,
+    pub original_seen: bool,
+    /// Why it holds the case back (empty when it does not).
+    pub gap: String,
     pub files: Vec<FileRow>,
+}
+
+impl MaterialRow {
+    /// A material as the catalogue lists it, for those who do not see the files.
+    pub(crate) fn listed(
+        lang: crate::lang::Lang,
+        index: usize,
+        m: &corridor_domain::catalogue::Material,
+    ) -> MaterialRow {
+        MaterialRow {
+            index,
+            name: lang.of(&m.name_zh, &m.name_en),
+            required: m.required,
+            asked: false,
+            original: m.original,
+            received: false,
+            original_seen: false,
+            gap: String::new(),
+            files: Vec::new(),
+        }
+    }
 }
 
 fn size_text(n: u64) -> String {
@@ -52,6 +79,15 @@ pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<Material
             name: lang.of(&mt.name_zh, &mt.name_en),
             required: mt.required,
             asked: false,
+            original: mt.original,
+            received: mt.received,
+            original_seen: mt.original_seen,
+            gap: match mt.gap.as_deref() {
+                Some("no_file") => cx.t().gap_no_file.to_string(),
+                Some("not_received") => cx.t().gap_not_received.to_string(),
+                Some("original_not_seen") => cx.t().gap_original.to_string(),
+                _ => String::new(),
+            },
             files: mt
                 .files
                 .iter()
@@ -76,13 +112,10 @@ pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<Material
 pub(crate) async fn upload(
     State(app): State<Arc<App>>,
     SignedIn { cx, p }: SignedIn,
-    Path(id): Path<String>,
+    CaseId(uuid): CaseId,
     mut mp: Multipart,
 ) -> Response {
     let (lang, t) = (cx.lang, cx.t());
-    let Ok(uuid) = id.parse::<uuid::Uuid>() else {
-        return deny(t, lang, corridor_app::ErrorCode::NotFound);
-    };
     let (mut csrf, mut material, mut name, mut bytes) = (String::new(), None, String::new(), None);
     let mut unreadable = false;
     loop {
@@ -120,6 +153,50 @@ pub(crate) async fn upload(
         return fail(t.bad_form.into(), StatusCode::BAD_REQUEST).await;
     };
     match app.attach(&p, uuid, material, &name, bytes).await {
+        Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
+        Err(e) => fail(error_text(lang, &e), error_status(&e)).await,
+    }
+}
+
+/// `POST /cases/{id}/materials/checks`: the clerk's marks (form: `csrf`, `received` and
+/// `original_seen`, each the positions ticked; every material is marked, ticked or not).
+pub(crate) async fn save_checks(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    CaseId(uuid): CaseId,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, t) = (cx.lang, cx.t());
+    let fail = |error: String, status: StatusCode| {
+        let x = CaseExtras::error(error);
+        let (app, cx, p) = (&app, &cx, &p);
+        async move { render_case(app, cx, p, uuid, x, status).await }
+    };
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !cx.csrf_ok(csrf) {
+        return fail(t.bad_form.into(), StatusCode::FORBIDDEN).await;
+    }
+    let ticked = |key: &str, i: usize| {
+        pairs
+            .iter()
+            .any(|(k, v)| k == key && v.trim().parse::<usize>().ok() == Some(i))
+    };
+    let count = match app.materials(&p, uuid).await {
+        Ok(m) => m.materials.len(),
+        Err(e) => return fail(error_text(lang, &e), error_status(&e)).await,
+    };
+    let marks: Vec<corridor_app::materials::MaterialCheck> = (0..count)
+        .map(|i| corridor_app::materials::MaterialCheck {
+            material: i,
+            received: ticked("received", i),
+            original_seen: ticked("original_seen", i),
+        })
+        .collect();
+    match app.check_materials(&p, uuid, &marks).await {
         Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
         Err(e) => fail(error_text(lang, &e), error_status(&e)).await,
     }

@@ -274,6 +274,31 @@ impl axum::extract::FromRequestParts<Arc<App>> for SignedIn {
     }
 }
 
+/// The `{id}` of a case page's path as a UUID; anything else is the not-found page.
+pub(crate) struct CaseId(pub uuid::Uuid);
+
+impl axum::extract::FromRequestParts<Arc<App>> for CaseId {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let id = parts
+            .uri
+            .path()
+            .strip_prefix("/cases/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|id| id.parse().ok());
+        match id {
+            Some(id) => Ok(CaseId(id)),
+            None => {
+                let Ok(cx) = Cx::from_request_parts(parts, app).await;
+                Err(deny(cx.t(), cx.lang, corridor_app::ErrorCode::NotFound))
+            }
+        }
+    }
+}
+
 /// An application error as a page says it: its title and its detail, in the page's language.
 pub(crate) fn error_text(lang: Lang, e: &corridor_app::AppError) -> String {
     format!(

@@ -11,7 +11,7 @@ use uuid::Uuid;
 /// demo sees materials. The files are stored once (by content) and shared by the cases.
 pub(super) async fn attach_samples(app: &App, limit: i64) -> AppResult<usize> {
     use corridor_domain::materials::sample;
-    use corridor_store::{sha256_hex, AttachmentRecord};
+    use corridor_store::{sha256_hex, AttachmentRecord, MaterialCheckRecord};
     let f = corridor_store::CaseFilter {
         statuses: vec![
             Status::Forwarded,
@@ -28,7 +28,7 @@ pub(super) async fn attach_samples(app: &App, limit: i64) -> AppResult<usize> {
     let (cases, _) = app.store.list_cases(&f, limit, 0).await?;
     let r = app.reference();
     let mut stored: HashMap<String, (String, i64, &'static str)> = HashMap::new();
-    let mut rows = Vec::new();
+    let (mut rows, mut checks) = (Vec::new(), Vec::new());
     for c in &cases {
         let Some(m) = r.matter(&c.matter_code, c.catalogue_version) else {
             continue;
@@ -68,10 +68,22 @@ pub(super) async fn attach_samples(app: &App, limit: i64) -> AppResult<usize> {
                 added_role: if window { "clerk" } else { "applicant" }.to_string(),
                 added_ms: c.filed_ms + 600_000,
             });
+            // Past the window: the clerk marked it received (and saw the original).
+            if window {
+                checks.push(MaterialCheckRecord {
+                    case_id: c.id,
+                    material: i as i64,
+                    received: true,
+                    original_seen: mt.original,
+                    checked_by: String::new(),
+                    checked_ms: c.filed_ms + 600_000,
+                });
+            }
         }
     }
     let mut tx = app.store.begin_write().await?;
     corridor_store::Store::insert_attachments(&mut tx, &rows).await?;
+    corridor_store::Store::upsert_material_checks(&mut tx, &checks).await?;
     tx.commit().await?;
     Ok(rows.len())
 }

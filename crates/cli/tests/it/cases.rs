@@ -72,9 +72,24 @@ pub async fn attach_required(app: &corridor_app::App, who: &Principal, case: uui
         .await
         .unwrap();
     }
+    // The clerk marks each required material received, its original seen.
+    if who.role == corridor_domain::case::Role::Clerk {
+        let marks: Vec<_> = m
+            .materials
+            .iter()
+            .filter(|m| m.required)
+            .map(|m| corridor_app::materials::MaterialCheck {
+                material: m.index,
+                received: true,
+                original_seen: true,
+            })
+            .collect();
+        app.check_materials(who, case, &marks).await.unwrap();
+    }
 }
 
-/// Acts as `who`; before forwarding, the clerk attaches the required materials.
+/// Acts as `who`; before forwarding, the clerk attaches the required materials and marks
+/// them.
 pub async fn step(
     app: &corridor_app::App,
     who: &Principal,
@@ -296,6 +311,7 @@ pub async fn scenario(backend: Backend) {
     let mut expected = vec!["submit", "receive"];
     expected.extend(std::iter::repeat_n("attach_material", attached));
     expected.extend([
+        "check_materials",
         "forward",
         "download_material",
         "accept",
@@ -314,7 +330,7 @@ pub async fn scenario(backend: Backend) {
     assert!(report.first_break.is_none(), "{:?}", report.first_break);
 
     // Edit one stored event: verification fails and names it.
-    let victim = &events[attached + 4];
+    let victim = &events[attached + 5];
     assert_eq!(victim.action, "accept");
     sqlx::query("UPDATE audit_events SET after_doc = $1 WHERE stream = $2 AND seq = $3")
         .bind(victim.after.to_string().replace("2026-09-21", "2026-09-22"))

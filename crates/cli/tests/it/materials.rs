@@ -199,7 +199,57 @@ pub async fn uploads_over_http(backend: Backend) {
             assert_eq!(r.status(), StatusCode::CREATED);
         }
     }
+    // Scanned at the window: received; the applicant's own upload (material 0) is not, and
+    // the contact's identity document wants its original seen.
+    let v = problem(
+        act(&clerk, "forward").go().await,
+        StatusCode::CONFLICT,
+        "materials_missing",
+    )
+    .await;
+    let zh = v["detail_zh"].as_str().unwrap();
+    assert!(zh.contains("窗口未确认收取") && zh.contains("原件"), "{v}");
+    let checks = |who: &str, body: Value| {
+        http.put(api(&format!("/cases/{id}/materials/checks")))
+            .bearer_auth(who)
+            .json(&body)
+    };
+    // Only the receiving clerk marks; a mark names a material the matter has.
+    problem(
+        checks(&ent, json!([{"material": 0, "received": true}]))
+            .go()
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    problem(
+        checks(&clerk, json!([{"material": 99, "received": true}]))
+            .go()
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let marks: Vec<Value> = list["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["required"] == true)
+        .map(|m| json!({"material": m["index"], "received": true, "original_seen": m["original"]}))
+        .collect();
+    let after: Value = checks(&clerk, Value::Array(marks)).value().await;
+    assert_eq!(after["complete"], true, "{after}");
     assert!(act(&clerk, "forward").go().await.status().is_success());
+    // Forwarded: the window's marks are final.
+    problem(
+        checks(&clerk, json!([{"material": 0, "received": false}]))
+            .go()
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
 
     // The Songjiang reviewer reads a file: its type, name and bytes as handed in.
     let list: Value = http

@@ -347,6 +347,17 @@ async fn sign_in_queue_case_page_and_refusal() {
 }
 
 /// Signs in through the page; returns the cookies to send and the CSRF token.
+/// A page's HTML, fetched with `cookie`.
+pub async fn page_text(http: &reqwest::Client, url: &str, cookie: impl AsRef<str>) -> String {
+    http.get(url)
+        .header(header::COOKIE, cookie.as_ref())
+        .go()
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
 pub async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (String, String) {
     let (csrf, token) = public_form(http, base, "/login").await;
     let r = http
@@ -376,14 +387,7 @@ pub async fn page_session(http: &reqwest::Client, base: &str, user: &str) -> (St
 /// The CSRF token the pages give a signed-in session (read from a page's form).
 pub async fn session_csrf(http: &reqwest::Client, base: &str, cookies: &str) -> String {
     for path in ["/cases", "/needs", "/dashboard"] {
-        let html = http
-            .get(format!("{base}{path}"))
-            .header(header::COOKIE, cookies)
-            .go()
-            .await
-            .text()
-            .await
-            .unwrap();
+        let html = page_text(http, &format!("{base}{path}"), cookies).await;
         if let Some(t) = csrf_in(&html) {
             return t;
         }
@@ -539,14 +543,7 @@ pub async fn filing_pages(backend: Backend) {
         .trim_end_matches("?filed=1")
         .parse()
         .unwrap();
-    let page = http
-        .get(format!("{base}{to}"))
-        .header(header::COOKIE, ent.clone())
-        .go()
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&http, &format!("{base}{to}"), &ent).await;
     assert!(page.contains(r#"id="receipt">340100-"#), "{page}");
     // Posts actions on the case page as one signed-in user; each must lead back to the case.
     let acts = |who: String, tok: String, bodies: &'static [&'static str]| {
@@ -621,18 +618,31 @@ pub async fn filing_pages(backend: Backend) {
             m.index
         );
     }
+    // The page offers the checklist; the clerk ticks every material received and the
+    // identity document's original seen (the form names each position it ticks).
+    let page = page_text(&http, &format!("{base}/cases/{id}"), &clerk).await;
+    assert!(page.contains(r#"id="material-checks""#), "{page}");
+    let original = list.materials.iter().find(|m| m.original).unwrap().index;
+    let mut ticks = format!("csrf={ctok}&original_seen={original}");
+    for m in list.materials.iter().filter(|m| m.required) {
+        ticks.push_str(&format!("&received={}", m.index));
+    }
+    let r = post(
+        format!("/cases/{id}/materials/checks"),
+        ticks,
+        clerk.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let marked = e.app.materials(&window, id).await.unwrap();
+    assert!(marked.complete, "{marked:?}");
+    assert!(marked.materials[original].original_seen);
     acts(clerk.clone(), ctok.clone(), &["action=forward"]).await;
     let (rev, rtok) = page_session(&http, &base, "reviewer.310117.market").await;
     // The Songjiang reviewer sees every material: the photo inline, each file with its hash,
     // and opens it.
-    let page = http
-        .get(format!("{base}/cases/{id}"))
-        .header(header::COOKIE, rev.clone())
-        .go()
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&http, &format!("{base}/cases/{id}"), &rev).await;
     assert!(
         page.contains(r#"<img class="scan""#) && page.contains("SHA-256"),
         "{page}"
@@ -654,14 +664,7 @@ pub async fn filing_pages(backend: Backend) {
     ];
     acts(rev.clone(), rtok.clone(), &ACCEPT).await;
     // The applicant sees the request and a prefilled form; a bad field is shown, then fixed.
-    let page = http
-        .get(format!("{base}/cases/{id}"))
-        .header(header::COOKIE, ent.clone())
-        .go()
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&http, &format!("{base}/cases/{id}"), &ent).await;
     assert!(page.contains("Proof of premises missing") && page.contains(r#"value="resubmit""#));
     // Exactly what the request names: the premises' proof and the address (the other fields
     // go back unchanged, hidden).
@@ -745,14 +748,7 @@ pub async fn filing_pages(backend: Backend) {
         .go()
         .await;
     assert_eq!(r.headers()[header::LOCATION], "/file/G60-MAR-001");
-    let start = http
-        .get(format!("{base}/file/G60-MAR-001"))
-        .header(header::COOKIE, clerk.clone())
-        .go()
-        .await
-        .text()
-        .await
-        .unwrap();
+    let start = page_text(&http, &format!("{base}/file/G60-MAR-001"), &clerk).await;
     assert!(start.contains(r#"id="city""#));
     let cstep = |step: &str, rest: String| format!("csrf={ctok}&step={step}&nav=next{rest}");
     let r = post(
@@ -799,14 +795,7 @@ pub async fn filing_pages(backend: Backend) {
     assert_eq!(c.status, corridor_domain::case::Status::Received);
     assert_eq!(c.receiving_window.as_deref(), Some("340100-W01"));
     assert_eq!(c.competent_city, "310117");
-    let queue = http
-        .get(format!("{base}/cases"))
-        .header(header::COOKIE, clerk.clone())
-        .go()
-        .await
-        .text()
-        .await
-        .unwrap();
+    let queue = page_text(&http, &format!("{base}/cases"), &clerk).await;
     assert!(queue.contains(&c.receipt_no));
     // Dashboard: the office sees charts and no personal data; a clerk gets 403.
     let (office, _) = page_session(&http, &base, "office").await;

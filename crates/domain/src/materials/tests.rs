@@ -125,6 +125,10 @@ fn who_attaches_and_who_sees() {
     assert!(!clerk.may_attach(&scope, Status::Forwarded));
     assert!(!other_clerk.may_attach(&scope, Status::Received));
     assert!(!reviewer.may_attach(&scope, Status::Accepted));
+    assert!(clerk.may_check_materials(&scope, Status::Received));
+    assert!(!clerk.may_check_materials(&scope, Status::Forwarded));
+    assert!(!applicant.may_check_materials(&scope, Status::Submitted));
+    assert!(!other_clerk.may_check_materials(&scope, Status::Received));
     for (who, sees) in [
         (&applicant, true),
         (&stranger, false),
@@ -137,4 +141,49 @@ fn who_attaches_and_who_sees() {
     ] {
         assert_eq!(who.sees_materials(&scope), sees, "{:?}", who.role);
     }
+}
+
+#[test]
+fn a_case_is_complete_when_every_required_material_is_in_and_checked() {
+    use crate::catalogue::Material;
+    let mat = |name: &str, required, original| Material {
+        name_zh: name.into(),
+        name_en: name.into(),
+        required,
+        copies: 1,
+        original,
+    };
+    let list = [
+        mat("form", true, false),
+        mat("id card", true, true),
+        mat("power of attorney", false, false),
+    ];
+    let none = |_| Check::default();
+    // Nothing handed in: both required materials lack a file; the optional one is no gap.
+    assert_eq!(
+        gaps(&list, true, |_| false, none),
+        vec![(0, Gap::NoFile), (1, Gap::NoFile)]
+    );
+    // Files in, nothing checked: online, complete; at a window, not received.
+    assert!(gaps(&list, false, |_| true, none).is_empty());
+    assert_eq!(
+        gaps(&list, true, |_| true, none),
+        vec![(0, Gap::NotReceived), (1, Gap::NotReceived)]
+    );
+    // Received, but the identity card's original not seen.
+    let received = |_| Check {
+        received: true,
+        original_seen: false,
+    };
+    assert_eq!(
+        gaps(&list, true, |_| true, received),
+        vec![(1, Gap::OriginalNotSeen)]
+    );
+    let all = |_| Check {
+        received: true,
+        original_seen: true,
+    };
+    assert!(gaps(&list, true, |_| true, all).is_empty());
+    let (en, zh) = Gap::OriginalNotSeen.why(&list[1]);
+    assert!(en.contains("id card") && zh.contains("原件"), "{en} / {zh}");
 }
