@@ -60,13 +60,13 @@ def L(code, zh, en, years=None):
 
 MATTERS = {
  "market": [
-  ("内资企业及分支机构设立登记", "Establishment registration of domestic enterprises and branches", "E", BL, 15, 3, "OR", 0, "branch"),
+  ("分支机构设立登记", "Establishment registration of a branch", "E", BL, 15, 3, "OR", 0, "branch"),
   ("市场主体变更登记", "Change registration of market entities", "E", BL, 15, 3, "OR", 0, "change"),
   ("市场主体注销登记", "Deregistration of market entities", "E", None, 15, 3, "OR", 0, "dereg"),
   ("工业产品生产许可证", "Industrial product production licence", "E", L("production-licence", "工业产品生产许可证", "Industrial product production licence", 5), 60, 20, "R", 0, "product"),
   ("个体工商户设立登记", "Registration of individual businesses", "P", BL, 15, 2, "OR", 0, "shop"),
-  ("农民专业合作社设立登记", "Establishment registration of farmers' co-operatives", "E", BL, 15, 3, "R", 0, None),
-  ("外商投资企业设立登记", "Establishment registration of foreign-invested enterprises", "E", BL, 15, 5, "R", 0, "branch"),
+  ("农民专业合作社设立登记", "Establishment registration of farmers' co-operatives", "P", BL, 15, 3, "R", 0, "coop"),
+  ("外商投资企业设立登记", "Establishment registration of foreign-invested enterprises", "P", BL, 15, 5, "R", 0, "newco_foreign"),
   ("食品经营许可", "Food business licence", "E", L("food-business-licence", "食品经营许可证", "Food business licence", 5), 20, 10, "OR", 0, "food"),
   ("食品生产许可", "Food production licence", "E", L("food-production-licence", "食品生产许可证", "Food production licence", 5), 20, 10, "R", 0, "food"),
   ("药品零售企业许可", "Pharmaceutical retail licence", "E", L("drug-retail-licence", "药品经营许可证", "Pharmaceutical trading licence", 5), 30, 15, "R", 0, None),
@@ -84,6 +84,8 @@ MATTERS = {
   ("企业章程及董事监事备案", "Filing of articles of association, directors and supervisors", "E", None, 10, 3, "O", 0, None),
   ("小餐饮经营登记", "Registration of small catering businesses", "P", L("catering-registration", "小餐饮登记证", "Small catering registration certificate", 3), 10, 5, "R", 0, "food"),
   ("广告发布登记", "Advertising publication registration", "E", L("advertising-registration", "广告发布登记证", "Advertising publication registration", None), 10, 5, "OR", 0, None),
+  # A company that does not exist yet has no credit code: its founder (or their agent) files.
+  ("内资公司设立登记", "Establishment registration of a new domestic company", "P", BL, 15, 3, "OR", 0, "newco"),
  ],
  "hrss": [
   ("失业登记", "Unemployment registration", "P", None, 5, 1, "OR", 0, "unemp"),
@@ -214,7 +216,7 @@ MATTERS = {
   ("高层次人才认定", "Recognition of high-level talent", "P", L("talent-certificate", "高层次人才认定证书", "High-level talent certificate", 5), 30, 20, "R", 0, "talent"),
   ("人才安居购房补贴申请", "Application for a talent home-purchase subsidy", "P", None, 30, 20, "R", 0, "rent"),
   ("人才引进落户", "Household registration for recruited talent", "P", None, 20, 10, "RM", 0, "talent"),
-  ("外籍高层次人才确认函", "Confirmation letter for foreign high-level talent", "P", L("foreign-talent-letter", "外籍高层次人才确认函", "Foreign high-level talent confirmation", 1), 10, 5, "R", 0, "talent"),
+  ("外籍高层次人才确认函", "Confirmation letter for foreign high-level talent", "E", L("foreign-talent-letter", "外籍高层次人才确认函", "Foreign high-level talent confirmation", 1), 10, 5, "R", 0, "foreigner"),
   ("人才子女入学服务申请", "School enrolment service for talents' children", "P", None, 20, 10, "R", 0, "talent"),
   ("博士后科研工作站设站申请", "Application to set up a postdoctoral workstation", "E", None, 60, 45, "R", 0, None),
   ("留学人员创业资助申请", "Start-up grant for returned overseas students", "P", None, 30, 20, "R", 0, "talent"),
@@ -233,8 +235,8 @@ MATTERS = {
  ],
  "civil": [
   ("婚姻登记档案查询", "Search of marriage registration records", "P", None, 5, 1, "OR", 0, None),
-  ("社会团体成立登记", "Registration of a social organisation", "E", L("social-org-certificate", "社会团体法人登记证书", "Social organisation registration certificate", 5), 60, 20, "R", 0, None),
-  ("民办非企业单位成立登记", "Registration of a private non-enterprise unit", "E", L("npo-certificate", "民办非企业单位登记证书", "Private non-enterprise unit certificate", 5), 60, 20, "R", 0, None),
+  ("社会团体成立登记", "Registration of a social organisation", "P", L("social-org-certificate", "社会团体法人登记证书", "Social organisation registration certificate", 5), 60, 20, "R", 0, "org_setup"),
+  ("民办非企业单位成立登记", "Registration of a private non-enterprise unit", "P", L("npo-certificate", "民办非企业单位登记证书", "Private non-enterprise unit certificate", 5), 60, 20, "R", 0, "org_setup"),
   ("最低生活保障申请", "Application for subsistence allowance", "P", None, 30, 20, "R", 0, None),
   ("高龄津贴申领", "Claim for an old-age allowance", "P", None, 20, 10, "OR", 0, None),
   ("残疾人两项补贴申领", "Claim for the two subsidies for persons with disabilities", "P", None, 20, 10, "OR", 0, None),
@@ -262,7 +264,7 @@ MATTERS = {
  "science": [
   ("高新技术企业认定", "Recognition of high-tech enterprises", "E", L("high-tech-certificate", "高新技术企业证书", "High-tech enterprise certificate", 3), 60, 45, "R", 0, "tech"),
   ("科技型中小企业评价入库", "Evaluation and registration of technology-based SMEs", "E", None, 20, 10, "O", 0, "tech"),
-  ("外国人来华工作许可", "Work permit for foreigners in China", "P", L("foreigner-work-permit", "外国人工作许可证", "Foreigner's work permit", 1), 10, 5, "OR", 0, None),
+  ("外国人来华工作许可", "Work permit for foreigners in China", "E", L("foreigner-work-permit", "外国人工作许可证", "Foreigner's work permit", 1), 10, 5, "OR", 0, "foreigner"),
   ("技术合同认定登记", "Registration of technology contracts", "E", None, 5, 3, "OR", 0, "tech"),
   ("技术成果拍卖登记", "Registration of technology achievements for auction", "E", None, 10, 5, "OR", 0, "tech"),
   ("科技企业孵化器认定", "Recognition of technology business incubators", "E", None, 60, 30, "R", 0, None),
@@ -348,12 +350,62 @@ ENTERPRISE_FIELDS = [
     f("contact_id", "经办人身份证号码", "Contact person's ID number", "resident_id", personal=True),
     f("contact_phone", "经办人手机号码", "Contact mobile number", "phone", personal=True),
 ]
+# A matter either an enterprise or a person may file: the natural person filing is named by
+# their ID (the applicant, or the enterprise's agent); an enterprise adds its credit code.
+EITHER_FIELDS = [
+    f("applicant_name", "申请人名称(企业名称或个人姓名)", "Applicant (enterprise or person)", "text", personal=True, max_len=100),
+    f("applicant_uscc", "统一社会信用代码(以企业名义申请时填写)", "Unified social credit code (when an enterprise applies)", "uscc", required=False),
+    f("applicant_id", "申请人或经办人身份证号码", "ID number of the applicant or the enterprise's agent", "resident_id", personal=True),
+    f("applicant_phone", "手机号码", "Mobile number", "phone", personal=True),
+]
+COUNTRY_OPTIONS = [{"value": v, "label_zh": zh, "label_en": en} for v, zh, en in [
+    ("DEU", "德国", "Germany"), ("FRA", "法国", "France"), ("GBR", "英国", "United Kingdom"),
+    ("USA", "美国", "United States"), ("JPN", "日本", "Japan"), ("KOR", "韩国", "Republic of Korea"),
+    ("SGP", "新加坡", "Singapore"), ("ITA", "意大利", "Italy"), ("CAN", "加拿大", "Canada"),
+    ("AUS", "澳大利亚", "Australia"), ("RUS", "俄罗斯", "Russia"), ("BRA", "巴西", "Brazil"),
+    ("IND", "印度", "India"), ("OTH", "其他", "Other")]]
 PERSON_FIELDS = [
     f("applicant_name", "申请人姓名", "Applicant's name", "text", personal=True, max_len=40),
     f("applicant_id", "申请人身份证号码", "Applicant's ID number", "resident_id", personal=True),
     f("applicant_phone", "手机号码", "Mobile number", "phone", personal=True),
 ]
+NEWCO = [
+    f("proposed_name", "拟设公司名称", "Proposed company name", "text", max_len=100),
+    f("company_type", "公司类型", "Company type", "select", options=[
+        {"value": "llc", "label_zh": "有限责任公司", "label_en": "Limited liability company"},
+        {"value": "one_person_llc", "label_zh": "一人有限责任公司", "label_en": "One-person limited liability company"},
+        {"value": "joint_stock", "label_zh": "股份有限公司", "label_en": "Joint-stock company"}]),
+    f("domicile", "住所", "Domicile", "text", max_len=200),
+    f("registered_capital_10k", "注册资本(万元)", "Registered capital (10k yuan)", "number", min=0.01, max=10000000),
+    f("legal_rep_name", "法定代表人姓名", "Legal representative", "text", personal=True, max_len=40),
+    f("legal_rep_id", "法定代表人身份证号码", "Legal representative's ID number", "resident_id", personal=True),
+    f("business_scope", "经营范围", "Business scope", "text", max_len=2000),
+]
 EXTRA = {
+  "newco": NEWCO,
+  "newco_foreign": NEWCO + [
+    f("investor_name", "外国投资者名称或姓名", "Foreign investor", "text", max_len=100, personal=True),
+    f("investor_country", "投资者国别(地区)", "Investor's country or region", "select", options=COUNTRY_OPTIONS),
+  ],
+  "coop": [
+    f("proposed_name", "拟设合作社名称", "Proposed co-operative name", "text", max_len=100),
+    f("domicile", "住所", "Domicile", "text", max_len=200),
+    f("members", "成员人数", "Number of members", "number", min=5, max=100000),
+    f("business_scope", "业务范围", "Scope of business", "text", max_len=2000),
+  ],
+  "org_setup": [
+    f("proposed_name", "拟设组织名称", "Proposed name of the organisation", "text", max_len=100),
+    f("domicile", "住所", "Domicile", "text", max_len=200),
+    f("founders", "发起人(举办者)人数", "Number of founders", "number", min=1, max=1000),
+    f("purpose", "宗旨和业务范围", "Purpose and scope of activities", "text", max_len=2000),
+  ],
+  "foreigner": [
+    f("foreigner_name", "外籍人员姓名(与护照一致)", "Foreign national's name (as in the passport)", "text", personal=True, max_len=80),
+    f("nationality", "国籍", "Nationality", "select", options=COUNTRY_OPTIONS),
+    f("passport_no", "护照号码", "Passport number", "passport", personal=True),
+    f("position", "拟任职位", "Position", "text", max_len=100),
+    f("contract_months", "聘用期限(月)", "Term of employment (months)", "number", min=1, max=120),
+  ],
   "branch": [
     f("parent_uscc", "隶属企业统一社会信用代码", "Parent enterprise's credit code", "uscc"),
     f("branch_name", "分支机构名称", "Branch name", "text", max_len=100),
@@ -500,10 +552,25 @@ EXTRA = {
   ],
 }
 
-MAT_E = [("申请书", "Application form", 1), ("营业执照副本", "Copy of the business licence", 1), ("经办人身份证件", "Contact person's identity document", 0), ("授权委托书", "Power of attorney", 1)]
+# (zh, en, copies[, licence type]): no copy to hand in means the window sees the original;
+# a licence type means a Corridor e-licence of that type may be given instead of a file.
+MAT_E = [("申请书", "Application form", 1), ("营业执照副本", "Copy of the business licence", 1, "business-licence"), ("经办人身份证件", "Contact person's identity document", 0), ("授权委托书", "Power of attorney", 1)]
+MAT_X = [("申请书", "Application form", 1), ("申请人或经办人身份证件", "Identity document of the applicant or agent", 0), ("授权委托书", "Power of attorney", 1)]
 MAT_P = [("申请表", "Application form", 1), ("居民身份证", "Resident identity card", 0)]
 MAT_EXTRA = {
-  "branch": [("隶属企业营业执照复印件", "Copy of the parent's business licence", 1), ("分支机构负责人任职文件", "Appointment of the person in charge", 1), ("经营场所使用证明", "Proof of the right to use the premises", 1)],
+  "newco": [("公司章程", "Articles of association", 1), ("股东主体资格证明", "Proof of the shareholders' identity", 1), ("法定代表人任职文件", "Appointment of the legal representative", 1), ("住所使用证明", "Proof of the right to use the domicile", 1), ("法定代表人身份证件", "Legal representative's identity document", 0)],
+  "newco_foreign": [("公司章程", "Articles of association", 1), ("外国投资者主体资格证明(经公证认证)", "Foreign investor's certificate of identity (notarised and legalised)", 1), ("法定代表人任职文件", "Appointment of the legal representative", 1), ("住所使用证明", "Proof of the right to use the domicile", 1)],
+  "coop": [("合作社章程", "Articles of the co-operative", 1), ("成员名册及出资清单", "Register of members and contributions", 1), ("住所使用证明", "Proof of the right to use the domicile", 1)],
+  "org_setup": [("组织章程草案", "Draft articles", 1), ("业务主管单位批准文件", "Approval of the supervising authority", 1), ("验资报告", "Capital verification report", 1), ("住所使用证明", "Proof of the right to use the premises", 1)],
+  "foreigner": [("外籍人员护照", "Foreign national's passport", 1), ("劳动合同或聘用意向书", "Employment contract or letter of intent", 1), ("最高学位(学历)证书", "Highest degree certificate", 1), ("无犯罪记录证明", "Certificate of no criminal record", 1), ("体检证明", "Health certificate", 1)],
+  "product": [("产品检验报告", "Product test report", 1), ("生产场所使用证明", "Proof of the right to use the production site", 1)],
+  "food": [("经营场所平面图", "Floor plan of the premises", 1), ("食品安全管理制度", "Food safety management rules", 1)],
+  "equipment": [("特种设备产品合格证", "Product certificate of the equipment", 1), ("监督检验证明", "Supervisory inspection certificate", 1)],
+  "shop": [("经营场所使用证明", "Proof of the right to use the premises", 1)],
+  "unemp": [("解除或终止劳动关系证明", "Proof that the employment ended", 1)],
+  "patent": [("专利证书", "Patent certificate", 1), ("相关合同", "The contract concerned", 1)],
+  "tax": [("跨区域经营合同", "Contract for the cross-region business", 1)],
+  "branch": [("隶属企业营业执照复印件", "Copy of the parent's business licence", 1, "business-licence"), ("分支机构负责人任职文件", "Appointment of the person in charge", 1), ("经营场所使用证明", "Proof of the right to use the premises", 1)],
   "change": [("变更决议或决定", "Resolution on the change", 1), ("修改后的章程", "Amended articles of association", 1)],
   "dereg": [("清算报告", "Liquidation report", 1), ("清税证明", "Tax clearance certificate", 1)],
   "hpf": [("银行卡", "Bank card", 0), ("提取原因证明材料", "Proof of the reason for withdrawal", 1)],
@@ -511,8 +578,8 @@ MAT_EXTRA = {
   "transfer": [("参保缴费凭证", "Proof of contributions", 1)],
   "estate": [("不动产权属证书", "Title certificate", 0), ("登记申请书", "Registration application", 1), ("主债权合同及抵押合同", "Loan and mortgage contracts", 1)],
   "ipcomplaint": [("权利证明", "Proof of the right", 1), ("侵权证据材料", "Evidence of infringement", 1)],
-  "talent": [("学历学位证书", "Degree certificates", 1), ("劳动合同", "Employment contract", 1), ("原认定城市人才证明", "Talent certificate from the recognising city", 1)],
-  "rent": [("租赁合同", "Lease contract", 1), ("劳动合同", "Employment contract", 1), ("个人所得税纳税记录", "Individual income tax records", 1)],
+  "talent": [("学历学位证书", "Degree certificates", 1), ("劳动合同", "Employment contract", 1), ("原认定城市人才证明", "Talent certificate from the recognising city", 1, "talent-recognition")],
+  "rent": [("租赁合同", "Lease contract", 1), ("劳动合同", "Employment contract", 1), ("个人所得税纳税记录", "Individual income tax records", 1), ("人才认定证明", "Talent recognition", 1, "talent-recognition")],
   "eco": [("环境影响评价文件", "Environmental impact documents", 1)],
   "tech": [("项目申报书", "Project application", 1), ("知识产权证明", "Proof of intellectual property", 1)],
   "notary": [("需公证的证件原件", "Original of the document to be notarised", 0)],
@@ -527,11 +594,19 @@ def build_matters():
         for i, (zh, en, ak, output, stat, prom, modes, fee, extra) in enumerate(rows, 1):
             code = f"G60-{PREFIX[kind]}-{i:03d}"
             applicant_kind = {"E": "enterprise", "P": "person", "X": "either"}[ak]
-            base_fields = ENTERPRISE_FIELDS if ak == "E" else PERSON_FIELDS
+            base_fields = {"E": ENTERPRISE_FIELDS, "P": PERSON_FIELDS, "X": EITHER_FIELDS}[ak]
             fields = [dict(x) for x in base_fields] + [dict(x) for x in EXTRA.get(extra, [])]
-            mats = (MAT_E if ak == "E" else MAT_P) + MAT_EXTRA.get(extra, [])
-            # No copy to hand in means the window sees the original (identity card, bank card...).
-            materials = [{"name_zh": a, "name_en": b, "required": not b.startswith("Power"), "copies": c, "original": c == 0} for a, b, c in mats]
+            mats = {"E": MAT_E, "P": MAT_P, "X": MAT_X}[ak] + MAT_EXTRA.get(extra, [])
+            if output and not MAT_EXTRA.get(extra):
+                # A licence is issued on conditions: the applicant shows it meets them.
+                mats = mats + [("符合许可条件的证明材料", "Proof of meeting the licence's conditions", 1)]
+            materials = []
+            for a, b, c, *lt in mats:
+                m = {"name_zh": a, "name_en": b, "required": not b.startswith("Power"), "copies": c,
+                     "original": c == 0}
+                if lt:
+                    m["licence_type"] = lt[0]
+                materials.append(m)
             if output:
                 lt, ozh, oen, years = output
                 out_obj = {"licence_type": lt, "name_zh": ozh, "name_en": oen, "validity_years": years}

@@ -234,7 +234,7 @@ fn mask_form(m: Option<&Matter>, form: &str) -> Value {
             match obj.get_mut(&f.key) {
                 Some(Value::String(s)) => {
                     *s = match f.ty {
-                        FieldType::ResidentId => mask_resident_id(s),
+                        FieldType::ResidentId | FieldType::Passport => mask_resident_id(s),
                         FieldType::Phone => mask_phone(s),
                         // Account numbers keep their last four characters, as ID numbers do.
                         _ if f.key.contains("account") => mask_resident_id(s),

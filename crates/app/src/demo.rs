@@ -149,6 +149,19 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
 }
 
 /// Creates the demo accounts (once) and `n` cases (only into a store without cases).
+/// Valid, fictional form data for `matter`, filed in `city` on `filed` (deterministic from
+/// `seed`): what the demo's cases carry, and what the catalogue walk files every matter with.
+pub fn sample_form(
+    matter: &corridor_domain::catalogue::Matter,
+    city: &str,
+    filed: time::Date,
+    seed: u64,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    synth::form_for(&mut rng, matter, city, filed)
+}
+
 pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary> {
     let accounts = demo_accounts(app);
     let mut users = Vec::new();

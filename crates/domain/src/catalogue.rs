@@ -2,7 +2,7 @@
 //! versioned catalogue of matters. All of it is data loaded from files; nothing here names
 //! a city in code.
 
-use crate::ids::{DivisionCode, OrgCode, ResidentId, Uscc};
+use crate::ids::{DivisionCode, OrgCode, PassportNo, ResidentId, Uscc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -105,6 +105,10 @@ pub struct Material {
     /// the clerk marks it seen before the case is forwarded.
     #[serde(default)]
     pub original: bool,
+    /// A licence Corridor issues (`Output::licence_type`, e.g. `business-licence`): the
+    /// applicant may give a verified e-licence of this type instead of a file (once only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +121,8 @@ pub enum FieldType {
     Uscc,
     ResidentId,
     OrgCode,
+    /// A passport number (foreign nationals).
+    Passport,
     Phone,
     Select,
     Boolean,
@@ -251,7 +257,11 @@ impl Matter {
             if !keys.insert(f.key.as_str()) {
                 return Err(at(&format!("field '{}' appears twice", f.key)));
             }
-            if matches!(f.ty, FieldType::ResidentId | FieldType::Phone) && !f.personal {
+            if matches!(
+                f.ty,
+                FieldType::ResidentId | FieldType::Passport | FieldType::Phone
+            ) && !f.personal
+            {
                 return Err(at(&format!(
                     "field '{}' holds an ID number or a phone number: it must be marked personal",
                     f.key
@@ -386,6 +396,11 @@ fn check_field(f: &FormField, v: &Value) -> Result<Option<Value>, Why> {
         FieldType::ResidentId => {
             let Some(s) = line(40)? else { return Ok(None) };
             let id = ResidentId::parse(&s).map_err(id_why)?;
+            return Ok(Some(Value::String(id.as_str().to_string())));
+        }
+        FieldType::Passport => {
+            let Some(s) = line(40)? else { return Ok(None) };
+            let id = PassportNo::parse(&s).map_err(id_why)?;
             return Ok(Some(Value::String(id.as_str().to_string())));
         }
         FieldType::OrgCode => {

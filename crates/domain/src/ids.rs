@@ -22,6 +22,10 @@ pub enum IdError {
     Check { expected: char, got: char },
     #[error("kind: cannot tell the kind of code from its length {0}")]
     UnknownKind(usize),
+    #[error("length: expected {min} to {max} characters, got {got}")]
+    LengthRange { min: usize, max: usize, got: usize },
+    #[error("character: a passport number has at least one digit")]
+    NoDigit,
 }
 
 impl IdError {
@@ -35,6 +39,10 @@ impl IdError {
                 format!("校验码应为“{expected}”，实为“{got}”，请核对号码")
             }
             IdError::UnknownKind(n) => format!("无法从长度 {n} 判断号码类型"),
+            IdError::LengthRange { min, max, got } => {
+                format!("长度应为 {min} 至 {max} 位，实为 {got} 位")
+            }
+            IdError::NoDigit => "护照号码至少含一位数字".to_string(),
         }
     }
 
@@ -46,6 +54,8 @@ impl IdError {
             IdError::Date(_) => "date",
             IdError::Check { .. } => "check",
             IdError::UnknownKind(_) => "kind",
+            IdError::LengthRange { .. } => "length",
+            IdError::NoDigit => "character",
         }
     }
 }
@@ -143,6 +153,45 @@ impl fmt::Display for Uscc {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrgCode(String);
+
+/// A passport number as the machine-readable zone of a passport prints it (ICAO Doc 9303):
+/// 6 to 9 letters and digits with at least one digit. Spaces are dropped and letters
+/// upper-cased; there is no check character to test (each state computes its own).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PassportNo(String);
+
+impl PassportNo {
+    pub fn parse(input: &str) -> Result<Self, IdError> {
+        let s: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != ' ')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let got = s.chars().count();
+        if !(6..=9).contains(&got) {
+            return Err(IdError::LengthRange {
+                min: 6,
+                max: 9,
+                got,
+            });
+        }
+        if let Some((pos, ch)) = s
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !c.is_ascii_alphanumeric())
+        {
+            return Err(IdError::Character { ch, pos: pos + 1 });
+        }
+        if !s.bytes().any(|b| b.is_ascii_digit()) {
+            return Err(IdError::NoDigit);
+        }
+        Ok(PassportNo(s))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl OrgCode {
     const WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
@@ -469,5 +518,31 @@ mod tests {
     fn masking() {
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_name("张三"), "张*");
+    }
+
+    #[test]
+    fn passport_numbers() {
+        assert_eq!(
+            PassportNo::parse(" e1234 5678 ").unwrap().as_str(),
+            "E12345678"
+        );
+        assert_eq!(
+            PassportNo::parse("C01X00T47").unwrap().as_str(),
+            "C01X00T47"
+        );
+        assert!(matches!(
+            PassportNo::parse("12345"),
+            Err(IdError::LengthRange { got: 5, .. })
+        ));
+        assert!(matches!(
+            PassportNo::parse("1234567890"),
+            Err(IdError::LengthRange { got: 10, .. })
+        ));
+        assert!(matches!(
+            PassportNo::parse("AB-12345"),
+            Err(IdError::Character { ch: '-', pos: 3 })
+        ));
+        assert_eq!(PassportNo::parse("ABCDEFG"), Err(IdError::NoDigit));
+        assert!(IdError::NoDigit.zh().contains("数字"));
     }
 }

@@ -111,6 +111,7 @@ pub(crate) fn field_rows(
                 FieldType::Uscc => ("text", lang.texts().t_18_characters.into()),
                 FieldType::ResidentId => ("text", lang.texts().t_18_character_resident_id.into()),
                 FieldType::OrgCode => ("text", lang.texts().t_9_characters.into()),
+                FieldType::Passport => ("text", lang.texts().t_passport.into()),
                 _ => ("text", String::new()),
             };
             FieldRow {

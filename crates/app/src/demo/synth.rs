@@ -93,8 +93,8 @@ pub(crate) fn form_for(
                 Value::String(s.chars().take(fd.max_len.unwrap_or(200) as usize).collect())
             }
             FieldType::Number => {
-                let lo = fd.min.unwrap_or(0.0);
-                let hi = fd.max.unwrap_or(1000.0).min(lo + 10000.0);
+                let lo = fd.min.unwrap_or(0.0).ceil();
+                let hi = fd.max.unwrap_or(1000.0).min(lo + 10000.0).floor().max(lo);
                 Value::from(rng.gen_range(lo as i64..=hi as i64))
             }
             FieldType::Date => {
@@ -103,6 +103,12 @@ pub(crate) fn form_for(
             FieldType::Uscc => Value::String(uscc(rng, city)),
             FieldType::ResidentId => Value::String(resident_id(rng, city)),
             FieldType::OrgCode => continue,
+            // Fictional: a letter and eight digits, as many states print them.
+            FieldType::Passport => Value::String(format!(
+                "{}{:08}",
+                ['P', 'E', 'X', 'K'][rng.gen_range(0..4)],
+                rng.gen_range(0..100_000_000u32)
+            )),
             FieldType::Phone => Value::String(format!(
                 "1{}{:09}",
                 rng.gen_range(3..=9),

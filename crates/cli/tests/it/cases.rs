@@ -666,17 +666,37 @@ pub async fn keyset_paging(b: crate::helpers::Backend) {
     let Some(e) = crate::helpers::env(b, time::macros::date!(2026 - 11 - 02)).await else {
         return;
     };
-    // Seed 8: this reviewer has open cases on that day (about 3% of demo cases are open,
-    // spread over some 160 authorities).
     corridor_app::demo::seed(&e.app, 3000, 8).await.unwrap();
     // Each role's whole list, and its queues (status filters, read through other indexes).
+    // The reviewer is one whose authority has open cases that day (about 3% of demo cases are
+    // open, spread over some 160 authorities).
     let open = "submitted,received,forwarded,accepted,correction_requested,resubmitted";
+    let admin = crate::helpers::staff(Role::Admin);
+    let some_open = e
+        .app
+        .list_cases(
+            &admin,
+            &CaseQuery {
+                status: Some("accepted".into()),
+                per_page: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let authority = &some_open
+        .items
+        .first()
+        .expect("an open case")
+        .competent_authority;
+    let reviewer = format!("reviewer.{}", authority.replace('-', "."));
+    let reviewer = reviewer.as_str();
     let lists = [
         ("ent.340100", None),
-        ("reviewer.310117.market", None),
+        (reviewer, None),
         ("clerk.340100", None),
-        ("reviewer.310117.market", Some(open)),
-        ("reviewer.310117.market", Some("approved,delivered")),
+        (reviewer, Some(open)),
+        (reviewer, Some("approved,delivered")),
         ("clerk.340100", Some("delivered,refused")),
     ];
     for (user, status) in lists {

@@ -5,6 +5,7 @@
 
 mod api;
 pub mod cases;
+mod catalogue;
 pub mod cli;
 mod helpers;
 mod industry;

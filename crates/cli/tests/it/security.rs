@@ -180,6 +180,8 @@ async fn finding_3_personal_data_classified_and_masked() {
         "certificate_no",
         "equipment_code",
         "employer_uscc",
+        // The name a new company or organisation is to be registered under.
+        "proposed_name",
     ];
     let looks_personal = |key: &str, label: &str| {
         let key = key.to_lowercase();

@@ -90,7 +90,7 @@ async fn public_pages_in_both_languages() {
         .await
         .unwrap();
     assert!(
-        m.contains("内资企业及分支机构设立登记")
+        m.contains("分支机构设立登记")
             && m.contains("申请材料")
             && m.contains("分支机构名称")
             && m.contains("15 个工作日")
@@ -101,10 +101,7 @@ async fn public_pages_in_both_languages() {
         .text()
         .await
         .unwrap();
-    assert!(
-        m.contains("Establishment registration of domestic enterprises and branches")
-            && m.contains("Branch name")
-    );
+    assert!(m.contains("Establishment registration of a branch") && m.contains("Branch name"));
     let nf = get("/matters/NOPE", Some("en"), None).await.unwrap();
     assert_eq!(nf.status(), reqwest::StatusCode::NOT_FOUND);
     // The API's fallback still answers problem JSON.

@@ -152,6 +152,7 @@ fn a_case_is_complete_when_every_required_material_is_in_and_checked() {
         required,
         copies: 1,
         original,
+        licence_type: None,
     };
     let list = [
         mat("form", true, false),

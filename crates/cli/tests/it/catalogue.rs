@@ -1,0 +1,131 @@
+//! The catalogue walk: every matter of the shipped catalogue, in every mode it offers, filed
+//! with valid sample data and a file for each required material, taken to its decision (and
+//! its licence, where it issues one). A matter a real applicant could not file fails here.
+
+use crate::cases::{act, attach_required};
+use crate::helpers::{applicant, clerk, env, reviewer, Backend, FILER_ID};
+use corridor_app::filing::FileCase;
+use corridor_domain::case::FILER_FIELDS;
+use corridor_domain::case::{Action, Status};
+use corridor_domain::catalogue::{ApplicantKind, FieldType, ServiceMode};
+use time::macros::date;
+
+const HOME: &str = "310117";
+const WINDOW: &str = "340100-W01";
+
+pub async fn walk(backend: Backend) {
+    let today = date!(2026 - 11 - 02);
+    let Some(env) = env(backend, today).await else {
+        return;
+    };
+    let app = &env.app;
+    let matters = app.reference().current.clone();
+    assert!(matters.len() >= 220, "{} matters", matters.len());
+    let (me, window) = (applicant(), clerk(WINDOW));
+    let mut filed = 0;
+    for (i, m) in matters.iter().enumerate() {
+        let deciding = reviewer(&format!("{HOME}-{}", m.authority_kind));
+        for mode in &m.modes {
+            let mut form = corridor_app::demo::sample_form(m, "340100", today, i as u64);
+            // The natural person filing is the signed-in applicant (or the person at the window).
+            for key in FILER_FIELDS {
+                if form.contains_key(key) {
+                    form.insert(key.to_string(), FILER_ID.into());
+                }
+            }
+            let at_window = *mode == ServiceMode::RemoteReceipt;
+            let who = if at_window { &window } else { &me };
+            let req = FileCase {
+                matter_code: m.code.clone(),
+                competent_city: HOME.into(),
+                mode: *mode,
+                window_id: None,
+                form,
+                identity_checked: at_window,
+                identity_seen: None,
+            };
+            let c = app
+                .file_case(who, req)
+                .await
+                .unwrap_or_else(|e| panic!("{} {}: {e:?}", m.code, mode.as_str()));
+            attach_required(app, who, c.id).await;
+            let files = app.materials(who, c.id).await.unwrap();
+            assert!(files.complete, "{} {}: {files:?}", m.code, mode.as_str());
+            let mut path = vec![];
+            if at_window {
+                path.push((&window, Action::Forward));
+            }
+            path.push((&deciding, Action::Accept));
+            path.push((&deciding, Action::Approve));
+            if m.output.licence_type.is_some() {
+                path.push((&deciding, Action::IssueLicence));
+            }
+            let mut status = c.status;
+            for (who, a) in path {
+                status = app
+                    .act(who, c.id, act(a))
+                    .await
+                    .unwrap_or_else(|e| panic!("{} {} {a:?}: {e:?}", m.code, mode.as_str()))
+                    .status;
+            }
+            let end = if m.output.licence_type.is_some() {
+                Status::LicenceIssued
+            } else {
+                Status::Approved
+            };
+            assert_eq!(status, end, "{} {}", m.code, mode.as_str());
+            filed += 1;
+        }
+    }
+    let offered: usize = matters.iter().map(|m| m.modes.len()).sum();
+    assert_eq!(filed, offered);
+    assert!(filed > 350, "{filed} filings");
+}
+crate::both_backends!(every_matter_in_every_mode, crate::catalogue::walk);
+
+/// What the walk found a real applicant hitting: a new company is not a branch, foreign
+/// nationals give passport numbers, and an enterprise files in its own name (its credit code).
+#[tokio::test]
+async fn the_catalogue_fits_its_applicants() {
+    let Some(env) = env(Backend::Sqlite, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let r = env.app.reference();
+    let named = |zh: &str| {
+        r.current
+            .iter()
+            .find(|m| m.name_zh == zh)
+            .unwrap_or_else(|| panic!("no matter {zh}"))
+    };
+    let newco = named("内资公司设立登记");
+    assert_eq!(newco.applicant_kind, ApplicantKind::Person);
+    assert!(newco.fields.iter().all(|f| f.key != "parent_uscc"));
+    assert!(named("分支机构设立登记")
+        .fields
+        .iter()
+        .any(|f| f.key == "parent_uscc"));
+    for zh in ["外国人来华工作许可", "外籍高层次人才确认函"] {
+        let m = named(zh);
+        let passport = m.fields.iter().find(|f| f.ty == FieldType::Passport);
+        assert!(passport.is_some_and(|f| f.personal && f.required), "{zh}");
+        let mut form = corridor_app::demo::sample_form(m, "310117", date!(2026 - 11 - 02), 1);
+        form.insert("passport_no".into(), "AB12".into());
+        let errors = m.validate_form(&form).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.field == "passport_no"),
+            "{errors:?}"
+        );
+    }
+    let complaint = named("跨区域知识产权侵权投诉");
+    assert_eq!(complaint.applicant_kind, ApplicantKind::Either);
+    assert!(complaint
+        .fields
+        .iter()
+        .any(|f| f.key == "applicant_uscc" && f.ty == FieldType::Uscc));
+    // Every matter asks for something beyond the identity documents, and a licence-issuing
+    // matter for proof of its conditions.
+    for m in &r.current {
+        assert!(m.materials.len() >= 2, "{}", m.code);
+        assert!(m.materials.iter().any(|x| x.original), "{}", m.code);
+    }
+}
