@@ -125,7 +125,7 @@ async function attachAll(page, lang, only) {
         ? { name: 'id-card.png', mimeType: 'image/png', buffer: PHOTO }
         : { name: `material-${index}.pdf`, mimeType: 'application/pdf', buffer: pdf(`${lang} ${index} ${Date.now()}`) };
       await li.locator('input[type=file]').setInputFiles(file);
-      await Promise.all([page.waitForLoadState('load'), li.locator('button[type=submit]').click()]);
+      await Promise.all([page.waitForLoadState('load'), li.locator('form.attach button[type=submit]').click()]);
       if (only !== undefined) return; // the one asked for is in
       done = false;
       break; // the page reloaded: look again
@@ -202,6 +202,12 @@ for (const lang of ['zh', 'en']) {
     // The applicant attaches the application form online.
     await attachAll(applicant, lang, 0);
     assert.equal(await applicant.locator('#material-0 ul.files > li').count(), 1);
+    // Once only: the firm's business licence by reference, picked from its own e-licences.
+    const number = await applicant.locator('#my-licences-1 option').first().getAttribute('value');
+    assert.match(number, /^LIC-/);
+    await applicant.fill('#licence-1', number);
+    await Promise.all([applicant.waitForLoadState('load'), applicant.locator('#material-1 form.licence-ref button').click()]);
+    assert.ok(await applicant.isVisible('#material-1 .licence-ok'), 'verified e-licence shown');
     await applicant.locator('#materials').scrollIntoViewIfNeeded();
     await shot(applicant, lang, 'materials-step');
   });
@@ -241,6 +247,7 @@ for (const lang of ['zh', 'en']) {
     await reviewer.goto(caseUrl);
     // Every material beside the form: the photo inline, each file with its hash.
     assert.ok(await reviewer.isVisible('img.scan'));
+    assert.match(await reviewer.textContent('#material-1 .licence-ok'), /LIC-/);
     assert.ok(await reviewer.locator('code.sha').count() >= 6);
     await reviewer.locator('#materials').scrollIntoViewIfNeeded();
     await shot(reviewer, lang, 'reviewer-materials');

@@ -112,7 +112,7 @@ pub struct VersionQuery {
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
-        materials::check_materials
+        materials::check_materials, materials::attach_licence
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -232,6 +232,10 @@ pub fn routes(state: AppState) -> Router {
             post(materials::attach).layer(axum::extract::DefaultBodyLimit::max(
                 materials::MAX_UPLOAD_BYTES,
             )),
+        )
+        .route(
+            "/cases/{id}/materials/{material}/licence",
+            post(materials::attach_licence),
         )
         .route("/cases/{id}/files/{file}", get(materials::file))
         .route("/statistics", get(statistics))

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use corridor_app::materials::{AttachmentView, CaseMaterials, MaterialCheck};
+use corridor_app::materials::{AttachmentView, CaseMaterials, LicenceReference, MaterialCheck};
 use corridor_app::ErrorCode;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -82,6 +82,29 @@ pub async fn attach(
     let v = s
         .app
         .attach(&p, id, material, &q.file_name, body.to_vec())
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Give a Corridor e-licence for a material that is one (once only: a business licence, a
+/// talent recognition), by its number or QR text instead of a file. It is verified (signature,
+/// validity, revocation), must be of the material's licence type and held by the case's
+/// applicant; its signed envelope becomes the material's file.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/materials/{material}/licence", tag = "cases",
+    params(("id" = Uuid, Path), ("material" = usize, Path, description = "The material's position in the list")),
+    request_body = LicenceReference, security(("bearer" = [])),
+    responses((status = 201, body = AttachmentView), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach_licence(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    path: Result<Path<(Uuid, usize)>, PathRejection>,
+    body: ApiJson<LicenceReference>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    let Path((id, material)) = path?;
+    let v = s
+        .app
+        .attach_licence(&p, id, material, &body.0.reference)
         .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }

@@ -23,6 +23,7 @@ use time::{Date, Duration};
 use uuid::Uuid;
 
 mod samples;
+pub use samples::issue_sample_licence;
 mod synth;
 #[allow(unused_imports)]
 use synth::*;
@@ -71,6 +72,11 @@ pub fn demo_resident_id(username: &str) -> String {
 /// The contact person named in the sample filings of the benchmarks, the load generator and
 /// the tests; the demo account `ent.340100` belongs to this (fictional) person.
 pub const SAMPLE_FILER_ID: &str = "11010519491231002X";
+
+/// The (fictional) enterprise of the sample filing, whose contact person is
+/// [`SAMPLE_FILER_ID`]; the demo issues it a business licence.
+pub const SAMPLE_FIRM_USCC: &str = "91340100MA2TQ8K5XE";
+pub const SAMPLE_FIRM_NAME: &str = "合肥启明新材料有限公司";
 
 /// Demo accounts: an administrator, the joint office, and per city a clerk at the first
 /// window and reviewers at three authorities; applicants in four cities.
@@ -148,7 +154,6 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
     out
 }
 
-/// Creates the demo accounts (once) and `n` cases (only into a store without cases).
 /// Valid, fictional form data for `matter`, filed in `city` on `filed` (deterministic from
 /// `seed`): what the demo's cases carry, and what the catalogue walk files every matter with.
 pub fn sample_form(
@@ -162,6 +167,7 @@ pub fn sample_form(
     synth::form_for(&mut rng, matter, city, filed)
 }
 
+/// Creates the demo accounts (once) and `n` cases (only into a store without cases).
 pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary> {
     let accounts = demo_accounts(app);
     let mut users = Vec::new();

@@ -21,7 +21,7 @@ fn encode_b64(b: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
-fn decode_b64(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_b64(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s).ok()
 }
 

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod licence_ref;
+pub use licence_ref::{LicenceReference, VerifiedLicence, MAX_REFERENCE};
+
 /// The largest request body an upload reads (the configured per-file limit, 20 MB by
 /// default, is checked after; this bounds what a server reads at all, with room for a form's
 /// multipart framing).
@@ -33,6 +36,9 @@ pub struct AttachmentView {
     /// `applicant` or `clerk`.
     pub added_by_role: String,
     pub added_at: String,
+    /// For a licence given by reference (`kind` = `licence`): what was verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licence: Option<VerifiedLicence>,
 }
 
 impl AttachmentView {
@@ -92,6 +98,9 @@ pub struct MaterialView {
     /// `not_received` or `original_not_seen`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gap: Option<String>,
+    /// The type of Corridor e-licence that may be given instead of a file (once only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licence_type: Option<String>,
     pub files: Vec<AttachmentView>,
 }
 
@@ -152,6 +161,7 @@ fn view(a: &AttachmentRecord) -> AttachmentView {
         sha256: a.sha256.clone(),
         added_by_role: a.added_role.clone(),
         added_at: rfc3339(a.added_ms),
+        licence: None,
     }
 }
 
@@ -229,6 +239,10 @@ impl App {
         let files = self.store.attachments_of_case(c.id).await?;
         let checks = self.store.material_checks_of_case(c.id).await?;
         let gaps = gaps_of(&matter, &c, &files, &checks);
+        let mut views: Vec<AttachmentView> = files.iter().map(view).collect();
+        for v in views.iter_mut().filter(|v| v.kind == FileKind::Licence) {
+            v.licence = self.verified_licence(&v.file_name).await?;
+        }
         let materials = matter
             .materials
             .iter()
@@ -246,11 +260,8 @@ impl App {
                     .iter()
                     .find(|(g, _)| *g == i)
                     .map(|(_, g)| gap_code(*g).to_string()),
-                files: files
-                    .iter()
-                    .filter(|a| a.material == i as i64)
-                    .map(view)
-                    .collect(),
+                licence_type: mt.licence_type.clone(),
+                files: views.iter().filter(|a| a.material == i).cloned().collect(),
             })
             .collect();
         Ok(CaseMaterials {
@@ -360,6 +371,31 @@ impl App {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> AppResult<AttachmentView> {
+        let (c, matter) = self.open_for_attach(p, case, material).await?;
+        let kind = m::detect(&bytes).map_err(bad_file)?;
+        let file_name = m::file_name(file_name, kind).map_err(bad_file)?;
+        let mt = &matter.materials[material];
+        let event = serde_json::json!({"material_en": mt.name_en});
+        self.store_attachment(
+            p,
+            &c,
+            material,
+            kind,
+            file_name,
+            bytes,
+            "attach_material",
+            event,
+        )
+        .await
+    }
+
+    /// The case, and its matter, if `p` may add to material `material` of it now.
+    pub(crate) async fn open_for_attach(
+        &self,
+        p: &Principal,
+        case: Uuid,
+        material: usize,
+    ) -> AppResult<(CaseRecord, Matter)> {
         let c = self.load_visible(p, case).await?;
         if !p.may_attach(&scope(&c), c.status) {
             return Err(AppError::forbidden(format!(
@@ -374,15 +410,32 @@ impl App {
             )));
         }
         let matter = self.matter_of(&c)?;
-        let Some(mt) = matter.materials.get(material) else {
+        if matter.materials.get(material).is_none() {
             return Err(AppError::not_found(format!(
                 "material {material} of matter {}",
                 matter.code
             ))
             .with_zh(format!("事项 {} 的第 {material} 项材料", matter.code)));
-        };
-        let kind = m::detect(&bytes).map_err(bad_file)?;
-        let file_name = m::file_name(file_name, kind).map_err(bad_file)?;
+        }
+        Ok((c, matter))
+    }
+
+    /// Stores a checked file for a material within the case's limits: the bytes durably, then
+    /// its record, the case's audit event `action` (`event` plus the material, type, size and
+    /// hash; not the name, which may be personal) and, for the receiving clerk, the mark that
+    /// the material was received (a mark that the original was seen stands).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn store_attachment(
+        &self,
+        p: &Principal,
+        c: &CaseRecord,
+        material: usize,
+        kind: FileKind,
+        file_name: String,
+        bytes: Vec<u8>,
+        action: &'static str,
+        mut event: serde_json::Value,
+    ) -> AppResult<AttachmentView> {
         let files = self.store.attachments_of_case(c.id).await?;
         let total: u64 = files.iter().map(|a| a.size.max(0) as u64).sum();
         self.material_limits()
@@ -403,18 +456,13 @@ impl App {
             added_role: p.role.as_str().to_string(),
             added_ms: self.now_ms(),
         };
-        // The event names the material and the file's hash, not its name (which may be
-        // personal).
-        let after = serde_json::json!({
-            "material": material,
-            "material_en": mt.name_en,
-            "kind": kind.as_str(),
-            "size": size,
-            "sha256": rec.sha256,
-        })
-        .to_string();
-        // A scan the clerk makes at the window is received by the making; an earlier mark that
-        // the original was seen stands.
+        if let Some(o) = event.as_object_mut() {
+            o.insert("material".into(), material.into());
+            o.insert("kind".into(), kind.as_str().into());
+            o.insert("size".into(), size.into());
+            o.insert("sha256".into(), rec.sha256.clone().into());
+        }
+        let after = event.to_string();
         let received =
             (p.role == corridor_domain::case::Role::Clerk).then(|| MaterialCheckRecord {
                 case_id: c.id,
@@ -438,7 +486,7 @@ impl App {
                     r.added_ms,
                     &r.added_by,
                     role,
-                    "attach_material",
+                    action,
                     "{}".into(),
                     after,
                 )
@@ -447,7 +495,7 @@ impl App {
             })
         }))
         .await?;
-        tracing::info!(receipt = %c.receipt_no, material, size, "material attached");
+        tracing::info!(receipt = %c.receipt_no, material, size, action, "material attached");
         Ok(view(&rec))
     }
 

@@ -25,6 +25,13 @@ pub(crate) async fn seed_demo(
         s.events,
         t.elapsed().as_secs_f64()
     );
+    // A new demo: the sample enterprise (ent.340100) holds a business licence it can give by
+    // reference for a material (once only).
+    if s.cases > 0 {
+        if let Some((number, _)) = corridor_app::demo::issue_sample_licence(app).await? {
+            println!("  ent.340100 holds the business licence {number}");
+        }
+    }
     let t = std::time::Instant::now();
     let d = corridor_app::industry::seed_demo(app, enterprises, seed).await?;
     for (u, uscc) in &d.accounts {

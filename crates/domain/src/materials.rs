@@ -24,6 +24,9 @@ crate::codes! {
         Pdf,
         Jpeg,
         Png,
+        /// A signed e-licence that Corridor issued, given by its number or QR text and
+        /// verified (stored as its signed envelope; never uploaded as a file).
+        Licence,
     }
 }
 
@@ -34,6 +37,7 @@ impl FileKind {
             FileKind::Pdf => "application/pdf",
             FileKind::Jpeg => "image/jpeg",
             FileKind::Png => "image/png",
+            FileKind::Licence => "application/cose",
         }
     }
 
@@ -43,6 +47,7 @@ impl FileKind {
             FileKind::Pdf => &["pdf"],
             FileKind::Jpeg => &["jpg", "jpeg"],
             FileKind::Png => &["png"],
+            FileKind::Licence => &["cose"],
         }
     }
 

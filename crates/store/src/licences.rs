@@ -309,6 +309,18 @@ impl Store {
             == 1)
     }
 
+    /// The licence numbered `number`.
+    pub async fn licence_by_number(&self, number: &str) -> Result<Option<LicenceRecord>> {
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM licences WHERE number = $1",
+            licence_cols()
+        ))
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.as_ref().map(LicenceRecord::from_row).transpose()
+    }
+
     /// The licence numbered `number` if it is revoked (a verification needs no more of the
     /// revocation list than this).
     pub async fn revoked_licence(&self, number: &str) -> Result<Option<LicenceRecord>> {

@@ -249,7 +249,10 @@ pub(crate) async fn render_case(
     // With the files for those who may see them; else the catalogue's list.
     let files = app.materials(p, uuid).await.ok();
     let materials = match &files {
-        Some(m) => crate::materials::rows(cx, uuid, m),
+        Some(m) => {
+            let mine = crate::materials::my_licences(app, p, m).await;
+            crate::materials::rows(cx, uuid, m, &mine)
+        }
         None => matter
             .as_ref()
             .map(|m| {

@@ -80,6 +80,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/cases/{id}/materials/checks",
             axum::routing::post(materials::save_checks),
         )
+        .route(
+            "/cases/{id}/materials/licence",
+            axum::routing::post(materials::give_licence),
+        )
         .route("/cases/{id}/files/{file}", get(materials::file))
         .route("/file", get(filing::start))
         .route(

@@ -7,6 +7,7 @@ use crate::page::{deny, error_status, error_text, redirect, CaseId, Cx, SignedIn
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use corridor_app::licences::LicenceView;
 use corridor_app::materials::CaseMaterials;
 use corridor_app::App;
 use std::sync::Arc;
@@ -20,6 +21,8 @@ pub(crate) struct FileRow {
     pub image: bool,
     pub by: String,
     pub at: String,
+    /// A verified e-licence given by reference: what was verified (empty for a file).
+    pub licence: String,
 }
 
 /// One material as the page lists it.
@@ -35,6 +38,10 @@ pub(crate) struct MaterialRow {
     pub original_seen: bool,
     /// Why it holds the case back (empty when it does not).
     pub gap: String,
+    /// An e-licence may be given instead of a file (once only).
+    pub takes_licence: bool,
+    /// The caller's own valid licences of that type: (number, label).
+    pub my_licences: Vec<(String, String)>,
     pub files: Vec<FileRow>,
 }
 
@@ -54,6 +61,8 @@ impl MaterialRow {
             received: false,
             original_seen: false,
             gap: String::new(),
+            takes_licence: m.licence_type.is_some(),
+            my_licences: Vec::new(),
             files: Vec::new(),
         }
     }
@@ -69,8 +78,58 @@ fn size_text(n: u64) -> String {
     }
 }
 
+/// The caller's own licences that are valid now (an applicant's; none for staff), to offer
+/// for the materials that take one.
+pub(crate) async fn my_licences(
+    app: &App,
+    p: &corridor_domain::case::Principal,
+    m: &CaseMaterials,
+) -> Vec<LicenceView> {
+    let wanted = m.materials.iter().any(|x| x.licence_type.is_some());
+    if !m.may_attach || !wanted || p.role != corridor_domain::case::Role::Applicant {
+        return Vec::new();
+    }
+    let q = corridor_app::licences::LicenceQuery {
+        per_page: Some(100),
+        ..Default::default()
+    };
+    app.list_licences(p, &q)
+        .await
+        .map(|page| page.items.into_iter().filter(|l| !l.revoked).collect())
+        .unwrap_or_default()
+}
+
+/// What a reviewer reads of a verified e-licence.
+fn licence_text(cx: &Cx, v: &corridor_app::materials::VerifiedLicence) -> String {
+    let lang = cx.lang;
+    let until = v
+        .valid_until
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|| lang.pick("长期", "indefinite").to_string());
+    let mut s = format!(
+        "{} {} · {} · {} {} · {} {}",
+        lang.pick("已核验电子证照", "Verified e-licence"),
+        v.number,
+        lang.of(&v.title_zh, &v.title_en),
+        lang.pick("持证人", "holder"),
+        v.holder,
+        lang.pick("有效期至", "valid until"),
+        until
+    );
+    if v.revoked {
+        s.push_str(lang.pick("（已撤销）", " (since revoked)"));
+    }
+    s
+}
+
 /// The rows of a case's materials, in the page's language.
-pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<MaterialRow> {
+pub(crate) fn rows(
+    cx: &Cx,
+    case: uuid::Uuid,
+    m: &CaseMaterials,
+    mine: &[LicenceView],
+) -> Vec<MaterialRow> {
     let lang = cx.lang;
     m.materials
         .iter()
@@ -88,6 +147,15 @@ pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<Material
                 Some("original_not_seen") => cx.t().gap_original.to_string(),
                 _ => String::new(),
             },
+            takes_licence: mt.licence_type.is_some(),
+            my_licences: mine
+                .iter()
+                .filter(|l| mt.licence_type.as_deref() == Some(l.licence_type.as_str()))
+                .map(|l| {
+                    let title = l.content["title_zh"].as_str().unwrap_or_default();
+                    (l.number.clone(), format!("{} {title}", l.number))
+                })
+                .collect(),
             files: mt
                 .files
                 .iter()
@@ -101,6 +169,11 @@ pub(crate) fn rows(cx: &Cx, case: uuid::Uuid, m: &CaseMaterials) -> Vec<Material
                         .map(|r| lang.role(r).to_string())
                         .unwrap_or_default(),
                     at: crate::page::local_time(&f.added_at),
+                    licence: f
+                        .licence
+                        .as_ref()
+                        .map(|v| licence_text(cx, v))
+                        .unwrap_or_default(),
                 })
                 .collect(),
         })
@@ -155,6 +228,35 @@ pub(crate) async fn upload(
     match app.attach(&p, uuid, material, &name, bytes).await {
         Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
         Err(e) => fail(error_text(lang, &e), error_status(&e)).await,
+    }
+}
+
+/// `POST /cases/{id}/materials/licence`: an e-licence for one material (form: `csrf`,
+/// `material`, `reference` = its number or QR text); back to the case page, or the page with
+/// the reason.
+pub(crate) async fn give_licence(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    CaseId(uuid): CaseId,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let t = cx.t();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let fail = |error: String, status: StatusCode| {
+        let x = CaseExtras::error(error);
+        let (app, cx, p) = (&app, &cx, &p);
+        async move { render_case(app, cx, p, uuid, x, status).await }
+    };
+    if !cx.csrf_ok(get("csrf").unwrap_or("")) {
+        return fail(t.bad_form.into(), StatusCode::FORBIDDEN).await;
+    }
+    let Some(material) = get("material").and_then(|m| m.trim().parse().ok()) else {
+        return fail(t.bad_form.into(), StatusCode::BAD_REQUEST).await;
+    };
+    let reference = get("reference").unwrap_or("");
+    match app.attach_licence(&p, uuid, material, reference).await {
+        Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
+        Err(e) => fail(error_text(cx.lang, &e), error_status(&e)).await,
     }
 }
 

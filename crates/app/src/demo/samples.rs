@@ -87,3 +87,76 @@ pub(super) async fn attach_samples(app: &App, limit: i64) -> AppResult<usize> {
     tx.commit().await?;
     Ok(rows.len())
 }
+
+/// Issues the sample enterprise (`ent.340100`'s) a business licence through the real path
+/// (a change registration filed online, with its materials, accepted, approved and issued by
+/// the Hefei market regulator), so that on the demo it can give that licence by reference for
+/// a material (once only). Returns its number and the case's audit events; nothing without a
+/// master key (no licence can be signed).
+pub async fn issue_sample_licence(app: &App) -> AppResult<Option<(String, usize)>> {
+    if !app.has_master_key() {
+        return Ok(None);
+    }
+    use crate::cases::ActOnCase;
+    use corridor_domain::case::Action;
+    let (Some(ent), Some(rev)) = (
+        app.store.user_by_name("ent.340100").await?,
+        app.store.user_by_name("reviewer.340100.market").await?,
+    ) else {
+        return Ok(None);
+    };
+    let (ent, rev) = (
+        crate::auth::principal_of(&ent)?,
+        crate::auth::principal_of(&rev)?,
+    );
+    let Some(m) = app.reference().current_matter("G60-MAR-002").cloned() else {
+        return Ok(None);
+    };
+    let today = app.today();
+    let mut form = super::sample_form(&m, "340100", today, 2);
+    for (k, v) in [
+        ("applicant_uscc", super::SAMPLE_FIRM_USCC),
+        ("enterprise_name", super::SAMPLE_FIRM_NAME),
+        ("contact_id", super::SAMPLE_FILER_ID),
+    ] {
+        form.insert(k.into(), v.into());
+    }
+    let c = app
+        .file_case(
+            &ent,
+            crate::filing::FileCase {
+                matter_code: m.code.clone(),
+                competent_city: "340100".into(),
+                mode: corridor_domain::catalogue::ServiceMode::FullyOnline,
+                window_id: None,
+                form,
+                identity_checked: false,
+                identity_seen: None,
+            },
+        )
+        .await?;
+    let mut events = 1;
+    for (i, mt) in m.materials.iter().enumerate().filter(|(_, x)| x.required) {
+        events += 1;
+        let pdf = corridor_domain::materials::sample::pdf(&format!("Sample - {}", mt.name_en), 0);
+        app.attach(&ent, c.id, i, &format!("material-{}.pdf", i + 1), pdf)
+            .await?;
+    }
+    let mut last = c;
+    for action in [Action::Accept, Action::Approve, Action::IssueLicence] {
+        let req = ActOnCase {
+            action,
+            reason: None,
+            identity_checked: false,
+            identity_seen: None,
+            form: None,
+            correct_materials: Vec::new(),
+            correct_fields: Vec::new(),
+        };
+        last = app.act(&rev, last.id, req).await?;
+        events += 1;
+    }
+    let number = app.store.licence_of_case(last.id).await?.map(|l| l.number);
+    tracing::info!(licence = ?number, "sample enterprise's business licence issued");
+    Ok(number.map(|n| (n, events)))
+}

@@ -20,6 +20,14 @@ async fn token(http: &reqwest::Client, base: &str, user: &str) -> String {
     v["token"].as_str().unwrap().to_string()
 }
 
+/// A case's materials as the API lists them to `token`'s holder.
+async fn materials_of(http: &reqwest::Client, base: &str, id: &str, token: &str) -> Value {
+    http.get(format!("{base}/api/v1/cases/{id}/materials"))
+        .bearer_auth(token)
+        .value()
+        .await
+}
+
 pub async fn uploads_over_http(backend: Backend) {
     let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
         return;
@@ -160,11 +168,7 @@ pub async fn uploads_over_http(backend: Backend) {
         "bad_request",
     )
     .await;
-    let list: Value = http
-        .get(api(&format!("/cases/{id}/materials")))
-        .bearer_auth(&ent)
-        .value()
-        .await;
+    let list: Value = materials_of(&http, &base, &id, &ent).await;
     let files: usize = list["materials"]
         .as_array()
         .unwrap()
@@ -252,11 +256,7 @@ pub async fn uploads_over_http(backend: Backend) {
     .await;
 
     // The Songjiang reviewer reads a file: its type, name and bytes as handed in.
-    let list: Value = http
-        .get(api(&format!("/cases/{id}/materials")))
-        .bearer_auth(&reviewer)
-        .value()
-        .await;
+    let list: Value = materials_of(&http, &base, &id, &reviewer).await;
     assert_eq!(list["complete"], true);
     let first = &list["materials"][0]["files"][0];
     let r = http
@@ -351,4 +351,159 @@ pub async fn unrecorded_files_are_swept(backend: Backend) {
 crate::both_backends!(
     unrecorded_files_are_swept,
     crate::materials::unrecorded_files_are_swept
+);
+
+/// Once only: the demo enterprise gives its business licence by number (and by QR text)
+/// instead of a file; the licence is verified, must be of the material's type and held by
+/// the applicant; the reviewer sees what was verified; a revoked licence is refused.
+pub async fn licences_by_reference(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    // The demo issues the sample enterprise a business licence through the real path.
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    corridor_app::demo::issue_sample_licence(&e.app)
+        .await
+        .unwrap()
+        .expect("issued");
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{base}/api/v1{p}");
+    let ent = token(&http, &base, "ent.340100").await;
+    let reviewer = token(&http, &base, "reviewer.310117.market").await;
+    let mine: Value = http.get(api("/licences")).bearer_auth(&ent).value().await;
+    let licence = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["licence_type"] == "business-licence")
+        .expect("the sample business licence")
+        .clone();
+    let number = licence["number"].as_str().unwrap();
+
+    let filing = branch_filing(None, ServiceMode::FullyOnline);
+    let case: Value = http
+        .post(api("/cases"))
+        .bearer_auth(&ent)
+        .json(&filing)
+        .value()
+        .await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let give = |material: usize, reference: &str| {
+        http.post(api(&format!("/cases/{id}/materials/{material}/licence")))
+            .bearer_auth(&ent)
+            .json(&json!({ "reference": reference }))
+    };
+    let list: Value = materials_of(&http, &base, &id, &ent).await;
+    let takes: Vec<usize> = list["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["licence_type"] == "business-licence")
+        .map(|m| m["index"].as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(
+        takes.len(),
+        2,
+        "the firm's and the parent's business licence"
+    );
+    // Refused: a material that is not a licence, an unknown number, a QR text that is not one.
+    for (material, reference, says) in [
+        (0, number, "not as an e-licence"),
+        (takes[0], "LIC-NO-SUCH", "no licence is numbered"),
+        (takes[0], "G60:1:garbage", "not a Corridor e-licence"),
+    ] {
+        let v = problem(
+            give(material, reference).go().await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        )
+        .await;
+        assert!(v["detail"].as_str().unwrap().contains(says), "{v}");
+    }
+    // By number, then by QR text.
+    let a: Value = give(takes[0], number).value().await;
+    assert_eq!(a["kind"], "licence");
+    assert_eq!(a["licence"]["number"], number);
+    let b: Value = give(takes[1], licence["qr"].as_str().unwrap())
+        .value()
+        .await;
+    assert_eq!(b["licence"]["holder_uscc"], "91340100MA2TQ8K5XE");
+
+    // The reviewer sees the verified licence and can fetch its signed envelope.
+    let list: Value = materials_of(&http, &base, &id, &reviewer).await;
+    let f = &list["materials"][takes[0]]["files"][0];
+    assert_eq!(f["licence"]["title_zh"], "营业执照");
+    let r = http
+        .get(api(&format!(
+            "/cases/{id}/files/{}",
+            f["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&reviewer)
+        .go()
+        .await;
+    assert_eq!(r.headers()["content-type"], "application/cose");
+    let envelope = r.bytes().await.unwrap();
+    let check = e.app.verify_licence(&envelope).await.unwrap();
+    assert!(check.valid, "{check:?}");
+
+    // Another enterprise cannot give this licence as its own.
+    let mut other = branch_filing(None, ServiceMode::FullyOnline);
+    other.form.insert(
+        "applicant_uscc".into(),
+        corridor_domain::ids::Uscc::with_check("91320500MA1XY2K3A")
+            .unwrap()
+            .as_str()
+            .into(),
+    );
+    let other: Value = http
+        .post(api("/cases"))
+        .bearer_auth(&ent)
+        .json(&other)
+        .value()
+        .await;
+    let v = problem(
+        http.post(api(&format!(
+            "/cases/{}/materials/{}/licence",
+            other["id"].as_str().unwrap(),
+            takes[0]
+        )))
+        .bearer_auth(&ent)
+        .json(&json!({ "reference": number }))
+        .go()
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "file_refused",
+    )
+    .await;
+    assert!(v["detail"].as_str().unwrap().contains("not held"), "{v}");
+
+    // Revoked: refused from then on.
+    let lid: uuid::Uuid = licence["id"].as_str().unwrap().parse().unwrap();
+    let issuer = crate::helpers::reviewer(licence["authority_id"].as_str().unwrap());
+    e.app
+        .revoke_licence(&issuer, lid, "测试撤销 / revoked for the test")
+        .await
+        .unwrap();
+    let v = problem(
+        give(takes[0], number).go().await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "file_refused",
+    )
+    .await;
+    assert!(
+        v["detail"].as_str().unwrap().contains("licence_revoked"),
+        "{v}"
+    );
+    // The stored envelopes are files like any other: audit verify checks them.
+    let report = e.app.verify_audit().await.unwrap();
+    assert!(
+        report.first_bad_file.is_none() && report.files >= 1,
+        "{report:?}"
+    );
+    e.cleanup().await;
+}
+crate::both_backends!(
+    licences_given_by_reference,
+    crate::materials::licences_by_reference
 );
