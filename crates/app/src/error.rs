@@ -150,8 +150,8 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
     (
         ErrorCode::FileRefused,
         422,
-        "The file is refused (its type, name or content)",
-        "文件不予接收（类型、文件名或内容有误）",
+        "The file is refused (its type, name or content), or an e-licence given for a material does not verify, is of another type or held by someone else",
+        "文件不予接收（类型、文件名或内容有误），或所填电子证照核验未通过、类型不符或持证人不是申请人",
     ),
     (
         ErrorCode::FileTooLarge,
@@ -162,8 +162,8 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
     (
         ErrorCode::MaterialsMissing,
         409,
-        "Required materials are missing",
-        "缺少必需材料",
+        "Required materials are missing, not marked received, or their originals not seen",
+        "必需材料不齐（未提交、窗口未确认收取或未核验原件）",
     ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];

@@ -139,15 +139,16 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
     StoreError::Corrupt(format!("{what} {}: {e}", path.display()))
 }
 
-/// Writes `bytes` to `path` durably: a temporary file in `dir/tmp`, fsync'd, renamed into
-/// place, its folder fsync'd (and the top folder, when the file's folder is new).
+/// Writes `bytes` to `path` durably: a temporary file beside it (`.<uuid>.tmp`, so that
+/// concurrent writers spread over the 256 folders instead of meeting in one), fsync'd, renamed
+/// into place, its folder fsync'd (and the top folder, when the file's folder is new).
 fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp_dir = dir.join("tmp");
-    std::fs::create_dir_all(&tmp_dir).map_err(|e| io_err("create", &tmp_dir, e))?;
     let parent = path.parent().unwrap_or(dir);
     let new_folder = !parent.exists();
-    std::fs::create_dir_all(parent).map_err(|e| io_err("create", parent, e))?;
-    let tmp = tmp_dir.join(Uuid::now_v7().to_string());
+    if new_folder {
+        std::fs::create_dir_all(parent).map_err(|e| io_err("create", parent, e))?;
+    }
+    let tmp = parent.join(format!(".{}.tmp", Uuid::now_v7().simple()));
     let mut f = std::fs::File::create(&tmp).map_err(|e| io_err("create", &tmp, e))?;
     f.write_all(bytes).map_err(|e| io_err("write", &tmp, e))?;
     f.sync_all().map_err(|e| io_err("fsync", &tmp, e))?;
