@@ -251,6 +251,17 @@ fn mask_form(m: Option<&Matter>, form: &str) -> Value {
 }
 
 impl App {
+    /// The matter a case was filed under (its catalogue version pinned).
+    pub(crate) fn matter_of(&self, c: &CaseRecord) -> AppResult<Matter> {
+        self.reference()
+            .matter(&c.matter_code, c.catalogue_version)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::new(ErrorCode::Internal, "pinned matter version missing")
+                    .with_zh("办件所依据的事项版本缺失")
+            })
+    }
+
     pub(crate) async fn load_visible(&self, p: &Principal, id: Uuid) -> AppResult<CaseRecord> {
         let c = self.store.get_case(id).await?.ok_or_else(|| {
             AppError::not_found(format!("case {id}")).with_zh(format!("办件 {id}"))
@@ -338,10 +349,7 @@ impl App {
         )?;
         let mut n = c.clone();
         if let (Action::Resubmit, Some(form)) = (req.action, &req.form) {
-            let m = matter.ok_or_else(|| {
-                AppError::new(ErrorCode::Internal, "pinned matter version missing")
-                    .with_zh("办件所依据的事项版本缺失")
-            })?;
+            let m = self.matter_of(&c)?;
             let form = m.validate_form(form).map_err(AppError::fields)?;
             n.form = serde_json::to_string(&form).unwrap_or_else(|_| "{}".into());
         }

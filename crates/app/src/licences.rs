@@ -231,12 +231,7 @@ impl App {
     /// Builds and signs the licence of an approved case (called inside `act`).
     pub(crate) async fn build_licence(&self, c: &CaseRecord) -> AppResult<LicenceRecord> {
         let r = self.reference();
-        let m = r
-            .matter(&c.matter_code, c.catalogue_version)
-            .ok_or_else(|| {
-                AppError::new(ErrorCode::Internal, "pinned matter missing")
-                    .with_zh("办件所依据的事项缺失")
-            })?;
+        let m = self.matter_of(c)?;
         if m.output.licence_type.is_none() {
             return Err(AppError::new(
                 ErrorCode::InvalidTransition,
@@ -260,12 +255,7 @@ impl App {
         now_ms: i64,
     ) -> AppResult<LicenceRecord> {
         let r = self.reference();
-        let m = r
-            .matter(&c.matter_code, c.catalogue_version)
-            .ok_or_else(|| {
-                AppError::new(ErrorCode::Internal, "pinned matter missing")
-                    .with_zh("办件所依据的事项缺失")
-            })?;
+        let m = self.matter_of(c)?;
         let licence_type = m.output.licence_type.clone().ok_or(
             AppError::new(ErrorCode::InvalidTransition, "the matter issues no licence")
                 .with_zh("该事项不发放证照"),

@@ -206,17 +206,6 @@ impl App {
         }
     }
 
-    /// The case's pinned matter.
-    fn matter_of(&self, c: &CaseRecord) -> AppResult<Matter> {
-        self.reference()
-            .matter(&c.matter_code, c.catalogue_version)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::new(ErrorCode::Internal, "pinned matter version missing")
-                    .with_zh("办件所依据的事项版本缺失")
-            })
-    }
-
     fn may_see_materials(p: &Principal, c: &CaseRecord) -> AppResult<()> {
         if p.sees_materials(&scope(c)) {
             return Ok(());

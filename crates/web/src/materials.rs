@@ -180,6 +180,18 @@ pub(crate) fn rows(
         .collect()
 }
 
+/// Back to the case page with `error` shown, answered with `status`.
+async fn back_with(
+    app: &App,
+    cx: &Cx,
+    p: &corridor_domain::case::Principal,
+    case: uuid::Uuid,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    render_case(app, cx, p, case, CaseExtras::error(error), status).await
+}
+
 /// `POST /cases/{id}/materials`: a file for one material (multipart: `csrf`, `material`,
 /// `file`); back to the case page, or the page with the reason next to the form.
 pub(crate) async fn upload(
@@ -214,20 +226,31 @@ pub(crate) async fn upload(
             }
         }
     }
-    let fail = |error: String, status: StatusCode| {
-        let x = CaseExtras::error(error);
-        let (app, cx, p) = (&app, &cx, &p);
-        async move { render_case(app, cx, p, uuid, x, status).await }
-    };
     if !cx.csrf_ok(&csrf) {
-        return fail(t.bad_form.into(), StatusCode::FORBIDDEN).await;
+        return back_with(
+            &app,
+            &cx,
+            &p,
+            uuid,
+            t.bad_form.into(),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let (Some(material), Some(bytes), false) = (material, bytes, unreadable) else {
-        return fail(t.bad_form.into(), StatusCode::BAD_REQUEST).await;
+        return back_with(
+            &app,
+            &cx,
+            &p,
+            uuid,
+            t.bad_form.into(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
     match app.attach(&p, uuid, material, &name, bytes).await {
         Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
-        Err(e) => fail(error_text(lang, &e), error_status(&e)).await,
+        Err(e) => back_with(&app, &cx, &p, uuid, error_text(lang, &e), error_status(&e)).await,
     }
 }
 
@@ -242,21 +265,42 @@ pub(crate) async fn give_licence(
 ) -> Response {
     let t = cx.t();
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let fail = |error: String, status: StatusCode| {
-        let x = CaseExtras::error(error);
-        let (app, cx, p) = (&app, &cx, &p);
-        async move { render_case(app, cx, p, uuid, x, status).await }
-    };
     if !cx.csrf_ok(get("csrf").unwrap_or("")) {
-        return fail(t.bad_form.into(), StatusCode::FORBIDDEN).await;
+        return back_with(
+            &app,
+            &cx,
+            &p,
+            uuid,
+            t.bad_form.into(),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let Some(material) = get("material").and_then(|m| m.trim().parse().ok()) else {
-        return fail(t.bad_form.into(), StatusCode::BAD_REQUEST).await;
+        return back_with(
+            &app,
+            &cx,
+            &p,
+            uuid,
+            t.bad_form.into(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
     let reference = get("reference").unwrap_or("");
     match app.attach_licence(&p, uuid, material, reference).await {
         Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
-        Err(e) => fail(error_text(cx.lang, &e), error_status(&e)).await,
+        Err(e) => {
+            back_with(
+                &app,
+                &cx,
+                &p,
+                uuid,
+                error_text(cx.lang, &e),
+                error_status(&e),
+            )
+            .await
+        }
     }
 }
 
@@ -269,18 +313,21 @@ pub(crate) async fn save_checks(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let (lang, t) = (cx.lang, cx.t());
-    let fail = |error: String, status: StatusCode| {
-        let x = CaseExtras::error(error);
-        let (app, cx, p) = (&app, &cx, &p);
-        async move { render_case(app, cx, p, uuid, x, status).await }
-    };
     let csrf = pairs
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     if !cx.csrf_ok(csrf) {
-        return fail(t.bad_form.into(), StatusCode::FORBIDDEN).await;
+        return back_with(
+            &app,
+            &cx,
+            &p,
+            uuid,
+            t.bad_form.into(),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let ticked = |key: &str, i: usize| {
         pairs
@@ -289,7 +336,9 @@ pub(crate) async fn save_checks(
     };
     let count = match app.materials(&p, uuid).await {
         Ok(m) => m.materials.len(),
-        Err(e) => return fail(error_text(lang, &e), error_status(&e)).await,
+        Err(e) => {
+            return back_with(&app, &cx, &p, uuid, error_text(lang, &e), error_status(&e)).await
+        }
     };
     let marks: Vec<corridor_app::materials::MaterialCheck> = (0..count)
         .map(|i| corridor_app::materials::MaterialCheck {
@@ -300,7 +349,7 @@ pub(crate) async fn save_checks(
         .collect();
     match app.check_materials(&p, uuid, &marks).await {
         Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
-        Err(e) => fail(error_text(lang, &e), error_status(&e)).await,
+        Err(e) => back_with(&app, &cx, &p, uuid, error_text(lang, &e), error_status(&e)).await,
     }
 }
 
