@@ -180,16 +180,40 @@ pub(crate) fn rows(
         .collect()
 }
 
-/// Back to the case page with `error` shown, answered with `status`.
-async fn back_with(
+/// Why a post on the case page did not go through: the text shown there, and the status.
+type Refused = (String, StatusCode);
+
+fn app_refusal(cx: &Cx, e: &corridor_app::AppError) -> Refused {
+    (error_text(cx.lang, e), error_status(e))
+}
+
+/// A form that cannot be read, or whose CSRF token is wrong.
+fn bad_form(cx: &Cx, status: StatusCode) -> Refused {
+    (cx.t().bad_form.into(), status)
+}
+
+/// The answer to a post on the case page: back to its materials, or the page with the reason.
+async fn back(
     app: &App,
     cx: &Cx,
     p: &corridor_domain::case::Principal,
     case: uuid::Uuid,
-    error: String,
-    status: StatusCode,
+    outcome: Result<(), Refused>,
 ) -> Response {
-    render_case(app, cx, p, case, CaseExtras::error(error), status).await
+    match outcome {
+        Ok(()) => redirect(&format!("/cases/{case}#materials")),
+        Err((error, status)) => {
+            render_case(app, cx, p, case, CaseExtras::error(error), status).await
+        }
+    }
+}
+
+/// The value of a form field.
+fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 /// `POST /cases/{id}/materials`: a file for one material (multipart: `csrf`, `material`,
@@ -200,7 +224,6 @@ pub(crate) async fn upload(
     CaseId(uuid): CaseId,
     mut mp: Multipart,
 ) -> Response {
-    let (lang, t) = (cx.lang, cx.t());
     let (mut csrf, mut material, mut name, mut bytes) = (String::new(), None, String::new(), None);
     let mut unreadable = false;
     loop {
@@ -226,32 +249,20 @@ pub(crate) async fn upload(
             }
         }
     }
-    if !cx.csrf_ok(&csrf) {
-        return back_with(
-            &app,
-            &cx,
-            &p,
-            uuid,
-            t.bad_form.into(),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+    let outcome = async {
+        if !cx.csrf_ok(&csrf) {
+            return Err(bad_form(&cx, StatusCode::FORBIDDEN));
+        }
+        let (Some(material), Some(bytes), false) = (material, bytes, unreadable) else {
+            return Err(bad_form(&cx, StatusCode::BAD_REQUEST));
+        };
+        app.attach(&p, uuid, material, &name, bytes)
+            .await
+            .map_err(|e| app_refusal(&cx, &e))?;
+        Ok(())
     }
-    let (Some(material), Some(bytes), false) = (material, bytes, unreadable) else {
-        return back_with(
-            &app,
-            &cx,
-            &p,
-            uuid,
-            t.bad_form.into(),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    };
-    match app.attach(&p, uuid, material, &name, bytes).await {
-        Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
-        Err(e) => back_with(&app, &cx, &p, uuid, error_text(lang, &e), error_status(&e)).await,
-    }
+    .await;
+    back(&app, &cx, &p, uuid, outcome).await
 }
 
 /// `POST /cases/{id}/materials/licence`: an e-licence for one material (form: `csrf`,
@@ -263,45 +274,20 @@ pub(crate) async fn give_licence(
     CaseId(uuid): CaseId,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let t = cx.t();
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    if !cx.csrf_ok(get("csrf").unwrap_or("")) {
-        return back_with(
-            &app,
-            &cx,
-            &p,
-            uuid,
-            t.bad_form.into(),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    let Some(material) = get("material").and_then(|m| m.trim().parse().ok()) else {
-        return back_with(
-            &app,
-            &cx,
-            &p,
-            uuid,
-            t.bad_form.into(),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    };
-    let reference = get("reference").unwrap_or("");
-    match app.attach_licence(&p, uuid, material, reference).await {
-        Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
-        Err(e) => {
-            back_with(
-                &app,
-                &cx,
-                &p,
-                uuid,
-                error_text(cx.lang, &e),
-                error_status(&e),
-            )
-            .await
+    let outcome = async {
+        if !cx.csrf_ok(field(&pairs, "csrf")) {
+            return Err(bad_form(&cx, StatusCode::FORBIDDEN));
         }
+        let Ok(material) = field(&pairs, "material").trim().parse() else {
+            return Err(bad_form(&cx, StatusCode::BAD_REQUEST));
+        };
+        app.attach_licence(&p, uuid, material, field(&pairs, "reference"))
+            .await
+            .map_err(|e| app_refusal(&cx, &e))?;
+        Ok(())
     }
+    .await;
+    back(&app, &cx, &p, uuid, outcome).await
 }
 
 /// `POST /cases/{id}/materials/checks`: the clerk's marks (form: `csrf`, `received` and
@@ -312,45 +298,35 @@ pub(crate) async fn save_checks(
     CaseId(uuid): CaseId,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let (lang, t) = (cx.lang, cx.t());
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !cx.csrf_ok(csrf) {
-        return back_with(
-            &app,
-            &cx,
-            &p,
-            uuid,
-            t.bad_form.into(),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    let ticked = |key: &str, i: usize| {
-        pairs
-            .iter()
-            .any(|(k, v)| k == key && v.trim().parse::<usize>().ok() == Some(i))
-    };
-    let count = match app.materials(&p, uuid).await {
-        Ok(m) => m.materials.len(),
-        Err(e) => {
-            return back_with(&app, &cx, &p, uuid, error_text(lang, &e), error_status(&e)).await
+    let outcome = async {
+        if !cx.csrf_ok(field(&pairs, "csrf")) {
+            return Err(bad_form(&cx, StatusCode::FORBIDDEN));
         }
-    };
-    let marks: Vec<corridor_app::materials::MaterialCheck> = (0..count)
-        .map(|i| corridor_app::materials::MaterialCheck {
-            material: i,
-            received: ticked("received", i),
-            original_seen: ticked("original_seen", i),
-        })
-        .collect();
-    match app.check_materials(&p, uuid, &marks).await {
-        Ok(_) => redirect(&format!("/cases/{uuid}#materials")),
-        Err(e) => back_with(&app, &cx, &p, uuid, error_text(lang, &e), error_status(&e)).await,
+        let ticked = |key: &str, i: usize| {
+            pairs
+                .iter()
+                .any(|(k, v)| k == key && v.trim().parse::<usize>().ok() == Some(i))
+        };
+        let count = app
+            .materials(&p, uuid)
+            .await
+            .map_err(|e| app_refusal(&cx, &e))?
+            .materials
+            .len();
+        let marks: Vec<corridor_app::materials::MaterialCheck> = (0..count)
+            .map(|i| corridor_app::materials::MaterialCheck {
+                material: i,
+                received: ticked("received", i),
+                original_seen: ticked("original_seen", i),
+            })
+            .collect();
+        app.check_materials(&p, uuid, &marks)
+            .await
+            .map_err(|e| app_refusal(&cx, &e))?;
+        Ok(())
     }
+    .await;
+    back(&app, &cx, &p, uuid, outcome).await
 }
 
 /// `GET /cases/{id}/files/{file}`: one file, shown in the browser.
