@@ -464,10 +464,16 @@ impl App {
                 checked_by: p.user_id.to_string(),
                 checked_ms: rec.added_ms,
             });
-        let (r, role) = (rec.clone(), p.role.as_str());
+        let (r, role, limits) = (rec.clone(), p.role.as_str(), self.material_limits());
         self.write(Box::new(move |tx| {
             let (r, after, received) = (r.clone(), after.clone(), received.clone());
             Box::pin(async move {
+                // Again in the writer: uploads running side by side cannot pass the case's
+                // limits together (a refused file's bytes are swept at the next start).
+                let (count, total) = Store::case_file_totals(tx, r.case_id).await?;
+                limits
+                    .admit(r.size.max(0) as u64, count, total)
+                    .map_err(bad_file)?;
                 Store::insert_attachments(tx, std::slice::from_ref(&r)).await?;
                 if let Some(k) = received {
                     Store::mark_received(tx, &k).await?;

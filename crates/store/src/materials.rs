@@ -290,6 +290,20 @@ impl Store {
         .await
     }
 
+    /// How many files a case has and their bytes, as `tx` sees them (the limits are checked
+    /// again here, in the writer, so that concurrent uploads cannot pass them together).
+    pub async fn case_file_totals(tx: &mut WriteTx, case: Uuid) -> Result<(u64, u64)> {
+        let conn: &mut AnyConnection = tx.conn();
+        let (n, bytes): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) \
+             FROM attachments WHERE case_id = $1",
+        )
+        .bind(case.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok((n.max(0) as u64, bytes.max(0) as u64))
+    }
+
     /// Marks one material received, keeping an earlier mark that its original was seen.
     pub async fn mark_received(tx: &mut WriteTx, check: &MaterialCheckRecord) -> Result<()> {
         let backend = tx.backend();

@@ -507,3 +507,47 @@ crate::both_backends!(
     licences_given_by_reference,
     crate::materials::licences_by_reference
 );
+
+/// Uploads side by side cannot pass a case's limits together: with room for three files,
+/// eight concurrent uploads store exactly three; the rest are refused with `file_too_large`.
+pub async fn concurrent_uploads_keep_the_limits(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let me = crate::helpers::applicant();
+    let c = e
+        .app
+        .file_case(&me, branch_filing(None, ServiceMode::FullyOnline))
+        .await
+        .unwrap();
+    e.app
+        .set_material_limits(corridor_domain::materials::Limits {
+            case_files: 3,
+            ..Default::default()
+        });
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (app, me) = (e.app.clone(), me.clone());
+            tokio::spawn(async move {
+                let pdf = sample::pdf(&format!("concurrent {i}"), 200_000);
+                app.attach(&me, c.id, i % 4, "scan.pdf", pdf).await
+            })
+        })
+        .collect();
+    let mut stored = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => stored += 1,
+            Err(err) => assert_eq!(err.code, corridor_app::ErrorCode::FileTooLarge, "{err:?}"),
+        }
+    }
+    assert_eq!(stored, 3);
+    let m = e.app.materials(&me, c.id).await.unwrap();
+    let files: usize = m.materials.iter().map(|x| x.files.len()).sum();
+    assert_eq!(files, 3);
+    e.cleanup().await;
+}
+crate::both_backends!(
+    concurrent_uploads_stay_within_limits,
+    crate::materials::concurrent_uploads_keep_the_limits
+);
