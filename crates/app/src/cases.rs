@@ -334,8 +334,9 @@ impl App {
         } else {
             None
         };
-        // A case goes to the deciding city only with every required material.
-        if req.action == Action::Forward {
+        // A case goes to the deciding city (or, filed online, is accepted there) only with
+        // every required material.
+        if corridor_domain::materials::complete_before(req.action, c.receiving_window.is_some()) {
             self.check_complete(&c).await?;
         }
         let matter = r.matter(&c.matter_code, c.catalogue_version);

@@ -409,6 +409,16 @@ pub fn gaps(
     out
 }
 
+/// Whether `action` needs the case's materials complete first: forwarding a case from its
+/// window, or accepting one filed online (no window has seen it).
+pub fn complete_before(action: crate::case::Action, at_window: bool) -> bool {
+    use crate::case::Action;
+    matches!(
+        (action, at_window),
+        (Action::Forward, true) | (Action::Accept, false)
+    )
+}
+
 impl Principal {
     /// Whether this caller marks materials received (and originals seen): the receiving
     /// window's clerks, while the case is at the window.

@@ -554,6 +554,12 @@ pub async fn lifecycle_rules(backend: Backend) {
             .code,
         ErrorCode::InvalidTransition
     );
+    // Filed online: accepted only with its materials in.
+    assert_eq!(
+        code(app.act(&sj, c.id, act(Action::Accept)).await.unwrap_err()),
+        ErrorCode::MaterialsMissing
+    );
+    attach_required(app, &ent, c.id).await;
     let c = app.act(&sj, c.id, act(Action::Accept)).await.unwrap();
     // Near the deadline and past it.
     let deadline = corridor_store::parse_date(c.deadline.as_deref().unwrap()).unwrap();

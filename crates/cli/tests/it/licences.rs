@@ -370,6 +370,7 @@ async fn private_keys_stay_home() {
         .await
         .unwrap();
     let sj = reviewer("310117-market");
+    crate::cases::attach_required(&b.app, &ent, c.id).await;
     b.app.act(&sj, c.id, act(Action::Accept)).await.unwrap();
     b.app.act(&sj, c.id, act(Action::Approve)).await.unwrap();
     let e = b

@@ -531,6 +531,7 @@ async fn text_limits(backend: Backend) {
     );
     // A 1.5 MB rejection reason is refused; a short one is kept.
     let sj = reviewer("310117-market");
+    crate::cases::attach_required(&e.app, &me, ok.id).await;
     e.app
         .act(&sj, ok.id, crate::cases::act(Action::Accept))
         .await

@@ -205,6 +205,8 @@ pub async fn catalogue_versions(backend: Backend) {
         identity_seen: None,
         form: None,
     };
+    crate::cases::attach_required(app, &ent, before.id).await;
+    crate::cases::attach_required(app, &ent, after.id).await;
     let old = app.act(&sj, before.id, accept.clone()).await.unwrap();
     assert_eq!((old.catalogue_version, old.statutory_days), (1, 15));
     let new = app.act(&sj, after.id, accept).await.unwrap();

@@ -188,3 +188,13 @@ fn a_case_is_complete_when_every_required_material_is_in_and_checked() {
     let (en, zh) = Gap::OriginalNotSeen.why(&list[1]);
     assert!(en.contains("id card") && zh.contains("原件"), "{en} / {zh}");
 }
+
+#[test]
+fn completeness_is_checked_before_forwarding_or_accepting_online() {
+    use crate::case::Action;
+    assert!(complete_before(Action::Forward, true));
+    assert!(complete_before(Action::Accept, false));
+    assert!(!complete_before(Action::Accept, true)); // checked at the window already
+    assert!(!complete_before(Action::Receive, true));
+    assert!(!complete_before(Action::Approve, false));
+}
