@@ -284,19 +284,28 @@ impl App {
             v.licence_id = self.store.licence_of_case(c.id).await?.map(|l| l.id);
         }
         if c.status == Status::CorrectionRequested {
-            let events = self.store.events_of(&format!("case:{}", c.id)).await?;
-            v.correction = events
-                .iter()
-                .rev()
-                .find(|e| e.action == Action::RequestCorrection.as_str())
-                .map(|e| {
-                    serde_json::from_str::<Value>(&e.after)
-                        .ok()
-                        .and_then(|a| serde_json::from_value(a["correction"].clone()).ok())
-                        .unwrap_or_default()
-                });
+            v.correction = self.open_correction(&c).await?.map(|(k, _)| k);
         }
         Ok(v)
+    }
+
+    /// The correction last asked of a case, and when (none if none was asked).
+    pub(crate) async fn open_correction(
+        &self,
+        c: &CaseRecord,
+    ) -> AppResult<Option<(Correction, i64)>> {
+        let events = self.store.events_of(&format!("case:{}", c.id)).await?;
+        Ok(events
+            .iter()
+            .rev()
+            .find(|e| e.action == Action::RequestCorrection.as_str())
+            .map(|e| {
+                let k = serde_json::from_str::<Value>(&e.after)
+                    .ok()
+                    .and_then(|a| serde_json::from_value(a["correction"].clone()).ok())
+                    .unwrap_or_default();
+                (k, e.at_ms)
+            }))
     }
 
     /// Performs an action; the case and its audit event commit together. A reason is at most
@@ -338,6 +347,10 @@ impl App {
         // every required material.
         if corridor_domain::materials::complete_before(req.action, c.receiving_window.is_some()) {
             self.check_complete(&c).await?;
+        }
+        // A resubmission brings a new file for each material the correction named.
+        if req.action == Action::Resubmit && c.status == Status::CorrectionRequested {
+            self.check_corrected_files(&c).await?;
         }
         let matter = r.matter(&c.matter_code, c.catalogue_version);
         let correction = Correction::of(&req, matter)?;

@@ -548,6 +548,47 @@ impl App {
         Ok((view(&rec), bytes))
     }
 
+    /// Refuses a resubmission until each material the correction named has a file handed in
+    /// since the request, naming the rest.
+    pub(crate) async fn check_corrected_files(&self, c: &CaseRecord) -> AppResult<()> {
+        let Some((k, asked_ms)) = self.open_correction(c).await? else {
+            return Ok(());
+        };
+        let matter = self.matter_of(c)?;
+        let files = self.store.attachments_of_case(c.id).await?;
+        let waiting: Vec<(usize, &Material)> = k
+            .materials
+            .iter()
+            .filter(|i| {
+                !files
+                    .iter()
+                    .any(|a| a.material == **i as i64 && a.added_ms >= asked_ms)
+            })
+            .filter_map(|i| matter.materials.get(*i).map(|m| (*i, m)))
+            .collect();
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let en: Vec<&str> = waiting.iter().map(|(_, m)| m.name_en.as_str()).collect();
+        let zh: Vec<&str> = waiting.iter().map(|(_, m)| m.name_zh.as_str()).collect();
+        let mut e = AppError::new(
+            ErrorCode::MaterialsMissing,
+            format!("the correction asks for a new file of: {}", en.join("; ")),
+        )
+        .with_zh(format!("补正要求重新提交：{}", zh.join("；")));
+        e.fields = waiting
+            .iter()
+            .map(|(i, m)| {
+                FieldError::new(
+                    format!("materials[{i}]"),
+                    format!("{}: hand in a new file as the correction asks", m.name_en),
+                    format!("{}：请按补正要求重新提交", m.name_zh),
+                )
+            })
+            .collect();
+        Err(e)
+    }
+
     /// Refuses to forward a case that lacks a required material, naming what is missing.
     pub(crate) async fn check_complete(&self, c: &CaseRecord) -> AppResult<()> {
         let matter = self.matter_of(c)?;

@@ -263,6 +263,13 @@ pub async fn scenario(backend: Backend) {
     );
     assert_eq!(c.due, DueState::Paused);
     env.set_date(date!(2026 - 10 - 09));
+    // Not resubmitted before the named material has a new file.
+    let e = app
+        .act(&ent, c.id, act(Action::Resubmit))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::MaterialsMissing);
+    assert!(e.fields.iter().any(|f| f.field == "materials[6]"), "{e:?}");
     // The applicant answers with a new proof of the premises (material 6) ...
     let premises = corridor_domain::materials::sample::pdf("Lease, Songjiang No. 8", 0);
     let fresh = app
