@@ -6,10 +6,9 @@
 //! The mix is what the corridor does all day: sign in, search the catalogue, file a case at a
 //! window, read the queue, act on a case (receive, attach a scan of each required material,
 //! mark them received, forward, accept, approve, as the clerk and the reviewer), read
-//! statistics, verify an e-licence (anyone, no account), search the
-//! enterprise registry, rank a head enterprise's need, move a candidate along a need's
-//! pipeline (contacted, meeting, testing, qualified) and read a need's pipeline board. It uses
-//! the demo accounts and data.
+//! statistics, verify an e-licence (anyone, no account), search the enterprise registry, rank
+//! a head enterprise's need, move a candidate along a need's pipeline (contacted, meeting,
+//! testing, qualified) and read a need's pipeline board. It uses the demo accounts and data.
 //!
 //! The mix stays the same however long a run lasts: once every candidate taken at the start
 //! has been qualified, "move a match" posts a new need for a head enterprise (a copy of a demo
