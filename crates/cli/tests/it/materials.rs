@@ -307,18 +307,30 @@ crate::both_backends!(
     crate::materials::uploads_over_http
 );
 
+/// A fresh store with the sample applicant's branch registration filed online.
+async fn online_case(
+    backend: Backend,
+) -> Option<(
+    crate::helpers::Env,
+    corridor_domain::case::Principal,
+    corridor_app::cases::CaseView,
+)> {
+    let e = env(backend, date!(2026 - 11 - 02)).await?;
+    let me = crate::helpers::applicant();
+    let c = e
+        .app
+        .file_case(&me, branch_filing(None, ServiceMode::FullyOnline))
+        .await
+        .unwrap();
+    Some((e, me, c))
+}
+
 /// A file stored but never recorded (a crash between the two) is removed at the next start;
 /// recorded files stay; a missing or altered file is named by the check.
 pub async fn unrecorded_files_are_swept(backend: Backend) {
-    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+    let Some((e, ent, c)) = online_case(backend).await else {
         return;
     };
-    let ent = crate::helpers::applicant();
-    let c = e
-        .app
-        .file_case(&ent, branch_filing(None, ServiceMode::FullyOnline))
-        .await
-        .unwrap();
     let kept = sample::pdf("kept", 0);
     let a = e
         .app
@@ -511,15 +523,9 @@ crate::both_backends!(
 /// Uploads side by side cannot pass a case's limits together: with room for three files,
 /// eight concurrent uploads store exactly three; the rest are refused with `file_too_large`.
 pub async fn concurrent_uploads_keep_the_limits(backend: Backend) {
-    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+    let Some((e, me, c)) = online_case(backend).await else {
         return;
     };
-    let me = crate::helpers::applicant();
-    let c = e
-        .app
-        .file_case(&me, branch_filing(None, ServiceMode::FullyOnline))
-        .await
-        .unwrap();
     e.app
         .set_material_limits(corridor_domain::materials::Limits {
             case_files: 3,
