@@ -236,15 +236,16 @@ impl App {
             .materials
             .iter()
             .enumerate()
-            .map(|(i, mt): (usize, &Material)| MaterialView {
+            .map(|(i, mt): (usize, &Material)| (i, mt, check_of(&checks, i)))
+            .map(|(i, mt, check)| MaterialView {
                 index: i,
                 name_zh: mt.name_zh.clone(),
                 name_en: mt.name_en.clone(),
                 required: mt.required,
                 copies: mt.copies,
                 original: mt.original,
-                received: check_of(&checks, i).received,
-                original_seen: check_of(&checks, i).original_seen,
+                received: check.received,
+                original_seen: check.original_seen,
                 gap: gaps
                     .iter()
                     .find(|(g, _)| *g == i)

@@ -192,6 +192,15 @@ fn bad_form(cx: &Cx, status: StatusCode) -> Refused {
     (cx.t().bad_form.into(), status)
 }
 
+/// The form's CSRF token, checked.
+fn csrf_check(cx: &Cx, token: &str) -> Result<(), Refused> {
+    if cx.csrf_ok(token) {
+        Ok(())
+    } else {
+        Err(bad_form(cx, StatusCode::FORBIDDEN))
+    }
+}
+
 /// The answer to a post on the case page: back to its materials, or the page with the reason.
 async fn back(
     app: &App,
@@ -250,9 +259,7 @@ pub(crate) async fn upload(
         }
     }
     let outcome = async {
-        if !cx.csrf_ok(&csrf) {
-            return Err(bad_form(&cx, StatusCode::FORBIDDEN));
-        }
+        csrf_check(&cx, &csrf)?;
         let (Some(material), Some(bytes), false) = (material, bytes, unreadable) else {
             return Err(bad_form(&cx, StatusCode::BAD_REQUEST));
         };
@@ -275,9 +282,7 @@ pub(crate) async fn give_licence(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let outcome = async {
-        if !cx.csrf_ok(field(&pairs, "csrf")) {
-            return Err(bad_form(&cx, StatusCode::FORBIDDEN));
-        }
+        csrf_check(&cx, field(&pairs, "csrf"))?;
         let Ok(material) = field(&pairs, "material").trim().parse() else {
             return Err(bad_form(&cx, StatusCode::BAD_REQUEST));
         };
@@ -299,9 +304,7 @@ pub(crate) async fn save_checks(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let outcome = async {
-        if !cx.csrf_ok(field(&pairs, "csrf")) {
-            return Err(bad_form(&cx, StatusCode::FORBIDDEN));
-        }
+        csrf_check(&cx, field(&pairs, "csrf"))?;
         let ticked = |key: &str, i: usize| {
             pairs
                 .iter()
