@@ -28,6 +28,9 @@ use uuid::Uuid;
 
 pub struct StoreArgs {
     pub database_url: Option<String>,
+    /// Where the material files go (`--materials-dir`): the bench writes in a fresh folder
+    /// inside it, on SQLite with the database.
+    pub materials_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -99,6 +102,11 @@ pub enum BenchCmd {
         size_kb: usize,
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Rounds, each the disk's own writes and then intake, of `cases / rounds` each (a
+        /// virtualised disk's rate drifts within minutes; each round's pair is measured
+        /// close together).
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
     },
     /// Durable intake vs the raw insert ceiling, on a fresh temporary store.
     Intake {
@@ -123,17 +131,30 @@ fn applicant() -> Principal {
     }
 }
 
+/// A fresh store: a temporary PostgreSQL database, or a SQLite file in a temporary folder.
+/// Returns the store, the temporary database's URL and the folder to remove at the end.
 async fn fresh(args: &StoreArgs) -> anyhow::Result<(Store, Option<String>, Option<PathBuf>)> {
+    let dir = args
+        .materials_dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("corridor-bench-{}", Uuid::now_v7().simple()));
     match &args.database_url {
         Some(url) if Backend::of_url(url) == Some(Backend::Postgres) => {
             let (s, temp) = Store::create_temp_postgres(url, "corridor_bench").await?;
-            Ok((s, Some(temp), None))
+            match args.materials_dir {
+                Some(_) => {
+                    std::fs::create_dir_all(&dir)?;
+                    Ok((
+                        s.with_blob_dir(dir.join("materials")),
+                        Some(temp),
+                        Some(dir),
+                    ))
+                }
+                None => Ok((s, Some(temp), None)),
+            }
         }
-        _ => {
-            let dir =
-                std::env::temp_dir().join(format!("corridor-bench-{}", Uuid::now_v7().simple()));
-            Ok((Store::open_dir(&dir).await?, None, Some(dir)))
-        }
+        _ => Ok((Store::open_dir(&dir).await?, None, Some(dir))),
     }
 }
 
@@ -319,7 +340,10 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             cases,
             size_kb,
             concurrency,
-        } => return crate::materials::run(args, *cases, *size_kb, *concurrency).await,
+            rounds,
+        } => {
+            return crate::materials::run(args, *cases, *size_kb, *concurrency, *rounds).await;
+        }
         BenchCmd::Intake { cases, concurrency } => (cases, concurrency),
     };
     let (store, temp_url, temp_dir) = fresh(args).await?;

@@ -53,6 +53,11 @@ struct Cli {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// Folder of the material files (default: `materials` beside the SQLite file; on
+    /// PostgreSQL the files are kept in the database unless this names a folder that every
+    /// server of the deployment sees).
+    #[arg(long, global = true, env = "CORRIDOR_MATERIALS_DIR")]
+    materials_dir: Option<PathBuf>,
     /// Folder of the enterprise search index (default: `index` in the data folder).
     #[arg(long, global = true, env = "CORRIDOR_INDEX_DIR")]
     index_dir: Option<PathBuf>,
@@ -196,14 +201,18 @@ fn parse_date(s: &str) -> anyhow::Result<Date> {
 
 impl Cli {
     pub(crate) async fn store(&self) -> anyhow::Result<Store> {
-        match &self.database_url {
+        let store = match &self.database_url {
             Some(url) => Store::connect(url)
                 .await
-                .with_context(|| format!("cannot open {}", redact_url(url))),
+                .with_context(|| format!("cannot open {}", redact_url(url)))?,
             None => Store::open_dir(&self.data_dir).await.with_context(|| {
                 format!("cannot open the data directory {}", self.data_dir.display())
-            }),
-        }
+            })?,
+        };
+        Ok(match &self.materials_dir {
+            Some(dir) => store.with_blob_dir(dir.clone()),
+            None => store,
+        })
     }
 
     /// The application for a command that runs beside a server: no search index.
@@ -608,6 +617,7 @@ impl NowSecs for SystemClock {
 fn cli_store_args(cli: &Cli) -> bench::StoreArgs {
     bench::StoreArgs {
         database_url: cli.database_url.clone(),
+        materials_dir: cli.materials_dir.clone(),
     }
 }
 

@@ -183,6 +183,9 @@ pub struct Store {
     backend: Backend,
     /// The database file, on SQLite (not for in-memory databases).
     sqlite_file: Option<std::path::PathBuf>,
+    /// The folder of the material files: beside the SQLite file, or one the operator names
+    /// ([`Store::with_blob_dir`]); `None` keeps them in the database.
+    blob_dir: Option<std::path::PathBuf>,
 }
 
 /// Applies the migrations not yet applied, logging each one and how long they took: on a large
@@ -260,10 +263,14 @@ impl Store {
             }
             Backend::Postgres => None,
         };
+        let blob_dir = sqlite_file
+            .as_ref()
+            .map(|f| f.parent().unwrap_or(Path::new(".")).join("materials"));
         let store = Store {
             pool,
             backend,
             sqlite_file,
+            blob_dir,
         };
         store.finish_interrupted_bulk().await?;
         store.migrate().await?;

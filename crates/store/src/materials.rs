@@ -5,11 +5,14 @@
 //! (`materials/<first two hex digits>/<sha256>`), so the database stays small and a backup
 //! copies the folder; on PostgreSQL (and an in-memory SQLite), in `material_blobs`, so that
 //! every server of a deployment sees every file without a shared file system, and a file and
-//! its row are backed up and restored together.
+//! its row are backed up and restored together — unless the operator names a folder
+//! (`--materials-dir`, [`Store::with_blob_dir`]) that every server sees: then PostgreSQL keeps
+//! only the rows, and intake with 1 MiB files runs about twice as fast (docs/PERFORMANCE.md).
 //!
 //! A file is durable before its row is written: [`Store::put_blob`] returns after the bytes
 //! are on disk (the file and its folder fsync'd, or the row committed). A crash between the
-//! two leaves a file that no row names; [`Store::sweep_blobs`] removes those at start-up.
+//! two leaves a file that no row names; [`Store::sweep_blobs`] removes those at start-up
+//! (on PostgreSQL only those older than an hour, which no other server is still recording).
 
 use crate::tables::{cols_list, insert_rows, insert_rows_upsert, read_row, table, Val, TABLES};
 use crate::{Result, Store, StoreError, WriteTx};
@@ -135,6 +138,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Milliseconds since the epoch, by the machine's clock (when a file was stored).
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> StoreError {
     StoreError::Corrupt(format!("{what} {}: {e}", path.display()))
 }
@@ -168,10 +178,28 @@ fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 impl Store {
-    /// The folder of the files, on SQLite with a file.
+    /// The folder of the files: beside the SQLite file, or the one given to
+    /// [`Store::with_blob_dir`]; `None` when they are kept in the database.
     pub fn blob_dir(&self) -> Option<PathBuf> {
-        let f = self.sqlite_file.as_ref()?;
-        Some(f.parent().unwrap_or(Path::new(".")).join("materials"))
+        self.blob_dir.clone()
+    }
+
+    /// Keeps the material files in `dir` instead: on PostgreSQL a folder that every server of
+    /// the deployment sees (a shared file system), on SQLite one on another disk. Files stored
+    /// in the database before stay readable there.
+    pub fn with_blob_dir(mut self, dir: PathBuf) -> Store {
+        self.blob_dir = Some(dir);
+        self
+    }
+
+    /// How old a file that no row names must be before the start-up sweep removes it. On
+    /// SQLite one server owns the store, so none is in flight while it starts; on PostgreSQL
+    /// another server may have stored a file whose row it is about to write.
+    fn sweep_grace(&self) -> std::time::Duration {
+        match self.backend {
+            crate::Backend::Sqlite => std::time::Duration::ZERO,
+            crate::Backend::Postgres => std::time::Duration::from_secs(3600),
+        }
     }
 
     fn blob_path(dir: &Path, sha256: &str) -> PathBuf {
@@ -200,11 +228,12 @@ impl Store {
                 let mut tx = self.begin_write().await?;
                 let conn: &mut AnyConnection = tx.conn();
                 sqlx::query(
-                    "INSERT INTO material_blobs (sha256, bytes) VALUES ($1, $2) \
+                    "INSERT INTO material_blobs (sha256, bytes, stored_ms) VALUES ($1, $2, $3) \
                      ON CONFLICT (sha256) DO NOTHING",
                 )
                 .bind(sha256.to_string())
                 .bind(bytes.as_ref().clone())
+                .bind(now_ms())
                 .execute(&mut *conn)
                 .await?;
                 tx.commit().await
@@ -231,11 +260,12 @@ impl Store {
             None => {
                 let conn: &mut AnyConnection = tx.conn();
                 sqlx::query(
-                    "INSERT INTO material_blobs (sha256, bytes) VALUES ($1, $2) \
+                    "INSERT INTO material_blobs (sha256, bytes, stored_ms) VALUES ($1, $2, $3) \
                      ON CONFLICT (sha256) DO NOTHING",
                 )
                 .bind(sha256.to_string())
                 .bind(bytes.to_vec())
+                .bind(now_ms())
                 .execute(&mut *conn)
                 .await?;
                 Ok(())
@@ -243,24 +273,23 @@ impl Store {
         }
     }
 
-    /// A file's bytes, if stored.
+    /// A file's bytes, if stored: in the folder, else in the database (where a deployment
+    /// that moved its files to a folder keeps the earlier ones).
     pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
-        match self.blob_dir() {
-            Some(dir) => {
-                let path = Store::blob_path(&dir, sha256);
-                match tokio::fs::read(&path).await {
-                    Ok(b) => Ok(Some(b)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(io_err("read", &path, e)),
-                }
+        if let Some(dir) = self.blob_dir() {
+            let path = Store::blob_path(&dir, sha256);
+            match tokio::fs::read(&path).await {
+                Ok(b) => return Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err("read", &path, e)),
             }
-            None => Ok(
-                sqlx::query_scalar("SELECT bytes FROM material_blobs WHERE sha256 = $1")
-                    .bind(sha256.to_string())
-                    .fetch_optional(&self.pool)
-                    .await?,
-            ),
         }
+        Ok(
+            sqlx::query_scalar("SELECT bytes FROM material_blobs WHERE sha256 = $1")
+                .bind(sha256.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn insert_attachments(tx: &mut WriteTx, a: &[AttachmentRecord]) -> Result<()> {
@@ -358,16 +387,27 @@ impl Store {
     }
 
     /// Removes the stored files that no row names (left by a crash between storing a file
-    /// and recording it) and unfinished temporary files. Call it before serving: a file being
-    /// uploaded has no row yet. Returns how many were removed.
+    /// and recording it) and unfinished temporary files, once older than
+    /// [`Store::sweep_grace`]. Call it before serving: a file being uploaded has no row yet.
+    /// Returns how many were removed.
     pub async fn sweep_blobs(&self) -> Result<u64> {
         let named = self.named_blobs().await?;
+        let grace = self.sweep_grace();
+        let before = std::time::SystemTime::now()
+            .checked_sub(grace)
+            .unwrap_or(std::time::UNIX_EPOCH);
         match self.blob_dir() {
             Some(dir) => tokio::task::spawn_blocking(move || {
                 let mut n = 0;
-                let _ = std::fs::remove_dir_all(dir.join("tmp"));
+                if grace.is_zero() {
+                    // Where earlier versions kept their temporary files.
+                    let _ = std::fs::remove_dir_all(dir.join("tmp"));
+                }
                 for (sha, path) in list_blob_files(&dir) {
-                    if !named.contains(&sha) {
+                    let old = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .map_or(true, |t| t <= before);
+                    if old && !named.contains(&sha) {
                         std::fs::remove_file(&path).map_err(|e| io_err("remove", &path, e))?;
                         n += 1;
                     }
@@ -378,9 +418,10 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("blob sweeper: {e}")))?,
             None => {
                 let r = sqlx::query(
-                    "DELETE FROM material_blobs WHERE sha256 NOT IN \
+                    "DELETE FROM material_blobs WHERE stored_ms <= $1 AND sha256 NOT IN \
                      (SELECT sha256 FROM attachments)",
                 )
+                .bind(now_ms() - grace.as_millis() as i64)
                 .execute(&self.pool)
                 .await?;
                 Ok(r.rows_affected())

@@ -317,12 +317,18 @@ async fn online_case(
 )> {
     let e = env(backend, date!(2026 - 11 - 02)).await?;
     let me = crate::helpers::applicant();
-    let c = e
-        .app
-        .file_case(&me, branch_filing(None, ServiceMode::FullyOnline))
-        .await
-        .unwrap();
+    let c = file_online(&e.app, &me).await;
     Some((e, me, c))
+}
+
+/// The applicant's branch registration, filed online.
+async fn file_online(
+    app: &corridor_app::App,
+    me: &corridor_domain::case::Principal,
+) -> corridor_app::cases::CaseView {
+    app.file_case(me, branch_filing(None, ServiceMode::FullyOnline))
+        .await
+        .unwrap()
 }
 
 /// A file stored but never recorded (a crash between the two) is removed at the next start;
@@ -344,6 +350,14 @@ pub async fn unrecorded_files_are_swept(backend: Backend) {
         .await
         .unwrap();
     assert!(e.store.blob(&orphan_sha).await.unwrap().is_some());
+    if backend == Backend::Postgres {
+        // Another server may be about to record it: left alone until it is an hour old.
+        assert_eq!(e.store.sweep_blobs().await.unwrap(), 0);
+        sqlx::query("UPDATE material_blobs SET stored_ms = stored_ms - 3600001")
+            .execute(e.store.pool())
+            .await
+            .unwrap();
+    }
     assert_eq!(e.store.sweep_blobs().await.unwrap(), 1);
     assert!(e.store.blob(&orphan_sha).await.unwrap().is_none());
     assert_eq!(e.store.blob(&a.sha256).await.unwrap(), Some(kept));
@@ -364,6 +378,66 @@ crate::both_backends!(
     unrecorded_files_are_swept,
     crate::materials::unrecorded_files_are_swept
 );
+
+/// PostgreSQL with `--materials-dir`: the files go to the (shared) folder and only their rows
+/// to the database; a file stored in the database before stays readable; an unrecorded file
+/// in the folder is swept only once it is an hour old (another server may be recording it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_keeps_files_in_a_shared_folder() {
+    let Some(e) = env(Backend::Postgres, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let me = crate::helpers::applicant();
+    // A file stored the old way, in the database.
+    let c = file_online(&e.app, &me).await;
+    let before = e
+        .app
+        .attach(&me, c.id, 0, "before.pdf", sample::pdf("before", 0))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("corridor-shared-{}", uuid::Uuid::now_v7()));
+    let store = e.store.clone().with_blob_dir(dir.clone());
+    let app = corridor_app::App::open(store.clone(), std::sync::Arc::new(e.clock.clone()))
+        .await
+        .unwrap();
+    let c = file_online(&app, &me).await;
+    let after = app
+        .attach(&me, c.id, 0, "after.pdf", sample::pdf("after", 0))
+        .await
+        .unwrap();
+    let path = dir.join(&after.sha256[..2]).join(&after.sha256);
+    assert!(path.is_file(), "the file is in the folder");
+    let in_db: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM material_blobs")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(in_db, 1, "only the earlier file is in the database");
+    assert!(store.blob(&before.sha256).await.unwrap().is_some());
+    assert_eq!(store.check_blobs().await.unwrap(), (2, None));
+    // Stored by a server that has not recorded it yet: kept; an hour later: swept.
+    let orphan = sample::pdf("orphan", 0);
+    let orphan_sha = corridor_store::sha256_hex(&orphan);
+    store
+        .put_blob(&orphan_sha, std::sync::Arc::new(orphan))
+        .await
+        .unwrap();
+    assert_eq!(store.sweep_blobs().await.unwrap(), 0);
+    let orphan_path = dir.join(&orphan_sha[..2]).join(&orphan_sha);
+    std::fs::File::options()
+        .write(true)
+        .open(&orphan_path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3700))
+        .unwrap();
+    assert_eq!(store.sweep_blobs().await.unwrap(), 1);
+    assert!(!orphan_path.exists() && path.is_file());
+    // A recorded file gone from the folder is named by the check.
+    std::fs::remove_file(&path).unwrap();
+    let (rec, what) = store.check_blobs().await.unwrap().1.unwrap();
+    assert_eq!((rec.id, what), (after.id, "missing"));
+    let _ = std::fs::remove_dir_all(&dir);
+    e.cleanup().await;
+}
 
 /// Once only: the demo enterprise gives its business licence by number (and by QR text)
 /// instead of a file; the licence is verified, must be of the material's type and held by
