@@ -14,8 +14,14 @@ pub(crate) enum CertCmd {
     Verify {
         /// Trust list file (from `corridor trust-list export` or GET /api/v1/trust-list).
         /// Without it, this node's own keys are used.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "signed_trust")]
         trust_list: Option<PathBuf>,
+        /// The signed corridor trust list (`corridor trust sign`), checked against --root.
+        #[arg(long, requires = "roots")]
+        signed_trust: Option<PathBuf>,
+        /// The pinned root public key (base64url) for --signed-trust; may repeat.
+        #[arg(long = "root")]
+        roots: Vec<String>,
         /// Revocation list file (from `corridor revocations export` or GET /api/v1/revocations).
         #[arg(long)]
         revocations: Option<PathBuf>,

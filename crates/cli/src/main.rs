@@ -4,6 +4,7 @@ mod args;
 mod id_check;
 mod industry_cmd;
 mod serve;
+mod trust_cmd;
 
 use args::*;
 use id_check::id_check;
@@ -181,6 +182,11 @@ enum Cmd {
     Cert {
         #[command(subcommand)]
         cmd: CertCmd,
+    },
+    /// The signed corridor trust list: root key, draft, sign, check.
+    Trust {
+        #[command(subcommand)]
+        cmd: trust_cmd::TrustCmd,
     },
     /// Authority signing keys.
     Keys {
@@ -513,6 +519,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             cmd:
                 CertCmd::Verify {
                     trust_list,
+                    signed_trust,
+                    roots,
                     revocations,
                     at,
                     input,
@@ -525,16 +533,23 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             } else {
                 std::fs::read(input).with_context(|| format!("cannot read {input}"))?
             };
-            let now = match at {
-                Some(t) => {
-                    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                        .with_context(|| format!("--at {t} is not an RFC 3339 time"))?
-                        .unix_timestamp()
-                }
-                None => SystemClock.now_secs(),
+            let now = parse_at(at.as_deref())?;
+            let signed = match signed_trust {
+                Some(f) => match trust_cmd::open_list(f, roots, None, now_secs())? {
+                    Ok(l) => Some(l.licence_trust_list()),
+                    Err(e) => anyhow::bail!("{}: refused ({}): {e}", f.display(), e.code()),
+                },
+                None => None,
             };
-            let (trust, revs) = match trust_list {
-                Some(f) => {
+            let (trust, revs) = match (signed, trust_list) {
+                (Some(t), _) => {
+                    let r = match revocations {
+                        Some(rf) => read_json(rf)?,
+                        None => corridor_licence::RevocationList::default(),
+                    };
+                    (t, r)
+                }
+                (None, Some(f)) => {
                     let t: corridor_licence::TrustList = read_json(f)?;
                     let r: corridor_licence::RevocationList = match revocations {
                         Some(rf) => read_json(rf)?,
@@ -542,7 +557,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     };
                     (t, r)
                 }
-                None => {
+                (None, None) => {
                     let app = cli.app().await?;
                     let r = match revocations {
                         Some(rf) => read_json(rf)?,
@@ -557,6 +572,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 return Ok(1);
             }
         }
+        Cmd::Trust { cmd } => return trust_cmd::run(&cli, cmd).await,
         Cmd::Keys { cmd } => {
             let app = cli.app().await?;
             match cmd {
@@ -603,6 +619,20 @@ fn read_json<T: serde::de::DeserializeOwned>(f: &PathBuf) -> anyhow::Result<T> {
         std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
     serde_json::from_str(&text)
         .with_context(|| format!("{} is not the expected JSON document", f.display()))
+}
+
+/// `--at` (RFC 3339) as Unix seconds; now when absent.
+fn parse_at(at: Option<&str>) -> anyhow::Result<i64> {
+    Ok(match at {
+        Some(t) => time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+            .with_context(|| format!("--at {t} is not an RFC 3339 time"))?
+            .unix_timestamp(),
+        None => now_secs(),
+    })
+}
+
+fn now_secs() -> i64 {
+    SystemClock.now_secs()
 }
 
 trait NowSecs {

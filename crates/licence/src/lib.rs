@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
+pub mod trust;
+
 pub type SigningKey = ed25519_dalek::SigningKey;
 
 /// QR text prefix: corridor licence, format version 1.

@@ -722,3 +722,178 @@ crate::both_backends!(
     first_key_created_once,
     crate::licences::first_keys_are_created_once
 );
+
+fn corridor_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("CORRIDOR_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// The signed corridor trust list by CLI (issue #24, point 1): the joint office makes a root
+/// key, drafts a list from the member nodes and the store's authority keys, signs it; a
+/// verifier pinning the root checks a licence with it, and refuses an unsigned, tampered,
+/// foreign-rooted, older or expired list with a stable code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_trust_list_by_cli() {
+    let env = env(Backend::Sqlite, date!(2026 - 10 - 12)).await.unwrap();
+    env.app.set_master_key([42u8; 32]);
+    let ent = applicant();
+    let id = issue(&env.app, &ent).await;
+    let (_, licence) = env.app.licence_file(&ent, id).await.unwrap();
+    let store_dir = env.dir.clone().unwrap();
+    let dir = std::env::temp_dir().join(format!("corridor-trust-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let run = |args: &[&str]| corridor_in(&store_dir, args);
+    let code = |o: &std::process::Output| o.status.code().unwrap_or(-1);
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    // The root key: a new file only its owner reads; never overwritten.
+    let o = run(&["trust", "root-key", "--out", &p("root.json")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let root: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let root_pub = root["public_key"].as_str().unwrap().to_string();
+    assert!(root["kid"].as_str().unwrap().starts_with("root-"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(p("root.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_ne!(
+        code(&run(&["trust", "root-key", "--out", &p("root.json")])),
+        0
+    );
+    let o = run(&["trust", "root-key", "--out", &p("other-root.json")]);
+    let other_pub = serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Two member nodes, each with a message key.
+    let node = |id: &str, city: &str, port: u16| {
+        serde_json::json!({
+            "node_id": id, "city": city, "name_zh": id, "name_en": id,
+            "base_url": format!("http://127.0.0.1:{port}/"),
+            "message_keys": [{
+                "kid": format!("{id}-msg-1"),
+                "public_key": lic::public_key_b64(&lic::generate_key().verifying_key()),
+                "not_before": 0
+            }]
+        })
+    };
+    let nodes = serde_json::json!([
+        node("hefei", "340100", 9101),
+        node("songjiang", "310117", 9102)
+    ]);
+    std::fs::write(p("nodes.json"), nodes.to_string()).unwrap();
+    for (seq, days) in [("1", "30"), ("2", "30")] {
+        let draft = p(&format!("draft{seq}.json"));
+        let o = run(&[
+            "trust",
+            "draft",
+            "--nodes",
+            &p("nodes.json"),
+            "--sequence",
+            seq,
+            "--days",
+            days,
+            "--out",
+            &draft,
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let o = run(&[
+            "trust",
+            "sign",
+            "--root-key",
+            &p("root.json"),
+            "--out",
+            &p(&format!("list{seq}.cose")),
+            &draft,
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let draft: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("draft1.json")).unwrap()).unwrap();
+    assert!(!draft["licence_keys"].as_array().unwrap().is_empty());
+    // Checked against the pinned root.
+    let o = run(&["trust", "check", "--root", &root_pub, &p("list1.cose")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list["sequence"], 1);
+    assert_eq!(list["nodes"][1]["node_id"], "songjiang");
+    // A licence verified with the signed list (no store: another data folder).
+    std::fs::write(p("licence.cose"), &licence).unwrap();
+    let (c, v) = cli_verify(
+        &dir,
+        &[
+            "--signed-trust",
+            &p("list2.cose"),
+            "--root",
+            &root_pub,
+            &p("licence.cose"),
+        ],
+    );
+    assert_eq!(c, 0, "{v}");
+    assert_eq!(v["valid"], true);
+    // Refused, each with its code, and nothing verified.
+    let refused = |args: &[&str], want: &str| {
+        let o = run(args);
+        assert_eq!(code(&o), 1, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    };
+    refused(
+        &["trust", "check", "--root", &root_pub, &p("draft1.json")],
+        "trust_list_unsigned",
+    );
+    refused(
+        &["trust", "check", "--root", &other_pub, &p("list1.cose")],
+        "trust_list_unknown_root",
+    );
+    let mut bytes = std::fs::read(p("list1.cose")).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(p("tampered.cose"), &bytes).unwrap();
+    let o = run(&["trust", "check", "--root", &root_pub, &p("tampered.cose")]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    refused(
+        &[
+            "trust",
+            "check",
+            "--root",
+            &root_pub,
+            "--held",
+            &p("list2.cose"),
+            &p("list1.cose"),
+        ],
+        "trust_list_older",
+    );
+    refused(
+        &[
+            "trust",
+            "check",
+            "--root",
+            &root_pub,
+            "--at",
+            "2099-01-01T00:00:00Z",
+            &p("list1.cose"),
+        ],
+        "trust_list_expired",
+    );
+    let (c, _) = cli_verify(
+        &dir,
+        &[
+            "--signed-trust",
+            &p("draft1.json"),
+            "--root",
+            &root_pub,
+            &p("licence.cose"),
+        ],
+    );
+    assert_ne!(c, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+    env.cleanup().await;
+}
