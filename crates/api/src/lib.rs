@@ -106,7 +106,7 @@ pub struct VersionQuery {
         healthz, list_jurisdictions, list_authorities, list_windows, list_matters, get_matter,
         list_catalogue_versions, publish_catalogue, login, logout, me, create_user,
         file_case, list_cases, get_case, act_on_case, case_events, statistics,
-        trust_list, revocations, verify_licence, list_licences, get_licence, licence_file, licence_qr, revoke_licence,
+        trust_list, signed_trust_list, revocations, verify_licence, list_licences, get_licence, licence_file, licence_qr, revoke_licence,
         industry::search_enterprises, industry::get_enterprise, industry::put_enterprise, industry::list_needs,
         industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
@@ -240,6 +240,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/cases/{id}/files/{file}", get(materials::file))
         .route("/statistics", get(statistics))
         .route("/trust-list", get(trust_list))
+        .route("/trust-list/signed", get(signed_trust_list))
         .route("/revocations", get(revocations))
         .route("/licences/verify", post(verify_licence))
         .route("/licences", get(list_licences))
@@ -544,6 +545,28 @@ async fn statistics(
 async fn trust_list(State(s): State<AppState>) -> ApiResult<Response> {
     let t = s.app.trust_list().await?;
     Ok(Json(t).into_response())
+}
+
+/// The signed corridor trust list this node holds (COSE_Sign1 under the corridor's root key),
+/// as it was signed: other nodes and verifiers fetch it and check it against the root they pin.
+#[utoipa::path(get, path = "/api/v1/trust-list/signed", tag = "licences",
+    responses((status = 200, content_type = "application/cose", description = "corridor-trust/2, signed"),
+        (status = 404, body = Problem)))]
+async fn signed_trust_list(State(s): State<AppState>) -> ApiResult<Response> {
+    let held = s.app.held_trust().ok_or_else(|| {
+        corridor_app::AppError::not_found("signed trust list").with_zh("已签名的信任列表")
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/cose".to_string()),
+            (
+                header::HeaderName::from_static("x-corridor-trust-sequence"),
+                held.list.sequence.to_string(),
+            ),
+        ],
+        held.envelope.as_ref().clone(),
+    )
+        .into_response())
 }
 
 /// Revoked licences; carry it offline next to the trust list.

@@ -32,6 +32,7 @@ pub enum ErrorCode {
     FileRefused,
     FileTooLarge,
     MaterialsMissing,
+    TrustListRefused,
     Internal,
 }
 
@@ -164,6 +165,12 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         409,
         "Required materials are missing, not marked received, or their originals not seen",
         "必需材料不齐（未提交、窗口未确认收取或未核验原件）",
+    ),
+    (
+        ErrorCode::TrustListRefused,
+        422,
+        "The trust list is refused: unsigned, from an unknown root, altered, expired, or not newer than the one held",
+        "信任列表不予接受：未签名、根密钥未知、被篡改、已过期或不比现有列表新",
     ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];

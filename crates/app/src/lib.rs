@@ -22,6 +22,7 @@ pub mod materials;
 pub mod paging;
 pub mod reference;
 pub mod stats;
+pub mod trust;
 pub mod writer;
 
 use corridor_domain::clock::Clock;
@@ -65,6 +66,8 @@ pub struct App {
     industry: industry::Industry,
     /// Size and count limits of materials.
     material_limits: RwLock<corridor_domain::materials::Limits>,
+    /// The corridor's pinned root keys and the signed trust list accepted last.
+    trust: Mutex<trust::TrustState>,
 }
 
 impl App {
@@ -106,6 +109,7 @@ impl App {
             keys: tokio::sync::Mutex::new(()),
             industry: industry::Industry::start(store.clone(), opts)?,
             material_limits: RwLock::new(Default::default()),
+            trust: Mutex::new(Default::default()),
         });
         tokio::spawn(writer::intake_writer(store, rx));
         Ok(app)

@@ -113,6 +113,8 @@ enum Cmd {
         /// The most files a case may have.
         #[arg(long, env = "CORRIDOR_MAX_CASE_FILES", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000))]
         max_case_files: u64,
+        #[command(flatten)]
+        trust: trust_cmd::NodeTrust,
     },
     /// Generate demo data (accounts, a year of cases, enterprises) into an empty store, then
     /// exit; `serve` then starts on it. Deterministic for a seed.
@@ -311,6 +313,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             max_file_mb,
             max_case_mb,
             max_case_files,
+            trust,
         } => {
             let limits = corridor_domain::materials::Limits {
                 file_bytes: max_file_mb * 1_000_000,
@@ -329,7 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 (*demo_cases, *demo_enterprises),
                 *demo_seed,
                 (*max_in_flight, limits),
-                options,
+                (options, trust),
             )
             .await?;
         }

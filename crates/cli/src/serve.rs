@@ -83,7 +83,7 @@ pub(crate) async fn serve(
     (demo_cases, demo_enterprises): (usize, usize),
     demo_seed: u64,
     (max_in_flight, limits): (usize, corridor_domain::materials::Limits),
-    options: corridor_server::ServerOptions,
+    (options, trust): (corridor_server::ServerOptions, &crate::trust_cmd::NodeTrust),
 ) -> anyhow::Result<()> {
     let where_ = cli
         .database_url
@@ -97,6 +97,7 @@ pub(crate) async fn serve(
         .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
         .await?;
     app.set_material_limits(limits);
+    crate::trust_cmd::start_node_trust(&app, trust)?;
     tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
     let listener = tokio::net::TcpListener::bind(listen)
         .await

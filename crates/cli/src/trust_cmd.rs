@@ -205,3 +205,105 @@ pub(crate) async fn run(cli: &Cli, cmd: &TrustCmd) -> anyhow::Result<i32> {
     }
     Ok(0)
 }
+
+/// A node's trust settings (`serve`).
+#[derive(clap::Args, Clone, Default)]
+pub(crate) struct NodeTrust {
+    /// The signed corridor trust list this node holds (from `corridor trust sign`); needs
+    /// --trust-root. Newer lists fetched from --trust-list-url replace the file.
+    #[arg(long, env = "CORRIDOR_TRUST_LIST", requires = "trust_roots")]
+    pub trust_list: Option<PathBuf>,
+    /// A pinned corridor root public key (base64url); repeat (or comma-separate in the
+    /// environment variable) while a root key is being replaced.
+    #[arg(
+        long = "trust-root",
+        env = "CORRIDOR_TRUST_ROOTS",
+        value_delimiter = ','
+    )]
+    pub trust_roots: Vec<String>,
+    /// Where newer lists are fetched, e.g. the joint office's node:
+    /// http://…/api/v1/trust-list/signed.
+    #[arg(long, env = "CORRIDOR_TRUST_LIST_URL", requires = "trust_list")]
+    pub trust_list_url: Option<String>,
+    /// Seconds between fetches.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub trust_refresh_secs: u64,
+}
+
+/// Pins the roots and loads the held list (a refused list stops the start, with its reason);
+/// then fetches newer lists in the background when a URL is set.
+pub(crate) fn start_node_trust(
+    app: &std::sync::Arc<corridor_app::App>,
+    cfg: &NodeTrust,
+) -> anyhow::Result<()> {
+    if cfg.trust_roots.is_empty() {
+        return Ok(());
+    }
+    app.pin_trust_roots(&cfg.trust_roots)
+        .map_err(|e| anyhow::anyhow!("--trust-root: {}", e.detail))?;
+    let Some(file) = cfg.trust_list.clone() else {
+        return Ok(());
+    };
+    let bytes = read_limited(&file)?;
+    app.offer_trust_list(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: refused ({})", file.display(), e.detail))?;
+    if let Some(url) = cfg.trust_list_url.clone() {
+        let (app, every) = (
+            app.clone(),
+            std::time::Duration::from_secs(cfg.trust_refresh_secs),
+        );
+        tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build();
+            let Ok(http) = http else { return };
+            loop {
+                tokio::time::sleep(every).await;
+                match fetch_list(&http, &url).await {
+                    Ok(body) => match app.offer_trust_list(&body) {
+                        Ok(true) => {
+                            if let Err(e) = write_durably(&file, &body) {
+                                tracing::warn!(error = %e, "the newer trust list is in use but not saved");
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::warn!(url = %url, reason = %e.detail, "trust list refused")
+                        }
+                    },
+                    Err(e) => tracing::warn!(url = %url, error = %e, "trust list not fetched"),
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+async fn fetch_list(http: &reqwest::Client, url: &str) -> anyhow::Result<Vec<u8>> {
+    let mut r = http.get(url).send().await?.error_for_status()?;
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await? {
+        body.extend_from_slice(&chunk);
+        anyhow::ensure!(body.len() <= t::MAX_SIGNED_LIST, "larger than 4 MiB");
+    }
+    Ok(body)
+}
+
+/// Replaces `path` with `bytes`: a temporary file beside it, fsync'd, renamed, the folder
+/// fsync'd.
+fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("trust")
+    ));
+    let mut f = std::fs::File::create(&tmp)?;
+    std::io::Write::write_all(&mut f, bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}

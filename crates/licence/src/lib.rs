@@ -20,7 +20,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use coset::{
     iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable,
 };
-use ed25519_dalek::{Signature, Signer, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, Verifier as _};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +29,7 @@ use std::io::{Read, Write};
 pub mod trust;
 
 pub type SigningKey = ed25519_dalek::SigningKey;
+pub use ed25519_dalek::VerifyingKey;
 
 /// QR text prefix: corridor licence, format version 1.
 pub const QR_PREFIX: &str = "G60:1:";

@@ -283,27 +283,9 @@ fn bench_load_drives_every_kind_of_request() {
         None,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_corridor"))
-        .arg("--data-dir")
-        .arg(&d)
-        .args(["serve", "--listen", &listen])
-        .env_remove("CORRIDOR_DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let up = (0..600).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        std::net::TcpStream::connect(&listen).is_ok()
-    });
-    let url = format!("http://{listen}");
+    let server = crate::helpers::Node::start(&d, &[]);
+    let up = server.is_ok();
+    let url = server.as_ref().map(|n| n.url.clone()).unwrap_or_default();
     let load = |extra: &[&str]| {
         let mut args = vec![
             "bench",
@@ -336,8 +318,7 @@ fn bench_load_drives_every_kind_of_request() {
             load(&["--mix", "pipeline=3,board=1", "--candidates", "1"]),
         )
     });
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let _ = std::fs::remove_dir_all(&d);
     assert!(up, "the server did not start");
     let ((ok, report, out), (ok2, report2, out2)) = runs.unwrap();

@@ -250,3 +250,63 @@ impl Go for reqwest::RequestBuilder {
         self.go().await.json().await.unwrap()
     }
 }
+
+/// A `corridor serve` process on a loopback port of its own, on a fresh data folder.
+pub struct Node {
+    pub child: std::process::Child,
+    pub url: String,
+    log: PathBuf,
+}
+
+impl Node {
+    /// Starts a node; its stderr when it exits instead of listening (kept in `serve.log`
+    /// beside the data folder, not in a pipe nobody reads while it runs).
+    pub fn start(data: &std::path::Path, args: &[&str]) -> Result<Node, String> {
+        let log = data.with_extension("serve.log");
+        let stderr = std::fs::File::create(&log).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_corridor"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["serve", "--listen", &listen])
+            .args(args)
+            .env_remove("CORRIDOR_DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        for _ in 0..600 {
+            if let Ok(Some(_)) = child.try_wait() {
+                let out = std::fs::read_to_string(&log).unwrap_or_default();
+                let _ = std::fs::remove_file(&log);
+                return Err(out);
+            }
+            if std::net::TcpStream::connect(&listen).is_ok() {
+                return Ok(Node {
+                    child,
+                    url: format!("http://{listen}"),
+                    log,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_file(&log);
+        Err("did not start listening in 60 s".into())
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}

@@ -3,8 +3,8 @@
 //! and compromised keys.
 
 use crate::cases::branch_filing;
-use crate::helpers::Go;
 use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend};
+use crate::helpers::{Go, Node};
 use corridor_app::cases::ActOnCase;
 use corridor_app::ErrorCode;
 use corridor_domain::case::{Action, Principal, Status};
@@ -894,6 +894,96 @@ async fn signed_trust_list_by_cli() {
         ],
     );
     assert_ne!(c, 0);
+    nodes_hold_and_fetch_the_list(&dir, &root_pub, &licence).await;
     let _ = std::fs::remove_dir_all(&dir);
     env.cleanup().await;
+}
+
+impl Node {
+    /// The sequence of the signed list the node serves.
+    async fn sequence(&self) -> Option<u64> {
+        let r = reqwest::get(format!("{}/api/v1/trust-list/signed", self.url))
+            .await
+            .ok()?;
+        r.headers()
+            .get("x-corridor-trust-sequence")?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    /// The node's verdict on a licence file.
+    async fn verify(&self, licence: &[u8]) -> serde_json::Value {
+        use base64::Engine;
+        let file = base64::engine::general_purpose::STANDARD.encode(licence);
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/licences/verify", self.url))
+            .json(&serde_json::json!({ "file_base64": file }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Nodes with the signed list: the joint office's node serves list 2; a city node starts on
+/// list 1, fetches list 2 from it and keeps it on disk; it verifies another city's licence
+/// with the keys the list carries (its own store has none); a node given an altered list
+/// does not start, and says why.
+async fn nodes_hold_and_fetch_the_list(dir: &std::path::Path, root_pub: &str, licence: &[u8]) {
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    std::fs::copy(p("list1.cose"), p("held.cose")).unwrap();
+    let trusting = |list: String| {
+        vec![
+            "--trust-list".to_string(),
+            list,
+            "--trust-root".into(),
+            root_pub.into(),
+        ]
+    };
+    let office_args = trusting(p("list2.cose"));
+    let office_args: Vec<&str> = office_args.iter().map(String::as_str).collect();
+    let office = Node::start(&dir.join("office"), &office_args).expect("the joint office's node");
+    assert_eq!(office.sequence().await, Some(2));
+    let fetch = format!("{}/api/v1/trust-list/signed", office.url);
+    let mut city_args = trusting(p("held.cose"));
+    city_args.extend([
+        "--trust-list-url".into(),
+        fetch,
+        "--trust-refresh-secs".into(),
+        "1".into(),
+    ]);
+    let city_args: Vec<&str> = city_args.iter().map(String::as_str).collect();
+    let city = Node::start(&dir.join("city"), &city_args).expect("the city's node");
+    let mut seq = city.sequence().await;
+    for _ in 0..100 {
+        if seq == Some(2) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seq = city.sequence().await;
+    }
+    assert_eq!(seq, Some(2), "the city node fetched the newer list");
+    assert_eq!(
+        std::fs::read(p("held.cose")).unwrap(),
+        std::fs::read(p("list2.cose")).unwrap()
+    );
+    let answer = city.verify(licence).await;
+    assert_eq!(answer["valid"], true, "{answer}");
+    // Without the list, the same node cannot tell the key.
+    drop(city);
+    let bare = Node::start(&dir.join("city"), &[]).expect("the city's node without a list");
+    assert!(bare.sequence().await.is_none());
+    let answer = bare.verify(licence).await;
+    assert_eq!(answer["valid"], false, "{answer}");
+    drop(bare);
+    let altered = trusting(p("tampered.cose"));
+    let altered: Vec<&str> = altered.iter().map(String::as_str).collect();
+    let refused = Node::start(&dir.join("city"), &altered)
+        .err()
+        .expect("a node on an altered list does not start");
+    assert!(refused.contains("trust_list_"), "{refused}");
 }
