@@ -17,15 +17,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use coset::{
-    iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable,
-};
-use ed25519_dalek::{Signature, Signer, Verifier as _};
+use coset::CoseSign1;
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
+pub mod cose;
 pub mod trust;
 
 pub type SigningKey = ed25519_dalek::SigningKey;
@@ -178,18 +176,7 @@ pub fn sign(licence: &Licence, kid: &str, key: &SigningKey) -> Result<Vec<u8>, L
     let mut payload = Vec::new();
     ciborium::into_writer(licence, &mut payload)
         .map_err(|e| LicenceError::Encode(e.to_string()))?;
-    let protected = HeaderBuilder::new()
-        .algorithm(iana::Algorithm::EdDSA)
-        .key_id(kid.as_bytes().to_vec())
-        .build();
-    let sign1 = CoseSign1Builder::new()
-        .protected(protected)
-        .payload(payload)
-        .create_signature(b"", |tbs| key.sign(tbs).to_bytes().to_vec())
-        .build();
-    sign1
-        .to_tagged_vec()
-        .map_err(|e| LicenceError::Encode(e.to_string()))
+    cose::sign(payload, kid, b"", key).map_err(LicenceError::Encode)
 }
 
 /// The envelope as QR text: `G60:1:` + base45(zlib(envelope)).
@@ -250,19 +237,7 @@ pub struct Envelope {
 
 /// Parses the COSE_Sign1 structure (tagged or not) and checks the algorithm and key id.
 pub fn decode(envelope: &[u8]) -> Result<Envelope, Reason> {
-    let sign1 = CoseSign1::from_tagged_slice(envelope)
-        .or_else(|_| CoseSign1::from_slice(envelope))
-        .map_err(|e| Reason::Malformed(format!("COSE_Sign1: {e}")))?;
-    match &sign1.protected.header.alg {
-        Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) => {}
-        other => {
-            return Err(Reason::Malformed(format!(
-                "algorithm {other:?} is not EdDSA"
-            )))
-        }
-    }
-    let kid = String::from_utf8(sign1.protected.header.key_id.clone())
-        .map_err(|_| Reason::Malformed("key id is not text".into()))?;
+    let (sign1, kid) = cose::decode(envelope).map_err(Reason::Malformed)?;
     if kid.is_empty() {
         return Err(Reason::Malformed("no key id".into()));
     }
@@ -328,14 +303,9 @@ impl<'a> Verifier<'a> {
             .keys
             .get(env.kid.as_str())
             .ok_or_else(|| Reason::UnknownKey(format!("no key {} in the trust list", env.kid)))?;
-        env.sign1
-            .verify_signature(b"", |sig, data| {
-                let sig = Signature::from_slice(sig).map_err(|e| e.to_string())?;
-                vk.verify(data, &sig).map_err(|e| e.to_string())
-            })
-            .map_err(|e| {
-                Reason::BadSignature(format!("does not verify with key {}: {e}", env.kid))
-            })?;
+        cose::verify(&env.sign1, b"", vk).map_err(|e| {
+            Reason::BadSignature(format!("does not verify with key {}: {e}", env.kid))
+        })?;
         let l = payload_unverified(&env)?;
         if l.authority_id != tk.authority_id {
             return Err(Reason::BadSignature(format!(

@@ -15,14 +15,14 @@
 
 use crate::{public_key_b64, SigningKey, TrustList, TrustedKey, B64};
 use base64::Engine;
-use coset::TaggedCborSerializable;
-use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder};
-use ed25519_dalek::{Signature, Signer, Verifier as _, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Format of the signed list's payload.
 pub const SIGNED_TRUST_FORMAT: &str = "corridor-trust/2";
+/// What the root's signature is for (COSE external data).
+const EXTERNAL: &[u8] = b"corridor-trust";
 /// Largest signed list accepted (bytes).
 pub const MAX_SIGNED_LIST: usize = 4 * 1024 * 1024;
 /// How far a list's `issued_at` may lie in a verifier's future (clock skew), seconds.
@@ -164,6 +164,11 @@ impl TrustError {
     }
 }
 
+/// An Ed25519 public key from base64url (as the lists carry them).
+pub fn parse_public_key(b64: &str) -> Option<VerifyingKey> {
+    decode_key(b64).ok()
+}
+
 fn decode_key(b64: &str) -> Result<VerifyingKey, ()> {
     let bytes: [u8; 32] = B64
         .decode(b64)
@@ -197,18 +202,8 @@ pub fn sign_trust(list: &CorridorTrust, root: &SigningKey) -> Result<Vec<u8>, Tr
     list.check()?;
     let mut payload = Vec::new();
     ciborium::into_writer(list, &mut payload).map_err(|e| TrustError::Invalid(e.to_string()))?;
-    let protected = HeaderBuilder::new()
-        .algorithm(iana::Algorithm::EdDSA)
-        .key_id(root_kid(&root.verifying_key()).into_bytes())
-        .content_type("application/cbor".into())
-        .build();
-    CoseSign1Builder::new()
-        .protected(protected)
-        .payload(payload)
-        .create_signature(b"corridor-trust", |tbs| root.sign(tbs).to_bytes().to_vec())
-        .build()
-        .to_tagged_vec()
-        .map_err(|e| TrustError::Invalid(e.to_string()))
+    let kid = root_kid(&root.verifying_key());
+    crate::cose::sign(payload, &kid, EXTERNAL, root).map_err(TrustError::Invalid)
 }
 
 /// What a verifier holds: the list it last accepted (its sequence and bytes), if any.
@@ -253,24 +248,12 @@ pub fn verify_signed(envelope: &[u8], roots: &[VerifyingKey]) -> Result<Corridor
     if envelope.len() > MAX_SIGNED_LIST {
         return Err(TrustError::Unsigned("larger than 4 MiB".into()));
     }
-    let sign1 = CoseSign1::from_tagged_slice(envelope)
-        .or_else(|_| CoseSign1::from_slice(envelope))
-        .map_err(|e| TrustError::Unsigned(format!("COSE_Sign1: {e}")))?;
-    match &sign1.protected.header.alg {
-        Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) => {}
-        _ => return Err(TrustError::Unsigned("algorithm is not EdDSA".into())),
-    }
-    let kid = String::from_utf8_lossy(&sign1.protected.header.key_id).into_owned();
+    let (sign1, kid) = crate::cose::decode(envelope).map_err(TrustError::Unsigned)?;
     let root = roots
         .iter()
         .find(|k| root_kid(k) == kid)
         .ok_or_else(|| TrustError::UnknownRoot(kid.clone()))?;
-    sign1
-        .verify_signature(b"corridor-trust", |sig, data| {
-            let sig = Signature::from_slice(sig).map_err(|_| ())?;
-            root.verify(data, &sig).map_err(|_| ())
-        })
-        .map_err(|_| TrustError::BadSignature)?;
+    crate::cose::verify(&sign1, EXTERNAL, root).map_err(|_| TrustError::BadSignature)?;
     let payload = sign1.payload.as_deref().unwrap_or_default();
     let list: CorridorTrust =
         ciborium::from_reader(payload).map_err(|e| TrustError::Invalid(format!("payload: {e}")))?;
