@@ -3,6 +3,7 @@
 //! render; every error is an RFC 9457 problem document.
 
 pub mod contract;
+pub mod exchange;
 pub mod identity;
 pub mod industry;
 pub mod materials;
@@ -112,7 +113,7 @@ pub struct VersionQuery {
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
-        materials::check_materials, materials::attach_licence
+        materials::check_materials, materials::attach_licence, exchange::receive
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -241,6 +242,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/statistics", get(statistics))
         .route("/trust-list", get(trust_list))
         .route("/trust-list/signed", get(signed_trust_list))
+        .route("/exchange/messages", post(exchange::receive))
         .route("/revocations", get(revocations))
         .route("/licences/verify", post(verify_licence))
         .route("/licences", get(list_licences))

@@ -33,6 +33,7 @@ pub enum ErrorCode {
     FileTooLarge,
     MaterialsMissing,
     TrustListRefused,
+    MessageRefused,
     Internal,
 }
 
@@ -171,6 +172,12 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         422,
         "The trust list is refused: unsigned, from an unknown root, altered, expired, or not newer than the one held",
         "信任列表不予接受：未签名、根密钥未知、被篡改、已过期或不比现有列表新",
+    ),
+    (
+        ErrorCode::MessageRefused,
+        422,
+        "The message from another node is refused: malformed, from an unknown or removed node, altered, or not for this node",
+        "其他节点的消息不予接收：格式错误、来自未知或已移除的节点、被篡改或收件节点不符",
     ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];

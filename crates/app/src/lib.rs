@@ -13,6 +13,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod demo;
 pub mod error;
+pub mod exchange;
 pub mod filing;
 pub mod identity;
 pub mod industry;
@@ -68,6 +69,8 @@ pub struct App {
     material_limits: RwLock<corridor_domain::materials::Limits>,
     /// The corridor's pinned root keys and the signed trust list accepted last.
     trust: Mutex<trust::TrustState>,
+    /// This node's id and message key, when it takes part in the exchange between nodes.
+    node: RwLock<Option<Arc<exchange::NodeIdentity>>>,
 }
 
 impl App {
@@ -110,6 +113,7 @@ impl App {
             industry: industry::Industry::start(store.clone(), opts)?,
             material_limits: RwLock::new(Default::default()),
             trust: Mutex::new(Default::default()),
+            node: RwLock::new(None),
         });
         tokio::spawn(writer::intake_writer(store, rx));
         Ok(app)

@@ -17,6 +17,15 @@ pub(crate) enum TrustCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Make a node's message key: the secret to a new file readable by its owner only; the
+    /// key's entry for the node's `message_keys` in the nodes file is printed.
+    NodeKey {
+        /// The key's id, e.g. `hefei-msg-2026`.
+        #[arg(long)]
+        kid: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// A draft list: the member nodes (a JSON array from a file) and this store's
     /// authorities' licence keys.
     Draft {
@@ -55,7 +64,7 @@ pub(crate) enum TrustCmd {
     },
 }
 
-/// The root key file.
+/// A key file (the root's, or a node's message key).
 #[derive(Serialize, Deserialize)]
 struct RootKeyFile {
     format: String,
@@ -66,19 +75,35 @@ struct RootKeyFile {
 }
 
 const ROOT_KEY_FORMAT: &str = "corridor-root-key/1";
+const NODE_KEY_FORMAT: &str = "corridor-node-key/1";
 
-fn read_root_key(path: &Path) -> anyhow::Result<corridor_licence::SigningKey> {
+/// A key file of `format`: its key id and secret.
+fn read_key(path: &Path, format: &str) -> anyhow::Result<(String, corridor_licence::SigningKey)> {
     let f: RootKeyFile = read_json(&path.to_path_buf())?;
     anyhow::ensure!(
-        f.format == ROOT_KEY_FORMAT,
-        "{} is not a root key file ({ROOT_KEY_FORMAT})",
+        f.format == format,
+        "{} is not a key file of the kind expected ({format})",
         path.display()
     );
     let bytes: [u8; 32] = hex::decode(f.secret.trim())
         .ok()
         .and_then(|b| b.try_into().ok())
         .with_context(|| format!("{}: the secret is not 32 bytes of hex", path.display()))?;
-    Ok(corridor_licence::SigningKey::from_bytes(&bytes))
+    Ok((f.kid, corridor_licence::SigningKey::from_bytes(&bytes)))
+}
+
+/// Writes a new key file (never over an existing one), readable by its owner only.
+fn write_key(out: &Path, f: &RootKeyFile) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts
+        .open(out)
+        .with_context(|| format!("cannot create {} (it must not exist)", out.display()))?;
+    std::io::Write::write_all(&mut file, serde_json::to_string_pretty(f)?.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
 }
 
 /// A signed list from a file, opened against `roots` (base64url public keys).
@@ -130,18 +155,32 @@ pub(crate) async fn run(cli: &Cli, cmd: &TrustCmd) -> anyhow::Result<i32> {
                 public_key: t::root_public(&key),
                 secret: hex::encode(key.to_bytes()),
             };
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut file = opts
-                .open(out)
-                .with_context(|| format!("cannot create {} (it must not exist)", out.display()))?;
-            std::io::Write::write_all(&mut file, serde_json::to_string_pretty(&f)?.as_bytes())?;
-            file.sync_all()?;
+            write_key(out, &f)?;
             println!(
                 "{}",
                 serde_json::json!({"kid": f.kid, "public_key": f.public_key})
+            );
+        }
+        TrustCmd::NodeKey { kid, out } => {
+            anyhow::ensure!(
+                !kid.is_empty()
+                    && kid.len() <= 64
+                    && kid
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+                "--kid: 1 to 64 letters, digits, '-', '_' or '.'"
+            );
+            let key = corridor_licence::generate_key();
+            let f = RootKeyFile {
+                format: NODE_KEY_FORMAT.into(),
+                kid: kid.clone(),
+                public_key: corridor_licence::public_key_b64(&key.verifying_key()),
+                secret: hex::encode(key.to_bytes()),
+            };
+            write_key(out, &f)?;
+            println!(
+                "{}",
+                serde_json::json!({"kid": f.kid, "public_key": f.public_key, "not_before": crate::now_secs()})
             );
         }
         TrustCmd::Draft {
@@ -169,7 +208,7 @@ pub(crate) async fn run(cli: &Cli, cmd: &TrustCmd) -> anyhow::Result<i32> {
             out,
             draft,
         } => {
-            let key = read_root_key(root_key)?;
+            let (_, key) = read_key(root_key, ROOT_KEY_FORMAT)?;
             let draft: CorridorTrust = read_json(draft)?;
             let signed = t::sign_trust(&draft, &key).context("the draft")?;
             std::fs::write(out, &signed)
@@ -225,6 +264,13 @@ pub(crate) struct NodeTrust {
     /// http://…/api/v1/trust-list/signed.
     #[arg(long, env = "CORRIDOR_TRUST_LIST_URL", requires = "trust_list")]
     pub trust_list_url: Option<String>,
+    /// This node's id in the trust list (with --node-key): it then receives messages from
+    /// other nodes at POST /api/v1/exchange/messages.
+    #[arg(long, env = "CORRIDOR_NODE_ID", requires = "node_key")]
+    pub node_id: Option<String>,
+    /// This node's message key file (from `corridor trust node-key`).
+    #[arg(long, env = "CORRIDOR_NODE_KEY", requires = "node_id")]
+    pub node_key: Option<PathBuf>,
     /// Seconds between fetches.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub trust_refresh_secs: u64,
@@ -236,6 +282,14 @@ pub(crate) fn start_node_trust(
     app: &std::sync::Arc<corridor_app::App>,
     cfg: &NodeTrust,
 ) -> anyhow::Result<()> {
+    if let (Some(node_id), Some(path)) = (&cfg.node_id, &cfg.node_key) {
+        let (kid, key) = read_key(path, NODE_KEY_FORMAT)?;
+        app.set_node_identity(corridor_app::exchange::NodeIdentity {
+            node_id: node_id.clone(),
+            kid,
+            key,
+        });
+    }
     if cfg.trust_roots.is_empty() {
         return Ok(());
     }

@@ -1,7 +1,7 @@
 //! Identities: the resident ID bound to an applicant account, authorisations between persons,
 //! and the identity checks window clerks record.
 
-use crate::tables::{cols_list, insert_rows, read_row, table, Val, TABLES};
+use crate::tables::{cols_list, insert_rows, int_at, read_row, table, text_at, Val, TABLES};
 use crate::WriteTx;
 use crate::{Result, Store};
 use sqlx::AnyConnection;
@@ -39,14 +39,8 @@ impl AuthorisationRecord {
     }
 
     fn from_vals(v: Vec<Val>) -> Result<AuthorisationRecord> {
-        let text = |i: usize| match v.get(i) {
-            Some(Val::Text(t)) => t.clone(),
-            _ => None,
-        };
-        let int = |i: usize| match v.get(i) {
-            Some(Val::Int(n)) => *n,
-            _ => None,
-        };
+        let text = |i: usize| text_at(&v, i);
+        let int = |i: usize| int_at(&v, i);
         Ok(AuthorisationRecord {
             id: crate::uuid(&text(0).unwrap_or_default())?,
             grantor_id_no: text(1).unwrap_or_default(),

@@ -14,7 +14,9 @@
 //! two leaves a file that no row names; [`Store::sweep_blobs`] removes those at start-up
 //! (on PostgreSQL only those older than an hour, which no other server is still recording).
 
-use crate::tables::{cols_list, insert_rows, insert_rows_upsert, read_row, table, Val, TABLES};
+use crate::tables::{
+    cols_list, insert_rows, insert_rows_upsert, int_at, read_row, table, text_at, Val, TABLES,
+};
 use crate::{Result, Store, StoreError, WriteTx};
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
@@ -59,14 +61,8 @@ impl AttachmentRecord {
     }
 
     fn from_vals(v: Vec<Val>) -> Result<AttachmentRecord> {
-        let text = |i: usize| match v.get(i) {
-            Some(Val::Text(Some(t))) => t.clone(),
-            _ => String::new(),
-        };
-        let int = |i: usize| match v.get(i) {
-            Some(Val::Int(Some(n))) => *n,
-            _ => 0,
-        };
+        let text = |i: usize| text_at(&v, i).unwrap_or_default();
+        let int = |i: usize| int_at(&v, i).unwrap_or(0);
         Ok(AttachmentRecord {
             id: crate::uuid(&text(0))?,
             case_id: crate::uuid(&text(1))?,
@@ -106,14 +102,8 @@ impl MaterialCheckRecord {
     }
 
     fn from_vals(v: Vec<Val>) -> Result<MaterialCheckRecord> {
-        let int = |i: usize| match v.get(i) {
-            Some(Val::Int(Some(n))) => *n,
-            _ => 0,
-        };
-        let text = |i: usize| match v.get(i) {
-            Some(Val::Text(Some(t))) => t.clone(),
-            _ => String::new(),
-        };
+        let int = |i: usize| int_at(&v, i).unwrap_or(0);
+        let text = |i: usize| text_at(&v, i).unwrap_or_default();
         Ok(MaterialCheckRecord {
             case_id: crate::uuid(&text(0))?,
             material: int(1),

@@ -171,6 +171,27 @@ pub const TABLES: &[Table] = &[
         order: "case_id, material",
     },
     Table {
+        name: "inbox",
+        cols: &[
+            ("sender", T),
+            ("id", T),
+            ("envelope_sha256", T),
+            ("kind", T),
+            ("case_id", T),
+            ("case_seq", I),
+            ("envelope", T),
+            ("received_ms", I),
+            ("applied_ms", I),
+            ("receipt", T),
+        ],
+        order: "sender, id",
+    },
+    Table {
+        name: "inbox_streams",
+        cols: &[("sender", T), ("case_id", T), ("applied_seq", I)],
+        order: "sender, case_id",
+    },
+    Table {
         name: "audit_heads",
         cols: &[("stream", T), ("seq", I), ("hash", T)],
         order: "stream",
@@ -342,6 +363,22 @@ impl Val {
     }
     pub fn i(n: i64) -> Val {
         Val::Int(Some(n))
+    }
+}
+
+/// The text in column `i` of a row read by [`read_row`] (`None`: null, or not text).
+pub fn text_at(v: &[Val], i: usize) -> Option<String> {
+    match v.get(i) {
+        Some(Val::Text(t)) => t.clone(),
+        _ => None,
+    }
+}
+
+/// The number in column `i` of a row read by [`read_row`] (`None`: null, or not a number).
+pub fn int_at(v: &[Val], i: usize) -> Option<i64> {
+    match v.get(i) {
+        Some(Val::Int(n)) => *n,
+        _ => None,
     }
 }
 

@@ -7,6 +7,7 @@ mod api;
 pub mod cases;
 mod catalogue;
 pub mod cli;
+mod exchange;
 mod helpers;
 mod industry;
 mod licences;

@@ -1,0 +1,173 @@
+//! Messages between nodes, the receiving half (issue #24): the inbox applies each message of
+//! a case once and in its sequence, answers duplicates with the receipt it kept, refuses the
+//! same id with other content, an already-applied sequence, an altered message and an unknown
+//! sender — storing nothing of a refused message.
+
+use crate::helpers::{env, Backend, Go};
+use corridor_app::ErrorCode;
+use corridor_exchange::receipt::receipt_body;
+use corridor_exchange::{open, seal, Header, Kind, PROTOCOL_VERSION};
+use corridor_licence::trust::{self as t, CorridorTrust, Node, NodeKey};
+use corridor_licence::{public_key_b64, SigningKey};
+use time::macros::date;
+use uuid::Uuid;
+
+fn key(n: u8) -> SigningKey {
+    SigningKey::from_bytes(&[n; 32])
+}
+
+fn node(id: &str, k: &SigningKey) -> Node {
+    Node {
+        node_id: id.into(),
+        city: "340100".into(),
+        name_zh: id.into(),
+        name_en: id.into(),
+        base_url: "http://127.0.0.1:9/".into(),
+        message_keys: vec![NodeKey {
+            kid: format!("{id}-1"),
+            public_key: public_key_b64(&k.verifying_key()),
+            not_before: 0,
+            not_after: None,
+        }],
+    }
+}
+
+/// The corridor of this test: Hefei and Songjiang, signed by the root.
+fn signed_list() -> (CorridorTrust, Vec<u8>, String) {
+    let root = key(7);
+    let list = CorridorTrust {
+        format: t::SIGNED_TRUST_FORMAT.into(),
+        sequence: 1,
+        issued_at: 0,
+        expires_at: i64::MAX / 2,
+        nodes: vec![node("hefei", &key(1)), node("songjiang", &key(2))],
+        licence_keys: vec![],
+    };
+    let signed = t::sign_trust(&list, &root).unwrap();
+    (list, signed, t::root_public(&root))
+}
+
+fn message(case: Uuid, seq: u64, now: i64, body: &[u8]) -> Vec<u8> {
+    let h = Header {
+        v: PROTOCOL_VERSION,
+        id: Uuid::now_v7(),
+        sender: "hefei".into(),
+        recipient: "songjiang".into(),
+        kind: Kind::CaseForwarded,
+        case_id: Some(case),
+        case_seq: Some(seq),
+        created_at: now,
+        in_reply_to: None,
+        body_sha256: String::new(),
+    };
+    seal(h, body, "hefei-1", &key(1)).unwrap()
+}
+
+fn id_of(m: &[u8], list: &CorridorTrust, now: i64) -> Uuid {
+    open(m, list, "songjiang", now).unwrap().header.id
+}
+
+pub async fn inbox_applies_each_message_once_in_order(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let (list, signed, root) = signed_list();
+    e.app.pin_trust_roots(&[root]).unwrap();
+    assert!(e.app.offer_trust_list(&signed).unwrap());
+    e.app
+        .set_node_identity(corridor_app::exchange::NodeIdentity {
+            node_id: "songjiang".into(),
+            kid: "songjiang-1".into(),
+            key: key(2),
+        });
+    let now = e.app.now_ms();
+    let case = Uuid::now_v7();
+    let m: Vec<Vec<u8>> = (1..=3)
+        .map(|s| message(case, s, now, format!("step {s}").as_bytes()))
+        .collect();
+    let ids: Vec<Uuid> = m.iter().map(|x| id_of(x, &list, now)).collect();
+    // The third arrives first: kept, waiting; its receipt says so and verifies at Hefei.
+    let r3 = e.app.receive_message(&m[2]).await.unwrap();
+    assert!(r3.applied.is_empty() && !r3.duplicate);
+    let receipt = open(&r3.receipt, &list, "hefei", now).unwrap();
+    assert_eq!(receipt.header.in_reply_to, Some(ids[2]));
+    let body = receipt_body(&receipt).unwrap();
+    assert_eq!((body.of, body.outcome.as_str()), (ids[2], "waiting"));
+    // The first: applied. The second: applied, and the third after it.
+    assert_eq!(
+        e.app.receive_message(&m[0]).await.unwrap().applied,
+        vec![ids[0]]
+    );
+    let r2 = e.app.receive_message(&m[1]).await.unwrap();
+    assert_eq!(r2.applied, vec![ids[1], ids[2]]);
+    // Duplicates: the receipt kept (now `applied` for the third), nothing applied again.
+    let again = e.app.receive_message(&m[1]).await.unwrap();
+    assert!(again.duplicate && again.applied.is_empty());
+    assert_eq!(again.receipt, r2.receipt);
+    let again3 = e.app.receive_message(&m[2]).await.unwrap();
+    let body = receipt_body(&open(&again3.receipt, &list, "hefei", now).unwrap()).unwrap();
+    assert_eq!(body.outcome, "applied");
+    // Applied once each, in order: the sender's audit stream.
+    let events = e.store.events_of("inbox:hefei").await.unwrap();
+    let seqs: Vec<i64> = events
+        .iter()
+        .map(|ev| {
+            serde_json::from_str::<serde_json::Value>(&ev.after).unwrap()["case_seq"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, vec![1, 2, 3]);
+    // Refused, and nothing stored: the same id with other content; a new id for a sequence
+    // already applied; an altered message; a sender the list does not know.
+    let held = e.store.inbox_all().await.unwrap().len();
+    let same_id = {
+        let mut h = open(&m[0], &list, "songjiang", now).unwrap().header;
+        h.body_sha256.clear();
+        seal(h, b"other content", "hefei-1", &key(1)).unwrap()
+    };
+    let err = e.app.receive_message(&same_id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict, "{err}");
+    let replayed_seq = message(case, 2, now, b"step 2 again");
+    let err = e.app.receive_message(&replayed_seq).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict, "{err}");
+    let mut altered = message(case, 4, now, b"step 4");
+    let at = altered.len() - 80;
+    altered[at] ^= 1;
+    let err = e.app.receive_message(&altered).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::MessageRefused, "{err}");
+    let stranger = {
+        let mut h = open(&m[0], &list, "songjiang", now).unwrap().header;
+        h.id = Uuid::now_v7();
+        h.sender = "ningbo".into();
+        seal(h, b"x", "ningbo-1", &key(9)).unwrap()
+    };
+    let err = e.app.receive_message(&stranger).await.unwrap_err();
+    assert!(err.detail.starts_with("message_unknown_key"), "{err}");
+    assert_eq!(e.store.inbox_all().await.unwrap().len(), held);
+    let report = e.app.verify_audit().await.unwrap();
+    assert!(report.first_break.is_none(), "{report:?}");
+    // Over HTTP: the receipt as application/cose; a duplicate says so; a refusal is problem
+    // JSON with its code.
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let url = format!("{base}/api/v1/exchange/messages");
+    let m4 = message(case, 4, now, b"step 4");
+    for dup in ["false", "true"] {
+        let r = http.post(&url).body(m4.clone()).go().await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/cose");
+        assert_eq!(r.headers()["x-corridor-duplicate"], dup);
+        let bytes = r.bytes().await.unwrap();
+        assert!(open(&bytes, &list, "hefei", now).is_ok());
+    }
+    let r = http.post(&url).body(altered).go().await;
+    assert_eq!(r.status(), 422);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "message_refused");
+    e.cleanup().await;
+}
+crate::both_backends!(
+    inbox_applies_each_message_once_in_order,
+    crate::exchange::inbox_applies_each_message_once_in_order
+);
