@@ -113,6 +113,21 @@ pub async fn render(State(s): State<AppState>) -> Response {
         }
         Err(e) => tracing::error!(error = %e, "metrics: counting cases failed"),
     }
+    out.push_str(
+        "# HELP corridor_outbox Messages to other nodes: waiting, parked (an operator replays them), delivered.\n# TYPE corridor_outbox gauge\n",
+    );
+    match s.app.outbox_counts().await {
+        Ok(c) => {
+            for (state, n) in [
+                ("waiting", c.waiting),
+                ("parked", c.parked),
+                ("delivered", c.delivered),
+            ] {
+                out.push_str(&format!("corridor_outbox{{state=\"{state}\"}} {n}\n"));
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "metrics: counting the outbox failed"),
+    }
     out.push_str("# EOF\n");
     (
         [(

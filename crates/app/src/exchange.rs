@@ -52,7 +52,7 @@ impl App {
         *self.node.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(id));
     }
 
-    fn node_identity(&self) -> AppResult<Arc<NodeIdentity>> {
+    pub(crate) fn node_identity(&self) -> AppResult<Arc<NodeIdentity>> {
         self.node
             .read()
             .unwrap_or_else(|p| p.into_inner())

@@ -20,6 +20,7 @@ pub mod industry;
 pub mod licences;
 pub mod limiter;
 pub mod materials;
+pub mod outbox;
 pub mod paging;
 pub mod reference;
 pub mod stats;

@@ -185,6 +185,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: CertCmd,
     },
+    /// Messages to other nodes: the parked ones, and replaying one.
+    Exchange {
+        #[command(subcommand)]
+        cmd: trust_cmd::ExchangeCmd,
+    },
     /// The signed corridor trust list: root key, draft, sign, check.
     Trust {
         #[command(subcommand)]
@@ -576,6 +581,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
         }
         Cmd::Trust { cmd } => return trust_cmd::run(&cli, cmd).await,
+        Cmd::Exchange { cmd } => return trust_cmd::exchange(&cli, cmd).await,
         Cmd::Keys { cmd } => {
             let app = cli.app().await?;
             match cmd {

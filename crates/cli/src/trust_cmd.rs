@@ -1,6 +1,8 @@
-//! `corridor trust`: the signed corridor trust list (issue #24). The joint office makes the
-//! root key and signs lists on a machine of its own; nodes and verifiers pin the root's
-//! public key and check every list against it.
+//! `corridor trust` and `corridor exchange` (issue #24): the signed corridor trust list — the
+//! joint office makes the root key and signs lists on a machine of its own; nodes and
+//! verifiers pin the root's public key and check every list against it — a node's settings
+//! (its identity, its list, where it fetches newer ones, delivery), and the operator's view of
+//! parked messages.
 
 use crate::{parse_at, read_json, write_json, Cli};
 use anyhow::Context;
@@ -271,6 +273,13 @@ pub(crate) struct NodeTrust {
     /// This node's message key file (from `corridor trust node-key`).
     #[arg(long, env = "CORRIDOR_NODE_KEY", requires = "node_id")]
     pub node_key: Option<PathBuf>,
+    /// How often due messages to other nodes are sent, in milliseconds.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    pub delivery_every_ms: u64,
+    /// A message not delivered within this many seconds is parked for an operator to replay
+    /// (`corridor exchange parked`, `corridor exchange replay ID`).
+    #[arg(long, env = "CORRIDOR_PARK_AFTER_SECS", default_value_t = 21_600, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub park_after_secs: u64,
     /// Seconds between fetches.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub trust_refresh_secs: u64,
@@ -301,6 +310,13 @@ pub(crate) fn start_node_trust(
     let bytes = read_limited(&file)?;
     app.offer_trust_list(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: refused ({})", file.display(), e.detail))?;
+    if cfg.node_id.is_some() {
+        app.start_delivery(
+            corridor_server::client::http_transport().map_err(|e| anyhow::anyhow!(e))?,
+            std::time::Duration::from_millis(cfg.delivery_every_ms),
+            cfg.park_after_secs as i64 * 1000,
+        );
+    }
     if let Some(url) = cfg.trust_list_url.clone() {
         let (app, every) = (
             app.clone(),
@@ -360,4 +376,39 @@ fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path)?;
     std::fs::File::open(dir)?.sync_all()?;
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ExchangeCmd {
+    /// The parked messages to other nodes (JSON lines): id, recipient, kind, case, attempts,
+    /// the last error.
+    Parked,
+    /// Put a parked message back in line; the running server sends it at its next pass.
+    Replay { id: String },
+}
+
+pub(crate) async fn exchange(cli: &Cli, cmd: &ExchangeCmd) -> anyhow::Result<i32> {
+    let app = cli.app().await?;
+    match cmd {
+        ExchangeCmd::Parked => {
+            for m in app.parked_messages(10_000).await? {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": m.id, "recipient": m.recipient, "kind": m.kind,
+                        "case_id": m.case_id, "case_seq": m.case_seq, "created_ms": m.created_ms,
+                        "attempts": m.attempts, "parked_ms": m.parked_ms, "last_error": m.last_error,
+                    })
+                );
+            }
+        }
+        ExchangeCmd::Replay { id } => {
+            if let Err(e) = app.replay_message(id).await {
+                eprintln!("{}", e.detail);
+                return Ok(1);
+            }
+            println!("{id} is back in line");
+        }
+    }
+    Ok(0)
 }

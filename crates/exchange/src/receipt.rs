@@ -95,3 +95,26 @@ pub fn admit(held_sha256: Option<&str>, sha256: &str) -> Admit {
 pub fn envelope_sha256(bytes: &[u8]) -> String {
     sha256_hex(bytes)
 }
+
+/// How long a sender waits before its next attempt after `attempts` failed ones: half a
+/// second, doubling, at most five minutes.
+pub fn retry_delay_ms(attempts: i64) -> i64 {
+    let n = attempts.clamp(0, 20) as u32;
+    (500i64 << n.min(10)).min(300_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_are_capped() {
+        let d: Vec<i64> = (0..12).map(retry_delay_ms).collect();
+        assert_eq!(&d[..4], &[500, 1_000, 2_000, 4_000]);
+        assert!(d.windows(2).all(|w| w[1] >= w[0]));
+        assert_eq!(retry_delay_ms(1_000), 300_000);
+        assert_eq!(admit(None, "a"), Admit::New);
+        assert_eq!(admit(Some("a"), "a"), Admit::Duplicate);
+        assert_eq!(admit(Some("a"), "b"), Admit::Conflict);
+    }
+}

@@ -3,6 +3,7 @@
 //! size limits (`harden`), metrics, admission control (`admit`) — on a connection layer with
 //! read deadlines (`http`). Neither face mounts the other; this crate composes them.
 
+pub mod client;
 pub mod http;
 
 use axum::Router;

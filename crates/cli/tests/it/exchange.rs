@@ -34,13 +34,17 @@ fn node(id: &str, k: &SigningKey) -> Node {
 
 /// The corridor of this test: Hefei and Songjiang, signed by the root.
 fn signed_list() -> (CorridorTrust, Vec<u8>, String) {
+    signed_list_of(vec![node("hefei", &key(1)), node("songjiang", &key(2))])
+}
+
+fn signed_list_of(nodes: Vec<Node>) -> (CorridorTrust, Vec<u8>, String) {
     let root = key(7);
     let list = CorridorTrust {
         format: t::SIGNED_TRUST_FORMAT.into(),
         sequence: 1,
         issued_at: 0,
         expires_at: i64::MAX / 2,
-        nodes: vec![node("hefei", &key(1)), node("songjiang", &key(2))],
+        nodes,
         licence_keys: vec![],
     };
     let signed = t::sign_trust(&list, &root).unwrap();
@@ -170,4 +174,115 @@ pub async fn inbox_applies_each_message_once_in_order(backend: Backend) {
 crate::both_backends!(
     inbox_applies_each_message_once_in_order,
     crate::exchange::inbox_applies_each_message_once_in_order
+);
+
+/// Joins `app` to the corridor as `node_id` (its key: `key(n)`).
+fn join(app: &corridor_app::App, signed: &[u8], root: &str, node_id: &str, n: u8) {
+    app.pin_trust_roots(&[root.to_string()]).unwrap();
+    app.offer_trust_list(signed).unwrap();
+    app.set_node_identity(corridor_app::exchange::NodeIdentity {
+        node_id: node_id.into(),
+        kid: format!("{node_id}-1"),
+        key: key(n),
+    });
+}
+
+/// The sending half: Hefei's messages go from its outbox to Songjiang's inbox over a real
+/// socket, and Hefei keeps Songjiang's signed receipts; a message to a node that is down is
+/// retried with a back-off, parked once past the configured time (counted in /metrics,
+/// listed), and replayed by an operator.
+pub async fn outbox_delivers_parks_and_replays(backend: Backend) {
+    let (Some(a), Some(b)) = (
+        env(backend, date!(2026 - 11 - 02)).await,
+        env(backend, date!(2026 - 11 - 02)).await,
+    ) else {
+        return;
+    };
+    let (base_b, _stop_b) = b.serve().await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut songjiang = node("songjiang", &key(2));
+    songjiang.base_url = format!("{base_b}/");
+    let mut ningbo = node("ningbo", &key(3));
+    ningbo.base_url = format!("http://127.0.0.1:{closed}/");
+    let (list, signed, root) = signed_list_of(vec![node("hefei", &key(1)), songjiang, ningbo]);
+    join(&a.app, &signed, &root, "hefei", 1);
+    join(&b.app, &signed, &root, "songjiang", 2);
+    let case = Uuid::now_v7();
+    let mut ids = Vec::new();
+    for s in 1..=3 {
+        let body = format!("step {s}").into_bytes();
+        ids.push(
+            a.app
+                .send_message("songjiang", Kind::CaseForwarded, Some(case), body)
+                .await
+                .unwrap(),
+        );
+    }
+    let transport = corridor_server::client::http_transport().unwrap();
+    let hour = 3_600_000;
+    let pass = a.app.deliver_due(&transport, hour, 100).await.unwrap();
+    assert_eq!((pass.delivered, pass.failed, pass.parked), (3, 0, 0));
+    let inbox = b.store.inbox_all().await.unwrap();
+    assert_eq!(inbox.len(), 3);
+    assert!(inbox.iter().all(|m| m.applied_ms.is_some()));
+    use base64::Engine;
+    let now = a.app.now_ms();
+    for id in &ids {
+        let m = a.store.outbox_get(&id.to_string()).await.unwrap().unwrap();
+        assert!(m.delivered_ms.is_some());
+        let r = base64::engine::general_purpose::STANDARD
+            .decode(m.receipt.unwrap())
+            .unwrap();
+        let r = open(&r, &list, "hefei", now).unwrap();
+        assert_eq!(r.header.in_reply_to, Some(*id));
+    }
+    assert_eq!(
+        a.app.deliver_due(&transport, hour, 100).await.unwrap(),
+        Default::default()
+    );
+    // Ningbo is down: a failed attempt, retried later; not due before then.
+    let n = a
+        .app
+        .send_message("ningbo", Kind::Statistics, None, b"counts".to_vec())
+        .await
+        .unwrap();
+    let pass = a.app.deliver_due(&transport, hour, 100).await.unwrap();
+    assert_eq!((pass.delivered, pass.failed), (0, 1));
+    let m = a.store.outbox_get(&n.to_string()).await.unwrap().unwrap();
+    assert_eq!(m.attempts, 1);
+    assert!(m.next_attempt_ms > a.app.now_ms() && m.last_error.is_some());
+    assert_eq!(
+        a.app.deliver_due(&transport, hour, 100).await.unwrap(),
+        Default::default()
+    );
+    // A day later it is past the park time: parked, counted, listed.
+    a.set_date(date!(2026 - 11 - 03));
+    let pass = a.app.deliver_due(&transport, hour, 100).await.unwrap();
+    assert_eq!(pass.parked, 1);
+    let counts = a.app.outbox_counts().await.unwrap();
+    assert_eq!((counts.waiting, counts.parked, counts.delivered), (0, 1, 3));
+    let (base_a, _stop_a) = a.serve().await;
+    let metrics =
+        crate::helpers::get_text(&reqwest::Client::new(), &format!("{base_a}/metrics")).await;
+    assert!(
+        metrics.contains("corridor_outbox{state=\"parked\"} 1"),
+        "{metrics}"
+    );
+    let parked = a.app.parked_messages(10).await.unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].id, n.to_string());
+    // The operator replays it: back in line (and only a parked message can be).
+    a.app.replay_message(&n.to_string()).await.unwrap();
+    assert_eq!(a.app.outbox_counts().await.unwrap().waiting, 1);
+    let err = a.app.replay_message(&n.to_string()).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict);
+    a.cleanup().await;
+    b.cleanup().await;
+}
+crate::both_backends!(
+    outbox_delivers_parks_and_replays,
+    crate::exchange::outbox_delivers_parks_and_replays
 );

@@ -1,0 +1,250 @@
+//! Sending messages to other nodes (issue #24, point 3, the sending half).
+//!
+//! A message is sealed with this node's key and written to the outbox in the same transaction
+//! as the change it reports (`enqueue_in`), so a change is never committed without its
+//! message, nor a message without its change. A delivery pass (`deliver_due`) posts each due
+//! message to its recipient's base URL from the held trust list and keeps the recipient's
+//! signed receipt once it checks: signed by the recipient, answering this message, naming the
+//! hash of the envelope sent. A failed attempt is retried after a delay that doubles up to five
+//! minutes; a message not delivered within `park_after` is parked — counted, listed for
+//! operators, and sent again only when an operator replays it. Nothing is dropped silently.
+
+use crate::exchange::NodeIdentity;
+use crate::{App, AppError, AppResult, ErrorCode};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use corridor_exchange::receipt::{envelope_sha256, receipt_body, retry_delay_ms};
+use corridor_exchange::{open, seal, Header, Kind, PROTOCOL_VERSION};
+use corridor_store::{AttemptOutcome, OutboxRecord, Store, WriteTx};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Posts an envelope to a URL and returns the answer's body (the receipt), or why not.
+pub type Transport = Arc<
+    dyn Fn(String, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryPass {
+    pub delivered: usize,
+    pub failed: usize,
+    pub parked: usize,
+}
+
+/// Where a node takes messages: its base URL and the exchange path.
+pub fn inbox_url(base_url: &str) -> String {
+    format!(
+        "{}/api/v1/exchange/messages",
+        base_url.trim_end_matches('/')
+    )
+}
+
+/// Seals a message and writes it to the outbox inside `tx`; its id.
+pub(crate) async fn enqueue_in(
+    tx: &mut WriteTx,
+    me: &NodeIdentity,
+    (recipient, kind, case): (&str, Kind, Option<Uuid>),
+    body: &[u8],
+    now: i64,
+) -> AppResult<Uuid> {
+    let seq = match case {
+        Some(c) => Some(Store::outbox_next_seq(tx, recipient, &c.to_string()).await?),
+        None => None,
+    };
+    let id = Uuid::now_v7();
+    let header = Header {
+        v: PROTOCOL_VERSION,
+        id,
+        sender: me.node_id.clone(),
+        recipient: recipient.to_string(),
+        kind,
+        case_id: case,
+        case_seq: seq.map(|s| s as u64),
+        created_at: now,
+        in_reply_to: None,
+        body_sha256: String::new(),
+    };
+    let envelope = seal(header, body, &me.kid, &me.key)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("seal: {e}")))?;
+    Store::outbox_insert(
+        tx,
+        &OutboxRecord {
+            id: id.to_string(),
+            recipient: recipient.to_string(),
+            kind: serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            case_id: case.map(|c| c.to_string()),
+            case_seq: seq,
+            envelope: B64.encode(&envelope),
+            created_ms: now,
+            attempts: 0,
+            next_attempt_ms: now,
+            last_error: None,
+            delivered_ms: None,
+            receipt: None,
+            parked_ms: None,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+impl App {
+    /// Sends a message of its own (not tied to a case change in this transaction): sealed
+    /// and in the outbox, on disk, when this returns.
+    pub async fn send_message(
+        &self,
+        recipient: &str,
+        kind: Kind,
+        case: Option<Uuid>,
+        body: Vec<u8>,
+    ) -> AppResult<Uuid> {
+        let me = self.node_identity()?;
+        let now = self.now_ms();
+        let out: Arc<std::sync::Mutex<Option<Uuid>>> = Arc::default();
+        let (slot, recipient, body) = (out.clone(), recipient.to_string(), Arc::new(body));
+        self.write(Box::new(move |tx| {
+            let (me, slot, recipient, body) =
+                (me.clone(), slot.clone(), recipient.clone(), body.clone());
+            Box::pin(async move {
+                let id = enqueue_in(tx, &me, (&recipient, kind, case), &body, now).await?;
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(id);
+                Ok(())
+            })
+        }))
+        .await?;
+        let id = *out.lock().unwrap_or_else(|p| p.into_inner());
+        id.ok_or_else(|| AppError::new(ErrorCode::Internal, "the outbox gave no id"))
+    }
+
+    /// One delivery pass over the due messages (at most `limit`), with messages older than
+    /// `park_after_ms` parked instead of retried.
+    pub async fn deliver_due(
+        &self,
+        transport: &Transport,
+        park_after_ms: i64,
+        limit: i64,
+    ) -> AppResult<DeliveryPass> {
+        let me = self.node_identity()?;
+        let mut pass = DeliveryPass::default();
+        let due = self.store.outbox_due(self.now_ms(), limit).await?;
+        for m in due {
+            let outcome = match self.attempt(&me, transport, &m).await {
+                Ok(receipt) => {
+                    pass.delivered += 1;
+                    AttemptOutcome::Delivered {
+                        at_ms: self.now_ms(),
+                        receipt,
+                    }
+                }
+                Err(error) => {
+                    let now = self.now_ms();
+                    if now - m.created_ms >= park_after_ms {
+                        pass.parked += 1;
+                        tracing::warn!(id = %m.id, recipient = %m.recipient, attempts = m.attempts + 1, %error, "message parked");
+                        AttemptOutcome::Parked { at_ms: now, error }
+                    } else {
+                        pass.failed += 1;
+                        let next_ms = now + retry_delay_ms(m.attempts);
+                        AttemptOutcome::Failed { next_ms, error }
+                    }
+                }
+            };
+            let id = m.id.clone();
+            self.write(Box::new(move |tx| {
+                let (id, outcome) = (id.clone(), outcome.clone());
+                Box::pin(async move {
+                    Store::outbox_attempted(tx, &id, &outcome).await?;
+                    Ok(())
+                })
+            }))
+            .await?;
+        }
+        Ok(pass)
+    }
+
+    /// Posts one message; the receipt (base64) when it checks.
+    async fn attempt(
+        &self,
+        me: &NodeIdentity,
+        transport: &Transport,
+        m: &OutboxRecord,
+    ) -> Result<String, String> {
+        let held = self.held_trust().ok_or("this node holds no trust list")?;
+        let node = held
+            .list
+            .node(&m.recipient)
+            .ok_or_else(|| format!("{} is not in the trust list", m.recipient))?;
+        let envelope = B64.decode(&m.envelope).map_err(|e| e.to_string())?;
+        let answer = transport(inbox_url(&node.base_url), envelope.clone()).await?;
+        let r = open(&answer, &held.list, &me.node_id, self.now_ms())
+            .map_err(|e| format!("receipt refused: {}", e.code()))?;
+        let body = receipt_body(&r).map_err(|e| format!("receipt: {e}"))?;
+        let ok = r.header.sender == m.recipient
+            && r.header.in_reply_to.map(|u| u.to_string()) == Some(m.id.clone())
+            && body.of.to_string() == m.id
+            && body.envelope_sha256 == envelope_sha256(&envelope);
+        if !ok {
+            return Err("the receipt does not answer this message".into());
+        }
+        Ok(B64.encode(&answer))
+    }
+
+    /// How many messages wait, are parked and were delivered.
+    pub async fn outbox_counts(&self) -> AppResult<corridor_store::OutboxCounts> {
+        Ok(self.store.outbox_counts().await?)
+    }
+
+    /// The parked messages, oldest first (for operators).
+    pub async fn parked_messages(&self, limit: i64) -> AppResult<Vec<OutboxRecord>> {
+        Ok(self.store.outbox_parked(limit).await?)
+    }
+
+    /// Puts a parked message back in line (an operator's replay).
+    pub async fn replay_message(&self, id: &str) -> AppResult<()> {
+        let m = self.store.outbox_get(id).await?.ok_or_else(|| {
+            AppError::not_found(format!("message {id}")).with_zh(format!("消息 {id}"))
+        })?;
+        if m.parked_ms.is_none() {
+            return Err(
+                AppError::new(ErrorCode::Conflict, "the message is not parked")
+                    .with_zh("该消息未被搁置"),
+            );
+        }
+        let (id, at_ms) = (id.to_string(), self.now_ms());
+        self.write(Box::new(move |tx| {
+            let id = id.clone();
+            Box::pin(async move {
+                Store::outbox_attempted(tx, &id, &AttemptOutcome::Replay { at_ms }).await?;
+                Ok(())
+            })
+        }))
+        .await
+    }
+
+    /// Delivers in the background every `every`, as long as the process runs.
+    pub fn start_delivery(
+        self: &Arc<Self>,
+        transport: Transport,
+        every: std::time::Duration,
+        park_after_ms: i64,
+    ) {
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(app) = app.upgrade() else { return };
+                if let Err(e) = app.deliver_due(&transport, park_after_ms, 200).await {
+                    tracing::warn!(error = %e, "delivery pass failed");
+                }
+            }
+        });
+    }
+}

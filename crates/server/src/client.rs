@@ -1,0 +1,39 @@
+//! The HTTP client side of the exchange between nodes: how this node posts its messages to
+//! other nodes' inboxes.
+
+/// Posts envelopes over HTTP (10 s a try; a receipt of at most 1 MiB).
+pub fn http_transport() -> Result<corridor_app::outbox::Transport, String> {
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(std::sync::Arc::new(move |url: String, body: Vec<u8>| {
+        let http = http.clone();
+        Box::pin(async move {
+            let mut r = http
+                .post(&url)
+                .header("content-type", "application/cose")
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| format!("{url}: {e}"))?;
+            let status = r.status();
+            let mut out = Vec::new();
+            while let Some(chunk) = r.chunk().await.map_err(|e| e.to_string())? {
+                out.extend_from_slice(&chunk);
+                if out.len() > corridor_exchange::envelope::MAX_ENVELOPE {
+                    return Err("the answer is larger than 1 MiB".to_string());
+                }
+            }
+            if !status.is_success() {
+                let text = String::from_utf8_lossy(&out);
+                return Err(format!(
+                    "{url}: {status}: {}",
+                    text.chars().take(300).collect::<String>()
+                ));
+            }
+            Ok(out)
+        })
+            as std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, String>> + Send>>
+    }))
+}
