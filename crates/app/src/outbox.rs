@@ -36,6 +36,28 @@ pub struct DeliveryPass {
     pub parked: usize,
 }
 
+/// What an operator sees of the exchange.
+#[derive(Debug, Clone)]
+pub struct ExchangeStatus {
+    pub node_id: Option<String>,
+    pub trust_sequence: Option<u64>,
+    pub trust_expires_at: Option<i64>,
+    pub counts: corridor_store::OutboxCounts,
+    pub parked: Vec<OutboxRecord>,
+}
+
+/// Who operates the exchange: the admin role.
+fn may_operate(p: &corridor_domain::case::Principal) -> AppResult<()> {
+    if p.role == corridor_domain::case::Role::Admin {
+        Ok(())
+    } else {
+        Err(
+            AppError::forbidden("only an operator (admin) sees the exchange")
+                .with_zh("仅运维管理员可查看节点间交换"),
+        )
+    }
+}
+
 /// Where a node takes messages: its base URL and the exchange path.
 pub fn inbox_url(base_url: &str) -> String {
     format!(
@@ -195,6 +217,33 @@ impl App {
             return Err("the receipt does not answer this message".into());
         }
         Ok(B64.encode(&answer))
+    }
+
+    /// What an operator sees of the exchange: this node, its trust list, the outbox's counts
+    /// and the parked messages. Operators only (the admin role).
+    pub async fn exchange_status(
+        &self,
+        p: &corridor_domain::case::Principal,
+    ) -> AppResult<ExchangeStatus> {
+        may_operate(p)?;
+        let held = self.held_trust();
+        Ok(ExchangeStatus {
+            node_id: self.node_identity().ok().map(|n| n.node_id.clone()),
+            trust_sequence: held.as_ref().map(|h| h.list.sequence),
+            trust_expires_at: held.as_ref().map(|h| h.list.expires_at),
+            counts: self.store.outbox_counts().await?,
+            parked: self.store.outbox_parked(500).await?,
+        })
+    }
+
+    /// An operator's replay of a parked message (the admin role).
+    pub async fn replay_message_as(
+        &self,
+        p: &corridor_domain::case::Principal,
+        id: &str,
+    ) -> AppResult<()> {
+        may_operate(p)?;
+        self.replay_message(id).await
     }
 
     /// How many messages wait, are parked and were delivered.

@@ -194,12 +194,7 @@ pub(crate) async fn revoke(
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = cx.lang;
-    let sent = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !cx.csrf_ok(sent) {
+    if !cx.form_csrf_ok(&form) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let Ok(id) = id.parse() else {

@@ -10,6 +10,7 @@
 mod authorisations;
 mod cases;
 mod dashboard;
+mod exchange;
 mod fields;
 mod filing;
 mod industry;
@@ -101,5 +102,10 @@ pub fn router(app: Arc<App>) -> Router {
             axum::routing::post(industry::move_stage),
         )
         .route("/verify/file", axum::routing::post(verify_upload))
+        .route("/exchange", get(exchange::page))
+        .route(
+            "/exchange/{id}/replay",
+            axum::routing::post(exchange::replay),
+        )
         .with_state(app)
 }

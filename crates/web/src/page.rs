@@ -207,6 +207,16 @@ impl Cx {
         csrf_ok(&self.headers, sent)
     }
 
+    /// Whether a posted form (its pairs) carried this request's CSRF token in `csrf`.
+    pub fn form_csrf_ok(&self, form: &[(String, String)]) -> bool {
+        let sent = form
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        self.csrf_ok(sent)
+    }
+
     /// The sign-in page, returning here afterwards (a form's page, for a form posted without
     /// a session).
     pub fn to_sign_in(&self) -> Response {

@@ -274,9 +274,41 @@ pub async fn outbox_delivers_parks_and_replays(backend: Backend) {
     let parked = a.app.parked_messages(10).await.unwrap();
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].id, n.to_string());
-    // The operator replays it: back in line (and only a parked message can be).
-    a.app.replay_message(&n.to_string()).await.unwrap();
+    // The operator's page lists it (a clerk is refused the page); replayed from the page:
+    // back in line.
+    corridor_app::demo::seed(&a.app, 0, 1).await.unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (clerk, _) = crate::web::page_session(&http, &base_a, "clerk.340100").await;
+    let r = http
+        .get(format!("{base_a}/exchange"))
+        .header(reqwest::header::COOKIE, clerk)
+        .go()
+        .await;
+    assert_eq!(r.status(), 403);
+    let (admin, token) = crate::web::page_session(&http, &base_a, "admin").await;
+    let html = crate::web::page_text(&http, &format!("{base_a}/exchange"), &admin).await;
+    assert!(
+        html.contains("ningbo") && html.contains(&format!("/exchange/{n}/replay")),
+        "{html}"
+    );
+    assert!(html.contains(r#"<dd id="node-id">hefei</dd>"#), "{html}");
+    let r = http
+        .post(format!("{base_a}/exchange/{n}/replay"))
+        .header(reqwest::header::COOKIE, admin.clone())
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(format!("csrf={token}"))
+        .go()
+        .await;
+    assert_eq!(r.status(), 303);
     assert_eq!(a.app.outbox_counts().await.unwrap().waiting, 1);
+    let html = crate::web::page_text(&http, &format!("{base_a}/exchange"), &admin).await;
+    assert!(html.contains(r#"<dd id="parked">0</dd>"#), "{html}");
     let err = a.app.replay_message(&n.to_string()).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     a.cleanup().await;
