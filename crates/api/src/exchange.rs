@@ -14,7 +14,7 @@ use corridor_app::ErrorCode;
 /// signed receipt (for a duplicate: the receipt sent the first time, and nothing applied
 /// again); `x-corridor-duplicate` says which.
 #[utoipa::path(post, path = "/api/v1/exchange/messages", tag = "exchange",
-    request_body(content = Vec<u8>, content_type = "application/cose", description = "The signed envelope"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The signed envelope (COSE_Sign1; sent as application/cose, any content type is read as the envelope)"),
     responses((status = 200, content_type = "application/cose", description = "The signed receipt"),
               (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn receive(
