@@ -23,10 +23,30 @@ use uuid::Uuid;
 
 /// Posts an envelope to a URL and returns the answer's body (the receipt), or why not.
 pub type Transport = Arc<
-    dyn Fn(String, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>> + Send>>
+    dyn Fn(String, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, SendError>> + Send>>
         + Send
         + Sync,
 >;
+
+/// Why an attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// The recipient did not answer (refused, timed out, cut off): its other messages would
+    /// fail the same way, so its turn in the pass ends.
+    Unreachable(String),
+    /// It answered, but not with a receipt for this message (an error status, a receipt that
+    /// does not check): its other messages are still tried.
+    Answered(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Unreachable(e) => write!(f, "unreachable: {e}"),
+            SendError::Answered(e) => write!(f, "{e}"),
+        }
+    }
+}
 
 /// What one delivery pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -147,7 +167,10 @@ impl App {
     }
 
     /// One delivery pass over the due messages (at most `limit`), with messages older than
-    /// `park_after_ms` parked instead of retried.
+    /// `park_after_ms` parked instead of retried. Recipients are served side by side, each
+    /// one's messages in order; a recipient that does not answer ends its turn (its other
+    /// messages stay due for the next pass instead of each waiting out the same timeout). The
+    /// pass's outcomes are recorded in one write.
     pub async fn deliver_due(
         &self,
         transport: &Transport,
@@ -155,41 +178,83 @@ impl App {
         limit: i64,
     ) -> AppResult<DeliveryPass> {
         let me = self.node_identity()?;
-        let mut pass = DeliveryPass::default();
         let due = self.store.outbox_due(self.now_ms(), limit).await?;
+        let mut by_recipient: std::collections::BTreeMap<String, Vec<OutboxRecord>> =
+            Default::default();
         for m in due {
-            let outcome = match self.attempt(&me, transport, &m).await {
-                Ok(receipt) => {
-                    pass.delivered += 1;
+            by_recipient.entry(m.recipient.clone()).or_default().push(m);
+        }
+        let turns = by_recipient
+            .into_values()
+            .map(|msgs| self.deliver_to(&me, transport, msgs, park_after_ms));
+        let outcomes: Vec<(String, AttemptOutcome)> = futures::future::join_all(turns)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut pass = DeliveryPass::default();
+        for (_, o) in &outcomes {
+            match o {
+                AttemptOutcome::Delivered { .. } => pass.delivered += 1,
+                AttemptOutcome::Failed { .. } => pass.failed += 1,
+                AttemptOutcome::Parked { .. } => pass.parked += 1,
+                AttemptOutcome::Replay { .. } => {}
+            }
+        }
+        if outcomes.is_empty() {
+            return Ok(pass);
+        }
+        let outcomes = Arc::new(outcomes);
+        self.write(Box::new(move |tx| {
+            let outcomes = outcomes.clone();
+            Box::pin(async move {
+                for (id, o) in outcomes.iter() {
+                    Store::outbox_attempted(tx, id, o).await?;
+                }
+                Ok(())
+            })
+        }))
+        .await?;
+        Ok(pass)
+    }
+
+    /// One recipient's turn in a pass: its messages in order, until it does not answer.
+    async fn deliver_to(
+        &self,
+        me: &NodeIdentity,
+        transport: &Transport,
+        msgs: Vec<OutboxRecord>,
+        park_after_ms: i64,
+    ) -> Vec<(String, AttemptOutcome)> {
+        let mut out = Vec::new();
+        for m in msgs {
+            match self.attempt(me, transport, &m).await {
+                Ok(receipt) => out.push((
+                    m.id,
                     AttemptOutcome::Delivered {
                         at_ms: self.now_ms(),
                         receipt,
-                    }
-                }
-                Err(error) => {
+                    },
+                )),
+                Err(e) => {
+                    let unreachable = matches!(e, SendError::Unreachable(_));
+                    let error = e.to_string();
                     let now = self.now_ms();
-                    if now - m.created_ms >= park_after_ms {
-                        pass.parked += 1;
+                    let o = if now - m.created_ms >= park_after_ms {
                         tracing::warn!(id = %m.id, recipient = %m.recipient, attempts = m.attempts + 1, %error, "message parked");
                         AttemptOutcome::Parked { at_ms: now, error }
                     } else {
-                        pass.failed += 1;
                         let next_ms = now + retry_delay_ms(m.attempts);
                         AttemptOutcome::Failed { next_ms, error }
+                    };
+                    out.push((m.id, o));
+                    if unreachable {
+                        break;
                     }
                 }
-            };
-            let id = m.id.clone();
-            self.write(Box::new(move |tx| {
-                let (id, outcome) = (id.clone(), outcome.clone());
-                Box::pin(async move {
-                    Store::outbox_attempted(tx, &id, &outcome).await?;
-                    Ok(())
-                })
-            }))
-            .await?;
+            }
         }
-        Ok(pass)
+        out
     }
 
     /// Posts one message; the receipt (base64) when it checks.
@@ -198,23 +263,28 @@ impl App {
         me: &NodeIdentity,
         transport: &Transport,
         m: &OutboxRecord,
-    ) -> Result<String, String> {
-        let held = self.held_trust().ok_or("this node holds no trust list")?;
+    ) -> Result<String, SendError> {
+        let answered = SendError::Answered;
+        let held = self
+            .held_trust()
+            .ok_or_else(|| answered("this node holds no trust list".into()))?;
         let node = held
             .list
             .node(&m.recipient)
-            .ok_or_else(|| format!("{} is not in the trust list", m.recipient))?;
-        let envelope = B64.decode(&m.envelope).map_err(|e| e.to_string())?;
+            .ok_or_else(|| answered(format!("{} is not in the trust list", m.recipient)))?;
+        let envelope = B64
+            .decode(&m.envelope)
+            .map_err(|e| answered(e.to_string()))?;
         let answer = transport(inbox_url(&node.base_url), envelope.clone()).await?;
         let r = open(&answer, &held.list, &me.node_id, self.now_ms())
-            .map_err(|e| format!("receipt refused: {}", e.code()))?;
-        let body = receipt_body(&r).map_err(|e| format!("receipt: {e}"))?;
+            .map_err(|e| answered(format!("receipt refused: {}", e.code())))?;
+        let body = receipt_body(&r).map_err(|e| answered(format!("receipt: {e}")))?;
         let ok = r.header.sender == m.recipient
             && r.header.in_reply_to.map(|u| u.to_string()) == Some(m.id.clone())
             && body.of.to_string() == m.id
             && body.envelope_sha256 == envelope_sha256(&envelope);
         if !ok {
-            return Err("the receipt does not answer this message".into());
+            return Err(answered("the receipt does not answer this message".into()));
         }
         Ok(B64.encode(&answer))
     }

@@ -1,6 +1,8 @@
 //! The HTTP client side of the exchange between nodes: how this node posts its messages to
 //! other nodes' inboxes.
 
+use corridor_app::outbox::SendError;
+
 /// Posts envelopes over HTTP (10 s a try; a receipt of at most 1 MiB).
 pub fn http_transport() -> Result<corridor_app::outbox::Transport, String> {
     let http = reqwest::Client::builder()
@@ -16,24 +18,32 @@ pub fn http_transport() -> Result<corridor_app::outbox::Transport, String> {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| format!("{url}: {e}"))?;
+                .map_err(|e| SendError::Unreachable(format!("{url}: {e}")))?;
             let status = r.status();
             let mut out = Vec::new();
-            while let Some(chunk) = r.chunk().await.map_err(|e| e.to_string())? {
+            while let Some(chunk) = r
+                .chunk()
+                .await
+                .map_err(|e| SendError::Unreachable(format!("{url}: {e}")))?
+            {
                 out.extend_from_slice(&chunk);
                 if out.len() > corridor_exchange::envelope::MAX_ENVELOPE {
-                    return Err("the answer is larger than 1 MiB".to_string());
+                    return Err(SendError::Answered(format!(
+                        "{url}: the answer is larger than 1 MiB"
+                    )));
                 }
             }
             if !status.is_success() {
                 let text = String::from_utf8_lossy(&out);
-                return Err(format!(
+                return Err(SendError::Answered(format!(
                     "{url}: {status}: {}",
                     text.chars().take(300).collect::<String>()
-                ));
+                )));
             }
             Ok(out)
         })
-            as std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<u8>, String>> + Send>>
+            as std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<Vec<u8>, SendError>> + Send>,
+            >
     }))
 }

@@ -243,36 +243,64 @@ pub async fn outbox_delivers_parks_and_replays(backend: Backend) {
         a.app.deliver_due(&transport, hour, 100).await.unwrap(),
         Default::default()
     );
-    // Ningbo is down: a failed attempt, retried later; not due before then.
+    // Ningbo is down, Songjiang up, in one pass: Songjiang's message is delivered; Ningbo's
+    // first fails (retried later, not due before then) and ends Ningbo's turn, so its second
+    // is not tried in that pass.
     let n = a
         .app
         .send_message("ningbo", Kind::Statistics, None, b"counts".to_vec())
         .await
         .unwrap();
+    let n2 = a
+        .app
+        .send_message("ningbo", Kind::Statistics, None, b"more counts".to_vec())
+        .await
+        .unwrap();
+    a.app
+        .send_message(
+            "songjiang",
+            Kind::CaseForwarded,
+            Some(case),
+            b"step 4".to_vec(),
+        )
+        .await
+        .unwrap();
     let pass = a.app.deliver_due(&transport, hour, 100).await.unwrap();
-    assert_eq!((pass.delivered, pass.failed), (0, 1));
+    assert_eq!((pass.delivered, pass.failed), (1, 1));
     let m = a.store.outbox_get(&n.to_string()).await.unwrap().unwrap();
     assert_eq!(m.attempts, 1);
-    assert!(m.next_attempt_ms > a.app.now_ms() && m.last_error.is_some());
+    assert!(m.next_attempt_ms > a.app.now_ms());
+    assert!(m.last_error.unwrap().starts_with("unreachable"));
+    let m2 = a.store.outbox_get(&n2.to_string()).await.unwrap().unwrap();
+    assert_eq!(m2.attempts, 0);
+    let pass = a.app.deliver_due(&transport, hour, 100).await.unwrap();
+    assert_eq!(
+        (pass.delivered, pass.failed),
+        (0, 1),
+        "only the untried one was due"
+    );
     assert_eq!(
         a.app.deliver_due(&transport, hour, 100).await.unwrap(),
         Default::default()
     );
-    // A day later it is past the park time: parked, counted, listed.
+    // A day later both are past the park time: parked (one a pass, Ningbo still down),
+    // counted, listed.
     a.set_date(date!(2026 - 11 - 03));
-    let pass = a.app.deliver_due(&transport, hour, 100).await.unwrap();
-    assert_eq!(pass.parked, 1);
+    for _ in 0..2 {
+        let pass = a.app.deliver_due(&transport, hour, 100).await.unwrap();
+        assert_eq!(pass.parked, 1);
+    }
     let counts = a.app.outbox_counts().await.unwrap();
-    assert_eq!((counts.waiting, counts.parked, counts.delivered), (0, 1, 3));
+    assert_eq!((counts.waiting, counts.parked, counts.delivered), (0, 2, 4));
     let (base_a, _stop_a) = a.serve().await;
     let metrics =
         crate::helpers::get_text(&reqwest::Client::new(), &format!("{base_a}/metrics")).await;
     assert!(
-        metrics.contains("corridor_outbox{state=\"parked\"} 1"),
+        metrics.contains("corridor_outbox{state=\"parked\"} 2"),
         "{metrics}"
     );
     let parked = a.app.parked_messages(10).await.unwrap();
-    assert_eq!(parked.len(), 1);
+    assert_eq!(parked.len(), 2);
     assert_eq!(parked[0].id, n.to_string());
     // The operator's page lists it (a clerk is refused the page); replayed from the page:
     // back in line.
@@ -308,7 +336,7 @@ pub async fn outbox_delivers_parks_and_replays(backend: Backend) {
     assert_eq!(r.status(), 303);
     assert_eq!(a.app.outbox_counts().await.unwrap().waiting, 1);
     let html = crate::web::page_text(&http, &format!("{base_a}/exchange"), &admin).await;
-    assert!(html.contains(r#"<dd id="parked">0</dd>"#), "{html}");
+    assert!(html.contains(r#"<dd id="parked">1</dd>"#), "{html}");
     let err = a.app.replay_message(&n.to_string()).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
     a.cleanup().await;
