@@ -321,6 +321,11 @@ impl App {
         Ok(self.store.outbox_counts().await?)
     }
 
+    /// Every message received, oldest first (for operators).
+    pub async fn inbox_messages(&self) -> AppResult<Vec<corridor_store::InboxRecord>> {
+        Ok(self.store.inbox_all().await?)
+    }
+
     /// The parked messages, oldest first (for operators).
     pub async fn parked_messages(&self, limit: i64) -> AppResult<Vec<OutboxRecord>> {
         Ok(self.store.outbox_parked(limit).await?)

@@ -385,6 +385,25 @@ pub(crate) enum ExchangeCmd {
     Parked,
     /// Put a parked message back in line; the running server sends it at its next pass.
     Replay { id: String },
+    /// The outbox's counts (JSON): waiting, parked, delivered.
+    Outbox,
+    /// The messages received (JSON lines): sender, id, kind, case and sequence, received and
+    /// applied times.
+    Inbox,
+    /// Put connectivity checks in the outbox for another node; the running server (this node,
+    /// same store) delivers them and keeps the receipts.
+    Ping {
+        /// The node to check.
+        #[arg(long)]
+        to: String,
+        /// This node's id and message key file.
+        #[arg(long)]
+        node_id: String,
+        #[arg(long)]
+        node_key: PathBuf,
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        count: u32,
+    },
 }
 
 pub(crate) async fn exchange(cli: &Cli, cmd: &ExchangeCmd) -> anyhow::Result<i32> {
@@ -400,6 +419,44 @@ pub(crate) async fn exchange(cli: &Cli, cmd: &ExchangeCmd) -> anyhow::Result<i32
                         "attempts": m.attempts, "parked_ms": m.parked_ms, "last_error": m.last_error,
                     })
                 );
+            }
+        }
+        ExchangeCmd::Outbox => {
+            let c = app.outbox_counts().await?;
+            println!(
+                "{}",
+                serde_json::json!({"waiting": c.waiting, "parked": c.parked, "delivered": c.delivered})
+            );
+        }
+        ExchangeCmd::Inbox => {
+            for m in app.inbox_messages().await? {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "sender": m.sender, "id": m.id, "kind": m.kind, "case_id": m.case_id,
+                        "case_seq": m.case_seq, "received_ms": m.received_ms, "applied_ms": m.applied_ms,
+                    })
+                );
+            }
+        }
+        ExchangeCmd::Ping {
+            to,
+            node_id,
+            node_key,
+            count,
+        } => {
+            let (kid, key) = read_key(node_key, NODE_KEY_FORMAT)?;
+            app.set_node_identity(corridor_app::exchange::NodeIdentity {
+                node_id: node_id.clone(),
+                kid,
+                key,
+            });
+            for _ in 0..*count {
+                let id = app
+                    .send_message(to, corridor_exchange::Kind::Ping, None, Vec::new())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+                println!("{id}");
             }
         }
         ExchangeCmd::Replay { id } => {

@@ -45,6 +45,9 @@ pub enum Kind {
     Statistics,
     /// A signed receipt for a message applied (proof of delivery).
     Receipt,
+    /// A connectivity check an operator sends (`corridor exchange ping`): delivered, applied
+    /// and receipted like any other message, with no effect beyond its record.
+    Ping,
 }
 
 /// The signed header of a message.

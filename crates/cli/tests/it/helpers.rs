@@ -251,6 +251,15 @@ impl Go for reqwest::RequestBuilder {
     }
 }
 
+/// A loopback port free at the time of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A `corridor serve` process on a loopback port of its own, on a fresh data folder.
 pub struct Node {
     pub child: std::process::Child,
@@ -262,13 +271,13 @@ impl Node {
     /// Starts a node; its stderr when it exits instead of listening (kept in `serve.log`
     /// beside the data folder, not in a pipe nobody reads while it runs).
     pub fn start(data: &std::path::Path, args: &[&str]) -> Result<Node, String> {
+        Node::start_on(data, free_port(), args)
+    }
+
+    /// Starts a node on a port chosen beforehand (one a trust list already names).
+    pub fn start_on(data: &std::path::Path, port: u16, args: &[&str]) -> Result<Node, String> {
         let log = data.with_extension("serve.log");
         let stderr = std::fs::File::create(&log).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let listen = format!("127.0.0.1:{port}");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_corridor"))
             .arg("--data-dir")
