@@ -81,6 +81,17 @@ impl App {
         App::open_with(store, clock, &industry::IndustryOptions::default()).await
     }
 
+    /// Removes the material files a crash left without their record (stored, never
+    /// recorded). The server calls it before it listens; a command that runs beside a server
+    /// must not, since the server's uploads in flight have no record yet.
+    pub async fn sweep_unrecorded_files(&self) -> AppResult<u64> {
+        let swept = self.store.sweep_blobs().await?;
+        if swept > 0 {
+            tracing::info!(files = swept, "unrecorded material files removed");
+        }
+        Ok(swept)
+    }
+
     /// As [`App::open`], with the search index on disk and matching weights configured.
     pub async fn open_with(
         store: Store,
@@ -93,11 +104,6 @@ impl App {
             reference::import_bundle(&store, &b, now, "shipped reference data").await?;
         }
         let r = Reference::load(&store).await?;
-        // Files a crash left without their record (stored, never recorded).
-        let swept = store.sweep_blobs().await?;
-        if swept > 0 {
-            tracing::info!(files = swept, "unrecorded material files removed");
-        }
         let (tx, rx) = tokio::sync::mpsc::channel(4096);
         let app = Arc::new(App {
             store: store.clone(),

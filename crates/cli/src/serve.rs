@@ -97,6 +97,7 @@ pub(crate) async fn serve(
         .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
         .await?;
     app.set_material_limits(limits);
+    app.sweep_unrecorded_files().await?;
     crate::trust_cmd::start_node_trust(&app, trust)?;
     tracing::info!(database = %where_, catalogue_version = app.reference().version, "store ready");
     let listener = tokio::net::TcpListener::bind(listen)
