@@ -20,7 +20,7 @@ pub(crate) enum CertCmd {
         #[arg(long, requires = "roots")]
         signed_trust: Option<PathBuf>,
         /// The pinned root public key (base64url) for --signed-trust; may repeat.
-        #[arg(long = "root")]
+        #[arg(long = "root", allow_hyphen_values = true)]
         roots: Vec<String>,
         /// Revocation list file (from `corridor revocations export` or GET /api/v1/revocations).
         #[arg(long)]

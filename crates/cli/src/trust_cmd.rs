@@ -54,7 +54,7 @@ pub(crate) enum TrustCmd {
     /// Check a signed list against the pinned root key(s) and print it; exit 1 when refused.
     Check {
         /// A pinned root public key (base64url); repeat for a root being rotated.
-        #[arg(long = "root", required = true)]
+        #[arg(long = "root", required = true, allow_hyphen_values = true)]
         roots: Vec<String>,
         /// The list held now: a newer list must have a higher sequence.
         #[arg(long)]
@@ -258,6 +258,7 @@ pub(crate) struct NodeTrust {
     /// environment variable) while a root key is being replaced.
     #[arg(
         long = "trust-root",
+        allow_hyphen_values = true,
         env = "CORRIDOR_TRUST_ROOTS",
         value_delimiter = ','
     )]

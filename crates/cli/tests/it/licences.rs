@@ -894,6 +894,9 @@ async fn signed_trust_list_by_cli() {
         ],
     );
     assert_ne!(c, 0);
+    // A base64url key may begin with '-': taken as the value, not as an option.
+    let o = run(&["trust", "check", "--root", "-AAAA", &p("list1.cose")]);
+    assert!(stderr(&o).contains("is not a public key"), "{}", stderr(&o));
     nodes_hold_and_fetch_the_list(&dir, &root_pub, &licence).await;
     let _ = std::fs::remove_dir_all(&dir);
     env.cleanup().await;
