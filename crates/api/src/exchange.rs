@@ -12,10 +12,13 @@ use corridor_app::ErrorCode;
 
 /// Deliver one message (a COSE_Sign1 envelope, at most 1 MiB). The answer is this node's
 /// signed receipt (for a duplicate: the receipt sent the first time, and nothing applied
-/// again); `x-corridor-duplicate` says which.
+/// again); `x-corridor-duplicate` says which. A message that names files this node lacks is
+/// answered 202 with `{"missing_files": [SHA-256, ...]}` and nothing of it is kept: send those
+/// (`POST /api/v1/exchange/files`), then the message again.
 #[utoipa::path(post, path = "/api/v1/exchange/messages", tag = "exchange",
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The signed envelope (COSE_Sign1; sent as application/cose, any content type is read as the envelope)"),
     responses((status = 200, content_type = "application/cose", description = "The signed receipt"),
+              (status = 202, body = MissingFiles, description = "Files the message names are missing here"),
               (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn receive(
     State(s): State<AppState>,
@@ -34,6 +37,15 @@ pub async fn receive(
         ));
     }
     let r = s.app.receive_message(&body).await?;
+    if !r.missing_files.is_empty() {
+        return Ok((
+            axum::http::StatusCode::ACCEPTED,
+            axum::Json(MissingFiles {
+                missing_files: r.missing_files,
+            }),
+        )
+            .into_response());
+    }
     Ok((
         [
             (header::CONTENT_TYPE, "application/cose".to_string()),
@@ -45,4 +57,37 @@ pub async fn receive(
         r.receipt,
     )
         .into_response())
+}
+
+/// The files a message names that the receiving node does not have yet.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct MissingFiles {
+    /// SHA-256, lower-case hex.
+    pub missing_files: Vec<String>,
+}
+
+/// The largest frame `POST /api/v1/exchange/files` reads: a length, an envelope, a file.
+pub const MAX_FILE_FRAME: usize =
+    4 + corridor_exchange::envelope::MAX_ENVELOPE + corridor_app::materials::MAX_UPLOAD_BYTES;
+
+/// Deliver one file a message names, before the message: the body is a 4-byte big-endian
+/// length, the message's envelope, then the file (at most 64 MiB). The envelope is checked as
+/// any message; the file must be one it names, by SHA-256 and size. 204 once the file is on
+/// disk here.
+#[utoipa::path(post, path = "/api/v1/exchange/files", tag = "exchange",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Length (u32, big-endian), envelope, file"),
+    responses((status = 204, description = "The file is stored"),
+              (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn receive_file(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<axum::http::StatusCode> {
+    let body = body.map_err(|e| {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the file could not be read: {e}"),
+        )
+    })?;
+    s.app.receive_file(&body).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

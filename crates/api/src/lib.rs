@@ -113,7 +113,8 @@ pub struct VersionQuery {
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
-        materials::check_materials, materials::attach_licence, exchange::receive
+        materials::check_materials, materials::attach_licence, exchange::receive,
+        exchange::receive_file
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -243,6 +244,12 @@ pub fn routes(state: AppState) -> Router {
         .route("/trust-list", get(trust_list))
         .route("/trust-list/signed", get(signed_trust_list))
         .route("/exchange/messages", post(exchange::receive))
+        .route(
+            "/exchange/files",
+            post(exchange::receive_file).layer(axum::extract::DefaultBodyLimit::max(
+                exchange::MAX_FILE_FRAME,
+            )),
+        )
         .route("/revocations", get(revocations))
         .route("/licences/verify", post(verify_licence))
         .route("/licences", get(list_licences))

@@ -314,6 +314,7 @@ impl App {
         let r = self.reference();
         let c = self.load_visible(p, id).await?;
         p.may(req.action, &scope(&c))?;
+        self.check_side(&c, req.action)?;
         let reason = match req.reason.as_deref() {
             Some(s) => corridor_domain::text::field("reason", s, REASON_LIMIT.optional())
                 .map_err(|e| AppError::fields(vec![e]))?,
@@ -373,29 +374,22 @@ impl App {
         if let Some(reason) = reason {
             n.reason = Some(reason.to_string());
         }
-        let (before, mut after) = snapshot_diff(&snapshot(&c), &snapshot(&n));
+        let (before, after) = snapshot_diff(&snapshot(&c), &snapshot(&n));
         // Issue locally: the licence is signed now and stored with the case change.
         let licence = match req.action {
             Action::IssueLicence => Some(self.build_licence(&n).await?),
             _ => None,
         };
-        if let Some(l) = &licence {
-            let mut a: serde_json::Map<String, Value> =
-                serde_json::from_str(&after).unwrap_or_default();
-            a.insert("licence".into(), Value::String(l.number.clone()));
-            a.insert("kid".into(), Value::String(l.kid.clone()));
-            after = Value::Object(a).to_string();
-        }
-        // The correction's materials and fields are recorded with the request.
-        if let Some(k) = &correction {
-            let mut a: serde_json::Map<String, Value> =
-                serde_json::from_str(&after).unwrap_or_default();
-            a.insert(
-                "correction".into(),
-                serde_json::to_value(k).unwrap_or_default(),
-            );
-            after = Value::Object(a).to_string();
-        }
+        // The licence's number and key, the correction's list, are recorded with the action.
+        let after = crate::handoff::event_after(after, licence.as_ref(), correction.as_ref());
+        // Another node holds the case too: the message commits with the change.
+        let outgoing = match self.handoff_route(&c, req.action)? {
+            Some(route) => Some(
+                self.handoff_message(route, req.action, &n, licence.as_ref(), correction.as_ref())
+                    .await?,
+            ),
+            None => None,
+        };
         // Committed by the single writer with whatever else is waiting: one fsync for all.
         self.to_writer(|reply| {
             WriteJob::Act(Box::new(ActJob {
@@ -408,6 +402,7 @@ impl App {
                 before,
                 after,
                 identity,
+                outgoing,
                 reply,
             }))
         })
@@ -545,6 +540,7 @@ impl App {
         let allowed = Action::ALL
             .into_iter()
             .filter(|a| p.may(*a, &sc).is_ok())
+            .filter(|a| self.check_side(c, *a).is_ok())
             .filter(|a| transition(c.status, *a, c.receiving_window.is_some(), has_licence).is_ok())
             .collect();
         let mask = |v: &Option<String>, f: fn(&str) -> String| {

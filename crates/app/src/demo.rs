@@ -217,17 +217,7 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
             .assume_offset(CST)
             .unix_timestamp();
         let r = app.reference();
-        let kinds: std::collections::HashSet<&str> = r
-            .current
-            .iter()
-            .filter(|m| m.output.licence_type.is_some())
-            .map(|m| m.authority_kind.as_str())
-            .collect();
-        for a in r
-            .authorities
-            .values()
-            .filter(|a| kinds.contains(a.kind.as_str()))
-        {
+        for a in crate::licences::issuing_authorities(&r, None) {
             let k = match app.store.active_key(&a.id).await? {
                 Some(k) if k.private_enc.is_some() && k.not_before <= start => {
                     app.signing_key(&a.id).await?

@@ -39,6 +39,10 @@ pub struct Received {
     /// The messages applied by this one's arrival, in order (itself, and those that waited
     /// for it).
     pub applied: Vec<Uuid>,
+    /// The files the message names that are not here yet (SHA-256): then nothing of it was
+    /// stored and there is no receipt; the sender sends them
+    /// (`POST /api/v1/exchange/files`) and the message again.
+    pub missing_files: Vec<String>,
 }
 
 fn refused(e: &corridor_exchange::EnvelopeError) -> AppError {
@@ -76,20 +80,34 @@ impl App {
         let now = self.now_ms();
         let env = corridor_exchange::open(bytes, &held.list, &me.node_id, now)
             .map_err(|e| refused(&e))?;
+        let missing_files = self.missing_files(env.header.kind, &env.body).await?;
+        if !missing_files.is_empty() {
+            return Ok(Received {
+                receipt: Vec::new(),
+                duplicate: false,
+                applied: Vec::new(),
+                missing_files,
+            });
+        }
         let sha = envelope_sha256(bytes);
         let stored = B64.encode(bytes);
         let out: Arc<Mutex<Option<Received>>> = Arc::default();
-        let (env, slot) = (Arc::new(env), out.clone());
+        let from = Sender {
+            city: held.list.node(&env.header.sender).map(|n| n.city.clone()),
+            reference: self.reference(),
+        };
+        let (env, slot, from) = (Arc::new(env), out.clone(), Arc::new(from));
         self.write(Box::new(move |tx| {
-            let (env, me, sha, stored, slot) = (
+            let (env, me, sha, stored, slot, from) = (
                 env.clone(),
                 me.clone(),
                 sha.clone(),
                 stored.clone(),
                 slot.clone(),
+                from.clone(),
             );
             Box::pin(async move {
-                let r = receive_in(tx, &env, &me, &sha, &stored, now).await?;
+                let r = receive_in(tx, &env, &me, (&sha, &stored), &from, now).await?;
                 *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
                 Ok(())
             })
@@ -98,6 +116,13 @@ impl App {
         let r = out.lock().unwrap_or_else(|p| p.into_inner()).take();
         r.ok_or_else(|| AppError::new(ErrorCode::Internal, "the inbox gave no answer"))
     }
+}
+
+/// What the inbox needs to know of a message's sender and of this node to apply it.
+struct Sender {
+    /// The sender's city, from the trust list.
+    city: Option<String>,
+    reference: Arc<crate::reference::Reference>,
 }
 
 fn sign_receipt(
@@ -120,8 +145,8 @@ async fn receive_in(
     tx: &mut WriteTx,
     env: &Envelope,
     me: &NodeIdentity,
-    sha: &str,
-    stored: &str,
+    (sha, stored): (&str, &str),
+    from: &Sender,
     now: i64,
 ) -> AppResult<Received> {
     let h = &env.header;
@@ -133,6 +158,7 @@ async fn receive_in(
                 receipt: decode_b64(&r)?,
                 duplicate: true,
                 applied: Vec::new(),
+                missing_files: Vec::new(),
             });
         }
         Admit::Conflict => {
@@ -197,16 +223,7 @@ async fn receive_in(
     .await?;
     let mut applied = Vec::new();
     if !waits {
-        apply(
-            tx,
-            &h.sender,
-            &h.id.to_string(),
-            &kind_code(env),
-            (&case, seq),
-            sha,
-            now,
-        )
-        .await?;
+        apply(tx, env, from, sha, now).await?;
         Store::inbox_applied(tx, &h.sender, &h.id.to_string(), now, &receipt_b64).await?;
         applied.push(h.id);
         // Those that waited for it, in order.
@@ -217,16 +234,11 @@ async fn receive_in(
                 let id = Uuid::parse_str(&w.id).map_err(|e| {
                     AppError::new(ErrorCode::Internal, format!("inbox id {}: {e}", w.id))
                 })?;
-                apply(
-                    tx,
-                    &w.sender,
-                    &w.id,
-                    &w.kind,
-                    (&case, Some(s)),
-                    &w.envelope_sha256,
-                    now,
-                )
-                .await?;
+                let waited = corridor_exchange::envelope::read_stored(&decode_b64(&w.envelope)?)
+                    .map_err(|e| {
+                        AppError::new(ErrorCode::Internal, format!("stored message {}: {e}", w.id))
+                    })?;
+                apply(tx, &waited, from, &w.envelope_sha256, now).await?;
                 let of = Answering {
                     id,
                     sender: &w.sender,
@@ -244,6 +256,7 @@ async fn receive_in(
         receipt: decode_b64(&receipt_b64)?,
         duplicate: false,
         applied,
+        missing_files: Vec::new(),
     })
 }
 
@@ -254,29 +267,42 @@ fn kind_code(env: &Envelope) -> String {
         .unwrap_or_default()
 }
 
-/// A message's effect: today its record in the sender's audit stream.
+/// A message's effect: its record in the sender's audit stream, then what its kind does (a
+/// case message moves the case here: `crate::handoff`).
 async fn apply(
     tx: &mut WriteTx,
-    sender: &str,
-    id: &str,
-    kind: &str,
-    (case, seq): (&Option<String>, Option<i64>),
+    env: &Envelope,
+    from: &Sender,
     sha: &str,
     now: i64,
 ) -> AppResult<()> {
+    let h = &env.header;
+    let kind = kind_code(env);
     let after = serde_json::json!({
-        "id": id, "kind": kind, "case_id": case, "case_seq": seq, "envelope_sha256": sha,
+        "id": h.id, "kind": kind, "case_id": h.case_id, "case_seq": h.case_seq,
+        "envelope_sha256": sha,
     });
     Store::append_event(
         tx,
-        &format!("inbox:{sender}"),
+        &format!("inbox:{}", h.sender),
         now,
-        &format!("node:{sender}"),
+        &format!("node:{}", h.sender),
         "node",
         &format!("message_{kind}"),
         "{}".into(),
         after.to_string(),
     )
     .await?;
+    if crate::handoff::kind_of_case_message(h.kind) {
+        crate::handoff::apply_case_message(
+            tx,
+            &from.reference,
+            (&h.sender, from.city.as_deref()),
+            h.kind,
+            &env.body,
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }

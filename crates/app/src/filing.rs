@@ -269,6 +269,7 @@ impl App {
             steps,
             role,
         } = route(&r, p, matter, req.mode, req.window_id.as_deref(), &comp)?;
+        self.check_filing_city(&receiving_city)?;
         identity_rule(p, req.identity_checked)?;
         let form = matter.validate_form(&req.form).map_err(AppError::fields)?;
         let seen = self

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod exchange;
 pub mod filing;
+pub mod handoff;
 pub mod identity;
 pub mod industry;
 pub mod licences;

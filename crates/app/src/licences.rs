@@ -120,6 +120,19 @@ impl App {
     /// check and the creation hold [`App::keys`]. (Without it, each created its own and retired
     /// the one before from its own start, so a licence just signed with that one no longer
     /// verified.)
+    /// Makes sure every authority that issues licences (of `city`, or all) has a key in
+    /// service, so that a trust list can name the keys before the first licence is signed;
+    /// the key ids, by authority.
+    pub async fn init_keys(&self, city: Option<&str>) -> AppResult<Vec<(String, String)>> {
+        let r = self.reference();
+        let mut out = Vec::new();
+        for a in issuing_authorities(&r, city) {
+            let (kid, _) = self.signing_key(&a.id).await?;
+            out.push((a.id.clone(), kid));
+        }
+        Ok(out)
+    }
+
     pub async fn signing_key(&self, authority_id: &str) -> AppResult<(String, lic::SigningKey)> {
         if let Some(k) = self.usable_key(authority_id).await? {
             return Ok(k);
@@ -669,4 +682,25 @@ pub struct LicenceQuery {
 fn licence_cursor(s: &str) -> Option<(i64, Uuid)> {
     let (ms, id) = s.split_once('.')?;
     Some((ms.parse().ok()?, Uuid::parse_str(id).ok()?))
+}
+
+/// The authorities whose matters issue licences (of `city`, or all), by id.
+pub fn issuing_authorities<'r>(
+    r: &'r crate::reference::Reference,
+    city: Option<&str>,
+) -> Vec<&'r corridor_domain::catalogue::Authority> {
+    let kinds: std::collections::HashSet<&str> = r
+        .current
+        .iter()
+        .filter(|m| m.output.licence_type.is_some())
+        .map(|m| m.authority_kind.as_str())
+        .collect();
+    let mut out: Vec<_> = r
+        .authorities
+        .values()
+        .filter(|a| kinds.contains(a.kind.as_str()))
+        .filter(|a| city.is_none_or(|c| a.city.as_str() == c))
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
 }

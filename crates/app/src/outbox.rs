@@ -21,9 +21,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Posts an envelope to a URL and returns the answer's body (the receipt), or why not.
+/// Posts bytes (an envelope, or a frame of an envelope and a file) to a URL and returns the
+/// answer's status and body, or [`SendError::Unreachable`] when there was no answer.
 pub type Transport = Arc<
-    dyn Fn(String, Vec<u8>) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, SendError>> + Send>>
+    dyn Fn(
+            String,
+            Vec<u8>,
+        ) -> Pin<Box<dyn Future<Output = Result<(u16, Vec<u8>), SendError>> + Send>>
         + Send
         + Sync,
 >;
@@ -84,6 +88,17 @@ pub fn inbox_url(base_url: &str) -> String {
         "{}/api/v1/exchange/messages",
         base_url.trim_end_matches('/')
     )
+}
+
+/// Where a node takes the files its messages name.
+pub fn files_url(base_url: &str) -> String {
+    format!("{}/api/v1/exchange/files", base_url.trim_end_matches('/'))
+}
+
+/// The first 300 characters of an answer, for the error kept with a failed attempt.
+fn excerpt(status: u16, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    format!("{status}: {}", text.chars().take(300).collect::<String>())
 }
 
 /// Seals a message and writes it to the outbox inside `tx`; its id.
@@ -275,7 +290,17 @@ impl App {
         let envelope = B64
             .decode(&m.envelope)
             .map_err(|e| answered(e.to_string()))?;
-        let answer = transport(inbox_url(&node.base_url), envelope.clone()).await?;
+        let url = inbox_url(&node.base_url);
+        let (mut status, mut answer) = transport(url.clone(), envelope.clone()).await?;
+        // The recipient lacks files the message names: they go first, then the message again.
+        if status == 202 {
+            self.send_files(transport, &node.base_url, &envelope, &answer)
+                .await?;
+            (status, answer) = transport(url, envelope.clone()).await?;
+        }
+        if status != 200 {
+            return Err(answered(excerpt(status, &answer)));
+        }
         let r = open(&answer, &held.list, &me.node_id, self.now_ms())
             .map_err(|e| answered(format!("receipt refused: {}", e.code())))?;
         let body = receipt_body(&r).map_err(|e| answered(format!("receipt: {e}")))?;
@@ -287,6 +312,49 @@ impl App {
             return Err(answered("the receipt does not answer this message".into()));
         }
         Ok(B64.encode(&answer))
+    }
+
+    /// Sends the files a recipient asked for (its 202 answer, `{"missing_files": [...]}`),
+    /// each framed with the message that names it. Only files this message names are sent,
+    /// whatever the recipient asks for.
+    async fn send_files(
+        &self,
+        transport: &Transport,
+        base_url: &str,
+        envelope: &[u8],
+        answer: &[u8],
+    ) -> Result<(), SendError> {
+        let answered = SendError::Answered;
+        let asked: serde_json::Value = serde_json::from_slice(answer)
+            .map_err(|e| answered(format!("202 without a list of files: {e}")))?;
+        let env = corridor_exchange::envelope::read_stored(envelope)
+            .map_err(|e| answered(format!("own message: {e}")))?;
+        let named = crate::handoff::files_named(env.header.kind, &env.body)
+            .map_err(|e| answered(e.to_string()))?;
+        let url = files_url(base_url);
+        for sha in asked["missing_files"].as_array().into_iter().flatten() {
+            let sha = sha.as_str().unwrap_or_default();
+            if !named.iter().any(|(s, _)| s == sha) {
+                return Err(answered(format!(
+                    "the recipient asked for {sha:.64}, which this message does not name"
+                )));
+            }
+            let bytes = self
+                .store
+                .blob(sha)
+                .await
+                .map_err(|e| answered(format!("file {sha}: {e}")))?
+                .ok_or_else(|| answered(format!("file {sha} is not stored here")))?;
+            let mut frame = Vec::with_capacity(4 + envelope.len() + bytes.len());
+            frame.extend_from_slice(&(envelope.len() as u32).to_be_bytes());
+            frame.extend_from_slice(envelope);
+            frame.extend_from_slice(&bytes);
+            let (status, body) = transport(url.clone(), frame).await?;
+            if !(200..300).contains(&status) {
+                return Err(answered(format!("file {sha}: {}", excerpt(status, &body))));
+            }
+        }
+        Ok(())
     }
 
     /// What an operator sees of the exchange: this node, its trust list, the outbox's counts

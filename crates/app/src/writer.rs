@@ -38,6 +38,9 @@ pub(crate) struct ActJob {
     pub(crate) after: String,
     /// Whom the clerk saw (receive).
     pub(crate) identity: Option<corridor_store::IdentityCheck>,
+    /// The message to the case's other node, when another node holds it (`crate::handoff`):
+    /// sealed into the outbox with the change.
+    pub(crate) outgoing: Option<crate::handoff::Outgoing>,
     pub(crate) reply: oneshot::Sender<AppResult<()>>,
 }
 
@@ -194,6 +197,16 @@ pub(crate) async fn commit_batch(
             }
             if let Some(c) = &a.identity {
                 Store::insert_identity_checks(&mut tx, std::slice::from_ref(c)).await?;
+            }
+            if let Some(o) = &a.outgoing {
+                crate::outbox::enqueue_in(
+                    &mut tx,
+                    &o.me,
+                    (&o.recipient, o.kind, Some(o.case)),
+                    &o.body,
+                    a.case.updated_ms,
+                )
+                .await?;
             }
         }
         applied.push(ok);

@@ -36,6 +36,13 @@ pub(crate) enum CertCmd {
 pub(crate) enum KeysCmd {
     /// List all keys (public parts).
     List,
+    /// Put a key in service for every authority that issues licences (of one city) and has
+    /// none, so that the corridor's trust list can name it; prints authority and key id.
+    Init {
+        /// Only this city's authorities (its code).
+        #[arg(long)]
+        city: Option<String>,
+    },
     /// Put a new key in service for an authority; the old one keeps verifying what it signed.
     Rotate {
         #[arg(long)]

@@ -590,6 +590,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                         println!("{}", serde_json::to_string(&k)?);
                     }
                 }
+                KeysCmd::Init { city } => {
+                    for (authority, kid) in app.init_keys(city.as_deref()).await? {
+                        println!(
+                            "{}",
+                            serde_json::json!({"authority": authority, "kid": kid})
+                        );
+                    }
+                }
                 KeysCmd::Rotate { authority } => {
                     let (kid, _) = app.rotate_key(authority).await?;
                     println!("{kid}");

@@ -40,6 +40,10 @@ pub(crate) enum TrustCmd {
         /// Days until the list expires.
         #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: u32,
+        /// Another node's authorities' licence keys: its `corridor trust-list export` (or
+        /// `GET /api/v1/trust-list`). Repeat for every node; this store's keys are always in.
+        #[arg(long = "keys")]
+        keys: Vec<PathBuf>,
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -189,10 +193,20 @@ pub(crate) async fn run(cli: &Cli, cmd: &TrustCmd) -> anyhow::Result<i32> {
             nodes,
             sequence,
             days,
+            keys,
             out,
         } => {
             let nodes: Vec<Node> = read_json(nodes)?;
             let app = cli.app().await?;
+            let mut licence_keys = app.trust_list().await?.keys;
+            for f in keys {
+                let other: corridor_licence::TrustList = read_json(f)?;
+                for k in other.keys {
+                    if !licence_keys.iter().any(|h| h.kid == k.kid) {
+                        licence_keys.push(k);
+                    }
+                }
+            }
             let now = crate::now_secs();
             let draft = CorridorTrust {
                 format: t::SIGNED_TRUST_FORMAT.into(),
@@ -200,7 +214,7 @@ pub(crate) async fn run(cli: &Cli, cmd: &TrustCmd) -> anyhow::Result<i32> {
                 issued_at: now,
                 expires_at: now + i64::from(*days) * 86_400,
                 nodes,
-                licence_keys: app.trust_list().await?.keys,
+                licence_keys,
             };
             draft.check().context("the draft")?;
             write_json(out.as_ref(), &draft)?;

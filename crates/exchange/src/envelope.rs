@@ -41,6 +41,10 @@ pub enum Kind {
     /// A licence issued, for the receiving node to deliver.
     LicenceIssued,
     LicenceRevoked,
+    /// The applicant withdrew the case at the receiving node.
+    Withdrawn,
+    /// The receiving window handed the licence or decision over.
+    Delivered,
     /// Counts for the joint office's node: no personal data.
     Statistics,
     /// A signed receipt for a message applied (proof of delivery).
@@ -162,6 +166,23 @@ fn sign_wire(wire: &Wire, kid: &str, key: &SigningKey) -> Result<Vec<u8>, Envelo
     ciborium::into_writer(wire, &mut payload)
         .map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
     cose::sign(payload, kid, EXTERNAL_AAD, key).map_err(EnvelopeError::Malformed)
+}
+
+/// Reads a message this node opened (and stored) before, without checking it again: the
+/// trust list may have changed since, and the message was checked when it came in.
+pub fn read_stored(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+    let (sign1, kid) = cose::decode(bytes).map_err(EnvelopeError::Malformed)?;
+    let payload = sign1.payload.as_deref().unwrap_or_default();
+    let wire: Wire = ciborium::from_reader(payload)
+        .map_err(|e| EnvelopeError::Malformed(format!("payload: {e}")))?;
+    let ciborium::Value::Bytes(body) = wire.body else {
+        return Err(EnvelopeError::Malformed("the body is not bytes".into()));
+    };
+    Ok(Envelope {
+        header: wire.header,
+        body,
+        kid,
+    })
 }
 
 /// Opens a message for node `me` at `now_ms` against the trust list held.

@@ -3,10 +3,11 @@
 
 use corridor_app::outbox::SendError;
 
-/// Posts envelopes over HTTP (10 s a try; a receipt of at most 1 MiB).
+/// Posts envelopes (and files framed with them) over HTTP: 60 s a try, an answer of at most
+/// 1 MiB, its status and body returned as they are.
 pub fn http_transport() -> Result<corridor_app::outbox::Transport, String> {
     let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|e| e.to_string())?;
     Ok(std::sync::Arc::new(move |url: String, body: Vec<u8>| {
@@ -33,17 +34,10 @@ pub fn http_transport() -> Result<corridor_app::outbox::Transport, String> {
                     )));
                 }
             }
-            if !status.is_success() {
-                let text = String::from_utf8_lossy(&out);
-                return Err(SendError::Answered(format!(
-                    "{url}: {status}: {}",
-                    text.chars().take(300).collect::<String>()
-                )));
-            }
-            Ok(out)
+            Ok((status.as_u16(), out))
         })
             as std::pin::Pin<
-                Box<dyn std::future::Future<Output = Result<Vec<u8>, SendError>> + Send>,
+                Box<dyn std::future::Future<Output = Result<(u16, Vec<u8>), SendError>> + Send>,
             >
     }))
 }

@@ -10,8 +10,8 @@ use sqlx::{AnyConnection, Row};
 use time::Date;
 use uuid::Uuid;
 
-/// A filed case as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// A filed case as stored (and, as JSON, as it travels between nodes).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaseRecord {
     pub id: Uuid,
     pub receipt_no: String,
@@ -200,6 +200,16 @@ impl Store {
         let r = sqlx::query(&format!("SELECT {} FROM cases WHERE id = $1", case_cols()))
             .bind(id.to_string())
             .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(CaseRecord::from_row).transpose()
+    }
+
+    /// A case as the writer's transaction sees it.
+    pub async fn get_case_in(tx: &mut WriteTx, id: Uuid) -> Result<Option<CaseRecord>> {
+        let conn: &mut AnyConnection = tx.conn();
+        let r = sqlx::query(&format!("SELECT {} FROM cases WHERE id = $1", case_cols()))
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
             .await?;
         r.as_ref().map(CaseRecord::from_row).transpose()
     }

@@ -21,7 +21,7 @@ pub struct KeyRecord {
     pub created_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LicenceRecord {
     pub id: Uuid,
     pub number: String,

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 /// One file handed in for one of a case's materials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttachmentRecord {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -79,7 +79,7 @@ impl AttachmentRecord {
 }
 
 /// What the receiving window confirmed of one material of a case (the latest mark).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MaterialCheckRecord {
     pub case_id: Uuid,
     pub material: i64,
@@ -282,11 +282,43 @@ impl Store {
         )
     }
 
+    /// Whether a file's bytes are stored (in the folder or the database).
+    pub async fn has_blob(&self, sha256: &str) -> Result<bool> {
+        if let Some(dir) = self.blob_dir() {
+            if tokio::fs::try_exists(Store::blob_path(&dir, sha256))
+                .await
+                .unwrap_or(false)
+            {
+                return Ok(true);
+            }
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM material_blobs WHERE sha256 = $1")
+            .bind(sha256.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
     pub async fn insert_attachments(tx: &mut WriteTx, a: &[AttachmentRecord]) -> Result<()> {
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();
         let rows: Vec<_> = a.iter().map(AttachmentRecord::to_vals).collect();
         insert_rows(conn, backend, attachments_table(), &rows).await
+    }
+
+    /// Records files not recorded yet (by their id); those recorded already stay as they are.
+    pub async fn insert_new_attachments(tx: &mut WriteTx, a: &[AttachmentRecord]) -> Result<()> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        let rows: Vec<_> = a.iter().map(AttachmentRecord::to_vals).collect();
+        insert_rows_upsert(
+            conn,
+            backend,
+            attachments_table(),
+            &rows,
+            "ON CONFLICT (id) DO NOTHING",
+        )
+        .await
     }
 
     /// Records the window's marks (replacing earlier marks of the same materials).

@@ -8,6 +8,7 @@ pub mod cases;
 mod catalogue;
 pub mod cli;
 mod exchange;
+mod federation;
 mod helpers;
 mod industry;
 mod licences;

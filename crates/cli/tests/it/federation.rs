@@ -1,0 +1,532 @@
+//! One node per city, with real processes (issue #24): a corridor set up with the operator's
+//! commands only (root key, node keys, draft, sign), each node a `corridor serve` on a
+//! loopback port with its own store.
+
+use crate::cli::{corridor, tmp};
+use crate::helpers::{free_port, Go, Node};
+use corridor_domain::catalogue::ServiceMode;
+use corridor_domain::materials::sample;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A corridor's keys and signed list in a folder, and a data folder per node.
+pub struct Corridor {
+    pub dir: PathBuf,
+    pub root: String,
+    /// (node id, city, port)
+    pub nodes: Vec<(String, String, u16)>,
+}
+
+fn json_of(o: &std::process::Output) -> Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+impl Corridor {
+    /// The joint office's steps: a root key, a key per node, the draft and the signed list.
+    /// With `demo`, each node's store gets the demo accounts and its authorities' keys first,
+    /// and the list names those keys (each node's `trust-list export`).
+    pub fn set_up(nodes: &[(&str, &str)], demo: bool) -> Corridor {
+        let dir = tmp();
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut c = Corridor {
+            dir,
+            root: String::new(),
+            nodes: nodes
+                .iter()
+                .map(|(id, city)| (id.to_string(), city.to_string(), free_port()))
+                .collect(),
+        };
+        let work = c.data(&c.nodes[0].0);
+        let root = json_of(&corridor(
+            &work,
+            &["trust", "root-key", "--out", &c.path("root.json")],
+            None,
+        ));
+        c.root = root["public_key"].as_str().unwrap().to_string();
+        let mut listed = Vec::new();
+        for (id, city, port) in &c.nodes {
+            let key = json_of(&corridor(
+                &work,
+                &[
+                    "trust",
+                    "node-key",
+                    "--kid",
+                    &format!("{id}-1"),
+                    "--out",
+                    &c.path(&format!("{id}.key")),
+                ],
+                None,
+            ));
+            listed.push(json!({
+                "node_id": id, "city": city, "name_zh": id, "name_en": id,
+                "base_url": format!("http://127.0.0.1:{port}/"),
+                "message_keys": [{"kid": key["kid"], "public_key": key["public_key"], "not_before": 0}],
+            }));
+        }
+        std::fs::write(c.path("nodes.json"), Value::Array(listed).to_string()).unwrap();
+        let (nodes_json, draft, list) = (
+            c.path("nodes.json"),
+            c.path("draft.json"),
+            c.path("list.cose"),
+        );
+        let mut draft_args: Vec<String> = [
+            "trust",
+            "draft",
+            "--nodes",
+            &nodes_json,
+            "--sequence",
+            "1",
+            "--out",
+            &draft,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if demo {
+            for (id, city, _) in &c.nodes {
+                let seed = ["demo", "--cases", "0", "--enterprises", "0"];
+                let o = corridor(&c.data(id), &seed, None);
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                let o = corridor(&c.data(id), &["keys", "init", "--city", city], None);
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                let keys = c.path(&format!("{id}.keys.json"));
+                let o = corridor(&c.data(id), &["trust-list", "export", &keys], None);
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                draft_args.extend(["--keys".to_string(), keys]);
+            }
+        }
+        let draft_args: Vec<&str> = draft_args.iter().map(String::as_str).collect();
+        let o = corridor(&work, &draft_args, None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let root_key = c.path("root.json");
+        let sign = [
+            "trust",
+            "sign",
+            "--root-key",
+            &root_key,
+            "--out",
+            &list,
+            &draft,
+        ];
+        assert!(corridor(&work, &sign, None).status.success());
+        c
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+
+    /// A node's data folder (made on first use).
+    pub fn data(&self, id: &str) -> PathBuf {
+        let d = self.dir.join(id);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    pub fn port(&self, id: &str) -> u16 {
+        self.nodes.iter().find(|n| n.0 == id).unwrap().2
+    }
+
+    /// The settings that make a `corridor serve` this corridor's node `id`.
+    pub fn node_args(&self, id: &str) -> Vec<String> {
+        [
+            "--trust-list",
+            &self.path("list.cose"),
+            "--trust-root",
+            &self.root,
+            "--node-id",
+            id,
+            "--node-key",
+            &self.path(&format!("{id}.key")),
+            "--delivery-every-ms",
+            "100",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    /// Starts node `id` on its port, with `extra` arguments.
+    pub fn start(&self, id: &str, extra: &[&str]) -> Node {
+        let mut args = self.node_args(id);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Node::start_on(&self.data(id), self.port(id), &args).unwrap()
+    }
+}
+
+impl Drop for Corridor {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn token(http: &reqwest::Client, base: &str, user: &str) -> String {
+    let v: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "corridor-demo"}))
+        .value()
+        .await;
+    v["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_string()
+}
+
+/// Reads a case at a node until `ok` holds of it (at most 30 s); the case as last read.
+async fn wait_case(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    ok: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        let r = http
+            .get(format!("{base}/api/v1/cases/{id}"))
+            .bearer_auth(token)
+            .go()
+            .await;
+        if r.status() == StatusCode::OK {
+            last = r.json().await.unwrap();
+            if ok(&last) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("case {id} at {base} did not reach the state awaited: {last}");
+}
+
+fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
+    move |v: &Value| v["status"] == s
+}
+
+/// Hefei's window receives a filing for Songjiang's market regulator; Songjiang's node
+/// decides, asks for a correction, approves and issues the licence; Hefei's window delivers
+/// it. Each node keeps its own store; every step travels as a signed message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_from_hefei_to_songjiang_and_back() {
+    let c = Corridor::set_up(&[("hefei", "340100"), ("songjiang", "310117")], true);
+    let a = c.start("hefei", &[]);
+    let b = c.start("songjiang", &[]);
+    let http = reqwest::Client::new();
+    let (ua, ub) = (a.url.clone(), b.url.clone());
+    let ent = token(&http, &ua, "ent.340100").await;
+    let clerk = token(&http, &ua, "clerk.340100").await;
+    let reviewer = token(&http, &ub, "reviewer.310117.market").await;
+    let api = |base: &str, p: &str| format!("{base}/api/v1{p}");
+
+    // A node takes filings for its own city only.
+    let ent_b = token(&http, &ub, "ent.340100").await;
+    let r = http
+        .post(api(&ub, "/cases"))
+        .bearer_auth(&ent_b)
+        .json(&crate::cases::branch_filing(
+            Some("340100-W01"),
+            ServiceMode::RemoteReceipt,
+        ))
+        .go()
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "Hefei's window at Songjiang's node"
+    );
+
+    // Filed at Hefei's window, the applicant's file online, the clerk's scans.
+    let filing = crate::cases::branch_filing(Some("340100-W01"), ServiceMode::RemoteReceipt);
+    let case: Value = http
+        .post(api(&ua, "/cases"))
+        .bearer_auth(&ent)
+        .json(&filing)
+        .value()
+        .await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let receipt_no = case["receipt_no"].as_str().unwrap().to_string();
+    assert!(receipt_no.starts_with("340100-"), "{case}");
+    let upload = |who: &str, material: String, name: &str, body: Vec<u8>| {
+        http.post(api(&ua, &format!("/cases/{id}/materials/{material}")))
+            .query(&[("file_name", name)])
+            .bearer_auth(who)
+            .body(body)
+    };
+    let form_pdf = sample::pdf("Application form", 0);
+    let r = upload(&ent, "0".into(), "申请书.pdf", form_pdf.clone())
+        .go()
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let act = |base: &str, who: &str, body: Value| {
+        http.post(api(base, &format!("/cases/{id}/actions")))
+            .bearer_auth(who)
+            .json(&body)
+    };
+    let r = act(
+        &ua,
+        &clerk,
+        json!({"action": "receive", "identity_checked": true}),
+    )
+    .go()
+    .await;
+    assert!(r.status().is_success());
+    let list: Value = http
+        .get(api(&ua, &format!("/cases/{id}/materials")))
+        .bearer_auth(&clerk)
+        .value()
+        .await;
+    let png = sample::png(8, 8, [0, 128, 255]);
+    let mut marks = Vec::new();
+    for m in list["materials"].as_array().unwrap() {
+        if m["required"] != true {
+            continue;
+        }
+        if m["files"].as_array().unwrap().is_empty() {
+            let r = upload(&clerk, m["index"].to_string(), "scan.png", png.clone())
+                .go()
+                .await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+        marks.push(
+            json!({"material": m["index"], "received": true, "original_seen": m["original"]}),
+        );
+    }
+    let r = http
+        .put(api(&ua, &format!("/cases/{id}/materials/checks")))
+        .bearer_auth(&clerk)
+        .json(&Value::Array(marks))
+        .go()
+        .await;
+    assert!(r.status().is_success());
+    let r = act(&ua, &clerk, json!({"action": "forward"})).go().await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    // At Songjiang: the case in the reviewer's queue, its files as handed in at Hefei.
+    let at_b = wait_case(&http, &ub, &reviewer, &id, status_is("forwarded")).await;
+    assert_eq!(at_b["receipt_no"], receipt_no.as_str());
+    assert!(at_b["allowed_actions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("accept")));
+    let queue: Value = http
+        .get(api(&ub, "/cases?status=forwarded"))
+        .bearer_auth(&reviewer)
+        .value()
+        .await;
+    assert!(queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == id.as_str()));
+    let files: Value = http
+        .get(api(&ub, &format!("/cases/{id}/materials")))
+        .bearer_auth(&reviewer)
+        .value()
+        .await;
+    assert_eq!(files["complete"], true, "{files}");
+    let first = &files["materials"][0]["files"][0];
+    let bytes = http
+        .get(api(
+            &ub,
+            &format!("/cases/{id}/files/{}", first["id"].as_str().unwrap()),
+        ))
+        .bearer_auth(&reviewer)
+        .go()
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), form_pdf.as_slice(), "the file as handed in");
+    // The window's steps are Hefei's: not done at Songjiang's node (its demo has that clerk).
+    let clerk_b = token(&http, &ub, "clerk.340100").await;
+    let r = act(&ub, &clerk_b, json!({"action": "withdraw"})).go().await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Accepted, then a correction asked for: Hefei's applicant sees which material.
+    let r = act(&ub, &reviewer, json!({"action": "accept"})).go().await;
+    assert!(r.status().is_success());
+    let r = act(
+        &ub,
+        &reviewer,
+        json!({"action": "request_correction", "reason": "申请书未签字 Unsigned form", "correct_materials": [0]}),
+    )
+    .go()
+    .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let at_a = wait_case(&http, &ua, &ent, &id, status_is("correction_requested")).await;
+    assert_eq!(at_a["correction"]["materials"], json!([0]), "{at_a}");
+    assert!(at_a["reason"].as_str().unwrap().contains("Unsigned"));
+    assert!(
+        at_a["accepted_on"].is_string(),
+        "the clock as Songjiang runs it"
+    );
+    let signed = sample::pdf("Application form, signed", 1);
+    let r = upload(&ent, "0".into(), "申请书-签字.pdf", signed.clone())
+        .go()
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = act(&ua, &ent, json!({"action": "resubmit"})).go().await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    // The corrected file reaches Songjiang; approved; the licence issued there.
+    wait_case(&http, &ub, &reviewer, &id, status_is("resubmitted")).await;
+    let files: Value = http
+        .get(api(&ub, &format!("/cases/{id}/materials")))
+        .bearer_auth(&reviewer)
+        .value()
+        .await;
+    let shas: Vec<&str> = files["materials"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["sha256"].as_str().unwrap())
+        .collect();
+    assert!(
+        shas.contains(&corridor_store::sha256_hex(&signed).as_str()),
+        "{files}"
+    );
+    for action in ["approve", "issue_licence"] {
+        let r = act(&ub, &reviewer, json!({"action": action})).go().await;
+        assert!(
+            r.status().is_success(),
+            "{action}: {}",
+            r.text().await.unwrap()
+        );
+    }
+
+    // Issued locally: Hefei's window delivers the licence Songjiang signed.
+    let at_a = wait_case(&http, &ua, &clerk, &id, status_is("licence_issued")).await;
+    let licence = at_a["licence_id"]
+        .as_str()
+        .expect("the licence at Hefei")
+        .to_string();
+    let file = http
+        .get(api(&ua, &format!("/licences/{licence}/file")))
+        .bearer_auth(&ent)
+        .go()
+        .await;
+    assert_eq!(file.status(), StatusCode::OK);
+    let cose = file.bytes().await.unwrap();
+    let v: Value = http
+        .post(api(&ua, "/licences/verify"))
+        .header("content-type", "application/cose")
+        .body(cose.to_vec())
+        .value()
+        .await;
+    assert_eq!(
+        v["valid"], true,
+        "Hefei verifies Songjiang's signature: {v}"
+    );
+    let r = act(&ua, &clerk, json!({"action": "deliver"})).go().await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    wait_case(&http, &ub, &reviewer, &id, status_is("delivered")).await;
+
+    // Both outboxes empty, nothing parked; every chain intact on both nodes.
+    for (d, n) in [("hefei", 3), ("songjiang", 4)] {
+        let mut outbox = Value::Null;
+        for _ in 0..50 {
+            outbox = json_of(&corridor(&c.data(d), &["exchange", "outbox"], None));
+            if outbox["delivered"] == n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            outbox,
+            json!({"waiting": 0, "parked": 0, "delivered": n}),
+            "{d}"
+        );
+    }
+    drop(a);
+    drop(b);
+    for d in ["hefei", "songjiang"] {
+        let v = corridor(&c.data(d), &["audit", "verify"], None);
+        assert!(
+            v.status.success(),
+            "{d}: {}",
+            String::from_utf8_lossy(&v.stdout)
+        );
+    }
+}
+
+/// Two real nodes set up with the operator's commands. Hefei's operator pings Songjiang;
+/// every ping arrives once. Songjiang is killed (SIGKILL) and more pings are sent while it is
+/// down; started again, it catches up: every ping applied exactly once, Hefei's outbox all
+/// delivered with receipts, both audit chains intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_catch_up_after_a_kill() {
+    let c = Corridor::set_up(&[("hefei", "340100"), ("songjiang", "310117")], false);
+    let (a_dir, b_dir) = (c.data("hefei"), c.data("songjiang"));
+    let b = c.start("songjiang", &[]);
+    let _a = c.start("hefei", &[]);
+    let key = c.path("hefei.key");
+    let ping = |n: &str| {
+        let args = [
+            "exchange",
+            "ping",
+            "--to",
+            "songjiang",
+            "--node-id",
+            "hefei",
+            "--node-key",
+            &key,
+            "--count",
+            n,
+        ];
+        let o = corridor(&a_dir, &args, None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // The messages Songjiang has applied, by id.
+    let applied = || -> Vec<String> {
+        let o = corridor(&b_dir, &["exchange", "inbox"], None);
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|m| m["applied_ms"].is_i64())
+            .map(|m| m["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let wait_for = |n: usize| {
+        let mut got = applied();
+        for _ in 0..60 {
+            if got.len() >= n {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+            got = applied();
+        }
+        got
+    };
+    let mut sent = ping("10");
+    assert_eq!(wait_for(10).len(), 10, "the first pings arrived");
+    drop(b); // SIGKILL
+    sent.extend(ping("10"));
+    std::thread::sleep(Duration::from_secs(1));
+    let _b = c.start("songjiang", &[]);
+    let mut got = wait_for(20);
+    got.sort();
+    sent.sort();
+    assert_eq!(got, sent, "every ping applied exactly once, none lost");
+    let mut outbox = Value::Null;
+    for _ in 0..40 {
+        outbox = json_of(&corridor(&a_dir, &["exchange", "outbox"], None));
+        if outbox["delivered"] == 20 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(outbox, json!({"waiting": 0, "parked": 0, "delivered": 20}));
+    drop(_b);
+    drop(_a);
+    for d in [&a_dir, &b_dir] {
+        let v = corridor(d, &["audit", "verify"], None);
+        assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    }
+}
