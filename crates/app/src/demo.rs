@@ -80,7 +80,8 @@ pub const SAMPLE_FIRM_NAME: &str = "合肥启明新材料有限公司";
 
 /// Demo accounts: an administrator, the joint office, and per city a clerk at the first
 /// window and reviewers at three authorities; applicants in four cities.
-fn demo_accounts(app: &App) -> Vec<NewUser> {
+/// With `city`, only that city's clerk and reviewers (a city's own node).
+fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
     let r = app.reference();
     let mut out = vec![
         NewUser {
@@ -104,7 +105,11 @@ fn demo_accounts(app: &App) -> Vec<NewUser> {
             resident_id: None,
         },
     ];
-    for j in r.jurisdictions.iter().filter(|j| j.member) {
+    for j in r
+        .jurisdictions
+        .iter()
+        .filter(|j| j.member && city.is_none_or(|c| c == j.code.as_str()))
+    {
         let c = j.code.as_str();
         if let Some(w) = r.windows.values().find(|w| w.city.as_str() == c) {
             out.push(NewUser {
@@ -169,7 +174,23 @@ pub fn sample_form(
 
 /// Creates the demo accounts (once) and `n` cases (only into a store without cases).
 pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary> {
-    let accounts = demo_accounts(app);
+    seed_city(app, n, seed, None).await
+}
+
+/// [`seed`] for one city's node: its own staff, and cases received and decided in the city
+/// (cases between cities travel as messages between the nodes). With `None`, every city.
+pub async fn seed_city(
+    app: &Arc<App>,
+    n: usize,
+    seed: u64,
+    city: Option<&str>,
+) -> AppResult<DemoSummary> {
+    // A node of no member city (the joint office's) gets accounts only.
+    let n = match city {
+        Some(c) if !app.reference().jurisdiction(c).is_some_and(|j| j.member) => 0,
+        _ => n,
+    };
+    let accounts = demo_accounts(app, city);
     let mut users = Vec::new();
     let mut ids: HashMap<String, Uuid> = HashMap::new();
     for a in &accounts {
@@ -234,8 +255,10 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
     let t = std::time::Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(2);
     let gen_app = app.clone();
+    let city = city.map(str::to_string);
     let generator = tokio::task::spawn_blocking(move || {
-        generate(&gen_app, n, seed, &ids, &keys, CHUNK, |c| {
+        let scope = (seed, city.as_deref());
+        generate(&gen_app, n, scope, &ids, &keys, CHUNK, |c| {
             tx.blocking_send(c).is_ok()
         })
     });
@@ -294,7 +317,7 @@ pub async fn seed(app: &Arc<App>, n: usize, seed: u64) -> AppResult<DemoSummary>
 fn generate(
     app: &App,
     n: usize,
-    seed: u64,
+    (seed, city): (u64, Option<&str>),
     ids: &HashMap<String, Uuid>,
     keys: &HashMap<String, (String, corridor_licence::SigningKey)>,
     chunk: usize,
@@ -310,10 +333,14 @@ fn generate(
     let members: Vec<&str> = r
         .jurisdictions
         .iter()
-        .filter(|j| j.member)
+        .filter(|j| j.member && city.is_none_or(|c| c == j.code.as_str()))
         .map(|j| j.code.as_str())
         .collect();
-    let windows: Vec<_> = r.windows.values().collect();
+    let windows: Vec<_> = r
+        .windows
+        .values()
+        .filter(|w| city.is_none_or(|c| c == w.city.as_str()))
+        .collect();
     let matters = &r.current;
     let mut filed: Vec<(Date, i64)> = (0..n)
         .map(|_| {

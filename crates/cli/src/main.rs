@@ -1,6 +1,7 @@
 //! `corridor`: the server and the command line.
 
 mod args;
+mod federation_cmd;
 mod id_check;
 mod industry_cmd;
 mod serve;
@@ -128,6 +129,9 @@ enum Cmd {
         /// How many enterprises (besides the demo head enterprises).
         #[arg(long, default_value_t = 20_000)]
         enterprises: usize,
+        /// For one city's node: only its staff, and cases received and decided there.
+        #[arg(long)]
+        city: Option<String>,
     },
     /// The enterprise registry.
     Enterprises {
@@ -194,6 +198,11 @@ enum Cmd {
     Trust {
         #[command(subcommand)]
         cmd: trust_cmd::TrustCmd,
+    },
+    /// A whole corridor on this machine: the joint office's node and a node per city.
+    Federation {
+        #[command(subcommand)]
+        cmd: federation_cmd::FederationCmd,
     },
     /// Authority signing keys.
     Keys {
@@ -345,13 +354,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             cases,
             seed,
             enterprises,
+            city,
         } => {
             // The demo needs are ranked against the search index, so the index is opened
             // (and built) here too; `serve` then finds it up to date.
             let app = cli
                 .app_with(corridor_app::industry::IndexMode::Dir(cli.index_dir()))
                 .await?;
-            seed_demo(&app, *cases, *enterprises, *seed).await?;
+            seed_demo(&app, (*cases, *enterprises, *seed), city.as_deref()).await?;
             app.close().await;
         }
         Cmd::Enterprises { cmd } => return industry_cmd::enterprises(&cli, cmd).await,
@@ -581,6 +591,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
         }
         Cmd::Trust { cmd } => return trust_cmd::run(&cli, cmd).await,
+        Cmd::Federation { cmd } => return federation_cmd::run(cmd).await,
         Cmd::Exchange { cmd } => return trust_cmd::exchange(&cli, cmd).await,
         Cmd::Keys { cmd } => {
             let app = cli.app().await?;

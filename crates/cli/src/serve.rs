@@ -6,12 +6,11 @@ use super::*;
 /// Demo accounts (printed), cases and enterprises.
 pub(crate) async fn seed_demo(
     app: &Arc<corridor_app::App>,
-    cases: usize,
-    enterprises: usize,
-    seed: u64,
+    (cases, enterprises, seed): (usize, usize, u64),
+    city: Option<&str>,
 ) -> anyhow::Result<()> {
     let t = std::time::Instant::now();
-    let s = corridor_app::demo::seed(app, cases, seed).await?;
+    let s = corridor_app::demo::seed_city(app, cases, seed, city).await?;
     println!(
         "Demo accounts (password for all: {}):",
         corridor_app::demo::DEMO_PASSWORD
@@ -27,7 +26,7 @@ pub(crate) async fn seed_demo(
     );
     // A new demo: the sample enterprise (ent.340100) holds a business licence it can give by
     // reference for a material (once only).
-    if s.cases > 0 {
+    if s.cases > 0 && city.is_none_or(|c| c == "340100") {
         if let Some((number, _)) = corridor_app::demo::issue_sample_licence(app).await? {
             println!("  ent.340100 holds the business licence {number}");
         }

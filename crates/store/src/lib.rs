@@ -444,8 +444,33 @@ impl Store {
         Ok((Store::connect(&url).await?, url))
     }
 
+    /// The URL of database `name` beside the one `base_url` names, created when missing (a
+    /// node of the one-machine corridor). `name` is letters, digits and `_`.
+    pub async fn ensure_postgres_database(base_url: &str, name: &str) -> Result<String> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Url(format!("not a database name: {name}")));
+        }
+        sqlx::any::install_default_drivers();
+        let admin = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(base_url)
+            .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+            .bind(name.to_string())
+            .fetch_one(&admin)
+            .await?;
+        if n == 0 {
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await?;
+        }
+        admin.close().await;
+        Ok(replace_db(base_url, name))
+    }
+
     /// Drops a database made by [`Store::create_temp_postgres`].
     pub async fn drop_temp_postgres(base_url: &str, temp_url: &str) -> Result<()> {
+        sqlx::any::install_default_drivers();
         let name = temp_url
             .rsplit('/')
             .next()

@@ -206,6 +206,87 @@ fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
     move |v: &Value| v["status"] == s
 }
 
+/// At a node: the applicant files a branch registration at `window` for `competent`'s market
+/// regulator and uploads the form (`form_pdf`); the clerk receives, scans every other required
+/// material, marks them and forwards. The case's id and receipt number.
+async fn file_and_forward(
+    http: &reqwest::Client,
+    base: &str,
+    (applicant, clerk): (&str, &str),
+    window: &str,
+    competent: &str,
+    form_pdf: &[u8],
+) -> (String, String) {
+    let api = |p: &str| format!("{base}/api/v1{p}");
+    let mut filing = crate::cases::branch_filing(Some(window), ServiceMode::RemoteReceipt);
+    filing.competent_city = competent.into();
+    let case: Value = http
+        .post(api("/cases"))
+        .bearer_auth(applicant)
+        .json(&filing)
+        .value()
+        .await;
+    let id = case["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{case}"))
+        .to_string();
+    let upload = |who: &str, material: String, body: Vec<u8>| {
+        http.post(api(&format!("/cases/{id}/materials/{material}")))
+            .query(&[(
+                "file_name",
+                if material == "0" {
+                    "申请书.pdf"
+                } else {
+                    "scan.png"
+                },
+            )])
+            .bearer_auth(who)
+            .body(body)
+    };
+    let r = upload(applicant, "0".into(), form_pdf.to_vec()).go().await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let act = |body: Value| {
+        http.post(api(&format!("/cases/{id}/actions")))
+            .bearer_auth(clerk)
+            .json(&body)
+    };
+    let r = act(json!({"action": "receive", "identity_checked": true}))
+        .go()
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let list: Value = http
+        .get(api(&format!("/cases/{id}/materials")))
+        .bearer_auth(clerk)
+        .value()
+        .await;
+    let png = sample::png(8, 8, [0, 128, 255]);
+    let mut marks = Vec::new();
+    for m in list["materials"].as_array().unwrap() {
+        if m["required"] != true {
+            continue;
+        }
+        if m["files"].as_array().unwrap().is_empty() {
+            let r = upload(clerk, m["index"].to_string(), png.clone())
+                .go()
+                .await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+        marks.push(
+            json!({"material": m["index"], "received": true, "original_seen": m["original"]}),
+        );
+    }
+    let r = http
+        .put(api(&format!("/cases/{id}/materials/checks")))
+        .bearer_auth(clerk)
+        .json(&Value::Array(marks))
+        .go()
+        .await;
+    assert!(r.status().is_success());
+    let r = act(json!({"action": "forward"})).go().await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    (id, case["receipt_no"].as_str().unwrap().to_string())
+}
+
 /// Hefei's window receives a filing for Songjiang's market regulator; Songjiang's node
 /// decides, asks for a correction, approves and issues the licence; Hefei's window delivers
 /// it. Each node keeps its own store; every step travels as a signed message.
@@ -238,71 +319,29 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
         "Hefei's window at Songjiang's node"
     );
 
-    // Filed at Hefei's window, the applicant's file online, the clerk's scans.
-    let filing = crate::cases::branch_filing(Some("340100-W01"), ServiceMode::RemoteReceipt);
-    let case: Value = http
-        .post(api(&ua, "/cases"))
-        .bearer_auth(&ent)
-        .json(&filing)
-        .value()
-        .await;
-    let id = case["id"].as_str().unwrap().to_string();
-    let receipt_no = case["receipt_no"].as_str().unwrap().to_string();
-    assert!(receipt_no.starts_with("340100-"), "{case}");
+    // Filed at Hefei's window, the applicant's file online, the clerk's scans; forwarded.
+    let form_pdf = sample::pdf("Application form", 0);
+    let (id, receipt_no) = file_and_forward(
+        &http,
+        &ua,
+        (&ent, &clerk),
+        "340100-W01",
+        "310117",
+        &form_pdf,
+    )
+    .await;
+    assert!(receipt_no.starts_with("340100-"), "{receipt_no}");
     let upload = |who: &str, material: String, name: &str, body: Vec<u8>| {
         http.post(api(&ua, &format!("/cases/{id}/materials/{material}")))
             .query(&[("file_name", name)])
             .bearer_auth(who)
             .body(body)
     };
-    let form_pdf = sample::pdf("Application form", 0);
-    let r = upload(&ent, "0".into(), "申请书.pdf", form_pdf.clone())
-        .go()
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
     let act = |base: &str, who: &str, body: Value| {
         http.post(api(base, &format!("/cases/{id}/actions")))
             .bearer_auth(who)
             .json(&body)
     };
-    let r = act(
-        &ua,
-        &clerk,
-        json!({"action": "receive", "identity_checked": true}),
-    )
-    .go()
-    .await;
-    assert!(r.status().is_success());
-    let list: Value = http
-        .get(api(&ua, &format!("/cases/{id}/materials")))
-        .bearer_auth(&clerk)
-        .value()
-        .await;
-    let png = sample::png(8, 8, [0, 128, 255]);
-    let mut marks = Vec::new();
-    for m in list["materials"].as_array().unwrap() {
-        if m["required"] != true {
-            continue;
-        }
-        if m["files"].as_array().unwrap().is_empty() {
-            let r = upload(&clerk, m["index"].to_string(), "scan.png", png.clone())
-                .go()
-                .await;
-            assert_eq!(r.status(), StatusCode::CREATED);
-        }
-        marks.push(
-            json!({"material": m["index"], "received": true, "original_seen": m["original"]}),
-        );
-    }
-    let r = http
-        .put(api(&ua, &format!("/cases/{id}/materials/checks")))
-        .bearer_auth(&clerk)
-        .json(&Value::Array(marks))
-        .go()
-        .await;
-    assert!(r.status().is_success());
-    let r = act(&ua, &clerk, json!({"action": "forward"})).go().await;
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
 
     // At Songjiang: the case in the reviewer's queue, its files as handed in at Hefei.
     let at_b = wait_case(&http, &ub, &reviewer, &id, status_is("forwarded")).await;
@@ -528,5 +567,156 @@ async fn two_nodes_catch_up_after_a_kill() {
     for d in [&a_dir, &b_dir] {
         let v = corridor(d, &["audit", "verify"], None);
         assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    }
+}
+
+/// Ten consecutive free loopback ports (their first).
+fn free_ports(n: u16) -> u16 {
+    for _ in 0..100 {
+        let base = free_port();
+        if base > 65_000 - n {
+            continue;
+        }
+        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no {n} free ports in a row");
+}
+
+/// The whole corridor from one command (`corridor federation up`): the joint office's node
+/// and nine city nodes, Songjiang's on PostgreSQL when the tests have one. Each city's window
+/// forwards a case to the next city round the corridor; each arrives in that city's queue,
+/// is accepted there, and the acceptance reaches the window's node; nothing is parked and
+/// every node's audit chains verify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nine_cities_hand_cases_round_the_corridor() {
+    let dir = tmp();
+    let base = free_ports(10);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_corridor"));
+    cmd.args(["federation", "up", "--dir"])
+        .arg(&dir)
+        .args(["--base-port", &base.to_string(), "--demo-cases", "0"])
+        .env_remove("CORRIDOR_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let pg = crate::helpers::pg_url();
+    if let Some(u) = &pg {
+        // A database left by an earlier run would be taken up again: start afresh.
+        let _ = corridor_store::Store::drop_temp_postgres(u, &replace_db(u, "corridor_songjiang"))
+            .await;
+        cmd.args(["--postgres", u]);
+    }
+    let mut up = cmd.spawn().unwrap();
+    let out = std::io::BufReader::new(up.stdout.take().unwrap());
+    let mut nodes: Vec<Value> = Vec::new();
+    for line in std::io::BufRead::lines(out) {
+        let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if v["ready"] == true {
+            break;
+        }
+        nodes.push(v);
+    }
+    assert_eq!(nodes.len(), 10, "{nodes:?}");
+    assert_eq!(
+        nodes.iter().filter(|n| n["store"] == "postgresql").count(),
+        usize::from(pg.is_some())
+    );
+    let cities: Vec<(String, String)> = nodes[1..]
+        .iter()
+        .map(|n| {
+            (
+                n["city"].as_str().unwrap().to_string(),
+                n["url"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let http = reqwest::Client::new();
+    let pdf = sample::pdf("Application form", 9);
+    let mut cases = Vec::new();
+    for (i, (city, url)) in cities.iter().enumerate() {
+        let next = &cities[(i + 1) % cities.len()].0;
+        let ent = token(&http, url, "ent.340100").await;
+        let clerk = token(&http, url, &format!("clerk.{city}")).await;
+        let me: Value = http
+            .get(format!("{url}/api/v1/me"))
+            .bearer_auth(&clerk)
+            .value()
+            .await;
+        let window = me["window_id"].as_str().unwrap().to_string();
+        let (id, _) = file_and_forward(&http, url, (&ent, &clerk), &window, next, &pdf).await;
+        cases.push((id, url.clone(), (i + 1) % cities.len()));
+    }
+    for (id, _, to) in &cases {
+        let (city, url) = &cities[*to];
+        let reviewer = token(&http, url, &format!("reviewer.{city}.market")).await;
+        wait_case(&http, url, &reviewer, id, status_is("forwarded")).await;
+        let r = http
+            .post(format!("{url}/api/v1/cases/{id}/actions"))
+            .bearer_auth(&reviewer)
+            .json(&json!({"action": "accept"}))
+            .go()
+            .await;
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    for (id, from, _) in &cases {
+        let city = &cities.iter().find(|c| &c.1 == from).unwrap().0;
+        let clerk = token(&http, from, &format!("clerk.{city}")).await;
+        wait_case(&http, from, &clerk, id, status_is("accepted")).await;
+    }
+    for n in &nodes {
+        let m = http
+            .get(format!("{}/metrics", n["url"].as_str().unwrap()))
+            .go()
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            m.contains("corridor_outbox{state=\"parked\"} 0"),
+            "{}: {m}",
+            n["node"]
+        );
+    }
+    // Stopped together (SIGTERM); every store's chains intact.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &up.id().to_string()])
+        .status();
+    assert!(up.wait().unwrap().success());
+    for n in &nodes {
+        let id = n["node"].as_str().unwrap();
+        let mut args = vec!["audit", "verify"];
+        let url;
+        if n["store"] == "postgresql" {
+            url = pg
+                .as_deref()
+                .map(|u| replace_db(u, &format!("corridor_{}", id.replace('-', "_"))))
+                .unwrap();
+            args = vec!["--database-url", &url, "audit", "verify"];
+        }
+        let v = corridor(&dir.join(id), &args, None);
+        assert!(
+            v.status.success(),
+            "{id}: {}",
+            String::from_utf8_lossy(&v.stdout)
+        );
+    }
+    if let Some(u) = &pg {
+        let _ = corridor_store::Store::drop_temp_postgres(u, &replace_db(u, "corridor_songjiang"))
+            .await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `base` with its database name replaced.
+fn replace_db(base: &str, name: &str) -> String {
+    let (head, tail) = base
+        .split_once('?')
+        .map_or((base, None), |(h, t)| (h, Some(t)));
+    let head = head.rsplit_once('/').map_or(head, |(h, _)| h);
+    match tail {
+        Some(t) => format!("{head}/{name}?{t}"),
+        None => format!("{head}/{name}"),
     }
 }
