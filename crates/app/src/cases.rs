@@ -391,6 +391,7 @@ impl App {
             None => None,
         };
         // Committed by the single writer with whatever else is waiting: one fsync for all.
+        let sends = outgoing.is_some();
         self.to_writer(|reply| {
             WriteJob::Act(Box::new(ActJob {
                 case: n.clone(),
@@ -407,6 +408,9 @@ impl App {
             }))
         })
         .await?;
+        if sends {
+            self.outbox_ready.notify_one();
+        }
         tracing::info!(receipt = %n.receipt_no, action = req.action.as_str(), status = n.status.as_str(), "case action");
         let mut v = self.view(p, &n, &r);
         v.licence_id = licence.map(|l| l.id);

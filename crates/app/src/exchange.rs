@@ -216,7 +216,8 @@ async fn receive_in(
             case_seq: seq,
             envelope: stored.to_string(),
             received_ms: now,
-            applied_ms: None,
+            // Applied in this transaction, or waiting for the one before it.
+            applied_ms: (!waits).then_some(now),
             receipt: receipt_b64.clone(),
         },
     )
@@ -224,7 +225,6 @@ async fn receive_in(
     let mut applied = Vec::new();
     if !waits {
         apply(tx, env, from, sha, now).await?;
-        Store::inbox_applied(tx, &h.sender, &h.id.to_string(), now, &receipt_b64).await?;
         applied.push(h.id);
         // Those that waited for it, in order.
         if let (Some(c), Some(mut s)) = (&case, seq) {
@@ -267,8 +267,9 @@ fn kind_code(env: &Envelope) -> String {
         .unwrap_or_default()
 }
 
-/// A message's effect: its record in the sender's audit stream, then what its kind does (a
-/// case message moves the case here: `crate::handoff`).
+/// A message's effect. A message about a case moves the case here (`crate::handoff`) and is
+/// recorded in the case's audit chain (its id and envelope hash with the action); any other
+/// message is recorded in the sender's chain (`inbox:<sender>`).
 async fn apply(
     tx: &mut WriteTx,
     env: &Envelope,
@@ -277,6 +278,17 @@ async fn apply(
     now: i64,
 ) -> AppResult<()> {
     let h = &env.header;
+    if crate::handoff::kind_of_case_message(h.kind) {
+        return crate::handoff::apply_case_message(
+            tx,
+            &from.reference,
+            (&h.sender, from.city.as_deref()),
+            (h.kind, h.id, sha),
+            &env.body,
+            now,
+        )
+        .await;
+    }
     let kind = kind_code(env);
     let after = serde_json::json!({
         "id": h.id, "kind": kind, "case_id": h.case_id, "case_seq": h.case_seq,
@@ -293,16 +305,5 @@ async fn apply(
         after.to_string(),
     )
     .await?;
-    if crate::handoff::kind_of_case_message(h.kind) {
-        crate::handoff::apply_case_message(
-            tx,
-            &from.reference,
-            (&h.sender, from.city.as_deref()),
-            h.kind,
-            &env.body,
-            now,
-        )
-        .await?;
-    }
     Ok(())
 }

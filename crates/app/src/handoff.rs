@@ -284,13 +284,11 @@ impl App {
 
     /// Which of the files a message names are not here yet.
     pub(crate) async fn missing_files(&self, kind: Kind, body: &[u8]) -> AppResult<Vec<String>> {
-        let mut out = Vec::new();
-        for (sha, _) in files_named(kind, body)? {
-            if !self.store.has_blob(&sha).await? {
-                out.push(sha);
-            }
+        let named: Vec<String> = files_named(kind, body)?.into_iter().map(|f| f.0).collect();
+        if named.is_empty() {
+            return Ok(named);
         }
-        Ok(out)
+        Ok(self.store.missing_blobs(named).await?)
     }
 
     /// Takes in one file named by a message from another node: `frame` is the message's
@@ -336,7 +334,7 @@ pub(crate) async fn apply_case_message(
     tx: &mut WriteTx,
     reference: &crate::reference::Reference,
     (sender, sender_city): (&str, Option<&str>),
-    kind: Kind,
+    (kind, message, envelope_sha256): (Kind, Uuid, &str),
     body: &[u8],
     now: i64,
 ) -> AppResult<()> {
@@ -486,6 +484,13 @@ pub(crate) async fn apply_case_message(
         _ => None,
     };
     let after = event_after(after, licence.as_ref(), m.correction.as_ref());
+    // The message that carried the action: which, and the hash of its envelope as received.
+    let mut a: serde_json::Map<String, Value> = serde_json::from_str(&after).unwrap_or_default();
+    a.insert(
+        "message".into(),
+        serde_json::json!({"id": message, "envelope_sha256": envelope_sha256}),
+    );
+    let after = Value::Object(a).to_string();
     Store::append_event(
         tx,
         &stream,

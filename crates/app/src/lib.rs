@@ -73,6 +73,8 @@ pub struct App {
     trust: Mutex<trust::TrustState>,
     /// This node's id and message key, when it takes part in the exchange between nodes.
     node: RwLock<Option<Arc<exchange::NodeIdentity>>>,
+    /// Woken when a message is put in the outbox, so delivery starts at once.
+    outbox_ready: tokio::sync::Notify,
 }
 
 impl App {
@@ -122,6 +124,7 @@ impl App {
             material_limits: RwLock::new(Default::default()),
             trust: Mutex::new(Default::default()),
             node: RwLock::new(None),
+            outbox_ready: tokio::sync::Notify::new(),
         });
         tokio::spawn(writer::intake_writer(store, rx));
         Ok(app)

@@ -32,6 +32,9 @@ pub type Transport = Arc<
         + Sync,
 >;
 
+/// How many messages a delivery pass has in flight to one recipient at once.
+pub const IN_FLIGHT: usize = 32;
+
 /// Why an attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
@@ -177,6 +180,7 @@ impl App {
             })
         }))
         .await?;
+        self.outbox_ready.notify_one();
         let id = *out.lock().unwrap_or_else(|p| p.into_inner());
         id.ok_or_else(|| AppError::new(ErrorCode::Internal, "the outbox gave no id"))
     }
@@ -199,14 +203,26 @@ impl App {
         for m in due {
             by_recipient.entry(m.recipient.clone()).or_default().push(m);
         }
-        let turns = by_recipient
-            .into_values()
-            .map(|msgs| self.deliver_to(&me, transport, msgs, park_after_ms));
-        let outcomes: Vec<(String, AttemptOutcome)> = futures::future::join_all(turns)
-            .await
-            .into_iter()
-            .flatten()
+        let me = &me;
+        let turns = by_recipient.into_iter().map(|(to, msgs)| async move {
+            (
+                to,
+                self.deliver_to(me, transport, msgs, park_after_ms).await,
+            )
+        });
+        let turns: Vec<(String, Vec<(String, AttemptOutcome)>)> =
+            futures::future::join_all(turns).await;
+        // Recipients that answered: their messages in back-off come due now.
+        let answered: Vec<String> = turns
+            .iter()
+            .filter(|(_, o)| {
+                o.iter()
+                    .any(|(_, o)| matches!(o, AttemptOutcome::Delivered { .. }))
+            })
+            .map(|(to, _)| to.clone())
             .collect();
+        let outcomes: Vec<(String, AttemptOutcome)> =
+            turns.into_iter().flat_map(|(_, o)| o).collect();
         let mut pass = DeliveryPass::default();
         for (_, o) in &outcomes {
             match o {
@@ -219,21 +235,33 @@ impl App {
         if outcomes.is_empty() {
             return Ok(pass);
         }
-        let outcomes = Arc::new(outcomes);
+        let woken = !answered.is_empty();
+        let (outcomes, answered, now) = (Arc::new(outcomes), Arc::new(answered), self.now_ms());
         self.write(Box::new(move |tx| {
-            let outcomes = outcomes.clone();
+            let (outcomes, answered) = (outcomes.clone(), answered.clone());
             Box::pin(async move {
                 for (id, o) in outcomes.iter() {
                     Store::outbox_attempted(tx, id, o).await?;
+                }
+                for to in answered.iter() {
+                    Store::outbox_wake(tx, to, now).await?;
                 }
                 Ok(())
             })
         }))
         .await?;
+        if woken {
+            // More may be due now.
+            self.outbox_ready.notify_one();
+        }
         Ok(pass)
     }
 
-    /// One recipient's turn in a pass: its messages in order, until it does not answer.
+    /// One recipient's turn in a pass: its first message alone, then — if it answered — up to
+    /// [`IN_FLIGHT`] of the others at once (the receiver applies each case's messages in their
+    /// sequence whatever order they arrive in, and commits those that arrive together with
+    /// one fsync), until it does not answer: then the messages not yet sent wait for the next
+    /// pass.
     async fn deliver_to(
         &self,
         me: &NodeIdentity,
@@ -241,34 +269,47 @@ impl App {
         msgs: Vec<OutboxRecord>,
         park_after_ms: i64,
     ) -> Vec<(String, AttemptOutcome)> {
-        let mut out = Vec::new();
-        for m in msgs {
-            match self.attempt(me, transport, &m).await {
-                Ok(receipt) => out.push((
-                    m.id,
-                    AttemptOutcome::Delivered {
-                        at_ms: self.now_ms(),
-                        receipt,
-                    },
-                )),
+        use futures::StreamExt;
+        let down = std::sync::atomic::AtomicBool::new(false);
+        let down = &down;
+        let one = |m: OutboxRecord| async move {
+            if down.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
+            }
+            let outcome = match self.attempt(me, transport, &m).await {
+                Ok(receipt) => AttemptOutcome::Delivered {
+                    at_ms: self.now_ms(),
+                    receipt,
+                },
                 Err(e) => {
-                    let unreachable = matches!(e, SendError::Unreachable(_));
+                    if matches!(e, SendError::Unreachable(_)) {
+                        down.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
                     let error = e.to_string();
                     let now = self.now_ms();
-                    let o = if now - m.created_ms >= park_after_ms {
+                    if now - m.created_ms >= park_after_ms {
                         tracing::warn!(id = %m.id, recipient = %m.recipient, attempts = m.attempts + 1, %error, "message parked");
                         AttemptOutcome::Parked { at_ms: now, error }
                     } else {
                         let next_ms = now + retry_delay_ms(m.attempts);
                         AttemptOutcome::Failed { next_ms, error }
-                    };
-                    out.push((m.id, o));
-                    if unreachable {
-                        break;
                     }
                 }
-            }
-        }
+            };
+            Some((m.id, outcome))
+        };
+        let mut msgs = msgs.into_iter();
+        let Some(first) = msgs.next() else {
+            return Vec::new();
+        };
+        let mut out: Vec<_> = one(first).await.into_iter().collect();
+        let rest: Vec<_> = futures::stream::iter(msgs)
+            .map(one)
+            .buffer_unordered(IN_FLIGHT)
+            .filter_map(|o| async move { o })
+            .collect()
+            .await;
+        out.extend(rest);
         out
     }
 
@@ -431,9 +472,14 @@ impl App {
         let app = Arc::downgrade(self);
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(every).await;
+                {
+                    let Some(app) = app.upgrade() else { return };
+                    // At the latest every `every` (retries come due), at once when a message
+                    // is put in the outbox.
+                    let _ = tokio::time::timeout(every, app.outbox_ready.notified()).await;
+                }
                 let Some(app) = app.upgrade() else { return };
-                if let Err(e) = app.deliver_due(&transport, park_after_ms, 200).await {
+                if let Err(e) = app.deliver_due(&transport, park_after_ms, 1000).await {
                     tracing::warn!(error = %e, "delivery pass failed");
                 }
             }

@@ -1,6 +1,7 @@
 //! `corridor`: the server and the command line.
 
 mod args;
+mod bench_handoff;
 mod federation_cmd;
 mod id_check;
 mod industry_cmd;
@@ -212,7 +213,31 @@ enum Cmd {
     /// Benchmarks (figures go to docs/PERFORMANCE.md).
     Bench {
         #[command(subcommand)]
-        cmd: bench::BenchCmd,
+        cmd: BenchArgs,
+    },
+}
+
+/// The benchmarks: the store's and the load generator's, and the hand-off between two nodes.
+#[derive(Subcommand)]
+enum BenchArgs {
+    #[command(flatten)]
+    Other(bench::BenchCmd),
+    /// Hand-offs between two nodes on this machine (real sockets, each with its own store):
+    /// cases forwarded per second and the time to the deciding node's queue, next to intake
+    /// measured in the same run (docs/PERFORMANCE.md).
+    Handoff {
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        cases: u64,
+        /// Clerks forwarding at once.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        concurrency: u64,
+        /// Forwards per second offered (open loop); 0: as fast as the clerks can.
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        /// Then stop the deciding node this long while as many cases are forwarded, start it
+        /// again and time the backlog's drain (0: not measured).
+        #[arg(long, default_value_t = 0)]
+        down_secs: u64,
     },
 }
 
@@ -627,7 +652,24 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
             }
         }
-        Cmd::Bench { cmd } => bench::run(&cli_store_args(&cli), cmd).await?,
+        Cmd::Bench {
+            cmd:
+                BenchArgs::Handoff {
+                    cases,
+                    concurrency,
+                    rate,
+                    down_secs,
+                },
+        } => {
+            anyhow::ensure!(
+                (0.0..=100_000.0).contains(rate),
+                "--rate must be 0-100000 forwards per second"
+            );
+            bench_handoff::run(*cases as usize, *concurrency as usize, *rate, *down_secs).await?
+        }
+        Cmd::Bench {
+            cmd: BenchArgs::Other(cmd),
+        } => bench::run(&cli_store_args(&cli), cmd).await?,
     }
     Ok(0)
 }

@@ -282,21 +282,31 @@ impl Store {
         )
     }
 
-    /// Whether a file's bytes are stored (in the folder or the database).
-    pub async fn has_blob(&self, sha256: &str) -> Result<bool> {
-        if let Some(dir) = self.blob_dir() {
-            if tokio::fs::try_exists(Store::blob_path(&dir, sha256))
-                .await
-                .unwrap_or(false)
-            {
-                return Ok(true);
+    /// Which of these files are not stored (in the folder or the database).
+    pub async fn missing_blobs(&self, sha256s: Vec<String>) -> Result<Vec<String>> {
+        let not_in_folder = match self.blob_dir() {
+            Some(dir) => tokio::task::spawn_blocking(move || {
+                sha256s
+                    .into_iter()
+                    .filter(|s| !Store::blob_path(&dir, s).exists())
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("file check: {e}")))?,
+            None => sha256s,
+        };
+        let mut out = Vec::new();
+        for sha in not_in_folder {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM material_blobs WHERE sha256 = $1")
+                    .bind(sha.clone())
+                    .fetch_one(&self.pool)
+                    .await?;
+            if n == 0 {
+                out.push(sha);
             }
         }
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM material_blobs WHERE sha256 = $1")
-            .bind(sha256.to_string())
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n > 0)
+        Ok(out)
     }
 
     pub async fn insert_attachments(tx: &mut WriteTx, a: &[AttachmentRecord]) -> Result<()> {

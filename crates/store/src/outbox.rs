@@ -182,6 +182,21 @@ impl Store {
         Ok(())
     }
 
+    /// A recipient answered again: its waiting messages come due now instead of at the end
+    /// of their back-off (a node back after an outage gets its backlog at once).
+    pub async fn outbox_wake(tx: &mut WriteTx, recipient: &str, now: i64) -> Result<()> {
+        let conn: &mut AnyConnection = tx.conn();
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_ms = $1 WHERE recipient = $2 \
+             AND delivered_ms IS NULL AND parked_ms IS NULL AND next_attempt_ms > $1",
+        )
+        .bind(now)
+        .bind(recipient.to_string())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
         let (w, p, d): (i64, i64, i64) = sqlx::query_as(
             "SELECT \

@@ -9,6 +9,7 @@ use corridor_domain::materials::sample;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A corridor's keys and signed list in a folder, and a data folder per node.
@@ -17,6 +18,9 @@ pub struct Corridor {
     pub root: String,
     /// (node id, city, port)
     pub nodes: Vec<(String, String, u16)>,
+    /// The port the trust list names for each node, when other nodes reach it through a
+    /// proxy (else its own port).
+    pub advertised: Vec<u16>,
 }
 
 fn json_of(o: &std::process::Output) -> Value {
@@ -29,6 +33,12 @@ impl Corridor {
     /// With `demo`, each node's store gets the demo accounts and its authorities' keys first,
     /// and the list names those keys (each node's `trust-list export`).
     pub fn set_up(nodes: &[(&str, &str)], demo: bool) -> Corridor {
+        Corridor::set_up_proxied(nodes, demo, false)
+    }
+
+    /// As [`Corridor::set_up`]; with `proxied`, the list names another port for each node
+    /// (where a test proxy listens), not the node's own.
+    pub fn set_up_proxied(nodes: &[(&str, &str)], demo: bool, proxied: bool) -> Corridor {
         let dir = tmp();
         std::fs::create_dir_all(&dir).unwrap();
         let mut c = Corridor {
@@ -38,7 +48,13 @@ impl Corridor {
                 .iter()
                 .map(|(id, city)| (id.to_string(), city.to_string(), free_port()))
                 .collect(),
+            advertised: Vec::new(),
         };
+        c.advertised = c
+            .nodes
+            .iter()
+            .map(|n| if proxied { free_port() } else { n.2 })
+            .collect();
         let work = c.data(&c.nodes[0].0);
         let root = json_of(&corridor(
             &work,
@@ -47,7 +63,7 @@ impl Corridor {
         ));
         c.root = root["public_key"].as_str().unwrap().to_string();
         let mut listed = Vec::new();
-        for (id, city, port) in &c.nodes {
+        for ((id, city, _), port) in c.nodes.iter().zip(&c.advertised) {
             let key = json_of(&corridor(
                 &work,
                 &[
@@ -718,5 +734,217 @@ fn replace_db(base: &str, name: &str) -> String {
     match tail {
         Some(t) => format!("{head}/{name}?{t}"),
         None => format!("{head}/{name}"),
+    }
+}
+
+/// What a test proxy did to the requests it passed on.
+#[derive(Default)]
+struct ProxyLog {
+    passed: std::sync::atomic::AtomicUsize,
+    duplicated: std::sync::atomic::AtomicUsize,
+    held: std::sync::atomic::AtomicUsize,
+}
+
+/// A proxy on `listen` in front of `target` that delays every request by 0-150 ms, holds
+/// every fifth for 600 ms (so later ones overtake it) and sends every third twice (answering
+/// with the second answer): duplicated, delayed and reordered deliveries.
+async fn faulty_proxy(listen: u16, target: u16) -> Arc<ProxyLog> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let log = Arc::new(ProxyLog::default());
+    let http = reqwest::Client::new();
+    let l = log.clone();
+    let handler = move |req: axum::extract::Request| {
+        let (http, log) = (http.clone(), l.clone());
+        async move {
+            let n = log.passed.fetch_add(1, Relaxed);
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            let body = axum::body::to_bytes(req.into_body(), 128 << 20)
+                .await
+                .unwrap_or_default();
+            let url = format!("http://127.0.0.1:{target}{path}");
+            let wait = if n % 5 == 4 {
+                log.held.fetch_add(1, Relaxed);
+                600
+            } else {
+                (n as u64 * 37) % 150
+            };
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            let times = if n % 3 == 2 {
+                log.duplicated.fetch_add(1, Relaxed);
+                2
+            } else {
+                1
+            };
+            let mut answer = (502u16, Vec::new());
+            for _ in 0..times {
+                if let Ok(r) = http.post(&url).body(body.clone()).send().await {
+                    let status = r.status().as_u16();
+                    answer = (status, r.bytes().await.unwrap_or_default().to_vec());
+                }
+            }
+            (
+                axum::http::StatusCode::from_u16(answer.0).unwrap(),
+                answer.1,
+            )
+        }
+    };
+    let app = axum::Router::new().fallback(handler);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen))
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    log
+}
+
+/// Cases and their decisions travel through proxies that duplicate, delay and reorder every
+/// message; the window's node is SIGKILLed with forwards in its outbox and the deciding node
+/// is stopped for a while. Afterwards: every forwarded case reached the deciding node exactly
+/// once, every decision (three per case, in order) reached the window's node, nothing is
+/// waiting or parked, and every audit chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_offs_survive_duplicates_delays_reordering_and_kills() {
+    let c = Corridor::set_up_proxied(&[("hefei", "340100"), ("songjiang", "310117")], true, true);
+    let pa = faulty_proxy(c.advertised[0], c.port("hefei")).await;
+    let pb = faulty_proxy(c.advertised[1], c.port("songjiang")).await;
+    let a = c.start("hefei", &[]);
+    let b = c.start("songjiang", &[]);
+    let http = reqwest::Client::new();
+    let (ua, ub) = (a.url.clone(), b.url.clone());
+    let ent = token(&http, &ua, "ent.340100").await;
+    let clerk = token(&http, &ua, "clerk.340100").await;
+    let reviewer = token(&http, &ub, "reviewer.310117.market").await;
+    // Ten cases forwarded; then Hefei killed while its delivery is under way.
+    let mut ids = Vec::new();
+    for i in 0..10u64 {
+        let pdf = sample::pdf("Application form", 100 + i as usize);
+        let (id, _) =
+            file_and_forward(&http, &ua, (&ent, &clerk), "340100-W01", "310117", &pdf).await;
+        ids.push(id);
+    }
+    drop(a); // SIGKILL
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let a = c.start("hefei", &[]);
+    let ua = a.url.clone();
+    for id in &ids {
+        wait_case(&http, &ub, &reviewer, id, status_is("forwarded")).await;
+    }
+    // Songjiang decides each (three messages per case back); Songjiang stopped for 5 s
+    // halfway through, Hefei keeps working.
+    for (i, id) in ids.iter().enumerate() {
+        for action in ["accept", "approve", "issue_licence"] {
+            let r = http
+                .post(format!("{ub}/api/v1/cases/{id}/actions"))
+                .bearer_auth(&reviewer)
+                .json(&json!({"action": action}))
+                .go()
+                .await;
+            assert!(
+                r.status().is_success(),
+                "{action}: {}",
+                r.text().await.unwrap()
+            );
+        }
+        if i == 4 {
+            drop(b);
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            break;
+        }
+    }
+    let b = c.start("songjiang", &[]);
+    let ub = b.url.clone();
+    let reviewer = token(&http, &ub, "reviewer.310117.market").await;
+    for id in &ids[5..] {
+        for action in ["accept", "approve", "issue_licence"] {
+            let r = http
+                .post(format!("{ub}/api/v1/cases/{id}/actions"))
+                .bearer_auth(&reviewer)
+                .json(&json!({"action": action}))
+                .go()
+                .await;
+            assert!(
+                r.status().is_success(),
+                "{action}: {}",
+                r.text().await.unwrap()
+            );
+        }
+    }
+    let clerk = token(&http, &ua, "clerk.340100").await;
+    for id in &ids {
+        let v = wait_case(&http, &ua, &clerk, id, status_is("licence_issued")).await;
+        assert!(v["licence_id"].is_string(), "{v}");
+    }
+    let faults = |p: &ProxyLog| {
+        use std::sync::atomic::Ordering::Relaxed;
+        (p.duplicated.load(Relaxed), p.held.load(Relaxed))
+    };
+    let (da, ha) = faults(&pa);
+    let (db, hb) = faults(&pb);
+    assert!(
+        da > 0 && ha > 0 && db > 0 && hb > 0,
+        "the proxies interfered"
+    );
+    // Exactly once: one forward event per case at Songjiang, three decisions per case at
+    // Hefei, each applied once; both outboxes delivered, nothing waiting or parked.
+    for id in &ids {
+        let ev: Value = http
+            .get(format!("{ub}/api/v1/cases/{id}/events?per_page=100"))
+            .bearer_auth(&reviewer)
+            .value()
+            .await;
+        let actions: Vec<&str> = ev["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["forward", "accept", "approve", "issue_licence"],
+            "{id}"
+        );
+        let ev: Value = http
+            .get(format!("{ua}/api/v1/cases/{id}/events?per_page=100"))
+            .bearer_auth(&clerk)
+            .value()
+            .await;
+        let from_b: Vec<&str> = ev["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor"] == "node:songjiang")
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(from_b, ["accept", "approve", "issue_licence"], "{id}");
+    }
+    for (d, n) in [("hefei", 10), ("songjiang", 30)] {
+        let mut outbox = Value::Null;
+        for _ in 0..100 {
+            outbox = json_of(&corridor(&c.data(d), &["exchange", "outbox"], None));
+            if outbox["delivered"] == n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            outbox,
+            json!({"waiting": 0, "parked": 0, "delivered": n}),
+            "{d}"
+        );
+    }
+    drop(a);
+    drop(b);
+    for d in ["hefei", "songjiang"] {
+        let v = corridor(&c.data(d), &["audit", "verify"], None);
+        assert!(
+            v.status.success(),
+            "{d}: {}",
+            String::from_utf8_lossy(&v.stdout)
+        );
     }
 }
