@@ -289,6 +289,10 @@ async fn apply(
         )
         .await;
     }
+    if h.kind == corridor_exchange::Kind::Statistics {
+        crate::stats::take_node_figures(tx, (&h.sender, from.city.as_deref()), &env.body, now)
+            .await?;
+    }
     let kind = kind_code(env);
     let after = serde_json::json!({
         "id": h.id, "kind": kind, "case_id": h.case_id, "case_seq": h.case_seq,

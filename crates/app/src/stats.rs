@@ -303,6 +303,87 @@ impl App {
     }
 }
 
+/// The joint office's node: the city its entry in the trust list names.
+pub const JOINT_OFFICE_CITY: &str = "G60";
+
+/// Takes the counts another node sent (inside the inbox's transaction): they must be of the
+/// sender's own city; a set computed before the one held changes nothing.
+pub(crate) async fn take_node_figures(
+    tx: &mut corridor_store::WriteTx,
+    (sender, sender_city): (&str, Option<&str>),
+    body: &[u8],
+    now: i64,
+) -> AppResult<()> {
+    let f: corridor_store::NodeFigures = serde_json::from_slice(body).map_err(|e| {
+        AppError::new(
+            crate::ErrorCode::MessageRefused,
+            format!("message_malformed: statistics: {e}"),
+        )
+        .with_zh("消息不予接收：统计数据格式错误")
+    })?;
+    if sender_city != Some(f.city.as_str()) {
+        return Err(AppError::forbidden(format!(
+            "node {sender} sent counts for city {}, not its own",
+            f.city
+        ))
+        .with_zh(format!("节点 {sender} 发送的不是本城市的统计数据")));
+    }
+    corridor_store::Store::put_node_figures(tx, sender, &f, now).await?;
+    Ok(())
+}
+
+impl App {
+    /// Sends this node's counts (the cases it decides) to the joint office's node; `None` when
+    /// there is none to send them to (a single node, or the joint office itself).
+    pub async fn send_statistics(&self) -> AppResult<Option<uuid::Uuid>> {
+        let Some(city) = self.node_city() else {
+            return Ok(None);
+        };
+        let Some(office) = self.held_trust().and_then(|h| {
+            h.list
+                .nodes
+                .iter()
+                .find(|n| n.city == JOINT_OFFICE_CITY)
+                .map(|n| n.node_id.clone())
+        }) else {
+            return Ok(None);
+        };
+        if city == JOINT_OFFICE_CITY {
+            return Ok(None);
+        }
+        let f = self.store.node_figures(&city, self.now_ms()).await?;
+        let body = serde_json::to_vec(&f)
+            .map_err(|e| AppError::new(crate::ErrorCode::Internal, format!("figures: {e}")))?;
+        if body.len() > corridor_exchange::envelope::MAX_ENVELOPE - 4096 {
+            return Err(AppError::new(
+                crate::ErrorCode::PayloadTooLarge,
+                "this node's counts are larger than a message (1 MiB)",
+            )
+            .with_zh("本节点的统计数据超过单条消息上限（1 MiB）"));
+        }
+        let id = self
+            .send_message(&office, corridor_exchange::Kind::Statistics, None, body)
+            .await?;
+        Ok(Some(id))
+    }
+
+    /// Sends this node's counts to the joint office's node now and every `every`.
+    pub fn start_statistics(self: &Arc<Self>, every: std::time::Duration) {
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                {
+                    let Some(app) = app.upgrade() else { return };
+                    if let Err(e) = app.send_statistics().await {
+                        tracing::warn!(error = %e, "statistics not sent");
+                    }
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -31,6 +31,9 @@ pub(crate) enum FederationCmd {
         /// Demo cases per city, received and decided there (set up only).
         #[arg(long, default_value_t = 2_000)]
         demo_cases: usize,
+        /// How often each city node sends its counts to the joint office's node.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        statistics_every_secs: u64,
     },
 }
 
@@ -247,6 +250,7 @@ pub(crate) async fn run(cmd: &FederationCmd) -> anyhow::Result<i32> {
         postgres,
         postgres_nodes,
         demo_cases,
+        statistics_every_secs,
     } = cmd;
     anyhow::ensure!(
         (1024..=65_000).contains(base_port),
@@ -281,6 +285,10 @@ pub(crate) async fn run(cmd: &FederationCmd) -> anyhow::Result<i32> {
         c.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--trust-list", &s(&list), "--trust-root", &root])
             .args(["--node-id", &m.id])
+            .args([
+                "--statistics-every-secs",
+                &statistics_every_secs.to_string(),
+            ])
             .args(["--node-key", &s(&dir.join(format!("{}.key", m.id)))]);
         if i > 0 {
             c.args(["--trust-list-url", &office]);

@@ -298,6 +298,10 @@ pub(crate) struct NodeTrust {
     /// Seconds between fetches.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub trust_refresh_secs: u64,
+    /// A city node sends the counts of the cases it decides to the joint office's node at
+    /// start and every this many seconds (0: never).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub statistics_every_secs: u64,
 }
 
 /// Pins the roots and loads the held list (a refused list stops the start, with its reason);
@@ -331,6 +335,9 @@ pub(crate) fn start_node_trust(
             std::time::Duration::from_millis(cfg.delivery_every_ms),
             cfg.park_after_secs as i64 * 1000,
         );
+        if cfg.statistics_every_secs > 0 {
+            app.start_statistics(std::time::Duration::from_secs(cfg.statistics_every_secs));
+        }
     }
     if let Some(url) = cfg.trust_list_url.clone() {
         let (app, every) = (

@@ -3,6 +3,69 @@
 use crate::*;
 use sqlx::{AnyConnection, Row};
 
+/// The scans of `cases` that the aggregates must equal (`check_stats`) and that a node sends
+/// the joint office for the cases it decides: by city, by matter, by days to decision. The
+/// rules (filing month, decided, on time) are those of the triggers in `0003_stats.sql`.
+macro_rules! city_scan {
+    ($where:literal) => {
+        concat!(
+            "SELECT substr(filed_on, 1, 7), receiving_city, competent_city, status, \
+             CAST(CASE WHEN decided_on IS NOT NULL THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(COUNT(*) AS BIGINT) FROM cases",
+            $where,
+            " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+        )
+    };
+}
+macro_rules! matter_scan {
+    ($where:literal) => {
+        concat!(
+            "SELECT substr(filed_on, 1, 7), matter_code, \
+             CAST(CASE WHEN decided_on IS NOT NULL THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(COUNT(*) AS BIGINT) FROM cases",
+            $where,
+            " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        )
+    };
+}
+macro_rules! days_scan {
+    ($where:literal) => {
+        concat!(
+            "SELECT substr(filed_on, 1, 7), CAST(decision_days AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+             FROM cases WHERE decision_days IS NOT NULL",
+            $where,
+            " GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    };
+}
+
+/// The aggregates as read: this node's own, and (at the joint office's node) those other
+/// nodes sent.
+const CITY_ROWS: &str = "(SELECT month, receiving_city, competent_city, status, decided, on_time, n \
+     FROM stats_city UNION ALL SELECT month, receiving_city, competent_city, status, decided, on_time, n \
+     FROM fed_stats_city) s";
+const MATTER_ROWS: &str = "(SELECT month, matter_code, decided, on_time, n FROM stats_matter \
+     UNION ALL SELECT month, matter_code, decided, on_time, n FROM fed_stats_matter) s";
+const DAYS_ROWS: &str = "(SELECT month, decision_days, n FROM stats_days \
+     UNION ALL SELECT month, decision_days, n FROM fed_stats_days) s";
+
+/// The counts a node sends the joint office's node: those of the cases it decides (each
+/// case is counted by one node, though the receiving node holds a copy). No personal data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NodeFigures {
+    /// The sending node's city.
+    pub city: String,
+    pub computed_ms: i64,
+    /// Month, receiving city, competent city, status, decided, on time, cases.
+    pub by_city: Vec<(String, String, String, String, i64, i64, i64)>,
+    /// Month, matter, decided, on time, cases.
+    pub by_matter: Vec<(String, String, i64, i64, i64)>,
+    /// Month, working days to decision, cases.
+    pub by_days: Vec<(String, i64, i64)>,
+}
+
 /// Counts for statistics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupCount {
@@ -37,10 +100,10 @@ pub(crate) async fn compact_stats_on(conn: &mut AnyConnection) -> Result<()> {
 impl Store {
     /// Cases by status, from the aggregates the triggers keep.
     pub async fn count_cases_by_status(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT status, CAST(SUM(n) AS BIGINT) FROM stats_city GROUP BY status \
-             HAVING SUM(n) <> 0 ORDER BY status",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT status, CAST(SUM(n) AS BIGINT) FROM {CITY_ROWS} GROUP BY status \
+                 HAVING SUM(n) <> 0 ORDER BY status"
+        ))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -52,8 +115,8 @@ impl Store {
     /// `since_month` (YYYY-MM) or later. Reads the pre-aggregated tables.
     pub async fn case_counts_by(&self, column: &str, since_month: &str) -> Result<Vec<GroupCount>> {
         let table = match column {
-            "receiving_city" | "competent_city" | "status" => "stats_city",
-            "matter_code" => "stats_matter",
+            "receiving_city" | "competent_city" | "status" => CITY_ROWS,
+            "matter_code" => MATTER_ROWS,
             _ => return Err(StoreError::Corrupt(format!("cannot group by {column}"))),
         };
         let rows = sqlx::query(&format!(
@@ -80,11 +143,11 @@ impl Store {
     /// `(total, cross-province)`: cases filed at a window in another province than the
     /// competent city.
     pub async fn cross_province_count(&self, since_month: &str) -> Result<(i64, i64)> {
-        let r = sqlx::query(
+        let r = sqlx::query(&format!(
             "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN SUBSTR(receiving_city, 1, 2) \
              <> SUBSTR(competent_city, 1, 2) THEN n ELSE 0 END), 0) AS BIGINT) \
-             FROM stats_city WHERE month >= $1",
-        )
+             FROM {CITY_ROWS} WHERE month >= $1",
+        ))
         .bind(since_month)
         .fetch_one(&self.pool)
         .await?;
@@ -93,10 +156,10 @@ impl Store {
 
     /// Histogram of working days to decision: `(days, count)`.
     pub async fn decision_days_histogram(&self, since_month: &str) -> Result<Vec<(i64, i64)>> {
-        let rows = sqlx::query(
-            "SELECT decision_days, CAST(SUM(n) AS BIGINT) FROM stats_days WHERE month >= $1 \
-             GROUP BY decision_days HAVING SUM(n) <> 0 ORDER BY decision_days",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT decision_days, CAST(SUM(n) AS BIGINT) FROM {DAYS_ROWS} WHERE month >= $1 \
+             GROUP BY decision_days HAVING SUM(n) <> 0 ORDER BY decision_days"
+        ))
         .bind(since_month)
         .fetch_all(&self.pool)
         .await?;
@@ -117,7 +180,7 @@ impl Store {
         };
         let rows = sqlx::query(&format!(
             "SELECT month, {col}, CAST(SUM(n) AS BIGINT), CAST(SUM(CASE WHEN SUBSTR(receiving_city, 1, 2) \
-             <> SUBSTR(competent_city, 1, 2) THEN n ELSE 0 END) AS BIGINT) FROM stats_city \
+             <> SUBSTR(competent_city, 1, 2) THEN n ELSE 0 END) AS BIGINT) FROM {CITY_ROWS} \
              WHERE month >= $1 GROUP BY month, {col} HAVING SUM(n) <> 0 ORDER BY month, {col}"
         ))
         .bind(since_month)
@@ -142,6 +205,145 @@ impl Store {
         compact_stats_on(&mut conn).await
     }
 
+    /// The counts of the cases `city` decides (for the joint office's node).
+    pub async fn node_figures(&self, city: &str, now_ms: i64) -> Result<NodeFigures> {
+        let mut f = NodeFigures {
+            city: city.to_string(),
+            computed_ms: now_ms,
+            ..Default::default()
+        };
+        for r in sqlx::query(city_scan!(" WHERE competent_city = $1"))
+            .bind(city.to_string())
+            .fetch_all(&self.pool)
+            .await?
+        {
+            f.by_city.push((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                r.try_get(5)?,
+                r.try_get(6)?,
+            ));
+        }
+        for r in sqlx::query(matter_scan!(" WHERE competent_city = $1"))
+            .bind(city.to_string())
+            .fetch_all(&self.pool)
+            .await?
+        {
+            f.by_matter.push((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            ));
+        }
+        for r in sqlx::query(days_scan!(" AND competent_city = $1"))
+            .bind(city.to_string())
+            .fetch_all(&self.pool)
+            .await?
+        {
+            f.by_days
+                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+        }
+        Ok(f)
+    }
+
+    /// Replaces the counts `sender` sent before with these, unless those were computed later
+    /// (a message overtaken by a newer one changes nothing). Whether they were taken.
+    pub async fn put_node_figures(
+        tx: &mut WriteTx,
+        sender: &str,
+        f: &NodeFigures,
+        received_ms: i64,
+    ) -> Result<bool> {
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        let held: Option<i64> =
+            sqlx::query_scalar("SELECT computed_ms FROM node_statistics WHERE sender = $1")
+                .bind(sender.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+        if held.is_some_and(|h| h > f.computed_ms) {
+            return Ok(false);
+        }
+        for t in [
+            "node_statistics",
+            "fed_stats_city",
+            "fed_stats_matter",
+            "fed_stats_days",
+        ] {
+            sqlx::query(&format!("DELETE FROM {t} WHERE sender = $1"))
+                .bind(sender.to_string())
+                .execute(&mut *conn)
+                .await?;
+        }
+        use crate::tables::{insert_rows, table, Val};
+        let t = |name: &str| table(name).ok_or_else(|| StoreError::Corrupt(name.into()));
+        insert_rows(
+            conn,
+            backend,
+            t("node_statistics")?,
+            &[vec![
+                Val::t(sender),
+                Val::t(&f.city),
+                Val::i(f.computed_ms),
+                Val::i(received_ms),
+            ]],
+        )
+        .await?;
+        let rows: Vec<Vec<Val>> = f
+            .by_city
+            .iter()
+            .map(|(m, r, c, st, d, o, n)| {
+                vec![
+                    Val::t(sender),
+                    Val::t(m),
+                    Val::t(r),
+                    Val::t(c),
+                    Val::t(st),
+                    Val::i(*d),
+                    Val::i(*o),
+                    Val::i(*n),
+                ]
+            })
+            .collect();
+        insert_rows(conn, backend, t("fed_stats_city")?, &rows).await?;
+        let rows: Vec<Vec<Val>> = f
+            .by_matter
+            .iter()
+            .map(|(m, code, d, o, n)| {
+                vec![
+                    Val::t(sender),
+                    Val::t(m),
+                    Val::t(code),
+                    Val::i(*d),
+                    Val::i(*o),
+                    Val::i(*n),
+                ]
+            })
+            .collect();
+        insert_rows(conn, backend, t("fed_stats_matter")?, &rows).await?;
+        let rows: Vec<Vec<Val>> = f
+            .by_days
+            .iter()
+            .map(|(m, days, n)| vec![Val::t(sender), Val::t(m), Val::i(*days), Val::i(*n)])
+            .collect();
+        insert_rows(conn, backend, t("fed_stats_days")?, &rows).await?;
+        Ok(true)
+    }
+
+    /// The nodes whose counts this node holds: node, city, when computed, when received.
+    pub async fn node_statistics(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT sender, city, computed_ms, received_ms FROM node_statistics ORDER BY sender",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Compares the aggregates with a full scan of `cases`; returns the differences found
     /// (empty when they agree). For tests and `corridor audit stats`.
     pub async fn check_stats(&self) -> Result<Vec<String>> {
@@ -149,24 +351,17 @@ impl Store {
             (
                 "SELECT month, receiving_city, competent_city, status, decided, on_time, CAST(SUM(n) AS BIGINT) \
                  FROM stats_city GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6",
-                "SELECT substr(filed_on, 1, 7), receiving_city, competent_city, status, \
-                 CASE WHEN decided_on IS NOT NULL THEN 1 ELSE 0 END, \
-                 CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END, COUNT(*) \
-                 FROM cases GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
+                city_scan!(""),
             ),
             (
                 "SELECT month, matter_code, decided, on_time, CAST(SUM(n) AS BIGINT) \
                  FROM stats_matter GROUP BY 1, 2, 3, 4 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3, 4",
-                "SELECT substr(filed_on, 1, 7), matter_code, \
-                 CASE WHEN decided_on IS NOT NULL THEN 1 ELSE 0 END, \
-                 CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END, COUNT(*) \
-                 FROM cases GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+                matter_scan!(""),
             ),
             (
-                "SELECT month, CAST(decision_days AS TEXT), CAST(SUM(n) AS BIGINT) FROM stats_days \
+                "SELECT month, CAST(decision_days AS BIGINT), CAST(SUM(n) AS BIGINT) FROM stats_days \
                  GROUP BY 1, 2 HAVING SUM(n) <> 0 ORDER BY 1, 2",
-                "SELECT substr(filed_on, 1, 7), CAST(decision_days AS TEXT), COUNT(*) FROM cases \
-                 WHERE decision_days IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+                days_scan!(""),
             ),
             (
                 "SELECT scope, status, CAST(SUM(n) AS BIGINT) FROM case_counts \

@@ -206,6 +206,47 @@ pub const TABLES: &[Table] = &[
         order: "id",
     },
     Table {
+        name: "node_statistics",
+        cols: &[
+            ("sender", T),
+            ("city", T),
+            ("computed_ms", I),
+            ("received_ms", I),
+        ],
+        order: "sender",
+    },
+    Table {
+        name: "fed_stats_city",
+        cols: &[
+            ("sender", T),
+            ("month", T),
+            ("receiving_city", T),
+            ("competent_city", T),
+            ("status", T),
+            ("decided", I),
+            ("on_time", I),
+            ("n", I),
+        ],
+        order: "sender, month, receiving_city, competent_city, status, decided, on_time",
+    },
+    Table {
+        name: "fed_stats_matter",
+        cols: &[
+            ("sender", T),
+            ("month", T),
+            ("matter_code", T),
+            ("decided", I),
+            ("on_time", I),
+            ("n", I),
+        ],
+        order: "sender, month, matter_code, decided, on_time",
+    },
+    Table {
+        name: "fed_stats_days",
+        cols: &[("sender", T), ("month", T), ("decision_days", I), ("n", I)],
+        order: "sender, month, decision_days",
+    },
+    Table {
         name: "inbox_streams",
         cols: &[("sender", T), ("case_id", T), ("applied_seq", I)],
         order: "sender, case_id",

@@ -174,6 +174,40 @@ impl Corridor {
     }
 }
 
+impl Corridor {
+    /// Waits (at most 10 s) until each node's outbox has delivered `n` messages, and checks
+    /// that none is waiting or parked.
+    pub async fn settled(&self, nodes: &[(&str, i64)]) {
+        for (d, n) in nodes {
+            let mut outbox = Value::Null;
+            for _ in 0..100 {
+                outbox = json_of(&corridor(&self.data(d), &["exchange", "outbox"], None));
+                if outbox["delivered"] == *n {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(
+                outbox,
+                json!({"waiting": 0, "parked": 0, "delivered": n}),
+                "{d}"
+            );
+        }
+    }
+
+    /// `corridor audit verify` passes on each node's store (the nodes stopped).
+    pub fn chains_intact(&self, nodes: &[&str]) {
+        for d in nodes {
+            let v = corridor(&self.data(d), &["audit", "verify"], None);
+            assert!(
+                v.status.success(),
+                "{d}: {}",
+                String::from_utf8_lossy(&v.stdout)
+            );
+        }
+    }
+}
+
 impl Drop for Corridor {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -480,31 +514,10 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
     wait_case(&http, &ub, &reviewer, &id, status_is("delivered")).await;
 
     // Both outboxes empty, nothing parked; every chain intact on both nodes.
-    for (d, n) in [("hefei", 3), ("songjiang", 4)] {
-        let mut outbox = Value::Null;
-        for _ in 0..50 {
-            outbox = json_of(&corridor(&c.data(d), &["exchange", "outbox"], None));
-            if outbox["delivered"] == n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(
-            outbox,
-            json!({"waiting": 0, "parked": 0, "delivered": n}),
-            "{d}"
-        );
-    }
+    c.settled(&[("hefei", 3), ("songjiang", 4)]).await;
     drop(a);
     drop(b);
-    for d in ["hefei", "songjiang"] {
-        let v = corridor(&c.data(d), &["audit", "verify"], None);
-        assert!(
-            v.status.success(),
-            "{d}: {}",
-            String::from_utf8_lossy(&v.stdout)
-        );
-    }
+    c.chains_intact(&["hefei", "songjiang"]);
 }
 
 /// Two real nodes set up with the operator's commands. Hefei's operator pings Songjiang;
@@ -613,6 +626,7 @@ async fn nine_cities_hand_cases_round_the_corridor() {
     cmd.args(["federation", "up", "--dir"])
         .arg(&dir)
         .args(["--base-port", &base.to_string(), "--demo-cases", "0"])
+        .args(["--statistics-every-secs", "1"])
         .env_remove("CORRIDOR_DATABASE_URL")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
@@ -681,6 +695,28 @@ async fn nine_cities_hand_cases_round_the_corridor() {
         let clerk = token(&http, from, &format!("clerk.{city}")).await;
         wait_case(&http, from, &clerk, id, status_is("accepted")).await;
     }
+    // The joint office's figures: each node's counts of the cases it decides, each case once.
+    let office_url = nodes[0]["url"].as_str().unwrap().to_string();
+    let office = token(&http, &office_url, "office").await;
+    let mut figures = Value::Null;
+    for _ in 0..60 {
+        figures = http
+            .get(format!("{office_url}/api/v1/statistics"))
+            .bearer_auth(&office)
+            .value()
+            .await;
+        if figures["total"] == 9 && figures["by_status"][0]["key"] == "accepted" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(figures["total"], 9, "{figures}");
+    assert_eq!(
+        figures["by_competent_city"].as_array().unwrap().len(),
+        9,
+        "{figures}"
+    );
+    assert_eq!(figures["by_status"][0]["key"], "accepted", "{figures}");
     for n in &nodes {
         let m = http
             .get(format!("{}/metrics", n["url"].as_str().unwrap()))
@@ -922,29 +958,8 @@ async fn hand_offs_survive_duplicates_delays_reordering_and_kills() {
             .collect();
         assert_eq!(from_b, ["accept", "approve", "issue_licence"], "{id}");
     }
-    for (d, n) in [("hefei", 10), ("songjiang", 30)] {
-        let mut outbox = Value::Null;
-        for _ in 0..100 {
-            outbox = json_of(&corridor(&c.data(d), &["exchange", "outbox"], None));
-            if outbox["delivered"] == n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(
-            outbox,
-            json!({"waiting": 0, "parked": 0, "delivered": n}),
-            "{d}"
-        );
-    }
+    c.settled(&[("hefei", 10), ("songjiang", 30)]).await;
     drop(a);
     drop(b);
-    for d in ["hefei", "songjiang"] {
-        let v = corridor(&c.data(d), &["audit", "verify"], None);
-        assert!(
-            v.status.success(),
-            "{d}: {}",
-            String::from_utf8_lossy(&v.stdout)
-        );
-    }
+    c.chains_intact(&["hefei", "songjiang"]);
 }
