@@ -37,16 +37,45 @@ pub async fn receive(
         ));
     }
     let r = s.app.receive_message(&body).await?;
+    Ok(answer(r))
+}
+
+/// Deliver a message with the files it names, in one request: a 4-byte big-endian length and
+/// the envelope, a 4-byte count, then each file as a 4-byte length and its bytes (together at
+/// most 4 MiB of files). The files are checked (each one the message names, by SHA-256 and
+/// size) and stored before the message is taken in; the answer is as for
+/// `POST /api/v1/exchange/messages`.
+#[utoipa::path(post, path = "/api/v1/exchange/bundles", tag = "exchange",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Length, envelope, count, then length and bytes of each file"),
+    responses((status = 200, content_type = "application/cose", description = "The signed receipt"),
+              (status = 202, body = MissingFiles, description = "Files the message names are still missing here"),
+              (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn receive_bundle(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|e| {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the bundle could not be read: {e}"),
+        )
+    })?;
+    let r = s.app.receive_bundle(&body).await?;
+    Ok(answer(r))
+}
+
+/// The answer to a message taken in: its receipt, or the files still missing.
+fn answer(r: corridor_app::exchange::Received) -> Response {
     if !r.missing_files.is_empty() {
-        return Ok((
+        return (
             axum::http::StatusCode::ACCEPTED,
             axum::Json(MissingFiles {
                 missing_files: r.missing_files,
             }),
         )
-            .into_response());
+            .into_response();
     }
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "application/cose".to_string()),
             (
@@ -56,7 +85,7 @@ pub async fn receive(
         ],
         r.receipt,
     )
-        .into_response())
+        .into_response()
 }
 
 /// The files a message names that the receiving node does not have yet.

@@ -114,7 +114,7 @@ pub struct VersionQuery {
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
-        exchange::receive_file
+        exchange::receive_file, exchange::receive_bundle
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -244,6 +244,12 @@ pub fn routes(state: AppState) -> Router {
         .route("/trust-list", get(trust_list))
         .route("/trust-list/signed", get(signed_trust_list))
         .route("/exchange/messages", post(exchange::receive))
+        .route(
+            "/exchange/bundles",
+            post(exchange::receive_bundle).layer(axum::extract::DefaultBodyLimit::max(
+                corridor_app::outbox::MAX_BUNDLE,
+            )),
+        )
         .route(
             "/exchange/files",
             post(exchange::receive_file).layer(axum::extract::DefaultBodyLimit::max(

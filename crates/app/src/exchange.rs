@@ -69,6 +69,49 @@ impl App {
 
     /// Receives one signed message (see the module's documentation).
     pub async fn receive_message(&self, bytes: &[u8]) -> AppResult<Received> {
+        self.receive_with_files(bytes, &[]).await
+    }
+
+    /// Receives a message and files it names, in one request (a bundle: 4-byte big-endian
+    /// length and the envelope, a 4-byte count, then each file as a 4-byte length and its
+    /// bytes). Each file must be one the message names, by SHA-256 and size; it is stored
+    /// (durably) before the message is taken in, as `POST /api/v1/exchange/files` would.
+    pub async fn receive_bundle(&self, frame: &[u8]) -> AppResult<Received> {
+        let bad = |what: &str| {
+            AppError::new(
+                ErrorCode::MessageRefused,
+                format!("message_malformed: bundle: {what}"),
+            )
+            .with_zh("消息不予接收：消息包格式错误")
+        };
+        let mut rest = frame;
+        let mut take = |n: usize| -> AppResult<&[u8]> {
+            if rest.len() < n {
+                return Err(bad("shorter than its lengths"));
+            }
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            Ok(head)
+        };
+        let u32_at = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let len = u32_at(take(4)?);
+        let envelope = take(len)?;
+        let count = u32_at(take(4)?);
+        if count > 200 {
+            return Err(bad("more than 200 files"));
+        }
+        let mut files = Vec::with_capacity(count);
+        for _ in 0..count {
+            let n = u32_at(take(4)?);
+            files.push(take(n)?);
+        }
+        if !rest.is_empty() {
+            return Err(bad("bytes after the last file"));
+        }
+        self.receive_with_files(envelope, &files).await
+    }
+
+    async fn receive_with_files(&self, bytes: &[u8], files: &[&[u8]]) -> AppResult<Received> {
         let me = self.node_identity()?;
         let held = self.held_trust().ok_or_else(|| {
             AppError::new(
@@ -80,6 +123,9 @@ impl App {
         let now = self.now_ms();
         let env = corridor_exchange::open(bytes, &held.list, &me.node_id, now)
             .map_err(|e| refused(&e))?;
+        if !files.is_empty() {
+            self.store_named_files(&env, files).await?;
+        }
         let missing_files = self.missing_files(env.header.kind, &env.body).await?;
         if !missing_files.is_empty() {
             return Ok(Received {

@@ -311,19 +311,36 @@ impl App {
         let file = &frame[4 + len..];
         let env = corridor_exchange::open(env_bytes, &held.list, &me.node_id, self.now_ms())
             .map_err(|e| refused(format!("{}: {e}", e.code())))?;
-        let sha = corridor_store::sha256_hex(file);
+        let mut shas = self.store_named_files(&env, &[file]).await?;
+        Ok(shas.pop().unwrap_or_default())
+    }
+
+    /// Stores files that an opened message names (each checked by SHA-256 and size; one it
+    /// does not name refuses them all before any is stored); their hashes.
+    pub(crate) async fn store_named_files(
+        &self,
+        env: &corridor_exchange::Envelope,
+        files: &[&[u8]],
+    ) -> AppResult<Vec<String>> {
         let named = files_named(env.header.kind, &env.body)?;
-        if !named
-            .iter()
-            .any(|(s, size)| *s == sha && *size == file.len() as i64)
-        {
-            return Err(refused(format!(
-                "message_file_not_named: the file ({sha}, {} bytes) is not one the message names",
-                file.len()
-            )));
+        let mut shas = Vec::with_capacity(files.len());
+        for file in files {
+            let sha = corridor_store::sha256_hex(file);
+            if !named
+                .iter()
+                .any(|(s, size)| *s == sha && *size == file.len() as i64)
+            {
+                return Err(refused(format!(
+                    "message_file_not_named: the file ({sha}, {} bytes) is not one the message names",
+                    file.len()
+                )));
+            }
+            shas.push(sha);
         }
-        self.store.put_blob(&sha, Arc::new(file.to_vec())).await?;
-        Ok(sha)
+        for (sha, file) in shas.iter().zip(files) {
+            self.store.put_blob(sha, Arc::new(file.to_vec())).await?;
+        }
+        Ok(shas)
     }
 }
 

@@ -93,6 +93,19 @@ pub fn inbox_url(base_url: &str) -> String {
     )
 }
 
+/// The files of a message travel in one request with it (a bundle) when together they are at
+/// most this large; larger ones go one by one when the recipient asks for them.
+pub const BUNDLE_FILES_MAX: usize = 4 << 20;
+
+/// The largest bundle a node reads: the envelope, the files, their lengths.
+pub const MAX_BUNDLE: usize =
+    corridor_exchange::envelope::MAX_ENVELOPE + BUNDLE_FILES_MAX + 4 * 202;
+
+/// Where a node takes a message with its files.
+pub fn bundle_url(base_url: &str) -> String {
+    format!("{}/api/v1/exchange/bundles", base_url.trim_end_matches('/'))
+}
+
 /// Where a node takes the files its messages name.
 pub fn files_url(base_url: &str) -> String {
     format!("{}/api/v1/exchange/files", base_url.trim_end_matches('/'))
@@ -332,7 +345,10 @@ impl App {
             .decode(&m.envelope)
             .map_err(|e| answered(e.to_string()))?;
         let url = inbox_url(&node.base_url);
-        let (mut status, mut answer) = transport(url.clone(), envelope.clone()).await?;
+        let (mut status, mut answer) = match self.bundle(&envelope).await {
+            Some(b) => transport(bundle_url(&node.base_url), b).await?,
+            None => transport(url.clone(), envelope.clone()).await?,
+        };
         // The recipient lacks files the message names: they go first, then the message again.
         if status == 202 {
             self.send_files(transport, &node.base_url, &envelope, &answer)
@@ -353,6 +369,27 @@ impl App {
             return Err(answered("the receipt does not answer this message".into()));
         }
         Ok(B64.encode(&answer))
+    }
+
+    /// The message with the files it names, when there are some and together they are at
+    /// most [`BUNDLE_FILES_MAX`] (and all are here).
+    async fn bundle(&self, envelope: &[u8]) -> Option<Vec<u8>> {
+        let env = corridor_exchange::envelope::read_stored(envelope).ok()?;
+        let named = crate::handoff::files_named(env.header.kind, &env.body).ok()?;
+        let total: i64 = named.iter().map(|(_, n)| *n).sum();
+        if named.is_empty() || total > BUNDLE_FILES_MAX as i64 {
+            return None;
+        }
+        let mut frame = Vec::with_capacity(8 + envelope.len() + total as usize + 4 * named.len());
+        frame.extend_from_slice(&(envelope.len() as u32).to_be_bytes());
+        frame.extend_from_slice(envelope);
+        frame.extend_from_slice(&(named.len() as u32).to_be_bytes());
+        for (sha, _) in &named {
+            let bytes = self.store.blob(sha).await.ok()??;
+            frame.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            frame.extend_from_slice(&bytes);
+        }
+        Some(frame)
     }
 
     /// Sends the files a recipient asked for (its 202 answer, `{"missing_files": [...]}`),

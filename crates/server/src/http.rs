@@ -173,14 +173,19 @@ pub async fn harden(State(s): State<ServerState>, mut req: Request, next: Next) 
 
 /// The largest body a request may announce: an upload of a case's material may be larger
 /// (its route reads up to [`corridor_app::materials::MAX_UPLOAD_BYTES`]; the configured
-/// per-file limit is checked after).
+/// per-file limit is checked after), and so may a file or a bundle another node sends.
 fn body_limit<B>(req: &Request<B>) -> usize {
     let p = req.uri().path();
     let upload = req.method() == axum::http::Method::POST
         && ((p.starts_with("/api/v1/cases/") && p.contains("/materials/"))
             || (p.starts_with("/cases/") && p.ends_with("/materials")));
+    let post = req.method() == axum::http::Method::POST;
     if upload {
         corridor_app::materials::MAX_UPLOAD_BYTES
+    } else if post && p == "/api/v1/exchange/files" {
+        corridor_api::exchange::MAX_FILE_FRAME
+    } else if post && p == "/api/v1/exchange/bundles" {
+        corridor_app::outbox::MAX_BUNDLE
     } else {
         MAX_BODY_BYTES
     }

@@ -210,6 +210,10 @@ impl Corridor {
 
 impl Drop for Corridor {
     fn drop(&mut self) {
+        if std::env::var("KEEP_LOGS").is_ok() {
+            eprintln!("kept {}", self.dir.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -452,7 +456,8 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
         at_a["accepted_on"].is_string(),
         "the clock as Songjiang runs it"
     );
-    let signed = sample::pdf("Application form, signed", 1);
+    // Larger than a bundle carries: it goes by itself, when Songjiang asks for it.
+    let signed = sample::pdf("Application form, signed", 5 << 20);
     let r = upload(&ent, "0".into(), "申请书-签字.pdf", signed.clone())
         .go()
         .await;
@@ -477,6 +482,22 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
         shas.contains(&corridor_store::sha256_hex(&signed).as_str()),
         "{files}"
     );
+    // The small files came with their messages; the large one by itself, when asked for.
+    let metrics = http
+        .get(format!("{ub}/metrics"))
+        .go()
+        .await
+        .text()
+        .await
+        .unwrap();
+    for route in ["/api/v1/exchange/bundles", "/api/v1/exchange/files"] {
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l.contains(route) && l.contains("status=\"20")),
+            "{route} was used: {metrics}"
+        );
+    }
     for action in ["approve", "issue_licence"] {
         let r = act(&ub, &reviewer, json!({"action": action})).go().await;
         assert!(

@@ -316,6 +316,8 @@ impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
+        if std::env::var("KEEP_LOGS").is_err() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
