@@ -106,7 +106,7 @@ pub struct VersionQuery {
     paths(
         healthz, list_jurisdictions, list_authorities, list_windows, list_matters, get_matter,
         list_catalogue_versions, publish_catalogue, login, logout, me, create_user,
-        file_case, list_cases, get_case, act_on_case, case_events, statistics,
+        file_case, list_cases, get_case, track, act_on_case, case_events, statistics,
         trust_list, signed_trust_list, revocations, verify_licence, list_licences, get_licence, licence_file, licence_qr, revoke_licence,
         industry::search_enterprises, industry::get_enterprise, industry::put_enterprise, industry::list_needs,
         industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
@@ -222,6 +222,7 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/cases", get(list_cases).post(file_case))
         .route("/cases/{id}", get(get_case))
+        .route("/track", post(track))
         .route("/cases/{id}/actions", post(act_on_case))
         .route("/cases/{id}/events", get(case_events))
         .route("/cases/{id}/materials", get(materials::list_materials))
@@ -436,6 +437,21 @@ async fn login(
             )
             .await?,
     ))
+}
+
+/// Follow a case without signing in: by its receipt number and the last six characters of the
+/// applicant's ID number (or enterprise's USCC). Any node that holds the case answers; no
+/// personal data. Wrong guesses are limited per address and receipt number.
+#[utoipa::path(post, path = "/api/v1/track", tag = "cases", request_body = corridor_app::track::TrackQuery,
+    responses((status = 200, body = corridor_app::track::TrackView), (status = 404, body = Problem),
+              (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn track(
+    State(s): State<AppState>,
+    client: Option<axum::Extension<corridor_app::ClientIp>>,
+    body: ApiJson<corridor_app::track::TrackQuery>,
+) -> ApiResult<Json<corridor_app::track::TrackView>> {
+    let ip = corridor_app::ClientIp::or_unknown(client.map(|e| e.0));
+    Ok(Json(s.app.track_case(&body.0, ip).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),

@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod paging;
 pub mod reference;
 pub mod stats;
+pub mod track;
 pub mod trust;
 pub mod writer;
 

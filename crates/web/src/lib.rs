@@ -19,6 +19,7 @@ mod materials;
 mod page;
 mod public;
 mod signin;
+mod track;
 mod verify;
 
 use axum::http::header;
@@ -57,6 +58,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/matters", get(matters))
         .route("/matters/{code}", get(matter))
         .route("/verify", get(verify_form).post(verify_submit))
+        .route("/track", get(track::track_form).post(track::track_submit))
         .route("/login", get(login_form).post(login_submit))
         .route("/logout", axum::routing::post(logout))
         .route("/cases", get(my_cases))

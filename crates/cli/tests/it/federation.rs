@@ -456,6 +456,29 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
         at_a["accepted_on"].is_string(),
         "the clock as Songjiang runs it"
     );
+    // Followed without signing in, by receipt number and ID ending, on either node; a
+    // wrong ending is not told apart from a wrong number.
+    for base in [&ua, &ub] {
+        let v: Value = http
+            .post(api(base, "/track"))
+            .json(&json!({"receipt_no": receipt_no, "id_tail": "31002x"}))
+            .value()
+            .await;
+        assert_eq!(v["status"], "correction_requested", "{base}: {v}");
+        assert!(v["reason"].as_str().unwrap().contains("Unsigned"), "{v}");
+        assert!(
+            !v.to_string().contains("11010519491231002X"),
+            "no personal data: {v}"
+        );
+        let r = http
+            .post(api(base, "/track"))
+            .json(&json!({"receipt_no": receipt_no, "id_tail": "123456"}))
+            .go()
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let page = http.get(format!("{base}/track")).go().await;
+        assert_eq!(page.status(), StatusCode::OK);
+    }
     // Larger than a bundle carries: it goes by itself, when Songjiang asks for it.
     let signed = sample::pdf("Application form, signed", 5 << 20);
     let r = upload(&ent, "0".into(), "申请书-签字.pdf", signed.clone())
