@@ -402,16 +402,7 @@ impl App {
             .lock()
             .map_err(|_| AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常"))?
             .admit(client, &key, now)
-            .map_err(|r| {
-                let secs = (r.retry_after_ms + 999) / 1000;
-                let mut e = AppError::new(
-                    ErrorCode::TooManyAttempts,
-                    format!("too many failed sign-ins from this address; try again in {secs} s"),
-                )
-                .with_zh(format!("该地址登录失败次数过多，请 {secs} 秒后再试"));
-                e.retry_after_s = Some(secs.max(1) as u64);
-                e
-            })?;
+            .map_err(|r| r.error(("sign-ins", "登录")))?;
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let token = hex::encode(raw);

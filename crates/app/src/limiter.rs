@@ -59,6 +59,24 @@ struct Entry {
     last_seen: i64,
 }
 
+impl Refused {
+    /// The answer to a refused attempt: `too_many_attempts` with `Retry-After`. `what` names
+    /// the attempts (sign-ins, look-ups) in English and Chinese.
+    pub(crate) fn error(self, what: (&str, &str)) -> crate::AppError {
+        let secs = (self.retry_after_ms + 999) / 1000;
+        let mut e = crate::AppError::new(
+            crate::ErrorCode::TooManyAttempts,
+            format!(
+                "too many failed {} from this address; try again in {secs} s",
+                what.0
+            ),
+        )
+        .with_zh(format!("该地址{}失败次数过多，请 {secs} 秒后再试", what.1));
+        e.retry_after_s = Some(secs.max(1) as u64);
+        e
+    }
+}
+
 /// A refusal: how long until the next attempt may be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refused {

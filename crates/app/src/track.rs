@@ -91,16 +91,7 @@ impl App {
             .lock()
             .map_err(|_| AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常"))?
             .admit(client, &format!("track:{receipt}"), now)
-            .map_err(|r| {
-                let secs = (r.retry_after_ms + 999) / 1000;
-                let mut e = AppError::new(
-                    ErrorCode::TooManyAttempts,
-                    format!("too many failed look-ups from this address; try again in {secs} s"),
-                )
-                .with_zh(format!("该地址查询失败次数过多，请 {secs} 秒后再试"));
-                e.retry_after_s = Some(secs.max(1) as u64);
-                e
-            })?;
+            .map_err(|r| r.error(("look-ups", "查询")))?;
         let case = self.store.get_case_by_receipt(receipt).await?;
         let matches = case.as_ref().is_some_and(|c| {
             let id = c
