@@ -411,7 +411,7 @@ for (const lang of ['zh', 'en']) {
   await step(`${lang}: keyboard only: focus is visible on the search field`, async () => {
     const k = await pub.newPage();
     await k.goto(`${BASE}/matters`);
-    for (let i = 0; i < 8 && (await k.evaluate(() => document.activeElement?.id)) !== 'q'; i++) await k.keyboard.press('Tab');
+    for (let i = 0; i < 12 && (await k.evaluate(() => document.activeElement?.id)) !== 'q'; i++) await k.keyboard.press('Tab');
     assert.equal(await k.evaluate(() => document.activeElement?.id), 'q');
     const outline = await k.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(outline, 'none');

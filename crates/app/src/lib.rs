@@ -57,6 +57,9 @@ pub struct App {
     clock: Arc<dyn Clock>,
     reference: RwLock<Arc<Reference>>,
     limiter: Mutex<limiter::LoginLimiter>,
+    /// Wrong guesses at `track_case`, apart from sign-ins: a look-up never locks an address
+    /// out of signing in.
+    track_limiter: Mutex<limiter::LoginLimiter>,
     intake: tokio::sync::mpsc::Sender<writer::WriteJob>,
     master_key: RwLock<Option<[u8; 32]>>,
     /// Password hashes (argon2id, 7 MiB and about 12 ms of CPU each): one per two cores at a
@@ -114,6 +117,7 @@ impl App {
             clock,
             reference: RwLock::new(Arc::new(r)),
             limiter: Mutex::new(limiter::LoginLimiter::default()),
+            track_limiter: Mutex::new(limiter::LoginLimiter::default()),
             intake: tx,
             master_key: RwLock::new(None),
             hashing: tokio::sync::Semaphore::new(

@@ -87,7 +87,7 @@ impl App {
         }
         let now = self.now_ms();
         let attempt = self
-            .limiter
+            .track_limiter
             .lock()
             .map_err(|_| AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常"))?
             .admit(client, &format!("track:{receipt}"), now)
@@ -104,7 +104,7 @@ impl App {
         });
         let c = {
             let mut limiter = self
-                .limiter
+                .track_limiter
                 .lock()
                 .map_err(|_| AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常"))?;
             match (case, matches) {
