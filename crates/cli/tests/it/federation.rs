@@ -739,6 +739,23 @@ async fn nine_cities_hand_cases_round_the_corridor() {
         let clerk = token(&http, from, &format!("clerk.{city}")).await;
         wait_case(&http, from, &clerk, id, status_is("accepted")).await;
     }
+    // Every node serves the pages, in both languages.
+    for n in &nodes {
+        let url = n["url"].as_str().unwrap();
+        for page in [
+            "/",
+            "/matters",
+            "/matters/G60-MAR-001",
+            "/verify",
+            "/track",
+            "/login",
+        ] {
+            for lang in ["zh", "en"] {
+                let r = http.get(format!("{url}{page}?lang={lang}")).go().await;
+                assert_eq!(r.status(), StatusCode::OK, "{url}{page}");
+            }
+        }
+    }
     // The joint office's figures: each node's counts of the cases it decides, each case once.
     let office_url = nodes[0]["url"].as_str().unwrap().to_string();
     let office = token(&http, &office_url, "office").await;
@@ -882,6 +899,23 @@ async fn faulty_proxy(listen: u16, target: u16) -> Arc<ProxyLog> {
     log
 }
 
+/// At the deciding node: accept, approve and issue the licence.
+async fn decide(http: &reqwest::Client, base: &str, reviewer: &str, id: &str) {
+    for action in ["accept", "approve", "issue_licence"] {
+        let r = http
+            .post(format!("{base}/api/v1/cases/{id}/actions"))
+            .bearer_auth(reviewer)
+            .json(&json!({"action": action}))
+            .go()
+            .await;
+        assert!(
+            r.status().is_success(),
+            "{action}: {}",
+            r.text().await.unwrap()
+        );
+    }
+}
+
 /// Cases and their decisions travel through proxies that duplicate, delay and reorder every
 /// message; the window's node is SIGKILLed with forwards in its outbox and the deciding node
 /// is stopped for a while. Afterwards: every forwarded case reached the deciding node exactly
@@ -917,19 +951,7 @@ async fn hand_offs_survive_duplicates_delays_reordering_and_kills() {
     // Songjiang decides each (three messages per case back); Songjiang stopped for 5 s
     // halfway through, Hefei keeps working.
     for (i, id) in ids.iter().enumerate() {
-        for action in ["accept", "approve", "issue_licence"] {
-            let r = http
-                .post(format!("{ub}/api/v1/cases/{id}/actions"))
-                .bearer_auth(&reviewer)
-                .json(&json!({"action": action}))
-                .go()
-                .await;
-            assert!(
-                r.status().is_success(),
-                "{action}: {}",
-                r.text().await.unwrap()
-            );
-        }
+        decide(&http, &ub, &reviewer, id).await;
         if i == 4 {
             drop(b);
             tokio::time::sleep(Duration::from_secs(5)).await;
@@ -940,19 +962,7 @@ async fn hand_offs_survive_duplicates_delays_reordering_and_kills() {
     let ub = b.url.clone();
     let reviewer = token(&http, &ub, "reviewer.310117.market").await;
     for id in &ids[5..] {
-        for action in ["accept", "approve", "issue_licence"] {
-            let r = http
-                .post(format!("{ub}/api/v1/cases/{id}/actions"))
-                .bearer_auth(&reviewer)
-                .json(&json!({"action": action}))
-                .go()
-                .await;
-            assert!(
-                r.status().is_success(),
-                "{action}: {}",
-                r.text().await.unwrap()
-            );
-        }
+        decide(&http, &ub, &reviewer, id).await;
     }
     let clerk = token(&http, &ua, "clerk.340100").await;
     for id in &ids {
