@@ -238,7 +238,7 @@ pub async fn seed_city(
             .assume_offset(CST)
             .unix_timestamp();
         let r = app.reference();
-        for a in crate::licences::issuing_authorities(&r, None) {
+        for a in crate::keys::issuing_authorities(&r, None) {
             let k = match app.store.active_key(&a.id).await? {
                 Some(k) if k.private_enc.is_some() && k.not_before <= start => {
                     app.signing_key(&a.id).await?

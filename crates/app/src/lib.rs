@@ -18,6 +18,7 @@ pub mod filing;
 pub mod handoff;
 pub mod identity;
 pub mod industry;
+pub mod keys;
 pub mod licences;
 pub mod limiter;
 pub mod materials;

@@ -5,6 +5,7 @@ mod bench_handoff;
 mod federation_cmd;
 mod id_check;
 mod industry_cmd;
+mod licence_cmd;
 mod serve;
 mod trust_cmd;
 
@@ -558,100 +559,11 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let app = cli.app().await?;
             write_json(file.as_ref(), &app.revocation_list().await?)?;
         }
-        Cmd::Cert {
-            cmd:
-                CertCmd::Verify {
-                    trust_list,
-                    signed_trust,
-                    roots,
-                    revocations,
-                    at,
-                    input,
-                },
-        } => {
-            let bytes = if input == "-" {
-                let mut b = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
-                b
-            } else {
-                std::fs::read(input).with_context(|| format!("cannot read {input}"))?
-            };
-            let now = parse_at(at.as_deref())?;
-            let signed = match signed_trust {
-                Some(f) => match trust_cmd::open_list(f, roots, None, now_secs())? {
-                    Ok(l) => Some(l.licence_trust_list()),
-                    Err(e) => anyhow::bail!("{}: refused ({}): {e}", f.display(), e.code()),
-                },
-                None => None,
-            };
-            let (trust, revs) = match (signed, trust_list) {
-                (Some(t), _) => {
-                    let r = match revocations {
-                        Some(rf) => read_json(rf)?,
-                        None => corridor_licence::RevocationList::default(),
-                    };
-                    (t, r)
-                }
-                (None, Some(f)) => {
-                    let t: corridor_licence::TrustList = read_json(f)?;
-                    let r: corridor_licence::RevocationList = match revocations {
-                        Some(rf) => read_json(rf)?,
-                        None => corridor_licence::RevocationList::default(),
-                    };
-                    (t, r)
-                }
-                (None, None) => {
-                    let app = cli.app().await?;
-                    let r = match revocations {
-                        Some(rf) => read_json(rf)?,
-                        None => app.revocation_list().await?,
-                    };
-                    (app.trust_list().await?, r)
-                }
-            };
-            let answer = corridor_app::licences::verify_answer(&bytes, &trust, &revs, now);
-            println!("{}", serde_json::to_string_pretty(&answer)?);
-            if !answer.valid {
-                return Ok(1);
-            }
-        }
+        Cmd::Cert { cmd } => return licence_cmd::cert(&cli, cmd).await,
         Cmd::Trust { cmd } => return trust_cmd::run(&cli, cmd).await,
         Cmd::Federation { cmd } => return federation_cmd::run(cmd).await,
         Cmd::Exchange { cmd } => return trust_cmd::exchange(&cli, cmd).await,
-        Cmd::Keys { cmd } => {
-            let app = cli.app().await?;
-            match cmd {
-                KeysCmd::List => {
-                    for k in app.trust_list().await?.keys {
-                        println!("{}", serde_json::to_string(&k)?);
-                    }
-                }
-                KeysCmd::Init { city } => {
-                    for (authority, kid) in app.init_keys(city.as_deref()).await? {
-                        println!(
-                            "{}",
-                            serde_json::json!({"authority": authority, "kid": kid})
-                        );
-                    }
-                }
-                KeysCmd::Rotate { authority } => {
-                    let (kid, _) = app.rotate_key(authority).await?;
-                    println!("{kid}");
-                }
-                KeysCmd::Revoke {
-                    kid,
-                    compromised_at,
-                } => {
-                    let at = time::OffsetDateTime::parse(
-                        compromised_at,
-                        &time::format_description::well_known::Rfc3339,
-                    )
-                    .with_context(|| format!("{compromised_at} is not an RFC 3339 time"))?;
-                    app.revoke_key(kid, at.unix_timestamp()).await?;
-                    println!("key {kid} revoked from {compromised_at}");
-                }
-            }
-        }
+        Cmd::Keys { cmd } => licence_cmd::keys(&cli, cmd).await?,
         Cmd::Bench {
             cmd:
                 BenchArgs::Handoff {
