@@ -8,6 +8,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderName};
 use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use corridor_app::ErrorCode;
 
 /// Deliver one message (a COSE_Sign1 envelope, at most 1 MiB). The answer is this node's
@@ -62,6 +64,51 @@ pub async fn receive_bundle(
     })?;
     let r = s.app.receive_bundle(&body).await?;
     Ok(answer(r))
+}
+
+/// Deliver several messages in one request (at most 32; each with the files it names, as a
+/// bundle): a 4-byte big-endian count, then each message as a 4-byte length and a bundle
+/// (`POST /api/v1/exchange/bundles`; a message without files has a file count of 0). Each is
+/// taken in as if it came alone, and they reach the inbox together. The answer has one result
+/// a message, in order: its signed receipt (base64; `duplicate` for one received before), the
+/// files it names that are missing here (nothing of it kept: send those, then the message
+/// again), or the problem that refused it.
+#[utoipa::path(post, path = "/api/v1/exchange/batches", tag = "exchange",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Count, then length and bundle of each message"),
+    responses((status = 200, body = corridor_app::outbox::BatchAnswer, description = "One result a message, in order"),
+              (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn receive_batch(
+    State(s): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<axum::Json<corridor_app::outbox::BatchAnswer>> {
+    let body = body.map_err(|e| {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the batch could not be read: {e}"),
+        )
+    })?;
+    let results = s
+        .app
+        .receive_batch(&body)
+        .await?
+        .into_iter()
+        .map(|r| match r {
+            Ok(r) if !r.missing_files.is_empty() => corridor_app::outbox::BatchResult {
+                missing_files: r.missing_files,
+                ..Default::default()
+            },
+            Ok(r) => corridor_app::outbox::BatchResult {
+                receipt: Some(B64.encode(&r.receipt)),
+                duplicate: r.duplicate,
+                ..Default::default()
+            },
+            Err(e) => corridor_app::outbox::BatchResult {
+                problem: serde_json::to_value(Problem::of(e)).ok(),
+                ..Default::default()
+            },
+        })
+        .collect();
+    Ok(axum::Json(corridor_app::outbox::BatchAnswer { results }))
 }
 
 /// The answer to a message taken in: its receipt, or the files still missing.

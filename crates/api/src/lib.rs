@@ -115,7 +115,7 @@ pub struct VersionQuery {
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
-        exchange::receive_file, exchange::receive_bundle
+        exchange::receive_file, exchange::receive_bundle, exchange::receive_batch
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
@@ -246,6 +246,12 @@ pub fn routes(state: AppState) -> Router {
         .route("/trust-list", get(licences::trust_list))
         .route("/trust-list/signed", get(licences::signed_trust_list))
         .route("/exchange/messages", post(exchange::receive))
+        .route(
+            "/exchange/batches",
+            post(exchange::receive_batch).layer(axum::extract::DefaultBodyLimit::max(
+                corridor_app::outbox::MAX_BATCH,
+            )),
+        )
         .route(
             "/exchange/bundles",
             post(exchange::receive_bundle).layer(axum::extract::DefaultBodyLimit::max(

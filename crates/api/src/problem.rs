@@ -44,6 +44,24 @@ impl ApiError {
     }
 }
 
+impl Problem {
+    /// The problem document of an error.
+    pub fn of(e: AppError) -> Problem {
+        let status =
+            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Problem {
+            type_: format!("/docs/errors#{}", e.code.as_str()),
+            title: e.code.title_en().to_string(),
+            title_zh: e.code.title_zh().to_string(),
+            status: status.as_u16(),
+            detail: e.detail,
+            detail_zh: e.detail_zh,
+            code: e.code,
+            errors: e.fields,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
@@ -56,16 +74,7 @@ impl IntoResponse for ApiError {
             tracing::error!(code = ?e.code, detail = %e.detail, "server error");
         }
         let retry_after = e.retry_after_s;
-        let body = Problem {
-            type_: format!("/docs/errors#{}", e.code.as_str()),
-            title: e.code.title_en().to_string(),
-            title_zh: e.code.title_zh().to_string(),
-            status: status.as_u16(),
-            detail: e.detail,
-            detail_zh: e.detail_zh,
-            code: e.code,
-            errors: e.fields,
-        };
+        let body = Problem::of(e);
         let mut res = (status, axum::Json(body)).into_response();
         res.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -346,9 +346,14 @@ impl App {
         };
         // A case goes to the deciding city (or, filed online, is accepted there) only with
         // every required material.
-        if corridor_domain::materials::complete_before(req.action, c.receiving_window.is_some()) {
-            self.check_complete(&c).await?;
-        }
+        let materials = if corridor_domain::materials::complete_before(
+            req.action,
+            c.receiving_window.is_some(),
+        ) {
+            Some(self.check_complete(&c).await?)
+        } else {
+            None
+        };
         // A resubmission brings a new file for each material the correction named.
         if req.action == Action::Resubmit && c.status == Status::CorrectionRequested {
             self.check_corrected_files(&c).await?;
@@ -385,8 +390,13 @@ impl App {
         // Another node holds the case too: the message commits with the change.
         let outgoing = match self.handoff_route(&c, req.action)? {
             Some(route) => Some(
-                self.handoff_message(route, req.action, &n, licence.as_ref(), correction.as_ref())
-                    .await?,
+                self.handoff_message(
+                    route,
+                    (req.action, &n, materials),
+                    licence.as_ref(),
+                    correction.as_ref(),
+                )
+                .await?,
             ),
             None => None,
         };

@@ -26,13 +26,12 @@
 use crate::cases::Correction;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::exchange::NodeIdentity;
+use crate::materials::FilesAndMarks;
 use crate::writer::{snapshot, snapshot_diff};
 use crate::App;
 use corridor_domain::case::{transition, Action, Status};
 use corridor_exchange::Kind;
-use corridor_store::{
-    AttachmentRecord, CaseRecord, LicenceRecord, MaterialCheckRecord, Store, WriteTx,
-};
+use corridor_store::{AttachmentRecord, CaseRecord, LicenceRecord, MaterialCheckRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -242,19 +241,18 @@ impl App {
     pub(crate) async fn handoff_message(
         &self,
         route: (Arc<NodeIdentity>, String, Kind),
-        action: Action,
-        n: &CaseRecord,
+        (action, n, materials): (Action, &CaseRecord, Option<FilesAndMarks>),
         licence: Option<&LicenceRecord>,
         correction: Option<&Correction>,
     ) -> AppResult<Outgoing> {
         let (me, recipient, kind) = route;
-        let (files, checks) = if matches!(action, Action::Forward | Action::Resubmit) {
-            (
+        let (files, checks) = match (action, materials) {
+            (Action::Forward | Action::Resubmit, Some(read)) => read,
+            (Action::Forward | Action::Resubmit, None) => (
                 self.store.attachments_of_case(n.id).await?,
                 self.store.material_checks_of_case(n.id).await?,
-            )
-        } else {
-            (Vec::new(), Vec::new())
+            ),
+            _ => (Vec::new(), Vec::new()),
         };
         let m = CaseMessage {
             action,
@@ -344,17 +342,35 @@ impl App {
     }
 }
 
-/// Applies a message about a case from node `sender` (serving `sender_city`), inside the
-/// inbox's transaction. Refused (and so nothing of it kept) when the action is not the
-/// sender's side's, or the case here cannot make that step.
-pub(crate) async fn apply_case_message(
-    tx: &mut WriteTx,
+/// What applying a message about a case comes to, worked out before anything is written
+/// ([`plan_case_message`]); the inbox writes a batch of these together.
+#[derive(Debug, Clone)]
+pub(crate) struct CaseStep {
+    /// The case as it is here after the message.
+    pub(crate) case: CaseRecord,
+    /// Files and the window's marks the message brings (forward and resubmit).
+    pub(crate) files: Vec<AttachmentRecord>,
+    pub(crate) checks: Vec<MaterialCheckRecord>,
+    pub(crate) licence: Option<LicenceRecord>,
+    /// The case's audit event: who (the sender node), what, and the fields before and after.
+    pub(crate) actor: String,
+    pub(crate) action: &'static str,
+    pub(crate) before: String,
+    pub(crate) after: String,
+}
+
+/// Works out a message about a case from node `sender` (serving `sender_city`), given the
+/// case as this node holds it (`held`, none for a forwarded case). Refused, and so nothing of
+/// the message kept, when the action is not the sender's side's, or the case here cannot make
+/// that step.
+pub(crate) fn plan_case_message(
     reference: &crate::reference::Reference,
     (sender, sender_city): (&str, Option<&str>),
     (kind, message, envelope_sha256): (Kind, Uuid, &str),
     body: &[u8],
+    held: Option<&CaseRecord>,
     now: i64,
-) -> AppResult<()> {
+) -> AppResult<CaseStep> {
     let m = parse(body)?;
     if kind_of(m.action) != Some(kind) {
         return Err(refused(format!(
@@ -380,8 +396,6 @@ pub(crate) async fn apply_case_message(
             m.action.as_str()
         )));
     }
-    let actor = format!("node:{sender}");
-    let held = Store::get_case_in(tx, c.id).await?;
     let matter = reference
         .matter(&c.matter_code, c.catalogue_version)
         .cloned();
@@ -399,8 +413,7 @@ pub(crate) async fn apply_case_message(
         )));
     };
     let has_licence = matter.output.licence_type.is_some();
-    let stream = format!("case:{}", c.id);
-    let (before, after, was) = match (held, m.action) {
+    let (n, before, after) = match (held, m.action) {
         (None, Action::Forward) => {
             let next = transition(Status::Received, Action::Forward, true, has_licence)?;
             if c.status != next || c.receiving_window.is_none() {
@@ -413,8 +426,8 @@ pub(crate) async fn apply_case_message(
             n.updated_ms = now;
             // The applicant's account is the receiving node's; not kept here.
             n.applicant_user = None;
-            Store::insert_cases(tx, std::slice::from_ref(&n)).await?;
-            ("{}".to_string(), snapshot(&n).to_string(), None)
+            let after = snapshot(&n).to_string();
+            (n, "{}".to_string(), after)
         }
         (Some(_), Action::Forward) => {
             return Err(AppError::new(
@@ -456,41 +469,31 @@ pub(crate) async fn apply_case_message(
             if a == Action::Resubmit {
                 n.form = c.form.clone();
             }
-            if !Store::update_case(tx, &n, h.status).await? {
-                return Err(
-                    AppError::new(ErrorCode::Conflict, "the case changed meanwhile")
-                        .with_zh("办件已被更新"),
-                );
-            }
-            let (b, a2) = snapshot_diff(&snapshot(&h), &snapshot(&n));
-            (b, a2, Some(h))
+            let (b, a2) = snapshot_diff(&snapshot(h), &snapshot(&n));
+            (n, b, a2)
         }
     };
     // What the action brings: files and marks, the licence.
-    if !m.files.is_empty() {
-        let files: Vec<AttachmentRecord> = m
-            .files
-            .iter()
-            .filter(|f| f.case_id == c.id)
-            .cloned()
-            .collect();
-        Store::insert_new_attachments(tx, &files).await?;
-    }
-    if !m.checks.is_empty() && was.is_none() {
-        let checks: Vec<MaterialCheckRecord> = m
-            .checks
+    let files: Vec<AttachmentRecord> = m
+        .files
+        .iter()
+        .filter(|f| f.case_id == c.id)
+        .cloned()
+        .collect();
+    let checks: Vec<MaterialCheckRecord> = if held.is_none() {
+        m.checks
             .iter()
             .filter(|k| k.case_id == c.id)
             .cloned()
-            .collect();
-        Store::upsert_material_checks(tx, &checks).await?;
-    }
+            .collect()
+    } else {
+        Vec::new()
+    };
     let licence = match (&m.licence, m.action) {
         (Some(l), Action::IssueLicence) if l.case_id == c.id => {
             let mut l = l.clone();
             // The holder is this node's account of the applicant.
-            l.holder_user = was.as_ref().and_then(|h| h.applicant_user);
-            Store::insert_licence(tx, &l).await?;
+            l.holder_user = held.and_then(|h| h.applicant_user);
             Some(l)
         }
         (None, Action::IssueLicence) => {
@@ -507,17 +510,14 @@ pub(crate) async fn apply_case_message(
         "message".into(),
         serde_json::json!({"id": message, "envelope_sha256": envelope_sha256}),
     );
-    let after = Value::Object(a).to_string();
-    Store::append_event(
-        tx,
-        &stream,
-        now,
-        &actor,
-        "node",
-        m.action.as_str(),
+    Ok(CaseStep {
+        case: n,
+        files,
+        checks,
+        licence,
+        actor: format!("node:{sender}"),
+        action: m.action.as_str(),
         before,
-        after,
-    )
-    .await?;
-    Ok(())
+        after: Value::Object(a).to_string(),
+    })
 }

@@ -11,12 +11,14 @@
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod exchange;
 pub mod filing;
 pub mod handoff;
 pub mod identity;
+mod inbox;
 pub mod industry;
 pub mod keys;
 pub mod licences;

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// A case's files and the window's marks on its materials.
+pub(crate) type FilesAndMarks = (Vec<AttachmentRecord>, Vec<MaterialCheckRecord>);
+
 mod licence_ref;
 pub use licence_ref::{LicenceReference, VerifiedLicence, MAX_REFERENCE};
 
@@ -590,14 +593,15 @@ impl App {
         Err(e)
     }
 
-    /// Refuses to forward a case that lacks a required material, naming what is missing.
-    pub(crate) async fn check_complete(&self, c: &CaseRecord) -> AppResult<()> {
+    /// Refuses to forward a case that lacks a required material, naming what is missing; the
+    /// files and marks it read, when none is.
+    pub(crate) async fn check_complete(&self, c: &CaseRecord) -> AppResult<FilesAndMarks> {
         let matter = self.matter_of(c)?;
         let files = self.store.attachments_of_case(c.id).await?;
         let checks = self.store.material_checks_of_case(c.id).await?;
         let gaps = gaps_of(&matter, c, &files, &checks);
         if gaps.is_empty() {
-            return Ok(());
+            return Ok((files, checks));
         }
         let whys: Vec<(usize, (String, String))> = gaps
             .iter()

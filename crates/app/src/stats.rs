@@ -306,14 +306,12 @@ impl App {
 /// The joint office's node: the city its entry in the trust list names.
 pub const JOINT_OFFICE_CITY: &str = "G60";
 
-/// Takes the counts another node sent (inside the inbox's transaction): they must be of the
-/// sender's own city; a set computed before the one held changes nothing.
-pub(crate) async fn take_node_figures(
-    tx: &mut corridor_store::WriteTx,
+/// Reads the counts another node sent: they must be of the sender's own city. (The inbox
+/// stores them; a set computed before the one held changes nothing.)
+pub(crate) fn read_node_figures(
     (sender, sender_city): (&str, Option<&str>),
     body: &[u8],
-    now: i64,
-) -> AppResult<()> {
+) -> AppResult<corridor_store::NodeFigures> {
     let f: corridor_store::NodeFigures = serde_json::from_slice(body).map_err(|e| {
         AppError::new(
             crate::ErrorCode::MessageRefused,
@@ -328,8 +326,7 @@ pub(crate) async fn take_node_figures(
         ))
         .with_zh(format!("节点 {sender} 发送的不是本城市的统计数据")));
     }
-    corridor_store::Store::put_node_figures(tx, sender, &f, now).await?;
-    Ok(())
+    Ok(f)
 }
 
 impl App {

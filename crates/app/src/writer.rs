@@ -80,6 +80,8 @@ pub(crate) enum WriteJob {
     Act(Box<ActJob>),
     Session(Box<SessionJob>),
     Apply(Box<ApplyJob>),
+    /// A message from another node, for the inbox.
+    Receive(Box<crate::inbox::ReceiveJob>),
 }
 
 impl WriteJob {
@@ -95,27 +97,117 @@ pub(crate) struct Batch {
     acts: Vec<ActJob>,
     sessions: Vec<SessionJob>,
     applies: Vec<ApplyJob>,
+    receives: Vec<crate::inbox::ReceiveJob>,
 }
 
 impl Batch {
     fn len(&self) -> usize {
-        self.jobs.len() + self.acts.len() + self.sessions.len() + self.applies.len()
+        self.jobs.len()
+            + self.acts.len()
+            + self.sessions.len()
+            + self.applies.len()
+            + self.receives.len()
+    }
+
+    fn push(&mut self, j: WriteJob) {
+        match j {
+            WriteJob::File(f) => self.jobs.push(*f),
+            WriteJob::Act(a) => self.acts.push(*a),
+            WriteJob::Session(s) => self.sessions.push(*s),
+            WriteJob::Apply(a) => self.applies.push(*a),
+            WriteJob::Receive(r) => self.receives.push(*r),
+        }
+    }
+
+    /// Each job as a batch of its own.
+    fn split(self) -> Vec<Batch> {
+        let one = |j: WriteJob| {
+            let mut b = Batch::default();
+            b.push(j);
+            b
+        };
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(
+            self.sessions
+                .into_iter()
+                .map(|s| one(WriteJob::Session(Box::new(s)))),
+        );
+        out.extend(
+            self.jobs
+                .into_iter()
+                .map(|j| one(WriteJob::File(Box::new(j)))),
+        );
+        out.extend(
+            self.acts
+                .into_iter()
+                .map(|a| one(WriteJob::Act(Box::new(a)))),
+        );
+        out.extend(
+            self.applies
+                .into_iter()
+                .map(|a| one(WriteJob::Apply(Box::new(a)))),
+        );
+        out.extend(
+            self.receives
+                .into_iter()
+                .map(|r| one(WriteJob::Receive(Box::new(r)))),
+        );
+        out
+    }
+
+    /// Answers every job of a committed batch.
+    fn answer(self, o: Outcomes) {
+        answer(self.jobs, self.acts, o.applied);
+        for s in self.sessions {
+            let _ = s.reply.send(Ok(()));
+        }
+        for (a, r) in self.applies.into_iter().zip(o.results) {
+            let _ = a.reply.send(r);
+        }
+        for (m, r) in self.receives.into_iter().zip(o.received) {
+            let _ = m.reply.send(r);
+        }
+    }
+
+    /// Answers every job of a batch that could not be stored.
+    fn fail(self) {
+        for j in self.jobs {
+            let _ = j.reply.send(Err(not_stored()));
+        }
+        for a in self.acts {
+            let _ = a.reply.send(Err(not_stored()));
+        }
+        for s in self.sessions {
+            let _ = s.reply.send(Err(not_stored()));
+        }
+        for a in self.applies {
+            let _ = a.reply.send(Err(not_stored()));
+        }
+        for m in self.receives {
+            let _ = m.reply.send(Err(not_stored()));
+        }
     }
 }
 
 /// What a committed batch answers besides the filings: for each action whether it applied
-/// (false: the case had changed meanwhile), and each other write's own result.
-pub(crate) type Outcomes = (Vec<bool>, Vec<AppResult<()>>);
+/// (false: the case had changed meanwhile), each other write's own result, each message's.
+#[derive(Default)]
+pub(crate) struct Outcomes {
+    applied: Vec<bool>,
+    results: Vec<AppResult<()>>,
+    received: Vec<AppResult<crate::exchange::Received>>,
+}
 
-/// Builds the one transaction of a batch: the sessions, the filings, the actions, then the
-/// other writes, each in a savepoint.
-pub(crate) async fn commit_batch(
-    store: &Store,
-    jobs: &mut [IntakeJob],
-    acts: &[ActJob],
-    sessions: &[SessionJob],
-    applies: &[ApplyJob],
-) -> AppResult<Outcomes> {
+/// Builds the one transaction of a batch: the sessions, the filings, the actions, the other
+/// writes (each in a savepoint), then the messages received.
+async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
+    let Batch {
+        jobs,
+        acts,
+        sessions,
+        applies,
+        receives,
+    } = b;
     let mut tx = store.begin_write().await?;
     for s in sessions {
         Store::insert_session(&mut tx, &s.token_hash, s.user, s.created_ms, s.expires_ms).await?;
@@ -189,7 +281,7 @@ pub(crate) async fn commit_batch(
         Store::put_heads(&mut tx, &heads).await?;
     }
     let mut applied = Vec::with_capacity(acts.len());
-    for a in acts {
+    for a in acts.iter() {
         let ok = Store::update_case(&mut tx, &a.case, a.was).await?;
         if ok {
             if let Some(l) = &a.licence {
@@ -198,68 +290,115 @@ pub(crate) async fn commit_batch(
             if let Some(c) = &a.identity {
                 Store::insert_identity_checks(&mut tx, std::slice::from_ref(c)).await?;
             }
-            if let Some(o) = &a.outgoing {
-                crate::outbox::enqueue_in(
-                    &mut tx,
-                    &o.me,
-                    (&o.recipient, o.kind, Some(o.case)),
-                    &o.body,
-                    a.case.updated_ms,
-                )
-                .await?;
-            }
         }
         applied.push(ok);
     }
-    // The applied actions' audit events: every stream head in one query, the events chained
-    // in memory (in order, several to one case too), then written in one statement and the
-    // heads in another, instead of four statements per action.
-    let done: Vec<&ActJob> = acts
+    // The messages of the applied actions to the cases' other nodes, sealed together.
+    let outgoing: Vec<crate::outbox::Enqueue<'_>> = acts
         .iter()
         .zip(&applied)
         .filter(|(_, ok)| **ok)
-        .map(|(a, _)| a)
+        .filter_map(|(a, _)| {
+            a.outgoing.as_ref().map(|o| crate::outbox::Enqueue {
+                me: &o.me,
+                recipient: &o.recipient,
+                kind: o.kind,
+                case: Some(o.case),
+                body: &o.body,
+                now: a.case.updated_ms,
+            })
+        })
         .collect();
-    if !done.is_empty() {
-        let streams: Vec<String> = done
-            .iter()
-            .map(|a| format!("case:{}", a.case.id))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut heads = Store::lock_heads(&mut tx, &streams).await?;
-        let mut events = Vec::with_capacity(done.len());
-        for a in done {
-            let stream = format!("case:{}", a.case.id);
-            let (seq, prev) = heads
-                .get(&stream)
-                .cloned()
-                .unwrap_or((0, GENESIS.to_string()));
-            let entry = Entry {
-                actor: &a.actor,
-                role: a.role,
-                action: a.action,
-                before: a.before.clone(),
-                after: a.after.clone(),
-            };
-            let id = Uuid::now_v7().to_string();
-            let e = AuditEvent::follow(id, &stream, (seq, prev), a.case.updated_ms, entry);
-            heads.insert(stream, (e.seq, e.hash.clone()));
-            events.push(e);
-        }
-        Store::insert_events(&mut tx, &events).await?;
-        let moved: Vec<(String, i64, String)> = streams
-            .into_iter()
-            .filter_map(|st| heads.remove(&st).map(|(seq, h)| (st, seq, h)))
-            .collect();
-        Store::put_heads(&mut tx, &moved).await?;
+    if !outgoing.is_empty() {
+        crate::outbox::enqueue_many(&mut tx, &outgoing).await?;
     }
+    // The applied actions' audit events, chained in one go.
+    let events: Vec<NewEvent> = acts
+        .iter()
+        .zip(&applied)
+        .filter(|(_, ok)| **ok)
+        .map(|(a, _)| NewEvent {
+            stream: format!("case:{}", a.case.id),
+            at_ms: a.case.updated_ms,
+            actor: a.actor.clone(),
+            role: a.role,
+            action: a.action.to_string(),
+            before: a.before.clone(),
+            after: a.after.clone(),
+        })
+        .collect();
+    append_events(&mut tx, &events).await?;
     let mut results = Vec::with_capacity(applies.len());
-    for a in applies {
+    for a in applies.iter() {
         results.push(tx.savepoint(|t| (a.apply)(t)).await?);
     }
+    let received = if receives.is_empty() {
+        Vec::new()
+    } else {
+        let msgs: Vec<&crate::inbox::Incoming> = receives.iter().map(|r| &r.msg).collect();
+        crate::inbox::receive_batch(&mut tx, &msgs).await?
+    };
     tx.commit().await?;
-    Ok((applied, results))
+    Ok(Outcomes {
+        applied,
+        results,
+        received,
+    })
+}
+
+/// An audit event to append to its stream, with others, by [`append_events`].
+pub(crate) struct NewEvent {
+    pub(crate) stream: String,
+    pub(crate) at_ms: i64,
+    pub(crate) actor: String,
+    pub(crate) role: &'static str,
+    pub(crate) action: String,
+    pub(crate) before: String,
+    pub(crate) after: String,
+}
+
+/// Appends events to their streams (in order, several to one stream too): every stream head
+/// in one query, the events chained in memory, then written in one statement and the heads in
+/// another, instead of four statements an event.
+pub(crate) async fn append_events(
+    tx: &mut corridor_store::WriteTx,
+    events: &[NewEvent],
+) -> AppResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let streams: Vec<String> = events
+        .iter()
+        .map(|e| e.stream.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut heads = Store::lock_heads(tx, &streams).await?;
+    let mut sealed = Vec::with_capacity(events.len());
+    for e in events {
+        let (seq, prev) = heads
+            .get(&e.stream)
+            .cloned()
+            .unwrap_or((0, GENESIS.to_string()));
+        let entry = Entry {
+            actor: &e.actor,
+            role: e.role,
+            action: &e.action,
+            before: e.before.clone(),
+            after: e.after.clone(),
+        };
+        let id = Uuid::now_v7().to_string();
+        let ev = AuditEvent::follow(id, &e.stream, (seq, prev), e.at_ms, entry);
+        heads.insert(e.stream.clone(), (ev.seq, ev.hash.clone()));
+        sealed.push(ev);
+    }
+    Store::insert_events(tx, &sealed).await?;
+    let moved: Vec<(String, i64, String)> = streams
+        .into_iter()
+        .filter_map(|st| heads.remove(&st).map(|(seq, h)| (st, seq, h)))
+        .collect();
+    Store::put_heads(tx, &moved).await?;
+    Ok(())
 }
 
 pub(crate) fn answer(jobs: Vec<IntakeJob>, acts: Vec<ActJob>, applied: Vec<bool>) {
@@ -293,86 +432,34 @@ pub(crate) fn not_stored() -> AppError {
 pub(crate) async fn intake_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>) {
     while let Some(first) = rx.recv().await {
         let mut b = Batch::default();
-        let mut next = Some(first);
-        while let Some(j) = next.take() {
-            match j {
-                WriteJob::File(f) => b.jobs.push(*f),
-                WriteJob::Act(a) => b.acts.push(*a),
-                WriteJob::Session(s) => b.sessions.push(*s),
-                WriteJob::Apply(a) => b.applies.push(*a),
-            }
-            if b.len() < 512 {
-                next = rx.try_recv().ok();
+        b.push(first);
+        while b.len() < 512 {
+            match rx.try_recv() {
+                Ok(j) => b.push(j),
+                Err(_) => break,
             }
         }
-        let Batch {
-            mut jobs,
-            acts,
-            sessions,
-            applies,
-        } = b;
-        match commit_batch(&store, &mut jobs, &acts, &sessions, &applies).await {
-            Ok((applied, results)) => {
-                answer(jobs, acts, applied);
-                for s in sessions {
-                    let _ = s.reply.send(Ok(()));
-                }
-                for (a, r) in applies.into_iter().zip(results) {
-                    let _ = a.reply.send(r);
-                }
-            }
-            Err(e) if jobs.len() + acts.len() + sessions.len() + applies.len() == 1 => {
-                tracing::error!(error = %e, "write failed");
-                for j in jobs {
-                    let _ = j.reply.send(Err(not_stored()));
-                }
-                for a in acts {
-                    let _ = a.reply.send(Err(not_stored()));
-                }
-                for s in sessions {
-                    let _ = s.reply.send(Err(not_stored()));
-                }
-                for a in applies {
-                    let _ = a.reply.send(Err(not_stored()));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, filings = jobs.len(), actions = acts.len(), sessions = sessions.len(), others = applies.len(), "batch failed; committing one by one");
-                for s in sessions {
-                    let r = commit_batch(&store, &mut [], &[], std::slice::from_ref(&s), &[]).await;
-                    if let Err(e) = &r {
-                        tracing::error!(error = %e, "session failed");
+        commit_and_answer(&store, b).await;
+    }
+}
+
+/// Commits a batch and answers its jobs; should it fail, each job alone.
+async fn commit_and_answer(store: &Store, mut b: Batch) {
+    match commit_batch(store, &mut b).await {
+        Ok(o) => b.answer(o),
+        Err(e) if b.len() == 1 => {
+            tracing::error!(error = %e, "write failed");
+            b.fail();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, filings = b.jobs.len(), actions = b.acts.len(), sessions = b.sessions.len(), others = b.applies.len(), messages = b.receives.len(), "batch failed; committing one by one");
+            for mut one in b.split() {
+                match commit_batch(store, &mut one).await {
+                    Ok(o) => one.answer(o),
+                    Err(e) => {
+                        tracing::error!(error = %e, "write failed");
+                        one.fail();
                     }
-                    let _ = s.reply.send(r.map(|_| ()).map_err(|_| not_stored()));
-                }
-                for mut j in jobs {
-                    match commit_batch(&store, std::slice::from_mut(&mut j), &[], &[], &[]).await {
-                        Ok(_) => answer(vec![j], vec![], vec![]),
-                        Err(e) => {
-                            tracing::error!(error = %e, "filing failed");
-                            let _ = j.reply.send(Err(not_stored()));
-                        }
-                    }
-                }
-                for a in acts {
-                    match commit_batch(&store, &mut [], std::slice::from_ref(&a), &[], &[]).await {
-                        Ok((applied, _)) => answer(vec![], vec![a], applied),
-                        Err(e) => {
-                            tracing::error!(error = %e, "action failed");
-                            let _ = a.reply.send(Err(not_stored()));
-                        }
-                    }
-                }
-                for a in applies {
-                    let r = commit_batch(&store, &mut [], &[], &[], std::slice::from_ref(&a)).await;
-                    let r = match r {
-                        Ok((_, mut results)) => results.pop().unwrap_or_else(|| Err(not_stored())),
-                        Err(e) => {
-                            tracing::error!(error = %e, "write failed");
-                            Err(not_stored())
-                        }
-                    };
-                    let _ = a.reply.send(r);
                 }
             }
         }

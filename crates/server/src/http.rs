@@ -186,6 +186,8 @@ fn body_limit<B>(req: &Request<B>) -> usize {
         corridor_api::exchange::MAX_FILE_FRAME
     } else if post && p == "/api/v1/exchange/bundles" {
         corridor_app::outbox::MAX_BUNDLE
+    } else if post && p == "/api/v1/exchange/batches" {
+        corridor_app::outbox::MAX_BATCH
     } else {
         MAX_BODY_BYTES
     }

@@ -4,7 +4,15 @@
 
 use crate::tables::{cols_list, insert_rows, int_at, read_row, table, text_at, Val, TABLES};
 use crate::{Result, Store, WriteTx};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
+
+/// `$from, $from+1, …` for `n` values.
+fn marks(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// One message received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +169,131 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         Ok(())
+    }
+
+    /// The messages held from `sender` under these ids, as `tx` sees them (a batch's look-up).
+    pub async fn inbox_get_many(
+        tx: &mut WriteTx,
+        sender: &str,
+        ids: &[String],
+    ) -> Result<Vec<InboxRecord>> {
+        let t = inbox_table();
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {} FROM inbox WHERE sender = $1 AND id IN ({})",
+                cols_list(t),
+                marks(2, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(sender.to_string());
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            let conn: &mut AnyConnection = tx.conn();
+            for r in q.fetch_all(&mut *conn).await? {
+                out.push(InboxRecord::from_vals(read_row(t, &r)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How far `sender`'s messages about each of these cases were applied (cases with none
+    /// applied are left out), and the messages of theirs that wait.
+    pub async fn inbox_streams_of(
+        tx: &mut WriteTx,
+        sender: &str,
+        cases: &[String],
+    ) -> Result<(Vec<(String, i64)>, Vec<InboxRecord>)> {
+        let t = inbox_table();
+        let (mut done, mut waiting) = (Vec::new(), Vec::new());
+        for chunk in cases.chunks(500) {
+            let list = marks(2, chunk.len());
+            let sql = format!(
+                "SELECT case_id, applied_seq FROM inbox_streams WHERE sender = $1 \
+                 AND case_id IN ({list})"
+            );
+            let mut q = sqlx::query(&sql).bind(sender.to_string());
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            let conn: &mut AnyConnection = tx.conn();
+            for r in q.fetch_all(&mut *conn).await? {
+                done.push((r.try_get(0)?, r.try_get(1)?));
+            }
+            let sql = format!(
+                "SELECT {} FROM inbox WHERE sender = $1 AND case_id IN ({list}) \
+                 AND applied_ms IS NULL ORDER BY case_id, case_seq",
+                cols_list(t)
+            );
+            let mut q = sqlx::query(&sql).bind(sender.to_string());
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            for r in q.fetch_all(&mut *conn).await? {
+                waiting.push(InboxRecord::from_vals(read_row(t, &r)?));
+            }
+        }
+        Ok((done, waiting))
+    }
+
+    /// Stores many messages received (a batch).
+    pub async fn inbox_insert_many(tx: &mut WriteTx, recs: &[InboxRecord]) -> Result<()> {
+        if recs.is_empty() {
+            return Ok(());
+        }
+        let backend = tx.backend();
+        let conn: &mut AnyConnection = tx.conn();
+        let rows: Vec<_> = recs.iter().map(InboxRecord::to_vals).collect();
+        insert_rows(conn, backend, inbox_table(), &rows).await
+    }
+
+    /// Sets how far each (sender, case) was applied (a batch).
+    pub async fn set_inbox_streams(
+        tx: &mut WriteTx,
+        moved: &[(String, String, i64)],
+    ) -> Result<()> {
+        for chunk in moved.chunks(300) {
+            let mut sql =
+                String::from("INSERT INTO inbox_streams (sender, case_id, applied_seq) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+            }
+            sql.push_str(
+                " ON CONFLICT (sender, case_id) DO UPDATE SET applied_seq = excluded.applied_seq",
+            );
+            let mut q = sqlx::query(&sql);
+            for (s, c, seq) in chunk {
+                q = q.bind(s.clone()).bind(c.clone()).bind(*seq);
+            }
+            let conn: &mut AnyConnection = tx.conn();
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// How many cases have messages applied here (from any sender): a light look, for
+    /// benchmarks and tests, at the small table of streams rather than the messages.
+    pub async fn inbox_cases_applied(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox_streams")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The case and the time each applied message of a kind was applied.
+    pub async fn inbox_applied_times(&self, kind: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT case_id, applied_ms FROM inbox WHERE kind = $1 AND applied_ms IS NOT NULL \
+             AND case_id IS NOT NULL",
+        )
+        .bind(kind.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// Every message received, oldest first (for operators and tests).

@@ -3,7 +3,7 @@
 
 use crate::tables::{cols_list, insert_rows, int_at, read_row, table, text_at, Val, TABLES};
 use crate::{Result, Store, WriteTx};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,23 +76,45 @@ pub struct OutboxCounts {
 }
 
 impl Store {
-    pub async fn outbox_insert(tx: &mut WriteTx, rec: &OutboxRecord) -> Result<()> {
+    /// Writes many messages (a batch).
+    pub async fn outbox_insert_many(tx: &mut WriteTx, recs: &[OutboxRecord]) -> Result<()> {
+        if recs.is_empty() {
+            return Ok(());
+        }
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();
-        insert_rows(conn, backend, outbox_table(), &[rec.to_vals()]).await
+        let rows: Vec<_> = recs.iter().map(OutboxRecord::to_vals).collect();
+        insert_rows(conn, backend, outbox_table(), &rows).await
     }
 
-    /// The next sequence number of `case`'s messages to `recipient` (1 for the first).
-    pub async fn outbox_next_seq(tx: &mut WriteTx, recipient: &str, case: &str) -> Result<i64> {
-        let conn: &mut AnyConnection = tx.conn();
-        let n: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(case_seq) FROM outbox WHERE recipient = $1 AND case_id = $2",
-        )
-        .bind(recipient.to_string())
-        .bind(case.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(n.unwrap_or(0) + 1)
+    /// The last sequence number of each of these cases' messages to `recipient` (cases with
+    /// none are left out).
+    pub async fn outbox_last_seqs(
+        tx: &mut WriteTx,
+        recipient: &str,
+        cases: &[String],
+    ) -> Result<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for chunk in cases.chunks(500) {
+            let list = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT case_id, MAX(case_seq) FROM outbox WHERE recipient = $1 \
+                 AND case_id IN ({list}) GROUP BY case_id"
+            );
+            let mut q = sqlx::query(&sql).bind(recipient.to_string());
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            let conn: &mut AnyConnection = tx.conn();
+            for r in q.fetch_all(&mut *conn).await? {
+                let seq: Option<i64> = r.try_get(1)?;
+                out.push((r.try_get(0)?, seq.unwrap_or(0)));
+            }
+        }
+        Ok(out)
     }
 
     async fn outbox_where(

@@ -165,11 +165,68 @@ pub async fn inbox_applies_each_message_once_in_order(backend: Backend) {
         let bytes = r.bytes().await.unwrap();
         assert!(open(&bytes, &list, "hefei", now).is_ok());
     }
-    let r = http.post(&url).body(altered).go().await;
+    let r = http.post(&url).body(altered.clone()).go().await;
     assert_eq!(r.status(), 422);
     let p: serde_json::Value = r.json().await.unwrap();
     assert_eq!(p["code"], "message_refused");
+    // A batch: each message answered on its own, in order — a new one applied, a duplicate
+    // with the receipt kept, an altered one refused (and nothing of it kept).
+    let batch_url = format!("{base}/api/v1/exchange/batches");
+    let m5 = message(case, 5, now, b"step 5");
+    let r = http
+        .post(&batch_url)
+        .body(batch(&[&m5, &m4, &altered]))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    let a: serde_json::Value = r.json().await.unwrap();
+    let results = a["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{a}");
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let receipt5 = b64.decode(results[0]["receipt"].as_str().unwrap()).unwrap();
+    let body = receipt_body(&open(&receipt5, &list, "hefei", now).unwrap()).unwrap();
+    assert_eq!(
+        (body.of, body.outcome.as_str()),
+        (id_of(&m5, &list, now), "applied")
+    );
+    assert_eq!(results[1]["duplicate"], true, "{a}");
+    assert_eq!(results[2]["problem"]["code"], "message_refused", "{a}");
+    assert!(results[2].get("receipt").is_none());
+    let held_now = e.store.inbox_all().await.unwrap();
+    assert_eq!(
+        held_now.len(),
+        held + 2,
+        "m4 and m5, nothing of the altered one"
+    );
+    // A batch that cannot be read is refused whole, with a problem.
+    for bad in [
+        0u32.to_be_bytes().to_vec(),
+        33u32.to_be_bytes().to_vec(),
+        [batch(&[&m5]), vec![0]].concat(),
+        batch(&[&m5])[..20].to_vec(),
+    ] {
+        let r = http.post(&batch_url).body(bad).go().await;
+        assert_eq!(r.status(), 422);
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(p["code"], "message_refused", "{p}");
+    }
+    let report = e.app.verify_audit().await.unwrap();
+    assert!(report.first_break.is_none(), "{report:?}");
     e.cleanup().await;
+}
+
+/// A batch frame: a count, then each message as a length and a bundle of no files.
+fn batch(msgs: &[&[u8]]) -> Vec<u8> {
+    let mut out = (msgs.len() as u32).to_be_bytes().to_vec();
+    for m in msgs {
+        let mut bundle = (m.len() as u32).to_be_bytes().to_vec();
+        bundle.extend_from_slice(m);
+        bundle.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(&(bundle.len() as u32).to_be_bytes());
+        out.extend_from_slice(&bundle);
+    }
+    out
 }
 crate::both_backends!(
     inbox_applies_each_message_once_in_order,
