@@ -98,9 +98,16 @@ impl App {
         self.write(Box::new(move |tx| {
             let (outcomes, answered) = (outcomes.clone(), answered.clone());
             Box::pin(async move {
+                let mut delivered = Vec::new();
                 for (id, o) in outcomes.iter() {
-                    Store::outbox_attempted(tx, id, o).await?;
+                    match o {
+                        AttemptOutcome::Delivered { at_ms, receipt } => {
+                            delivered.push((id.clone(), *at_ms, receipt.clone()))
+                        }
+                        o => Store::outbox_attempted(tx, id, o).await?,
+                    }
                 }
+                Store::outbox_delivered_many(tx, &delivered).await?;
                 for to in answered.iter() {
                     Store::outbox_wake(tx, to, now).await?;
                 }

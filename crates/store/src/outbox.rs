@@ -204,6 +204,38 @@ impl Store {
         Ok(())
     }
 
+    /// Records many deliveries in one statement (a pass's): each message's time and receipt.
+    pub async fn outbox_delivered_many(
+        tx: &mut WriteTx,
+        delivered: &[(String, i64, String)],
+    ) -> Result<()> {
+        for chunk in delivered.chunks(300) {
+            let values = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(${}, CAST(${} AS BIGINT), ${})",
+                        3 * i + 1,
+                        3 * i + 2,
+                        3 * i + 3
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_ms = v.column2, \
+                 receipt = v.column3, last_error = NULL FROM (VALUES {values}) AS v \
+                 WHERE outbox.id = v.column1"
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, at, receipt) in chunk {
+                q = q.bind(id.clone()).bind(*at).bind(receipt.clone());
+            }
+            let conn: &mut AnyConnection = tx.conn();
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// A recipient answered again: its waiting messages come due now instead of at the end
     /// of their back-off (a node back after an outage gets its backlog at once).
     pub async fn outbox_wake(tx: &mut WriteTx, recipient: &str, now: i64) -> Result<()> {
