@@ -26,12 +26,7 @@ pub async fn receive(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = body.map_err(|e| {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the message could not be read: {e}"),
-        )
-    })?;
+    let body = read(body, "message")?;
     if body.len() > corridor_exchange::envelope::MAX_ENVELOPE {
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
@@ -56,12 +51,7 @@ pub async fn receive_bundle(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = body.map_err(|e| {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the bundle could not be read: {e}"),
-        )
-    })?;
+    let body = read(body, "bundle")?;
     let r = s.app.receive_bundle(&body).await?;
     Ok(answer(r))
 }
@@ -81,12 +71,7 @@ pub async fn receive_batch(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<axum::Json<corridor_app::outbox::BatchAnswer>> {
-    let body = body.map_err(|e| {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the batch could not be read: {e}"),
-        )
-    })?;
+    let body = read(body, "batch")?;
     let results = s
         .app
         .receive_batch(&body)
@@ -158,12 +143,17 @@ pub async fn receive_file(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<axum::http::StatusCode> {
-    let body = body.map_err(|e| {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the file could not be read: {e}"),
-        )
-    })?;
+    let body = read(body, "file")?;
     s.app.receive_file(&body).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The request's body, or a problem saying which part could not be read (too large, cut off).
+fn read(body: Result<Bytes, BytesRejection>, what: &str) -> ApiResult<Bytes> {
+    body.map_err(|e| {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the {what} could not be read: {e}"),
+        )
+    })
 }

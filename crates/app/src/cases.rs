@@ -49,6 +49,21 @@ pub struct ActOnCase {
     pub correct_fields: Vec<String>,
 }
 
+impl ActOnCase {
+    /// The action with nothing else: no reason, checks, form or correction.
+    pub fn plain(action: Action) -> ActOnCase {
+        ActOnCase {
+            action,
+            reason: None,
+            identity_checked: false,
+            identity_seen: None,
+            form: None,
+            correct_materials: Vec::new(),
+            correct_fields: Vec::new(),
+        }
+    }
+}
+
 /// What a correction request names: materials to hand in again and fields to correct.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Correction {

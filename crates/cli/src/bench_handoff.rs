@@ -239,15 +239,7 @@ async fn forward(
                 let at = start + std::time::Duration::from_secs_f64(i as f64 / rate);
                 tokio::time::sleep_until(at).await;
             }
-            let req = ActOnCase {
-                action: Action::Forward,
-                reason: None,
-                identity_checked: false,
-                identity_seen: None,
-                form: None,
-                correct_materials: Vec::new(),
-                correct_fields: Vec::new(),
-            };
+            let req = ActOnCase::plain(Action::Forward);
             app.act(&p, ids[i], req).await?;
             let now = app.now_ms();
             acks.lock()

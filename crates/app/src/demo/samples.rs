@@ -144,15 +144,7 @@ pub async fn issue_sample_licence(app: &App) -> AppResult<Option<(String, usize)
     }
     let mut last = c;
     for action in [Action::Accept, Action::Approve, Action::IssueLicence] {
-        let req = ActOnCase {
-            action,
-            reason: None,
-            identity_checked: false,
-            identity_seen: None,
-            form: None,
-            correct_materials: Vec::new(),
-            correct_fields: Vec::new(),
-        };
+        let req = ActOnCase::plain(action);
         last = app.act(&rev, last.id, req).await?;
         events += 1;
     }
