@@ -2,6 +2,7 @@
 //! `/healthz` and `/metrics`. Handlers only parse, call one `corridor_app::App` method and
 //! render; every error is an RFC 9457 problem document.
 
+pub mod auctions;
 pub mod contract;
 pub mod exchange;
 pub mod identity;
@@ -15,7 +16,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use corridor_app::auth::{LoginAnswer, NewUser, UserView};
 use corridor_app::cases::{ActOnCase, CaseQuery, CaseView, EventView};
@@ -64,6 +65,23 @@ fn bearer(parts: &Parts) -> Option<&str> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
+}
+
+/// The caller when a bearer token is sent (a bad one is refused), none otherwise: for the
+/// public reads that show more to some callers.
+pub struct MaybeAuth(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(parts) {
+            None => Ok(MaybeAuth(None)),
+            Some(token) => Ok(MaybeAuth(Some(state.app.authenticate(token).await?))),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Auth {
@@ -115,11 +133,19 @@ pub struct VersionQuery {
         industry::reindex, identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
-        exchange::receive_file, exchange::receive_bundle, exchange::receive_batch
+        exchange::receive_file, exchange::receive_bundle, exchange::receive_batch,
+        auctions::list_listings, auctions::create_listing, auctions::get_listing, auctions::review_listing,
+        auctions::suggest_buyers, auctions::list_sessions, auctions::create_session, auctions::get_session,
+        auctions::add_lot, auctions::list_bidders, auctions::apply_to_bid, auctions::decide_bidder,
+        auctions::get_lot, auctions::place_bid, auctions::commit_bid, auctions::reveal_bid,
+        auctions::settle_lot, auctions::confirm_sale, auctions::results, auctions::figures
     ),
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
-        GroupStat, Role, Page<corridor_app::industry::NeedView>, Page<corridor_app::identity::AuthorisationView>
+        GroupStat, Role, Page<corridor_app::industry::NeedView>, Page<corridor_app::identity::AuthorisationView>,
+        Page<corridor_app::auctions::ListingView>, Page<corridor_app::auctions::SessionView>,
+        Page<corridor_app::auctions::BidderView>, Page<corridor_app::auctions::ResultRow>,
+        Page<corridor_app::industry::CandidateView>
     )),
     modifiers(&SecurityAddon, &ProblemResponses),
     tags((name = "reference", description = "Members, authorities, windows, catalogue (public)"),
@@ -127,7 +153,8 @@ pub struct VersionQuery {
          (name = "cases", description = "Filing and handling cases"),
          (name = "statistics", description = "Corridor statistics (joint office)"),
          (name = "licences", description = "Verifiable e-licences: trust list, revocations, verification (public); holders' licences"),
-         (name = "industry", description = "Industry-chain matchmaking: enterprise registry and search, needs, ranked and explained matches, pipeline, outcomes"))
+         (name = "industry", description = "Industry-chain matchmaking: enterprise registry and search, needs, ranked and explained matches, pipeline, outcomes"),
+         (name = "auctions", description = "Technology achievement auctions: listings, sessions and lots (ascending and sealed bid), bidders, bids, settlement, confirmation, published results"))
 )]
 pub struct ApiDoc;
 
@@ -292,6 +319,44 @@ pub fn routes(state: AppState) -> Router {
         .route("/opportunities", get(industry::opportunities))
         .route("/industry/statistics", get(industry::industry_statistics))
         .route("/admin/search/reindex", post(industry::reindex))
+        .route(
+            "/auctions/listings",
+            get(auctions::list_listings).post(auctions::create_listing),
+        )
+        .route("/auctions/listings/{id}", get(auctions::get_listing))
+        .route(
+            "/auctions/listings/{id}/review",
+            post(auctions::review_listing),
+        )
+        .route(
+            "/auctions/listings/{id}/buyers",
+            get(auctions::suggest_buyers),
+        )
+        .route(
+            "/auctions/sessions",
+            get(auctions::list_sessions).post(auctions::create_session),
+        )
+        .route("/auctions/sessions/{id}", get(auctions::get_session))
+        .route("/auctions/sessions/{id}/lots", post(auctions::add_lot))
+        .route(
+            "/auctions/sessions/{id}/bidders",
+            get(auctions::list_bidders).post(auctions::apply_to_bid),
+        )
+        .route(
+            "/auctions/sessions/{id}/bidders/{uscc}",
+            put(auctions::decide_bidder),
+        )
+        .route("/auctions/lots/{id}", get(auctions::get_lot))
+        .route("/auctions/lots/{id}/bids", post(auctions::place_bid))
+        .route(
+            "/auctions/lots/{id}/commitments",
+            post(auctions::commit_bid),
+        )
+        .route("/auctions/lots/{id}/reveals", post(auctions::reveal_bid))
+        .route("/auctions/lots/{id}/settle", post(auctions::settle_lot))
+        .route("/auctions/lots/{id}/confirm", post(auctions::confirm_sale))
+        .route("/auctions/results", get(auctions::results))
+        .route("/auctions/statistics", get(auctions::figures))
         .route_layer(axum::middleware::from_fn(contract::check_query));
     Router::new()
         .nest("/api/v1", api)

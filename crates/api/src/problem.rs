@@ -25,6 +25,10 @@ pub struct Problem {
     pub detail_zh: Option<String>,
     /// Stable machine-readable code.
     pub code: ErrorCode,
+    /// A stable sub-code where the rule that refused has one: for `bid_refused`, why
+    /// (`below_minimum_raise`, `closed`, `not_approved`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Per-field problems (validation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -57,6 +61,7 @@ impl Problem {
             detail: e.detail,
             detail_zh: e.detail_zh,
             code: e.code,
+            reason: e.reason.map(str::to_string),
             errors: e.fields,
         }
     }

@@ -34,6 +34,7 @@ pub enum ErrorCode {
     MaterialsMissing,
     TrustListRefused,
     MessageRefused,
+    BidRefused,
     Internal,
 }
 
@@ -179,6 +180,12 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         "The message from another node is refused: malformed, from an unknown or removed node, altered, or not for this node",
         "其他节点的消息不予接收：格式错误、来自未知或已移除的节点、被篡改或收件节点不符",
     ),
+    (
+        ErrorCode::BidRefused,
+        409,
+        "The bid is refused: see its reason",
+        "出价未被接受，详见原因",
+    ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];
 
@@ -217,6 +224,8 @@ pub struct AppError {
     pub fields: Vec<FieldError>,
     /// Seconds after which a refused request may be tried again (`Retry-After`).
     pub retry_after_s: Option<u64>,
+    /// A stable sub-code where the rule that refused has one (a bid's refusal).
+    pub reason: Option<&'static str>,
 }
 
 impl AppError {
@@ -227,7 +236,14 @@ impl AppError {
             detail_zh: None,
             fields: Vec::new(),
             retry_after_s: None,
+            reason: None,
         }
+    }
+
+    /// With a stable sub-code (see [`AppError::reason`]).
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
     }
     /// The detail in Chinese (`zh`) where there is one, else in English.
     pub fn detail_for(&self, zh: bool) -> &str {
@@ -269,7 +285,18 @@ impl AppError {
             detail_zh,
             fields,
             retry_after_s: None,
+            reason: None,
         }
+    }
+
+    /// A stored document that cannot be read or written: logged, answered as internal.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "a stored document is unreadable");
+        AppError::new(
+            ErrorCode::Internal,
+            "a stored record could not be read; it has been logged",
+        )
+        .with_zh("记录读取失败，已记录日志")
     }
 }
 

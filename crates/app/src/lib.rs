@@ -8,6 +8,7 @@
 //! - Authorisation is decided by `corridor_domain::case::Principal` rules; this layer applies
 //!   them to every read and write, by role, city, window and authority.
 
+pub mod auctions;
 pub mod auth;
 pub mod cases;
 pub mod catalogue;
@@ -150,6 +151,21 @@ impl App {
                     tracing::info!(ms = t.elapsed().as_millis() as u64, "statistics computed")
                 }
                 Err(e) => tracing::warn!(error = %e, "statistics not computed at the start"),
+            }
+        });
+        // Auction lots settle when their bidding ends (server time decides), and a winner who
+        // does not confirm in time passes the lot on.
+        let app = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                let Some(app) = app.upgrade() else { return };
+                match app.settle_due().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(lots = n, "auction lots settled"),
+                    Err(e) => tracing::warn!(error = %e, "auction lots not settled"),
+                }
             }
         });
         let app = Arc::downgrade(self);

@@ -82,6 +82,8 @@ pub(crate) enum WriteJob {
     Apply(Box<ApplyJob>),
     /// A message from another node, for the inbox.
     Receive(Box<crate::inbox::ReceiveJob>),
+    /// A bid, sealed commitment or reveal on an auction lot.
+    Bid(Box<crate::auctions::bidding::BidJob>),
 }
 
 impl WriteJob {
@@ -98,6 +100,7 @@ pub(crate) struct Batch {
     sessions: Vec<SessionJob>,
     applies: Vec<ApplyJob>,
     receives: Vec<crate::inbox::ReceiveJob>,
+    bids: Vec<crate::auctions::bidding::BidJob>,
 }
 
 impl Batch {
@@ -107,6 +110,7 @@ impl Batch {
             + self.sessions.len()
             + self.applies.len()
             + self.receives.len()
+            + self.bids.len()
     }
 
     fn push(&mut self, j: WriteJob) {
@@ -116,6 +120,7 @@ impl Batch {
             WriteJob::Session(s) => self.sessions.push(*s),
             WriteJob::Apply(a) => self.applies.push(*a),
             WriteJob::Receive(r) => self.receives.push(*r),
+            WriteJob::Bid(b) => self.bids.push(*b),
         }
     }
 
@@ -152,6 +157,11 @@ impl Batch {
                 .into_iter()
                 .map(|r| one(WriteJob::Receive(Box::new(r)))),
         );
+        out.extend(
+            self.bids
+                .into_iter()
+                .map(|b| one(WriteJob::Bid(Box::new(b)))),
+        );
         out
     }
 
@@ -166,6 +176,9 @@ impl Batch {
         }
         for (m, r) in self.receives.into_iter().zip(o.received) {
             let _ = m.reply.send(r);
+        }
+        for (b, r) in self.bids.into_iter().zip(o.bids) {
+            b.answer(r);
         }
     }
 
@@ -186,6 +199,9 @@ impl Batch {
         for m in self.receives {
             let _ = m.reply.send(Err(not_stored()));
         }
+        for b in self.bids {
+            b.answer(Err(not_stored()));
+        }
     }
 }
 
@@ -196,6 +212,7 @@ pub(crate) struct Outcomes {
     applied: Vec<bool>,
     results: Vec<AppResult<()>>,
     received: Vec<AppResult<crate::exchange::Received>>,
+    bids: Vec<AppResult<crate::auctions::Placed>>,
 }
 
 /// Builds the one transaction of a batch: the sessions, the filings, the actions, the other
@@ -207,6 +224,7 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
         sessions,
         applies,
         receives,
+        bids,
     } = b;
     let mut tx = store.begin_write().await?;
     for s in sessions {
@@ -338,11 +356,17 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
         let msgs: Vec<&crate::inbox::Incoming> = receives.iter().map(|r| &r.msg).collect();
         crate::inbox::receive_batch(&mut tx, &msgs).await?
     };
+    let bids = if bids.is_empty() {
+        Vec::new()
+    } else {
+        crate::auctions::bidding::bid_batch(&mut tx, bids).await?
+    };
     tx.commit().await?;
     Ok(Outcomes {
         applied,
         results,
         received,
+        bids,
     })
 }
 
@@ -452,7 +476,7 @@ async fn commit_and_answer(store: &Store, mut b: Batch) {
             b.fail();
         }
         Err(e) => {
-            tracing::warn!(error = %e, filings = b.jobs.len(), actions = b.acts.len(), sessions = b.sessions.len(), others = b.applies.len(), messages = b.receives.len(), "batch failed; committing one by one");
+            tracing::warn!(error = %e, filings = b.jobs.len(), actions = b.acts.len(), sessions = b.sessions.len(), others = b.applies.len(), messages = b.receives.len(), bids = b.bids.len(), "batch failed; committing one by one");
             for mut one in b.split() {
                 match commit_batch(store, &mut one).await {
                     Ok(o) => one.answer(o),

@@ -5,12 +5,14 @@
 //! - [`catalogue`]: members, authorities, windows and the versioned matter catalogue.
 //! - [`case`]: the case state machine, the legal clock, and who may act on which case.
 //! - [`materials`]: the files handed in with a filing: type from content, names, limits.
+//! - [`auction`]: technology achievement auctions: ascending and sealed-bid lots, settlement.
 //! - [`audit`]: per-case hash chains that reveal edits, removals and reordering.
 //! - [`clock`]: time as an input.
 //!
 //! Everything here is pure so that the same rules serve the API, the pages, the CLI and, later,
 //! one node per city.
 
+pub mod auction;
 pub mod audit;
 pub mod calendar;
 pub mod case;

@@ -32,6 +32,7 @@ macro_rules! receipt_upsert {
     };
 }
 
+pub mod auctions;
 pub mod audit;
 pub mod bulk;
 pub mod case_lists;
@@ -55,6 +56,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use auctions::*;
 pub use audit::*;
 pub use bulk::*;
 pub use case_lists::*;

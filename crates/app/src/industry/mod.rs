@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 mod demo;
 mod index;
-mod needs;
+pub(crate) mod needs;
 mod outcomes;
 mod pipeline;
 mod registry;

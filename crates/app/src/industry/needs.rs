@@ -248,24 +248,32 @@ impl App {
             .into_iter()
             .map(|m| (m.uscc, m.stage))
             .collect();
-        Ok(ranked
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| CandidateView {
-                rank: i + 1,
-                stage: stages.get(&r.hit.uscc).and_then(|s| Stage::parse(s)),
-                hit: r.hit.into(),
-                signals: r
-                    .signals
-                    .into_iter()
-                    .map(|s| SignalView {
-                        name: s.name.into(),
-                        value: s.value,
-                        weight: s.weight,
-                        contribution: s.contribution,
-                    })
-                    .collect(),
-            })
-            .collect())
+        Ok(candidate_views(ranked, &stages))
     }
+}
+
+/// Ranked firms as the faces show them, with their stage in a pipeline where they have one.
+pub(crate) fn candidate_views(
+    ranked: Vec<matching::Ranked>,
+    stages: &BTreeMap<String, String>,
+) -> Vec<CandidateView> {
+    ranked
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| CandidateView {
+            rank: i + 1,
+            stage: stages.get(&r.hit.uscc).and_then(|s| Stage::parse(s)),
+            hit: r.hit.into(),
+            signals: r
+                .signals
+                .into_iter()
+                .map(|s| SignalView {
+                    name: s.name.into(),
+                    value: s.value,
+                    weight: s.weight,
+                    contribution: s.contribution,
+                })
+                .collect(),
+        })
+        .collect()
 }

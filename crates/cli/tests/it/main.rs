@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod auctions;
 pub mod cases;
 mod catalogue;
 pub mod cli;

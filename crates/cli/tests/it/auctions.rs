@@ -1,0 +1,611 @@
+//! Technology achievement auctions end to end on both backends: a listing reviewed and put up,
+//! bidders approved with deposits, ascending bids (a too-small raise refused with its reason,
+//! a late bid extending the close), settlement against the committed reserve, confirmation and
+//! the pre-filled contract filing, the published results; a sealed-bid lot with a forfeited
+//! commitment and a winner's default; real concurrent HTTP clients racing the close. After
+//! each, `audit verify` passes.
+
+use crate::both_backends;
+use crate::helpers::{env, staff, Backend, Env};
+use corridor_app::auctions::{
+    BidOp, BidderDecision, Confirmation, ListingReview, ListingStatus, NewListing, NewLot,
+    NewSession, Side,
+};
+use corridor_app::ErrorCode;
+use corridor_domain::auction::{bid_hash, DepositFate, LotKind, LotStatus, Raise, Rights};
+use corridor_domain::case::{Principal, Role};
+use corridor_industry::generate;
+use corridor_store::Store;
+use serde_json::{json, Value};
+use std::time::Duration;
+use time::format_description::well_known::Rfc3339;
+use time::macros::date;
+use time::OffsetDateTime;
+
+async fn account(e: &Env, name: &str, uscc: &str) -> Principal {
+    let u = e
+        .app
+        .create_user(&corridor_app::auth::NewUser {
+            username: name.into(),
+            password: "long-enough-pw".into(),
+            role: Role::Applicant,
+            display_name: name.into(),
+            window_id: None,
+            authority_id: None,
+            city: None,
+            resident_id: Some(crate::helpers::FILER_ID.into()),
+        })
+        .await
+        .unwrap();
+    let mut tx = e.store.begin_write().await.unwrap();
+    Store::link_enterprise_account(&mut tx, &u.id.to_string(), uscc)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    Principal {
+        user_id: u.id,
+        username: name.into(),
+        role: Role::Applicant,
+        city: None,
+        window_id: None,
+        authority_id: None,
+        resident_id: None,
+    }
+}
+
+async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
+    let v: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "long-enough-pw"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+fn at(e: &Env, secs: i64) -> String {
+    (e.app.clock().now() + time::Duration::seconds(secs))
+        .format(&Rfc3339)
+        .unwrap()
+}
+
+fn advance(e: &Env, secs: i64) {
+    e.clock
+        .set(e.app.clock().now() + time::Duration::seconds(secs));
+}
+
+/// A registry, a seller and three would-be buyers with accounts; a reviewed listing.
+struct Market {
+    seller: Principal,
+    buyers: Vec<Principal>,
+    usccs: Vec<String>,
+    listing: String,
+}
+
+async fn market(e: &Env, title: &str) -> Market {
+    let firms = generate::enterprises(40, 5);
+    e.app.upsert_enterprises(&firms).await.unwrap();
+    e.app.sync_search().await.unwrap();
+    let usccs: Vec<String> = firms.iter().take(5).map(|f| f.uscc.clone()).collect();
+    let seller = account(e, "seller", &usccs[0]).await;
+    let mut buyers = Vec::new();
+    for (i, u) in usccs.iter().enumerate().skip(1) {
+        buyers.push(account(e, &format!("buyer{i}"), u).await);
+    }
+    let office = staff(Role::JointOffice);
+    let l = e
+        .app
+        .create_listing(
+            &seller,
+            &NewListing {
+                owner_uscc: None,
+                title_zh: title.into(),
+                title_en: "Low-temperature solid-state battery electrolyte".into(),
+                description_zh: "一种低温固态电池电解质的制备方法".into(),
+                description_en: "A way of making a solid electrolyte that works at low temperature"
+                    .into(),
+                field: "储能材料".into(),
+                cluster: corridor_industry::Cluster::NewEnergy,
+                patents: vec!["ZL202310000001.X".into()],
+                rights: Rights::ExclusiveLicence,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(l.status, ListingStatus::Submitted);
+    // Not public before review; an enterprise cannot list for another.
+    assert!(e.app.listing(None, &l.id).await.is_err());
+    let other = NewListing {
+        owner_uscc: Some(usccs[0].clone()),
+        ..serde_json::from_value(json!({
+            "title_zh": "x", "title_en": "x", "description_zh": "x", "description_en": "x",
+            "field": "x", "cluster": "new_energy", "rights": "assignment"
+        }))
+        .unwrap()
+    };
+    assert_eq!(
+        e.app
+            .create_listing(&buyers[0], &other)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    // A rejection needs a reason; the office approves.
+    let no = ListingReview {
+        approve: false,
+        note: None,
+    };
+    assert_eq!(
+        e.app
+            .review_listing(&office, &l.id, &no)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::ValidationFailed
+    );
+    let ok = ListingReview {
+        approve: true,
+        note: Some("材料齐全".into()),
+    };
+    let l = e.app.review_listing(&office, &l.id, &ok).await.unwrap();
+    assert_eq!(l.status, ListingStatus::Approved);
+    assert!(e.app.listing(None, &l.id).await.is_ok());
+    // The matcher suggests buyers, never the owner.
+    let sug = e.app.suggest_buyers(&office, &l.id, 10).await.unwrap();
+    assert!(!sug.is_empty() && sug.iter().all(|c| c.hit.uscc != usccs[0]));
+    Market {
+        seller,
+        buyers,
+        usccs,
+        listing: l.id,
+    }
+}
+
+fn lot(e: &Env, listing: &str, kind: LotKind, reserve: i64) -> NewLot {
+    NewLot {
+        listing_id: listing.into(),
+        kind,
+        start: 1_000,
+        raise: Raise::Percent { percent: 5 },
+        extend_s: 120,
+        extend_cap_s: 300,
+        opens_at: at(e, 0),
+        closes_at: at(e, 600),
+        reveal_until: (kind == LotKind::Sealed).then(|| at(e, 1200)),
+        deposit: 100,
+        confirm_hours: 48,
+        reserve,
+    }
+}
+
+async fn session_with(e: &Env, l: NewLot) -> (String, String) {
+    let office = staff(Role::JointOffice);
+    let s = e
+        .app
+        .create_session(
+            &office,
+            &NewSession {
+                title_zh: "第十二届G60科技成果拍卖会".into(),
+                title_en: "12th G60 technology achievement auction".into(),
+                city: "310117".into(),
+                place: Some("松江区科创云廊".into()),
+                online: true,
+                starts_at: at(e, 0),
+                lots: vec![l],
+            },
+        )
+        .await
+        .unwrap();
+    (s.id.clone(), s.lots[0].id.clone())
+}
+
+async fn approve(e: &Env, session: &str, who: &[&Principal], usccs: &[&str]) {
+    let office = staff(Role::JointOffice);
+    for p in who {
+        e.app.apply_to_bid(p, session).await.unwrap();
+    }
+    for u in usccs {
+        let d = BidderDecision {
+            approve: true,
+            deposit: 100,
+        };
+        e.app.decide_bidder(&office, session, u, &d).await.unwrap();
+    }
+}
+
+fn reason(r: Result<corridor_app::auctions::Placed, corridor_app::AppError>) -> &'static str {
+    let e = r.unwrap_err();
+    assert_eq!(e.code, ErrorCode::BidRefused, "{e:?}");
+    e.reason.unwrap()
+}
+
+async fn ascending_lot_to_contract(backend: Backend) {
+    let Some(e) = env(backend, date!(2027 - 03 - 01)).await else {
+        return;
+    };
+    let m = market(&e, "低温固态电池电解质").await;
+    let (a, b, c) = (&m.buyers[0], &m.buyers[1], &m.buyers[2]);
+    let (session, id) = session_with(&e, lot(&e, &m.listing, LotKind::Ascending, 1_060)).await;
+    // A listing in a lot cannot be put up twice.
+    let office = staff(Role::JointOffice);
+    let again = e
+        .app
+        .add_lot(
+            &office,
+            &session,
+            &lot(&e, &m.listing, LotKind::Ascending, 0),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(again.fields[0].field, "listing_id");
+    // A and B approved with deposits; C applied but not approved.
+    approve(&e, &session, &[a, b, c], &[&m.usccs[1], &m.usccs[2]]).await;
+    let bid = |p: &Principal, amount: i64| {
+        let (app, p, id) = (e.app.clone(), p.clone(), id.clone());
+        async move { app.bid(&p, &id, BidOp::Bid { amount }).await }
+    };
+    let first = bid(a, 1_000).await.unwrap();
+    assert_eq!((first.seq, first.min_next), (1, Some(1_050)));
+    assert_eq!(reason(bid(b, 1_049).await), "below_minimum_raise");
+    assert_eq!(reason(bid(a, 5_000).await), "already_highest");
+    assert_eq!(reason(bid(c, 5_000).await), "not_approved");
+    assert_eq!(reason(bid(&m.seller, 5_000).await), "seller_cannot_bid");
+    bid(b, 1_050).await.unwrap();
+
+    // Over HTTP: the public lot page has no bidder names; a refused bid is problem JSON with
+    // its reason next to the amount.
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let tok = login(&http, &base, &b.username).await;
+    let tok_a = login(&http, &base, &a.username).await;
+    let r = http
+        .post(format!("{base}/api/v1/auctions/lots/{id}/bids"))
+        .bearer_auth(&tok_a)
+        .json(&json!({"amount": 1_051}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        (p["code"].as_str(), p["reason"].as_str()),
+        (Some("bid_refused"), Some("below_minimum_raise"))
+    );
+    assert_eq!(p["errors"][0]["field"], "amount");
+    let public: Value = http
+        .get(format!("{base}/api/v1/auctions/lots/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["current"], 1_050);
+    assert!(public["me"].is_null());
+    assert!(
+        !public.to_string().contains(&m.usccs[1]),
+        "no bidder named on the lot page"
+    );
+    let mine: Value = http
+        .get(format!("{base}/api/v1/auctions/lots/{id}"))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["me"]["highest"], true);
+
+    // 30 s before the close A bids: the close moves 120 s.
+    advance(&e, 570);
+    let late = bid(a, 1_103).await.unwrap();
+    assert!(late.extended);
+    let v = e.app.lot(None, &id).await.unwrap();
+    assert_eq!(v.extensions, 1);
+    assert_eq!(v.close_ms, late.close_ms);
+    // Nothing settles before the close; after it, the node settles by itself.
+    assert_eq!(e.app.settle_due().await.unwrap(), 0);
+    advance(&e, 200);
+    assert_eq!(reason(bid(b, 2_000).await), "closed");
+    assert_eq!(e.app.settle_due().await.unwrap(), 1);
+    let v = e.app.lot(Some(a), &id).await.unwrap();
+    assert_eq!(v.status, LotStatus::Sold);
+    let r = v.result.clone().unwrap();
+    assert_eq!((r.price, r.reserve), (Some(1_103), 1_060));
+    assert!(v.me.as_ref().unwrap().winner);
+
+    // B cannot confirm; A and the seller do; the contract filing is offered to A pre-filled.
+    let c0 = Confirmation::default();
+    assert_eq!(
+        e.app.confirm_sale(b, &id, &c0).await.unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    e.app.confirm_sale(a, &id, &c0).await.unwrap();
+    let v = e.app.confirm_sale(&m.seller, &id, &c0).await.unwrap();
+    assert_eq!(v.status, LotStatus::Confirmed);
+    let v = e.app.lot(Some(a), &id).await.unwrap();
+    let filing = v.contract_filing.unwrap();
+    assert!(
+        filing.starts_with("/file/G60-SCI-004?") && filing.contains(&m.usccs[1]),
+        "{filing}"
+    );
+    assert_eq!(
+        e.app.listing(None, &m.listing).await.unwrap().status,
+        ListingStatus::Sold
+    );
+    // Published: lot, price, winner's name.
+    let res: Value = http
+        .get(format!("{base}/api/v1/auctions/results"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["items"][0]["price"], 1_103);
+    assert!(res["items"][0]["winner_name_zh"].as_str().is_some());
+    let f = e.app.auction_figures().await.unwrap();
+    assert_eq!((f.lots, f.sold, f.value), (1, 1, 1_103));
+    assert_eq!(f.by_city["310117"].value, 1_103);
+    // The chain holds every step and verifies.
+    let evs = e.store.events_of(&format!("lot:{id}")).await.unwrap();
+    let actions: Vec<&str> = evs.iter().map(|x| x.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "opened",
+            "bid",
+            "bid",
+            "bid",
+            "extended",
+            "settled",
+            "confirmed",
+            "confirmed",
+            "sale_confirmed"
+        ]
+    );
+    let rep = e.app.verify_audit().await.unwrap();
+    assert!(
+        rep.first_break.is_none() && rep.first_bad_file.is_none(),
+        "{rep:?}"
+    );
+    drop(_stop);
+    e.cleanup().await;
+}
+both_backends!(
+    ascending_lot_from_listing_to_contract,
+    super::ascending_lot_to_contract
+);
+
+async fn sealed_lot(backend: Backend) {
+    let Some(e) = env(backend, date!(2027 - 03 - 01)).await else {
+        return;
+    };
+    let m = market(&e, "高通量基因测序芯片").await;
+    let (a, b, d) = (&m.buyers[0], &m.buyers[1], &m.buyers[2]);
+    let (session, id) = session_with(&e, lot(&e, &m.listing, LotKind::Sealed, 2_000)).await;
+    approve(
+        &e,
+        &session,
+        &[a, b, d],
+        &[&m.usccs[1], &m.usccs[2], &m.usccs[3]],
+    )
+    .await;
+    let commit = |p: &Principal, uscc: &str, amount: i64, nonce: &str| {
+        let (app, p, id) = (e.app.clone(), p.clone(), id.clone());
+        let hash = bid_hash(&id, uscc, amount, nonce);
+        async move { app.bid(&p, &id, BidOp::Commit { hash }).await }
+    };
+    let reveal = |p: &Principal, amount: i64, nonce: &str| {
+        let (app, p, id) = (e.app.clone(), p.clone(), id.clone());
+        let nonce = nonce.to_string();
+        async move { app.bid(&p, &id, BidOp::Reveal { amount, nonce }).await }
+    };
+    commit(a, &m.usccs[1], 3_000, "nonce-of-a-0001")
+        .await
+        .unwrap();
+    commit(b, &m.usccs[2], 2_500, "nonce-of-b-0001")
+        .await
+        .unwrap();
+    commit(d, &m.usccs[3], 9_000, "nonce-of-d-0001")
+        .await
+        .unwrap();
+    assert_eq!(
+        reason(commit(a, &m.usccs[1], 3_100, "nonce-of-a-0002").await),
+        "already_committed"
+    );
+    assert_eq!(reason(bid_on(&e, a, &id, 4_000).await), "wrong_kind");
+    assert_eq!(
+        reason(reveal(a, 3_000, "nonce-of-a-0001").await),
+        "not_revealing"
+    );
+    // The public lot shows three sealed bids and no amount.
+    let v = e.app.lot(None, &id).await.unwrap();
+    assert_eq!(v.bids, 3);
+    assert!(v.history.iter().all(|h| h.amount.is_none()));
+    advance(&e, 600);
+    assert_eq!(
+        reason(commit(b, &m.usccs[2], 1, "late-nonce-01").await),
+        "closed"
+    );
+    reveal(a, 3_000, "nonce-of-a-0001").await.unwrap();
+    assert_eq!(
+        reason(reveal(b, 2_600, "nonce-of-b-0001").await),
+        "reveal_mismatch"
+    );
+    reveal(b, 2_500, "nonce-of-b-0001").await.unwrap();
+    // D never reveals. Nothing settles before the reveal deadline.
+    assert_eq!(e.app.settle_due().await.unwrap(), 0);
+    advance(&e, 600);
+    assert_eq!(e.app.settle_due().await.unwrap(), 1);
+    let v = e.app.lot(None, &id).await.unwrap();
+    let r = v.result.unwrap();
+    assert_eq!(r.price, Some(3_000));
+    let s: corridor_domain::auction::Settlement =
+        serde_json::from_str(&e.store.lot(&id).await.unwrap().unwrap().settlement.unwrap())
+            .unwrap();
+    let fate = |u: &str| s.deposits.iter().find(|(x, _)| x == u).unwrap().1;
+    assert_eq!(fate(&m.usccs[1]), DepositFate::Kept);
+    assert_eq!(fate(&m.usccs[2]), DepositFate::Released);
+    assert_eq!(fate(&m.usccs[3]), DepositFate::Forfeited);
+
+    // A does not confirm in 48 hours: A forfeits, B wins at its own 2,500.
+    advance(&e, 48 * 3600 + 1);
+    assert_eq!(e.app.settle_due().await.unwrap(), 1);
+    let v = e.app.lot(Some(b), &id).await.unwrap();
+    assert_eq!(v.status, LotStatus::Sold);
+    assert_eq!(v.result.unwrap().price, Some(2_500));
+    assert!(v.me.unwrap().winner);
+    e.app
+        .confirm_sale(b, &id, &Confirmation::default())
+        .await
+        .unwrap();
+    let office = staff(Role::JointOffice);
+    let v = e
+        .app
+        .confirm_sale(
+            &office,
+            &id,
+            &Confirmation {
+                side: Some(Side::Seller),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.status, LotStatus::Confirmed);
+    let rep = e.app.verify_audit().await.unwrap();
+    assert!(
+        rep.first_break.is_none() && rep.first_bad_file.is_none(),
+        "{rep:?}"
+    );
+    e.cleanup().await;
+}
+both_backends!(sealed_bid_with_a_forfeited_commitment, super::sealed_lot);
+
+async fn bid_on(
+    e: &Env,
+    p: &Principal,
+    id: &str,
+    amount: i64,
+) -> Result<corridor_app::auctions::Placed, corridor_app::AppError> {
+    e.app.bid(p, id, BidOp::Bid { amount }).await
+}
+
+/// Eight bidders over HTTP, each bidding the lowest next bid as fast as it can, while the
+/// clock moves past the close: every acknowledged bid is stored, in order, each a valid raise
+/// over the one before, none after the close; the winner is the last.
+async fn concurrent(backend: Backend) {
+    let Some(e) = env(backend, date!(2027 - 03 - 01)).await else {
+        return;
+    };
+    let m = market(&e, "车规级功率半导体封装工艺").await;
+    let mut l = lot(&e, &m.listing, LotKind::Ascending, 0);
+    l.extend_s = 0;
+    l.raise = Raise::Amount { yuan: 10 };
+    let (session, id) = session_with(&e, l).await;
+    let firms = generate::enterprises(40, 5);
+    let mut bidders = Vec::new();
+    for (i, f) in firms.iter().enumerate().skip(5).take(8) {
+        bidders.push((
+            account(&e, &format!("racer{i}"), &f.uscc).await,
+            f.uscc.clone(),
+        ));
+    }
+    let who: Vec<&Principal> = bidders.iter().map(|(p, _)| p).collect();
+    let usccs: Vec<&str> = bidders.iter().map(|(_, u)| u.as_str()).collect();
+    approve(&e, &session, &who, &usccs).await;
+    let (base, _stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for (p, _) in &bidders {
+        let tok = login(&http, &base, &p.username).await;
+        let (http, base, id) = (http.clone(), base.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for _ in 0..400 {
+                let lot: Value = http
+                    .get(format!("{base}/api/v1/auctions/lots/{id}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let Some(next) = lot["min_next"].as_i64() else {
+                    break;
+                };
+                let r = http
+                    .post(format!("{base}/api/v1/auctions/lots/{id}/bids"))
+                    .bearer_auth(&tok)
+                    .json(&json!({"amount": next}))
+                    .send()
+                    .await
+                    .unwrap();
+                let st = r.status().as_u16();
+                let v: Value = r.json().await.unwrap();
+                match st {
+                    201 => acked.push((v["seq"].as_i64().unwrap(), next)),
+                    409 => {
+                        let why = v["reason"].as_str().unwrap().to_string();
+                        assert!(
+                            [
+                                "below_minimum_raise",
+                                "already_highest",
+                                "closed",
+                                "settled"
+                            ]
+                            .contains(&why.as_str()),
+                            "{why}"
+                        );
+                        if why == "closed" || why == "settled" {
+                            break;
+                        }
+                    }
+                    s => panic!("status {s}: {v}"),
+                }
+            }
+            acked
+        }));
+    }
+    // The close passes while they bid.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let close = OffsetDateTime::parse(&at(&e, 0), &Rfc3339).unwrap();
+    e.clock.set(close + time::Duration::seconds(601));
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.extend(t.await.unwrap());
+    }
+    acked.sort();
+    let rows = e.store.bids_of(&id).await.unwrap();
+    assert!(rows.len() >= 8, "only {} bids", rows.len());
+    let stored: Vec<(i64, i64)> = rows.iter().map(|r| (r.seq, r.amount.unwrap())).collect();
+    assert_eq!(acked, stored, "every acknowledged bid stored, nothing else");
+    let close_ms = e.store.lot(&id).await.unwrap().unwrap().close_ms;
+    for w in rows.windows(2) {
+        assert!(w[1].amount.unwrap() >= w[0].amount.unwrap() + 10);
+        assert_ne!(w[1].bidder, w[0].bidder);
+    }
+    assert!(rows.iter().all(|r| r.at_ms < close_ms));
+    assert_eq!(e.app.settle_due().await.unwrap(), 1);
+    let v = e.app.lot(None, &id).await.unwrap();
+    assert_eq!(v.result.unwrap().price, rows.last().unwrap().amount);
+    let bids_in_chain = e
+        .store
+        .events_of(&format!("lot:{id}"))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|x| x.action == "bid")
+        .count();
+    assert_eq!(bids_in_chain, rows.len());
+    let rep = e.app.verify_audit().await.unwrap();
+    assert!(rep.first_break.is_none(), "{rep:?}");
+    drop(_stop);
+    e.cleanup().await;
+}
+both_backends!(concurrent_http_bidders_race_the_close, super::concurrent);
