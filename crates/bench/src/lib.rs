@@ -6,8 +6,10 @@
 //! - `verify` (here): licence verification next to raw Ed25519.
 //! - [`materials`]: durable intake with a file per case next to the disk's fsync'd writes.
 //! - [`load`]: open-loop mixed load against a running server.
+//! - [`auctions`]: bids at a fixed rate on a hot lot in its last minute and many open lots.
 //! - [`search`], [`search_compare`]: enterprise search, and the same corpus on other engines.
 
+pub mod auctions;
 pub mod load;
 pub mod materials;
 pub mod sample;
@@ -107,6 +109,21 @@ pub enum BenchCmd {
         /// close together).
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+    },
+    /// Bids at a fixed rate (open loop) from approved bidders on a lot in its last minute and
+    /// on many open lots, durable before each answer, checked for wrong acceptances after;
+    /// next to the store's raw commit rate, on a fresh temporary store.
+    Auctions {
+        #[arg(long, default_value_t = 1_000)]
+        bidders: usize,
+        /// Lots open besides the hot one.
+        #[arg(long, default_value_t = 100)]
+        lots: usize,
+        /// Bids offered per second.
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
     },
     /// Durable intake vs the raw insert ceiling, on a fresh temporary store.
     Intake {
@@ -344,6 +361,12 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
         } => {
             return crate::materials::run(args, *cases, *size_kb, *concurrency, *rounds).await;
         }
+        BenchCmd::Auctions {
+            bidders,
+            lots,
+            rate,
+            seconds,
+        } => return crate::auctions::run(args, *bidders, *lots, *rate, *seconds).await,
         BenchCmd::Intake { cases, concurrency } => (cases, concurrency),
     };
     let (store, temp_url, temp_dir) = fresh(args).await?;
