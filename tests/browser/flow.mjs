@@ -408,6 +408,104 @@ for (const lang of ['zh', 'en']) {
     await sCtx.close();
   });
 
+  await step(`${lang}: an auction: listed, reviewed, put up, two firms bid (a too-small raise refused), a late bid extends the close, sold, confirmed, published, the contract filing pre-filled`, async () => {
+    const zh = lang === 'zh';
+    const title = zh ? `航空复合材料低温固化工艺 ${Date.now()}` : `Low-temperature curing of aviation composites ${Date.now()}`;
+    const cst = (ms) => new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19);
+    // The seller lists its own achievement.
+    const sCtx = await context(lang);
+    const s = await signIn(sCtx, 'head.aviation', '/auctions/office');
+    await s.fill('#title_zh', title);
+    await s.fill('#title_en', `${title} (en)`);
+    await s.fill('#description_zh', '一种航空复合材料的低温固化工艺');
+    await s.fill('#description_en', 'A way of curing aviation composites at low temperature');
+    await s.fill('#field', zh ? '复合材料' : 'composites');
+    await s.selectOption('#cluster', 'aviation');
+    await s.fill('#patents', 'ZL202410000123.4');
+    await Promise.all([s.waitForLoadState('load'), s.locator('#listing-form button[type=submit]').click()]);
+    assert.ok((await s.locator('#listings').textContent()).includes(zh ? title : `${title} (en)`), 'listed');
+    // The office approves it and opens a session with it as an ascending lot closing in 45 s,
+    // a bid in its last 20 s moving the close 20 s.
+    const oCtx = await context(lang);
+    const o = await signIn(oCtx, 'office', '/auctions/office');
+    const row = o.locator('#listings tbody tr', { hasText: zh ? title : `${title} (en)` });
+    await row.locator('input[name=note]').fill(zh ? '材料齐全' : 'complete');
+    await Promise.all([o.waitForLoadState('load'), row.locator('button[value=approve]').click()]);
+    await o.fill('#s_title_zh', `科技成果拍卖会 ${lang}`);
+    await o.fill('#s_title_en', `Technology auction ${lang}`);
+    await o.selectOption('#city', '310117');
+    await o.fill('#place', zh ? '松江科创云廊' : 'Songjiang');
+    await o.selectOption('#listing_id', { label: zh ? title : `${title} (en)` });
+    await o.fill('#start', '100000');
+    await o.fill('#raise', '5');
+    await o.selectOption('select[name=raise_kind]', 'percent');
+    await o.fill('#extend_s', '20');
+    await o.fill('#extend_cap_s', '120');
+    const now = Date.now();
+    await o.fill('#opens_at', cst(now - 1000));
+    await o.fill('#closes_at', cst(now + 45000));
+    await o.fill('#deposit', '5000');
+    await o.fill('#reserve', '100000');
+    await Promise.all([o.waitForLoadState('load'), o.locator('#session-form button[type=submit]').click()]);
+    assert.match(o.url(), /\/auctions\/lots\//, 'the new lot page');
+    const lotUrl = o.url();
+    // Two firms apply; the office approves both with their deposits.
+    const firms = [];
+    for (const user of ['head.computing', 'head.chips']) {
+      const ctx = await context(lang);
+      const p = await signIn(ctx, user, new URL(lotUrl).pathname);
+      await press(p, zh ? '报名竞买' : 'Apply to bid');
+      assert.ok((await p.content()).includes(zh ? '已报名' : 'Applied'), `${user} applied`);
+      firms.push({ ctx, p });
+    }
+    await o.goto(`${BASE}/auctions/office`);
+    for (let i = 0; i < 2; i++) {
+      const b = o.locator('#bidders tbody tr', { hasText: `${lang === 'zh' ? '科技成果拍卖会' : 'Technology auction'} ${lang}` }).filter({ has: o.locator('button[value=approve]') }).first();
+      await b.locator('input[name=deposit]').fill('5000');
+      await Promise.all([o.waitForLoadState('load'), b.locator('button[value=approve]').click()]);
+    }
+    // The first bids the start price; the second offers too small a raise and is told why,
+    // next to the amount; then bids enough.
+    const [a, b] = firms.map((f) => f.p);
+    await a.goto(lotUrl);
+    await a.fill('#amount', '100000');
+    await press(a, zh ? '出价' : 'Bid');
+    assert.ok((await a.content()).includes(zh ? '出价已接受' : 'Your bid is accepted'));
+    await b.goto(lotUrl);
+    await b.fill('#amount', '104000');
+    await press(b, zh ? '出价' : 'Bid');
+    assert.ok(await b.locator('#amount-error').isVisible(), 'the refusal next to the amount');
+    assert.ok((await b.locator('#amount-error').textContent()).includes(zh ? '最低加价' : 'minimum raise'));
+    await b.fill('#amount', '105000');
+    await press(b, zh ? '出价' : 'Bid');
+    await shot(b, lang, 'auction-lot');
+    // In the last 20 s the first bids again: the close moves.
+    const wait = now + 45000 - 15000 - Date.now();
+    if (wait > 0) await a.waitForTimeout(wait);
+    await a.goto(lotUrl);
+    await a.fill('#amount', '110250');
+    await press(a, zh ? '出价' : 'Bid');
+    assert.ok((await a.locator('#lot-extensions').textContent()).trim() === '1', 'the close extended once');
+    // The node settles it after the close; the page shows the sale.
+    await a.waitForTimeout(Math.max(0, now + 45000 + 20000 + 2500 - Date.now()));
+    await a.goto(lotUrl);
+    assert.ok((await a.locator('#lot-result').textContent()).includes('110,250'), 'sold at 110,250');
+    // Winner and seller confirm; the winner is offered the contract registration pre-filled.
+    await press(a, zh ? '确认成交' : 'Confirm the sale');
+    await s.goto(lotUrl);
+    await press(s, zh ? '确认成交' : 'Confirm the sale');
+    await a.goto(lotUrl);
+    await Promise.all([a.waitForLoadState('load'), a.locator('#contract-filing').click()]);
+    assert.match(a.url(), /\/file\/G60-SCI-004/);
+    // Published: the lot, its price and the buyer's name.
+    const pub2 = await sCtx.newPage();
+    await pub2.goto(`${BASE}/auctions/results`);
+    const res = pub2.locator('#results tbody tr', { hasText: zh ? title : `${title} (en)` });
+    assert.ok((await res.textContent()).includes('110,250'), 'published');
+    await shot(pub2, lang, 'auction-results');
+    for (const c of [sCtx, oCtx, ...firms.map((f) => f.ctx)]) await c.close();
+  });
+
   await step(`${lang}: keyboard only: focus is visible on the search field`, async () => {
     const k = await pub.newPage();
     await k.goto(`${BASE}/matters`);

@@ -52,9 +52,12 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// Headers a request may carry before the connection layer itself refuses it.
 const MAX_HEADERS: usize = 200;
 
-/// The Content-Security-Policy of every answer: the pages use no script and no inline style;
-/// styles and images come from this site (images also as `data:` URLs, for QR codes).
+/// The Content-Security-Policy of every answer: no inline script or style; styles, images
+/// and the one script (`/static/lot.js`, which refreshes an auction lot's page from this
+/// site's API; every page works without it) come from this site (images also as `data:`
+/// URLs, for QR codes).
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+    script-src 'self'; connect-src 'self'; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight end.

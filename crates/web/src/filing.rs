@@ -410,11 +410,13 @@ fn filing_matter(app: &App, cx: &Cx, p: &Principal, code: &str) -> Result<Matter
         .map_err(|_| Box::new(deny(cx.t(), cx.lang, ErrorCode::NotFound)))
 }
 
-/// `GET /file/{code}`: the first step.
+/// `GET /file/{code}`: the first step. `?prefill.<field>=` values fill the matter's form
+/// fields of that name (a confirmed auction sale links to its contract registration so).
 pub(crate) async fn first_step(
     State(app): State<Arc<App>>,
     SignedIn { cx, p }: SignedIn,
     Path(code): Path<String>,
+    Query(prefill): Query<Vec<(String, String)>>,
 ) -> Response {
     let lang = cx.lang;
     let matter = match filing_matter(&app, &cx, &p, &code) {
@@ -431,6 +433,14 @@ pub(crate) async fn first_step(
     let mut a = Answers::default();
     if p.role == Role::Clerk {
         a.mode = ServiceMode::RemoteReceipt.as_str().into();
+    }
+    for (k, v) in prefill.iter().take(50) {
+        if let Some(key) = k.strip_prefix("prefill.") {
+            if matter.fields.iter().any(|f| f.key == key) {
+                a.form
+                    .insert(key.to_string(), v.chars().take(500).collect());
+            }
+        }
     }
     render(&fx, "city", &a, &[], String::new(), StatusCode::OK)
 }

@@ -7,6 +7,7 @@
 //! caller's queue, a case page with its actions, filing step by step (`filing`), and the
 //! joint office's dashboard (`dashboard`).
 
+mod auctions;
 mod authorisations;
 mod cases;
 mod dashboard;
@@ -51,10 +52,35 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The auction lot page's script (see `auctions`).
+async fn lot_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/lot.js"),
+    )
+        .into_response()
+}
+
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/static/corridor.css", get(stylesheet))
+        .route("/static/lot.js", get(lot_script))
+        .route("/auctions", get(auctions::lots))
+        .route("/auctions/results", get(auctions::results))
+        .route("/auctions/office", get(auctions::office))
+        .route(
+            "/auctions/office/{what}",
+            axum::routing::post(auctions::office_post),
+        )
+        .route("/auctions/lots/{id}", get(auctions::lot))
+        .route(
+            "/auctions/lots/{id}/{what}",
+            axum::routing::post(auctions::lot_post),
+        )
         .route("/matters", get(matters))
         .route("/matters/{code}", get(matter))
         .route("/verify", get(verify_form).post(verify_submit))
