@@ -1,6 +1,7 @@
 //! `corridor`: the server and the command line.
 
 mod args;
+mod auction_cmd;
 mod bench_handoff;
 mod federation_cmd;
 mod id_check;
@@ -190,6 +191,12 @@ enum Cmd {
     Cert {
         #[command(subcommand)]
         cmd: CertCmd,
+    },
+    /// Technology achievement auctions, for the joint office: listings and their review,
+    /// sessions, bidders, settling, results.
+    Auction {
+        #[command(subcommand)]
+        cmd: auction_cmd::AuctionCmd,
     },
     /// Messages to other nodes: the parked ones, and replaying one.
     Exchange {
@@ -563,6 +570,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
         Cmd::Trust { cmd } => return trust_cmd::run(&cli, cmd).await,
         Cmd::Federation { cmd } => return federation_cmd::run(cmd).await,
         Cmd::Exchange { cmd } => return trust_cmd::exchange(&cli, cmd).await,
+        Cmd::Auction { cmd } => return auction_cmd::auction(&cli, cmd).await,
         Cmd::Keys { cmd } => licence_cmd::keys(&cli, cmd).await?,
         Cmd::Bench {
             cmd:

@@ -42,6 +42,13 @@ pub(crate) async fn seed_demo(
         d.needs,
         t.elapsed().as_secs_f64()
     );
+    let a = corridor_app::auctions::seed_demo(app).await?;
+    if let Some(s) = a.session {
+        println!(
+            "Demo auctions: a live session ({s}) of {} lots, at /auctions",
+            a.lots
+        );
+    }
     Ok(())
 }
 

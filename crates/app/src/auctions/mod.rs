@@ -24,10 +24,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub(crate) mod bidding;
+mod demo;
 mod settle;
 mod views;
 
 pub use bidding::{BidOp, Placed};
+pub use demo::{seed_demo, AuctionDemo};
 pub use settle::*;
 pub use views::*;
 

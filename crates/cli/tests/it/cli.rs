@@ -350,3 +350,64 @@ fn bench_load_drives_every_kind_of_request() {
         assert!(n > 0, "no {kind} in {report}");
     }
 }
+
+/// The joint office's auction commands on a demo store: the listing waiting for review is
+/// approved, a review without a decision is refused with a message and exit 2, a session
+/// from a file with a bad lot is refused naming the field, and nothing is settled yet.
+#[test]
+fn auction_commands_for_the_joint_office() {
+    let d = tmp();
+    let o = corridor(&d, &["demo", "--cases", "0", "--enterprises", "50"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Demo auctions: a live session"));
+    let waiting = lines(&corridor(
+        &d,
+        &["auction", "listings", "--status", "submitted"],
+        None,
+    ));
+    assert_eq!(waiting.len(), 1);
+    let id = waiting[0]["id"].as_str().unwrap().to_string();
+    let o = corridor(&d, &["auction", "review", &id], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--approve or --reject"));
+    let o = corridor(&d, &["auction", "review", &id, "--approve"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(lines(&o)[0]["status"], "approved");
+    assert_eq!(
+        lines(&corridor(
+            &d,
+            &["auction", "listings", "--status", "approved"],
+            None
+        ))
+        .len(),
+        4
+    );
+    let session = lines(&corridor(
+        &d,
+        &["auction", "listings", "--status", "approved"],
+        None,
+    ));
+    assert!(!session.is_empty());
+    // A session whose lot closes before it opens: refused, the field named.
+    let file = d.join("session.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "title_zh": "测试", "title_en": "Test", "city": "310117", "online": true,
+            "starts_at": "2099-01-01T10:00:00+08:00",
+            "lots": [{"listing_id": id, "kind": "ascending", "start": 1000,
+                      "opens_at": "2099-01-01T10:00:00+08:00", "closes_at": "2098-01-01T10:00:00+08:00"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let o = corridor(&d, &["auction", "session", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("lots[0].closes_at"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(lines(&corridor(&d, &["auction", "results"], None)).is_empty());
+    let _ = std::fs::remove_dir_all(&d);
+}

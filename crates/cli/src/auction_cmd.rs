@@ -1,0 +1,137 @@
+//! `corridor auction …`: the joint office's auction work from the command line, on this
+//! node's store (the running server sees it at once): listings and their review, a session
+//! from a JSON file, bidders and their deposits, settling, the results. Each prints JSON
+//! lines; a refusal prints its message and exits non-zero.
+
+use crate::Cli;
+use clap::Subcommand;
+use corridor_app::auctions::{BidderDecision, ListingReview, ListingStatus, NewSession};
+use corridor_domain::case::{Principal, Role};
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub(crate) enum AuctionCmd {
+    /// Listings (JSON lines), of one status or all.
+    Listings {
+        #[arg(long, value_parser = ["submitted", "approved", "rejected", "sold"])]
+        status: Option<String>,
+    },
+    /// Approve a listing, or reject it with a note.
+    Review {
+        id: String,
+        #[arg(long, conflicts_with = "reject")]
+        approve: bool,
+        #[arg(long)]
+        reject: bool,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Open a session with its lots from a JSON file (the API's NewSession).
+    Session { file: PathBuf },
+    /// A session's bidders (JSON lines).
+    Bidders { session: String },
+    /// Approve a bidder with the deposit recorded, or refuse them.
+    Bidder {
+        session: String,
+        uscc: String,
+        #[arg(long, conflicts_with = "refuse")]
+        deposit: Option<i64>,
+        #[arg(long)]
+        refuse: bool,
+    },
+    /// Settle a lot whose bidding has ended (the server also does it by itself).
+    Settle { lot: String },
+    /// The published results (JSON lines).
+    Results,
+}
+
+fn office() -> Principal {
+    Principal {
+        user_id: uuid::Uuid::nil(),
+        username: "cli".into(),
+        role: Role::JointOffice,
+        city: None,
+        window_id: None,
+        authority_id: None,
+        resident_id: None,
+    }
+}
+
+fn line<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(v)?);
+    Ok(())
+}
+
+pub(crate) async fn auction(cli: &Cli, cmd: &AuctionCmd) -> anyhow::Result<i32> {
+    let app = cli.app().await?;
+    let p = office();
+    let r: Result<(), corridor_app::AppError> = async {
+        match cmd {
+            AuctionCmd::Listings { status } => {
+                let s = status.as_deref().and_then(ListingStatus::parse);
+                for l in app.listings(Some(&p), s).await? {
+                    let _ = line(&l);
+                }
+            }
+            AuctionCmd::Review {
+                id,
+                approve,
+                reject,
+                note,
+            } => {
+                if approve == reject {
+                    return Err(corridor_app::AppError::bad("say --approve or --reject"));
+                }
+                let r = ListingReview {
+                    approve: *approve,
+                    note: note.clone(),
+                };
+                let _ = line(&app.review_listing(&p, id, &r).await?);
+            }
+            AuctionCmd::Session { file } => {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| corridor_app::AppError::bad(format!("{}: {e}", file.display())))?;
+                let n: NewSession = serde_json::from_str(&text)
+                    .map_err(|e| corridor_app::AppError::bad(format!("{}: {e}", file.display())))?;
+                let _ = line(&app.create_session(&p, &n).await?);
+            }
+            AuctionCmd::Bidders { session } => {
+                for b in app.bidders(&p, session).await? {
+                    let _ = line(&b);
+                }
+            }
+            AuctionCmd::Bidder {
+                session,
+                uscc,
+                deposit,
+                refuse,
+            } => {
+                let d = BidderDecision {
+                    approve: !refuse,
+                    deposit: deposit.unwrap_or(0),
+                };
+                let _ = line(&app.decide_bidder(&p, session, uscc, &d).await?);
+            }
+            AuctionCmd::Settle { lot } => {
+                let _ = line(&app.settle_lot(Some(&p), lot).await?);
+            }
+            AuctionCmd::Results => {
+                for r in app.auction_results().await? {
+                    let _ = line(&r);
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match r {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            eprintln!("corridor auction: {}", e.detail);
+            for f in &e.fields {
+                eprintln!("  {}: {}", f.field, f.reason);
+            }
+            Ok(2)
+        }
+    }
+}
