@@ -18,7 +18,7 @@ use corridor_app::auctions::{BidOp, NewLot, NewSession};
 use corridor_app::App;
 use corridor_domain::auction::{LotKind, Raise};
 use corridor_domain::audit::{AuditEvent, Entry, GENESIS};
-use corridor_domain::case::{Principal, Role};
+use corridor_domain::case::Principal;
 use corridor_domain::clock::SystemClock;
 use corridor_store::{BidRow, BidderRow, ListingRow, Store};
 use serde_json::json;
@@ -30,15 +30,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 fn office() -> Principal {
-    Principal {
-        user_id: Uuid::now_v7(),
-        username: "bench-office".into(),
-        role: Role::JointOffice,
-        city: None,
-        window_id: None,
-        authority_id: None,
-        resident_id: None,
-    }
+    Principal::office("bench-office")
 }
 
 /// Each lot's acknowledged bids: (seq, amount).

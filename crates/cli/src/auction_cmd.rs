@@ -6,7 +6,7 @@
 use crate::Cli;
 use clap::Subcommand;
 use corridor_app::auctions::{BidderDecision, ListingReview, ListingStatus, NewSession};
-use corridor_domain::case::{Principal, Role};
+use corridor_domain::case::Principal;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -46,15 +46,7 @@ pub(crate) enum AuctionCmd {
 }
 
 fn office() -> Principal {
-    Principal {
-        user_id: uuid::Uuid::nil(),
-        username: "cli".into(),
-        role: Role::JointOffice,
-        city: None,
-        window_id: None,
-        authority_id: None,
-        resident_id: None,
-    }
+    Principal::office("cli")
 }
 
 fn line<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {

@@ -394,16 +394,30 @@ pub struct Bidder<'a> {
     pub deposit: i64,
 }
 
-/// Whether `who` may bid on a lot sold by `seller` at all.
-fn eligible(rules: &Rules, seller: &str, who: &Bidder<'_>) -> Result<(), Refusal> {
-    if who.uscc == seller {
+/// Whether `who` may bid (`kind`: how) on a lot sold by `seller` at `now`: the lot's kind,
+/// the bidder (not the seller, approved, with the deposit), the time (open, not closed).
+fn may_bid(
+    rules: &Rules,
+    kind: LotKind,
+    seller: &str,
+    st: &LotState,
+    who: &Bidder<'_>,
+    now: i64,
+) -> Result<(), Refusal> {
+    if rules.kind != kind {
+        Err(Refusal::WrongKind)
+    } else if who.uscc == seller {
         Err(Refusal::SellerCannotBid)
     } else if !who.approved {
         Err(Refusal::NotApproved)
     } else if who.deposit < rules.deposit {
         Err(Refusal::NoDeposit)
     } else {
-        Ok(())
+        match rules.phase(st, now) {
+            Phase::Before => Err(Refusal::NotOpenYet),
+            Phase::Bidding => Ok(()),
+            _ => Err(Refusal::Closed),
+        }
     }
 }
 
@@ -425,15 +439,7 @@ pub fn place_bid(
     amount: i64,
     now: i64,
 ) -> Result<Placed, Refusal> {
-    if rules.kind != LotKind::Ascending {
-        return Err(Refusal::WrongKind);
-    }
-    eligible(rules, seller, who)?;
-    match rules.phase(st, now) {
-        Phase::Before => return Err(Refusal::NotOpenYet),
-        Phase::Bidding => {}
-        _ => return Err(Refusal::Closed),
-    }
+    may_bid(rules, LotKind::Ascending, seller, st, who, now)?;
     if !(1..=MAX_AMOUNT).contains(&amount) {
         return Err(Refusal::AmountOutOfRange);
     }
@@ -511,15 +517,7 @@ pub fn commit(
     already: bool,
     now: i64,
 ) -> Result<LotState, Refusal> {
-    if rules.kind != LotKind::Sealed {
-        return Err(Refusal::WrongKind);
-    }
-    eligible(rules, seller, who)?;
-    match rules.phase(st, now) {
-        Phase::Before => return Err(Refusal::NotOpenYet),
-        Phase::Bidding => {}
-        _ => return Err(Refusal::Closed),
-    }
+    may_bid(rules, LotKind::Sealed, seller, st, who, now)?;
     if already {
         return Err(Refusal::AlreadyCommitted);
     }

@@ -169,6 +169,20 @@ pub enum CaseError {
 }
 
 impl Principal {
+    /// The joint office acting as the node itself (demo data, the office's command line,
+    /// benchmarks): no account behind it.
+    pub fn office(username: &str) -> Principal {
+        Principal {
+            user_id: Uuid::nil(),
+            username: username.to_string(),
+            role: Role::JointOffice,
+            city: None,
+            window_id: None,
+            authority_id: None,
+            resident_id: None,
+        }
+    }
+
     /// Whether this principal sees the corridor's figures and everything behind them
     /// (statistics, every need and outcome): the joint office and administrators.
     pub fn sees_corridor_figures(&self) -> bool {

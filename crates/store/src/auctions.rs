@@ -3,6 +3,7 @@
 //! columns [`crate::tables`] lists; [`Record`] maps it to values and back, so reading and
 //! writing share one column order with export and import.
 
+use crate::industry::params;
 use crate::tables::{bind, cols_list, insert_rows, int_at, read_row, table, text_at, Val};
 use crate::{Result, Store, StoreError, Table, WriteTx};
 use sqlx::AnyConnection;
@@ -298,14 +299,6 @@ impl Record for BidRow {
             revealed_ms: int_at(v, 6),
         })
     }
-}
-
-/// `$from, $from+1, …` for `n` values.
-fn params(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {

@@ -126,7 +126,7 @@ fn match_from(r: &AnyRow) -> Result<MatchRow> {
 }
 
 /// `$1, $2, …` from `from`.
-fn params(from: usize, n: usize) -> String {
+pub(crate) fn params(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

@@ -61,15 +61,7 @@ pub async fn seed_demo(app: &App) -> AppResult<AuctionDemo> {
     if accounts.len() < 4 {
         return Ok(out);
     }
-    let office = Principal {
-        user_id: Uuid::nil(),
-        username: "office".into(),
-        role: Role::JointOffice,
-        city: None,
-        window_id: None,
-        authority_id: None,
-        resident_id: None,
-    };
+    let office = Principal::office("office");
     let mut listings = Vec::new();
     for (i, (zh, en, cluster, rights)) in TITLES.iter().enumerate() {
         let owner = &accounts[[0, 1, 2, 3][i]];

@@ -66,15 +66,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
         return Ok(out);
     }
     app.sync_search().await?;
-    let office = Principal {
-        user_id: Uuid::nil(),
-        username: "office".into(),
-        role: Role::JointOffice,
-        city: None,
-        window_id: None,
-        authority_id: None,
-        resident_id: None,
-    };
+    let office = Principal::office("office");
     let today = app.today();
     let day = |back: i64| corridor_store::date_str(today - time::Duration::days(back));
     for (k, (i, spec)) in generate::demo_needs().into_iter().enumerate() {

@@ -6,7 +6,7 @@
 //! each, `audit verify` passes.
 
 use crate::both_backends;
-use crate::helpers::{env, staff, Backend, Env};
+use crate::helpers::{enterprise_account as account, env, staff, Backend, Env, Go};
 use corridor_app::auctions::{
     BidOp, BidderDecision, Confirmation, ListingReview, ListingStatus, NewListing, NewLot,
     NewSession, Side,
@@ -15,54 +15,18 @@ use corridor_app::ErrorCode;
 use corridor_domain::auction::{bid_hash, DepositFate, LotKind, LotStatus, Raise, Rights};
 use corridor_domain::case::{Principal, Role};
 use corridor_industry::generate;
-use corridor_store::Store;
 use serde_json::{json, Value};
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::macros::date;
 use time::OffsetDateTime;
 
-async fn account(e: &Env, name: &str, uscc: &str) -> Principal {
-    let u = e
-        .app
-        .create_user(&corridor_app::auth::NewUser {
-            username: name.into(),
-            password: "long-enough-pw".into(),
-            role: Role::Applicant,
-            display_name: name.into(),
-            window_id: None,
-            authority_id: None,
-            city: None,
-            resident_id: Some(crate::helpers::FILER_ID.into()),
-        })
-        .await
-        .unwrap();
-    let mut tx = e.store.begin_write().await.unwrap();
-    Store::link_enterprise_account(&mut tx, &u.id.to_string(), uscc)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    Principal {
-        user_id: u.id,
-        username: name.into(),
-        role: Role::Applicant,
-        city: None,
-        window_id: None,
-        authority_id: None,
-        resident_id: None,
-    }
-}
-
 async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
     let v: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": user, "password": "long-enough-pw"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     v["token"].as_str().unwrap().to_string()
 }
 
@@ -90,10 +54,10 @@ async fn market(e: &Env, title: &str) -> Market {
     e.app.upsert_enterprises(&firms).await.unwrap();
     e.app.sync_search().await.unwrap();
     let usccs: Vec<String> = firms.iter().take(5).map(|f| f.uscc.clone()).collect();
-    let seller = account(e, "seller", &usccs[0]).await;
+    let seller = account(e, "seller", Some(&usccs[0])).await;
     let mut buyers = Vec::new();
     for (i, u) in usccs.iter().enumerate().skip(1) {
-        buyers.push(account(e, &format!("buyer{i}"), u).await);
+        buyers.push(account(e, &format!("buyer{i}"), Some(u)).await);
     }
     let office = staff(Role::JointOffice);
     let l = e
@@ -266,9 +230,8 @@ async fn ascending_lot_to_contract(backend: Backend) {
         .post(format!("{base}/api/v1/auctions/lots/{id}/bids"))
         .bearer_auth(&tok_a)
         .json(&json!({"amount": 1_051}))
-        .send()
-        .await
-        .unwrap();
+        .go()
+        .await;
     assert_eq!(r.status(), 409);
     let p: Value = r.json().await.unwrap();
     assert_eq!(
@@ -278,12 +241,8 @@ async fn ascending_lot_to_contract(backend: Backend) {
     assert_eq!(p["errors"][0]["field"], "amount");
     let public: Value = http
         .get(format!("{base}/api/v1/auctions/lots/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(public["current"], 1_050);
     assert!(public["me"].is_null());
     assert!(
@@ -293,12 +252,8 @@ async fn ascending_lot_to_contract(backend: Backend) {
     let mine: Value = http
         .get(format!("{base}/api/v1/auctions/lots/{id}"))
         .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(mine["me"]["highest"], true);
 
     // 30 s before the close A bids: the close moves 120 s.
@@ -341,12 +296,8 @@ async fn ascending_lot_to_contract(backend: Backend) {
     // Published: lot, price, winner's name.
     let res: Value = http
         .get(format!("{base}/api/v1/auctions/results"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .value()
+        .await;
     assert_eq!(res["items"][0]["price"], 1_103);
     assert!(res["items"][0]["winner_name_zh"].as_str().is_some());
     let f = e.app.auction_figures().await.unwrap();
@@ -512,7 +463,7 @@ async fn concurrent(backend: Backend) {
     let mut bidders = Vec::new();
     for (i, f) in firms.iter().enumerate().skip(5).take(8) {
         bidders.push((
-            account(&e, &format!("racer{i}"), &f.uscc).await,
+            account(&e, &format!("racer{i}"), Some(&f.uscc)).await,
             f.uscc.clone(),
         ));
     }
@@ -530,12 +481,8 @@ async fn concurrent(backend: Backend) {
             for _ in 0..400 {
                 let lot: Value = http
                     .get(format!("{base}/api/v1/auctions/lots/{id}"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                    .value()
+                    .await;
                 let Some(next) = lot["min_next"].as_i64() else {
                     break;
                 };
@@ -543,9 +490,8 @@ async fn concurrent(backend: Backend) {
                     .post(format!("{base}/api/v1/auctions/lots/{id}/bids"))
                     .bearer_auth(&tok)
                     .json(&json!({"amount": next}))
-                    .send()
-                    .await
-                    .unwrap();
+                    .go()
+                    .await;
                 let st = r.status().as_u16();
                 let v: Value = r.json().await.unwrap();
                 match st {

@@ -235,6 +235,41 @@ pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
 /// Sending a request in a test: a transport error fails the test, so a scenario reads as its
 /// steps (`http.get(url).go().await`, `.value().await` for a JSON body).
 #[allow(async_fn_in_trait)]
+/// An applicant account (the test filer's person), linked to an enterprise when `uscc` is
+/// given.
+pub async fn enterprise_account(e: &Env, name: &str, uscc: Option<&str>) -> Principal {
+    let u = e
+        .app
+        .create_user(&corridor_app::auth::NewUser {
+            username: name.into(),
+            password: "long-enough-pw".into(),
+            role: Role::Applicant,
+            display_name: name.into(),
+            window_id: None,
+            authority_id: None,
+            city: None,
+            resident_id: Some(crate::helpers::FILER_ID.into()),
+        })
+        .await
+        .unwrap();
+    if let Some(uscc) = uscc {
+        let mut tx = e.store.begin_write().await.unwrap();
+        Store::link_enterprise_account(&mut tx, &u.id.to_string(), uscc)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    Principal {
+        user_id: u.id,
+        username: name.into(),
+        role: Role::Applicant,
+        city: None,
+        window_id: None,
+        authority_id: None,
+        resident_id: None,
+    }
+}
+
 pub trait Go {
     /// Sends the request; panics on a transport error.
     async fn go(self) -> reqwest::Response;

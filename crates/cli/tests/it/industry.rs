@@ -4,52 +4,18 @@
 
 use crate::both_backends;
 use crate::helpers::Go;
-use crate::helpers::{env, staff, Backend};
+use crate::helpers::{enterprise_account as account, env, staff, Backend};
 use corridor_app::industry::{rebuild_index, EnterpriseQuery, NeedUpdate, NewNeed, StageMove};
 use corridor_app::ErrorCode;
 use corridor_domain::case::{Principal, Role};
 use corridor_industry::generate;
 use corridor_industry::matching::{NeedKind, NeedSpec, NeedStatus, Stage};
 use corridor_industry::search::{EnterpriseIndex, Filters};
-use corridor_store::Store;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use time::macros::date;
-
-async fn account(e: &crate::helpers::Env, name: &str, uscc: Option<&str>) -> Principal {
-    let u = e
-        .app
-        .create_user(&corridor_app::auth::NewUser {
-            username: name.into(),
-            password: "long-enough-pw".into(),
-            role: Role::Applicant,
-            display_name: name.into(),
-            window_id: None,
-            authority_id: None,
-            city: None,
-            resident_id: Some(crate::helpers::FILER_ID.into()),
-        })
-        .await
-        .unwrap();
-    if let Some(uscc) = uscc {
-        let mut tx = e.store.begin_write().await.unwrap();
-        Store::link_enterprise_account(&mut tx, &u.id.to_string(), uscc)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
-    Principal {
-        user_id: u.id,
-        username: name.into(),
-        role: Role::Applicant,
-        city: None,
-        window_id: None,
-        authority_id: None,
-        resident_id: None,
-    }
-}
 
 fn q(text: &str, f: impl FnOnce(&mut EnterpriseQuery)) -> EnterpriseQuery {
     let mut x = EnterpriseQuery {
