@@ -59,7 +59,7 @@ fn local_input(s: &str) -> String {
     }
 }
 
-fn yuan(n: i64) -> String {
+pub(crate) fn yuan(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -160,6 +160,10 @@ struct DashboardPage {
     city_names: Vec<String>,
     city_rows: Vec<(String, i64, i64, String)>,
     matter_rows: Vec<(String, i64, String)>,
+    /// Technology achievement auctions: (lots, sold, not sold, value), then by city and by
+    /// cluster (name, lots, sold, value).
+    auctions: (i64, i64, i64, String),
+    auction_rows: Vec<(String, i64, i64, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -272,7 +276,28 @@ pub(crate) async fn dashboard(
         .collect();
     let r = app.reference();
     let csrf = cx.csrf();
+    let af = app.auction_figures().await.unwrap_or_default();
+    let money = |v: i64| crate::auctions::yuan(v);
+    let mut auction_rows: Vec<(String, i64, i64, String)> = af
+        .by_city
+        .iter()
+        .map(|(c, v)| {
+            let n = r
+                .jurisdiction(c)
+                .map(|j| lang.of(&j.name_zh, &j.name_en))
+                .unwrap_or_else(|| c.clone());
+            (n, v.lots, v.sold, money(v.value))
+        })
+        .collect();
+    auction_rows.extend(af.by_cluster.iter().map(|(c, v)| {
+        let name = corridor_industry::Cluster::parse(c)
+            .map(|x| lang.of(x.name_zh(), &c.replace('_', " ")))
+            .unwrap_or_else(|| c.clone());
+        (name, v.lots, v.sold, money(v.value))
+    }));
     let p = DashboardPage {
+        auctions: (af.lots, af.sold, af.not_sold, money(af.value)),
+        auction_rows,
         t,
         l: lang,
         csrf: csrf.clone(),

@@ -42,7 +42,10 @@ const TITLES: [(&str, &str, Cluster, Rights); 4] = [
 
 pub async fn seed_demo(app: &App) -> AppResult<AuctionDemo> {
     let mut out = AuctionDemo::default();
-    if !app.store.listings(None, None, 1).await?.is_empty() {
+    // Only once, and only beside the industry demo's registry (the sellers are in it).
+    if !app.store.listings(None, None, 1).await?.is_empty()
+        || app.store.count_enterprises().await? == 0
+    {
         return Ok(out);
     }
     // The demo enterprise accounts (industry demo): the sellers and the bidders.
