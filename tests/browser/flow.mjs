@@ -503,6 +503,9 @@ for (const lang of ['zh', 'en']) {
     const res = pub2.locator('#results tbody tr', { hasText: zh ? title : `${title} (en)` });
     assert.ok((await res.textContent()).includes('110,250'), 'published');
     await shot(pub2, lang, 'auction-results');
+    // The achievement is found by its words, in the page's language.
+    await pub2.goto(`${BASE}/auctions?q=${encodeURIComponent(zh ? '复合材料 低温固化' : 'curing aviation composites')}`);
+    assert.ok((await pub2.locator('#found').textContent()).includes(zh ? title : `${title} (en)`), 'found by search');
     for (const c of [sCtx, oCtx, ...firms.map((f) => f.ctx)]) await c.close();
   });
 

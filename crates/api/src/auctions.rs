@@ -24,6 +24,12 @@ pub struct ListingQuery {
     /// The joint office: listings of this status (default all). Others see approved ones
     /// (an enterprise, without a status, its own).
     pub status: Option<ListingStatus>,
+    /// Search: words in Chinese or English (titles, field, descriptions, patent numbers),
+    /// best first.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// With `q`: one cluster.
+    pub cluster: Option<corridor_industry::Cluster>,
 }
 
 /// Listings (approved ones to anyone; the office all; an enterprise its own).
@@ -35,7 +41,17 @@ pub async fn list_listings(
     q: Result<Query<ListingQuery>, QueryRejection>,
 ) -> ApiResult<Json<Page<ListingView>>> {
     let Query(q) = q?;
-    Ok(Json(Page::all(s.app.listings(p.as_ref(), q.status).await?)))
+    let items = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => s
+            .app
+            .search_listings(p.as_ref(), text, q.cluster)
+            .await?
+            .into_iter()
+            .filter(|l| q.status.is_none_or(|st| l.status == st))
+            .collect(),
+        None => s.app.listings(p.as_ref(), q.status).await?,
+    };
+    Ok(Json(Page::all(items)))
 }
 
 /// List an achievement (an enterprise its own; the joint office for any owner in the

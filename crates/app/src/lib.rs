@@ -83,6 +83,9 @@ pub struct App {
     node: RwLock<Option<Arc<exchange::NodeIdentity>>>,
     /// Woken when a message is put in the outbox, so delivery starts at once.
     outbox_ready: tokio::sync::Notify,
+    /// The auction listings' search index, built from the table when first searched and
+    /// dropped when a listing is added (`auctions`).
+    listing_index: Mutex<Option<Arc<corridor_industry::search::listings::ListingIndex>>>,
 }
 
 impl App {
@@ -134,6 +137,7 @@ impl App {
             trust: Mutex::new(Default::default()),
             node: RwLock::new(None),
             outbox_ready: tokio::sync::Notify::new(),
+            listing_index: Mutex::new(None),
         });
         tokio::spawn(writer::intake_writer(store, rx));
         Ok(app)

@@ -590,5 +590,6 @@ impl EnterpriseIndex {
     }
 }
 
+pub mod listings;
 #[cfg(test)]
 mod tests;

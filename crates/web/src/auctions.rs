@@ -141,6 +141,8 @@ struct SessionRow {
 struct AuctionsPage {
     t: &'static Texts,
     l: Lang,
+    q: String,
+    found: Vec<ListingLine>,
     sessions: Vec<SessionRow>,
     office: bool,
     enterprise: bool,
@@ -181,9 +183,28 @@ fn session_row(app: &App, l: Lang, s: &SessionView) -> SessionRow {
     }
 }
 
-pub(crate) async fn lots(State(app): State<Arc<App>>, cx: Cx) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct LotsQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub(crate) async fn lots(
+    State(app): State<Arc<App>>,
+    cx: Cx,
+    axum::extract::Query(q): axum::extract::Query<LotsQuery>,
+) -> Response {
     let l = cx.lang;
     let p = principal(&app, &cx.headers).await;
+    let text: String = q.q.trim().chars().take(200).collect();
+    let found = if text.is_empty() {
+        Vec::new()
+    } else {
+        match app.search_listings(p.as_ref(), &text, None).await {
+            Ok(v) => v.iter().map(|x| listing_line(l, x)).collect(),
+            Err(e) => return deny(cx.t(), l, e.code),
+        }
+    };
     let sessions = match app.sessions().await {
         Ok(s) => s,
         Err(e) => return deny(cx.t(), l, e.code),
@@ -195,6 +216,8 @@ pub(crate) async fn lots(State(app): State<Arc<App>>, cx: Cx) -> Response {
     let pg = AuctionsPage {
         t: cx.t(),
         l,
+        q: text,
+        found,
         sessions: sessions.iter().map(|s| session_row(&app, l, s)).collect(),
         office: p
             .as_ref()

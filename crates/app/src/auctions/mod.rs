@@ -19,6 +19,7 @@ use corridor_domain::text::{self, FieldError, Limit};
 use corridor_industry::Cluster;
 use corridor_store::{AuctionSessionRow, BidderRow, ListingRow, LotRow, Store};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -345,7 +346,57 @@ impl App {
             })
         }))
         .await?;
+        if let Ok(mut g) = self.listing_index.lock() {
+            *g = None;
+        }
         self.listing_view(&row).await
+    }
+
+    /// Listings matching `q` (Chinese or English; titles, field, descriptions, patent
+    /// numbers), of one cluster when given, best first: those the caller may see.
+    pub async fn search_listings(
+        &self,
+        p: Option<&Principal>,
+        q: &str,
+        cluster: Option<Cluster>,
+    ) -> AppResult<Vec<ListingView>> {
+        use corridor_industry::search::listings::{ListingIndex, ListingText};
+        let held = self.listing_index.lock().ok().and_then(|g| g.clone());
+        let ix = match held {
+            Some(ix) => ix,
+            None => {
+                let rows = self.store.listings(None, None, 100_000).await?;
+                let mut texts = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let d: ListingDoc = serde_json::from_str(&r.doc).map_err(AppError::internal)?;
+                    texts.push(ListingText {
+                        id: r.id.clone(),
+                        title_zh: d.title_zh,
+                        title_en: d.title_en,
+                        description_zh: d.description_zh,
+                        description_en: d.description_en,
+                        field: d.field,
+                        cluster: d.cluster.as_str().into(),
+                        patents: d.patents,
+                    });
+                }
+                let ix = Arc::new(ListingIndex::build(&texts).map_err(AppError::internal)?);
+                if let Ok(mut g) = self.listing_index.lock() {
+                    *g = Some(ix.clone());
+                }
+                ix
+            }
+        };
+        let q: String = q.chars().take(200).collect();
+        let mut out = Vec::new();
+        for id in ix.search(&q, cluster.map(|c| c.as_str()), PAGE as usize) {
+            if let Some(row) = self.store.listing(&id).await? {
+                if self.may_see_listing(p, &row).await? {
+                    out.push(self.listing_view(&row).await?);
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) async fn listing_row(&self, id: &str) -> AppResult<ListingRow> {

@@ -115,8 +115,32 @@ async fn market(e: &Env, title: &str) -> Market {
         approve: true,
         note: Some("材料齐全".into()),
     };
+    assert!(
+        e.app
+            .search_listings(None, "电解质", None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not public before review"
+    );
     let l = e.app.review_listing(&office, &l.id, &ok).await.unwrap();
     assert_eq!(l.status, ListingStatus::Approved);
+    // Searchable once approved, in Chinese and English, by cluster.
+    for q in ["固态电池电解质", "solid electrolyte"] {
+        let found = e.app.search_listings(None, q, None).await.unwrap();
+        assert_eq!(
+            found.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            [l.id.as_str()],
+            "{q}"
+        );
+    }
+    let other = Some(corridor_industry::Cluster::Biomedicine);
+    assert!(e
+        .app
+        .search_listings(None, "electrolyte", other)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(e.app.listing(None, &l.id).await.is_ok());
     // The matcher suggests buyers, never the owner.
     let sug = e.app.suggest_buyers(&office, &l.id, 10).await.unwrap();
