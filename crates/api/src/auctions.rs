@@ -41,7 +41,7 @@ pub async fn list_listings(
     q: Result<Query<ListingQuery>, QueryRejection>,
 ) -> ApiResult<Json<Page<ListingView>>> {
     let Query(q) = q?;
-    let items = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let items = match q.q.as_deref().filter(|t| !t.is_empty()) {
         Some(text) => s
             .app
             .search_listings(p.as_ref(), text, q.cluster)

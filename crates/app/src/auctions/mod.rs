@@ -361,6 +361,13 @@ impl App {
         cluster: Option<Cluster>,
     ) -> AppResult<Vec<ListingView>> {
         use corridor_industry::search::listings::{ListingIndex, ListingText};
+        if q.chars().count() > 200 {
+            return Err(field_error(
+                "q",
+                "at most 200 characters",
+                "最多 200 个字符",
+            ));
+        }
         let held = self.listing_index.lock().ok().and_then(|g| g.clone());
         let ix = match held {
             Some(ix) => ix,
@@ -387,9 +394,8 @@ impl App {
                 ix
             }
         };
-        let q: String = q.chars().take(200).collect();
         let mut out = Vec::new();
-        for id in ix.search(&q, cluster.map(|c| c.as_str()), PAGE as usize) {
+        for id in ix.search(q.trim(), cluster.map(|c| c.as_str()), PAGE as usize) {
             if let Some(row) = self.store.listing(&id).await? {
                 if self.may_see_listing(p, &row).await? {
                     out.push(self.listing_view(&row).await?);

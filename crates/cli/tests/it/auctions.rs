@@ -268,6 +268,15 @@ async fn ascending_lot_to_contract(backend: Backend) {
         .value()
         .await;
     assert_eq!(public["current"], 1_050);
+    // A search longer than the contract's 200 characters is refused, naming the parameter.
+    let long = "固".repeat(201);
+    let r = http
+        .get(format!("{base}/api/v1/auctions/listings?q={long}"))
+        .go()
+        .await;
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["field"], "q");
     assert!(public["me"].is_null());
     assert!(
         !public.to_string().contains(&m.usccs[1]),
