@@ -190,6 +190,31 @@ pub async fn apply_to_bid(
     ))
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invitations {
+    /// The firms to invite (USCCs in the registry), 1 to 100; e.g. from `listings/{id}/buyers`.
+    #[schema(min_items = 1, max_items = 100)]
+    pub usccs: Vec<String>,
+}
+
+/// The joint office invites firms to bid in a session (those the matcher suggests, say); each
+/// sees the invitation on its auctions page and applies to accept it.
+#[utoipa::path(post, path = "/api/v1/auctions/sessions/{id}/invitations", tag = "auctions", params(("id" = String, Path)),
+    request_body = Invitations, security(("bearer" = [])),
+    responses((status = 200, body = Page<BidderView>), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn invite_bidders(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<String>, PathRejection>,
+    body: ApiJson<Invitations>,
+) -> ApiResult<Json<Page<BidderView>>> {
+    let Path(id) = id?;
+    Ok(Json(Page::all(
+        s.app.invite_bidders(&p, &id, &body.0.usccs).await?,
+    )))
+}
+
 /// The joint office approves a bidder with the deposit it recorded, or refuses them.
 #[utoipa::path(put, path = "/api/v1/auctions/sessions/{id}/bidders/{uscc}", tag = "auctions",
     params(("id" = String, Path), ("uscc" = String, Path)), request_body = BidderDecision, security(("bearer" = [])),

@@ -136,7 +136,7 @@ pub struct VersionQuery {
         exchange::receive_file, exchange::receive_bundle, exchange::receive_batch,
         auctions::list_listings, auctions::create_listing, auctions::get_listing, auctions::review_listing,
         auctions::suggest_buyers, auctions::list_sessions, auctions::create_session, auctions::get_session,
-        auctions::add_lot, auctions::list_bidders, auctions::apply_to_bid, auctions::decide_bidder,
+        auctions::add_lot, auctions::list_bidders, auctions::invite_bidders, auctions::apply_to_bid, auctions::decide_bidder,
         auctions::get_lot, auctions::place_bid, auctions::commit_bid, auctions::reveal_bid,
         auctions::settle_lot, auctions::confirm_sale, auctions::results, auctions::figures
     ),
@@ -341,6 +341,10 @@ pub fn routes(state: AppState) -> Router {
         .route(
             "/auctions/sessions/{id}/bidders",
             get(auctions::list_bidders).post(auctions::apply_to_bid),
+        )
+        .route(
+            "/auctions/sessions/{id}/invitations",
+            post(auctions::invite_bidders),
         )
         .route(
             "/auctions/sessions/{id}/bidders/{uscc}",

@@ -30,6 +30,12 @@ pub(crate) enum AuctionCmd {
     Session { file: PathBuf },
     /// A session's bidders (JSON lines).
     Bidders { session: String },
+    /// Invite firms (USCCs in the registry) to bid in a session; they apply to accept.
+    Invite {
+        session: String,
+        #[arg(required = true, num_args = 1..=100)]
+        usccs: Vec<String>,
+    },
     /// Approve a bidder with the deposit recorded, or refuse them.
     Bidder {
         session: String,
@@ -89,6 +95,11 @@ pub(crate) async fn auction(cli: &Cli, cmd: &AuctionCmd) -> anyhow::Result<i32> 
             }
             AuctionCmd::Bidders { session } => {
                 for b in app.bidders(&p, session).await? {
+                    let _ = line(&b);
+                }
+            }
+            AuctionCmd::Invite { session, usccs } => {
+                for b in app.invite_bidders(&p, session, usccs).await? {
                     let _ = line(&b);
                 }
             }

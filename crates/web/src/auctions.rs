@@ -141,6 +141,8 @@ struct SessionRow {
 struct AuctionsPage {
     t: &'static Texts,
     l: Lang,
+    /// Sessions the caller's enterprise is invited to: (title, a lot's id).
+    invitations: Vec<(String, String)>,
     q: String,
     found: Vec<ListingLine>,
     sessions: Vec<SessionRow>,
@@ -213,11 +215,26 @@ pub(crate) async fn lots(
         Some(p) if p.role == Role::Applicant => app.my_enterprise(p).await.ok().flatten().is_some(),
         _ => false,
     };
+    let invitations = match &p {
+        Some(p) if enterprise => app
+            .my_invitations(p)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| {
+                s.lots
+                    .first()
+                    .map(|lot| (l.of(&s.doc.title_zh, &s.doc.title_en), lot.id.clone()))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let pg = AuctionsPage {
         t: cx.t(),
         l,
         q: text,
         found,
+        invitations,
         sessions: sessions.iter().map(|s| session_row(&app, l, s)).collect(),
         office: p
             .as_ref()
@@ -687,6 +704,9 @@ async fn office_page(
                     uscc: b.uscc.clone(),
                     name: l.of(&b.name_zh, &b.name_en),
                     status: match b.status {
+                        corridor_app::auctions::BidderStatus::Invited => {
+                            l.pick("已邀请，未报名", "Invited, not applied")
+                        }
                         corridor_app::auctions::BidderStatus::Applied => {
                             l.pick("待审核", "Applied")
                         }

@@ -54,6 +54,8 @@ corridor_domain::codes! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
     #[serde(rename_all = "snake_case")]
     pub enum BidderStatus {
+        /// Invited by the joint office (a firm the matcher suggested); applying accepts.
+        Invited,
         Applied,
         Approved,
         Refused,
@@ -801,22 +803,107 @@ impl App {
         self.write(Box::new(move |tx| {
             let w = w.clone();
             Box::pin(async move {
-                if Store::bidder_in(tx, &w.session_id, &w.uscc)
-                    .await?
-                    .is_some()
-                {
-                    return Err(AppError::new(
-                        ErrorCode::Conflict,
-                        "this enterprise has already applied",
-                    )
-                    .with_zh("该企业已报名"));
+                match Store::bidder_in(tx, &w.session_id, &w.uscc).await? {
+                    // An invitation: applying accepts it.
+                    Some(b) if b.status == BidderStatus::Invited.as_str() => {
+                        Store::put_bidder(tx, &w).await?;
+                    }
+                    Some(_) => {
+                        return Err(AppError::new(
+                            ErrorCode::Conflict,
+                            "this enterprise has already applied",
+                        )
+                        .with_zh("该企业已报名"))
+                    }
+                    None => Store::insert_bidder(tx, &w).await?,
                 }
-                Store::insert_bidder(tx, &w).await?;
                 Ok(())
             })
         }))
         .await?;
         self.bidder_view(&row).await
+    }
+
+    /// The joint office invites firms (by USCC, in the registry; at most 100 at a time) to bid
+    /// in a session; each sees the invitation and applies to accept it. Firms already invited
+    /// or applied are left as they are. Returns the session's invited firms.
+    pub async fn invite_bidders(
+        &self,
+        p: &Principal,
+        session: &str,
+        usccs: &[String],
+    ) -> AppResult<Vec<BidderView>> {
+        office_only(p)?;
+        if usccs.is_empty() || usccs.len() > 100 {
+            return Err(field_error(
+                "usccs",
+                "name 1 to 100 firms",
+                "请列出 1 至 100 家企业",
+            ));
+        }
+        let s = self
+            .store
+            .auction_session(session)
+            .await?
+            .ok_or_else(|| not_found("session", session))?;
+        let mut rows = Vec::new();
+        for (i, u) in usccs.iter().enumerate() {
+            let u = u.trim().to_string();
+            if self.store.enterprise(&u).await?.is_none() {
+                return Err(field_error(
+                    &format!("usccs[{i}]"),
+                    "no enterprise with this code is in the registry",
+                    "企业库中没有此代码的企业",
+                ));
+            }
+            rows.push(BidderRow {
+                session_id: s.id.clone(),
+                uscc: u,
+                user_id: String::new(),
+                status: BidderStatus::Invited.as_str().into(),
+                deposit: 0,
+                applied_ms: self.now_ms(),
+                decided_by: Some(p.username.clone()),
+                decided_ms: None,
+            });
+        }
+        let w = rows.clone();
+        self.write(Box::new(move |tx| {
+            let w = w.clone();
+            Box::pin(async move {
+                for r in &w {
+                    if Store::bidder_in(tx, &r.session_id, &r.uscc)
+                        .await?
+                        .is_none()
+                    {
+                        Store::insert_bidder(tx, r).await?;
+                    }
+                }
+                Ok(())
+            })
+        }))
+        .await?;
+        let mut out = Vec::new();
+        for b in self.store.bidders_of_session(&s.id).await? {
+            if b.status == BidderStatus::Invited.as_str() {
+                out.push(self.bidder_view(&b).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The sessions the caller's enterprise is invited to and has not yet applied to.
+    pub async fn my_invitations(&self, p: &Principal) -> AppResult<Vec<SessionView>> {
+        let Some(u) = self.my_enterprise(p).await? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for b in self.store.sessions_of_bidder(&u).await? {
+            if b.status == BidderStatus::Invited.as_str() {
+                out.push(self.session(&b.session_id).await?);
+            }
+        }
+        Ok(out)
     }
 
     /// The joint office approves a bidder with the deposit it recorded, or refuses them.
@@ -850,6 +937,13 @@ impl App {
                 let mut b = Store::bidder_in(tx, &s, &u)
                     .await?
                     .ok_or_else(|| not_found("bidder", &u))?;
+                if b.status == BidderStatus::Invited.as_str() {
+                    return Err(AppError::new(
+                        ErrorCode::InvalidTransition,
+                        "the firm is invited but has not applied yet",
+                    )
+                    .with_zh("该企业已受邀请，但尚未报名"));
+                }
                 b.status = if d.approve {
                     BidderStatus::Approved
                 } else {

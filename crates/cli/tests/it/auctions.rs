@@ -230,8 +230,32 @@ async fn ascending_lot_to_contract(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(again.fields[0].field, "listing_id");
-    // A and B approved with deposits; C applied but not approved.
+    // The office invites C (and a firm without an account); C sees the invitation, cannot be
+    // approved before applying, and accepts by applying.
+    let invited = e
+        .app
+        .invite_bidders(&office, &session, &[m.usccs[3].clone(), m.usccs[4].clone()])
+        .await
+        .unwrap();
+    assert_eq!(invited.len(), 2);
+    assert_eq!(e.app.my_invitations(c).await.unwrap()[0].id, session);
+    let early = BidderDecision {
+        approve: true,
+        deposit: 100,
+    };
+    let r = e
+        .app
+        .decide_bidder(&office, &session, &m.usccs[3], &early)
+        .await;
+    assert_eq!(r.unwrap_err().code, ErrorCode::InvalidTransition);
+    let bad = e
+        .app
+        .invite_bidders(&office, &session, &["91000000000000000X".into()])
+        .await;
+    assert_eq!(bad.unwrap_err().fields[0].field, "usccs[0]");
+    // A and B approved with deposits; C applied (accepting the invitation) but not approved.
     approve(&e, &session, &[a, b, c], &[&m.usccs[1], &m.usccs[2]]).await;
+    assert!(e.app.my_invitations(c).await.unwrap().is_empty());
     let bid = |p: &Principal, amount: i64| {
         let (app, p, id) = (e.app.clone(), p.clone(), id.clone());
         async move { app.bid(&p, &id, BidOp::Bid { amount }).await }
