@@ -804,6 +804,10 @@ pub async fn filing_pages(backend: Backend) {
     assert_eq!(dash.status(), reqwest::StatusCode::OK);
     let html = dash.text().await.unwrap();
     assert!(html.matches("<svg").count() >= 4, "charts");
+    // The auction figures once, in the page and not in its title.
+    assert_eq!(html.matches("id=\"h-auctions\"").count(), 1);
+    let title = &html[html.find("<title>").unwrap() + 7..html.find("</title>").unwrap()];
+    assert!(!title.contains('<'), "title: {title}");
     for secret in [
         "11010519491231002X",
         "13812345678",
