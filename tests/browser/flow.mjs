@@ -408,7 +408,7 @@ for (const lang of ['zh', 'en']) {
     await sCtx.close();
   });
 
-  await step(`${lang}: an auction: listed, reviewed, put up, two firms bid (a too-small raise refused), a late bid extends the close, sold, confirmed, published, the contract filing pre-filled`, async () => {
+  await step(`${lang}: an auction: listed, reviewed, put up, two firms bid (a too-small raise refused), a late bid extends the close, sold, confirmed with the buyer's registration, the contract case filed with the listing's document, published`, async () => {
     const zh = lang === 'zh';
     const title = zh ? `航空复合材料低温固化工艺 ${Date.now()}` : `Low-temperature curing of aviation composites ${Date.now()}`;
     const cst = (ms) => new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19);
@@ -424,6 +424,12 @@ for (const lang of ['zh', 'en']) {
     await s.fill('#patents', 'ZL202410000123.4');
     await Promise.all([s.waitForLoadState('load'), s.locator('#listing-form button[type=submit]').click()]);
     assert.ok((await s.locator('#listings').textContent()).includes(zh ? title : `${title} (en)`), 'listed');
+    // It adds the patent certificate to its listing.
+    const docName = `patent-certificate-${lang}.pdf`;
+    const mine = s.locator('#listings tbody tr', { hasText: zh ? title : `${title} (en)` });
+    await mine.locator('input[type=file]').setInputFiles({ name: docName, mimeType: 'application/pdf', buffer: pdf(`${title} certificate`) });
+    await Promise.all([s.waitForLoadState('load'), mine.locator('form[enctype] button[type=submit]').click()]);
+    assert.ok((await s.locator('#listings tbody tr', { hasText: zh ? title : `${title} (en)` }).textContent()).includes(docName), 'the document is listed');
     // The office approves it and opens a session with it as an ascending lot closing in 45 s,
     // a bid in its last 20 s moving the close 20 s.
     const oCtx = await context(lang);
@@ -478,6 +484,7 @@ for (const lang of ['zh', 'en']) {
     assert.ok((await b.locator('#amount-error').textContent()).includes(zh ? '最低加价' : 'minimum raise'));
     await b.fill('#amount', '105000');
     await press(b, zh ? '出价' : 'Bid');
+    assert.ok((await b.locator('#lot-documents').textContent()).includes(docName), 'the lot shows the document');
     await shot(b, lang, 'auction-lot');
     // In the last 20 s the first bids again: the close moves.
     const wait = now + 45000 - 15000 - Date.now();
@@ -490,13 +497,27 @@ for (const lang of ['zh', 'en']) {
     await a.waitForTimeout(Math.max(0, now + 45000 + 20000 + 2500 - Date.now()));
     await a.goto(lotUrl);
     assert.ok((await a.locator('#lot-result').textContent()).includes('110,250'), 'sold at 110,250');
-    // Winner and seller confirm; the winner is offered the contract registration pre-filled.
+    // The winner confirms with its contract registration (its own ID offered); a bad mobile
+    // number is refused next to the field, and nothing is confirmed until it is right.
+    assert.ok((await a.locator('#contact_id').inputValue()).length === 18, 'the account\'s own ID offered');
+    await a.fill('#contact_name', zh ? '周明' : 'Zhou Ming');
+    await a.fill('#contact_phone', '12345');
+    await a.fill('#rd_spend_10k', '320');
     await press(a, zh ? '确认成交' : 'Confirm the sale');
+    assert.ok(await a.locator('#contact_phone-error').isVisible(), 'the refusal next to the mobile number');
+    await a.fill('#contact_phone', '13800000000');
+    await press(a, zh ? '确认成交' : 'Confirm the sale');
+    assert.ok((await a.content()).includes(zh ? '已确认成交' : 'Confirmed.'));
+    // The seller confirms: the sale is confirmed and the registration case filed for the
+    // buyer, the listing's document its proof of intellectual property.
     await s.goto(lotUrl);
     await press(s, zh ? '确认成交' : 'Confirm the sale');
     await a.goto(lotUrl);
-    await Promise.all([a.waitForLoadState('load'), a.locator('#contract-filing').click()]);
-    assert.match(a.url(), /\/file\/G60-SCI-004/);
+    await Promise.all([a.waitForLoadState('load'), a.locator('#contract-case').click()]);
+    assert.match(a.url(), /\/cases\//, 'the contract case');
+    const casePage = await a.content();
+    assert.ok(casePage.includes(zh ? '技术合同认定登记' : 'Registration of technology contracts'), 'the matter');
+    assert.ok(casePage.includes(docName), 'the listing\'s document on the case');
     // Published: the lot, its price and the buyer's name.
     const pub2 = await sCtx.newPage();
     await pub2.goto(`${BASE}/auctions/results`);

@@ -10,8 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::auctions::{
-    AuctionFigures, BidOp, BidderDecision, BidderView, Confirmation, ListingReview, ListingStatus,
-    ListingView, LotView, NewListing, NewLot, NewSession, Placed, ResultRow, SessionView,
+    AuctionFigures, BidOp, BidderDecision, BidderView, Confirmation, ListingFileView,
+    ListingReview, ListingStatus, ListingView, LotView, NewListing, NewLot, NewSession, Placed,
+    ResultRow, SessionView,
 };
 use corridor_app::industry::CandidateView;
 use corridor_app::paging::Page;
@@ -80,6 +81,47 @@ pub async fn get_listing(
 ) -> ApiResult<Json<ListingView>> {
     let Path(id) = id?;
     Ok(Json(s.app.listing(p.as_ref(), &id).await?))
+}
+
+/// Add a document to a listing (its owner or the joint office, while it waits for review or is
+/// approved): the body is the file itself, PDF, JPEG or PNG, told from the content. Stored
+/// durably, with its SHA-256 in the listing's audit trail, before the answer.
+#[utoipa::path(post, path = "/api/v1/auctions/listings/{id}/files", tag = "auctions",
+    params(("id" = String, Path), crate::materials::UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file (PDF, JPEG or PNG)"),
+    security(("bearer" = [])),
+    responses((status = 201, body = ListingFileView), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_listing_file(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<String>, PathRejection>,
+    q: Result<Query<crate::materials::UploadQuery>, QueryRejection>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<ListingFileView>)> {
+    let Path(id) = id?;
+    let Query(q) = q?;
+    let body = body.map_err(crate::materials::unreadable_body)?;
+    let v = s
+        .app
+        .add_listing_file(&p, &id, &q.file_name, body.to_vec())
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// One document of a listing, for whoever may see the listing.
+#[utoipa::path(get, path = "/api/v1/auctions/listings/{id}/files/{file}", tag = "auctions",
+    params(("id" = String, Path), ("file" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", description = "The file, with its own content type"),
+              (status = 404, body = Problem)))]
+pub async fn listing_file(
+    State(s): State<AppState>,
+    MaybeAuth(p): MaybeAuth,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<axum::response::Response> {
+    let Path((id, file)) = path?;
+    let (v, bytes) = s.app.listing_file(p.as_ref(), &id, &file).await?;
+    Ok(crate::materials::file_response(v.download_headers(), bytes))
 }
 
 /// The joint office approves or rejects a listing (a rejection says why).

@@ -134,7 +134,7 @@ pub struct VersionQuery {
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
         exchange::receive_file, exchange::receive_bundle, exchange::receive_batch,
-        auctions::list_listings, auctions::create_listing, auctions::get_listing, auctions::review_listing,
+        auctions::list_listings, auctions::create_listing, auctions::get_listing, auctions::add_listing_file, auctions::listing_file, auctions::review_listing,
         auctions::suggest_buyers, auctions::list_sessions, auctions::create_session, auctions::get_session,
         auctions::add_lot, auctions::list_bidders, auctions::invite_bidders, auctions::apply_to_bid, auctions::decide_bidder,
         auctions::get_lot, auctions::place_bid, auctions::commit_bid, auctions::reveal_bid,
@@ -324,6 +324,16 @@ pub fn routes(state: AppState) -> Router {
             get(auctions::list_listings).post(auctions::create_listing),
         )
         .route("/auctions/listings/{id}", get(auctions::get_listing))
+        .route(
+            "/auctions/listings/{id}/files",
+            post(auctions::add_listing_file).layer(axum::extract::DefaultBodyLimit::max(
+                materials::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route(
+            "/auctions/listings/{id}/files/{file}",
+            get(auctions::listing_file),
+        )
         .route(
             "/auctions/listings/{id}/review",
             post(auctions::review_listing),

@@ -73,12 +73,7 @@ pub async fn attach(
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let Path((id, material)) = path?;
     let Query(q) = q?;
-    let body = body.map_err(|e| {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the file could not be read: {e}"),
-        )
-    })?;
+    let body = body.map_err(unreadable_body)?;
     let v = s
         .app
         .attach(&p, id, material, &q.file_name, body.to_vec())
@@ -121,13 +116,21 @@ pub async fn file(
 ) -> ApiResult<Response> {
     let Path((id, file)) = path?;
     let (v, bytes) = s.app.material_file(&p, id, file).await?;
-    Ok(file_response(&v, bytes))
+    Ok(file_response(v.download_headers(), bytes))
+}
+
+/// An upload's body that could not be read (too large, or cut off).
+pub fn unreadable_body(e: BytesRejection) -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("the file could not be read: {e}"),
+    )
 }
 
 /// A file as an answer, with the headers the application gives it.
-pub fn file_response(v: &AttachmentView, bytes: Vec<u8>) -> Response {
+pub fn file_response(headers: [(&'static str, String); 4], bytes: Vec<u8>) -> Response {
     let mut res = bytes.into_response();
-    for (name, value) in v.download_headers() {
+    for (name, value) in headers {
         if let Ok(value) = header::HeaderValue::from_str(&value) {
             res.headers_mut().insert(name, value);
         }

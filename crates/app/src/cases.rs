@@ -648,13 +648,7 @@ impl App {
                 });
             }
         }
-        let (files, bad) = self.store.check_blobs().await?;
-        let first_bad_file = bad.map(|(a, what)| {
-            format!(
-                "file {} ({}) of case {}, material {}: {what}",
-                a.id, a.sha256, a.case_id, a.material
-            )
-        });
+        let (files, first_bad_file) = self.store.check_blobs().await?;
         Ok(AuditReport {
             streams,
             events,

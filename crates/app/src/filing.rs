@@ -249,6 +249,17 @@ impl App {
     /// Files a case. The answer (with the receipt number) comes only after the case and its
     /// audit event are committed to disk.
     pub async fn file_case(&self, p: &Principal, req: FileCase) -> AppResult<CaseView> {
+        self.file_case_as(p, req, Uuid::now_v7()).await
+    }
+
+    /// Files a case under an id the caller chose (one derived from what opens it, so that a
+    /// retry finds the case it filed before instead of filing another).
+    pub(crate) async fn file_case_as(
+        &self,
+        p: &Principal,
+        req: FileCase,
+        id: Uuid,
+    ) -> AppResult<CaseView> {
         let r = self.reference();
         let matter = r.current_matter(&req.matter_code).ok_or_else(|| {
             AppError::not_found(format!(
@@ -285,7 +296,7 @@ impl App {
         .unwrap_or_else(|| p.username.clone());
         let status = steps.last().map(|s| s.1).unwrap_or(Status::Submitted);
         let case = CaseRecord {
-            id: Uuid::now_v7(),
+            id,
             receipt_no: String::new(),
             matter_code: matter.code.clone(),
             catalogue_version: r.version,

@@ -45,42 +45,49 @@ pub struct AttachmentView {
 }
 
 impl AttachmentView {
-    /// The headers a file is served with by either face: its type, shown in the browser
-    /// (PDFs and images) under its name (ASCII, and UTF-8 per RFC 6266), its hash as the
-    /// entity tag, never cached by shared caches.
+    /// The headers the file is served with (see [`download_headers`]).
     pub fn download_headers(&self) -> [(&'static str, String); 4] {
-        let ascii: String = self
-            .file_name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let encoded: String = self
-            .file_name
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        [
-            ("content-type", self.content_type.clone()),
-            (
-                "content-disposition",
-                format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-            ),
-            ("etag", format!("\"{}\"", self.sha256)),
-            ("cache-control", "private, no-store".to_string()),
-        ]
+        download_headers(&self.file_name, &self.content_type, &self.sha256)
     }
+}
+
+/// The headers a stored file is served with by either face: its type, shown in the browser
+/// (PDFs and images) under its name (ASCII, and UTF-8 per RFC 6266), its hash as the entity
+/// tag, never cached by shared caches.
+pub fn download_headers(
+    file_name: &str,
+    content_type: &str,
+    sha256: &str,
+) -> [(&'static str, String); 4] {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    [
+        ("content-type", content_type.to_string()),
+        (
+            "content-disposition",
+            format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+        ),
+        ("etag", format!("\"{sha256}\"")),
+        ("cache-control", "private, no-store".to_string()),
+    ]
 }
 
 /// One material the matter asks for, with the files handed in for it.
@@ -140,7 +147,22 @@ fn gap_code(g: Gap) -> &'static str {
     }
 }
 
-fn bad_file(e: FileError) -> AppError {
+impl App {
+    /// A recorded file's bytes; a file missing from the store is logged and answered as the
+    /// server's fault (`corridor audit verify` names it).
+    pub(crate) async fn stored_file(&self, sha256: &str) -> AppResult<Vec<u8>> {
+        self.store.blob(sha256).await?.ok_or_else(|| {
+            tracing::error!(sha256, "stored file missing");
+            AppError::new(
+                ErrorCode::Internal,
+                "the stored file is missing; it has been logged",
+            )
+            .with_zh("存储的文件缺失，已记录日志")
+        })
+    }
+}
+
+pub(crate) fn bad_file(e: FileError) -> AppError {
     let code = match e {
         FileError::TooLarge { .. } | FileError::CaseTooLarge { .. } | FileError::TooMany { .. } => {
             ErrorCode::FileTooLarge
@@ -521,14 +543,7 @@ impl App {
             .into_iter()
             .find(|a| a.id == file)
             .ok_or_else(not_found)?;
-        let bytes = self.store.blob(&rec.sha256).await?.ok_or_else(|| {
-            tracing::error!(sha256 = %rec.sha256, "stored file missing");
-            AppError::new(
-                ErrorCode::Internal,
-                "the stored file is missing; it has been logged",
-            )
-            .with_zh("存储的文件缺失，已记录日志")
-        })?;
+        let bytes = self.stored_file(&rec.sha256).await?;
         let after = serde_json::json!({"file": rec.id, "sha256": rec.sha256}).to_string();
         let (actor, role, at) = (p.user_id.to_string(), p.role.as_str(), self.now_ms());
         self.write(Box::new(move |tx| {

@@ -1,5 +1,5 @@
 //! `corridor auction …`: the joint office's auction work from the command line, on this
-//! node's store (the running server sees it at once): listings and their review, a session
+//! node's store (the running server sees it at once): listings, their documents and review, a session
 //! from a JSON file, bidders and their deposits, settling, the results. Each prints JSON
 //! lines; a refusal prints its message and exits non-zero.
 
@@ -26,6 +26,8 @@ pub(crate) enum AuctionCmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Add a document to a listing (PDF, JPEG or PNG, told from the content).
+    Document { listing: String, file: PathBuf },
     /// Open a session with its lots from a JSON file (the API's NewSession).
     Session { file: PathBuf },
     /// A session's bidders (JSON lines).
@@ -85,6 +87,21 @@ pub(crate) async fn auction(cli: &Cli, cmd: &AuctionCmd) -> anyhow::Result<i32> 
                     note: note.clone(),
                 };
                 let _ = line(&app.review_listing(&p, id, &r).await?);
+            }
+            AuctionCmd::Document { listing, file } => {
+                let bad = |e: &dyn std::fmt::Display| {
+                    corridor_app::AppError::bad(format!("{}: {e}", file.display()))
+                };
+                let len = std::fs::metadata(file).map_err(|e| bad(&e))?.len();
+                if len > corridor_app::materials::MAX_UPLOAD_BYTES as u64 {
+                    return Err(bad(&format!("{len} bytes is more than any file accepted")));
+                }
+                let bytes = std::fs::read(file).map_err(|e| bad(&e))?;
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let _ = line(&app.add_listing_file(&p, listing, &name, bytes).await?);
             }
             AuctionCmd::Session { file } => {
                 let text = std::fs::read_to_string(file)

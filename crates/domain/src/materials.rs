@@ -65,9 +65,9 @@ pub enum FileError {
     Empty,
     #[error("the file is {size} bytes; at most {limit} bytes are accepted")]
     TooLarge { size: u64, limit: u64 },
-    #[error("the case's files would come to {total} bytes; at most {limit} bytes are accepted")]
+    #[error("the files together would come to {total} bytes; at most {limit} bytes are accepted")]
     CaseTooLarge { total: u64, limit: u64 },
-    #[error("the case already has {count} files; at most {limit} are accepted")]
+    #[error("there are already {count} files; at most {limit} are accepted")]
     TooMany { count: u64, limit: u64 },
     #[error("the content is not a PDF, JPEG or PNG file")]
     UnknownType,

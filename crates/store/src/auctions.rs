@@ -175,6 +175,9 @@ pub struct LotRow {
     /// The technology-contract registration case a confirmed sale opened.
     pub contract_case: Option<String>,
     pub updated_ms: i64,
+    /// The winner's registration details for that case (JSON: the filing user and the form),
+    /// held from the winner's confirmation until the case is filed; personal, never shown.
+    pub contract_form: Option<String>,
 }
 
 impl Record for LotRow {
@@ -197,6 +200,7 @@ impl Record for LotRow {
             Val::Int(self.seller_confirmed_ms),
             Val::ot(self.contract_case.clone()),
             Val::i(self.updated_ms),
+            Val::ot(self.contract_form.clone()),
         ]
     }
     fn from_vals(v: &[Val]) -> Option<Self> {
@@ -217,6 +221,7 @@ impl Record for LotRow {
             seller_confirmed_ms: int_at(v, 13),
             contract_case: text(v, 14),
             updated_ms: int_at(v, 15)?,
+            contract_form: text(v, 16),
         })
     }
 }
@@ -411,6 +416,17 @@ impl Store {
         .await
     }
     /// Lots of a listing (to see whether it is already put up).
+    /// Confirmed sales whose technology-contract case is still to be filed.
+    pub async fn lots_awaiting_contract(&self, limit: i64) -> Result<Vec<LotRow>> {
+        let mut c = self.pool().acquire().await?;
+        select(
+            &mut c,
+            "status = 'confirmed' AND contract_case IS NULL AND contract_form IS NOT NULL",
+            &[Val::i(limit)],
+            "ORDER BY updated_ms LIMIT $1",
+        )
+        .await
+    }
     pub async fn lots_of_listing(&self, listing: &str) -> Result<Vec<LotRow>> {
         let mut c = self.pool().acquire().await?;
         select(&mut c, "listing_id = $1", &[Val::t(listing)], "ORDER BY id").await
@@ -535,5 +551,82 @@ impl Store {
             "ORDER BY uscc",
         )
         .await
+    }
+}
+
+/// One document of a listing; its bytes are stored like a case's materials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingFileRow {
+    pub id: String,
+    pub listing_id: String,
+    pub file_name: String,
+    /// `pdf`, `jpeg` or `png` (from the content).
+    pub kind: String,
+    pub size: i64,
+    /// Lower-case hex.
+    pub sha256: String,
+    /// The user who added it.
+    pub added_by: String,
+    pub added_ms: i64,
+}
+
+impl Record for ListingFileRow {
+    const TABLE: &'static str = "listing_files";
+    fn vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(&self.id),
+            Val::t(&self.listing_id),
+            Val::t(&self.file_name),
+            Val::t(&self.kind),
+            Val::i(self.size),
+            Val::t(&self.sha256),
+            Val::t(&self.added_by),
+            Val::i(self.added_ms),
+        ]
+    }
+    fn from_vals(v: &[Val]) -> Option<Self> {
+        Some(ListingFileRow {
+            id: text(v, 0)?,
+            listing_id: text(v, 1)?,
+            file_name: text(v, 2)?,
+            kind: text(v, 3)?,
+            size: int_at(v, 4)?,
+            sha256: text(v, 5)?,
+            added_by: text(v, 6)?,
+            added_ms: int_at(v, 7)?,
+        })
+    }
+}
+
+impl Store {
+    pub async fn insert_listing_file(tx: &mut WriteTx, r: &ListingFileRow) -> Result<()> {
+        insert(tx, std::slice::from_ref(r)).await
+    }
+    /// A listing's documents, in the order they were added.
+    pub async fn listing_files(&self, listing: &str) -> Result<Vec<ListingFileRow>> {
+        let mut c = self.pool().acquire().await?;
+        select(
+            &mut c,
+            "listing_id = $1",
+            &[Val::t(listing)],
+            "ORDER BY added_ms, id",
+        )
+        .await
+    }
+    /// How many documents a listing has and their bytes, as `tx` sees them.
+    pub async fn listing_file_totals(tx: &mut WriteTx, listing: &str) -> Result<(u64, u64)> {
+        let (n, bytes): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) \
+             FROM listing_files WHERE listing_id = $1",
+        )
+        .bind(listing.to_string())
+        .fetch_one(tx.conn())
+        .await?;
+        Ok((n.max(0) as u64, bytes.max(0) as u64))
+    }
+    /// Every listing document, by listing (for `audit verify`).
+    pub async fn all_listing_files(&self) -> Result<Vec<ListingFileRow>> {
+        let mut c = self.pool().acquire().await?;
+        select(&mut c, "1 = 1", &[], "ORDER BY listing_id, added_ms, id").await
     }
 }

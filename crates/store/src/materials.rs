@@ -410,11 +410,13 @@ impl Store {
             .collect()
     }
 
-    /// Every SHA-256 that a row names.
+    /// Every SHA-256 that a row names: a case's material or a listing's document.
     async fn named_blobs(&self) -> Result<std::collections::BTreeSet<String>> {
-        let v: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM attachments")
-            .fetch_all(&self.pool)
-            .await?;
+        let v: Vec<String> = sqlx::query_scalar(
+            "SELECT sha256 FROM attachments UNION SELECT sha256 FROM listing_files",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(v.into_iter().collect())
     }
 
@@ -451,7 +453,7 @@ impl Store {
             None => {
                 let r = sqlx::query(
                     "DELETE FROM material_blobs WHERE stored_ms <= $1 AND sha256 NOT IN \
-                     (SELECT sha256 FROM attachments)",
+                     (SELECT sha256 FROM attachments UNION SELECT sha256 FROM listing_files)",
                 )
                 .bind(now_ms() - grace.as_millis() as i64)
                 .execute(&self.pool)
@@ -462,8 +464,9 @@ impl Store {
     }
 
     /// Checks every recorded file against its hash: how many distinct files were checked, and
-    /// the first that is missing or differs with what is wrong (`None` when all are whole).
-    pub async fn check_blobs(&self) -> Result<(u64, Option<(AttachmentRecord, &'static str)>)> {
+    /// the first that is missing or differs, named by what holds it (a case's material or a
+    /// listing's document) and what is wrong (`None` when all are whole).
+    pub async fn check_blobs(&self) -> Result<(u64, Option<String>)> {
         let t = attachments_table();
         let rows = sqlx::query(&format!(
             "SELECT {} FROM attachments ORDER BY case_id, added_ms, id",
@@ -471,16 +474,30 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
-        let mut seen = std::collections::HashSet::new();
+        let mut named = Vec::with_capacity(rows.len());
         for r in &rows {
             let a = AttachmentRecord::from_vals(read_row(t, r)?)?;
-            if !seen.insert(a.sha256.clone()) {
+            let holder = format!(
+                "file {} ({}) of case {}, material {}",
+                a.id, a.sha256, a.case_id, a.material
+            );
+            named.push((a.sha256, holder));
+        }
+        for f in self.all_listing_files().await? {
+            let holder = format!("file {} ({}) of listing {}", f.id, f.sha256, f.listing_id);
+            named.push((f.sha256, holder));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (sha, holder) in named {
+            if !seen.insert(sha.clone()) {
                 continue;
             }
             let n = seen.len() as u64;
-            match self.blob(&a.sha256).await? {
-                None => return Ok((n, Some((a, "missing")))),
-                Some(b) if sha256_hex(&b) != a.sha256 => return Ok((n, Some((a, "differs")))),
+            match self.blob(&sha).await? {
+                None => return Ok((n, Some(format!("{holder}: missing")))),
+                Some(b) if sha256_hex(&b) != sha => {
+                    return Ok((n, Some(format!("{holder}: differs"))))
+                }
                 Some(_) => {}
             }
         }

@@ -383,6 +383,7 @@ pub const TABLES: &[Table] = &[
             ("seller_confirmed_ms", I),
             ("contract_case", T),
             ("updated_ms", I),
+            ("contract_form", T),
         ],
         order: "id",
     },
@@ -412,6 +413,20 @@ pub const TABLES: &[Table] = &[
             ("revealed_ms", I),
         ],
         order: "lot_id, seq",
+    },
+    Table {
+        name: "listing_files",
+        cols: &[
+            ("id", T),
+            ("listing_id", T),
+            ("file_name", T),
+            ("kind", T),
+            ("size", I),
+            ("sha256", T),
+            ("added_by", T),
+            ("added_ms", I),
+        ],
+        order: "listing_id, added_ms, id",
     },
 ];
 

@@ -10,8 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::auctions::{
-    BidOp, BidderDecision, Confirmation, ListingReview, ListingStatus, ListingView, LotView,
-    NewListing, NewLot, NewSession, ResultRow, SessionView, Side,
+    BidOp, BidderDecision, Confirmation, ContractDetails, ListingReview, ListingStatus,
+    ListingView, LotView, NewListing, NewLot, NewSession, ResultRow, SessionView, Side,
 };
 use corridor_app::{App, AppError};
 use corridor_domain::auction::{LotKind, LotStatus, Phase, Raise, Rights};
@@ -280,11 +280,36 @@ struct LotPage {
     can_commit: bool,
     can_reveal: bool,
     can_confirm: bool,
+    /// The winner confirms with its contract registration's details.
+    buyer_confirms: bool,
+    /// The buyer and the joint office see the registration case.
+    sees_contract: bool,
     can_settle: bool,
+    /// What was posted, shown again beside its errors.
+    posted: Vec<(String, String)>,
+    /// The winner's own verified ID number, offered as the registration's contact.
+    own_id: String,
     amount: String,
     errors: BTreeMap<String, String>,
     message: String,
     notice: String,
+}
+
+impl LotPage {
+    /// What was posted for `key`; before anything is, the contact ID offered is the verified
+    /// identity of the signed-in account (the winner's own).
+    fn posted(&self, key: &str) -> String {
+        match val(&self.posted, key) {
+            v if v.is_empty() && key == "contact_id" => self.own_id.clone(),
+            v => v,
+        }
+    }
+    fn err(&self, key: &str) -> Option<&String> {
+        self.errors.get(key)
+    }
+    fn is(&self, a: &str, b: &str) -> bool {
+        a == b
+    }
 }
 
 fn remaining(l: Lang, v: &LotView) -> String {
@@ -315,13 +340,14 @@ async fn lot_page(
     cx: &Cx,
     p: Option<&Principal>,
     id: &str,
-    amount: String,
+    posted: Vec<(String, String)>,
     errors: BTreeMap<String, String>,
     message: String,
     notice: String,
     status: StatusCode,
 ) -> Response {
     let l = cx.lang;
+    let amount = val(&posted, "amount");
     let v = match app.lot(p, id).await {
         Ok(v) => v,
         Err(e) => return deny(cx.t(), l, e.code),
@@ -374,6 +400,8 @@ async fn lot_page(
         None => String::new(),
     };
     let my_no = v.history.iter().find(|h| h.mine).map_or(0, |h| h.bidder_no);
+    let buyer_confirms =
+        v.status == LotStatus::Sold && !v.buyer_confirmed && me.as_ref().is_some_and(|m| m.winner);
     let pg = LotPage {
         my_no,
         t: cx.t(),
@@ -417,10 +445,12 @@ async fn lot_page(
         can_reveal: v.phase == Phase::Revealing
             && me.as_ref().is_some_and(|m| m.sealed && !m.revealed),
         can_confirm: v.status == LotStatus::Sold
-            && (office
+            && ((office && !v.seller_confirmed)
                 || me.as_ref().is_some_and(|m| {
                     (m.winner && !v.buyer_confirmed) || (m.seller && !v.seller_confirmed)
                 })),
+        sees_contract: office || me.as_ref().is_some_and(|m| m.winner),
+        buyer_confirms,
         can_settle: office && v.status == LotStatus::Pending && v.phase == Phase::Ended,
         amount: if amount.is_empty() {
             v.min_next.map(|m| m.to_string()).unwrap_or_default()
@@ -431,6 +461,11 @@ async fn lot_page(
         errors,
         message,
         notice,
+        posted,
+        own_id: p
+            .and_then(|p| p.resident_id.clone())
+            .filter(|_| buyer_confirms)
+            .unwrap_or_default(),
     };
     cx.render(&pg, status)
 }
@@ -456,7 +491,10 @@ pub(crate) async fn lot(
             "已报名，等待联席办审核。",
             "Applied; the joint office will review it.",
         ),
-        Some("confirmed") => cx.lang.pick("已确认成交。", "Confirmed."),
+        Some("confirmed") => cx.lang.pick(
+            "已确认成交。双方确认后即提交技术合同认定登记。",
+            "Confirmed. Once both sides have confirmed, the technology-contract registration is filed.",
+        ),
         _ => "",
     };
     lot_page(
@@ -464,7 +502,7 @@ pub(crate) async fn lot(
         &cx,
         p.as_ref(),
         &id,
-        String::new(),
+        Vec::new(),
         BTreeMap::new(),
         String::new(),
         notice.into(),
@@ -527,7 +565,14 @@ pub(crate) async fn lot_post(
                 "seller" => Some(Side::Seller),
                 _ => None,
             };
-            app.confirm_sale(&p, &id, &Confirmation { side })
+            let contract = (!val(&f, "contact_id").is_empty()).then(|| ContractDetails {
+                contact_name: val(&f, "contact_name"),
+                contact_id: val(&f, "contact_id"),
+                contact_phone: val(&f, "contact_phone"),
+                // A number the page cannot read is refused by the registration's own rule.
+                rd_spend_10k: val(&f, "rd_spend_10k").trim().parse().unwrap_or(-1.0),
+            });
+            app.confirm_sale(&p, &id, &Confirmation { side, contract })
                 .await
                 .map(|_| "confirmed")
         }
@@ -544,7 +589,7 @@ pub(crate) async fn lot_post(
                 &cx,
                 Some(&p),
                 &id,
-                val(&f, "amount"),
+                f,
                 errors,
                 message,
                 String::new(),
@@ -618,6 +663,8 @@ pub(crate) async fn results(State(app): State<Arc<App>>, cx: Cx) -> Response {
     cx.render(&pg, StatusCode::OK)
 }
 
+mod documents;
 mod office;
+pub(crate) use documents::{download as listing_file, upload as add_listing_file};
 use office::{listing_line, ListingLine};
 pub(crate) use office::{office, office_post};

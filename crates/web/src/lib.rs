@@ -78,6 +78,16 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/auctions/lots/{id}", get(auctions::lot))
         .route(
+            "/auctions/listings/{id}/files/{file}",
+            get(auctions::listing_file),
+        )
+        .route(
+            "/auctions/listings/{id}/files",
+            axum::routing::post(auctions::add_listing_file).layer(
+                axum::extract::DefaultBodyLimit::max(corridor_app::materials::MAX_UPLOAD_BYTES),
+            ),
+        )
+        .route(
             "/auctions/lots/{id}/{what}",
             axum::routing::post(auctions::lot_post),
         )

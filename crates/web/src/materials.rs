@@ -218,11 +218,65 @@ async fn back(
 }
 
 /// The value of a form field.
-fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+pub(crate) fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     pairs
         .iter()
         .find(|(k, _)| k == key)
         .map_or("", |(_, v)| v.as_str())
+}
+
+/// A multipart form with one file: its text fields, the file's name and bytes, and whether
+/// any of it could not be read (too large, or cut off).
+pub(crate) struct Upload {
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) file_name: String,
+    pub(crate) bytes: Option<Vec<u8>>,
+    pub(crate) unreadable: bool,
+}
+
+/// Reads a multipart form whose file is the part named `file`.
+pub(crate) async fn read_upload(mp: &mut Multipart) -> Upload {
+    let mut up = Upload {
+        fields: Vec::new(),
+        file_name: String::new(),
+        bytes: None,
+        unreadable: false,
+    };
+    loop {
+        match mp.next_field().await {
+            Ok(Some(f)) => match f.name().map(str::to_string) {
+                Some(n) if n == "file" => {
+                    up.file_name = f.file_name().unwrap_or_default().to_string();
+                    match f.bytes().await {
+                        Ok(b) => up.bytes = Some(b.to_vec()),
+                        Err(_) => up.unreadable = true,
+                    }
+                }
+                Some(n) => {
+                    let v = f.text().await.unwrap_or_default();
+                    up.fields.push((n, v));
+                }
+                None => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                up.unreadable = true;
+                break;
+            }
+        }
+    }
+    up
+}
+
+/// A stored file as the answer, with the headers the application gives it.
+pub(crate) fn file_answer(headers: [(&'static str, String); 4], bytes: Vec<u8>) -> Response {
+    let mut res = bytes.into_response();
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            res.headers_mut().insert(name, value);
+        }
+    }
+    res
 }
 
 /// `POST /cases/{id}/materials`: a file for one material (multipart: `csrf`, `material`,
@@ -233,31 +287,10 @@ pub(crate) async fn upload(
     CaseId(uuid): CaseId,
     mut mp: Multipart,
 ) -> Response {
-    let (mut csrf, mut material, mut name, mut bytes) = (String::new(), None, String::new(), None);
-    let mut unreadable = false;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("material") => {
-                    material = field.text().await.ok().and_then(|s| s.trim().parse().ok())
-                }
-                Some("file") => {
-                    name = field.file_name().unwrap_or_default().to_string();
-                    match field.bytes().await {
-                        Ok(b) => bytes = Some(b.to_vec()),
-                        Err(_) => unreadable = true,
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                unreadable = true;
-                break;
-            }
-        }
-    }
+    let up = read_upload(&mut mp).await;
+    let csrf = field(&up.fields, "csrf").to_string();
+    let material: Option<usize> = field(&up.fields, "material").trim().parse().ok();
+    let (name, bytes, unreadable) = (up.file_name, up.bytes, up.unreadable);
     let outcome = async {
         csrf_check(&cx, &csrf)?;
         let (Some(material), Some(bytes), false) = (material, bytes, unreadable) else {
@@ -343,15 +376,7 @@ pub(crate) async fn file(
         return deny(t, lang, corridor_app::ErrorCode::NotFound);
     };
     match app.material_file(&p, case, file).await {
-        Ok((v, bytes)) => {
-            let mut res = bytes.into_response();
-            for (name, value) in v.download_headers() {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    res.headers_mut().insert(name, value);
-                }
-            }
-            res
-        }
+        Ok((v, bytes)) => file_answer(v.download_headers(), bytes),
         Err(e) => deny(t, lang, e.code),
     }
 }

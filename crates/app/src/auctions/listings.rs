@@ -164,7 +164,11 @@ impl App {
         self.listing_view(&row).await
     }
 
-    async fn may_see_listing(&self, p: Option<&Principal>, row: &ListingRow) -> AppResult<bool> {
+    pub(super) async fn may_see_listing(
+        &self,
+        p: Option<&Principal>,
+        row: &ListingRow,
+    ) -> AppResult<bool> {
         if matches!(row.status.as_str(), "approved" | "sold") {
             return Ok(true);
         }

@@ -26,13 +26,17 @@ use uuid::Uuid;
 
 mod bidders;
 pub(crate) mod bidding;
+mod contract;
 mod demo;
+mod files;
 mod listings;
 mod settle;
 mod views;
 
 pub use bidding::{BidOp, Placed};
+pub use contract::{ContractCase, ContractDetails};
 pub use demo::{seed_demo, AuctionDemo};
+pub use files::{ListingFileView, MAX_LISTING_FILES};
 pub use settle::*;
 pub use views::*;
 
@@ -474,6 +478,7 @@ impl App {
             buyer_confirmed_ms: None,
             seller_confirmed_ms: None,
             contract_case: None,
+            contract_form: None,
             updated_ms: self.now_ms(),
         })
     }

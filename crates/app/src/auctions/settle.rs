@@ -21,9 +21,14 @@ pub enum Side {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Confirmation {
-    /// The joint office confirming for a party names it.
+    /// The joint office confirming for the seller names it (`seller`); the buyer confirms
+    /// itself, since its confirmation carries its contract registration.
     #[serde(default)]
     pub side: Option<Side>,
+    /// The winner: what the technology-contract registration needs from it (the sale gives
+    /// the rest). Required of the buyer; the case is filed once the seller has confirmed too.
+    #[serde(default)]
+    pub contract: Option<ContractDetails>,
 }
 
 /// Auction figures for the dashboard, overall and by city and cluster.
@@ -45,7 +50,7 @@ pub struct CountValue {
     pub value: i64,
 }
 
-fn lot_event(
+pub(super) fn lot_event(
     row: &LotRow,
     actor: &str,
     action: &str,
@@ -62,7 +67,7 @@ fn lot_event(
     }
 }
 
-async fn lot_in(tx: &mut WriteTx, id: &str) -> AppResult<LotRow> {
+pub(super) async fn lot_in(tx: &mut WriteTx, id: &str) -> AppResult<LotRow> {
     Store::lots_in(tx, &[id.to_string()])
         .await?
         .into_iter()
@@ -160,87 +165,128 @@ impl App {
         c: &Confirmation,
     ) -> AppResult<LotView> {
         let me = self.acting_enterprise(p).await?;
+        // The winner's registration is checked before anything is recorded.
+        let before = self
+            .store
+            .lot(id)
+            .await?
+            .ok_or_else(|| not_found("lot", id))?;
+        let winner_now = before
+            .settlement
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Settlement>(s).ok())
+            .and_then(|s| s.winner.map(|w| w.bidder));
+        let registration = match (&me, &winner_now) {
+            (Some(u), Some(w)) if u == w && before.status == LotStatus::Sold.as_str() => Some(
+                self.contract_registration(p, &before, u, c.contract.as_ref())
+                    .await?,
+            ),
+            (None, _) if c.side == Some(Side::Buyer) => {
+                return Err(AppError::forbidden(
+                    "the buyer confirms itself: its confirmation carries the technology-contract registration",
+                )
+                .with_zh("买受人须自行确认成交：确认时一并填写技术合同认定登记信息"))
+            }
+            _ => None,
+        };
         let (id2, now, actor) = (id.to_string(), self.now_ms(), p.username.clone());
         let side = c.side;
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = done.clone();
         self.write(Box::new(move |tx| {
-            let (id, actor, me) = (id2.clone(), actor.clone(), me.clone());
-            Box::pin(async move {
-                let mut row = lot_in(tx, &id).await?;
-                if row.status != LotStatus::Sold.as_str() {
-                    return Err(AppError::new(
-                        ErrorCode::InvalidTransition,
-                        "only a sold lot waiting for confirmation is confirmed",
-                    )
-                    .with_zh("只有待确认的成交拍品可以确认"));
-                }
-                if row.confirm_by_ms.is_some_and(|d| now > d) {
-                    return Err(AppError::new(ErrorCode::InvalidTransition, "the time to confirm has passed")
-                        .with_zh("确认期限已过"));
-                }
-                let s: Settlement = serde_json::from_str(row.settlement.as_deref().unwrap_or("")).map_err(AppError::internal)?;
-                let winner = s.winner.as_ref().map(|w| w.bidder.clone()).unwrap_or_default();
-                let side = match (&me, side) {
-                    (Some(u), _) if *u == winner => Side::Buyer,
-                    (Some(u), _) if *u == row.seller_uscc => Side::Seller,
-                    (Some(_), _) => {
-                        return Err(AppError::forbidden("only the winner and the seller confirm a sale")
-                            .with_zh("只有买受人和卖方可以确认成交"))
+                let (id, actor, me, registration) =
+                    (id2.clone(), actor.clone(), me.clone(), registration.clone());
+                let flag = flag.clone();
+                Box::pin(async move {
+                    let mut row = lot_in(tx, &id).await?;
+                    if row.status != LotStatus::Sold.as_str() {
+                        return Err(AppError::new(
+                            ErrorCode::InvalidTransition,
+                            "only a sold lot waiting for confirmation is confirmed",
+                        )
+                        .with_zh("只有待确认的成交拍品可以确认"));
                     }
-                    (None, Some(s)) => s,
-                    (None, None) => return Err(field_error("side", "name the party: buyer or seller", "请指明确认方：买方或卖方")),
-                };
-                match side {
-                    Side::Buyer => row.buyer_confirmed_ms = Some(now),
-                    Side::Seller => row.seller_confirmed_ms = Some(now),
-                }
-                row.updated_ms = now;
-                let both = row.buyer_confirmed_ms.is_some() && row.seller_confirmed_ms.is_some();
-                if both {
-                    row.status = LotStatus::Confirmed.as_str().into();
-                    set_listing(tx, &row.listing_id, ListingStatus::Sold, now).await?;
-                }
-                Store::put_lot(tx, &row).await?;
-                let side = if side == Side::Buyer { "buyer" } else { "seller" };
-                let mut evs = vec![lot_event(&row, &actor, "confirmed", serde_json::json!({"side": side}))];
-                if both {
-                    evs.push(lot_event(&row, &actor, "sale_confirmed", serde_json::json!({"buyer": winner, "price": s.winner.as_ref().map(|w| w.amount)})));
-                }
-                crate::writer::append_events(tx, &evs).await
-            })
-        }))
-        .await?;
-        self.lot(Some(p), id).await
-    }
-
-    /// The pre-filled filing of the technology-contract registration for the buyer.
-    pub(crate) async fn contract_filing(&self, row: &LotRow, buyer: &str) -> AppResult<String> {
-        let listing = self.listing_row(&row.listing_id).await?;
-        let doc: ListingDoc = serde_json::from_str(&listing.doc).map_err(AppError::internal)?;
-        let (name_zh, _) = self.names(buyer).await?;
-        let cluster = match doc.cluster {
-            Cluster::IntegratedCircuits => "ic",
-            Cluster::Biomedicine => "bio",
-            Cluster::ArtificialIntelligence => "ai",
-            Cluster::NewEnergy => "energy",
-            Cluster::Aviation => "aviation",
-            Cluster::SatelliteInternet => "satellite",
-            Cluster::HighEndEquipment => "equipment",
-            _ => "materials",
-        };
-        let q = [
-            ("applicant_uscc", buyer.to_string()),
-            ("enterprise_name", name_zh),
-            ("project_title", doc.title_zh),
-            ("cluster", cluster.to_string()),
-        ];
-        let mut url = format!("/file/{CONTRACT_MATTER}?");
-        for (i, (k, v)) in q.iter().enumerate() {
-            if i > 0 {
-                url.push('&');
+                    if row.confirm_by_ms.is_some_and(|d| now > d) {
+                        return Err(AppError::new(
+                            ErrorCode::InvalidTransition,
+                            "the time to confirm has passed",
+                        )
+                        .with_zh("确认期限已过"));
+                    }
+                    let s: Settlement =
+                        serde_json::from_str(row.settlement.as_deref().unwrap_or(""))
+                            .map_err(AppError::internal)?;
+                    let winner = s.winner.as_ref().map(|w| w.bidder.clone()).unwrap_or_default();
+                    let side = match (&me, side) {
+                        (Some(u), _) if *u == winner => Side::Buyer,
+                        (Some(u), _) if *u == row.seller_uscc => Side::Seller,
+                        (Some(_), _) => {
+                            return Err(AppError::forbidden(
+                                "only the winner and the seller confirm a sale",
+                            )
+                            .with_zh("只有买受人和卖方可以确认成交"))
+                        }
+                        (None, Some(Side::Seller)) => Side::Seller,
+                        (None, _) => {
+                            return Err(field_error(
+                                "side",
+                                "the joint office confirms for the seller (side: seller)",
+                                "联席办可代卖方确认（side: seller）",
+                            ))
+                        }
+                    };
+                    match side {
+                        Side::Buyer => {
+                            // Checked before the write for this winner; a winner that changed
+                            // since (a default) is refused above as not the winner.
+                            let Some(reg) = registration else {
+                                return Err(AppError::new(
+                                    ErrorCode::InvalidTransition,
+                                    "the lot changed while confirming; try again",
+                                )
+                                .with_zh("确认期间拍品状态已变化，请重试"));
+                            };
+                            row.buyer_confirmed_ms = Some(now);
+                            row.contract_form = Some(reg);
+                        }
+                        Side::Seller => row.seller_confirmed_ms = Some(now),
+                    }
+                    row.updated_ms = now;
+                    let both =
+                        row.buyer_confirmed_ms.is_some() && row.seller_confirmed_ms.is_some();
+                    if both {
+                        row.status = LotStatus::Confirmed.as_str().into();
+                        set_listing(tx, &row.listing_id, ListingStatus::Sold, now).await?;
+                    }
+                    Store::put_lot(tx, &row).await?;
+                    let side = if side == Side::Buyer { "buyer" } else { "seller" };
+                    let mut evs = vec![lot_event(
+                        &row,
+                        &actor,
+                        "confirmed",
+                        serde_json::json!({"side": side}),
+                    )];
+                    if both {
+                        evs.push(lot_event(
+                            &row,
+                            &actor,
+                            "sale_confirmed",
+                            serde_json::json!({"buyer": winner, "price": s.winner.as_ref().map(|w| w.amount)}),
+                        ));
+                    }
+                    crate::writer::append_events(tx, &evs).await?;
+                    flag.store(both, std::sync::atomic::Ordering::SeqCst);
+                    Ok(())
+                })
+            }))
+            .await?;
+        if done.load(std::sync::atomic::Ordering::SeqCst) {
+            // Filed now; should this fail, the node files it on its next round.
+            if let Err(e) = self.open_contract_case(id).await {
+                tracing::warn!(lot = id, error = %e, "technology-contract case not filed yet");
             }
-            url.push_str(&format!("prefill.{k}={}", urlencode(v)));
         }
-        Ok(url)
+        self.lot(Some(p), id).await
     }
 
     /// What the node does when the time comes: settles the lots whose bidding and revealing
@@ -278,6 +324,15 @@ impl App {
                 }))
                 .await?;
                 n += 1;
+            }
+        }
+        for l in self.store.lots_awaiting_contract(100).await? {
+            match self.open_contract_case(&l.id).await {
+                Ok(Some(_)) => n += 1,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(lot = %l.id, error = %e, "technology-contract case not filed")
+                }
             }
         }
         Ok(n)
@@ -385,16 +440,4 @@ async fn default_in(tx: &mut WriteTx, id: &str, now: i64) -> AppResult<()> {
         serde_json::json!({"defaulted": before, "next": d.winner, "not_sold": d.not_sold.map(NotSold::as_str)}),
     );
     crate::writer::append_events(tx, &[ev]).await
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -14,6 +14,8 @@ pub struct ListingView {
     pub status: ListingStatus,
     #[serde(flatten)]
     pub doc: ListingDoc,
+    /// Its documents, in the order they were added.
+    pub files: Vec<ListingFileView>,
     pub created_ms: i64,
     pub updated_ms: i64,
 }
@@ -75,8 +77,11 @@ pub struct LotView {
     /// The caller's enterprise: approved to bid in this session, its deposit, whether it holds
     /// the standing bid, whether it has sealed a bid.
     pub me: Option<MyStanding>,
-    /// For the buyer once confirmed: the technology-contract registration's filing, pre-filled.
-    pub contract_filing: Option<String>,
+    /// For the buyer and the joint office: the technology-contract registration case the
+    /// confirmed sale opened.
+    pub contract_case: Option<ContractCase>,
+    /// The listing's documents.
+    pub documents: Vec<ListingFileView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -160,6 +165,9 @@ impl App {
             owner_name_en: en,
             status: ListingStatus::parse(&r.status).unwrap_or(ListingStatus::Submitted),
             doc: serde_json::from_str(&r.doc).map_err(AppError::internal)?,
+            files: (self.store.listing_files(&r.id).await?.iter())
+                .map(super::files::file_view)
+                .collect(),
             created_ms: r.created_ms,
             updated_ms: r.updated_ms,
         })
@@ -228,6 +236,9 @@ impl App {
             _ => None,
         };
         let mut v = self.lot_view(me.as_deref(), &row, 50).await?;
+        if p.is_some_and(office) {
+            v.contract_case = self.contract_case(&row).await?;
+        }
         if let (Some(u), Some(_)) = (&me, p) {
             let bids = self.store.bids_of(&row.id).await?;
             let b = self
@@ -256,8 +267,8 @@ impl App {
                 winner,
                 seller: &row.seller_uscc == u,
             });
-            if winner && row.status == LotStatus::Confirmed.as_str() {
-                v.contract_filing = Some(self.contract_filing(&row, u).await?);
+            if winner {
+                v.contract_case = self.contract_case(&row).await?;
             }
         }
         Ok(v)
@@ -324,7 +335,10 @@ impl App {
             buyer_confirmed: row.buyer_confirmed_ms.is_some(),
             seller_confirmed: row.seller_confirmed_ms.is_some(),
             me: None,
-            contract_filing: None,
+            contract_case: None,
+            documents: (self.store.listing_files(&row.listing_id).await?.iter())
+                .map(super::files::file_view)
+                .collect(),
         })
     }
 

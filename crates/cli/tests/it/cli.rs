@@ -367,6 +367,29 @@ fn auction_commands_for_the_joint_office() {
     ));
     assert_eq!(waiting.len(), 1);
     let id = waiting[0]["id"].as_str().unwrap().to_string();
+    // A document for it: a PDF is stored with its hash; a text file is refused, exit 2.
+    let pdf = d.join("certificate.pdf");
+    std::fs::write(
+        &pdf,
+        corridor_domain::materials::sample::pdf("certificate", 0),
+    )
+    .unwrap();
+    let o = corridor(
+        &d,
+        &["auction", "document", &id, pdf.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(lines(&o)[0]["sha256"].as_str().unwrap().len(), 64);
+    let txt = d.join("notes.pdf");
+    std::fs::write(&txt, "plain text").unwrap();
+    let o = corridor(
+        &d,
+        &["auction", "document", &id, txt.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("file:"));
     let o = corridor(&d, &["auction", "review", &id], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--approve or --reject"));

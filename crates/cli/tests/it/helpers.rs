@@ -266,7 +266,7 @@ pub async fn enterprise_account(e: &Env, name: &str, uscc: Option<&str>) -> Prin
         city: None,
         window_id: None,
         authority_id: None,
-        resident_id: None,
+        resident_id: Some(FILER_ID.into()),
     }
 }
 

@@ -11,6 +11,10 @@ pub(super) struct ListingLine {
     pub(super) status: &'static str,
     pub(super) rights: &'static str,
     pub(super) submitted: bool,
+    /// Its documents: (id, name).
+    pub(super) documents: Vec<(String, String)>,
+    /// Documents may be added (waiting for review or approved).
+    pub(super) open: bool,
 }
 
 struct BidderLine {
@@ -45,6 +49,12 @@ impl OfficePage {
     fn f(&self, k: &str) -> &str {
         self.form.get(k).map_or("", String::as_str)
     }
+    /// The reason a listing's document was refused, if it was.
+    fn err_of(&self, listing: &str) -> &str {
+        self.errors
+            .get(&format!("file-{listing}"))
+            .map_or("", String::as_str)
+    }
 }
 
 pub(super) fn listing_line(l: Lang, v: &ListingView) -> ListingLine {
@@ -60,10 +70,14 @@ pub(super) fn listing_line(l: Lang, v: &ListingView) -> ListingLine {
         },
         rights: rights_text(l, v.doc.rights),
         submitted: v.status == ListingStatus::Submitted,
+        documents: (v.files.iter())
+            .map(|f| (f.id.clone(), f.file_name.clone()))
+            .collect(),
+        open: matches!(v.status, ListingStatus::Submitted | ListingStatus::Approved),
     }
 }
 
-async fn office_page(
+pub(super) async fn office_page(
     app: &App,
     cx: &Cx,
     p: &Principal,

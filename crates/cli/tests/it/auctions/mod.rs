@@ -1,19 +1,21 @@
 //! Technology achievement auctions end to end on both backends: a listing reviewed and put up,
 //! bidders approved with deposits, ascending bids (a too-small raise refused with its reason,
-//! a late bid extending the close), settlement against the committed reserve, confirmation and
-//! the pre-filled contract filing, the published results; a sealed-bid lot with a forfeited
+//! a late bid extending the close), settlement against the committed reserve, the listing's
+//! documents, confirmation with the buyer's registration and the contract case it files, the
+//! published results; a sealed-bid lot with a forfeited
 //! commitment and a winner's default; real concurrent HTTP clients racing the close. After
 //! each, `audit verify` passes.
 
 use crate::both_backends;
-use crate::helpers::{enterprise_account as account, env, staff, Backend, Env, Go};
+use crate::helpers::{enterprise_account as account, env, staff, Backend, Env, Go, FILER_ID};
 use corridor_app::auctions::{
-    BidOp, BidderDecision, Confirmation, ListingReview, ListingStatus, NewListing, NewLot,
-    NewSession, Side,
+    BidOp, BidderDecision, Confirmation, ContractDetails, ListingReview, ListingStatus, NewListing,
+    NewLot, NewSession, Side,
 };
 use corridor_app::ErrorCode;
 use corridor_domain::auction::{bid_hash, DepositFate, LotKind, LotStatus, Raise, Rights};
 use corridor_domain::case::{Principal, Role};
+use corridor_domain::materials::sample;
 use corridor_industry::generate;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -47,6 +49,8 @@ struct Market {
     buyers: Vec<Principal>,
     usccs: Vec<String>,
     listing: String,
+    /// The listing's document.
+    pdf: Vec<u8>,
 }
 
 async fn market(e: &Env, title: &str) -> Market {
@@ -123,8 +127,38 @@ async fn market(e: &Env, title: &str) -> Market {
             .is_empty(),
         "not public before review"
     );
+    // Documents: the owner adds one before review (told from the content, its hash in the
+    // listing's chain); another firm cannot, nor see it; a file that is no PDF is refused.
+    let pdf = sample::pdf("patent certificate ZL202310000001.X", 0);
+    let doc = e
+        .app
+        .add_listing_file(&seller, &l.id, "专利证书.pdf", pdf.clone())
+        .await
+        .unwrap();
+    assert_eq!(doc.sha256, corridor_store::sha256_hex(&pdf));
+    assert_eq!(
+        e.app
+            .add_listing_file(&buyers[0], &l.id, "x.pdf", pdf.clone())
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        e.app
+            .add_listing_file(&seller, &l.id, "x.pdf", b"not a pdf".to_vec())
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::FileRefused
+    );
+    assert!(e.app.listing_file(None, &l.id, &doc.id).await.is_err());
     let l = e.app.review_listing(&office, &l.id, &ok).await.unwrap();
     assert_eq!(l.status, ListingStatus::Approved);
+    assert_eq!(l.files.len(), 1);
+    // Public with the listing once approved.
+    let (_, bytes) = e.app.listing_file(None, &l.id, &doc.id).await.unwrap();
+    assert_eq!(bytes, pdf);
     // Searchable once approved, in Chinese and English, by cluster.
     for q in ["固态电池电解质", "solid electrolyte"] {
         let found = e.app.search_listings(None, q, None).await.unwrap();
@@ -150,6 +184,7 @@ async fn market(e: &Env, title: &str) -> Market {
         buyers,
         usccs,
         listing: l.id,
+        pdf,
     }
 }
 
@@ -312,6 +347,30 @@ async fn ascending_lot_to_contract(backend: Backend) {
         .value()
         .await;
     assert_eq!(mine["me"]["highest"], true);
+    // The listing's documents over HTTP: a bidder cannot add one (not its listing); anyone
+    // downloads it, with its type and hash; the lot page lists it.
+    let doc = &public["documents"][0];
+    let r = http
+        .post(format!(
+            "{base}/api/v1/auctions/listings/{}/files?file_name=x.pdf",
+            m.listing
+        ))
+        .bearer_auth(&tok)
+        .body(m.pdf.clone())
+        .go()
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = http
+        .get(format!(
+            "{base}/api/v1/auctions/listings/{}/files/{}",
+            m.listing,
+            doc["id"].as_str().unwrap()
+        ))
+        .go()
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), m.pdf);
 
     // 30 s before the close A bids: the close moves 120 s.
     advance(&e, 570);
@@ -331,20 +390,79 @@ async fn ascending_lot_to_contract(backend: Backend) {
     assert_eq!((r.price, r.reserve), (Some(1_103), 1_060));
     assert!(v.me.as_ref().unwrap().winner);
 
-    // B cannot confirm; A and the seller do; the contract filing is offered to A pre-filled.
+    // B cannot confirm. A confirms with its contract registration, checked as a filing is:
+    // without it, or with a contact who is not the account's identity, nothing is recorded.
     let c0 = Confirmation::default();
     assert_eq!(
         e.app.confirm_sale(b, &id, &c0).await.unwrap_err().code,
         ErrorCode::Forbidden
     );
-    e.app.confirm_sale(a, &id, &c0).await.unwrap();
+    let e0 = e.app.confirm_sale(a, &id, &c0).await.unwrap_err();
+    assert_eq!(e0.fields[0].field, "contact_name", "{e0:?}");
+    let details = |contact_id: &str| Confirmation {
+        side: None,
+        contract: Some(ContractDetails {
+            contact_name: "王一".into(),
+            contact_id: contact_id.into(),
+            contact_phone: "13800000000".into(),
+            rd_spend_10k: 320.0,
+        }),
+    };
+    let other_id = corridor_app::demo::demo_resident_id("someone.else");
+    let e1 = e
+        .app
+        .confirm_sale(a, &id, &details(&other_id))
+        .await
+        .unwrap_err();
+    assert!(e1.fields.iter().any(|f| f.field == "contact_id"), "{e1:?}");
+    assert!(!e.app.lot(Some(a), &id).await.unwrap().buyer_confirmed);
+    // The office cannot confirm for the buyer; the buyer does, then the seller: the sale is
+    // confirmed and the registration case filed as A's, in A's city, with the listing's
+    // document as its proof of intellectual property.
+    let office = staff(Role::JointOffice);
+    let for_buyer = Confirmation {
+        side: Some(Side::Buyer),
+        contract: None,
+    };
+    assert_eq!(
+        e.app
+            .confirm_sale(&office, &id, &for_buyer)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    e.app
+        .confirm_sale(a, &id, &details(FILER_ID))
+        .await
+        .unwrap();
+    let v = e.app.lot(Some(a), &id).await.unwrap();
+    assert!(v.buyer_confirmed && v.contract_case.is_none());
     let v = e.app.confirm_sale(&m.seller, &id, &c0).await.unwrap();
     assert_eq!(v.status, LotStatus::Confirmed);
     let v = e.app.lot(Some(a), &id).await.unwrap();
-    let filing = v.contract_filing.unwrap();
+    let cc = v.contract_case.expect("the registration case is filed");
+    assert!(e.app.lot(None, &id).await.unwrap().contract_case.is_none());
+    let case = e.app.get_case(a, cc.id).await.unwrap();
+    assert_eq!(case.matter_code, "G60-SCI-004");
+    assert_eq!(case.receipt_no, cc.receipt_no);
+    assert_eq!(case.form["applicant_uscc"], m.usccs[1].as_str());
+    assert_eq!(case.form["project_title"], "低温固态电池电解质");
+    assert_eq!(case.form["cluster"], "energy");
+    let mats = e.app.materials(a, cc.id).await.unwrap();
+    let ip = mats
+        .materials
+        .iter()
+        .find(|x| x.name_en == "Proof of intellectual property")
+        .unwrap();
+    assert_eq!(ip.files.len(), 1);
+    assert_eq!(ip.files[0].sha256, corridor_store::sha256_hex(&m.pdf));
+    // Nothing left to file: the node's round files no second case.
+    assert_eq!(e.app.open_contract_case(&id).await.unwrap(), None);
+    let stored = e.store.lot(&id).await.unwrap().unwrap();
     assert!(
-        filing.starts_with("/file/G60-SCI-004?") && filing.contains(&m.usccs[1]),
-        "{filing}"
+        stored.contract_form.is_none(),
+        "the held details are cleared"
     );
     assert_eq!(
         e.app.listing(None, &m.listing).await.unwrap().status,
@@ -374,7 +492,8 @@ async fn ascending_lot_to_contract(backend: Backend) {
             "settled",
             "confirmed",
             "confirmed",
-            "sale_confirmed"
+            "sale_confirmed",
+            "contract_case_filed"
         ]
     );
     let rep = e.app.verify_audit().await.unwrap();
@@ -382,6 +501,23 @@ async fn ascending_lot_to_contract(backend: Backend) {
         rep.first_break.is_none() && rep.first_bad_file.is_none(),
         "{rep:?}"
     );
+    // Export and import carry the listing's document; the copy verifies.
+    let mut buf = Vec::new();
+    e.store.export(&mut buf).await.unwrap();
+    let f = env(Backend::Sqlite, date!(2027 - 03 - 01)).await.unwrap();
+    for t in corridor_store::TABLES.iter().rev() {
+        sqlx::query(&format!("DELETE FROM {}", t.name))
+            .execute(f.store.pool())
+            .await
+            .unwrap();
+    }
+    f.store.import(std::io::Cursor::new(buf)).await.unwrap();
+    let doc_id = public["documents"][0]["id"].as_str().unwrap();
+    let (_, bytes) = f.app.listing_file(None, &m.listing, doc_id).await.unwrap();
+    assert_eq!(bytes, m.pdf);
+    let rep = f.app.verify_audit().await.unwrap();
+    assert!(rep.first_break.is_none() && rep.first_bad_file.is_none() && rep.files >= 1);
+    f.cleanup().await;
     drop(_stop);
     e.cleanup().await;
 }
@@ -469,10 +605,16 @@ async fn sealed_lot(backend: Backend) {
     assert_eq!(v.status, LotStatus::Sold);
     assert_eq!(v.result.unwrap().price, Some(2_500));
     assert!(v.me.unwrap().winner);
-    e.app
-        .confirm_sale(b, &id, &Confirmation::default())
-        .await
-        .unwrap();
+    let reg = Confirmation {
+        side: None,
+        contract: Some(ContractDetails {
+            contact_name: "李二".into(),
+            contact_id: FILER_ID.into(),
+            contact_phone: "13900000000".into(),
+            rd_spend_10k: 12.5,
+        }),
+    };
+    e.app.confirm_sale(b, &id, &reg).await.unwrap();
     let office = staff(Role::JointOffice);
     let v = e
         .app
@@ -481,11 +623,16 @@ async fn sealed_lot(backend: Backend) {
             &id,
             &Confirmation {
                 side: Some(Side::Seller),
+                contract: None,
             },
         )
         .await
         .unwrap();
     assert_eq!(v.status, LotStatus::Confirmed);
+    // The office sees the registration case, filed for B (the winner after A's default).
+    let cc = v.contract_case.expect("filed");
+    let case = e.app.get_case(b, cc.id).await.unwrap();
+    assert_eq!(case.form["applicant_uscc"], m.usccs[2].as_str());
     let rep = e.app.verify_audit().await.unwrap();
     assert!(
         rep.first_break.is_none() && rep.first_bad_file.is_none(),
@@ -504,111 +651,4 @@ async fn bid_on(
     e.app.bid(p, id, BidOp::Bid { amount }).await
 }
 
-/// Eight bidders over HTTP, each bidding the lowest next bid as fast as it can, while the
-/// clock moves past the close: every acknowledged bid is stored, in order, each a valid raise
-/// over the one before, none after the close; the winner is the last.
-async fn concurrent(backend: Backend) {
-    let Some(e) = env(backend, date!(2027 - 03 - 01)).await else {
-        return;
-    };
-    let m = market(&e, "车规级功率半导体封装工艺").await;
-    let mut l = lot(&e, &m.listing, LotKind::Ascending, 0);
-    l.extend_s = 0;
-    l.raise = Raise::Amount { yuan: 10 };
-    let (session, id) = session_with(&e, l).await;
-    let firms = generate::enterprises(40, 5);
-    let mut bidders = Vec::new();
-    for (i, f) in firms.iter().enumerate().skip(5).take(8) {
-        bidders.push((
-            account(&e, &format!("racer{i}"), Some(&f.uscc)).await,
-            f.uscc.clone(),
-        ));
-    }
-    let who: Vec<&Principal> = bidders.iter().map(|(p, _)| p).collect();
-    let usccs: Vec<&str> = bidders.iter().map(|(_, u)| u.as_str()).collect();
-    approve(&e, &session, &who, &usccs).await;
-    let (base, _stop) = e.serve().await;
-    let http = reqwest::Client::new();
-    let mut tasks = Vec::new();
-    for (p, _) in &bidders {
-        let tok = login(&http, &base, &p.username).await;
-        let (http, base, id) = (http.clone(), base.clone(), id.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut acked = Vec::new();
-            for _ in 0..400 {
-                let lot: Value = http
-                    .get(format!("{base}/api/v1/auctions/lots/{id}"))
-                    .value()
-                    .await;
-                let Some(next) = lot["min_next"].as_i64() else {
-                    break;
-                };
-                let r = http
-                    .post(format!("{base}/api/v1/auctions/lots/{id}/bids"))
-                    .bearer_auth(&tok)
-                    .json(&json!({"amount": next}))
-                    .go()
-                    .await;
-                let st = r.status().as_u16();
-                let v: Value = r.json().await.unwrap();
-                match st {
-                    201 => acked.push((v["seq"].as_i64().unwrap(), next)),
-                    409 => {
-                        let why = v["reason"].as_str().unwrap().to_string();
-                        assert!(
-                            [
-                                "below_minimum_raise",
-                                "already_highest",
-                                "closed",
-                                "settled"
-                            ]
-                            .contains(&why.as_str()),
-                            "{why}"
-                        );
-                        if why == "closed" || why == "settled" {
-                            break;
-                        }
-                    }
-                    s => panic!("status {s}: {v}"),
-                }
-            }
-            acked
-        }));
-    }
-    // The close passes while they bid.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let close = OffsetDateTime::parse(&at(&e, 0), &Rfc3339).unwrap();
-    e.clock.set(close + time::Duration::seconds(601));
-    let mut acked = Vec::new();
-    for t in tasks {
-        acked.extend(t.await.unwrap());
-    }
-    acked.sort();
-    let rows = e.store.bids_of(&id).await.unwrap();
-    assert!(rows.len() >= 8, "only {} bids", rows.len());
-    let stored: Vec<(i64, i64)> = rows.iter().map(|r| (r.seq, r.amount.unwrap())).collect();
-    assert_eq!(acked, stored, "every acknowledged bid stored, nothing else");
-    let close_ms = e.store.lot(&id).await.unwrap().unwrap().close_ms;
-    for w in rows.windows(2) {
-        assert!(w[1].amount.unwrap() >= w[0].amount.unwrap() + 10);
-        assert_ne!(w[1].bidder, w[0].bidder);
-    }
-    assert!(rows.iter().all(|r| r.at_ms < close_ms));
-    assert_eq!(e.app.settle_due().await.unwrap(), 1);
-    let v = e.app.lot(None, &id).await.unwrap();
-    assert_eq!(v.result.unwrap().price, rows.last().unwrap().amount);
-    let bids_in_chain = e
-        .store
-        .events_of(&format!("lot:{id}"))
-        .await
-        .unwrap()
-        .iter()
-        .filter(|x| x.action == "bid")
-        .count();
-    assert_eq!(bids_in_chain, rows.len());
-    let rep = e.app.verify_audit().await.unwrap();
-    assert!(rep.first_break.is_none(), "{rep:?}");
-    drop(_stop);
-    e.cleanup().await;
-}
-both_backends!(concurrent_http_bidders_race_the_close, super::concurrent);
+mod race;

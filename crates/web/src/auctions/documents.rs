@@ -1,0 +1,57 @@
+//! A listing's documents on the pages: shown (to whoever may see the listing) and added by the
+//! listing's owner or the joint office from the auction office page.
+
+use super::*;
+use crate::materials::{field, file_answer, read_upload};
+use axum::extract::Multipart;
+
+/// `GET /auctions/listings/{id}/files/{file}`: one document, shown in the browser.
+pub(crate) async fn download(
+    State(app): State<Arc<App>>,
+    cx: Cx,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let p = principal(&app, &cx.headers).await;
+    match app.listing_file(p.as_ref(), &id, &file).await {
+        Ok((v, bytes)) => file_answer(v.download_headers(), bytes),
+        Err(e) => deny(cx.t(), cx.lang, e.code),
+    }
+}
+
+/// `POST /auctions/listings/{id}/files`: a document (multipart: `csrf`, `file`); back to the
+/// office page, or the page with the reason beside the listing.
+pub(crate) async fn upload(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> Response {
+    let l = cx.lang;
+    let up = read_upload(&mut mp).await;
+    if !cx.csrf_ok(field(&up.fields, "csrf")) {
+        return deny(cx.t(), l, corridor_app::ErrorCode::Forbidden);
+    }
+    let (Some(bytes), false) = (up.bytes, up.unreadable) else {
+        return deny(cx.t(), l, corridor_app::ErrorCode::BadRequest);
+    };
+    match app.add_listing_file(&p, &id, &up.file_name, bytes).await {
+        Ok(_) => redirect(&format!("/auctions/office#listing-{id}")),
+        Err(e) => {
+            let (mut errors, message) = split_errors(l, &e);
+            // Shown beside the listing's own upload form.
+            if let Some(why) = errors.remove("file") {
+                errors.insert(format!("file-{id}"), why);
+            }
+            office::office_page(
+                &app,
+                &cx,
+                &p,
+                BTreeMap::new(),
+                errors,
+                message,
+                error_status(&e),
+            )
+            .await
+        }
+    }
+}
