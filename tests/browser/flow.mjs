@@ -530,6 +530,47 @@ for (const lang of ['zh', 'en']) {
     for (const c of [sCtx, oCtx, ...firms.map((f) => f.ctx)]) await c.close();
   });
 
+  await step(`${lang}: a firm registers its own account (a bad mobile number refused next to the field); the joint office confirms it; the account then acts for the firm`, async () => {
+    const zh = lang === 'zh';
+    // A firm of the registry, as the office's search shows it.
+    const oCtx = await context(lang);
+    const o = await signIn(oCtx, 'office', '/industry');
+    const hit = o.locator('table tbody tr').nth(zh ? 1 : 2);
+    const name = (await hit.locator('strong').textContent()).trim();
+    const uscc = (await hit.locator('code').textContent()).trim();
+    // Registration, from the sign-in page's link.
+    const rCtx = await context(lang);
+    const r = await rCtx.newPage();
+    await r.goto(`${BASE}/login`);
+    await Promise.all([r.waitForLoadState('load'), r.locator('#register-link').click()]);
+    const user = `reg.${lang}.${Date.now() % 100000}`;
+    await r.fill('#uscc', uscc);
+    await r.fill('#company_name', name);
+    await r.fill('#contact_name', zh ? '吴芳' : 'Wu Fang');
+    await r.fill('#contact_phone', '12345');
+    await r.fill('#username', user);
+    await r.fill('#password', PASSWORD);
+    await press(r, zh ? '注册' : 'Register');
+    assert.ok(await r.locator('#contact_phone-error').isVisible(), 'the refusal next to the mobile number');
+    assert.equal(await r.locator('#company_name').inputValue(), name, 'what was typed is kept');
+    await r.fill('#contact_phone', '13900000000');
+    await r.fill('#password', PASSWORD);
+    await press(r, zh ? '注册' : 'Register');
+    assert.ok(await r.locator('#registered').isVisible(), 'registered');
+    await shot(r, lang, 'register');
+    // Signed in, it waits for the office.
+    const m = await signIn(rCtx, user, '/industry/accounts');
+    assert.equal((await m.locator('#my-link-status').textContent()).trim(), zh ? '待联席办确认' : 'Waiting for the joint office');
+    // The office confirms it.
+    await o.goto(`${BASE}/industry/accounts`);
+    const row = o.locator('#pending-accounts tbody tr', { hasText: user });
+    await Promise.all([o.waitForLoadState('load'), row.locator('button[value=confirm]').click()]);
+    assert.equal(await o.locator('#pending-accounts tbody tr', { hasText: user }).count(), 0, 'no longer waiting');
+    await m.goto(`${BASE}/industry/accounts`);
+    assert.equal((await m.locator('#my-link-status').textContent()).trim(), zh ? '已确认' : 'Confirmed');
+    for (const c of [oCtx, rCtx]) await c.close();
+  });
+
   await step(`${lang}: keyboard only: focus is visible on the search field`, async () => {
     const k = await pub.newPage();
     await k.goto(`${BASE}/matters`);

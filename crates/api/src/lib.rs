@@ -2,6 +2,7 @@
 //! `/healthz` and `/metrics`. Handlers only parse, call one `corridor_app::App` method and
 //! render; every error is an RFC 9457 problem document.
 
+pub mod accounts;
 pub mod auctions;
 pub mod contract;
 pub mod exchange;
@@ -130,7 +131,9 @@ pub struct VersionQuery {
         industry::search_enterprises, industry::get_enterprise, industry::put_enterprise, industry::list_needs,
         industry::create_need, industry::get_need, industry::update_need, industry::need_matches,
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
-        industry::reindex, identity::create_authorisation, identity::list_authorisations,
+        industry::reindex, accounts::register, accounts::list, accounts::decide, accounts::mine,
+        accounts::reserve, accounts::add_partner, accounts::remove_partner, accounts::my_reserves,
+        identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
         exchange::receive_file, exchange::receive_bundle, exchange::receive_batch,
@@ -318,6 +321,22 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/opportunities", get(industry::opportunities))
         .route("/industry/statistics", get(industry::industry_statistics))
+        .route("/registrations", post(accounts::register))
+        .route("/enterprise-accounts", get(accounts::list))
+        .route(
+            "/enterprise-accounts/{user}/decision",
+            post(accounts::decide),
+        )
+        .route("/me/enterprise", get(accounts::mine))
+        .route("/me/reserves", get(accounts::my_reserves))
+        .route(
+            "/reserve",
+            get(accounts::reserve).post(accounts::add_partner),
+        )
+        .route(
+            "/reserve/{partner}",
+            axum::routing::delete(accounts::remove_partner),
+        )
         .route("/admin/search/reindex", post(industry::reindex))
         .route(
             "/auctions/listings",

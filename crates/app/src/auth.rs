@@ -172,6 +172,10 @@ pub struct NewUser {
     /// (required; the account files only for this person, or for whoever authorised them).
     #[serde(default)]
     pub resident_id: Option<String>,
+    /// Applicant: the enterprise of the registry (its USCC) the account acts for, linked and
+    /// confirmed at once (several accounts may act for one enterprise).
+    #[serde(default)]
+    pub enterprise_uscc: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -229,72 +233,33 @@ pub fn principal_of(u: &UserRecord) -> AppResult<Principal> {
 impl App {
     /// Creates an account after checking its scope against the reference data.
     pub async fn create_user(&self, n: &NewUser) -> AppResult<UserView> {
-        let mut bad = Vec::new();
-        if n.username.trim().len() < 3 || n.username.len() > MAX_USERNAME {
-            bad.push(("username", "must be 3-64 characters", "须为 3 到 64 个字符"));
-        } else if !n
-            .username
-            .trim()
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
-        {
-            bad.push((
-                "username",
-                "letters, digits and . _ - @ only",
-                "只能包含字母、数字和 . _ - @",
-            ));
-        }
-        if n.password.chars().count() < 8 || n.password.len() > MAX_PASSWORD {
-            bad.push((
-                "password",
-                "must be 8-256 characters",
-                "须为 8 到 256 个字符",
-            ));
-        }
-        let mut errors: Vec<_> = bad
-            .into_iter()
-            .map(|(f, r, zh)| corridor_domain::catalogue::FieldError::new(f, r, zh))
-            .collect();
-        let display_name = match corridor_domain::text::required(
-            "display_name",
-            &n.display_name,
-            corridor_domain::text::Limit::line(100),
-        ) {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(e);
-                String::new()
+        let link = match n.enterprise_uscc.as_deref() {
+            Some(u) if n.role == Role::Applicant => Some(
+                crate::industry::accounts::Link::confirmed(self.registered_uscc(u).await?),
+            ),
+            Some(_) => {
+                return Err(AppError::fields(vec![
+                    corridor_domain::catalogue::FieldError::new(
+                        "enterprise_uscc",
+                        "only applicant accounts act for an enterprise",
+                        "只有申请人账号可以代表企业",
+                    ),
+                ]))
             }
+            None => None,
         };
-        let resident_id = match (n.role, n.resident_id.as_deref()) {
-            (Role::Applicant, Some(id)) => match crate::identity::canonical_id("resident_id", id) {
-                Ok(id) => Some(id),
-                Err(e) => {
-                    errors.extend(e.fields);
-                    None
-                }
-            },
-            (Role::Applicant, None) => {
-                errors.push(corridor_domain::catalogue::FieldError::new(
-                    "resident_id",
-                    "an applicant account belongs to one person: their verified ID number",
-                    "申请人账号属于一个人：须填写其经核验的身份证号码",
-                ));
-                None
-            }
-            (_, Some(_)) => {
-                errors.push(corridor_domain::catalogue::FieldError::new(
-                    "resident_id",
-                    "only applicant accounts are bound to a person's ID number",
-                    "只有申请人账号绑定个人身份证号码",
-                ));
-                None
-            }
-            (_, None) => None,
-        };
-        if !errors.is_empty() {
-            return Err(AppError::fields(errors));
-        }
+        self.create_account(n, link).await
+    }
+
+    /// Creates an account, and its link to an enterprise when given. A self-registered
+    /// account (its link pending) need not be bound to a verified ID number.
+    pub(crate) async fn create_account(
+        &self,
+        n: &NewUser,
+        link: Option<crate::industry::accounts::Link>,
+    ) -> AppResult<UserView> {
+        let unverified_ok = link.as_ref().is_some_and(|l| l.status == "pending");
+        let (display_name, resident_id) = self.check_new_user(n, unverified_ok)?;
         let r = self.reference();
         let (city, window_id, authority_id) = match n.role {
             Role::Clerk => {
@@ -348,6 +313,18 @@ impl App {
         };
         let mut tx = self.store.begin_write().await?;
         Store::insert_user(&mut tx, &rec).await?;
+        if let Some(l) = link {
+            Store::insert_enterprise_account(&mut tx, &l.row(rec.id, rec.created_ms)).await?;
+            let after = serde_json::json!({"user": rec.id, "uscc": l.uscc, "status": l.status});
+            Store::append_system_event(
+                &mut tx,
+                "system:users",
+                rec.created_ms,
+                "link_enterprise",
+                &after,
+            )
+            .await?;
+        }
         let after = serde_json::json!({"username": rec.username, "role": rec.role, "city": rec.city,
             "window_id": rec.window_id, "authority_id": rec.authority_id});
         Store::append_system_event(
@@ -360,6 +337,83 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(UserView::from(&rec))
+    }
+
+    /// The checks of a new account's own fields (name, password, display name, ID number):
+    /// its display name and ID number as stored, or every problem found.
+    pub(crate) fn check_new_user(
+        &self,
+        n: &NewUser,
+        unverified_ok: bool,
+    ) -> AppResult<(String, Option<String>)> {
+        let mut bad = Vec::new();
+        if n.username.trim().len() < 3 || n.username.len() > MAX_USERNAME {
+            bad.push(("username", "must be 3-64 characters", "须为 3 到 64 个字符"));
+        } else if !n
+            .username
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+        {
+            bad.push((
+                "username",
+                "letters, digits and . _ - @ only",
+                "只能包含字母、数字和 . _ - @",
+            ));
+        }
+        if n.password.chars().count() < 8 || n.password.len() > MAX_PASSWORD {
+            bad.push((
+                "password",
+                "must be 8-256 characters",
+                "须为 8 到 256 个字符",
+            ));
+        }
+        let mut errors: Vec<_> = bad
+            .into_iter()
+            .map(|(f, r, zh)| corridor_domain::catalogue::FieldError::new(f, r, zh))
+            .collect();
+        let display_name = match corridor_domain::text::required(
+            "display_name",
+            &n.display_name,
+            corridor_domain::text::Limit::line(100),
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(e);
+                String::new()
+            }
+        };
+        let resident_id = match (n.role, n.resident_id.as_deref()) {
+            (Role::Applicant, Some(id)) => match crate::identity::canonical_id("resident_id", id) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    errors.extend(e.fields);
+                    None
+                }
+            },
+            (Role::Applicant, None) if unverified_ok => None,
+            (Role::Applicant, None) => {
+                errors.push(corridor_domain::catalogue::FieldError::new(
+                    "resident_id",
+                    "an applicant account belongs to one person: their verified ID number",
+                    "申请人账号属于一个人：须填写其经核验的身份证号码",
+                ));
+                None
+            }
+            (_, Some(_)) => {
+                errors.push(corridor_domain::catalogue::FieldError::new(
+                    "resident_id",
+                    "only applicant accounts are bound to a person's ID number",
+                    "只有申请人账号绑定个人身份证号码",
+                ));
+                None
+            }
+            (_, None) => None,
+        };
+        if !errors.is_empty() {
+            return Err(AppError::fields(errors));
+        }
+        Ok((display_name, resident_id))
     }
 
     /// Signs in from the client address `client`; failed attempts are limited per address

@@ -93,6 +93,7 @@ fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
             authority_id: None,
             city: None,
             resident_id: None,
+            enterprise_uscc: None,
         },
         NewUser {
             username: "office".into(),
@@ -103,6 +104,7 @@ fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
             authority_id: None,
             city: Some("310117".into()),
             resident_id: None,
+            enterprise_uscc: None,
         },
     ];
     for j in r
@@ -121,6 +123,7 @@ fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
                 authority_id: None,
                 city: None,
                 resident_id: None,
+                enterprise_uscc: None,
             });
         }
         for kind in ["market", "hrss", "hpf"] {
@@ -135,6 +138,7 @@ fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
                     authority_id: Some(id),
                     city: None,
                     resident_id: None,
+                    enterprise_uscc: None,
                 });
             }
         }
@@ -154,6 +158,7 @@ fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
             authority_id: None,
             city: Some(city.into()),
             resident_id: Some(demo_resident_id(name)),
+            enterprise_uscc: None,
         });
     }
     out

@@ -117,5 +117,8 @@ pub(crate) enum UserCmd {
         /// Applicant: the verified resident ID number of the person the account belongs to.
         #[arg(long)]
         resident_id: Option<String>,
+        /// Applicant: the enterprise of the registry (USCC) the account acts for, confirmed.
+        #[arg(long)]
+        enterprise: Option<String>,
     },
 }

@@ -527,6 +527,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     authority,
                     city,
                     resident_id,
+                    enterprise,
                 },
         } => {
             let password = match std::env::var("CORRIDOR_PASSWORD") {
@@ -549,6 +550,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     authority_id: authority.clone(),
                     city: city.clone(),
                     resident_id: resident_id.clone(),
+                    enterprise_uscc: enterprise.clone(),
                 })
                 .await?;
             println!("{}", serde_json::to_string(&u)?);

@@ -410,8 +410,7 @@ fn check_field(f: &FormField, v: &Value) -> Result<Option<Value>, Why> {
         }
         FieldType::Phone => {
             let s = text()?;
-            let ok = s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit());
-            if !ok {
+            if !crate::ids::is_mobile(s) {
                 return Err(why("must be an 11-digit mobile number", "须为11位手机号码"));
             }
         }

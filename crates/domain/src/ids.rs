@@ -317,6 +317,11 @@ pub fn mask_resident_id(s: &str) -> String {
 }
 
 /// Masks a phone number: `138****5678`.
+/// A mainland mobile number: 11 digits beginning with 1.
+pub fn is_mobile(s: &str) -> bool {
+    s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 pub fn mask_phone(s: &str) -> String {
     let n = s.chars().count();
     if n < 7 {

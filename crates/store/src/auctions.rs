@@ -25,7 +25,7 @@ fn text(v: &[Val], i: usize) -> Option<String> {
 
 /// Reads the rows of `R`'s table matching `filter` (SQL after WHERE, with `$1`… bound to
 /// `args`), then `tail` (ORDER BY, LIMIT).
-async fn select<R: Record>(
+pub(crate) async fn select<R: Record>(
     conn: &mut AnyConnection,
     filter: &str,
     args: &[Val],
@@ -50,7 +50,7 @@ async fn select<R: Record>(
         .collect()
 }
 
-async fn insert<R: Record>(tx: &mut WriteTx, rows: &[R]) -> Result<()> {
+pub(crate) async fn insert<R: Record>(tx: &mut WriteTx, rows: &[R]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -61,7 +61,7 @@ async fn insert<R: Record>(tx: &mut WriteTx, rows: &[R]) -> Result<()> {
 }
 
 /// Replaces a row whole: every column but the first `keys` is set from `r`.
-async fn replace<R: Record>(tx: &mut WriteTx, r: &R, keys: usize) -> Result<bool> {
+pub(crate) async fn replace<R: Record>(tx: &mut WriteTx, r: &R, keys: usize) -> Result<bool> {
     let t = t_of::<R>()?;
     let v = r.vals();
     let set = t.cols[keys..]

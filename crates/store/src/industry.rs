@@ -357,32 +357,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn link_enterprise_account(
-        tx: &mut WriteTx,
-        user_id: &str,
-        uscc: &str,
-    ) -> Result<()> {
-        let backend = tx.backend();
-        let conn: &mut AnyConnection = tx.conn();
-        insert_rows(
-            conn,
-            backend,
-            tbl("enterprise_accounts"),
-            &[vec![Val::t(user_id), Val::t(uscc)]],
-        )
-        .await
-    }
-
-    /// The enterprise a user acts for, if any.
-    pub async fn enterprise_of_user(&self, user_id: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT uscc FROM enterprise_accounts WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_optional(self.pool())
-                .await?,
-        )
-    }
-
     pub async fn insert_need(tx: &mut WriteTx, n: &NeedRow) -> Result<()> {
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();

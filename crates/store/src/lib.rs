@@ -32,6 +32,7 @@ macro_rules! receipt_upsert {
     };
 }
 
+pub mod accounts;
 pub mod auctions;
 pub mod audit;
 pub mod bulk;
@@ -56,6 +57,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use accounts::*;
 pub use auctions::*;
 pub use audit::*;
 pub use bulk::*;

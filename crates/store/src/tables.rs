@@ -292,7 +292,17 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "enterprise_accounts",
-        cols: &[("user_id", T), ("uscc", T)],
+        cols: &[
+            ("user_id", T),
+            ("uscc", T),
+            ("status", T),
+            ("company_name", T),
+            ("contact_phone", T),
+            ("requested_ms", I),
+            ("decided_by", T),
+            ("decided_ms", I),
+            ("note", T),
+        ],
         order: "user_id",
     },
     Table {
@@ -427,6 +437,20 @@ pub const TABLES: &[Table] = &[
             ("added_ms", I),
         ],
         order: "listing_id, added_ms, id",
+    },
+    Table {
+        name: "partner_reserve",
+        cols: &[
+            ("head_uscc", T),
+            ("partner_uscc", T),
+            ("scope", T),
+            ("authorised_on", T),
+            ("valid_until", T),
+            ("added_by", T),
+            ("added_ms", I),
+            ("removed_ms", I),
+        ],
+        order: "head_uscc, partner_uscc",
     },
 ];
 

@@ -101,22 +101,6 @@ fn rights_text(l: Lang, r: Rights) -> &'static str {
     }
 }
 
-/// Field errors by field name, the rest as one message.
-fn split_errors(lang: Lang, e: &AppError) -> (BTreeMap<String, String>, String) {
-    let mut m = BTreeMap::new();
-    for f in &e.fields {
-        let k = f.field.rsplit('.').next().unwrap_or(&f.field).to_string();
-        m.entry(k)
-            .or_insert_with(|| f.reason_for(lang == Lang::Zh).to_string());
-    }
-    let msg = if m.is_empty() {
-        error_text(lang, e)
-    } else {
-        String::new()
-    };
-    (m, msg)
-}
-
 // ---------- the lots ----------
 
 struct LotRow {

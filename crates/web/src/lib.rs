@@ -7,6 +7,7 @@
 //! caller's queue, a case page with its actions, filing step by step (`filing`), and the
 //! joint office's dashboard (`dashboard`).
 
+mod accounts;
 mod auctions;
 mod authorisations;
 mod cases;
@@ -19,6 +20,7 @@ mod lang;
 mod materials;
 mod page;
 mod public;
+mod reserve;
 mod signin;
 mod track;
 mod verify;
@@ -96,6 +98,19 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/verify", get(verify_form).post(verify_submit))
         .route("/track", get(track::track_form).post(track::track_submit))
         .route("/login", get(login_form).post(login_submit))
+        .route(
+            "/register",
+            get(accounts::register_form).post(accounts::register_submit),
+        )
+        .route("/industry/accounts", get(accounts::accounts))
+        .route(
+            "/industry/reserve",
+            get(reserve::reserve).post(reserve::reserve_post),
+        )
+        .route(
+            "/industry/accounts/{user}",
+            axum::routing::post(accounts::decide),
+        )
         .route("/logout", axum::routing::post(logout))
         .route("/cases", get(my_cases))
         .route(

@@ -338,6 +338,25 @@ pub(crate) fn local_time(rfc3339: &str) -> String {
         .unwrap_or_else(|| rfc3339.to_string())
 }
 
+/// Field errors by field name, the rest as one message.
+pub(crate) fn split_errors(
+    lang: Lang,
+    e: &corridor_app::AppError,
+) -> (std::collections::BTreeMap<String, String>, String) {
+    let mut m = std::collections::BTreeMap::new();
+    for f in &e.fields {
+        let k = f.field.rsplit('.').next().unwrap_or(&f.field).to_string();
+        m.entry(k)
+            .or_insert_with(|| f.reason_for(lang == Lang::Zh).to_string());
+    }
+    let msg = if m.is_empty() {
+        error_text(lang, e)
+    } else {
+        String::new()
+    };
+    (m, msg)
+}
+
 #[cfg(test)]
 mod time_tests {
     #[test]

@@ -4,7 +4,7 @@
 //! sale gives the rest (the buyer, its name, the achievement, its cluster). The details are
 //! checked as a filing is, held on the lot until the seller has confirmed too, and then the
 //! case is filed as the winner's account would file it online, decided by the science
-//! authority of the buyer's city; the listing's documents become its proof of intellectual
+//! authority of the buyer's city (of the session's city when the buyer's is not a member); the listing's documents become its proof of intellectual
 //! property. The case's id is derived from the lot's, so that a retry after a crash finds the
 //! case instead of filing a second one; the node retries every second until it is filed.
 
@@ -135,7 +135,7 @@ impl App {
     }
 
     /// Files the registration of a confirmed sale whose case is not filed yet (as the winner's
-    /// account, online, decided in the buyer's city), gives it the listing's documents, and
+    /// account, online, decided in the buyer's city, or the session's when the buyer's is no member), gives it the listing's documents, and
     /// records the case on the lot. Returns the case, or `None` when there is nothing to file.
     pub async fn open_contract_case(&self, lot: &str) -> AppResult<Option<Uuid>> {
         let Some(row) = self.store.lot(lot).await? else {
@@ -165,12 +165,7 @@ impl App {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                let city = self
-                    .store
-                    .enterprise(&buyer)
-                    .await?
-                    .map(|e| e.city)
-                    .unwrap_or_default();
+                let city = self.contract_city(&row, &buyer).await?;
                 let req = FileCase {
                     matter_code: CONTRACT_MATTER.into(),
                     competent_city: city,
@@ -255,6 +250,21 @@ impl App {
             .await?;
         }
         Ok(())
+    }
+
+    /// Where the registration is decided: the buyer's city when it is a member city with a
+    /// science authority, else the city that held the session.
+    async fn contract_city(&self, row: &LotRow, buyer: &str) -> AppResult<String> {
+        let matter = self.contract_matter()?;
+        let r = self.reference();
+        let home = self.store.enterprise(buyer).await?.map(|e| e.city);
+        if let Some(c) = home.filter(|c| crate::filing::competent_authority(&r, &matter, c).is_ok())
+        {
+            return Ok(c);
+        }
+        let session = self.store.auction_session(&row.session_id).await?;
+        let doc: Option<SessionDoc> = session.and_then(|s| serde_json::from_str(&s.doc).ok());
+        Ok(doc.map(|d| d.city).unwrap_or_default())
     }
 
     /// The case a sale opened, for its buyer and the joint office.

@@ -44,6 +44,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
             None => (landmark.name_zh.clone(), landmark.name_en.clone()),
         };
         if app.store.user_by_name(name).await?.is_none() {
+            // Linked directly: a node's demo may hold accounts of firms its registry lacks.
             let u = app
                 .create_user(&crate::auth::NewUser {
                     username: name.into(),
@@ -54,6 +55,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
                     authority_id: None,
                     city: Some(uscc[2..8].to_string()),
                     resident_id: Some(crate::demo::demo_resident_id(name)),
+                    enterprise_uscc: None,
                 })
                 .await?;
             let mut tx = app.store.begin_write().await?;

@@ -29,16 +29,19 @@ use time::Date;
 use tokio::sync::{mpsc, oneshot, Notify};
 use uuid::Uuid;
 
+pub mod accounts;
 mod demo;
 mod index;
 pub(crate) mod needs;
 mod outcomes;
 mod pipeline;
 mod registry;
+mod reserve;
 mod views;
 
 pub use demo::*;
 pub use index::*;
 #[allow(unused_imports)]
 pub(crate) use pipeline::*;
+pub use reserve::{NewPartner, PartnerView};
 pub use views::*;

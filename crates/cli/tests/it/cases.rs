@@ -862,6 +862,7 @@ pub async fn rehash(b: crate::helpers::Backend) {
         authority_id: None,
         city: None,
         resident_id: Some(crate::helpers::FILER_ID.into()),
+        enterprise_uscc: None,
     };
     let id = e.app.create_user(&user).await.unwrap().id;
     let stored = || async { e.store.user_by_name("old.hash").await.unwrap().unwrap() };
@@ -922,6 +923,7 @@ pub async fn sessions(b: Backend) {
         authority_id: None,
         city: None,
         resident_id: Some(crate::helpers::FILER_ID.into()),
+        enterprise_uscc: None,
     };
     e.app.create_user(&user).await.unwrap();
     let count = || async { e.store.session_count().await.unwrap() };

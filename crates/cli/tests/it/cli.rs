@@ -367,6 +367,38 @@ fn auction_commands_for_the_joint_office() {
     ));
     assert_eq!(waiting.len(), 1);
     let id = waiting[0]["id"].as_str().unwrap().to_string();
+    // An account for the listing's owner, linked at once; a code not in the registry fails.
+    let owner = waiting[0]["owner_uscc"].as_str().unwrap().to_string();
+    let add = |name: &str, uscc: &str| {
+        corridor(
+            &d,
+            &[
+                "user",
+                "add",
+                "--username",
+                name,
+                "--role",
+                "applicant",
+                "--name",
+                name,
+                "--resident-id",
+                "11010519491231002X",
+                "--enterprise",
+                uscc,
+            ],
+            Some("long-enough-pw\n"),
+        )
+    };
+    let o = add("owner.staff", &owner);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = add("nobody.staff", "91310000MA1FL00000");
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("enterprise_uscc")
+            || String::from_utf8_lossy(&o.stderr).contains("registry"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // A document for it: a PDF is stored with its hash; a text file is refused, exit 2.
     let pdf = d.join("certificate.pdf");
     std::fs::write(

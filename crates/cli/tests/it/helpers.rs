@@ -249,6 +249,7 @@ pub async fn enterprise_account(e: &Env, name: &str, uscc: Option<&str>) -> Prin
             authority_id: None,
             city: None,
             resident_id: Some(crate::helpers::FILER_ID.into()),
+            enterprise_uscc: None,
         })
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 //! postgres://postgres@127.0.0.1:5432/postgres); each test creates and drops its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod api;
 mod auctions;
 pub mod cases;

@@ -455,6 +455,7 @@ async fn identity_matrix(backend: Backend) {
             authority_id: None,
             city: None,
             resident_id: None,
+            enterprise_uscc: None,
         })
         .await
         .unwrap_err();

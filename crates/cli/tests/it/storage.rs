@@ -441,6 +441,7 @@ pub async fn concurrent_system_appends(backend: Backend) {
                 authority_id: None,
                 city: None,
                 resident_id: None,
+                enterprise_uscc: None,
             })
             .await
         }));

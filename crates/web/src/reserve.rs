@@ -1,0 +1,124 @@
+//! `/industry/reserve`: a head enterprise's partner reserve (add with scope and dates, remove);
+//! the joint office's view of every reserve (naming the head enterprise to change one); the
+//! reserves a firm is in. The rules are in `corridor_app::industry` (reserve).
+
+use crate::*;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use corridor_app::industry::{NewPartner, PartnerView};
+use corridor_app::App;
+use corridor_domain::case::{Principal, Role};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+type Form = axum::Form<Vec<(String, String)>>;
+
+fn val(f: &[(String, String)], k: &str) -> String {
+    crate::materials::field(f, k).to_string()
+}
+
+#[derive(Template)]
+#[template(path = "reserve.html")]
+struct ReservePage {
+    t: &'static Texts,
+    l: Lang,
+    csrf: String,
+    office: bool,
+    /// The caller keeps a reserve (a head enterprise, or the office).
+    keeps: bool,
+    partners: Vec<PartnerView>,
+    holding_me: Vec<PartnerView>,
+    form: Vec<(String, String)>,
+    errors: BTreeMap<String, String>,
+    message: String,
+}
+
+impl ReservePage {
+    fn f(&self, k: &str) -> String {
+        val(&self.form, k)
+    }
+    fn err(&self, k: &str) -> Option<&String> {
+        self.errors.get(k)
+    }
+}
+
+async fn page(
+    app: &App,
+    cx: &Cx,
+    p: &Principal,
+    form: Vec<(String, String)>,
+    errors: BTreeMap<String, String>,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let office = matches!(p.role, Role::JointOffice | Role::Admin);
+    let (keeps, partners) = match app.partner_reserve(p, None).await {
+        Ok(v) => (true, v),
+        Err(e) if e.code == corridor_app::ErrorCode::Forbidden => (false, Vec::new()),
+        Err(e) => return deny(cx.t(), cx.lang, e.code),
+    };
+    let holding_me = app.reserves_holding_me(p).await.unwrap_or_default();
+    let pg = ReservePage {
+        t: cx.t(),
+        l: cx.lang,
+        csrf: cx.csrf(),
+        office,
+        keeps,
+        partners,
+        holding_me,
+        form,
+        errors,
+        message,
+    };
+    cx.render(&pg, status)
+}
+
+/// `GET /industry/reserve`.
+pub(crate) async fn reserve(State(app): State<Arc<App>>, SignedIn { cx, p }: SignedIn) -> Response {
+    page(
+        &app,
+        &cx,
+        &p,
+        Vec::new(),
+        BTreeMap::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /industry/reserve`: add (`partner_uscc`, `scope`, `authorised_on`, `valid_until`, and
+/// for the office `head_uscc`) or remove (`remove` = the partner's USCC).
+pub(crate) async fn reserve_post(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    axum::Form(f): Form,
+) -> Response {
+    if !cx.csrf_ok(&val(&f, "csrf")) {
+        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
+    }
+    let head = Some(val(&f, "head_uscc")).filter(|s| !s.trim().is_empty());
+    let r = match val(&f, "remove") {
+        partner if !partner.is_empty() => app.remove_partner(&p, head.as_deref(), &partner).await,
+        _ => {
+            let n = NewPartner {
+                partner_uscc: val(&f, "partner_uscc"),
+                scope: val(&f, "scope"),
+                authorised_on: val(&f, "authorised_on"),
+                valid_until: Some(val(&f, "valid_until")).filter(|s| !s.trim().is_empty()),
+                head_uscc: head,
+            };
+            app.add_partner(&p, &n).await.map(|_| ())
+        }
+    };
+    match r {
+        Ok(()) => redirect("/industry/reserve"),
+        Err(e) => {
+            let (errors, message) = split_errors(cx.lang, &e);
+            let form = f.into_iter().filter(|(k, _)| k != "csrf").collect();
+            page(&app, &cx, &p, form, errors, message, error_status(&e)).await
+        }
+    }
+}
