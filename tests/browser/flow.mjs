@@ -530,6 +530,29 @@ for (const lang of ['zh', 'en']) {
     for (const c of [sCtx, oCtx, ...firms.map((f) => f.ctx)]) await c.close();
   });
 
+  await step(`${lang}: a joint-tackling project: the overdue milestone flagged, marked done, an outcome added`, async () => {
+    const zh = lang === 'zh';
+    const ctx = await context(lang);
+    const h = await signIn(ctx, 'head.aviation', '/industry/projects');
+    assert.match(await h.locator('#project-counts').textContent(), /1/);
+    await Promise.all([h.waitForLoadState('load'), h.locator('#projects tbody tr a').first().click()]);
+    assert.match(h.url(), /\/industry\/projects\//, 'the project page');
+    // A step of the walk runs once per language on the same data: the first marks the
+    // overdue milestone done; the second finds it done.
+    const overdue = h.locator('#milestones tr.overdue');
+    if (await overdue.count() > 0) {
+      assert.ok((await overdue.textContent()).includes(zh ? '已逾期' : 'overdue'), 'flagged');
+      await shot(h, lang, 'project');
+      await Promise.all([h.waitForLoadState('load'), overdue.locator('button[type=submit]').click()]);
+      assert.equal(await h.locator('#milestones tr.overdue').count(), 0, 'no longer overdue');
+    }
+    await h.selectOption('#o-kind', 'patent');
+    await h.fill('#o-text', zh ? '一种钛合金等温锻造方法（申请中）' : 'An isothermal forging method for titanium alloy (filed)');
+    await Promise.all([h.waitForLoadState('load'), h.locator('#outcome-form button[type=submit]').click()]);
+    assert.ok((await h.locator('#outcomes').textContent()).includes(zh ? '等温锻造' : 'isothermal forging'), 'the outcome');
+    await ctx.close();
+  });
+
   await step(`${lang}: a firm registers its own account (a bad mobile number refused next to the field); the joint office confirms it; the account then acts for the firm`, async () => {
     const zh = lang === 'zh';
     // A firm of the registry, as the office's search shows it.

@@ -1,5 +1,5 @@
 //! Enterprise accounts: self-registration (public), the joint office's confirmation or refusal,
-//! and an account's own link; a head enterprise's partner reserve. The rules are in `corridor_app::industry::accounts`.
+//! and an account's own link; a head enterprise's partner reserve; joint-tackling projects. The rules are in `corridor_app::industry::accounts`.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
 use crate::{AppState, Auth};
@@ -8,7 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::industry::accounts::{AccountDecision, AccountLink, Registration};
-use corridor_app::industry::{NewPartner, PartnerView};
+use corridor_app::industry::{
+    NewPartner, NewProject, PartnerView, ProjectCounts, ProjectOp, ProjectView,
+};
 use serde::Deserialize;
 
 /// Register an account for an enterprise of the registry (no sign-in). The account can sign
@@ -143,4 +145,69 @@ pub async fn my_reserves(
     Auth(p): Auth,
 ) -> ApiResult<Json<Vec<PartnerView>>> {
     Ok(Json(s.app.reserves_holding_me(&p).await?))
+}
+
+/// Joint-tackling projects the caller may see (its own and those it is a member of; the joint
+/// office all), newest first, each with its overdue milestones flagged.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "industry", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ProjectView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn projects(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<ProjectView>>> {
+    Ok(Json(s.app.projects(&p).await?))
+}
+
+/// Start a project from a bottleneck-technology need with its qualified partners.
+#[utoipa::path(post, path = "/api/v1/projects", tag = "industry", request_body = NewProject,
+    security(("bearer" = [])),
+    responses((status = 201, body = ProjectView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn start_project(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    body: ApiJson<NewProject>,
+) -> ApiResult<(StatusCode, Json<ProjectView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.start_project(&p, &body.0).await?),
+    ))
+}
+
+/// One project.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "industry", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ProjectView), (status = 404, body = Problem)))]
+pub async fn project(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<ProjectView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.project(&p, &id).await?))
+}
+
+/// Change a project (its owner or the joint office): add or complete a milestone, add an
+/// outcome, complete it (every milestone done) or abandon it (with a reason).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/changes", tag = "industry", params(("id" = String, Path)),
+    request_body = ProjectOp, security(("bearer" = [])),
+    responses((status = 200, body = ProjectView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_project(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<String>, PathRejection>,
+    body: ApiJson<ProjectOp>,
+) -> ApiResult<Json<ProjectView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.change_project(&p, &id, &body.0).await?))
+}
+
+/// Needs solicited, projects started and completed, and those with an overdue milestone.
+#[utoipa::path(get, path = "/api/v1/projects/statistics", tag = "industry", security(("bearer" = [])),
+    responses((status = 200, body = ProjectCounts), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn project_counts(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<ProjectCounts>> {
+    Ok(Json(s.app.project_counts(&p).await?))
 }

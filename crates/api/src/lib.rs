@@ -133,6 +133,7 @@ pub struct VersionQuery {
         industry::need_pipeline, industry::move_match, industry::opportunities, industry::industry_statistics,
         industry::reindex, accounts::register, accounts::list, accounts::decide, accounts::mine,
         accounts::reserve, accounts::add_partner, accounts::remove_partner, accounts::my_reserves,
+        accounts::projects, accounts::start_project, accounts::project, accounts::change_project, accounts::project_counts,
         identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
@@ -329,6 +330,13 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/me/enterprise", get(accounts::mine))
         .route("/me/reserves", get(accounts::my_reserves))
+        .route(
+            "/projects",
+            get(accounts::projects).post(accounts::start_project),
+        )
+        .route("/projects/statistics", get(accounts::project_counts))
+        .route("/projects/{id}", get(accounts::project))
+        .route("/projects/{id}/changes", post(accounts::change_project))
         .route(
             "/reserve",
             get(accounts::reserve).post(accounts::add_partner),

@@ -37,9 +37,10 @@ pub(crate) async fn seed_demo(
         println!("  {u:<28} {:<13} {uscc}", "enterprise");
     }
     println!(
-        "Demo industry chain: {} new enterprises, {} needs in {:.1} s",
+        "Demo industry chain: {} new enterprises, {} needs, {} joint projects in {:.1} s",
         d.enterprises,
         d.needs,
+        d.projects,
         t.elapsed().as_secs_f64()
     );
     let a = corridor_app::auctions::seed_demo(app).await?;

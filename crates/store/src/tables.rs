@@ -452,6 +452,25 @@ pub const TABLES: &[Table] = &[
         ],
         order: "head_uscc, partner_uscc",
     },
+    Table {
+        name: "projects",
+        cols: &[
+            ("id", T),
+            ("need_id", T),
+            ("owner_uscc", T),
+            ("status", T),
+            ("doc", T),
+            ("created_by", T),
+            ("created_ms", I),
+            ("updated_ms", I),
+        ],
+        order: "id",
+    },
+    Table {
+        name: "project_members",
+        cols: &[("project_id", T), ("uscc", T)],
+        order: "project_id, uscc",
+    },
 ];
 
 /// Columns never written to an export: private keys stay on their node, even encrypted.

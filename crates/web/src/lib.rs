@@ -19,6 +19,7 @@ mod industry;
 mod lang;
 mod materials;
 mod page;
+mod projects;
 mod public;
 mod reserve;
 mod signin;
@@ -103,6 +104,11 @@ pub fn router(app: Arc<App>) -> Router {
             get(accounts::register_form).post(accounts::register_submit),
         )
         .route("/industry/accounts", get(accounts::accounts))
+        .route("/industry/projects", get(projects::list))
+        .route(
+            "/industry/projects/{id}",
+            get(projects::show).post(projects::change),
+        )
         .route(
             "/industry/reserve",
             get(reserve::reserve).post(reserve::reserve_post),

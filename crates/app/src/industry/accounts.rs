@@ -6,7 +6,7 @@
 //! that asks "which enterprise does this account act for" answers none.
 
 use super::*;
-use corridor_domain::ids::{is_mobile, mask_phone, Uscc};
+use corridor_domain::ids::{is_mobile, Uscc};
 use corridor_store::EnterpriseAccountRow;
 
 /// A link about to be made with a new account.
@@ -71,7 +71,7 @@ pub struct AccountLink {
     pub user_id: String,
     pub username: String,
     pub contact_name: String,
-    /// The mobile number: whole to the joint office and the account itself, masked elsewhere.
+    /// The mobile number (a link is shown only to the joint office and the account itself).
     pub contact_phone: Option<String>,
     pub uscc: String,
     pub enterprise_name_zh: String,
@@ -205,7 +205,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::internal("the link just made is gone"))?;
         tracing::info!(user = %u.id, uscc = %row.uscc, "enterprise account registered");
-        self.account_link(&row, true).await
+        self.account_link(&row).await
     }
 
     /// Links waiting for (or given) the joint office's decision.
@@ -229,7 +229,7 @@ impl App {
         }
         let mut out = Vec::new();
         for r in self.store.enterprise_accounts(status, 200).await? {
-            out.push(self.account_link(&r, true).await?);
+            out.push(self.account_link(&r).await?);
         }
         Ok(out)
     }
@@ -241,7 +241,7 @@ impl App {
             .enterprise_account(&p.user_id.to_string())
             .await?
         {
-            Some(r) => Ok(Some(self.account_link(&r, true).await?)),
+            Some(r) => Ok(Some(self.account_link(&r).await?)),
             None => Ok(None),
         }
     }
@@ -310,10 +310,11 @@ impl App {
             .enterprise_account(&user)
             .await?
             .ok_or_else(|| AppError::internal("the link just decided is gone"))?;
-        self.account_link(&row, true).await
+        self.account_link(&row).await
     }
 
-    async fn account_link(&self, r: &EnterpriseAccountRow, whole: bool) -> AppResult<AccountLink> {
+    /// A link as the office and the account itself see it (nobody else does).
+    async fn account_link(&self, r: &EnterpriseAccountRow) -> AppResult<AccountLink> {
         let u = match r.user_id.parse() {
             Ok(id) => self.store.user_by_id(id).await?,
             Err(_) => None,
@@ -323,13 +324,7 @@ impl App {
             user_id: r.user_id.clone(),
             username: u.as_ref().map(|u| u.username.clone()).unwrap_or_default(),
             contact_name: u.map(|u| u.display_name).unwrap_or_default(),
-            contact_phone: r.contact_phone.as_deref().map(|p| {
-                if whole {
-                    p.to_string()
-                } else {
-                    mask_phone(p)
-                }
-            }),
+            contact_phone: r.contact_phone.clone(),
             uscc: r.uscc.clone(),
             enterprise_name_zh: e.as_ref().map(|e| e.name_zh.clone()).unwrap_or_default(),
             enterprise_name_en: e.map(|e| e.name_en).unwrap_or_default(),

@@ -8,6 +8,7 @@ pub struct IndustryDemo {
     pub enterprises: u64,
     pub needs: u64,
     pub accounts: Vec<(String, String)>,
+    pub projects: u64,
 }
 
 /// The demo's enterprise accounts: (username, index into the head list or `None` for the
@@ -72,6 +73,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
     let today = app.today();
     let day = |back: i64| corridor_store::date_str(today - time::Duration::days(back));
     for (k, (i, spec)) in generate::demo_needs().into_iter().enumerate() {
+        let bottleneck = spec.kind == corridor_industry::matching::NeedKind::BottleneckTechnology;
         let v = app
             .create_need(
                 &office,
@@ -117,6 +119,61 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
                 app.move_match(&office, &v.id, mv(*stage, *back)).await?;
             }
         }
+        // The first bottleneck need's best candidate, qualified, tackles it with its head
+        // enterprise: a project with one milestone done, one overdue and one to come.
+        if bottleneck && out.projects == 0 {
+            // The second candidate, contacted above, is taken on to qualification.
+            if let Some(c) = ranked.get(1) {
+                out.projects += demo_project(app, &office, &v, &c.hit.uscc, &day).await?;
+            }
+        }
     }
     Ok(out)
+}
+
+async fn demo_project(
+    app: &App,
+    office: &Principal,
+    need: &NeedView,
+    partner: &str,
+    day: &dyn Fn(i64) -> String,
+) -> AppResult<u64> {
+    for (stage, back) in [
+        (Stage::Meeting, 25),
+        (Stage::Testing, 15),
+        (Stage::Qualified, 10),
+    ] {
+        let mv = StageMove {
+            uscc: partner.to_string(),
+            stage,
+            on: Some(day(back)),
+            note: None,
+        };
+        app.move_match(office, &need.id, mv).await?;
+    }
+    let m = |zh: &str, en: &str, back: i64| NewMilestone {
+        title: format!("{zh} / {en}"),
+        due: day(back),
+    };
+    let p = app
+        .start_project(
+            office,
+            &NewProject {
+                need_id: need.id.clone(),
+                partners: vec![partner.to_string()],
+                title: format!("{} / {}", need.spec.title_zh, need.spec.title_en),
+                milestones: vec![
+                    m("工艺小试", "Lab-scale trial", 8),
+                    m("中试验证", "Pilot run", 2),
+                    m("装机考核", "Qualification on the aircraft", -120),
+                ],
+            },
+        )
+        .await?;
+    let done = ProjectOp::CompleteMilestone {
+        index: 0,
+        on: Some(day(9)),
+    };
+    app.change_project(office, &p.id, &done).await?;
+    Ok(1)
 }

@@ -35,6 +35,7 @@ mod index;
 pub(crate) mod needs;
 mod outcomes;
 mod pipeline;
+mod projects;
 mod registry;
 mod reserve;
 mod views;
@@ -43,5 +44,9 @@ pub use demo::*;
 pub use index::*;
 #[allow(unused_imports)]
 pub(crate) use pipeline::*;
+pub use projects::{
+    Member, Milestone, NewMilestone, NewProject, Outcome, OutcomeKind, ProjectCounts, ProjectOp,
+    ProjectView,
+};
 pub use reserve::{NewPartner, PartnerView};
 pub use views::*;

@@ -14,7 +14,7 @@ use corridor_industry::generate;
 use serde_json::{json, Value};
 use time::macros::date;
 
-fn fields(e: &corridor_app::AppError) -> Vec<&str> {
+pub(crate) fn fields(e: &corridor_app::AppError) -> Vec<&str> {
     e.fields.iter().map(|f| f.field.as_str()).collect()
 }
 
@@ -25,6 +25,30 @@ fn listing() -> NewListing {
         "rights": "assignment"
     }))
     .unwrap()
+}
+
+/// The stream's actions, in order, and the whole audit chain verifies.
+pub(crate) async fn chain_is(e: &crate::helpers::Env, stream: &str, actions: &[&str]) {
+    let evs = e.store.events_of(stream).await.unwrap();
+    let got: Vec<&str> = evs.iter().map(|x| x.action.as_str()).collect();
+    assert_eq!(got, actions, "{stream}");
+    let rep = e.app.verify_audit().await.unwrap();
+    assert!(rep.first_break.is_none(), "{rep:?}");
+}
+
+/// A page session's cookie for `user` (signed in over the API), in language `lang`.
+pub(crate) async fn page_cookie(
+    http: &reqwest::Client,
+    base: &str,
+    user: &str,
+    lang: &str,
+) -> String {
+    let tok: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": "long-enough-pw"}))
+        .value()
+        .await;
+    format!("session={}; lang={lang}", tok["token"].as_str().unwrap())
 }
 
 async fn as_principal(e: &crate::helpers::Env, username: &str) -> Principal {
@@ -392,23 +416,17 @@ async fn reserve(backend: Backend) {
     assert_eq!(fields(&err), ["head_uscc"]);
     e.app.add_partner(&office, &other).await.unwrap();
     assert_eq!(e.app.partner_reserve(&office, None).await.unwrap().len(), 2);
-    let evs = e
-        .store
-        .events_of(&format!("reserve:{}", firms[0].uscc))
-        .await
-        .unwrap();
-    let actions: Vec<&str> = evs.iter().map(|x| x.action.as_str()).collect();
-    assert_eq!(
-        actions,
-        [
+    chain_is(
+        &e,
+        &format!("reserve:{}", firms[0].uscc),
+        &[
             "add_partner",
             "add_partner",
             "remove_partner",
-            "add_partner"
-        ]
-    );
-    let rep = e.app.verify_audit().await.unwrap();
-    assert!(rep.first_break.is_none(), "{rep:?}");
+            "add_partner",
+        ],
+    )
+    .await;
     // The page: the head enterprise's reserve and its form; the partner's "reserves I am in".
     let (base, _stop) = e.serve().await;
     let http = reqwest::Client::new();
@@ -416,12 +434,7 @@ async fn reserve(backend: Backend) {
         ("head.a", r#"id="reserve-form""#, r#"id="holding-me""#),
         ("sme.b", r#"id="holding-me""#, r#"id="reserve-form""#),
     ] {
-        let tok: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": user, "password": "long-enough-pw"}))
-            .value()
-            .await;
-        let cookie = format!("session={}; lang=zh", tok["token"].as_str().unwrap());
+        let cookie = page_cookie(&http, &base, user, "zh").await;
         let html = crate::web::page_text(&http, &format!("{base}/industry/reserve"), cookie).await;
         assert!(
             html.contains(shows) && !html.contains(hides),

@@ -15,6 +15,7 @@ mod helpers;
 mod industry;
 mod licences;
 mod materials;
+mod projects;
 mod security;
 mod storage;
 pub mod web;
