@@ -164,6 +164,8 @@ struct DashboardPage {
     /// cluster (name, lots, sold, value).
     auctions: (i64, i64, i64, String),
     auction_rows: Vec<(String, i64, i64, String)>,
+    /// Joint-tackling: bottleneck needs solicited, projects started, completed, overdue.
+    projects: corridor_app::industry::ProjectCounts,
 }
 
 #[derive(Deserialize, Default)]
@@ -295,7 +297,9 @@ pub(crate) async fn dashboard(
             .unwrap_or_else(|| c.clone());
         (name, v.lots, v.sold, money(v.value))
     }));
+    let projects = app.project_counts(&p).await.unwrap_or_default();
     let p = DashboardPage {
+        projects,
         auctions: (af.lots, af.sold, af.not_sold, money(af.value)),
         auction_rows,
         t,

@@ -806,6 +806,8 @@ pub async fn filing_pages(backend: Backend) {
     assert!(html.matches("<svg").count() >= 4, "charts");
     // The auction figures once, in the page and not in its title.
     assert_eq!(html.matches("id=\"h-auctions\"").count(), 1);
+    // The joint-tackling counts (needs solicited, projects started, completed, overdue).
+    assert!(html.contains("id=\"dash-projects\""));
     let title = &html[html.find("<title>").unwrap() + 7..html.find("</title>").unwrap()];
     assert!(!title.contains('<'), "title: {title}");
     for secret in [
