@@ -14,16 +14,20 @@ use corridor_app::industry::{
 use serde::Deserialize;
 
 /// Register an account for an enterprise of the registry (no sign-in). The account can sign
-/// in at once but acts for no enterprise until the joint office confirms the link.
+/// in at once but acts for no enterprise until the joint office confirms the link. One address
+/// makes a few accounts in a quarter of an hour; then `429 too_many_attempts`.
 #[utoipa::path(post, path = "/api/v1/registrations", tag = "industry", request_body = Registration,
-    responses((status = 201, body = AccountLink), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = AccountLink), (status = 409, body = Problem), (status = 422, body = Problem),
+              (status = 429, body = Problem)))]
 pub async fn register(
     State(s): State<AppState>,
+    client: Option<axum::Extension<corridor_app::ClientIp>>,
     body: ApiJson<Registration>,
 ) -> ApiResult<(StatusCode, Json<AccountLink>)> {
+    let ip = corridor_app::ClientIp::or_unknown(client.map(|e| e.0));
     Ok((
         StatusCode::CREATED,
-        Json(s.app.register_enterprise(&body.0).await?),
+        Json(s.app.register_enterprise(&body.0, ip).await?),
     ))
 }
 

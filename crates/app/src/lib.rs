@@ -64,6 +64,9 @@ pub struct App {
     /// Wrong guesses at `track_case`, apart from sign-ins: a look-up never locks an address
     /// out of signing in.
     track_limiter: Mutex<limiter::LoginLimiter>,
+    /// Accounts registered by the public (`register_enterprise`), counted per address: each
+    /// one made counts as an attempt, so one address makes at most a few in a window.
+    register_limiter: Mutex<limiter::LoginLimiter>,
     intake: tokio::sync::mpsc::Sender<writer::WriteJob>,
     master_key: RwLock<Option<[u8; 32]>>,
     /// Password hashes (argon2id, 7 MiB and about 12 ms of CPU each): one per two cores at a
@@ -125,6 +128,7 @@ impl App {
             reference: RwLock::new(Arc::new(r)),
             limiter: Mutex::new(limiter::LoginLimiter::default()),
             track_limiter: Mutex::new(limiter::LoginLimiter::default()),
+            register_limiter: Mutex::new(limiter::LoginLimiter::default()),
             intake: tx,
             master_key: RwLock::new(None),
             hashing: tokio::sync::Semaphore::new(

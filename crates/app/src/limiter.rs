@@ -135,6 +135,16 @@ impl LoginLimiter {
         }
     }
 
+    /// The attempt neither succeeded nor failed (a registration refused for its fields): its
+    /// reservation is given back and nothing is forgotten.
+    pub fn released(&mut self, a: Attempt) {
+        for k in [Key::Pair(a.ip, a.account), Key::Address(a.ip)] {
+            if let Some(e) = self.entries.get_mut(&k) {
+                e.pending = e.pending.saturating_sub(1);
+            }
+        }
+    }
+
     /// The password was wrong. Returns how many failures the account has had within the
     /// window from every address (for the log).
     pub fn failed(&mut self, a: Attempt, now: i64) -> u32 {

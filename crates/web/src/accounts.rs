@@ -69,9 +69,11 @@ pub(crate) async fn register_form(cx: Cx) -> Response {
 /// each reason next to its field.
 pub(crate) async fn register_submit(
     State(app): State<Arc<App>>,
+    client: Option<axum::Extension<corridor_app::ClientIp>>,
     cx: Cx,
     axum::Form(f): Form,
 ) -> Response {
+    let ip = corridor_app::ClientIp::or_unknown(client.map(|e| e.0));
     if !cx.csrf_ok(&val(&f, "csrf")) {
         return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
     }
@@ -83,7 +85,7 @@ pub(crate) async fn register_submit(
         contact_name: val(&f, "contact_name"),
         contact_phone: val(&f, "contact_phone"),
     };
-    let (done, errors, message, status) = match app.register_enterprise(&r).await {
+    let (done, errors, message, status) = match app.register_enterprise(&r, ip).await {
         Ok(l) => (Some(l), BTreeMap::new(), String::new(), StatusCode::OK),
         Err(e) => {
             let (errors, message) = split_errors(cx.lang, &e);

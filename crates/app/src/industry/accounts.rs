@@ -139,7 +139,33 @@ impl App {
     }
 
     /// Registers an account for an enterprise; it is limited until the joint office confirms.
-    pub async fn register_enterprise(&self, r: &Registration) -> AppResult<AccountLink> {
+    /// One client address makes at most [`crate::limiter::PAIR_FAILURES`] accounts in
+    /// [`crate::limiter::WINDOW_MS`] (then `too_many_attempts`, and longer each time).
+    pub async fn register_enterprise(
+        &self,
+        r: &Registration,
+        client: std::net::IpAddr,
+    ) -> AppResult<AccountLink> {
+        let lock = || AppError::new(ErrorCode::Internal, "lock").with_zh("内部锁异常");
+        let now = self.now_ms();
+        let attempt = self
+            .register_limiter
+            .lock()
+            .map_err(|_| lock())?
+            .admit(client, "register", now)
+            .map_err(|r| r.error(("registrations", "注册")))?;
+        let made = self.register(r).await;
+        let mut l = self.register_limiter.lock().map_err(|_| lock())?;
+        match &made {
+            Ok(_) => {
+                l.failed(attempt, now);
+            }
+            Err(_) => l.released(attempt),
+        }
+        made
+    }
+
+    async fn register(&self, r: &Registration) -> AppResult<AccountLink> {
         let mut errs = Vec::new();
         let ent = match self.registered_enterprise(&r.uscc, "uscc").await {
             Ok(e) => Some(e),

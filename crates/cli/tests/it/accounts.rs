@@ -14,6 +14,9 @@ use corridor_industry::generate;
 use serde_json::{json, Value};
 use time::macros::date;
 
+/// The client address of the in-process registrations (over HTTP the server sees 127.0.0.1).
+const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+
 pub(crate) fn fields(e: &corridor_app::AppError) -> Vec<&str> {
     e.fields.iter().map(|f| f.field.as_str()).collect()
 }
@@ -116,7 +119,10 @@ async fn accounts(backend: Backend) {
     };
     let err = e
         .app
-        .register_enterprise(&reg("self1", &f1.uscc, "另一家公司", "1234", "short"))
+        .register_enterprise(
+            &reg("self1", &f1.uscc, "另一家公司", "1234", "short"),
+            LOCAL,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::ValidationFailed);
@@ -134,13 +140,10 @@ async fn accounts(backend: Backend) {
     let name_en = f1.name_en.to_uppercase();
     let v = e
         .app
-        .register_enterprise(&reg(
-            "self1",
-            &f1.uscc,
-            &name_en,
-            "13800000001",
-            "long-enough-pw",
-        ))
+        .register_enterprise(
+            &reg("self1", &f1.uscc, &name_en, "13800000001", "long-enough-pw"),
+            LOCAL,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -203,26 +206,32 @@ async fn accounts(backend: Backend) {
     );
     // A second account for the same enterprise is allowed.
     e.app
-        .register_enterprise(&reg(
-            "self1b",
-            &f1.uscc,
-            &f1.name_zh,
-            "13800000002",
-            "long-enough-pw",
-        ))
+        .register_enterprise(
+            &reg(
+                "self1b",
+                &f1.uscc,
+                &f1.name_zh,
+                "13800000002",
+                "long-enough-pw",
+            ),
+            LOCAL,
+        )
         .await
         .unwrap();
 
     // Refused: a reason is required, and the registrant sees it; it still acts for nobody.
     let r = e
         .app
-        .register_enterprise(&reg(
-            "self2",
-            &f2.uscc,
-            &f2.name_zh,
-            "13800000003",
-            "long-enough-pw",
-        ))
+        .register_enterprise(
+            &reg(
+                "self2",
+                &f2.uscc,
+                &f2.name_zh,
+                "13800000003",
+                "long-enough-pw",
+            ),
+            LOCAL,
+        )
         .await
         .unwrap();
     let no = |note: Option<&str>| AccountDecision {
@@ -247,6 +256,33 @@ async fn accounts(backend: Backend) {
     );
     assert_eq!(e.app.my_enterprise(&refused).await.unwrap(), None);
 
+    // One address makes at most five accounts in a quarter of an hour (a refused form does
+    // not count); the sixth is refused with when to try again.
+    let far = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+    for i in 0..6 {
+        let r = e
+            .app
+            .register_enterprise(
+                &reg(
+                    &format!("burst{i}"),
+                    &firms[5].uscc,
+                    &firms[5].name_zh,
+                    "13800000009",
+                    "long-enough-pw",
+                ),
+                far,
+            )
+            .await;
+        match i {
+            5 => {
+                let err = r.unwrap_err();
+                assert_eq!(err.code, ErrorCode::TooManyAttempts);
+                assert!(err.retry_after_s.is_some());
+            }
+            _ => assert!(r.is_ok(), "{i}: {r:?}"),
+        }
+    }
+    assert!(e.store.user_by_name("burst5").await.unwrap().is_none());
     // Over HTTP: a bad registration is problem JSON naming its fields; a good one is 201,
     // signs in, and reads its own link; a taken user name is a conflict.
     let (base, _stop) = e.serve().await;
