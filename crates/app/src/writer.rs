@@ -381,6 +381,28 @@ pub(crate) struct NewEvent {
     pub(crate) after: String,
 }
 
+/// Appends one event of a record that is not a case (a listing, a reserve, a project): no role
+/// and no "before" state, `after` what it records.
+pub(crate) async fn append_one(
+    tx: &mut corridor_store::WriteTx,
+    stream: String,
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    after: &serde_json::Value,
+) -> AppResult<()> {
+    let e = NewEvent {
+        stream,
+        at_ms,
+        actor: actor.to_string(),
+        role: "",
+        action: action.to_string(),
+        before: "{}".into(),
+        after: after.to_string(),
+    };
+    append_events(tx, std::slice::from_ref(&e)).await
+}
+
 /// Appends events to their streams (in order, several to one stream too): every stream head
 /// in one query, the events chained in memory, then written in one statement and the heads in
 /// another, instead of four statements an event.

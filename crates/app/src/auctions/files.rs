@@ -110,20 +110,17 @@ impl App {
                     .admit(r.size.max(0) as u64, count, total)
                     .map_err(bad_file)?;
                 Store::insert_listing_file(tx, &r).await?;
-                crate::writer::append_events(
+                let after = serde_json::json!({
+                    "file": r.id, "kind": r.kind, "size": r.size, "sha256": r.sha256
+                });
+                let stream = format!("listing:{}", r.listing_id);
+                crate::writer::append_one(
                     tx,
-                    &[crate::writer::NewEvent {
-                        stream: format!("listing:{}", r.listing_id),
-                        at_ms: r.added_ms,
-                        actor: r.added_by.clone(),
-                        role: "",
-                        action: "add_document".into(),
-                        before: "{}".into(),
-                        after: serde_json::json!({
-                            "file": r.id, "kind": r.kind, "size": r.size, "sha256": r.sha256
-                        })
-                        .to_string(),
-                    }],
+                    stream,
+                    r.added_ms,
+                    &r.added_by,
+                    "add_document",
+                    &after,
                 )
                 .await
             })

@@ -316,17 +316,7 @@ async fn listing_event(
     actor: &str,
     action: &str,
 ) -> AppResult<()> {
-    crate::writer::append_events(
-        tx,
-        &[crate::writer::NewEvent {
-            stream: format!("listing:{}", r.id),
-            at_ms: r.updated_ms,
-            actor: actor.to_string(),
-            role: "",
-            action: action.to_string(),
-            before: "{}".into(),
-            after: serde_json::json!({"status": r.status, "owner": r.owner_uscc}).to_string(),
-        }],
-    )
-    .await
+    let after = serde_json::json!({"status": r.status, "owner": r.owner_uscc});
+    let stream = format!("listing:{}", r.id);
+    crate::writer::append_one(tx, stream, r.updated_ms, actor, action, &after).await
 }

@@ -520,17 +520,6 @@ async fn project_event(
     action: &str,
     after: &serde_json::Value,
 ) -> AppResult<()> {
-    crate::writer::append_events(
-        tx,
-        &[crate::writer::NewEvent {
-            stream: format!("project:{}", r.id),
-            at_ms: r.updated_ms,
-            actor: r.created_by.clone(),
-            role: "",
-            action: action.into(),
-            before: "{}".into(),
-            after: after.to_string(),
-        }],
-    )
-    .await
+    let stream = format!("project:{}", r.id);
+    crate::writer::append_one(tx, stream, r.updated_ms, &r.created_by, action, after).await
 }

@@ -240,19 +240,16 @@ async fn reserve_event(
     r: &ReserveRow,
     action: &str,
 ) -> AppResult<()> {
-    crate::writer::append_events(
+    let after = serde_json::json!({"partner": r.partner_uscc, "scope": r.scope,
+        "authorised_on": r.authorised_on, "valid_until": r.valid_until});
+    let at = r.removed_ms.unwrap_or(r.added_ms);
+    crate::writer::append_one(
         tx,
-        &[crate::writer::NewEvent {
-            stream: format!("reserve:{}", r.head_uscc),
-            at_ms: r.removed_ms.unwrap_or(r.added_ms),
-            actor: r.added_by.clone(),
-            role: "",
-            action: action.into(),
-            before: "{}".into(),
-            after: serde_json::json!({"partner": r.partner_uscc, "scope": r.scope,
-                "authorised_on": r.authorised_on, "valid_until": r.valid_until})
-            .to_string(),
-        }],
+        format!("reserve:{}", r.head_uscc),
+        at,
+        &r.added_by,
+        action,
+        &after,
     )
     .await
 }
