@@ -367,7 +367,8 @@ for (const lang of ['zh', 'en']) {
     assert.ok(h.url().endsWith('/needs'), h.url());
     await h.setViewportSize({ width: 1100, height: 1300 });
     await shot(h, lang, 'needs');
-    const first = h.locator('table a[href^="/needs/"]').first();
+    // Its own supplier need (not the one in the open call, which another firm may read).
+    const first = h.locator('table a[href^="/needs/"]', { hasText: lang === 'zh' ? '耐高温真空袋密封胶带本地化配套' : 'High-temperature vacuum bagging sealant tape' });
     await Promise.all([h.waitForLoadState('load'), first.click()]);
     assert.ok((await h.locator('#matches ~ table tbody tr').count()) >= 10, 'ranked matches');
     // The explanation of the first candidate: its signals add up to its score.
@@ -401,11 +402,46 @@ for (const lang of ['zh', 'en']) {
     const sCtx = await context(lang);
     const s = await signIn(sCtx, 'sme.330400', '/opportunities');
     assert.ok(s.url().endsWith('/opportunities'), s.url());
-    const row = s.locator('#opportunities tbody tr').first();
-    assert.ok((await row.textContent()).includes(lang === 'zh' ? '耐高温真空袋密封胶带本地化配套' : 'High-temperature vacuum bagging sealant tape'));
+    const row = s.locator('#opportunities tbody tr', { hasText: lang === 'zh' ? '耐高温真空袋密封胶带本地化配套' : 'High-temperature vacuum bagging sealant tape' });
+    assert.equal(await row.count(), 1, 'the need it was qualified for');
     assert.equal((await row.locator('td.stage').textContent()).trim(), lang === 'zh' ? '合格供应商' : 'Qualified');
     await shot(s, lang, 'opportunities');
     await sCtx.close();
+  });
+
+  await step(`${lang}: an open call: the SME sees the aircraft maker's need ranked for it with the reason, answers with a proposal and a document; the owner sees it beside its ranked candidates and moves it on`, async () => {
+    const zh = lang === 'zh';
+    const sCtx = await context(lang);
+    const s = await signIn(sCtx, 'sme.330400', '/industry/open-needs');
+    const row = s.locator('#fits tbody tr', { hasText: zh ? '复合材料机身热压罐固化辅助材料国产化' : 'Local consumables for autoclave curing' });
+    assert.equal(await row.count(), 1, 'the call need is among the fits');
+    await row.locator('details summary').click();
+    assert.ok((await row.textContent()).includes(zh ? '热压罐' : 'autoclave'), 'the reason: its own words found in the need');
+    await shot(s, lang, 'open-needs');
+    await Promise.all([s.waitForLoadState('load'), row.locator('td a').first().click()]);
+    const needUrl = new URL(s.url()).pathname;
+    // The walk runs once per language on the same data: the first answers, the second finds it.
+    if (await s.locator('#proposal-form').count() > 0) {
+      await s.fill('#body', zh ? '本公司可提供耐高温真空袋密封胶带及脱模布、透气毡，已通过 AS9100 认证，可配合装机验证。' : 'We make high-temperature vacuum bagging sealant tape, release fabric and breather felt (AS9100) and can support qualification on the aircraft.');
+      await s.locator('#proposal-form input[type=file]').setInputFiles({ name: 'test-report.pdf', mimeType: 'application/pdf', buffer: pdf(`proposal ${lang} ${Date.now()}`) });
+      await Promise.all([s.waitForLoadState('load'), s.locator('#proposal-form button[type=submit]').click()]);
+    }
+    assert.ok(await s.locator('#my-proposal').isVisible(), 'our proposal');
+    assert.ok((await s.locator('main').textContent()).includes('test-report.pdf'), 'its document');
+    const hCtx = await context(lang);
+    const h = await signIn(hCtx, 'head.aviation', needUrl);
+    const name = zh ? '嘉兴恒韧高分子材料有限公司' : 'Jiaxing Hengren Polymer Materials';
+    assert.equal(await h.locator('#proposal-list tbody tr', { hasText: name }).count(), 1, 'the proposal');
+    const cand = h.locator('table tbody tr', { hasText: name }).filter({ hasText: zh ? '已提交方案' : 'Proposed' });
+    assert.ok(await cand.count() >= 1, 'marked among the ranked candidates');
+    const card = h.locator(`.board section[aria-label="${zh ? '推荐' : 'Suggested'}"] article`, { hasText: name });
+    if (await card.count() > 0) {
+      await card.locator('select[name=stage]').selectOption('contacted');
+      await Promise.all([h.waitForLoadState('load'), card.locator('button[type=submit]').click()]);
+    }
+    assert.ok((await h.locator('#proposal-list tbody tr', { hasText: name }).textContent()).includes(zh ? '已对接' : 'Contacted'), 'moved on');
+    await shot(h, lang, 'need-proposals');
+    for (const c of [sCtx, hCtx]) await c.close();
   });
 
   await step(`${lang}: an auction: listed, reviewed, put up, two firms bid (a too-small raise refused), a late bid extends the close, sold, confirmed with the buyer's registration, the contract case filed with the listing's document, published`, async () => {

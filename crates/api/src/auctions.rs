@@ -10,9 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::auctions::{
-    AuctionFigures, BidOp, BidderDecision, BidderView, Confirmation, ListingFileView,
-    ListingReview, ListingStatus, ListingView, LotView, NewListing, NewLot, NewSession, Placed,
-    ResultRow, SessionView,
+    AuctionFigures, BidOp, BidderDecision, BidderView, Confirmation, DocumentView, ListingReview,
+    ListingStatus, ListingView, LotView, NewListing, NewLot, NewSession, Placed, ResultRow,
+    SessionView,
 };
 use corridor_app::industry::CandidateView;
 use corridor_app::paging::Page;
@@ -90,7 +90,7 @@ pub async fn get_listing(
     params(("id" = String, Path), crate::materials::UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file (PDF, JPEG or PNG)"),
     security(("bearer" = [])),
-    responses((status = 201, body = ListingFileView), (status = 400, body = Problem), (status = 403, body = Problem),
+    responses((status = 201, body = DocumentView), (status = 400, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_listing_file(
     State(s): State<AppState>,
@@ -98,7 +98,7 @@ pub async fn add_listing_file(
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<crate::materials::UploadQuery>, QueryRejection>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<(StatusCode, Json<ListingFileView>)> {
+) -> ApiResult<(StatusCode, Json<DocumentView>)> {
     let Path(id) = id?;
     let Query(q) = q?;
     let body = body.map_err(crate::materials::unreadable_body)?;

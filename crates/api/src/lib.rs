@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auctions;
+pub mod calls;
 pub mod contract;
 pub mod exchange;
 pub mod identity;
@@ -134,6 +135,8 @@ pub struct VersionQuery {
         industry::reindex, accounts::register, accounts::list, accounts::decide, accounts::mine,
         accounts::reserve, accounts::add_partner, accounts::remove_partner, accounts::my_reserves,
         accounts::projects, accounts::start_project, accounts::project, accounts::change_project, accounts::project_counts,
+        calls::create, calls::list, calls::get, calls::needs, calls::review, calls::open_needs, calls::propose,
+        calls::need_proposals, calls::mine, calls::proposal, calls::add_file, calls::file,
         identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
@@ -345,6 +348,24 @@ pub fn routes(state: AppState) -> Router {
             "/reserve/{partner}",
             axum::routing::delete(accounts::remove_partner),
         )
+        .route("/calls", get(calls::list).post(calls::create))
+        .route("/calls/{id}", get(calls::get))
+        .route("/calls/{id}/needs", get(calls::needs))
+        .route("/needs/{id}/review", post(calls::review))
+        .route("/open-needs", get(calls::open_needs))
+        .route(
+            "/needs/{id}/proposals",
+            get(calls::need_proposals).post(calls::propose),
+        )
+        .route("/me/proposals", get(calls::mine))
+        .route("/proposals/{id}", get(calls::proposal))
+        .route(
+            "/proposals/{id}/files",
+            post(calls::add_file).layer(axum::extract::DefaultBodyLimit::max(
+                materials::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route("/proposals/{id}/files/{file}", get(calls::file))
         .route("/admin/search/reindex", post(industry::reindex))
         .route(
             "/auctions/listings",

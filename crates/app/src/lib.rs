@@ -14,6 +14,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod delivery;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod exchange;
 pub mod filing;

@@ -502,7 +502,11 @@ pub async fn run(
     let (needs, need_docs, matches) =
         if uses(Kind::Match) || uses(Kind::Pipeline) || uses(Kind::Board) {
             let page = get_json(&http, &base, "/needs?per_page=100", &office).await?;
-            let need_docs: Vec<Value> = page["items"].as_array().cloned().unwrap_or_default();
+            // A head enterprise's own needs (not those of a call, which may be any firm's).
+            let need_docs: Vec<Value> = (page["items"].as_array().into_iter().flatten())
+                .filter(|n| n["call"].is_null())
+                .cloned()
+                .collect();
             let needs: Vec<String> = items(&page, "id");
             if needs.is_empty() {
                 anyhow::bail!("no needs to rank: run the server with --demo (and enterprises)");

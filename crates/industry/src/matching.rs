@@ -11,7 +11,7 @@
 //! The score is the weighted sum; every result lists each signal's value, weight and
 //! contribution, and the query terms it matched by field. Weights come from configuration.
 
-use crate::search::{EnterpriseIndex, Filters, Hit};
+use crate::search::{EnterpriseIndex, Filters, Hit, Meta};
 use crate::Cluster;
 use corridor_domain::text::{self, Limit};
 use serde::{Deserialize, Serialize};
@@ -313,57 +313,11 @@ pub fn rank_unexplained(
         .map(|h| h.score)
         .fold(0.0_f32, f32::max)
         .max(f32::EPSILON);
-    let clusters: BTreeSet<&str> = need.clusters.iter().map(|c| c.as_str()).collect();
     let mut out: Vec<Ranked> = found
         .hits
         .into_iter()
         .map(|h| {
-            let m = &h.meta;
-            let has = |f: &str| m.flags.iter().any(|x| x == f);
-            let b = |x: bool| if x { 1.0 } else { 0.0 };
-            let industry = need
-                .industries
-                .iter()
-                .map(|p| {
-                    if m.industry.starts_with(p.as_str()) {
-                        1.0
-                    } else if p.len() >= 3 && m.industry.get(..3) == p.get(..3) {
-                        0.5
-                    } else {
-                        0.0
-                    }
-                })
-                .fold(0.0_f32, f32::max);
-            let parts = [
-                ("text", h.score / best, weights.text),
-                (
-                    "cluster",
-                    b(clusters.contains(m.cluster.as_str())),
-                    weights.cluster,
-                ),
-                ("industry", industry, weights.industry),
-                (
-                    "preferred_city",
-                    b(need.cities.iter().any(|c| c == &m.city)),
-                    weights.preferred_city,
-                ),
-                (
-                    "corridor_city",
-                    b(members.contains(&m.city)),
-                    weights.corridor_city,
-                ),
-                ("high_tech", b(has("high_tech")), weights.high_tech),
-                ("specialised", b(has("specialised")), weights.specialised),
-            ];
-            let signals: Vec<Signal> = parts
-                .into_iter()
-                .map(|(name, value, weight)| Signal {
-                    name,
-                    value,
-                    weight,
-                    contribution: value * weight,
-                })
-                .collect();
+            let signals = signals(need, &h.meta, h.score / best, weights, members);
             let bm25 = h.score;
             Ranked {
                 hit: Hit {
@@ -378,6 +332,70 @@ pub fn rank_unexplained(
     out.sort_by(|a, b| (b.hit.score.total_cmp(&a.hit.score)).then(a.hit.uscc.cmp(&b.hit.uscc)));
     out.truncate(limit);
     Ok(out)
+}
+
+/// Each signal of one firm (`meta`) for one need, with its weight and contribution; `text` is
+/// the text relevance already normalised to 0..1. Both directions of matching use it: a need's
+/// candidates ([`rank`]) and a firm's open needs ([`crate::search::needs`]).
+pub fn signals(
+    need: &NeedSpec,
+    m: &Meta,
+    text: f32,
+    weights: &Weights,
+    members: &BTreeSet<String>,
+) -> Vec<Signal> {
+    let has = |f: &str| m.flags.iter().any(|x| x == f);
+    let b = |x: bool| if x { 1.0 } else { 0.0 };
+    let industry = need
+        .industries
+        .iter()
+        .map(|p| {
+            if m.industry.starts_with(p.as_str()) {
+                1.0
+            } else if p.len() >= 3 && m.industry.get(..3) == p.get(..3) {
+                0.5
+            } else {
+                0.0
+            }
+        })
+        .fold(0.0_f32, f32::max);
+    let parts = [
+        ("text", text, weights.text),
+        (
+            "cluster",
+            b(need.clusters.iter().any(|c| c.as_str() == m.cluster)),
+            weights.cluster,
+        ),
+        ("industry", industry, weights.industry),
+        (
+            "preferred_city",
+            b(need.cities.iter().any(|c| c == &m.city)),
+            weights.preferred_city,
+        ),
+        (
+            "corridor_city",
+            b(members.contains(&m.city)),
+            weights.corridor_city,
+        ),
+        ("high_tech", b(has("high_tech")), weights.high_tech),
+        ("specialised", b(has("specialised")), weights.specialised),
+    ];
+    parts
+        .into_iter()
+        .map(|(name, value, weight)| Signal {
+            name,
+            value,
+            weight,
+            contribution: value * weight,
+        })
+        .collect()
+}
+
+/// Whether a firm holds every certification a need requires (the hard constraint).
+pub fn certified_for(need: &NeedSpec, m: &Meta) -> bool {
+    need.certifications
+        .iter()
+        .all(|c| m.certifications.iter().any(|h| h.trim() == c.trim()))
 }
 
 corridor_domain::codes! {

@@ -351,25 +351,7 @@ impl EnterpriseIndex {
     /// The distinct terms of a query, each with the word of the query it came from as it was
     /// typed (`bagging` for the stem `bag`): what the searcher is shown as matched.
     fn query_terms(&self, analyzer: &str, text: &str) -> Vec<(String, String)> {
-        let Some(mut a) = self.index.tokenizers().get(analyzer) else {
-            return Vec::new();
-        };
-        let mut s = a.token_stream(text);
-        let mut out: Vec<(String, String)> = Vec::new();
-        while s.advance() {
-            let t = s.token();
-            if out.iter().any(|(seen, _)| *seen == t.text) {
-                continue; // one entry per term: the first word it came from
-            }
-            let word = text
-                .get(t.offset_from..t.offset_to)
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .unwrap_or(&t.text)
-                .to_string();
-            out.push((t.text.clone(), word));
-        }
-        out
+        terms_with_words(&self.index, analyzer, text)
     }
 
     fn text_query(&self, text: &str) -> (Box<dyn Query>, Vec<QueryTerm>) {
@@ -590,6 +572,31 @@ impl EnterpriseIndex {
     }
 }
 
+/// The distinct terms of `text` through one of `index`'s analysers, each with the word it came
+/// from as typed (`bagging` for the stem `bag`).
+pub(crate) fn terms_with_words(index: &Index, analyzer: &str, text: &str) -> Vec<(String, String)> {
+    let Some(mut a) = index.tokenizers().get(analyzer) else {
+        return Vec::new();
+    };
+    let mut s = a.token_stream(text);
+    let mut out: Vec<(String, String)> = Vec::new();
+    while s.advance() {
+        let t = s.token();
+        if out.iter().any(|(seen, _)| *seen == t.text) {
+            continue; // one entry per term: the first word it came from
+        }
+        let word = text
+            .get(t.offset_from..t.offset_to)
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .unwrap_or(&t.text)
+            .to_string();
+        out.push((t.text.clone(), word));
+    }
+    out
+}
+
 pub mod listings;
+pub mod needs;
 #[cfg(test)]
 mod tests;

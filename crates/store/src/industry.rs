@@ -86,7 +86,7 @@ fn ent_from(r: &AnyRow) -> Result<EnterpriseRow> {
 }
 
 const ENT_COLS: &str = "uscc, name_zh, name_en, city, industry, cluster, head, doc";
-const NEED_COLS: &str =
+pub(crate) const NEED_COLS: &str =
     "id, owner_uscc, kind, status, deadline, doc, created_ms, created_by, updated_ms";
 const MATCH_COLS: &str = "need_id, uscc, stage, meetings, score_milli, suggested_on, \
                           contacted_on, qualified_on, declined_on, updated_ms";
@@ -96,7 +96,7 @@ fn need_from(r: &AnyRow) -> Result<NeedRow> {
 }
 
 /// A need from the [`NEED_COLS`] that start at column `at` of `r`.
-fn need_at(r: &AnyRow, at: usize) -> Result<NeedRow> {
+pub(crate) fn need_at(r: &AnyRow, at: usize) -> Result<NeedRow> {
     Ok(NeedRow {
         id: r.try_get(at)?,
         owner_uscc: r.try_get(at + 1)?,

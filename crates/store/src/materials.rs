@@ -410,13 +410,12 @@ impl Store {
             .collect()
     }
 
-    /// Every SHA-256 that a row names: a case's material or a listing's document.
+    /// Every SHA-256 that a row names: a case's material or a listing's or proposal's document.
     async fn named_blobs(&self) -> Result<std::collections::BTreeSet<String>> {
-        let v: Vec<String> = sqlx::query_scalar(
-            "SELECT sha256 FROM attachments UNION SELECT sha256 FROM listing_files",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let v: Vec<String> =
+            sqlx::query_scalar("SELECT sha256 FROM attachments UNION SELECT sha256 FROM documents")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(v.into_iter().collect())
     }
 
@@ -453,7 +452,7 @@ impl Store {
             None => {
                 let r = sqlx::query(
                     "DELETE FROM material_blobs WHERE stored_ms <= $1 AND sha256 NOT IN \
-                     (SELECT sha256 FROM attachments UNION SELECT sha256 FROM listing_files)",
+                     (SELECT sha256 FROM attachments UNION SELECT sha256 FROM documents)",
                 )
                 .bind(now_ms() - grace.as_millis() as i64)
                 .execute(&self.pool)
@@ -483,8 +482,8 @@ impl Store {
             );
             named.push((a.sha256, holder));
         }
-        for f in self.all_listing_files().await? {
-            let holder = format!("file {} ({}) of listing {}", f.id, f.sha256, f.listing_id);
+        for f in self.all_documents().await? {
+            let holder = format!("file {} ({}) of {}", f.id, f.sha256, f.holder);
             named.push((f.sha256, holder));
         }
         let mut seen = std::collections::HashSet::new();

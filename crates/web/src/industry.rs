@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::industry::{
     CandidateView, EnterpriseQuery, EnterpriseSearch, HeadStats, MatchView, NeedView, NewNeed,
-    StageMove,
+    ProposalView, Review, StageMove,
 };
 use corridor_app::App;
 use corridor_industry::matching::{NeedKind, NeedSpec, Stage};
@@ -64,8 +64,26 @@ fn tags(lang: Lang, flags: &[String], certs: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Each signal as the pages show it: (name, value, weight, contribution).
+pub(crate) fn signal_rows(
+    lang: Lang,
+    signals: &[corridor_app::industry::SignalView],
+) -> Vec<(String, String, String, String)> {
+    signals
+        .iter()
+        .map(|s| {
+            (
+                signal_name(lang, &s.name).to_string(),
+                format!("{:.2}", s.value),
+                format!("{:.2}", s.weight),
+                format!("{:.3}", s.contribution),
+            )
+        })
+        .collect()
+}
+
 /// The distinct matched terms of every field, for one line.
-fn matched_text(m: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+pub(crate) fn matched_line(m: &std::collections::BTreeMap<String, Vec<String>>) -> String {
     m.values()
         .flatten()
         .cloned()
@@ -244,7 +262,7 @@ pub(crate) async fn search(
             city: city_name(&app, lang, &h.city),
             cluster: cluster_name(lang, &h.cluster),
             tags: tags(lang, &h.flags, &h.certifications),
-            matched: matched_text(&h.matched),
+            matched: matched_line(&h.matched),
         })
         .collect();
     let more = (page_no * 20) < r.total as i64;
@@ -293,6 +311,8 @@ struct NeedsPage<'a> {
     clusters: Vec<(String, String)>,
     error: String,
     form: Vec<(String, String)>,
+    /// The calls taking needs today: (id, title).
+    calls: Vec<(String, String)>,
 }
 
 impl NeedsPage<'_> {
@@ -343,8 +363,17 @@ async fn needs_page(
             deadline: n.deadline.clone().unwrap_or_else(|| "—".into()),
         })
         .collect();
+    let calls = app
+        .calls(p)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c.open)
+        .map(|c| (c.id, lang.of(&c.title_zh, &c.title_en)))
+        .collect();
     let csrf = cx.csrf();
     let np = NeedsPage {
+        calls,
         t,
         l: lang,
         csrf: csrf.clone(),
@@ -424,6 +453,7 @@ pub(crate) async fn post_need(
     };
     let n = NewNeed {
         owner_uscc: Some(get("owner_uscc")).filter(|s| !s.is_empty()),
+        call_id: Some(get("call_id")).filter(|s| !s.is_empty()),
         deadline: Some(get("deadline")).filter(|s| !s.is_empty()),
         spec: NeedSpec {
             kind,

@@ -10,6 +10,7 @@
 mod accounts;
 mod auctions;
 mod authorisations;
+mod calls;
 mod cases;
 mod dashboard;
 mod exchange;
@@ -91,6 +92,18 @@ pub fn router(app: Arc<App>) -> Router {
             ),
         )
         .route(
+            "/needs/{id}/proposals",
+            axum::routing::post(calls::propose).layer(axum::extract::DefaultBodyLimit::max(
+                corridor_app::materials::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route(
+            "/proposals/{id}/files",
+            axum::routing::post(calls::upload).layer(axum::extract::DefaultBodyLimit::max(
+                corridor_app::materials::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route(
             "/auctions/lots/{id}/{what}",
             axum::routing::post(auctions::lot_post),
         )
@@ -104,6 +117,14 @@ pub fn router(app: Arc<App>) -> Router {
             get(accounts::register_form).post(accounts::register_submit),
         )
         .route("/industry/accounts", get(accounts::accounts))
+        .route("/industry/calls", get(calls::calls).post(calls::open_call))
+        .route("/industry/calls/{id}", get(calls::call))
+        .route(
+            "/industry/calls/{id}/review",
+            axum::routing::post(calls::review),
+        )
+        .route("/industry/open-needs", get(calls::open_needs))
+        .route("/proposals/{id}/files/{file}", get(calls::download))
         .route("/industry/projects", get(projects::list))
         .route(
             "/industry/projects/{id}",

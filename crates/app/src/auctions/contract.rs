@@ -231,7 +231,7 @@ impl App {
         if have.iter().any(|a| a.material == material as i64) {
             return Ok(());
         }
-        for f in self.store.listing_files(listing).await? {
+        for f in self.store.documents(&super::files::holder(listing)).await? {
             let Some(bytes) = self.store.blob(&f.sha256).await? else {
                 continue;
             };

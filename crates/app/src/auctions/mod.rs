@@ -33,10 +33,11 @@ mod listings;
 mod settle;
 mod views;
 
+pub use crate::documents::DocumentView;
 pub use bidding::{BidOp, Placed};
 pub use contract::{ContractCase, ContractDetails};
 pub use demo::{seed_demo, AuctionDemo};
-pub use files::{ListingFileView, MAX_LISTING_FILES};
+pub use files::MAX_LISTING_FILES;
 pub use settle::*;
 pub use views::*;
 

@@ -15,7 +15,7 @@ pub struct ListingView {
     #[serde(flatten)]
     pub doc: ListingDoc,
     /// Its documents, in the order they were added.
-    pub files: Vec<ListingFileView>,
+    pub files: Vec<DocumentView>,
     pub created_ms: i64,
     pub updated_ms: i64,
 }
@@ -81,7 +81,7 @@ pub struct LotView {
     /// confirmed sale opened.
     pub contract_case: Option<ContractCase>,
     /// The listing's documents.
-    pub documents: Vec<ListingFileView>,
+    pub documents: Vec<DocumentView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -165,9 +165,7 @@ impl App {
             owner_name_en: en,
             status: ListingStatus::parse(&r.status).unwrap_or(ListingStatus::Submitted),
             doc: serde_json::from_str(&r.doc).map_err(AppError::internal)?,
-            files: (self.store.listing_files(&r.id).await?.iter())
-                .map(super::files::file_view)
-                .collect(),
+            files: self.documents_of(&super::files::holder(&r.id)).await?,
             created_ms: r.created_ms,
             updated_ms: r.updated_ms,
         })
@@ -336,9 +334,9 @@ impl App {
             seller_confirmed: row.seller_confirmed_ms.is_some(),
             me: None,
             contract_case: None,
-            documents: (self.store.listing_files(&row.listing_id).await?.iter())
-                .map(super::files::file_view)
-                .collect(),
+            documents: self
+                .documents_of(&super::files::holder(&row.listing_id))
+                .await?,
         })
     }
 

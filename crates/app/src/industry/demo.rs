@@ -9,6 +9,9 @@ pub struct IndustryDemo {
     pub needs: u64,
     pub accounts: Vec<(String, String)>,
     pub projects: u64,
+    /// The open call and the needs posted into it.
+    pub call: Option<String>,
+    pub call_needs: u64,
 }
 
 /// The demo's enterprise accounts: (username, index into the head list or `None` for the
@@ -79,6 +82,7 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
                 &office,
                 NewNeed {
                     owner_uscc: Some(heads[i].uscc.clone()),
+                    call_id: None,
                     deadline: Some(day(-60 - 10 * k as i64)),
                     spec,
                     unknown: BTreeMap::new(),
@@ -128,7 +132,89 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
             }
         }
     }
+    demo_call(app, &office, &heads[0].uscc, &landmark.uscc, &day, &mut out).await?;
     Ok(out)
+}
+
+/// An open call with two needs the office posted and approved: one of the aircraft maker
+/// (which the sealant SME's profile answers) and one of the sealant SME itself, not a head
+/// enterprise.
+async fn demo_call(
+    app: &App,
+    office: &Principal,
+    head: &str,
+    sme: &str,
+    day: &dyn Fn(i64) -> String,
+    out: &mut IndustryDemo,
+) -> AppResult<()> {
+    use corridor_industry::matching::NeedKind;
+    use corridor_industry::Cluster;
+    let call = app
+        .create_call(
+            office,
+            &NewCall {
+                title_zh: "2026年度G60科创走廊关键核心技术需求征集".into(),
+                title_en: "G60 corridor call for key technology needs, 2026".into(),
+                scope_zh: "面向走廊九城企业征集关键核心技术攻关与供应链配套需求，经联席办审核后向全体企业和科研院所公开。".into(),
+                scope_en: "Bottleneck-technology and supplier needs of firms in the nine cities; published to every enterprise and institute once the joint office has reviewed them.".into(),
+                clusters: Cluster::ALL.to_vec(),
+                kinds: vec![NeedKind::BottleneckTechnology, NeedKind::SupplierLocalisation],
+                opens: day(30),
+                closes: day(-60),
+            },
+        )
+        .await?;
+    let need = |owner: &str, spec: NeedSpec| NewNeed {
+        owner_uscc: Some(owner.to_string()),
+        call_id: Some(call.id.clone()),
+        deadline: Some(day(-45)),
+        spec,
+        unknown: BTreeMap::new(),
+    };
+    let spec = |kind, tz: &str, te: &str, dz: &str, de: &str, clusters: &[Cluster]| NeedSpec {
+        kind,
+        title_zh: tz.into(),
+        title_en: te.into(),
+        description_zh: dz.into(),
+        description_en: de.into(),
+        certifications: vec![],
+        clusters: clusters.to_vec(),
+        industries: vec![],
+        cities: vec![],
+    };
+    app.create_need(
+        office,
+        need(
+            head,
+            spec(
+                NeedKind::BottleneckTechnology,
+                "复合材料机身热压罐固化辅助材料国产化",
+                "Local consumables for autoclave curing of composite fuselage sections",
+                "耐高温真空袋密封胶带、脱模布、透气毡的国产替代与装机验证",
+                "High-temperature vacuum bagging sealant tape, release fabric and breather felt made locally and qualified on the aircraft",
+                &[Cluster::Aviation, Cluster::NewMaterials],
+            ),
+        ),
+    )
+    .await?;
+    app.create_need(
+        office,
+        need(
+            sme,
+            spec(
+                NeedKind::BottleneckTechnology,
+                "密封胶带高温老化加速试验方法",
+                "Accelerated high-temperature ageing tests for sealant tape",
+                "寻找具备高温老化与材料失效分析能力的检测机构或高校合作建立加速试验方法",
+                "A testing laboratory or university with high-temperature ageing and failure analysis to set up an accelerated test method",
+                &[Cluster::NewMaterials],
+            ),
+        ),
+    )
+    .await?;
+    out.call = Some(call.id);
+    out.call_needs = 2;
+    Ok(())
 }
 
 async fn demo_project(

@@ -34,6 +34,8 @@ pub struct Industry {
     pub(crate) wake: Arc<Notify>,
     pub weights: Weights,
     pub(crate) ranks: std::sync::Mutex<RankCache>,
+    /// The open needs' index, for the firms' side of matching.
+    pub(crate) open_needs: std::sync::Mutex<super::calls::OpenNeeds>,
 }
 
 /// Rankings already computed, valid for one generation of the index. A ranking reads and
@@ -105,6 +107,7 @@ impl Industry {
             wake,
             weights: opts.weights,
             ranks: Default::default(),
+            open_needs: Default::default(),
         })
     }
 

@@ -30,16 +30,21 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use uuid::Uuid;
 
 pub mod accounts;
+pub mod calls;
 mod demo;
 mod index;
 pub(crate) mod needs;
 mod outcomes;
 mod pipeline;
 mod projects;
+pub mod proposals;
 mod registry;
 mod reserve;
 mod views;
 
+pub use calls::{
+    CallCounts, CallEntry, CallView, FitQuery, NeedFit, NewCall, Review, ReviewDecision,
+};
 pub use demo::*;
 pub use index::*;
 #[allow(unused_imports)]
@@ -48,5 +53,6 @@ pub use projects::{
     Member, Milestone, NewMilestone, NewProject, Outcome, OutcomeKind, ProjectCounts, ProjectOp,
     ProjectView,
 };
+pub use proposals::{NewProposal, ProposalView};
 pub use reserve::{NewPartner, PartnerView};
 pub use views::*;

@@ -9,7 +9,9 @@ impl App {
                 .with_zh(format!("已存需求无法读取：{e}"))
         })?;
         let owner = self.store.enterprise(&n.owner_uscc).await?;
+        let call = self.call_entry(&n.id).await?;
         Ok(NeedView {
+            call,
             id: n.id.clone(),
             owner_uscc: n.owner_uscc.clone(),
             owner_name_zh: owner
@@ -35,13 +37,21 @@ impl App {
         if let Some(k) = n.unknown.keys().next() {
             return Err(field_err(k, "unknown field", "不是需求的字段"));
         }
-        let owner = match (self.scope(p).await?, n.owner_uscc) {
+        let call = n
+            .call_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from);
+        let scope = self.scope(p).await?;
+        let by_office = matches!(scope, Scope::All);
+        let owner = match (scope, n.owner_uscc) {
             (Scope::All, Some(o)) => o,
             (Scope::All, None) => {
                 return Err(field_err(
                     "owner_uscc",
-                    "the head enterprise the need is for",
-                    "须指定需求所属的链主企业",
+                    "the enterprise the need is for",
+                    "须指定需求所属的企业",
                 ))
             }
             (Scope::Own(mine), Some(o)) if o != mine => {
@@ -59,9 +69,11 @@ impl App {
                 "企业库中没有该企业",
             )
         })?;
-        if !o.head {
-            return Err(AppError::forbidden("needs are posted for head enterprises")
-                .with_zh("需求只能为链主企业发布"));
+        if !o.head && call.is_none() {
+            return Err(AppError::forbidden(
+                "outside an open call, needs are posted for head enterprises",
+            )
+            .with_zh("征集之外，需求只能为链主企业发布"));
         }
         let spec = n.spec.normalised().map_err(|x| {
             field_err_of(FieldError {
@@ -70,6 +82,9 @@ impl App {
                 reason_zh: None,
             })
         })?;
+        if let Some(c) = &call {
+            self.check_call_need(c, &spec).await?;
+        }
         let deadline = match n.deadline.as_deref().filter(|d| !d.is_empty()) {
             Some(d) => {
                 let day = parse_day(d, "deadline")?;
@@ -96,10 +111,32 @@ impl App {
             created_by: p.username.clone(),
             updated_ms: now,
         };
-        let r = row.clone();
+        // A need posted into a call by an enterprise waits for the office's review; the
+        // office's own is approved as it is posted.
+        let entry = call.map(|c| corridor_store::CallNeedRow {
+            need_id: row.id.clone(),
+            call_id: c,
+            review: if by_office {
+                calls::Review::Approved
+            } else {
+                calls::Review::Pending
+            }
+            .as_str()
+            .into(),
+            note: String::new(),
+            reviewed_by: by_office.then(|| p.username.clone()),
+            reviewed_ms: by_office.then_some(now),
+        });
+        let (r, e) = (row.clone(), entry);
         self.write(Box::new(move |conn| {
-            let r = r.clone();
-            Box::pin(async move { Ok(Store::insert_need(conn, &r).await?) })
+            let (r, e) = (r.clone(), e.clone());
+            Box::pin(async move {
+                Store::insert_need(conn, &r).await?;
+                if let Some(e) = e {
+                    Store::insert_call_need(conn, &e).await?;
+                }
+                Ok(())
+            })
         }))
         .await?;
         self.need_view(&row).await
@@ -119,9 +156,24 @@ impl App {
         }
     }
 
+    /// A need: for its owner and the office; an approved need of a call, for every enterprise
+    /// account the office has confirmed.
     pub async fn need(&self, p: &Principal, id: &str) -> AppResult<NeedView> {
-        let n = self.need_row(p, id).await?;
-        self.need_view(&n).await
+        match self.need_row(p, id).await {
+            Ok(n) => self.need_view(&n).await,
+            Err(e) if e.code == ErrorCode::Forbidden => {
+                let published = self
+                    .store
+                    .call_need(id)
+                    .await?
+                    .is_some_and(|c| c.review == calls::Review::Approved.as_str());
+                match (published, self.store.need(id).await?) {
+                    (true, Some(n)) => self.need_view(&n).await,
+                    _ => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn needs(
@@ -248,7 +300,18 @@ impl App {
             .into_iter()
             .map(|m| (m.uscc, m.stage))
             .collect();
-        Ok(candidate_views(ranked, &stages))
+        let proposals: BTreeMap<String, String> = self
+            .store
+            .proposals_of_need(id)
+            .await?
+            .into_iter()
+            .map(|r| (r.uscc, r.id))
+            .collect();
+        let mut v = candidate_views(ranked, &stages);
+        for c in &mut v {
+            c.proposal = proposals.get(&c.hit.uscc).cloned();
+        }
+        Ok(v)
     }
 }
 
@@ -263,17 +326,9 @@ pub(crate) fn candidate_views(
         .map(|(i, r)| CandidateView {
             rank: i + 1,
             stage: stages.get(&r.hit.uscc).and_then(|s| Stage::parse(s)),
+            proposal: None,
             hit: r.hit.into(),
-            signals: r
-                .signals
-                .into_iter()
-                .map(|s| SignalView {
-                    name: s.name.into(),
-                    value: s.value,
-                    weight: s.weight,
-                    contribution: s.contribution,
-                })
-                .collect(),
+            signals: r.signals.into_iter().map(SignalView::from).collect(),
         })
         .collect()
 }

@@ -105,33 +105,7 @@ impl App {
                 }
                 c.clone()
             }
-            None => {
-                let spec: NeedSpec = serde_json::from_str(&n.doc)
-                    .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-                let score = self
-                    .rank_with(
-                        &spec,
-                        self.industry.weights.candidates,
-                        &n.owner_uscc,
-                        false,
-                    )
-                    .await?
-                    .into_iter()
-                    .find(|r| r.hit.uscc == m.uscc)
-                    .map_or(0.0, |r| r.hit.score);
-                MatchRow {
-                    need_id: id.into(),
-                    uscc: m.uscc.clone(),
-                    stage: Stage::Suggested.as_str().into(),
-                    meetings: 0,
-                    score_milli: (score * 1000.0).round() as i64,
-                    suggested_on: on_s.clone(),
-                    contacted_on: None,
-                    qualified_on: None,
-                    declined_on: None,
-                    updated_ms: 0,
-                }
-            }
+            None => self.new_match_row(&n, &m.uscc, &on_s).await?,
         };
         row.stage = m.stage.as_str().into();
         row.updated_ms = self.now_ms();
@@ -165,6 +139,41 @@ impl App {
         }))
         .await?;
         self.match_view(row, Some(ent)).await
+    }
+
+    /// A firm entering a need's pipeline on `on`, at `suggested`, scored as the need's
+    /// ranking scores it (0 when the ranking does not reach it).
+    pub(crate) async fn new_match_row(
+        &self,
+        n: &NeedRow,
+        uscc: &str,
+        on: &str,
+    ) -> AppResult<MatchRow> {
+        let spec: NeedSpec = serde_json::from_str(&n.doc)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let score = self
+            .rank_with(
+                &spec,
+                self.industry.weights.candidates,
+                &n.owner_uscc,
+                false,
+            )
+            .await?
+            .into_iter()
+            .find(|r| r.hit.uscc == uscc)
+            .map_or(0.0, |r| r.hit.score);
+        Ok(MatchRow {
+            need_id: n.id.clone(),
+            uscc: uscc.to_string(),
+            stage: Stage::Suggested.as_str().into(),
+            meetings: 0,
+            score_milli: (score * 1000.0).round() as i64,
+            suggested_on: on.to_string(),
+            contacted_on: None,
+            qualified_on: None,
+            declined_on: None,
+            updated_ms: 0,
+        })
     }
 
     pub(crate) async fn match_view(

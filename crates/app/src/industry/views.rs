@@ -112,6 +112,17 @@ pub struct SignalView {
     pub contribution: f32,
 }
 
+impl From<matching::Signal> for SignalView {
+    fn from(s: matching::Signal) -> SignalView {
+        SignalView {
+            name: s.name.into(),
+            value: s.value,
+            weight: s.weight,
+            contribution: s.contribution,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CandidateView {
     pub rank: usize,
@@ -122,14 +133,20 @@ pub struct CandidateView {
     pub signals: Vec<SignalView>,
     /// The candidate's stage when it is in this need's pipeline.
     pub stage: Option<Stage>,
+    /// The candidate's proposal, when it answered the need.
+    pub proposal: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewNeed {
-    /// The head enterprise the need is for. A head enterprise's own account may omit it;
-    /// the joint office must give it.
+    /// The enterprise the need is for. An enterprise's own account may omit it; the joint
+    /// office must give it. Outside a call it must be a head enterprise.
     #[serde(default)]
     pub owner_uscc: Option<String>,
+    /// The open call it is posted into: any confirmed enterprise may post there, and the need
+    /// waits for the office's review before every enterprise sees it.
+    #[serde(default)]
+    pub call_id: Option<String>,
     /// The last day to respond (YYYY-MM-DD).
     #[serde(default)]
     pub deadline: Option<String>,
@@ -144,6 +161,8 @@ pub struct NewNeed {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NeedView {
     pub id: String,
+    /// The call it was posted into, with the office's review.
+    pub call: Option<super::calls::CallEntry>,
     pub owner_uscc: String,
     pub owner_name_zh: String,
     pub owner_name_en: String,

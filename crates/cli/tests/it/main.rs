@@ -6,6 +6,7 @@
 mod accounts;
 mod api;
 mod auctions;
+mod calls;
 pub mod cases;
 mod catalogue;
 pub mod cli;

@@ -42,6 +42,7 @@ async fn projects(backend: Backend) {
     };
     let need = |kind| NewNeed {
         owner_uscc: None,
+        call_id: None,
         deadline: Some("2027-12-31".into()),
         spec: spec(kind),
         unknown: Default::default(),

@@ -14,6 +14,7 @@ pub(crate) struct CandRow {
     pub(crate) matched: String,
     pub(crate) signals: Vec<(String, String, String, String)>,
     pub(crate) stage: String,
+    pub(crate) proposal: bool,
 }
 
 pub(crate) struct BoardCol {
@@ -48,14 +49,42 @@ pub(crate) struct NeedPage<'a> {
     pub(crate) board: Vec<BoardCol>,
     pub(crate) error: String,
     pub(crate) today: String,
+    /// The call it is in: (id, review in words, note).
+    pub(crate) call: Option<(String, String, String)>,
+    /// Seen by another firm (not its owner, not the office): no candidates nor board.
+    pub(crate) viewer: bool,
+    /// Whether the need takes proposals.
+    pub(crate) takes_proposals: bool,
+    /// The proposals (the owner's and the office's view).
+    pub(crate) proposals: Vec<ProposalView>,
+    /// The viewer's own proposal.
+    pub(crate) mine: Option<ProposalView>,
+    pub(crate) errors: std::collections::BTreeMap<String, String>,
+    pub(crate) form: Vec<(String, String)>,
 }
 
+impl NeedPage<'_> {
+    fn err(&self, k: &str) -> Option<&String> {
+        self.errors.get(k)
+    }
+    fn f(&self, k: &str) -> String {
+        crate::materials::field(&self.form, k).to_string()
+    }
+    fn stage_name(&self, s: &Option<Stage>) -> String {
+        s.map(|s| s.name(self.l == Lang::Zh).to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn need_page(
     app: &App,
     cx: &Cx,
     p: &corridor_domain::case::Principal,
     id: &str,
     error: String,
+    errors: std::collections::BTreeMap<String, String>,
+    form: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
     let lang = cx.lang;
@@ -64,13 +93,26 @@ pub(crate) async fn need_page(
         Ok(n) => n,
         Err(e) => return deny(t, lang, e.code),
     };
-    let ranked: Vec<CandidateView> = match app.rank_need(p, id, 20).await {
-        Ok(r) => r,
-        Err(e) => return deny(t, lang, e.code),
-    };
-    let board: Vec<MatchView> = match app.pipeline(p, id).await {
-        Ok(b) => b,
-        Err(e) => return deny(t, lang, e.code),
+    // The owner and the office work the need; another firm reads a published one and answers.
+    let (ranked, board, proposals, viewer): (Vec<CandidateView>, Vec<MatchView>, _, bool) =
+        match app.rank_need(p, id, 20).await {
+            Ok(r) => match (
+                app.pipeline(p, id).await,
+                app.proposals_of_need(p, id).await,
+            ) {
+                (Ok(b), Ok(pr)) => (r, b, pr, false),
+                (Err(e), _) | (_, Err(e)) => return deny(t, lang, e.code),
+            },
+            Err(e) if e.code == corridor_app::ErrorCode::Forbidden => {
+                (Vec::new(), Vec::new(), Vec::new(), true)
+            }
+            Err(e) => return deny(t, lang, e.code),
+        };
+    let mine = match viewer {
+        true => {
+            (app.my_proposals(p).await.unwrap_or_default().into_iter()).find(|x| x.need_id == id)
+        }
+        false => None,
     };
     let zh = lang == Lang::Zh;
     let candidates = ranked
@@ -82,20 +124,10 @@ pub(crate) async fn need_page(
             city: city_name(app, lang, &c.hit.city),
             score: format!("{:.3}", c.hit.score),
             tags: tags(lang, &c.hit.flags, &c.hit.certifications),
-            matched: matched_text(&c.hit.matched),
-            signals: c
-                .signals
-                .iter()
-                .map(|s| {
-                    (
-                        signal_name(lang, &s.name).to_string(),
-                        format!("{:.2}", s.value),
-                        format!("{:.2}", s.weight),
-                        format!("{:.3}", s.contribution),
-                    )
-                })
-                .collect(),
+            matched: matched_line(&c.hit.matched),
+            signals: signal_rows(lang, &c.signals),
             stage: c.stage.map(|s| s.name(zh).to_string()).unwrap_or_default(),
+            proposal: c.proposal.is_some(),
         })
         .collect();
     let board = Stage::ALL
@@ -175,6 +207,26 @@ pub(crate) async fn need_page(
         board,
         error,
         today: corridor_store::date_str(app.today()),
+        call: n.call.as_ref().map(|c| {
+            (
+                c.call_id.clone(),
+                c.review.name(zh).to_string(),
+                c.note.clone(),
+            )
+        }),
+        takes_proposals: n
+            .call
+            .as_ref()
+            .is_some_and(|c| c.review == Review::Approved)
+            && n.status == corridor_industry::matching::NeedStatus::Open
+            && n.deadline
+                .as_ref()
+                .is_none_or(|d| *d >= corridor_store::date_str(app.today())),
+        viewer,
+        proposals,
+        mine,
+        errors,
+        form,
     };
     cx.render(&np, status)
 }
@@ -184,7 +236,8 @@ pub(crate) async fn need(
     SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    need_page(&app, &cx, &p, &id, String::new(), StatusCode::OK).await
+    let (e, f) = (Default::default(), Vec::new());
+    need_page(&app, &cx, &p, &id, String::new(), e, f, StatusCode::OK).await
 }
 
 pub(crate) async fn move_stage(
@@ -200,7 +253,8 @@ pub(crate) async fn move_stage(
     }
     let Some(stage) = Stage::parse(&get("stage")) else {
         let e = lang.texts().choose_a_stage.to_string();
-        return need_page(&app, &cx, &p, &id, e, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let st = StatusCode::UNPROCESSABLE_ENTITY;
+        return need_page(&app, &cx, &p, &id, e, Default::default(), Vec::new(), st).await;
     };
     let m = StageMove {
         uscc: get("uscc"),
@@ -212,7 +266,17 @@ pub(crate) async fn move_stage(
         Ok(_) => redirect(&format!("/needs/{}#board", enc(&id))),
         Err(e) => {
             let (msg, status) = (error_text(lang, &e), error_status(&e));
-            need_page(&app, &cx, &p, &id, msg, status).await
+            need_page(
+                &app,
+                &cx,
+                &p,
+                &id,
+                msg,
+                Default::default(),
+                Vec::new(),
+                status,
+            )
+            .await
         }
     }
 }
