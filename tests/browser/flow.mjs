@@ -444,6 +444,40 @@ for (const lang of ['zh', 'en']) {
     for (const c of [sCtx, hCtx]) await c.close();
   });
 
+  await step(`${lang}: a financing need's matches: the SME sees the alliance's members ranked with the reason and contacts the bank; the bank finds the need ranked for it and records the loan`, async () => {
+    const zh = lang === 'zh';
+    const sCtx = await context(lang);
+    const s = await signIn(sCtx, 'sme.330400', '/finance');
+    await Promise.all([s.waitForLoadState('load'), s.locator('#financing-needs tbody tr a').first().click()]);
+    const needUrl = new URL(s.url()).pathname;
+    const bankName = zh ? '嘉禾科创银行（示例）' : 'Jiahe Sci-Tech Bank (fictional)';
+    const first = s.locator('#member-matches tbody tr').first();
+    assert.ok((await first.textContent()).includes(bankName), 'the bank first');
+    await first.locator('details summary').click();
+    assert.ok((await first.textContent()).includes(zh ? '金额区间' : 'amount band'), 'its signals');
+    // The walk runs once per language on the same data: the first contacts and finances.
+    if ((await s.locator('#financing-status').textContent()).includes(zh ? '对接中' : 'Open')) {
+      await first.locator('select[name=stage]').selectOption('contacted');
+      await Promise.all([s.waitForLoadState('load'), first.locator('button[type=submit]').click()]);
+      await shot(s, lang, 'financing-matches');
+      const bCtx = await context(lang);
+      const b = await signIn(bCtx, 'finance.bank', '/finance');
+      const fit = b.locator('#member-fits tbody tr').first();
+      assert.ok((await fit.textContent()).includes(zh ? '已对接' : 'Contacted'), 'the bank sees its stage');
+      await Promise.all([b.waitForLoadState('load'), fit.locator('a').first().click()]);
+      await b.selectOption('#my-stage-to', 'financed');
+      await Promise.all([b.waitForLoadState('load'), b.locator('#my-move button[type=submit]').click()]);
+      assert.ok(await b.locator('#my-amount-error').isVisible(), 'the amount is asked for by the field');
+      await b.selectOption('#my-stage-to', 'financed');
+      await b.fill('#my-amount', '600');
+      await Promise.all([b.waitForLoadState('load'), b.locator('#my-move button[type=submit]').click()]);
+      await bCtx.close();
+      await s.goto(`${BASE}${needUrl}`);
+    }
+    assert.ok((await s.locator('#financing-status').textContent()).includes('600'), 'financed, with the amount');
+    await sCtx.close();
+  });
+
   await step(`${lang}: an auction: listed, reviewed, put up, two firms bid (a too-small raise refused), a late bid extends the close, sold, confirmed with the buyer's registration, the contract case filed with the listing's document, published`, async () => {
     const zh = lang === 'zh';
     const title = zh ? `航空复合材料低温固化工艺 ${Date.now()}` : `Low-temperature curing of aviation composites ${Date.now()}`;

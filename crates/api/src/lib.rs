@@ -7,6 +7,7 @@ pub mod auctions;
 pub mod calls;
 pub mod contract;
 pub mod exchange;
+pub mod finance;
 pub mod identity;
 pub mod industry;
 pub mod licences;
@@ -137,6 +138,8 @@ pub struct VersionQuery {
         accounts::projects, accounts::start_project, accounts::project, accounts::change_project, accounts::project_counts,
         calls::create, calls::list, calls::get, calls::needs, calls::review, calls::open_needs, calls::propose,
         calls::need_proposals, calls::mine, calls::proposal, calls::add_file, calls::file,
+        finance::members, finance::put_member, finance::needs, finance::post_need, finance::need,
+        finance::matches, finance::move_member, finance::for_member, finance::statistics,
         identity::create_authorisation, identity::list_authorisations,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
@@ -348,6 +351,19 @@ pub fn routes(state: AppState) -> Router {
             "/reserve/{partner}",
             axum::routing::delete(accounts::remove_partner),
         )
+        .route(
+            "/finance/members",
+            get(finance::members).post(finance::put_member),
+        )
+        .route(
+            "/finance/needs",
+            get(finance::needs).post(finance::post_need),
+        )
+        .route("/finance/needs/{id}", get(finance::need))
+        .route("/finance/needs/{id}/matches", get(finance::matches))
+        .route("/finance/needs/{id}/pipeline", post(finance::move_member))
+        .route("/finance/for-member", get(finance::for_member))
+        .route("/finance/statistics", get(finance::statistics))
         .route("/calls", get(calls::list).post(calls::create))
         .route("/calls/{id}", get(calls::get))
         .route("/calls/{id}/needs", get(calls::needs))

@@ -235,7 +235,7 @@ impl App {
     pub async fn create_user(&self, n: &NewUser) -> AppResult<UserView> {
         let link = match n.enterprise_uscc.as_deref() {
             Some(u) if n.role == Role::Applicant => Some(
-                crate::industry::accounts::Link::confirmed(self.registered_uscc(u).await?),
+                crate::industry::accounts::Link::confirmed(self.linkable_uscc(u).await?),
             ),
             Some(_) => {
                 return Err(AppError::fields(vec![

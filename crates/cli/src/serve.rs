@@ -36,11 +36,21 @@ pub(crate) async fn seed_demo(
     for (u, uscc) in &d.accounts {
         println!("  {u:<28} {:<13} {uscc}", "enterprise");
     }
+    if d.finance_members > 0 {
+        println!(
+            "  {:<28} {:<13} the finance alliance's bank",
+            "finance.bank", "member"
+        );
+    }
     println!(
-        "Demo industry chain: {} new enterprises, {} needs, {} joint projects in {:.1} s",
+        "Demo industry chain: {} new enterprises, {} needs ({} in an open call), {} joint \
+         projects, {} finance alliance members, {} financing needs in {:.1} s",
         d.enterprises,
-        d.needs,
+        d.needs + d.call_needs,
+        d.call_needs,
         d.projects,
+        d.finance_members,
+        d.financing_needs,
         t.elapsed().as_secs_f64()
     );
     let a = corridor_app::auctions::seed_demo(app).await?;

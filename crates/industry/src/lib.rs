@@ -4,6 +4,7 @@
 //! English) with filters and facet counts, and ranking a need's candidates with explanations.
 //! Storage, the outbox that feeds the index, and access rules are in `corridor-app`.
 
+pub mod finance;
 pub mod generate;
 pub mod io;
 pub mod matching;

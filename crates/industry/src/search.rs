@@ -575,9 +575,14 @@ impl EnterpriseIndex {
 /// The distinct terms of `text` through one of `index`'s analysers, each with the word it came
 /// from as typed (`bagging` for the stem `bag`).
 pub(crate) fn terms_with_words(index: &Index, analyzer: &str, text: &str) -> Vec<(String, String)> {
-    let Some(mut a) = index.tokenizers().get(analyzer) else {
-        return Vec::new();
-    };
+    match index.tokenizers().get(analyzer) {
+        Some(mut a) => analysed(&mut a, text),
+        None => Vec::new(),
+    }
+}
+
+/// The distinct terms of `text` through `a`, each with the word it came from as typed.
+fn analysed(a: &mut TextAnalyzer, text: &str) -> Vec<(String, String)> {
     let mut s = a.token_stream(text);
     let mut out: Vec<(String, String)> = Vec::new();
     while s.advance() {
@@ -592,6 +597,18 @@ pub(crate) fn terms_with_words(index: &Index, analyzer: &str, text: &str) -> Vec
             .unwrap_or(&t.text)
             .to_string();
         out.push((t.text.clone(), word));
+    }
+    out
+}
+
+/// The distinct terms of `text` through both analysers (Chinese, then English), each with the
+/// word it came from: what texts outside an index are compared by.
+pub fn terms_of(text: &str) -> Vec<(String, String)> {
+    let mut out = analysed(&mut zh_analyzer(), text);
+    for t in analysed(&mut en_analyzer(), text) {
+        if !out.iter().any(|(seen, _)| *seen == t.0) {
+            out.push(t);
+        }
     }
     out
 }

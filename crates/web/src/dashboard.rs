@@ -166,6 +166,7 @@ struct DashboardPage {
     auction_rows: Vec<(String, i64, i64, String)>,
     /// Joint-tackling: bottleneck needs solicited, projects started, completed, overdue.
     projects: corridor_app::industry::ProjectCounts,
+    finance: corridor_app::industry::FinanceCounts,
 }
 
 #[derive(Deserialize, Default)]
@@ -298,8 +299,10 @@ pub(crate) async fn dashboard(
         (name, v.lots, v.sold, money(v.value))
     }));
     let projects = app.project_counts(&p).await.unwrap_or_default();
+    let finance = app.finance_counts(&p).await.unwrap_or_default();
     let p = DashboardPage {
         projects,
+        finance,
         auctions: (af.lots, af.sold, af.not_sold, money(af.value)),
         auction_rows,
         t,

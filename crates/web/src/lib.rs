@@ -16,6 +16,7 @@ mod dashboard;
 mod exchange;
 mod fields;
 mod filing;
+mod finance;
 mod industry;
 mod lang;
 mod materials;
@@ -119,6 +120,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/industry/accounts", get(accounts::accounts))
         .route("/industry/calls", get(calls::calls).post(calls::open_call))
         .route("/industry/calls/{id}", get(calls::call))
+        .route(
+            "/finance",
+            get(finance::finance).post(finance::finance_post),
+        )
+        .route(
+            "/finance/needs/{id}",
+            get(finance::need).post(finance::move_member),
+        )
         .route(
             "/industry/calls/{id}/review",
             axum::routing::post(calls::review),

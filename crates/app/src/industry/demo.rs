@@ -9,6 +9,9 @@ pub struct IndustryDemo {
     pub needs: u64,
     pub accounts: Vec<(String, String)>,
     pub projects: u64,
+    /// The finance alliance's members and the financing needs posted.
+    pub finance_members: u64,
+    pub financing_needs: u64,
     /// The open call and the needs posted into it.
     pub call: Option<String>,
     pub call_needs: u64,
@@ -133,7 +136,145 @@ pub async fn seed_demo(app: &App, n: usize, seed: u64) -> AppResult<IndustryDemo
         }
     }
     demo_call(app, &office, &heads[0].uscc, &landmark.uscc, &day, &mut out).await?;
+    demo_finance(app, &office, &landmark.uscc, &mut out).await?;
     Ok(out)
+}
+
+/// The demo's finance alliance: a bank, a venture fund and a guarantee firm (all fictional),
+/// each with its products; an account for the bank (`finance.bank`); and the sealant SME's
+/// financing need for new coating lines.
+async fn demo_finance(
+    app: &App,
+    office: &Principal,
+    sme: &str,
+    out: &mut IndustryDemo,
+) -> AppResult<()> {
+    use corridor_industry::finance::{FinancingSpec, FirmStage, MemberKind, Product};
+    use corridor_industry::Cluster;
+    let uscc = |body: &str| {
+        corridor_domain::ids::Uscc::with_check(body)
+            .map(|u| u.as_str().to_string())
+            .map_err(|e| AppError::internal(e.to_string()))
+    };
+    let product = |zh: &str,
+                   en: &str,
+                   min,
+                   max,
+                   stages: &[FirmStage],
+                   clusters: &[Cluster],
+                   dz: &str,
+                   de: &str| Product {
+        name_zh: zh.into(),
+        name_en: en.into(),
+        min_amount: min,
+        max_amount: max,
+        stages: stages.to_vec(),
+        clusters: clusters.to_vec(),
+        cities: vec![],
+        description_zh: dz.into(),
+        description_en: de.into(),
+    };
+    use FirmStage::*;
+    let members = [
+        NewMember {
+            uscc: uscc("91330400MA2FB0001")?,
+            name_zh: "嘉禾科创银行（示例）".into(),
+            name_en: "Jiahe Sci-Tech Bank (fictional)".into(),
+            kind: MemberKind::Bank,
+            city: "330400".into(),
+            products: vec![
+                product(
+                    "科创设备贷",
+                    "Sci-tech equipment loan",
+                    100,
+                    3000,
+                    &[Growth, Mature],
+                    &[],
+                    "专精特新企业购置生产线和研发设备的中长期贷款",
+                    "Medium-term loans for production lines and R&D equipment of specialised SMEs",
+                ),
+                product(
+                    "知识产权质押贷",
+                    "IP-backed loan",
+                    50,
+                    1000,
+                    &[Startup, Growth],
+                    &[],
+                    "以专利权质押的流动资金贷款",
+                    "Working-capital loans secured on patents",
+                ),
+            ],
+        },
+        NewMember {
+            uscc: uscc("91310117MA1FW0002")?,
+            name_zh: "云帆新材料创业投资基金（示例）".into(),
+            name_en: "Yunfan New Materials Venture Fund (fictional)".into(),
+            kind: MemberKind::VentureFund,
+            city: "310117".into(),
+            products: vec![product(
+                "新材料早期股权投资",
+                "Early equity in new materials",
+                500,
+                5000,
+                &[Seed, Startup],
+                &[Cluster::NewMaterials],
+                "新材料与高分子材料初创企业股权投资",
+                "Equity for start-ups in new and polymer materials",
+            )],
+        },
+        NewMember {
+            uscc: uscc("91340100MA2GC0003")?,
+            name_zh: "合肥科技融资担保（示例）".into(),
+            name_en: "Hefei Technology Financing Guarantee (fictional)".into(),
+            kind: MemberKind::Guarantee,
+            city: "340100".into(),
+            products: vec![product(
+                "科技型中小企业担保",
+                "Guarantees for tech SMEs",
+                50,
+                800,
+                &[Startup, Growth],
+                &[],
+                "为科技型中小企业银行贷款提供担保",
+                "Guarantees for bank loans of technology SMEs",
+            )],
+        },
+    ];
+    for m in &members {
+        app.put_member(office, m).await?;
+        out.finance_members += 1;
+    }
+    if app.store.user_by_name("finance.bank").await?.is_none() {
+        app.create_user(&crate::auth::NewUser {
+            username: "finance.bank".into(),
+            password: crate::demo::DEMO_PASSWORD.into(),
+            role: Role::Applicant,
+            display_name: "嘉禾科创银行 Jiahe Sci-Tech Bank".into(),
+            window_id: None,
+            authority_id: None,
+            city: Some("330400".into()),
+            resident_id: Some(crate::demo::demo_resident_id("finance.bank")),
+            enterprise_uscc: Some(members[0].uscc.clone()),
+        })
+        .await?;
+    }
+    app.post_financing_need(
+        office,
+        &NewFinancingNeed {
+            uscc: Some(sme.to_string()),
+            spec: FinancingSpec {
+                title_zh: "新建耐高温密封胶带涂布生产线".into(),
+                title_en: "A new coating line for high-temperature sealant tape".into(),
+                amount: 800,
+                stage: Growth,
+                purpose_zh: "购置涂布生产线和检测设备，扩大航空级密封胶带产能".into(),
+                purpose_en: "Buy a coating production line and test equipment to expand aerospace sealant tape output".into(),
+            },
+        },
+    )
+    .await?;
+    out.financing_needs += 1;
+    Ok(())
 }
 
 /// An open call with two needs the office posted and approved: one of the aircraft maker

@@ -32,6 +32,7 @@ use uuid::Uuid;
 pub mod accounts;
 pub mod calls;
 mod demo;
+pub mod finance;
 mod index;
 pub(crate) mod needs;
 mod outcomes;
@@ -46,6 +47,10 @@ pub use calls::{
     CallCounts, CallEntry, CallView, FitQuery, NeedFit, NewCall, Review, ReviewDecision,
 };
 pub use demo::*;
+pub use finance::{
+    FinanceCounts, FinanceMove, FinanceStage, FinancingNeedView, MemberFit, MemberView,
+    NeedForMember, NewFinancingNeed, NewMember, ProductFit,
+};
 pub use index::*;
 #[allow(unused_imports)]
 pub(crate) use pipeline::*;

@@ -12,6 +12,7 @@ mod catalogue;
 pub mod cli;
 mod exchange;
 mod federation;
+mod finance;
 mod helpers;
 mod industry;
 mod licences;

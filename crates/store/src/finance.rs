@@ -1,0 +1,247 @@
+//! The finance alliance: members with their products, financing needs, and each need's
+//! pipeline of members.
+
+use crate::auctions::{insert, replace, select, Record};
+use crate::tables::{int_at, text_at, Val};
+use crate::{Result, Store, WriteTx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinanceMemberRow {
+    pub uscc: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub kind: String,
+    pub city: String,
+    /// JSON array of products.
+    pub products: String,
+    pub added_by: String,
+    pub added_ms: i64,
+}
+
+impl Record for FinanceMemberRow {
+    const TABLE: &'static str = "finance_members";
+    fn vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(&self.uscc),
+            Val::t(&self.name_zh),
+            Val::t(&self.name_en),
+            Val::t(&self.kind),
+            Val::t(&self.city),
+            Val::t(&self.products),
+            Val::t(&self.added_by),
+            Val::i(self.added_ms),
+        ]
+    }
+    fn from_vals(v: &[Val]) -> Option<Self> {
+        Some(FinanceMemberRow {
+            uscc: text_at(v, 0)?,
+            name_zh: text_at(v, 1)?,
+            name_en: text_at(v, 2)?,
+            kind: text_at(v, 3)?,
+            city: text_at(v, 4)?,
+            products: text_at(v, 5)?,
+            added_by: text_at(v, 6)?,
+            added_ms: int_at(v, 7)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinancingNeedRow {
+    pub id: String,
+    pub uscc: String,
+    /// `open`, `financed` or `withdrawn`.
+    pub status: String,
+    /// The spec as JSON.
+    pub doc: String,
+    /// 万元.
+    pub amount: i64,
+    pub financed_amount: Option<i64>,
+    pub financed_by: Option<String>,
+    pub financed_on: Option<String>,
+    pub created_by: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+impl Record for FinancingNeedRow {
+    const TABLE: &'static str = "financing_needs";
+    fn vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(&self.id),
+            Val::t(&self.uscc),
+            Val::t(&self.status),
+            Val::t(&self.doc),
+            Val::i(self.amount),
+            Val::Int(self.financed_amount),
+            Val::ot(self.financed_by.clone()),
+            Val::ot(self.financed_on.clone()),
+            Val::t(&self.created_by),
+            Val::i(self.created_ms),
+            Val::i(self.updated_ms),
+        ]
+    }
+    fn from_vals(v: &[Val]) -> Option<Self> {
+        Some(FinancingNeedRow {
+            id: text_at(v, 0)?,
+            uscc: text_at(v, 1)?,
+            status: text_at(v, 2)?,
+            doc: text_at(v, 3)?,
+            amount: int_at(v, 4)?,
+            financed_amount: int_at(v, 5),
+            financed_by: text_at(v, 6),
+            financed_on: text_at(v, 7),
+            created_by: text_at(v, 8)?,
+            created_ms: int_at(v, 9)?,
+            updated_ms: int_at(v, 10)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinanceMatchRow {
+    pub need_id: String,
+    pub member_uscc: String,
+    pub stage: String,
+    /// The amount financed (万元), at `financed`.
+    pub amount: Option<i64>,
+    pub updated_by: String,
+    pub updated_ms: i64,
+}
+
+impl Record for FinanceMatchRow {
+    const TABLE: &'static str = "finance_matches";
+    fn vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(&self.need_id),
+            Val::t(&self.member_uscc),
+            Val::t(&self.stage),
+            Val::Int(self.amount),
+            Val::t(&self.updated_by),
+            Val::i(self.updated_ms),
+        ]
+    }
+    fn from_vals(v: &[Val]) -> Option<Self> {
+        Some(FinanceMatchRow {
+            need_id: text_at(v, 0)?,
+            member_uscc: text_at(v, 1)?,
+            stage: text_at(v, 2)?,
+            amount: int_at(v, 3),
+            updated_by: text_at(v, 4)?,
+            updated_ms: int_at(v, 5)?,
+        })
+    }
+}
+
+impl Store {
+    /// Adds a member, or replaces its record (names, kind, city, products).
+    pub async fn put_finance_member(tx: &mut WriteTx, r: &FinanceMemberRow) -> Result<()> {
+        if !replace(tx, r, 1).await? {
+            insert(tx, std::slice::from_ref(r)).await?;
+        }
+        Ok(())
+    }
+    pub async fn finance_members(&self) -> Result<Vec<FinanceMemberRow>> {
+        let mut c = self.pool().acquire().await?;
+        select(&mut c, "1 = 1", &[], "ORDER BY uscc").await
+    }
+    pub async fn finance_member(&self, uscc: &str) -> Result<Option<FinanceMemberRow>> {
+        let mut c = self.pool().acquire().await?;
+        Ok(select(&mut c, "uscc = $1", &[Val::t(uscc)], "")
+            .await?
+            .into_iter()
+            .next())
+    }
+    pub async fn insert_financing_need(tx: &mut WriteTx, r: &FinancingNeedRow) -> Result<()> {
+        insert(tx, std::slice::from_ref(r)).await
+    }
+    pub async fn put_financing_need(tx: &mut WriteTx, r: &FinancingNeedRow) -> Result<bool> {
+        replace(tx, r, 1).await
+    }
+    pub async fn financing_need(&self, id: &str) -> Result<Option<FinancingNeedRow>> {
+        let mut c = self.pool().acquire().await?;
+        Ok(select(&mut c, "id = $1", &[Val::t(id)], "")
+            .await?
+            .into_iter()
+            .next())
+    }
+    /// A financing need as `tx` sees it.
+    pub async fn financing_need_in(tx: &mut WriteTx, id: &str) -> Result<Option<FinancingNeedRow>> {
+        Ok(select(tx.conn(), "id = $1", &[Val::t(id)], "")
+            .await?
+            .into_iter()
+            .next())
+    }
+    /// Financing needs, newest first (at most `limit`): of one firm, or of one status, or all.
+    pub async fn financing_needs(
+        &self,
+        uscc: Option<&str>,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<FinancingNeedRow>> {
+        let mut c = self.pool().acquire().await?;
+        select(
+            &mut c,
+            "($1 = '' OR uscc = $1) AND ($2 = '' OR status = $2)",
+            &[
+                Val::t(uscc.unwrap_or("")),
+                Val::t(status.unwrap_or("")),
+                Val::i(limit),
+            ],
+            "ORDER BY created_ms DESC, id DESC LIMIT $3",
+        )
+        .await
+    }
+    pub async fn put_finance_match(tx: &mut WriteTx, r: &FinanceMatchRow) -> Result<()> {
+        if !replace(tx, r, 2).await? {
+            insert(tx, std::slice::from_ref(r)).await?;
+        }
+        Ok(())
+    }
+    /// A need's pipeline, as `tx` sees it.
+    pub async fn finance_matches_in(tx: &mut WriteTx, need: &str) -> Result<Vec<FinanceMatchRow>> {
+        select(
+            tx.conn(),
+            "need_id = $1",
+            &[Val::t(need)],
+            "ORDER BY member_uscc",
+        )
+        .await
+    }
+    pub async fn finance_matches(&self, need: &str) -> Result<Vec<FinanceMatchRow>> {
+        let mut c = self.pool().acquire().await?;
+        select(
+            &mut c,
+            "need_id = $1",
+            &[Val::t(need)],
+            "ORDER BY member_uscc",
+        )
+        .await
+    }
+    /// Every pipeline entry of one member, most recently moved first.
+    pub async fn finance_matches_of_member(&self, member: &str) -> Result<Vec<FinanceMatchRow>> {
+        let mut c = self.pool().acquire().await?;
+        select(
+            &mut c,
+            "member_uscc = $1",
+            &[Val::t(member)],
+            "ORDER BY updated_ms DESC LIMIT 1000",
+        )
+        .await
+    }
+    /// (members, financing needs, financed needs, amount financed in 万元).
+    pub async fn finance_counts(&self) -> Result<(i64, i64, i64, i64)> {
+        let members: i64 =
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM finance_members")
+                .fetch_one(self.pool())
+                .await?;
+        let (needs, financed, amount): (i64, i64, i64) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN status = 'financed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(financed_amount), 0) AS BIGINT) FROM financing_needs",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok((members, needs, financed, amount))
+    }
+}
