@@ -10,6 +10,7 @@
 //! - [`search`], [`search_compare`]: enterprise search, and the same corpus on other engines.
 
 pub mod auctions;
+pub mod crosslang;
 pub mod load;
 pub mod materials;
 pub mod sample;
@@ -72,6 +73,14 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 1_000_000)]
         enterprises: usize,
         #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
+    /// Cross-language matching on the held-out set inside N generated enterprises: top-5
+    /// recall across and within languages, with the glossary and without, and latency.
+    Crosslang {
+        #[arg(long, default_value_t = 1_000_000)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
     /// The same corpus and queries on our index, SQLite FTS5 (trigram) and PostgreSQL
@@ -345,6 +354,10 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             enterprises,
             rounds,
         } => return crate::search::run(*enterprises, *rounds),
+        BenchCmd::Crosslang {
+            enterprises,
+            rounds,
+        } => return crate::crosslang::run(*enterprises, *rounds),
         BenchCmd::IndustryApi { url, token, rounds } => {
             return crate::search_compare::industry_api(url, token, *rounds).await
         }

@@ -65,41 +65,60 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
         ("carbon fibre prepreg", f(None, Some("AS9100"), None)),
         ("", f(Some("340100"), None, Some("integrated_circuits"))),
     ];
-    // Warm once, then time every query `rounds` times.
-    for (q, fl) in &queries {
-        idx.search(q, fl, 0, 20)?;
-    }
-    let mut ms = Vec::new();
-    for _ in 0..rounds {
-        for (q, fl) in &queries {
-            let t = Instant::now();
-            let r = idx.search(q, fl, 0, 20)?;
-            ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            std::hint::black_box(r);
-        }
-    }
-    ms.sort_by(f64::total_cmp);
-    let pct = |p: f64| ms[((ms.len() as f64 * p) as usize).min(ms.len() - 1)];
-    // Matching: the demo needs (hard constraints, text, weighted signals), top 20 each.
     let members: std::collections::BTreeSet<String> = generate::CITIES[..9]
         .iter()
         .map(|c| c.0.to_string())
         .collect();
     let needs: Vec<_> = generate::demo_needs().into_iter().map(|n| n.1).collect();
     let w = corridor_industry::matching::Weights::default();
-    let mut mm = Vec::new();
-    for round in 0..=rounds {
-        for n in &needs {
-            let t = Instant::now();
-            let r = corridor_industry::matching::rank(&idx, n, &w, &members, 20)?;
-            if round > 0 {
-                mm.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            std::hint::black_box(r);
+    // The same queries with the built-in glossary (as served) and with none, in this run.
+    let mut by_glossary = serde_json::Map::new();
+    let builtin = std::sync::Arc::new(corridor_industry::glossary::Glossary::builtin());
+    let none = std::sync::Arc::new(corridor_industry::glossary::Glossary::default());
+    for (label, g) in [("none", none), ("glossary", builtin)] {
+        idx.set_glossary(g);
+        // Warm once, then time every query `rounds` times.
+        for (q, fl) in &queries {
+            idx.search(q, fl, 0, 20)?;
         }
+        let mut ms = Vec::new();
+        for _ in 0..rounds {
+            for (q, fl) in &queries {
+                let t = Instant::now();
+                let r = idx.search(q, fl, 0, 20)?;
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                std::hint::black_box(r);
+            }
+        }
+        ms.sort_by(f64::total_cmp);
+        let pct = |v: &[f64], p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+        // Matching: the demo needs (hard constraints, text, weighted signals), top 20 each.
+        let mut mm = Vec::new();
+        for round in 0..=rounds {
+            for n in &needs {
+                let t = Instant::now();
+                let r = corridor_industry::matching::rank(&idx, n, &w, &members, 20)?;
+                if round > 0 {
+                    mm.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                std::hint::black_box(r);
+            }
+        }
+        mm.sort_by(f64::total_cmp);
+        let r2 = |x: f64| (x * 100.0).round() / 100.0;
+        by_glossary.insert(
+            label.into(),
+            serde_json::json!({
+                "searches": ms.len(),
+                "p50_ms": r2(pct(&ms, 0.50)),
+                "p99_ms": r2(pct(&ms, 0.99)),
+                "max_ms": r2(ms[ms.len() - 1]),
+                "matchings": mm.len(),
+                "match_p50_ms": r2(pct(&mm, 0.50)),
+                "match_p99_ms": r2(pct(&mm, 0.99)),
+            }),
+        );
     }
-    mm.sort_by(f64::total_cmp);
-    let mpct = |p: f64| mm[((mm.len() as f64 * p) as usize).min(mm.len() - 1)];
     println!(
         "{}",
         serde_json::json!({
@@ -108,13 +127,7 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
             "index_build_s": (build_s * 100.0).round() / 100.0,
             "index_per_s": (n as f64 / build_s).round(),
             "index_mb": (size as f64 / 1e6 * 10.0).round() / 10.0,
-            "searches": ms.len(),
-            "p50_ms": (pct(0.50) * 100.0).round() / 100.0,
-            "p99_ms": (pct(0.99) * 100.0).round() / 100.0,
-            "max_ms": (ms[ms.len() - 1] * 100.0).round() / 100.0,
-            "matchings": mm.len(),
-            "match_p50_ms": (mpct(0.50) * 100.0).round() / 100.0,
-            "match_p99_ms": (mpct(0.99) * 100.0).round() / 100.0,
+            "by_glossary": by_glossary,
             "rss_mb_after": rss_mb().round(),
         })
     );

@@ -249,6 +249,8 @@ pub async fn search(cli: &Cli, cmd: &SearchCmd) -> anyhow::Result<i32> {
             limit,
             json,
         } => {
+            // The operator's glossary is checked first: a query shows what it adds.
+            let glossary = cli.glossary()?;
             let dir = cli.index_dir();
             if !dir.exists() {
                 anyhow::bail!(
@@ -257,6 +259,9 @@ pub async fn search(cli: &Cli, cmd: &SearchCmd) -> anyhow::Result<i32> {
                 );
             }
             let index = EnterpriseIndex::open(&dir)?;
+            if let Some(g) = glossary {
+                index.set_glossary(g);
+            }
             let f = Filters {
                 city: city.clone(),
                 cluster: cluster.clone(),

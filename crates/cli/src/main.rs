@@ -69,6 +69,10 @@ struct Cli {
     /// Matching weights (a JSON file; see docs/INDUSTRY.md).
     #[arg(long, global = true, env = "CORRIDOR_MATCH_WEIGHTS")]
     match_weights: Option<PathBuf>,
+    /// A bilingual glossary added to the built-in one (`中文<TAB>English` a line; see
+    /// docs/INDUSTRY.md): read at start, no rebuild or reindex needed.
+    #[arg(long, global = true, env = "CORRIDOR_GLOSSARY")]
+    glossary: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -281,6 +285,16 @@ impl Cli {
             .unwrap_or_else(|| self.data_dir.join("index"))
     }
 
+    /// The built-in glossary with the operator's file added, when one is named.
+    fn glossary(&self) -> anyhow::Result<Option<Arc<corridor_industry::glossary::Glossary>>> {
+        match &self.glossary {
+            Some(f) => Ok(Some(Arc::new(
+                corridor_industry::glossary::Glossary::load(Some(f)).map_err(anyhow::Error::msg)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
     /// The application with the search index (the server, reindexing).
     async fn app_with(&self, index: corridor_app::industry::IndexMode) -> anyhow::Result<Arc<App>> {
         let weights = match &self.match_weights {
@@ -295,8 +309,13 @@ impl Cli {
             }
             None => Default::default(),
         };
+        let glossary = self.glossary()?;
         let store = self.store().await?;
-        let opts = corridor_app::industry::IndustryOptions { index, weights };
+        let opts = corridor_app::industry::IndustryOptions {
+            index,
+            weights,
+            glossary,
+        };
         let app = App::open_with(store, Arc::new(SystemClock), &opts).await?;
         app.set_master_key(self.master_key()?);
         Ok(app)

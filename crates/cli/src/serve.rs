@@ -86,6 +86,9 @@ pub(crate) async fn demo_in_child(
     if let Some(w) = &cli.match_weights {
         cmd.env("CORRIDOR_MATCH_WEIGHTS", w);
     }
+    if let Some(g) = &cli.glossary {
+        cmd.env("CORRIDOR_GLOSSARY", g);
+    }
     let status = tokio::task::spawn_blocking(move || cmd.status())
         .await?
         .context("cannot run the demo loader")?;

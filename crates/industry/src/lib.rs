@@ -6,6 +6,7 @@
 
 pub mod finance;
 pub mod generate;
+pub mod glossary;
 pub mod io;
 pub mod matching;
 pub mod search;

@@ -7,6 +7,7 @@
 //! and every resulting term becomes a scored clause (any term may match; BM25 ranks), so no
 //! user input can be a syntax error.
 
+use crate::glossary::Glossary;
 use crate::Enterprise;
 use jieba_rs::Jieba;
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
     STORED, STRING,
@@ -244,7 +247,12 @@ pub struct EnterpriseIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// Terms also searched in the other language (see [`crate::glossary`]).
+    glossary: std::sync::RwLock<Arc<Glossary>>,
 }
+
+/// How much a term found through the glossary weighs against one typed.
+pub const TRANSLATED_WEIGHT: f32 = 0.8;
 
 impl EnterpriseIndex {
     fn setup(index: Index) -> tantivy::Result<Self> {
@@ -256,6 +264,7 @@ impl EnterpriseIndex {
             index,
             reader,
             fields,
+            glossary: std::sync::RwLock::new(Arc::new(Glossary::builtin())),
         })
     }
 
@@ -269,6 +278,17 @@ impl EnterpriseIndex {
         std::fs::create_dir_all(dir)?;
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
         EnterpriseIndex::setup(Index::open_or_create(mmap, schema().0)?)
+    }
+
+    /// Replaces the glossary queries are widened with (an empty one: no translation).
+    pub fn set_glossary(&self, g: Arc<Glossary>) {
+        if let Ok(mut x) = self.glossary.write() {
+            *x = g;
+        }
+    }
+
+    pub fn glossary(&self) -> Arc<Glossary> {
+        self.glossary.read().map(|g| g.clone()).unwrap_or_default()
     }
 
     pub fn writer(&self) -> tantivy::Result<IndexWriter> {
@@ -354,27 +374,70 @@ impl EnterpriseIndex {
         terms_with_words(&self.index, analyzer, text)
     }
 
+    /// The query for `text`: every analysed term in every field (names ×2), and the glossary's
+    /// translations of the terms found in it (×[`TRANSLATED_WEIGHT`]) in the fields of their
+    /// language. A firm's Chinese fields and its English fields are scored apart and the
+    /// better counts, so a firm that states a capability in both languages does not count it
+    /// twice against one that states it in one.
     fn text_query(&self, text: &str) -> (Box<dyn Query>, Vec<QueryTerm>) {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut terms = Vec::new();
-        for (field, analyzer, weight) in text_fields(&self.fields) {
-            for (t, word) in self.query_terms(analyzer, text) {
+        // (zh clauses, en clauses)
+        let mut by_lang: [Vec<(Occur, Box<dyn Query>)>; 2] = [Vec::new(), Vec::new()];
+        let slot = |analyzer: &str| usize::from(analyzer == "en");
+        let mut terms: Vec<QueryTerm> = Vec::new();
+        let mut add =
+            |terms: &mut Vec<QueryTerm>, field, analyzer: &str, t: String, word, boost| {
+                if terms.iter().any(|q| q.field == field && q.term == t) {
+                    return;
+                }
                 let q = TermQuery::new(
                     Term::from_field_text(field, &t),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), weight)),
-                ));
+                by_lang[slot(analyzer)]
+                    .push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
                 terms.push(QueryTerm {
                     field,
                     term: t,
                     word,
                 });
+            };
+        for (field, analyzer, weight) in text_fields(&self.fields) {
+            for (t, word) in self.query_terms(analyzer, text) {
+                add(&mut terms, field, analyzer, t, word, weight);
             }
         }
-        (Box::new(BooleanQuery::new(clauses)), terms)
+        // The glossary's pairs found in the text: the translation searched in the fields of
+        // its language, weighing a little less, explained as "typed ↔ translation".
+        for (from, to) in self.glossary().expansions(text) {
+            let lang = if to.chars().any(crate::glossary::is_cjk) {
+                "zh"
+            } else {
+                "en"
+            };
+            for (field, analyzer, weight) in text_fields(&self.fields) {
+                if analyzer != lang {
+                    continue;
+                }
+                for t in translated_terms(self.query_terms(analyzer, &to)) {
+                    let word = format!("{from} ↔ {to}");
+                    add(
+                        &mut terms,
+                        field,
+                        analyzer,
+                        t,
+                        word,
+                        weight * TRANSLATED_WEIGHT,
+                    );
+                }
+            }
+        }
+        let [zh, en] = by_lang;
+        let parts: Vec<Box<dyn Query>> = [zh, en]
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .map(|c| Box::new(BooleanQuery::new(c)) as Box<dyn Query>)
+            .collect();
+        (Box::new(DisjunctionMaxQuery::new(parts)), terms)
     }
 
     fn filter_terms(&self, f: &Filters) -> Vec<Facet> {
@@ -570,6 +633,20 @@ impl EnterpriseIndex {
             matched
         }
     }
+}
+
+/// The terms a translation is searched by: its analysed terms but those inside a longer one
+/// (jieba's search mode gives `复合`, `材料` and `复合材料` for `复合材料`; the translation is
+/// the whole term, and its common parts would only cost time and precision).
+pub(crate) fn translated_terms(terms: Vec<(String, String)>) -> Vec<String> {
+    let all: Vec<String> = terms.into_iter().map(|(t, _)| t).collect();
+    all.iter()
+        .filter(|t| {
+            !all.iter()
+                .any(|o| o.len() > t.len() && o.contains(String::as_str(t)))
+        })
+        .cloned()
+        .collect()
 }
 
 /// The distinct terms of `text` through one of `index`'s analysers, each with the word it came

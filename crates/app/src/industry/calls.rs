@@ -548,7 +548,8 @@ impl App {
                 ))
             })
             .collect::<AppResult<Vec<_>>>()?;
-        let ix = tokio::task::spawn_blocking(move || NeedIndex::build(&specs))
+        let glossary = self.industry.index.glossary();
+        let ix = tokio::task::spawn_blocking(move || NeedIndex::build(&specs, glossary))
             .await
             .map_err(AppError::internal)?
             .map_err(ix_err)?;

@@ -21,6 +21,8 @@ pub enum IndexMode {
 pub struct IndustryOptions {
     pub index: IndexMode,
     pub weights: Weights,
+    /// The glossary queries are widened with across languages; `None`: the built-in one.
+    pub glossary: Option<Arc<corridor_industry::glossary::Glossary>>,
 }
 
 pub(crate) enum IndexCmd {
@@ -88,6 +90,9 @@ impl Industry {
             IndexMode::InMemory | IndexMode::Off => EnterpriseIndex::in_memory(),
         }
         .map_err(ix_err)?;
+        if let Some(g) = &opts.glossary {
+            index.set_glossary(g.clone());
+        }
         let index = Arc::new(index);
         let (tx, rx) = mpsc::channel(16);
         let wake = Arc::new(Notify::new());

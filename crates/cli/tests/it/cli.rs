@@ -466,3 +466,53 @@ fn auction_commands_for_the_joint_office() {
     assert!(lines(&corridor(&d, &["auction", "results"], None)).is_empty());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The cross-language bench in short (the full run is 1,000,000 firms; docs/INDUSTRY.md): on
+/// 2,000 generated firms the held-out set finds no target across languages without the
+/// glossary and some with it, and a bad glossary file stops the start with its line number.
+#[test]
+fn bench_crosslang_short_run_and_a_bad_glossary() {
+    let d = tmp();
+    let o = corridor(
+        &d,
+        &[
+            "bench",
+            "crosslang",
+            "--enterprises",
+            "2000",
+            "--rounds",
+            "1",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let v: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let r = &v["results"];
+    assert_eq!(r["none"]["cross_language_recall_at_5"], 0.0, "{v}");
+    assert!(
+        r["glossary"]["cross_language_recall_at_5"]
+            .as_f64()
+            .unwrap()
+            > 0.3,
+        "{v}"
+    );
+    assert!(
+        r["glossary"]["same_language_recall_at_5"].as_f64().unwrap() > 0.8,
+        "{v}"
+    );
+    let bad = d.with_extension("tsv");
+    std::fs::write(&bad, "光致产酸剂\tphotoacid generator\nonly one column\n").unwrap();
+    let o = corridor(
+        &d,
+        &["--glossary", bad.to_str().unwrap(), "search", "query", "x"],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("line 2"),
+        "{o:?}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_file(&bad);
+}

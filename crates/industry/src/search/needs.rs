@@ -11,6 +11,7 @@
 //! never shown to it. Each result names the firm's words found in the need, by field.
 
 use super::{en_analyzer, zh_analyzer, Meta};
+use crate::glossary::Glossary;
 use crate::matching::{self, NeedSpec, Signal, Weights};
 use crate::Enterprise;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +37,8 @@ pub struct NeedIndex {
     /// (field, its name, analyser, weight), in [`FIELDS`] order.
     texts: Vec<(Field, &'static str, &'static str, f32)>,
     specs: BTreeMap<String, NeedSpec>,
+    /// Terms also asked in the other language (see [`crate::glossary`]).
+    glossary: std::sync::Arc<Glossary>,
 }
 
 /// One open need for a firm: its score (the signals' contributions added up), each signal,
@@ -51,7 +54,10 @@ pub struct RankedNeed {
 
 impl NeedIndex {
     /// An index of these needs (id and spec), in memory.
-    pub fn build(needs: &[(String, NeedSpec)]) -> tantivy::Result<NeedIndex> {
+    pub fn build(
+        needs: &[(String, NeedSpec)],
+        glossary: std::sync::Arc<Glossary>,
+    ) -> tantivy::Result<NeedIndex> {
         let mut b = Schema::builder();
         let id = b.add_text_field("id", STRING | STORED);
         let texts: Vec<(Field, &'static str, &'static str, f32)> = FIELDS
@@ -94,6 +100,7 @@ impl NeedIndex {
             id,
             texts,
             specs: needs.iter().cloned().collect(),
+            glossary,
         })
     }
 
@@ -133,6 +140,28 @@ impl NeedIndex {
                     Box::new(BoostQuery::new(Box::new(q), *weight)),
                 ));
                 asked.push((name, t, word));
+            }
+        }
+        // The glossary's pairs found in the profile, asked in the other language.
+        for (from, to) in self.glossary.expansions(&query) {
+            let lang = if to.chars().any(crate::glossary::is_cjk) {
+                "zh"
+            } else {
+                "en"
+            };
+            for (field, name, analyser, weight) in self.texts.iter().filter(|t| t.2 == lang) {
+                for t in super::translated_terms(self.terms(analyser, &to)) {
+                    if asked.iter().any(|(n, x, _)| n == name && *x == t) {
+                        continue;
+                    }
+                    let q = TermQuery::new(
+                        Term::from_field_text(*field, &t),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    let boost = weight * super::TRANSLATED_WEIGHT;
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+                    asked.push((name, t, format!("{from} ↔ {to}")));
+                }
             }
         }
         if clauses.is_empty() || self.specs.is_empty() {
@@ -231,30 +260,33 @@ mod tests {
     /// whose required certification it lacks.
     #[test]
     fn ranks_needs_for_a_firm_with_the_needs_signals() {
-        let ix = NeedIndex::build(&[
-            (
-                "coat".into(),
-                need(
-                    "航空发动机叶片热障涂层",
-                    "Thermal barrier coating for engine blades",
-                    Cluster::Aviation,
-                    &[],
+        let ix = NeedIndex::build(
+            &[
+                (
+                    "coat".into(),
+                    need(
+                        "航空发动机叶片热障涂层",
+                        "Thermal barrier coating for engine blades",
+                        Cluster::Aviation,
+                        &[],
+                    ),
                 ),
-            ),
-            (
-                "coat-cert".into(),
-                need("热障涂层修复", "", Cluster::Aviation, &["AS9100"]),
-            ),
-            (
-                "resist".into(),
-                need(
-                    "光刻胶国产化",
-                    "Photoresist",
-                    Cluster::IntegratedCircuits,
-                    &[],
+                (
+                    "coat-cert".into(),
+                    need("热障涂层修复", "", Cluster::Aviation, &["AS9100"]),
                 ),
-            ),
-        ])
+                (
+                    "resist".into(),
+                    need(
+                        "光刻胶国产化",
+                        "Photoresist",
+                        Cluster::IntegratedCircuits,
+                        &[],
+                    ),
+                ),
+            ],
+            std::sync::Arc::new(Glossary::builtin()),
+        )
         .unwrap();
         let firm = Enterprise {
             uscc: "91310000MA1FL0001X".into(),

@@ -22,6 +22,42 @@ fn top(q: &str, f: &Filters, k: usize) -> Vec<Hit> {
     corpus().1.search(q, f, 0, k).unwrap().hits
 }
 
+/// A need in English finds a firm whose profile is only in Chinese, through the glossary, and
+/// the match names the pair; without the glossary it does not.
+#[test]
+fn a_need_in_one_language_finds_a_profile_only_in_the_other() {
+    use crate::glossary::Glossary;
+    let idx = EnterpriseIndex::in_memory().unwrap();
+    let mut w = idx.writer().unwrap();
+    let mut firms = crate::generate::enterprises(50, 5);
+    firms[0].name_en.clear();
+    firms[0].capabilities_en.clear();
+    firms[0].capabilities_zh = "极紫外光刻胶树脂单体".into();
+    for e in &firms {
+        idx.upsert(&w, e).unwrap();
+    }
+    idx.commit(&mut w).unwrap();
+    let hits = idx
+        .search("EUV photoresist", &Filters::default(), 0, 5)
+        .unwrap()
+        .hits;
+    let h = hits
+        .iter()
+        .find(|h| h.uscc == firms[0].uscc)
+        .expect("found");
+    assert!(
+        h.matched["capabilities_zh"].contains(&"photoresist ↔ 光刻胶".to_string()),
+        "{:?}",
+        h.matched
+    );
+    idx.set_glossary(std::sync::Arc::new(Glossary::default()));
+    let hits = idx
+        .search("EUV photoresist", &Filters::default(), 0, 5)
+        .unwrap()
+        .hits;
+    assert!(hits.iter().all(|h| h.uscc != firms[0].uscc));
+}
+
 #[test]
 fn the_sealant_tape_supplier_ranks_in_the_top_three() {
     let (all, idx) = corpus();
@@ -41,9 +77,11 @@ fn the_sealant_tape_supplier_ranks_in_the_top_three() {
     }
     // Matched words are shown as the query had them, not as stems (`bag`, `cure`).
     assert!(m.contains(&"bagging".to_string()), "{m:?}");
+    // A word found through the glossary is shown with its pair, typed word first.
     for hit in &hits {
         for w in hit.matched.values().flatten() {
-            assert!(q.contains(w.as_str()), "{w} is not a word of the query");
+            let typed = w.split(" ↔ ").next().unwrap_or(w);
+            assert!(q.contains(typed), "{w} is not a word of the query");
         }
     }
     // With the certification as a filter it is first.
