@@ -409,6 +409,15 @@ impl Store {
         r.as_ref().map(need_from).transpose()
     }
 
+    /// A need as `tx` sees it.
+    pub async fn need_in(tx: &mut WriteTx, id: &str) -> Result<Option<NeedRow>> {
+        let r = sqlx::query(&format!("SELECT {NEED_COLS} FROM needs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(tx.conn())
+            .await?;
+        r.as_ref().map(need_from).transpose()
+    }
+
     /// Needs, newest first (ids are time-ordered, so ties in the millisecond go by id); of one
     /// owner when given.
     pub async fn needs(

@@ -37,6 +37,30 @@ pub struct ProposalView {
     pub documents: Vec<DocumentView>,
 }
 
+/// The need, if it takes proposals: in a call, approved, open and not past its deadline.
+fn takes_proposals(
+    id: &str,
+    n: Option<NeedRow>,
+    c: Option<corridor_store::CallNeedRow>,
+    today: &str,
+) -> AppResult<NeedRow> {
+    let gone = || AppError::not_found(format!("need {id}")).with_zh(format!("需求 {id}"));
+    let (Some(n), Some(c)) = (n, c) else {
+        return Err(gone());
+    };
+    if c.review != Review::Approved.as_str() {
+        return Err(gone());
+    }
+    if n.status != NeedStatus::Open.as_str() || n.deadline.as_deref().is_some_and(|d| d < today) {
+        return Err(AppError::new(
+            ErrorCode::InvalidTransition,
+            "the need no longer takes proposals",
+        )
+        .with_zh("该需求已停止征集方案"));
+    }
+    Ok(n)
+}
+
 /// A proposal's documents' holder: its audit stream.
 fn holder(id: &str) -> String {
     format!("proposal:{id}")
@@ -105,8 +129,15 @@ impl App {
         };
         let r = rec.clone();
         self.write(Box::new(move |tx| {
-            let (r, entry) = (r.clone(), entry.clone());
+            let (r, entry, today) = (r.clone(), entry.clone(), today.clone());
             Box::pin(async move {
+                // Still taking proposals when the proposal commits (a withdrawal or a review
+                // may have come in between).
+                let (n, c) = (
+                    Store::need_in(tx, &r.need_id).await?,
+                    Store::call_need_in(tx, &r.need_id).await?,
+                );
+                takes_proposals(&r.need_id, n, c, &today)?;
                 if Store::proposal_of_in(tx, &r.need_id, &r.uscc)
                     .await?
                     .is_some()
@@ -130,22 +161,9 @@ impl App {
 
     /// An approved need of a call, open and not past its deadline.
     async fn open_need_row(&self, id: &str) -> AppResult<NeedRow> {
-        let gone = || AppError::not_found(format!("need {id}")).with_zh(format!("需求 {id}"));
-        let n = self.store.need(id).await?.ok_or_else(gone)?;
-        let c = self.store.call_need(id).await?.ok_or_else(gone)?;
-        if c.review != Review::Approved.as_str() {
-            return Err(gone());
-        }
-        let today = corridor_store::date_str(self.today());
-        if n.status != NeedStatus::Open.as_str() || n.deadline.as_ref().is_some_and(|d| *d < today)
-        {
-            return Err(AppError::new(
-                ErrorCode::InvalidTransition,
-                "the need no longer takes proposals",
-            )
-            .with_zh("该需求已停止征集方案"));
-        }
-        Ok(n)
+        let n = self.store.need(id).await?;
+        let c = self.store.call_need(id).await?;
+        takes_proposals(id, n, c, &corridor_store::date_str(self.today()))
     }
 
     async fn proposal_view(&self, r: &ProposalRow) -> AppResult<ProposalView> {

@@ -422,6 +422,19 @@ async fn calls(backend: Backend) {
     let page = crate::web::page_text(&http, &format!("{base}/needs/{}", n.id), &cookie).await;
     assert!(page.contains(r#"id="proposals""#) && page.contains("台架试验报告.pdf"));
     drop(_stop);
+    // Withdrawn by its owner, the need takes no more proposals.
+    let withdraw = corridor_app::industry::NeedUpdate {
+        status: corridor_industry::matching::NeedStatus::Withdrawn,
+    };
+    e.app.update_need(&sme, &n.id, withdraw).await.unwrap();
+    assert_eq!(
+        e.app
+            .propose(&other, &n.id, &body("迟到的方案"))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidTransition
+    );
     e.cleanup().await;
 }
 both_backends!(open_calls_reviewed_ranked_and_answered, super::calls);
