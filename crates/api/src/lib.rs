@@ -14,6 +14,7 @@ pub mod licences;
 pub mod materials;
 pub mod metrics;
 pub mod problem;
+pub mod reference;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -124,8 +125,8 @@ pub struct VersionQuery {
 #[openapi(
     info(title = "Corridor API", version = "1", description = "Cross-city any-window services of the G60 corridor: reference data, cases on a legal clock, statistics, e-licences, industry-chain matchmaking. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(
-        healthz, list_jurisdictions, list_authorities, list_windows, list_matters, get_matter,
-        list_catalogue_versions, publish_catalogue, login, logout, me, create_user,
+        healthz, reference::list_jurisdictions, reference::list_authorities, reference::list_windows, reference::list_matters, reference::get_matter,
+        reference::list_catalogue_versions, reference::publish_catalogue, login, logout, me, create_user,
         file_case, list_cases, get_case, track, act_on_case, case_events, statistics,
         licences::trust_list, licences::signed_trust_list, licences::revocations, licences::verify_licence,
         licences::list_licences, licences::get_licence, licences::licence_file, licences::licence_qr,
@@ -237,14 +238,14 @@ pub fn openapi_json() -> String {
 /// served beside the pages (`corridor_server`).
 pub fn routes(state: AppState) -> Router {
     let api = Router::new()
-        .route("/jurisdictions", get(list_jurisdictions))
-        .route("/authorities", get(list_authorities))
-        .route("/windows", get(list_windows))
-        .route("/matters", get(list_matters))
-        .route("/matters/{code}", get(get_matter))
+        .route("/jurisdictions", get(reference::list_jurisdictions))
+        .route("/authorities", get(reference::list_authorities))
+        .route("/windows", get(reference::list_windows))
+        .route("/matters", get(reference::list_matters))
+        .route("/matters/{code}", get(reference::get_matter))
         .route(
             "/catalogue/versions",
-            get(list_catalogue_versions).post(publish_catalogue),
+            get(reference::list_catalogue_versions).post(reference::publish_catalogue),
         )
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
@@ -481,59 +482,6 @@ async fn healthz(State(s): State<AppState>) -> Response {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/jurisdictions", tag = "reference", params(ListQuery),
-    responses((status = 200, body = Page<Jurisdiction>), (status = 400, body = Problem)))]
-async fn list_jurisdictions(
-    State(s): State<AppState>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Page<Jurisdiction>>> {
-    let Query(q) = q?;
-    Ok(Json(s.app.jurisdictions(&q)?))
-}
-
-#[utoipa::path(get, path = "/api/v1/authorities", tag = "reference", params(ListQuery),
-    responses((status = 200, body = Page<Authority>), (status = 400, body = Problem)))]
-async fn list_authorities(
-    State(s): State<AppState>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Page<Authority>>> {
-    let Query(q) = q?;
-    Ok(Json(s.app.authorities(&q)?))
-}
-
-#[utoipa::path(get, path = "/api/v1/windows", tag = "reference", params(ListQuery),
-    responses((status = 200, body = Page<Window>), (status = 400, body = Problem)))]
-async fn list_windows(
-    State(s): State<AppState>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Page<Window>>> {
-    let Query(q) = q?;
-    Ok(Json(s.app.windows(&q)?))
-}
-
-/// Search the current catalogue (zh or en), filter by city, mode and category.
-#[utoipa::path(get, path = "/api/v1/matters", tag = "reference", params(MatterQuery),
-    responses((status = 200, body = Page<MatterSummary>), (status = 400, body = Problem)))]
-async fn list_matters(
-    State(s): State<AppState>,
-    q: Result<Query<MatterQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Page<MatterSummary>>> {
-    let Query(q) = q?;
-    Ok(Json(s.app.search_matters(&q)?))
-}
-
-/// One matter with its materials, form fields and time limits.
-#[utoipa::path(get, path = "/api/v1/matters/{code}", tag = "reference", params(("code" = String, Path), VersionQuery),
-    responses((status = 200, body = Matter), (status = 404, body = Problem)))]
-async fn get_matter(
-    State(s): State<AppState>,
-    Path(code): Path<String>,
-    q: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Matter>> {
-    let Query(q) = q?;
-    Ok(Json(s.app.matter(&code, q.version)?))
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
@@ -543,31 +491,6 @@ pub struct PageQuery {
     /// 1 to 500.
     #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
-}
-
-#[utoipa::path(get, path = "/api/v1/catalogue/versions", tag = "reference", params(PageQuery),
-    responses((status = 200, body = Page<CatalogueVersion>), (status = 400, body = Problem)))]
-async fn list_catalogue_versions(
-    State(s): State<AppState>,
-    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Page<CatalogueVersion>>> {
-    let Query(q) = q?;
-    Ok(Json(s.app.catalogue_versions(q.page, q.per_page).await?))
-}
-
-/// Publish a new catalogue version (joint office, administrator).
-#[utoipa::path(post, path = "/api/v1/catalogue/versions", tag = "reference", request_body = PublishCatalogue,
-    security(("bearer" = [])),
-    responses((status = 201, body = CatalogueVersion), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn publish_catalogue(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    body: ApiJson<PublishCatalogue>,
-) -> ApiResult<(StatusCode, Json<CatalogueVersion>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.app.publish_catalogue(&p, body.0).await?),
-    ))
 }
 
 /// Sign in; failed attempts are limited per account.
