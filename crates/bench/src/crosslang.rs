@@ -75,7 +75,11 @@ fn need(text: &str, zh: bool, cluster: Cluster) -> NeedSpec {
     }
 }
 
-pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
+/// Each case's (target with a Chinese-only profile, target with an English-only profile).
+type Targets = Vec<(String, String)>;
+
+/// The held-out set inside `n` generated firms: the set, every firm, each case's targets.
+fn corpus(n: usize) -> anyhow::Result<(Set, Vec<Enterprise>, Targets)> {
     let set: Set = serde_json::from_str(include_str!("../data/crosslang_heldout.json"))?;
     let mut all = generate::enterprises(n, 42);
     // (target with a Chinese-only profile, target with an English-only profile) per case.
@@ -97,10 +101,52 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
             k += 1;
         }
     }
+    Ok((set, all, targets))
+}
+
+/// Writes the corpus of [`run`] to `dir`: `firms.jsonl` (code, names, capabilities) and
+/// `cases.jsonl` (each need's text and language, its cross-language and same-language target).
+pub fn export(n: usize, dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let (set, all, targets) = corpus(n)?;
+    std::fs::create_dir_all(dir)?;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("firms.jsonl"))?);
+    for e in &all {
+        let line = serde_json::json!({
+            "uscc": e.uscc,
+            "name_zh": e.name_zh,
+            "name_en": e.name_en,
+            "capabilities_zh": e.capabilities_zh,
+            "capabilities_en": e.capabilities_en,
+        });
+        writeln!(f, "{line}")?;
+    }
+    f.flush()?;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("cases.jsonl"))?);
+    for (c, (tz, te)) in set.cases.iter().zip(&targets) {
+        for zh in [true, false] {
+            let spec = need(if zh { &c.need_zh } else { &c.need_en }, zh, c.cluster);
+            let (same, cross) = if zh { (tz, te) } else { (te, tz) };
+            let line = serde_json::json!({
+                "need": spec.text(),
+                "zh": zh,
+                "cross_target": cross,
+                "same_target": same,
+            });
+            writeln!(f, "{line}")?;
+        }
+    }
+    f.flush()?;
+    println!(
+        "{}",
+        serde_json::json!({"firms": all.len(), "needs": set.cases.len() * 2, "dir": dir})
+    );
+    Ok(())
+}
+
+pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
+    let (set, all, targets) = corpus(n)?;
     let dir = std::env::temp_dir().join(format!("corridor-crosslang-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let (idx, build_s) = crate::search::build_index(&dir, &all)?;
-    drop(all);
     let members: BTreeSet<String> = generate::CITIES[..9]
         .iter()
         .map(|c| c.0.to_string())
@@ -112,7 +158,9 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
         ("none", Arc::new(Glossary::default())),
         ("glossary", builtin.clone()),
     ] {
-        idx.set_glossary(g);
+        // Each setting on an index built with it: translation happens as firms are indexed.
+        let _ = std::fs::remove_dir_all(&dir);
+        let (idx, build_s) = crate::search::build_index(&dir, &all, g)?;
         // (cross hits, same hits, cases) and the latencies.
         let (mut cross, mut same, mut total) = (0, 0, 0);
         let mut rank_ms = Vec::new();
@@ -162,9 +210,11 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
                 "rank_p50_ms": r2(pct(&mut rank_ms, 0.5)),
                 "rank_p99_ms": r2(pct(&mut rank_ms, 0.99)),
                 "search_p99_ms": r2(pct(&mut search_ms, 0.99)),
+                "index_build_s": (build_s * 10.0).round() / 10.0,
                 "cross_misses": misses,
             }),
         );
+        drop(idx);
     }
     println!(
         "{}",
@@ -172,7 +222,6 @@ pub fn run(n: usize, rounds: usize) -> anyhow::Result<()> {
             "enterprises": n,
             "held_out_cases": set.cases.len(),
             "glossary_pairs": builtin.len(),
-            "index_build_s": (build_s * 10.0).round() / 10.0,
             "rounds": rounds,
             "results": report,
         })

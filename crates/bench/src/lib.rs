@@ -82,6 +82,11 @@ pub enum BenchCmd {
         enterprises: usize,
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        /// Instead: write the corpus (`firms.jsonl`) and the needs with their targets
+        /// (`cases.jsonl`) into this folder, for another matcher to be measured on
+        /// (`scripts/crosslang-model`).
+        #[arg(long)]
+        export: Option<std::path::PathBuf>,
     },
     /// The same corpus and queries on our index, SQLite FTS5 (trigram) and PostgreSQL
     /// (pg_trgm): build time, latency and recall@20 against a brute-force scan.
@@ -357,7 +362,13 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Crosslang {
             enterprises,
             rounds,
-        } => return crate::crosslang::run(*enterprises, *rounds),
+            export,
+        } => {
+            return match export {
+                Some(dir) => crate::crosslang::export(*enterprises, dir),
+                None => crate::crosslang::run(*enterprises, *rounds),
+            }
+        }
         BenchCmd::IndustryApi { url, token, rounds } => {
             return crate::search_compare::industry_api(url, token, *rounds).await
         }

@@ -155,7 +155,11 @@ pub async fn run(n: usize, rounds: usize, postgres: Option<String>) -> anyhow::R
     // Ours.
     let dir = std::env::temp_dir().join(format!("corridor-cmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let (idx, build_s) = crate::search::build_index(&dir.join("tantivy"), &all)?;
+    let (idx, build_s) = crate::search::build_index(
+        &dir.join("tantivy"),
+        &all,
+        std::sync::Arc::new(corridor_industry::glossary::Glossary::builtin()),
+    )?;
     let mut ours = Engine::new(
         "corridor (tantivy + jieba)",
         build_s,

@@ -218,12 +218,17 @@ pub async fn enterprises(cli: &Cli, cmd: &EnterprisesCmd) -> anyhow::Result<i32>
 pub async fn search(cli: &Cli, cmd: &SearchCmd) -> anyhow::Result<i32> {
     match cmd {
         SearchCmd::Reindex => {
+            // Translations are indexed with each firm: the operator's glossary is used here.
+            let glossary = cli.glossary()?;
             let store = cli.store().await?;
             let dir = cli.index_dir();
             let index = Arc::new(
                 EnterpriseIndex::open(&dir)
                     .with_context(|| format!("cannot open the index in {}", dir.display()))?,
             );
+            if let Some(g) = glossary {
+                index.set_glossary(g);
+            }
             let writer = index.writer().map_err(|e| {
                 anyhow::anyhow!(
                     "the index in {} is in use ({e}); stop the server, or ask it: POST /api/v1/admin/search/reindex",
@@ -261,6 +266,14 @@ pub async fn search(cli: &Cli, cmd: &SearchCmd) -> anyhow::Result<i32> {
             let index = EnterpriseIndex::open(&dir)?;
             if let Some(g) = glossary {
                 index.set_glossary(g);
+            }
+            if !index.glossary_current() {
+                eprintln!(
+                    "note: the index in {} was built with another glossary; its translations \
+                     change at the next `corridor search reindex` or server start\n\
+                     注意：索引按另一份术语表建立，重建索引或重启服务后译名才会更新",
+                    dir.display()
+                );
             }
             let f = Filters {
                 city: city.clone(),

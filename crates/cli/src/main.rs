@@ -70,7 +70,8 @@ struct Cli {
     #[arg(long, global = true, env = "CORRIDOR_MATCH_WEIGHTS")]
     match_weights: Option<PathBuf>,
     /// A bilingual glossary added to the built-in one (`中文<TAB>English` a line; see
-    /// docs/INDUSTRY.md): read at start, no rebuild or reindex needed.
+    /// docs/INDUSTRY.md): read at start, no rebuild of the program; the server indexes the
+    /// registry again when it changes (or `corridor search reindex`).
     #[arg(long, global = true, env = "CORRIDOR_GLOSSARY")]
     glossary: Option<PathBuf>,
     #[command(subcommand)]

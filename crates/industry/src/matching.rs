@@ -283,17 +283,12 @@ pub fn rank(
     members: &BTreeSet<String>,
     limit: usize,
 ) -> tantivy::Result<Vec<Ranked>> {
-    let mut out = rank_unexplained(index, need, weights, members, limit)?;
-    let text = need.text();
-    for r in &mut out {
-        r.hit.matched = index.matched_for(&text, &r.hit.uscc)?;
-    }
-    Ok(out)
+    rank_with(index, need, weights, members, limit, true)
 }
 
 /// [`rank`] without the matched terms (`matched` is empty): the same scores and order, for
-/// callers that need a score and not its explanation. Finding the matched terms reads and
-/// tokenises each candidate's text again, which costs more than the ranking itself.
+/// callers that need a score and not its explanation. Finding the matched terms tokenises each
+/// result's text again, which costs more than the ranking itself.
 pub fn rank_unexplained(
     index: &EnterpriseIndex,
     need: &NeedSpec,
@@ -301,34 +296,52 @@ pub fn rank_unexplained(
     members: &BTreeSet<String>,
     limit: usize,
 ) -> tantivy::Result<Vec<Ranked>> {
+    rank_with(index, need, weights, members, limit, false)
+}
+
+/// The text's best `weights.candidates` firms (certifications required), each scored by the
+/// signals; the best `limit` of them, ties in the order of their codes. Only those are read
+/// whole from the index.
+fn rank_with(
+    index: &EnterpriseIndex,
+    need: &NeedSpec,
+    weights: &Weights,
+    members: &BTreeSet<String>,
+    limit: usize,
+    explain: bool,
+) -> tantivy::Result<Vec<Ranked>> {
     let filters = Filters {
         certifications: need.certifications.clone(),
         ..Default::default()
     };
-    let text = need.text();
-    let found = index.search_opts(&text, &filters, 0, weights.candidates.max(limit), false)?;
+    let found = index.candidates(&need.text(), &filters, weights.candidates.max(limit))?;
     let best = found
-        .hits
+        .list
         .iter()
-        .map(|h| h.score)
+        .map(|c| c.score)
         .fold(0.0_f32, f32::max)
         .max(f32::EPSILON);
-    let mut out: Vec<Ranked> = found
-        .hits
-        .into_iter()
-        .map(|h| {
-            let signals = signals(need, &h.meta, h.score / best, weights, members);
-            let bm25 = h.score;
-            Ranked {
-                hit: Hit {
-                    score: signals.iter().map(|s| s.contribution).sum(),
-                    ..h
-                },
-                bm25,
-                signals,
-            }
+    let mut scored: Vec<(f32, Vec<Signal>, &crate::search::Candidate)> = found
+        .list
+        .iter()
+        .map(|c| {
+            let s = signals(need, &c.meta, c.score / best, weights, members);
+            (s.iter().map(|s| s.contribution).sum(), s, c)
         })
         .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // Every candidate scoring at least the last place's score: ties there are settled by code.
+    let Some(cut) = scored.get(limit.max(1) - 1).or(scored.last()).map(|s| s.0) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (score, signals, c) in scored.into_iter().take_while(|s| s.0 >= cut) {
+        out.push(Ranked {
+            hit: found.hit(c, score, explain)?,
+            bm25: c.score,
+            signals,
+        });
+    }
     out.sort_by(|a, b| (b.hit.score.total_cmp(&a.hit.score)).then(a.hit.uscc.cmp(&b.hit.uscc)));
     out.truncate(limit);
     Ok(out)

@@ -10,17 +10,16 @@
 use crate::glossary::Glossary;
 use crate::Enterprise;
 use jieba_rs::Jieba;
+use query::TextField;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
-    STORED, STRING,
+    FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
@@ -120,15 +119,26 @@ struct Fields {
     cap_en: Field,
     tags: Field,
     meta: Field,
+    /// What ranking reads of every candidate, as fast columns (see [`Signals`]).
+    sig_city: Field,
+    sig_cluster: Field,
+    sig_industry: Field,
+    sig_flags: Field,
 }
 
-/// Text fields, their analyser and weight.
-fn text_fields(f: &Fields) -> [(Field, &'static str, f32); 4] {
+/// Text fields, their names in explanations, analyser and weight.
+fn text_fields(f: &Fields) -> [TextField; 4] {
+    let t = |field, name, analyzer, weight| TextField {
+        field,
+        name,
+        analyzer,
+        weight,
+    };
     [
-        (f.name_zh, "zh", 2.0),
-        (f.name_en, "en", 2.0),
-        (f.cap_zh, "zh", 1.0),
-        (f.cap_en, "en", 1.0),
+        t(f.name_zh, "name_zh", "zh", 2.0),
+        t(f.name_en, "name_en", "en", 2.0),
+        t(f.cap_zh, "capabilities_zh", "zh", 1.0),
+        t(f.cap_en, "capabilities_en", "en", 1.0),
     ]
 }
 
@@ -151,6 +161,10 @@ fn schema() -> (Schema, Fields) {
         cap_en: b.add_text_field("cap_en", text("en")),
         tags: b.add_facet_field("tags", FacetOptions::default()),
         meta: b.add_text_field("meta", STORED),
+        sig_city: b.add_u64_field("sig_city", FAST),
+        sig_cluster: b.add_u64_field("sig_cluster", FAST),
+        sig_industry: b.add_u64_field("sig_industry", FAST),
+        sig_flags: b.add_u64_field("sig_flags", FAST),
     };
     (b.build(), f)
 }
@@ -166,13 +180,6 @@ pub struct Filters {
     pub flags: Vec<String>,
     /// Every one of these certifications is required.
     pub certifications: Vec<String>,
-}
-
-/// A term of a query in one field, and the query's words it came from, as typed.
-struct QueryTerm {
-    field: Field,
-    term: String,
-    word: String,
 }
 
 /// One result: the enterprise's code, its score and the words of the query it matched (as
@@ -251,9 +258,6 @@ pub struct EnterpriseIndex {
     glossary: std::sync::RwLock<Arc<Glossary>>,
 }
 
-/// How much a term found through the glossary weighs against one typed.
-pub const TRANSLATED_WEIGHT: f32 = 0.8;
-
 impl EnterpriseIndex {
     fn setup(index: Index) -> tantivy::Result<Self> {
         index.tokenizers().register("zh", zh_analyzer());
@@ -273,11 +277,25 @@ impl EnterpriseIndex {
         EnterpriseIndex::setup(Index::create_in_ram(schema().0))
     }
 
-    /// Opens the index in `dir`, creating it when absent.
+    /// Opens the index in `dir`, creating it when absent. An index of another schema (an
+    /// earlier version's) is removed and an empty one created: the server refills it from the
+    /// enterprises table at start, `corridor search reindex` too.
     pub fn open(dir: &Path) -> tantivy::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
-        EnterpriseIndex::setup(Index::open_or_create(mmap, schema().0)?)
+        match Index::open_or_create(mmap, schema().0) {
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                std::fs::remove_dir_all(dir)?;
+                std::fs::create_dir_all(dir)?;
+                let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+                EnterpriseIndex::setup(Index::create(
+                    mmap,
+                    schema().0,
+                    tantivy::IndexSettings::default(),
+                )?)
+            }
+            other => EnterpriseIndex::setup(other?),
+        }
     }
 
     /// Replaces the glossary queries are widened with (an empty one: no translation).
@@ -318,6 +336,29 @@ impl EnterpriseIndex {
             f.meta,
             serde_json::to_string(&Meta::of(e)).unwrap_or_default(),
         );
+        let names = format!("{}\n{}", e.name_zh, e.name_en);
+        let caps = format!("{}\n{}", e.capabilities_zh, e.capabilities_en);
+        // The translations of what the firm says in one language only, as a second value of
+        // the field of the other language: searched as its own words are, never shown (a
+        // field's first value is what is stored to be shown).
+        let fields = [[f.name_zh, f.name_en], [f.cap_zh, f.cap_en]];
+        for (fields, texts) in fields
+            .into_iter()
+            .zip(self.glossary().translations(&[&names, &caps]))
+        {
+            for (field, text) in fields.into_iter().zip(texts) {
+                if !text.is_empty() {
+                    d.add_text(field, text);
+                }
+            }
+        }
+        let sig = Signals::encode(e);
+        for (field, v) in [f.sig_city, f.sig_cluster, f.sig_industry, f.sig_flags]
+            .into_iter()
+            .zip(sig)
+        {
+            d.add_u64(field, v);
+        }
         w.add_document(d)?;
         Ok(())
     }
@@ -333,9 +374,20 @@ impl EnterpriseIndex {
         Ok(())
     }
 
+    /// Makes the changes visible, recording the glossary the documents were indexed with.
     pub fn commit(&self, w: &mut IndexWriter) -> tantivy::Result<()> {
-        w.commit()?;
+        let mut c = w.prepare_commit()?;
+        c.set_payload(&self.glossary().fingerprint());
+        c.commit()?;
         self.reader.reload()
+    }
+
+    /// Whether the last commit indexed the documents with the glossary set now; when not, the
+    /// index is built again (the server does at start).
+    pub fn glossary_current(&self) -> bool {
+        self.index
+            .load_metas()
+            .is_ok_and(|m| m.payload == Some(self.glossary().fingerprint()))
     }
 
     pub fn len(&self) -> u64 {
@@ -351,93 +403,31 @@ impl EnterpriseIndex {
         self.len() == 0
     }
 
-    /// The analysed terms of `text` for one analyser (deduplicated, in order).
-    fn terms(&self, analyzer: &str, text: &str) -> Vec<String> {
-        let Some(mut a) = self.index.tokenizers().get(analyzer) else {
-            return Vec::new();
+    /// The query for `text` and `filters`, and what it asks of each field (for explanations):
+    /// one union of every term in every field, so tantivy skips the blocks that cannot reach
+    /// the top (block-max WAND) when no count is kept. A firm that states a capability in one
+    /// language only holds its glossary translation in the other, so it is not outscored by
+    /// one that states it in both.
+    fn query(&self, text: &str, filters: &Filters) -> (BooleanQuery, Vec<query::Asked>) {
+        let (tq, asked): (Box<dyn Query>, Vec<query::Asked>) = if text.trim().is_empty() {
+            (Box::new(AllQuery), Vec::new())
+        } else {
+            let fields = text_fields(&self.fields);
+            let q = query::text_query(&self.index, &fields, &self.glossary(), text);
+            let parts: Vec<(Occur, Box<dyn Query>)> = q.zh.into_iter().chain(q.en).collect();
+            (Box::new(BooleanQuery::new(parts)), q.asked)
         };
-        let mut s = a.token_stream(text);
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        while s.advance() {
-            let t = s.token().text.clone();
-            if seen.insert(t.clone()) {
-                out.push(t);
-            }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, tq)];
+        for facet in self.filter_terms(filters) {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_facet(self.fields.tags, &facet),
+                    IndexRecordOption::Basic,
+                )),
+            ));
         }
-        out
-    }
-
-    /// The distinct terms of a query, each with the word of the query it came from as it was
-    /// typed (`bagging` for the stem `bag`): what the searcher is shown as matched.
-    fn query_terms(&self, analyzer: &str, text: &str) -> Vec<(String, String)> {
-        terms_with_words(&self.index, analyzer, text)
-    }
-
-    /// The query for `text`: every analysed term in every field (names ×2), and the glossary's
-    /// translations of the terms found in it (×[`TRANSLATED_WEIGHT`]) in the fields of their
-    /// language. A firm's Chinese fields and its English fields are scored apart and the
-    /// better counts, so a firm that states a capability in both languages does not count it
-    /// twice against one that states it in one.
-    fn text_query(&self, text: &str) -> (Box<dyn Query>, Vec<QueryTerm>) {
-        // (zh clauses, en clauses)
-        let mut by_lang: [Vec<(Occur, Box<dyn Query>)>; 2] = [Vec::new(), Vec::new()];
-        let slot = |analyzer: &str| usize::from(analyzer == "en");
-        let mut terms: Vec<QueryTerm> = Vec::new();
-        let mut add =
-            |terms: &mut Vec<QueryTerm>, field, analyzer: &str, t: String, word, boost| {
-                if terms.iter().any(|q| q.field == field && q.term == t) {
-                    return;
-                }
-                let q = TermQuery::new(
-                    Term::from_field_text(field, &t),
-                    IndexRecordOption::WithFreqs,
-                );
-                by_lang[slot(analyzer)]
-                    .push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
-                terms.push(QueryTerm {
-                    field,
-                    term: t,
-                    word,
-                });
-            };
-        for (field, analyzer, weight) in text_fields(&self.fields) {
-            for (t, word) in self.query_terms(analyzer, text) {
-                add(&mut terms, field, analyzer, t, word, weight);
-            }
-        }
-        // The glossary's pairs found in the text: the translation searched in the fields of
-        // its language, weighing a little less, explained as "typed ↔ translation".
-        for (from, to) in self.glossary().expansions(text) {
-            let lang = if to.chars().any(crate::glossary::is_cjk) {
-                "zh"
-            } else {
-                "en"
-            };
-            for (field, analyzer, weight) in text_fields(&self.fields) {
-                if analyzer != lang {
-                    continue;
-                }
-                for t in translated_terms(self.query_terms(analyzer, &to)) {
-                    let word = format!("{from} ↔ {to}");
-                    add(
-                        &mut terms,
-                        field,
-                        analyzer,
-                        t,
-                        word,
-                        weight * TRANSLATED_WEIGHT,
-                    );
-                }
-            }
-        }
-        let [zh, en] = by_lang;
-        let parts: Vec<Box<dyn Query>> = [zh, en]
-            .into_iter()
-            .filter(|c| !c.is_empty())
-            .map(|c| Box::new(BooleanQuery::new(c)) as Box<dyn Query>)
-            .collect();
-        (Box::new(DisjunctionMaxQuery::new(parts)), terms)
+        (BooleanQuery::new(clauses), asked)
     }
 
     fn filter_terms(&self, f: &Filters) -> Vec<Facet> {
@@ -467,7 +457,7 @@ impl EnterpriseIndex {
     }
 
     /// Searches: text (zh and/or en; empty = everything), filters, the first `limit` hits
-    /// from `offset`, the total and facet counts over all matches.
+    /// from `offset` with the words each matched, the total and facet counts over all matches.
     pub fn search(
         &self,
         text: &str,
@@ -475,58 +465,17 @@ impl EnterpriseIndex {
         offset: usize,
         limit: usize,
     ) -> tantivy::Result<Results> {
-        self.search_opts(text, filters, offset, limit, true)
-    }
-
-    /// As [`EnterpriseIndex::search`]; without `explain`, no facet counts and no matched
-    /// terms (for re-ranking many candidates, see [`EnterpriseIndex::matched_for`]).
-    pub fn search_opts(
-        &self,
-        text: &str,
-        filters: &Filters,
-        offset: usize,
-        limit: usize,
-        explain: bool,
-    ) -> tantivy::Result<Results> {
         let searcher = self.reader.searcher();
-        let (tq, terms): (Box<dyn Query>, Vec<QueryTerm>) = if text.trim().is_empty() {
-            (Box::new(AllQuery), Vec::new())
-        } else {
-            self.text_query(text)
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, tq)];
-        for facet in self.filter_terms(filters) {
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_facet(self.fields.tags, &facet),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        let query = BooleanQuery::new(clauses);
+        let (query, asked) = self.query(text, filters);
         let top_docs = TopDocs::with_limit(limit.max(1))
             .and_offset(offset)
             .order_by_score();
-        let mut facets = BTreeMap::new();
-        if !explain {
-            let (top, total) = searcher.search(&query, &(top_docs, Count))?;
-            let mut hits = Vec::new();
-            for (score, addr) in top.into_iter().take(limit) {
-                let d: TantivyDocument = searcher.doc(addr)?;
-                hits.push(self.hit_of(&d, score, BTreeMap::new()));
-            }
-            return Ok(Results {
-                total,
-                hits,
-                facets,
-            });
-        }
         let mut fc = FacetCollector::for_field("tags");
         for f in FACETS {
             fc.add_facet(Facet::from_path([f]));
         }
         let (top, total, facet_counts) = searcher.search(&query, &(top_docs, Count, fc))?;
+        let mut facets = BTreeMap::new();
         for f in FACETS {
             let m: BTreeMap<String, u64> = facet_counts
                 .get(Facet::from_path([f]))
@@ -540,8 +489,7 @@ impl EnterpriseIndex {
         let mut hits = Vec::new();
         for (score, addr) in top.into_iter().take(limit) {
             let d: TantivyDocument = searcher.doc(addr)?;
-            let matched = self.matched_in(&d, &terms);
-            hits.push(self.hit_of(&d, score, matched));
+            hits.push(self.hit_of(&d, score, &asked, true));
         }
         Ok(Results {
             total,
@@ -557,13 +505,23 @@ impl EnterpriseIndex {
             .to_string()
     }
 
+    /// A found document as a hit, with the words of the query it holds when `explain`.
     fn hit_of(
         &self,
         d: &TantivyDocument,
         score: f32,
-        matched: BTreeMap<&'static str, Vec<String>>,
+        asked: &[query::Asked],
+        explain: bool,
     ) -> Hit {
         let f = self.fields;
+        let matched = if explain {
+            let fields = text_fields(&f);
+            query::matched(&self.index, &fields, &self.glossary(), asked, |field| {
+                Self::text_of(d, field)
+            })
+        } else {
+            BTreeMap::new()
+        };
         Hit {
             uscc: Self::text_of(d, f.uscc),
             score,
@@ -573,80 +531,6 @@ impl EnterpriseIndex {
             meta: serde_json::from_str(&Self::text_of(d, f.meta)).unwrap_or_default(),
         }
     }
-
-    /// The terms of `text` that one enterprise's fields contain, by field.
-    pub fn matched_for(
-        &self,
-        text: &str,
-        uscc: &str,
-    ) -> tantivy::Result<BTreeMap<&'static str, Vec<String>>> {
-        if text.trim().is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let (_, terms) = self.text_query(text);
-        let searcher = self.reader.searcher();
-        let q = TermQuery::new(
-            Term::from_field_text(self.fields.uscc, uscc),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
-        match top.first() {
-            Some((_, addr)) => {
-                let d: TantivyDocument = searcher.doc(*addr)?;
-                Ok(self.matched_in(&d, &terms))
-            }
-            None => Ok(BTreeMap::new()),
-        }
-    }
-
-    fn matched_in(
-        &self,
-        d: &TantivyDocument,
-        terms: &[QueryTerm],
-    ) -> BTreeMap<&'static str, Vec<String>> {
-        let f = self.fields;
-        let get = |field: Field| Self::text_of(d, field);
-        {
-            let mut matched: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-            for (field, analyzer, _) in text_fields(&f) {
-                let have: BTreeSet<String> =
-                    self.terms(analyzer, &get(field)).into_iter().collect();
-                let name = match field {
-                    x if x == f.name_zh => "name_zh",
-                    x if x == f.name_en => "name_en",
-                    x if x == f.cap_zh => "capabilities_zh",
-                    _ => "capabilities_en",
-                };
-                let mut m: Vec<String> = Vec::new();
-                for q in terms
-                    .iter()
-                    .filter(|q| q.field == field && have.contains(&q.term))
-                {
-                    if !m.contains(&q.word) {
-                        m.push(q.word.clone());
-                    }
-                }
-                if !m.is_empty() {
-                    matched.insert(name, m);
-                }
-            }
-            matched
-        }
-    }
-}
-
-/// The terms a translation is searched by: its analysed terms but those inside a longer one
-/// (jieba's search mode gives `复合`, `材料` and `复合材料` for `复合材料`; the translation is
-/// the whole term, and its common parts would only cost time and precision).
-pub(crate) fn translated_terms(terms: Vec<(String, String)>) -> Vec<String> {
-    let all: Vec<String> = terms.into_iter().map(|(t, _)| t).collect();
-    all.iter()
-        .filter(|t| {
-            !all.iter()
-                .any(|o| o.len() > t.len() && o.contains(String::as_str(t)))
-        })
-        .cloned()
-        .collect()
 }
 
 /// The distinct terms of `text` through one of `index`'s analysers, each with the word it came
@@ -690,7 +574,12 @@ pub fn terms_of(text: &str) -> Vec<(String, String)> {
     out
 }
 
+mod candidates;
 pub mod listings;
 pub mod needs;
+mod query;
+
+use candidates::Signals;
+pub use candidates::{Candidate, Candidates};
 #[cfg(test)]
 mod tests;

@@ -248,9 +248,10 @@ pub(crate) async fn index_writer(
 ) {
     let mut writer = Some(writer);
     // An index that does not hold what the table holds (first start, an in-memory index, an
-    // import into the database while no server ran) is rebuilt.
+    // import into the database while no server ran), or that was built with another glossary,
+    // is rebuilt.
     match store.count_enterprises().await {
-        Ok(n) if n as u64 != index.len() => {
+        Ok(n) if n as u64 != index.len() || !index.glossary_current() => {
             match rebuild_index(&store, &index, &mut writer).await {
                 Ok(n) => tracing::info!(enterprises = n, "search index rebuilt"),
                 Err(e) => tracing::error!(error = %e, "search index rebuild failed"),

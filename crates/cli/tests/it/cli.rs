@@ -516,3 +516,83 @@ fn bench_crosslang_short_run_and_a_bad_glossary() {
     let _ = std::fs::remove_dir_all(&d);
     let _ = std::fs::remove_file(&bad);
 }
+
+/// An operator's glossary takes effect when the registry is indexed with it: a firm that says
+/// 光致产酸剂 only (a pair the built-in glossary lacks) is found by `photoacid generator` after
+/// `search reindex` with the operator's file, and a query before that says the index was built
+/// with another glossary.
+#[test]
+fn an_operators_glossary_is_indexed_with_the_registry() {
+    let d = tmp();
+    let file = d.join("firms.jsonl");
+    std::fs::create_dir_all(&d).unwrap();
+    let o = corridor(
+        &d,
+        &[
+            "enterprises",
+            "generate",
+            "--count",
+            "30",
+            "--seed",
+            "3",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut firms: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    firms[0]["name_en"] = "".into();
+    firms[0]["capabilities_en"] = "".into();
+    firms[0]["capabilities_zh"] = "极紫外光刻用光致产酸剂".into();
+    let uscc = firms[0]["uscc"].as_str().unwrap().to_string();
+    let lines: Vec<String> = firms.iter().map(|f| f.to_string()).collect();
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let o = corridor(&d, &["enterprises", "import", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let extra = d.join("extra.tsv");
+    std::fs::write(&extra, "光致产酸剂\tphotoacid generator\n").unwrap();
+    let query = |glossary: bool| {
+        let mut args = vec![];
+        if glossary {
+            args.extend(["--glossary", extra.to_str().unwrap()]);
+        }
+        args.extend(["search", "query", "photoacid generators", "--json"]);
+        let o = corridor(&d, &args, None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let hit = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["uscc"] == uscc.as_str())
+            .cloned();
+        (hit, String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    let o = corridor(&d, &["search", "reindex"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        query(false).0.is_none(),
+        "the built-in glossary lacks the pair"
+    );
+    let (hit, note) = query(true);
+    assert!(hit.is_none(), "not indexed with the operator's file yet");
+    assert!(note.contains("another glossary"), "{note}");
+    let o = corridor(
+        &d,
+        &["--glossary", extra.to_str().unwrap(), "search", "reindex"],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (hit, note) = query(true);
+    let hit = hit.expect("found through the operator's pair");
+    assert!(!note.contains("another glossary"), "{note}");
+    assert_eq!(
+        hit["matched"]["capabilities_zh"][0], "photoacid generator ↔ 光致产酸剂",
+        "{hit}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -10,17 +10,18 @@
 //! corridor city and the firm's flags; a need whose required certifications the firm lacks is
 //! never shown to it. Each result names the firm's words found in the need, by field.
 
+use super::query::TextField;
 use super::{en_analyzer, zh_analyzer, Meta};
 use crate::glossary::Glossary;
 use crate::matching::{self, NeedSpec, Signal, Weights};
 use crate::Enterprise;
 use std::collections::{BTreeMap, BTreeSet};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
 };
-use tantivy::{Index, IndexReader, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, TantivyDocument};
 
 /// The names of the text fields, as results name them.
 const FIELDS: [(&str, &str, f32); 4] = [
@@ -34,8 +35,8 @@ pub struct NeedIndex {
     index: Index,
     reader: IndexReader,
     id: Field,
-    /// (field, its name, analyser, weight), in [`FIELDS`] order.
-    texts: Vec<(Field, &'static str, &'static str, f32)>,
+    /// The text fields, in [`FIELDS`] order.
+    texts: Vec<TextField>,
     specs: BTreeMap<String, NeedSpec>,
     /// Terms also asked in the other language (see [`crate::glossary`]).
     glossary: std::sync::Arc<Glossary>,
@@ -60,7 +61,7 @@ impl NeedIndex {
     ) -> tantivy::Result<NeedIndex> {
         let mut b = Schema::builder();
         let id = b.add_text_field("id", STRING | STORED);
-        let texts: Vec<(Field, &'static str, &'static str, f32)> = FIELDS
+        let texts: Vec<TextField> = FIELDS
             .iter()
             .map(|(name, tok, w)| {
                 let o = TextOptions::default()
@@ -70,7 +71,12 @@ impl NeedIndex {
                             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
                     )
                     .set_stored();
-                (b.add_text_field(name, o), *name, *tok, *w)
+                TextField {
+                    field: b.add_text_field(name, o),
+                    name,
+                    analyzer: tok,
+                    weight: *w,
+                }
             })
             .collect();
         let index = Index::create_in_ram(b.build());
@@ -86,8 +92,17 @@ impl NeedIndex {
                 &s.description_zh,
                 &s.description_en,
             ];
-            for ((f, ..), v) in texts.iter().zip(vals) {
-                d.add_text(*f, v);
+            for (f, v) in texts.iter().zip(vals) {
+                d.add_text(f.field, v);
+            }
+            let titles = format!("{}\n{}", s.title_zh, s.title_en);
+            let descriptions = format!("{}\n{}", s.description_zh, s.description_en);
+            let translations = glossary.translations(&[&titles, &descriptions]);
+            // Translations as each field's second value: searched, never shown.
+            for (f, text) in texts.iter().zip(translations.iter().flatten()) {
+                if !text.is_empty() {
+                    d.add_text(f.field, text);
+                }
             }
             w.add_document(d)?;
         }
@@ -112,11 +127,6 @@ impl NeedIndex {
         self.specs.is_empty()
     }
 
-    /// Analysed terms of `text` with the word each came from, as typed; deduplicated.
-    fn terms(&self, analyser: &str, text: &str) -> Vec<(String, String)> {
-        super::terms_with_words(&self.index, analyser, text)
-    }
-
     /// The open needs that fit a firm best, ranked and explained (at most `limit`).
     pub fn rank_needs(
         &self,
@@ -126,44 +136,9 @@ impl NeedIndex {
         limit: usize,
     ) -> tantivy::Result<Vec<RankedNeed>> {
         let query = firm_text(firm);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // (field name, term, word) for the explanation.
-        let mut asked: Vec<(&'static str, String, String)> = Vec::new();
-        for (field, name, analyser, weight) in &self.texts {
-            for (t, word) in self.terms(analyser, &query) {
-                let q = TermQuery::new(
-                    Term::from_field_text(*field, &t),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), *weight)),
-                ));
-                asked.push((name, t, word));
-            }
-        }
-        // The glossary's pairs found in the profile, asked in the other language.
-        for (from, to) in self.glossary.expansions(&query) {
-            let lang = if to.chars().any(crate::glossary::is_cjk) {
-                "zh"
-            } else {
-                "en"
-            };
-            for (field, name, analyser, weight) in self.texts.iter().filter(|t| t.2 == lang) {
-                for t in super::translated_terms(self.terms(analyser, &to)) {
-                    if asked.iter().any(|(n, x, _)| n == name && *x == t) {
-                        continue;
-                    }
-                    let q = TermQuery::new(
-                        Term::from_field_text(*field, &t),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    let boost = weight * super::TRANSLATED_WEIGHT;
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
-                    asked.push((name, t, format!("{from} ↔ {to}")));
-                }
-            }
-        }
+        let q = super::query::text_query(&self.index, &self.texts, &self.glossary, &query);
+        let asked = q.asked;
+        let clauses: Vec<(Occur, Box<dyn Query>)> = q.zh.into_iter().chain(q.en).collect();
         if clauses.is_empty() || self.specs.is_empty() {
             return Ok(Vec::new());
         }
@@ -195,23 +170,8 @@ impl NeedIndex {
                 continue;
             }
             let signals = matching::signals(spec, &meta, bm25 / best, weights, members);
-            let mut matched: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-            for (field, name, analyser, _) in &self.texts {
-                let have: BTreeSet<String> = self
-                    .terms(analyser, &text_of(*field))
-                    .into_iter()
-                    .map(|(t, _)| t)
-                    .collect();
-                let mut m: Vec<String> = Vec::new();
-                for (_, t, word) in asked.iter().filter(|(n, ..)| n == name) {
-                    if have.contains(t) && !m.contains(word) {
-                        m.push(word.clone());
-                    }
-                }
-                if !m.is_empty() {
-                    matched.insert(name, m);
-                }
-            }
+            let matched =
+                super::query::matched(&self.index, &self.texts, &self.glossary, &asked, text_of);
             out.push(RankedNeed {
                 score: signals.iter().map(|s| s.contribution).sum(),
                 id,

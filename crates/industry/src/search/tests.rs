@@ -1,5 +1,6 @@
 use super::*;
 use crate::generate;
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 const N: usize = 100_000;
@@ -23,20 +24,27 @@ fn top(q: &str, f: &Filters, k: usize) -> Vec<Hit> {
 }
 
 /// A need in English finds a firm whose profile is only in Chinese, through the glossary, and
-/// the match names the pair; without the glossary it does not.
+/// the match names the pair; the translation is never shown as the firm's words. An index
+/// built without the glossary does not find it, and knows it was built with another one.
 #[test]
 fn a_need_in_one_language_finds_a_profile_only_in_the_other() {
     use crate::glossary::Glossary;
-    let idx = EnterpriseIndex::in_memory().unwrap();
-    let mut w = idx.writer().unwrap();
     let mut firms = crate::generate::enterprises(50, 5);
     firms[0].name_en.clear();
     firms[0].capabilities_en.clear();
     firms[0].capabilities_zh = "极紫外光刻胶树脂单体".into();
-    for e in &firms {
-        idx.upsert(&w, e).unwrap();
-    }
-    idx.commit(&mut w).unwrap();
+    let build = |g: Glossary| {
+        let idx = EnterpriseIndex::in_memory().unwrap();
+        idx.set_glossary(std::sync::Arc::new(g));
+        let mut w = idx.writer().unwrap();
+        for e in &firms {
+            idx.upsert(&w, e).unwrap();
+        }
+        idx.commit(&mut w).unwrap();
+        idx
+    };
+    let idx = build(Glossary::builtin());
+    assert!(idx.glossary_current());
     let hits = idx
         .search("EUV photoresist", &Filters::default(), 0, 5)
         .unwrap()
@@ -50,12 +58,82 @@ fn a_need_in_one_language_finds_a_profile_only_in_the_other() {
         "{:?}",
         h.matched
     );
-    idx.set_glossary(std::sync::Arc::new(Glossary::default()));
-    let hits = idx
+    assert_eq!(h.name_en, "", "the translation is searched, not shown");
+    assert!(
+        !h.matched.contains_key("capabilities_en"),
+        "{:?}",
+        h.matched
+    );
+    // The other way round: a Chinese need finds the firm only by its own words.
+    let zh = idx.search("光刻胶", &Filters::default(), 0, 5).unwrap();
+    assert!(zh.hits.iter().any(|h| h.uscc == firms[0].uscc));
+
+    let plain = build(Glossary::default());
+    let hits = plain
         .search("EUV photoresist", &Filters::default(), 0, 5)
         .unwrap()
         .hits;
     assert!(hits.iter().all(|h| h.uscc != firms[0].uscc));
+    // The built-in glossary set on an index built without it: not current, so rebuilt.
+    plain.set_glossary(std::sync::Arc::new(Glossary::builtin()));
+    assert!(!plain.glossary_current());
+}
+
+/// An index directory of another schema (an earlier version's) is replaced by an empty one,
+/// which the server then fills from the table.
+#[test]
+fn an_index_of_another_schema_is_replaced_by_an_empty_one() {
+    let dir = std::env::temp_dir().join(format!("corridor-schema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut b = Schema::builder();
+    let f = b.add_text_field("other", STRING | STORED);
+    let old = Index::create_in_dir(&dir, b.build()).unwrap();
+    let mut w: IndexWriter = old.writer(15_000_000).unwrap();
+    let mut d = TantivyDocument::default();
+    d.add_text(f, "x");
+    w.add_document(d).unwrap();
+    w.commit().unwrap();
+    drop((w, old));
+    let idx = EnterpriseIndex::open(&dir).unwrap();
+    assert!(idx.is_empty());
+    assert!(!idx.glossary_current());
+    let mut w = idx.writer().unwrap();
+    idx.upsert(&w, &generate::enterprises(1, 3)[0]).unwrap();
+    idx.commit(&mut w).unwrap();
+    assert_eq!(idx.len(), 1);
+    drop((w, idx));
+    assert_eq!(
+        EnterpriseIndex::open(&dir).unwrap().len(),
+        1,
+        "kept on reopening"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What ranking reads from the fast columns is what the stored document says; a value the
+/// columns cannot hold is read from the stored document instead.
+#[test]
+fn candidates_carry_the_stored_attributes() {
+    let mut firms = generate::enterprises(200, 11);
+    firms[7].industry = "C26519999".into(); // longer than a column holds
+    let idx = EnterpriseIndex::in_memory().unwrap();
+    let mut w = idx.writer().unwrap();
+    for e in &firms {
+        idx.upsert(&w, e).unwrap();
+    }
+    idx.commit(&mut w).unwrap();
+    let found = idx.candidates("", &Filters::default(), 500).unwrap();
+    assert_eq!(found.list.len(), 200);
+    for c in &found.list {
+        let hit = found.hit(c, c.score, false).unwrap();
+        let want = Meta {
+            certifications: Vec::new(),
+            ..hit.meta.clone()
+        };
+        assert_eq!(c.meta, want, "{}", hit.uscc);
+    }
+    assert!(found.list.iter().any(|c| c.meta.industry == "C26519999"));
 }
 
 #[test]
@@ -256,12 +334,19 @@ fn filters_and_facet_counts_are_exact() {
     let n = all
         .iter()
         .filter(|e| {
-            e.industry.starts_with("C26")
-                && e.flags.specialised
-                && idx
-                    .terms("zh", &format!("{} {}", e.name_zh, e.capabilities_zh))
+            e.industry.starts_with("C26") && e.flags.specialised && {
+                // The firm's Chinese words and the Chinese translations it is indexed with.
+                let names = format!("{}\n{}", e.name_zh, e.name_en);
+                let caps = format!("{}\n{}", e.capabilities_zh, e.capabilities_en);
+                let x = idx.glossary().translations(&[&names, &caps]);
+                let zh = format!(
+                    "{} {} {} {}",
+                    e.name_zh, e.capabilities_zh, x[0][0], x[1][0]
+                );
+                terms_with_words(&idx.index, "zh", &zh)
                     .iter()
-                    .any(|t| t == "密封")
+                    .any(|(t, _)| t == "密封")
+            }
         })
         .count();
     assert_eq!(r.total, n);
