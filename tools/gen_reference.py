@@ -588,6 +588,20 @@ MAT_EXTRA = {
 
 PREFIX = {k: k.upper()[:3] for k, _, _ in KINDS}
 
+# The form field whose city decides, where it is not the applicant's home city: an IP complaint
+# goes to the city where the infringement happens; a transfer of pension, provident fund or
+# medical insurance to the city it moves to (which takes the application); medical claims and
+# registrations to the city where one is insured; the inspection of cross-region tax matters
+# to the place of business.
+COMPETENT_FIELD = {
+    "G60-IP-001": "infringer_city", "G60-IP-002": "infringer_city", "G60-IP-006": "infringer_city",
+    "G60-HRS-002": "to_city", "G60-HRS-003": "to_city", "G60-HRS-007": "to_city",
+    "G60-HPF-003": "to_city", "G60-MED-002": "to_city",
+    "G60-MED-001": "insured_city", "G60-MED-004": "insured_city", "G60-MED-005": "insured_city",
+    "G60-MED-006": "insured_city", "G60-MED-009": "insured_city",
+    "G60-TAX-003": "target_city",
+}
+
 def build_matters():
     out = []
     for kind, rows in MATTERS.items():
@@ -619,6 +633,10 @@ def build_matters():
                 "statutory_days": stat, "promised_days": prom, "fee_yuan": fee,
                 "applicant_kind": applicant_kind, "materials": materials, "fields": fields, "output": out_obj,
             })
+            if code in COMPETENT_FIELD:
+                assert any(f["key"] == COMPETENT_FIELD[code] for f in fields), code
+                out[-1]["competent_city_field"] = COMPETENT_FIELD[code]
+    assert all(any(m["code"] == c for m in out) for c in COMPETENT_FIELD)
     return out
 
 def build_windows():

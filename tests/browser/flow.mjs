@@ -361,6 +361,31 @@ for (const lang of ['zh', 'en']) {
     assert.match(await c.textContent('#status'), new RegExp(t.received));
   });
 
+  await step(`${lang}: an IP complaint filed at a Hefei window about a Jiaxing infringer is decided in Jiaxing: the first question is where the infringement happens`, async () => {
+    const c = await clerkCtx.newPage();
+    await c.goto(`${BASE}/file?matter=G60-IP-001`);
+    if (!c.url().includes('/file/G60-IP-001')) {
+      await c.selectOption('#matter', 'G60-IP-001');
+      await Promise.all([c.waitForLoadState('load'), c.locator('form[action="/file"] button').click()]);
+    }
+    assert.match(await c.textContent('label[for="city"]'), lang === 'zh' ? /侵权行为发生地/ : /Where the infringement happens/);
+    await c.selectOption('#city', '330400');
+    await press(c, t.next);
+    await press(c, t.next); // remote receipt at the clerk's own window
+    assert.equal(await c.locator('[id="f.infringer_city"]').count(), 0, 'asked at the first step only');
+    const ip = {
+      applicant_name: '合肥启明新材料有限公司', applicant_id: FORM.contact_id, applicant_phone: FORM.contact_phone,
+      right_number: 'ZL202310000001.X', infringer_name: '示例侵权方', description: '在嘉兴销售仿冒专利产品 / copies sold in Jiaxing',
+    };
+    for (const [k, v] of Object.entries(ip)) await c.fill(`[id="f.${k}"]`, v);
+    await c.selectOption('[id="f.right_type"]', 'patent');
+    await c.check('#identity_checked');
+    await press(c, t.next);
+    await press(c, t.submit);
+    assert.match((await c.textContent('#receipt')).trim(), /^340100-\d{8}-/);
+    assert.match(await c.textContent('#competent'), lang === 'zh' ? /嘉兴市知识产权局/ : /Jiaxing/);
+  });
+
   await step(`${lang}: a head enterprise opens its need: ranked, explained matches and the pipeline board`, async () => {
     const hCtx = await context(lang);
     const h = await signIn(hCtx, 'head.aviation', '/needs');

@@ -1,8 +1,8 @@
 //! Filing: the one rule of where and how a case may be filed, and filing itself.
 //!
-//! [`competent_authority`], [`route`] and [`identity_rule`] decide which authority decides a
-//! matter in a city, which role may file in which mode at which window, and the identity check
-//! at a window. [`App::file_case`] and the filing pages (which check each step as it is
+//! [`competent_city`], [`competent_authority`], [`route`] and [`identity_rule`] decide which
+//! city's and which authority decides a matter, which role may file in which mode at which
+//! window, and the identity check at a window. [`App::file_case`] and the filing pages (which check each step as it is
 //! answered) both call them; a refusal names its field and says why in Chinese and English.
 
 use crate::cases::CaseView;
@@ -24,7 +24,11 @@ use uuid::Uuid;
 pub struct FileCase {
     /// Matter code from the current catalogue, e.g. `G60-MAR-001`.
     pub matter_code: String,
-    /// The applicant's home city whose authority decides (GB/T 2260 code).
+    /// The applicant's home city whose authority decides (GB/T 2260 code). A matter whose
+    /// competent city comes from a form field (`competent_city_field` in the catalogue: the
+    /// infringer's city for an IP complaint) takes it from there; this may then be left out, and
+    /// when given it must be the same city.
+    #[serde(default)]
     pub competent_city: String,
     pub mode: ServiceMode,
     /// The receiving window (remote receipt only).
@@ -55,7 +59,7 @@ fn text_of(form: &BTreeMap<String, Value>, keys: &[&str]) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub code: ErrorCode,
-    pub field: &'static str,
+    pub field: String,
     pub en: String,
     pub zh: String,
 }
@@ -63,13 +67,13 @@ pub struct Refusal {
 impl Refusal {
     fn new(
         code: ErrorCode,
-        field: &'static str,
+        field: impl Into<String>,
         en: impl Into<String>,
         zh: impl Into<String>,
     ) -> Self {
         Refusal {
             code,
-            field,
+            field: field.into(),
             en: en.into(),
             zh: zh.into(),
         }
@@ -95,8 +99,59 @@ impl From<Refusal> for AppError {
     }
 }
 
-/// The authority that decides `matter` for an applicant whose home city is `city`: the city
-/// must be a corridor member with an authority of the matter's kind.
+/// The city whose authority decides `matter`: the answer to the form field the matter names
+/// ([`Matter::competent_city_field`]: where the infringement happens for an IP complaint, the
+/// city a pension moves to), or else the applicant's home city as asked (`asked`). For a matter
+/// with such a field, a city asked that is not the field's answer is refused.
+pub fn competent_city(
+    matter: &Matter,
+    asked: &str,
+    form: &BTreeMap<String, Value>,
+) -> Result<String, Refusal> {
+    let asked = asked.trim();
+    let Some(f) = matter.competent_city_field() else {
+        if asked.is_empty() {
+            return Err(Refusal::new(
+                ErrorCode::ValidationFailed,
+                "city",
+                "required: the applicant's home city, whose authority decides",
+                "必填：申请人所在城市，由该市主管部门办理",
+            ));
+        }
+        return Ok(asked.to_string());
+    };
+    let answer = form
+        .get(&f.key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("");
+    if answer.is_empty() {
+        return Err(Refusal::new(
+            ErrorCode::ValidationFailed,
+            f.key.clone(),
+            format!("required: the city of '{}' decides this matter", f.label_en),
+            format!("必填：该事项由“{}”所在城市的主管部门办理", f.label_zh),
+        ));
+    }
+    if !asked.is_empty() && asked != answer {
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "city",
+            format!(
+                "this matter is decided in the city of '{}' ({answer}), not in {asked}",
+                f.label_en
+            ),
+            format!(
+                "该事项由“{}”所在城市（{answer}）的主管部门办理，而不是 {asked}",
+                f.label_zh
+            ),
+        ));
+    }
+    Ok(answer.to_string())
+}
+
+/// The authority that decides `matter` in `city` (see [`competent_city`]): the city must be a
+/// corridor member with an authority of the matter's kind.
 pub fn competent_authority<'r>(
     r: &'r Reference,
     matter: &Matter,
@@ -272,7 +327,8 @@ impl App {
             // The mode first, as before the city (the order the API has always answered in).
             route(&r, p, matter, req.mode, None, "")?;
         }
-        let authority = competent_authority(&r, matter, &req.competent_city)?;
+        let city = competent_city(matter, &req.competent_city, &req.form)?;
+        let authority = competent_authority(&r, matter, &city)?;
         let comp = authority.city.to_string();
         let Route {
             receiving_city,

@@ -201,6 +201,11 @@ pub struct Matter {
     pub materials: Vec<Material>,
     pub fields: Vec<FormField>,
     pub output: Output,
+    /// The form field whose answer, a member city's code, names the city whose authority
+    /// decides: where the infringement happens for an IP complaint, the city a pension moves to,
+    /// the city where one is insured. `None`: the applicant's home city, as asked at filing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competent_city_field: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,7 +276,21 @@ impl Matter {
                 return Err(at(&format!("select field '{}' has no options", f.key)));
             }
         }
+        if let Some(k) = &self.competent_city_field {
+            let f = self.fields.iter().find(|f| &f.key == k);
+            if !f.is_some_and(|f| f.required && f.ty == FieldType::Select) {
+                return Err(at(&format!(
+                    "the competent city's field '{k}' must be a required select field of the matter"
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// The field that names the competent city, when the matter has one.
+    pub fn competent_city_field(&self) -> Option<&FormField> {
+        let k = self.competent_city_field.as_deref()?;
+        self.fields.iter().find(|f| f.key == k)
     }
 
     /// Validates submitted form data against the field rules; returns every problem found,

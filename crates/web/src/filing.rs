@@ -14,7 +14,7 @@ use axum::response::Response;
 use corridor_app::filing::FileCase;
 use corridor_app::{App, ErrorCode};
 use corridor_domain::case::{Principal, Role};
-use corridor_domain::catalogue::{FieldError, FieldType, Matter, ServiceMode};
+use corridor_domain::catalogue::{FieldError, FieldType, FormField, Matter, ServiceMode};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -91,6 +91,9 @@ struct FilePage {
     csrf: String,
     hidden: Vec<(String, String)>,
     clerk: bool,
+    /// The city step's question when the matter's competent city comes from a form field
+    /// (where the infringement happens, ...): its label; empty for the applicant's home city.
+    city_field: String,
     cities: Vec<(String, String, bool)>,
     modes: Vec<(String, String, bool)>,
     windows: Vec<(String, String, bool)>,
@@ -211,7 +214,15 @@ fn render(
             window_name(app, lang, &w),
         ));
     }
-    for f in &m.fields {
+    // The field that names the competent city is asked at the city step, not among the details.
+    let city_field = m.competent_city_field();
+    let fields: Vec<FormField> = m
+        .fields
+        .iter()
+        .filter(|f| city_field.is_none_or(|c| c.key != f.key))
+        .cloned()
+        .collect();
+    for f in &fields {
         let v = a.form.get(&f.key).cloned().unwrap_or_default();
         let shown = if f.ty == FieldType::Boolean {
             if v == "true" {
@@ -245,7 +256,7 @@ fn render(
             summary.push((lang.texts().id_of_the_agent_at.into(), a.seen.clone()));
         }
     }
-    let rows = field_rows(lang, &m.fields, &a.form, field_errors);
+    let rows = field_rows(lang, &fields, &a.form, field_errors);
     let mut errors: Vec<(String, String, String)> = rows
         .iter()
         .filter(|f| !f.error.is_empty())
@@ -288,6 +299,9 @@ fn render(
         csrf: cx.page.csrf(),
         hidden: a.hidden(step),
         clerk,
+        city_field: city_field
+            .map(|f| lang.of(&f.label_zh, &f.label_en))
+            .unwrap_or_default(),
         cities,
         modes,
         windows,
@@ -306,13 +320,21 @@ fn render(
 /// Checks one step's answers by the application's filing rule (the same functions
 /// `App::file_case` calls), so a step fails here exactly when filing would.
 fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
-    use corridor_app::filing::{competent_authority, identity_rule, route, Refusal};
+    use corridor_app::filing::{
+        competent_authority, competent_city, identity_rule, route, Refusal,
+    };
     let fe = |r: Refusal| FieldError::new(r.field, r.en, r.zh);
     let r = cx.app.reference();
     let mut errs = Vec::new();
     match step {
         "city" => {
-            if let Err(e) = competent_authority(&r, cx.matter, &a.city) {
+            // The city step answers the field that names the competent city, if any: a
+            // refusal of that field is shown at the city step.
+            let form = form_json(&cx.matter.fields, &a.form);
+            if let Err(mut e) = competent_city(cx.matter, &a.city, &form)
+                .and_then(|c| competent_authority(&r, cx.matter, &c).map(|_| ()))
+            {
+                e.field = "city".into();
                 errs.push(fe(e));
             }
         }
@@ -467,6 +489,10 @@ pub(crate) async fn post_step(
         matter: &matter,
     };
     let mut a = Answers::from_pairs(&pairs);
+    // The city step answers the field that names the competent city, when there is one.
+    if let Some(f) = matter.competent_city_field() {
+        a.form.insert(f.key.clone(), a.city.clone());
+    }
     if p.role == Role::Clerk {
         a.mode = ServiceMode::RemoteReceipt.as_str().into();
         a.window.clear();

@@ -48,6 +48,8 @@ pub(crate) struct MatterPage {
     name: String,
     version: i64,
     authority: String,
+    /// Which city's authority decides: the applicant's home city, or the answer to a field.
+    competence: String,
     modes: Vec<&'static str>,
     promised: u32,
     statutory: u32,
@@ -204,6 +206,18 @@ pub(crate) async fn matter(
         name: lang.of(&m.name_zh, &m.name_en),
         version: r.version,
         authority,
+        competence: match m.competent_city_field() {
+            Some(f) => lang
+                .of(
+                    &format!("“{}”所在城市的主管部门，不论申请人在哪里", f.label_zh),
+                    &format!("the authority of the city in “{}”, wherever the applicant is", f.label_en),
+                ),
+            None => lang
+                .of(
+                    "申请人所在地（企业登记地或户籍地）的主管部门",
+                    "the authority of the applicant's home city (where the enterprise is registered or the person is resident)",
+                ),
+        },
         modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
         promised: m.promised_days,
         statutory: m.statutory_days,

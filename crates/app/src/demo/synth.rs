@@ -114,6 +114,10 @@ pub(crate) fn form_for(
                 rng.gen_range(3..=9),
                 rng.gen_range(0..1_000_000_000u64)
             )),
+            // The field that names the competent city names the city the case is decided in.
+            FieldType::Select if m.competent_city_field.as_ref() == Some(&fd.key) => {
+                Value::String(city.to_string())
+            }
             FieldType::Select => Value::String(pick(rng, &fd.options).value.clone()),
             FieldType::Boolean => Value::Bool(true),
         };

@@ -27,6 +27,10 @@ pub async fn walk(backend: Backend) {
         let deciding = reviewer(&format!("{HOME}-{}", m.authority_kind));
         for mode in &m.modes {
             let mut form = corridor_app::demo::sample_form(m, "340100", today, i as u64);
+            // A matter whose competent city is a form field's answer: that answer is HOME.
+            if let Some(k) = &m.competent_city_field {
+                form.insert(k.clone(), HOME.into());
+            }
             // The natural person filing is the signed-in applicant (or the person at the window).
             for key in FILER_FIELDS {
                 if form.contains_key(key) {
@@ -129,3 +133,75 @@ async fn the_catalogue_fits_its_applicants() {
         assert!(m.materials.iter().any(|x| x.original), "{}", m.code);
     }
 }
+
+/// Competence from the facts (issue #27): an IP infringement complaint about a Jiaxing
+/// infringer, filed by a Hefei firm at a Hefei window, is decided by Jiaxing's IP office, not
+/// Hefei's; a home city that contradicts the infringer's city is refused, naming the field; the
+/// catalogue says which matters take their competent city from which field.
+pub async fn competence_from_the_facts(backend: Backend) {
+    let today = date!(2026 - 11 - 02);
+    let Some(env) = env(backend, today).await else {
+        return;
+    };
+    let app = &env.app;
+    let r = app.reference();
+    let m = r.current_matter("G60-IP-001").unwrap().clone();
+    assert_eq!(m.competent_city_field.as_deref(), Some("infringer_city"));
+    let ruled: Vec<(String, String)> = r
+        .current
+        .iter()
+        .filter_map(|m| Some((m.code.clone(), m.competent_city_field.clone()?)))
+        .collect();
+    assert_eq!(ruled.len(), 14, "{ruled:?}");
+    let window = clerk(WINDOW); // Hefei
+    let mut form = corridor_app::demo::sample_form(&m, "340100", today, 7);
+    for key in FILER_FIELDS {
+        if form.contains_key(key) {
+            form.insert(key.to_string(), FILER_ID.into());
+        }
+    }
+    form.insert("infringer_city".into(), "330400".into()); // Jiaxing
+    let req = |city: &str| FileCase {
+        matter_code: m.code.clone(),
+        competent_city: city.into(),
+        mode: ServiceMode::RemoteReceipt,
+        window_id: None,
+        form: form.clone(),
+        identity_checked: true,
+        identity_seen: None,
+    };
+    // The filer's home city, Hefei, contradicts the infringer's city: refused, saying why.
+    let e = app.file_case(&window, req("340100")).await.unwrap_err();
+    assert_eq!(e.code, corridor_app::ErrorCode::BadRequest, "{e:?}");
+    assert!(e.detail.contains("Where the infringement happens"), "{e:?}");
+    assert_eq!(e.fields[0].field, "city", "{e:?}");
+    // Left out (or the same city): decided in Jiaxing, received in Hefei.
+    let c = app.file_case(&window, req("")).await.unwrap();
+    assert_eq!(c.competent_city, "330400");
+    assert_eq!(c.competent_authority, "330400-ip");
+    assert_eq!(c.receiving_city, "340100");
+    let same = app.file_case(&window, req("330400")).await.unwrap();
+    assert_eq!(same.competent_authority, "330400-ip");
+    // Without the field's answer: refused on that field.
+    let mut missing = req("");
+    missing.form.remove("infringer_city");
+    let e = app.file_case(&window, missing).await.unwrap_err();
+    assert_eq!(e.fields[0].field, "infringer_city", "{e:?}");
+    // Jiaxing's IP reviewer decides it after the Hefei window forwards it; Hefei's cannot.
+    attach_required(app, &window, c.id).await;
+    app.act(&window, c.id, act(Action::Forward)).await.unwrap();
+    let hefei = reviewer("340100-ip");
+    assert!(app.act(&hefei, c.id, act(Action::Accept)).await.is_err());
+    let jiaxing = reviewer("330400-ip");
+    app.act(&jiaxing, c.id, act(Action::Accept)).await.unwrap();
+    let done = app.act(&jiaxing, c.id, act(Action::Approve)).await.unwrap();
+    assert_eq!(done.status, Status::Approved);
+    // A matter without the rule keeps the applicant's home city.
+    let plain = r.current_matter("G60-MAR-001").unwrap();
+    assert!(plain.competent_city_field.is_none());
+}
+
+crate::both_backends!(
+    competence_follows_the_facts,
+    crate::catalogue::competence_from_the_facts
+);
