@@ -506,7 +506,12 @@ for (const lang of ['zh', 'en']) {
   await step(`${lang}: an auction: listed, reviewed, put up, two firms bid (a too-small raise refused), a late bid extends the close, sold, confirmed with the buyer's registration, the contract case filed with the listing's document, published`, async () => {
     const zh = lang === 'zh';
     const title = zh ? `航空复合材料低温固化工艺 ${Date.now()}` : `Low-temperature curing of aviation composites ${Date.now()}`;
-    const cst = (ms) => new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19);
+    // China Standard Time for a datetime-local input; chromium writes a whole minute without
+    // its ':00' seconds, and playwright refuses a value the input rewrites.
+    const cst = (ms) => {
+      const v = new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19);
+      return v.endsWith(':00') ? v.slice(0, 16) : v;
+    };
     // The seller lists its own achievement.
     const sCtx = await context(lang);
     const s = await signIn(sCtx, 'head.aviation', '/auctions/office');
