@@ -31,6 +31,9 @@ pub struct Glossary {
     /// Every pair's Chinese term (pattern 2i) and lower-case English term (2i + 1), found in
     /// one pass over a text; built at first use after a change.
     finder: OnceLock<Option<AhoCorasick>>,
+    /// [`Glossary::fingerprint`], computed at first use after a change (each commit of the
+    /// index asks for it).
+    fingerprint: OnceLock<String>,
 }
 
 /// A pair found in a text: the term as found, its translation, and the pair's key.
@@ -79,6 +82,7 @@ impl Glossary {
             }
             if seen.insert((zh.to_string(), en.to_string())) {
                 self.finder = OnceLock::new();
+                self.fingerprint = OnceLock::new();
                 if self.pairs.len() >= MAX_PAIRS {
                     return Err(format!("more than {MAX_PAIRS} pairs"));
                 }
@@ -201,15 +205,19 @@ impl Glossary {
     /// Names this glossary's pairs (whatever their order): an index built with another
     /// glossary is built again. FNV-1a over the sorted keys.
     pub fn fingerprint(&self) -> String {
-        let keys: BTreeSet<String> = (0..self.pairs.len()).map(|i| self.key(i)).collect();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for k in &keys {
-            for b in k.bytes().chain([b'\n']) {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        format!("glossary:{}:{h:016x}", keys.len())
+        self.fingerprint
+            .get_or_init(|| {
+                let keys: BTreeSet<String> = (0..self.pairs.len()).map(|i| self.key(i)).collect();
+                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+                for k in &keys {
+                    for b in k.bytes().chain([b'\n']) {
+                        h ^= u64::from(b);
+                        h = h.wrapping_mul(0x0100_0000_01b3);
+                    }
+                }
+                format!("glossary:{}:{h:016x}", keys.len())
+            })
+            .clone()
     }
 
     fn finder(&self) -> Option<&AhoCorasick> {

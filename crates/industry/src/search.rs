@@ -505,6 +505,11 @@ impl EnterpriseIndex {
             .to_string()
     }
 
+    /// The attributes stored with a document.
+    fn meta_of(d: &TantivyDocument, field: Field) -> Meta {
+        serde_json::from_str(&Self::text_of(d, field)).unwrap_or_default()
+    }
+
     /// A found document as a hit, with the words of the query it holds when `explain`.
     fn hit_of(
         &self,
@@ -528,7 +533,7 @@ impl EnterpriseIndex {
             name_zh: Self::text_of(d, f.name_zh),
             name_en: Self::text_of(d, f.name_en),
             matched,
-            meta: serde_json::from_str(&Self::text_of(d, f.meta)).unwrap_or_default(),
+            meta: Self::meta_of(d, f.meta),
         }
     }
 }

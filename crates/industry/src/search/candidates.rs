@@ -46,11 +46,9 @@ impl EnterpriseIndex {
                 // A value the columns cannot hold: read the stored document.
                 None => {
                     let d: TantivyDocument = searcher.doc(addr)?;
-                    let m: Meta =
-                        serde_json::from_str(&Self::text_of(&d, f.meta)).unwrap_or_default();
                     Meta {
                         certifications: Vec::new(),
-                        ..m
+                        ..Self::meta_of(&d, f.meta)
                     }
                 }
             };
