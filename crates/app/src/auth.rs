@@ -258,6 +258,18 @@ impl App {
         n: &NewUser,
         link: Option<crate::industry::accounts::Link>,
     ) -> AppResult<UserView> {
+        self.create_account_hashed(n, link, None).await
+    }
+
+    /// [`Self::create_account`] with the password's hash already made (`Some`), for the demo's
+    /// accounts that all share one password: hashing it once instead of per account keeps the
+    /// demo's start short with a reviewer at every authority.
+    pub(crate) async fn create_account_hashed(
+        &self,
+        n: &NewUser,
+        link: Option<crate::industry::accounts::Link>,
+        hashed: Option<String>,
+    ) -> AppResult<UserView> {
         let unverified_ok = link.as_ref().is_some_and(|l| l.status == "pending");
         let (display_name, resident_id) = self.check_new_user(n, unverified_ok)?;
         let r = self.reference();
@@ -294,11 +306,10 @@ impl App {
                 (n.city.clone(), None, None)
             }
         };
-        let password = n.password.clone();
-        let _permit = self.hashing.acquire().await;
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))??;
+        let hash = match hashed {
+            Some(h) => h,
+            None => self.hash_new_password(&n.password).await?,
+        };
         let rec = UserRecord {
             id: Uuid::now_v7(),
             username: n.username.trim().to_string(),
@@ -337,6 +348,15 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(UserView::from(&rec))
+    }
+
+    /// A new password's argon2 hash, made off the async threads and a few at a time.
+    pub(crate) async fn hash_new_password(&self, password: &str) -> AppResult<String> {
+        let password = password.to_string();
+        let _permit = self.hashing.acquire().await;
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?
     }
 
     /// The checks of a new account's own fields (name, password, display name, ID number):

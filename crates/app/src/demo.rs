@@ -79,7 +79,7 @@ pub const SAMPLE_FIRM_USCC: &str = "91340100MA2TQ8K5XE";
 pub const SAMPLE_FIRM_NAME: &str = "合肥启明新材料有限公司";
 
 /// Demo accounts: an administrator, the joint office, and per city a clerk at the first
-/// window and reviewers at three authorities; applicants in four cities.
+/// window and a reviewer at every authority; applicants in four cities.
 /// With `city`, only that city's clerk and reviewers (a city's own node).
 fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
     let r = app.reference();
@@ -126,21 +126,19 @@ fn demo_accounts(app: &App, city: Option<&str>) -> Vec<NewUser> {
                 enterprise_uscc: None,
             });
         }
-        for kind in ["market", "hrss", "hpf"] {
-            let id = format!("{c}-{kind}");
-            if r.authorities.contains_key(&id) {
-                out.push(NewUser {
-                    username: format!("reviewer.{c}.{kind}"),
-                    password: DEMO_PASSWORD.into(),
-                    role: Role::Reviewer,
-                    display_name: format!("{} {kind} 审核员 Reviewer", j.name_zh),
-                    window_id: None,
-                    authority_id: Some(id),
-                    city: None,
-                    resident_id: None,
-                    enterprise_uscc: None,
-                });
-            }
+        // A reviewer at every authority of the city, so that every matter can be decided.
+        for a in r.authorities.values().filter(|a| a.city.as_str() == c) {
+            out.push(NewUser {
+                username: format!("reviewer.{c}.{}", a.kind),
+                password: DEMO_PASSWORD.into(),
+                role: Role::Reviewer,
+                display_name: format!("{} 审核员 Reviewer, {}", a.name_zh, a.name_en),
+                window_id: None,
+                authority_id: Some(a.id.clone()),
+                city: None,
+                resident_id: None,
+                enterprise_uscc: None,
+            });
         }
     }
     for (name, city) in [
@@ -198,6 +196,8 @@ pub async fn seed_city(
     let accounts = demo_accounts(app, city);
     let mut users = Vec::new();
     let mut ids: HashMap<String, Uuid> = HashMap::new();
+    // Every demo account has the same password: hashed once (see `create_account_hashed`).
+    let mut hashed: Option<String> = None;
     for a in &accounts {
         let existing = app.store.user_by_name(&a.username).await?;
         let id = match existing {
@@ -210,7 +210,15 @@ pub async fn seed_city(
                 }
                 u.id
             }
-            None => app.create_user(a).await?.id,
+            None => {
+                let h = match &hashed {
+                    Some(h) => h.clone(),
+                    None => hashed
+                        .insert(app.hash_new_password(DEMO_PASSWORD).await?)
+                        .clone(),
+                };
+                app.create_account_hashed(a, None, Some(h)).await?.id
+            }
         };
         ids.insert(a.username.clone(), id);
         users.push(DemoUser {

@@ -15,8 +15,28 @@ pub(crate) async fn seed_demo(
         "Demo accounts (password for all: {}):",
         corridor_app::demo::DEMO_PASSWORD
     );
+    // A reviewer at every authority: one line a city, naming the kinds.
+    let mut reviewers: Vec<(String, Vec<&str>)> = Vec::new();
     for u in &s.users {
-        println!("  {:<28} {:<13} {}", u.username, u.role.as_str(), u.scope);
+        match u
+            .username
+            .strip_prefix("reviewer.")
+            .and_then(|r| r.split_once('.'))
+        {
+            Some((city, kind)) => match reviewers.iter_mut().find(|(c, _)| c == city) {
+                Some((_, kinds)) => kinds.push(kind),
+                None => reviewers.push((city.to_string(), vec![kind])),
+            },
+            None => println!("  {:<28} {:<13} {}", u.username, u.role.as_str(), u.scope),
+        }
+    }
+    for (city, kinds) in &reviewers {
+        println!(
+            "  {:<28} {:<13} {city}-<kind>, kind: {}",
+            format!("reviewer.{city}.<kind>"),
+            "reviewer",
+            kinds.join(" ")
+        );
     }
     println!(
         "Demo data: {} new cases, {} audit events in {:.1} s",

@@ -246,6 +246,25 @@ pub async fn demo_data(backend: Backend) {
     let s = corridor_app::demo::seed(&env.app, 3000, 42).await.unwrap();
     assert_eq!(s.cases, 3000);
     assert!(s.users.len() >= 40);
+    // A reviewer at every authority of every city (issue #27): every matter can be decided.
+    let r = env.app.reference();
+    for a in r.authorities.values() {
+        let name = format!("reviewer.{}.{}", a.city, a.kind);
+        let u = s.users.iter().find(|u| u.username == name);
+        assert_eq!(u.map(|u| u.scope.as_str()), Some(a.id.as_str()), "{name}");
+    }
+    // And the demo's cases are decided by authorities of every kind.
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT substr(competent_authority, 8) FROM cases WHERE decided_on IS NOT NULL \
+         ORDER BY 1",
+    )
+    .fetch_all(env.store.pool())
+    .await
+    .unwrap();
+    let mut all_kinds: Vec<String> = r.authorities.values().map(|a| a.kind.clone()).collect();
+    all_kinds.sort();
+    all_kinds.dedup();
+    assert_eq!(kinds, all_kinds);
     let report = env.app.verify_audit().await.unwrap();
     assert!(report.first_break.is_none(), "{:?}", report.first_break);
     let keys = env.app.trust_list().await.unwrap().keys.len();
