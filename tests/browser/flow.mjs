@@ -88,14 +88,16 @@ const T = {
     search: '设立登记', file: '在线办理', next: '下一步', submit: '提交申请', receive: '收件', forward: '转递',
     accept: '受理', correct: '要求补正', resubmit: '提交补正', approve: '批准', issue: '发证', verify: '核验',
     reasonText: '请补充经营场所使用证明', valid: '有效证照', required: '必填', received: '已收件',
-    saveChecks: '保存材料核验',
+    saveChecks: '保存材料核验', save: '保存', transfer: '移送有权机关',
+    transferWhy: '侵权行为实际发生在湖州', huzhou: /湖州市知识产权局/,
   },
   en: {
     search: 'Establishment registration', file: 'File this matter', next: 'Continue', submit: 'Submit the application',
     receive: 'Receive', forward: 'Forward', accept: 'Accept', correct: 'Request a correction', resubmit: 'Resubmit',
     approve: 'Approve', issue: 'Issue the licence', verify: 'Verify',
     reasonText: 'Please add proof of the right to use the premises', valid: 'Valid licence', required: 'required', received: 'received',
-    saveChecks: 'Save the material checks',
+    saveChecks: 'Save the material checks', save: 'Save', transfer: 'Transfer to the competent authority',
+    transferWhy: 'The infringement in fact happens in Huzhou', huzhou: /Huzhou/,
   },
 };
 
@@ -145,7 +147,7 @@ for (const lang of ['zh', 'en']) {
   const t = T[lang];
   const pub = await context(lang);
   const home = await pub.newPage();
-  let caseUrl, receipt, qrText, licencePath;
+  let caseUrl, receipt, qrText, licencePath, ipUrl;
 
   await step(`${lang}: home page in the browser's language`, async () => {
     await home.goto(`${BASE}/`);
@@ -384,6 +386,34 @@ for (const lang of ['zh', 'en']) {
     await press(c, t.submit);
     assert.match((await c.textContent('#receipt')).trim(), /^340100-\d{8}-/);
     assert.match(await c.textContent('#competent'), lang === 'zh' ? /嘉兴市知识产权局/ : /Jiaxing/);
+    ipUrl = c.url().split('?')[0];
+    // Forwarded with its materials, each marked received.
+    await attachAll(c, lang);
+    for (const box of await c.locator('input[form=material-checks]').all()) await box.check();
+    await press(c, t.saveChecks);
+    await press(c, t.forward);
+    assert.equal(await c.getByRole('button', { name: t.forward, exact: true }).count(), 0);
+  });
+
+  await step(`${lang}: Jiaxing's IP office finds the infringer is in Huzhou and transfers the complaint there with the reason; Huzhou's office accepts it, its time limit starting then`, async () => {
+    const jx = await signIn(await context(lang), 'reviewer.330400.ip');
+    await jx.goto(ipUrl);
+    // Without a reason: refused, nothing moved.
+    await jx.selectOption('#to_authority', '330500-ip');
+    await press(jx, t.transfer);
+    assert.ok(await jx.isVisible('p[role=alert]'), 'reason required');
+    await jx.selectOption('#to_authority', '330500-ip');
+    await jx.fill('#reason', t.transferWhy);
+    await jx.locator('#act-h').scrollIntoViewIfNeeded();
+    await shot(jx, lang, 'case-transfer');
+    await press(jx, t.transfer);
+    assert.ok(new URL(jx.url()).pathname === '/cases', 'back to the queue');
+    const hz = await signIn(await context(lang), 'reviewer.330500.ip');
+    await hz.goto(ipUrl);
+    assert.match(await hz.textContent('#competent'), t.huzhou);
+    assert.match(await hz.textContent('main'), new RegExp(t.transferWhy));
+    await press(hz, t.accept);
+    assert.match(await hz.textContent('main'), /\d{4}-\d{2}-\d{2}/);
   });
 
   await step(`${lang}: a head enterprise opens its need: ranked, explained matches and the pipeline board`, async () => {

@@ -90,7 +90,8 @@ pub fn side_city(c: &CaseRecord, action: Action) -> &str {
 /// happens before the case leaves the window).
 pub fn kind_of(action: Action) -> Option<Kind> {
     Some(match action {
-        Action::Receive => return None,
+        // Refused between nodes for now (`transfer_target`): within one node it sends nothing.
+        Action::Receive | Action::Transfer => return None,
         Action::Forward => Kind::CaseForwarded,
         Action::Accept | Action::Refuse | Action::Approve | Action::Reject => Kind::Decided,
         Action::RequestCorrection => Kind::CorrectionRequested,

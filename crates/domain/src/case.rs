@@ -7,6 +7,11 @@
 //!     │                                           └refuse→ refused      └request_correction→ correction_requested ─resubmit→ resubmitted
 //!     └─ withdraw (any time before a decision) → withdrawn                                       (resubmitted behaves as accepted)
 //! ```
+//!
+//! Before deciding, the competent authority may **transfer** a case it is not competent for to
+//! the authority of the same kind in another city (with a reason): the case goes back to
+//! `forwarded` (`submitted` if filed online) in that authority's queue, and its legal clock
+//! starts again when that authority accepts it.
 
 use crate::calendar::Calendar;
 use crate::ids::DivisionCode;
@@ -95,6 +100,7 @@ crate::codes! {
         IssueLicence,
         Deliver,
         Withdraw,
+        Transfer,
     }
 }
 
@@ -103,9 +109,37 @@ impl Action {
     pub fn needs_reason(self) -> bool {
         matches!(
             self,
-            Action::Refuse | Action::Reject | Action::RequestCorrection
+            Action::Refuse | Action::Reject | Action::RequestCorrection | Action::Transfer
         )
     }
+}
+
+/// Why a transfer to another authority is not possible.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransferError {
+    #[error("a transfer names the authority that is to decide")]
+    NoTarget,
+    #[error("a case goes only to an authority of the same kind ({0})")]
+    OtherKind(String),
+    #[error("the case is already with this authority")]
+    SameAuthority,
+}
+
+/// The transfer rule: a case goes from the authority of kind `from_kind` in one city only to
+/// the authority of the same kind in another city (competence was wrong in place, not in
+/// subject; a case for another kind of authority is refused, with a reason, instead).
+pub fn check_transfer(
+    from: &crate::catalogue::Authority,
+    to: Option<&crate::catalogue::Authority>,
+) -> Result<(), TransferError> {
+    let to = to.ok_or(TransferError::NoTarget)?;
+    if to.kind != from.kind {
+        return Err(TransferError::OtherKind(from.kind.clone()));
+    }
+    if to.id == from.id || to.city == from.city {
+        return Err(TransferError::SameAuthority);
+    }
+    Ok(())
 }
 
 crate::codes! {
@@ -223,7 +257,8 @@ impl Principal {
             | Action::RequestCorrection
             | Action::Approve
             | Action::Reject
-            | Action::IssueLicence => self.is_competent_reviewer(c),
+            | Action::IssueLicence
+            | Action::Transfer => self.is_competent_reviewer(c),
             // Issue locally: the receiving window hands the result out; online cases are
             // delivered by the competent authority.
             Action::Deliver => match c.receiving_window {
@@ -268,6 +303,9 @@ pub fn transition(
         (A::Refuse, S::Submitted) if !via_window => S::Refused,
         (A::RequestCorrection, S::Accepted | S::Resubmitted) => S::CorrectionRequested,
         (A::Resubmit, S::CorrectionRequested) => S::Resubmitted,
+        // To another city's authority, back to the state in which it awaits acceptance.
+        (A::Transfer, S::Forwarded | S::Accepted | S::Resubmitted) if via_window => S::Forwarded,
+        (A::Transfer, S::Submitted | S::Accepted | S::Resubmitted) if !via_window => S::Submitted,
         (A::Approve, S::Accepted | S::Resubmitted) => S::Approved,
         (A::Reject, S::Accepted | S::Resubmitted) => S::Rejected,
         (A::IssueLicence, S::Approved) => {
@@ -360,6 +398,9 @@ impl LegalClock {
                 }
             }
             Action::Withdraw => self.paused_since = None,
+            // The authority the case goes to counts its time limit from its own acceptance
+            // (Administrative Licensing Law, art. 32 and 42): the clock starts again.
+            Action::Transfer => *self = LegalClock::new(self.statutory_days),
             _ => {}
         }
     }
@@ -432,6 +473,40 @@ mod tests {
             Status::Delivered
         );
         assert!(transition(Status::Approved, Action::Deliver, true, true).is_err());
+    }
+
+    #[test]
+    fn a_transfer_restarts_the_clock_and_waits_for_acceptance() {
+        let cal = Calendar::default();
+        let d = time::macros::date!(2026 - 03 - 02);
+        let mut clock = LegalClock::new(20);
+        clock.apply(Action::Accept, d, &cal);
+        assert!(clock.deadline.is_some());
+        clock.apply(Action::Transfer, d, &cal);
+        assert_eq!(clock, LegalClock::new(20));
+        assert_eq!(
+            transition(Status::Accepted, Action::Transfer, true, false),
+            Ok(Status::Forwarded)
+        );
+        assert_eq!(
+            transition(Status::Accepted, Action::Transfer, false, false),
+            Ok(Status::Submitted)
+        );
+        assert!(transition(Status::Approved, Action::Transfer, true, false).is_err());
+        assert!(transition(Status::Received, Action::Transfer, true, false).is_err());
+        assert!(Action::Transfer.needs_reason());
+        let a = |id: &str, kind: &str| crate::catalogue::Authority {
+            id: id.into(),
+            city: crate::ids::DivisionCode::parse(&id[..6]).unwrap(),
+            kind: kind.into(),
+            name_zh: String::new(),
+            name_en: String::new(),
+        };
+        let from = a("340100-ip", "ip");
+        assert_eq!(check_transfer(&from, Some(&a("330400-ip", "ip"))), Ok(()));
+        assert!(check_transfer(&from, Some(&a("330400-market", "market"))).is_err());
+        assert!(check_transfer(&from, Some(&a("340100-ip", "ip"))).is_err());
+        assert!(check_transfer(&from, None).is_err());
     }
 
     #[test]

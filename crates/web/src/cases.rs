@@ -163,6 +163,9 @@ pub(crate) struct CasePage {
     actions: Vec<Pair>,
     needs_identity: bool,
     needs_reason: bool,
+    /// Transfer: the authorities of the same kind in the other cities, and the field's error.
+    transfer_choices: Vec<Pair>,
+    transfer_error: String,
     resubmit: Vec<fields::FieldRow>,
     licence: Option<(String, String, String)>,
     filed: bool,
@@ -395,6 +398,20 @@ pub(crate) async fn render_case(
         csrf: cx.csrf(),
         needs_identity: c.allowed_actions.contains(&Action::Receive),
         needs_reason: c.allowed_actions.iter().any(|a| a.needs_reason()),
+        transfer_choices: if c.allowed_actions.contains(&Action::Transfer) {
+            app.transfer_targets(&c.competent_authority)
+                .iter()
+                .map(|a| (a.id.clone(), lang.of(&a.name_zh, &a.name_en)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        transfer_error: x
+            .field_errors
+            .iter()
+            .find(|e| e.field == "to_authority")
+            .map(|e| e.reason_for(lang == crate::lang::Lang::Zh).to_string())
+            .unwrap_or_default(),
         actions: c
             .allowed_actions
             .iter()
@@ -528,8 +545,13 @@ pub(crate) async fn act_on_case(
             .filter(|s| !s.is_empty())
             .map(str::to_string),
         form,
+        to_authority: get("to_authority")
+            .filter(|v| !v.is_empty())
+            .map(str::to_string),
     };
     match app.act(&p, uuid, req).await {
+        // A transferred case is no longer this reviewer's: back to the queue.
+        Ok(_) if action == Action::Transfer => redirect("/cases"),
         Ok(_) => redirect(&format!("/cases/{uuid}")),
         Err(e)
             if e.code == corridor_app::ErrorCode::Forbidden

@@ -260,7 +260,7 @@ pub(crate) const ZH: Texts = Texts {
     timeline: "办理过程",
     bad_form: "表单已过期，请重新提交",
     actions: "办理",
-    reason: "理由或说明（不予受理、不予许可、补正时必填）",
+    reason: "理由或说明（不予受理、不予许可、补正、移送时必填）",
     identity_checked: "已核验申请人身份和材料形式",
     identity_seen: "代理人证件号（由他人代办时填写；须已登记授权）",
     submitted: "提交申请",
@@ -408,7 +408,7 @@ pub(crate) const EN: Texts = Texts {
     timeline: "History",
     bad_form: "The form expired; please submit it again",
     actions: "Act on this case",
-    reason: "Reason or note (required to refuse, reject or request a correction)",
+    reason: "Reason or note (required to refuse, reject, request a correction or transfer)",
     identity_checked: "Applicant's identity and the form of the materials checked",
     identity_seen: "Agent's ID number (when someone else comes for the person; an authorisation must be on record)",
     submitted: "submitted",
@@ -532,6 +532,7 @@ impl Lang {
             (Lang::Zh, IssueLicence) => "发证",
             (Lang::Zh, Deliver) => "送达",
             (Lang::Zh, Withdraw) => "撤回",
+            (Lang::Zh, Transfer) => "移送有权机关",
             (Lang::En, Receive) => "Receive",
             (Lang::En, Forward) => "Forward",
             (Lang::En, Accept) => "Accept",
@@ -543,6 +544,7 @@ impl Lang {
             (Lang::En, IssueLicence) => "Issue the licence",
             (Lang::En, Deliver) => "Deliver",
             (Lang::En, Withdraw) => "Withdraw",
+            (Lang::En, Transfer) => "Transfer to the competent authority",
         }
     }
 

@@ -43,6 +43,8 @@ pub fn act(action: Action) -> ActOnCase {
         action,
         correct_materials: Vec::new(),
         correct_fields: Vec::new(),
+        // The tests' cases are Songjiang's market regulator's: Suzhou's takes a transfer.
+        to_authority: (action == Action::Transfer).then(|| "320500-market".to_string()),
         reason: action
             .needs_reason()
             .then(|| "测试理由 / test reason".to_string()),
@@ -397,7 +399,7 @@ pub async fn access_matrix(backend: Backend) {
         match a {
             Receive | Withdraw => vec![],
             Forward => vec![Receive],
-            Accept | Refuse => vec![Receive, Forward],
+            Accept | Refuse | Transfer => vec![Receive, Forward],
             RequestCorrection | Approve | Reject => vec![Receive, Forward, Accept],
             Resubmit => vec![Receive, Forward, Accept, RequestCorrection],
             IssueLicence => vec![Receive, Forward, Accept, Approve],
@@ -415,7 +417,13 @@ pub async fn access_matrix(backend: Backend) {
             "reviewer, competent authority" => {
                 matches!(
                     a,
-                    Accept | Refuse | RequestCorrection | Approve | Reject | IssueLicence
+                    Accept
+                        | Refuse
+                        | RequestCorrection
+                        | Approve
+                        | Reject
+                        | IssueLicence
+                        | Transfer
                 )
             }
             _ => false,

@@ -134,6 +134,23 @@ async fn the_catalogue_fits_its_applicants() {
     }
 }
 
+/// An IP infringement complaint's sample form, filed by the sample person at a Hefei window,
+/// about an infringer in `infringer_city`.
+fn ip_complaint(
+    m: &corridor_domain::catalogue::Matter,
+    today: time::Date,
+    infringer_city: &str,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut form = corridor_app::demo::sample_form(m, "340100", today, 7);
+    for key in FILER_FIELDS {
+        if form.contains_key(key) {
+            form.insert(key.to_string(), FILER_ID.into());
+        }
+    }
+    form.insert("infringer_city".into(), infringer_city.into());
+    form
+}
+
 /// Competence from the facts (issue #27): an IP infringement complaint about a Jiaxing
 /// infringer, filed by a Hefei firm at a Hefei window, is decided by Jiaxing's IP office, not
 /// Hefei's; a home city that contradicts the infringer's city is refused, naming the field; the
@@ -154,13 +171,7 @@ pub async fn competence_from_the_facts(backend: Backend) {
         .collect();
     assert_eq!(ruled.len(), 14, "{ruled:?}");
     let window = clerk(WINDOW); // Hefei
-    let mut form = corridor_app::demo::sample_form(&m, "340100", today, 7);
-    for key in FILER_FIELDS {
-        if form.contains_key(key) {
-            form.insert(key.to_string(), FILER_ID.into());
-        }
-    }
-    form.insert("infringer_city".into(), "330400".into()); // Jiaxing
+    let form = ip_complaint(&m, today, "330400"); // Jiaxing
     let req = |city: &str| FileCase {
         matter_code: m.code.clone(),
         competent_city: city.into(),
@@ -204,4 +215,119 @@ pub async fn competence_from_the_facts(backend: Backend) {
 crate::both_backends!(
     competence_follows_the_facts,
     crate::catalogue::competence_from_the_facts
+);
+
+/// A transfer when competence was wrong (issue #27): an IP complaint filed about a Hefei
+/// infringer, accepted by Hefei's IP office, turns out to concern a Jiaxing one. Hefei's
+/// reviewer transfers it, with a reason, to Jiaxing's IP office: the case waits in Jiaxing's
+/// queue as forwarded, its legal clock starts again at Jiaxing's acceptance, Hefei's office no
+/// longer sees it, and the audit chain records who moved it where and why.
+pub async fn transfer_between_cities(backend: Backend) {
+    let today = date!(2026 - 11 - 02);
+    let Some(env) = env(backend, today).await else {
+        return;
+    };
+    let app = &env.app;
+    let r = app.reference();
+    let m = r.current_matter("G60-IP-001").unwrap().clone();
+    let window = clerk(WINDOW); // Hefei
+    let form = ip_complaint(&m, today, "340100");
+    let c = app
+        .file_case(
+            &window,
+            FileCase {
+                matter_code: m.code.clone(),
+                competent_city: String::new(),
+                mode: ServiceMode::RemoteReceipt,
+                window_id: None,
+                form,
+                identity_checked: true,
+                identity_seen: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.competent_authority, "340100-ip");
+    attach_required(app, &window, c.id).await;
+    app.act(&window, c.id, act(Action::Forward)).await.unwrap();
+    let hefei = reviewer("340100-ip");
+    let accepted = app.act(&hefei, c.id, act(Action::Accept)).await.unwrap();
+    assert!(accepted.deadline.is_some());
+    assert!(accepted.allowed_actions.contains(&Action::Transfer));
+    let to = |id: Option<&str>, reason: Option<&str>| {
+        let mut a = act(Action::Transfer);
+        a.to_authority = id.map(str::to_string);
+        a.reason = reason.map(str::to_string);
+        a
+    };
+    let why = Some("侵权行为地在嘉兴 / The infringement happens in Jiaxing");
+    // Refused, nothing changed: no reason, no target, another kind, the same city, a
+    // reviewer of another authority.
+    let e = app.act(&hefei, c.id, to(Some("330400-ip"), None)).await;
+    assert!(e.unwrap_err().detail.contains("requires a reason"));
+    for (target, says) in [
+        (None, "choose the authority"),
+        (Some("330400-market"), "same kind"),
+        (Some("340100-ip"), "already with"),
+        (Some("999999-ip"), "choose the authority"),
+    ] {
+        let e = app.act(&hefei, c.id, to(target, why)).await.unwrap_err();
+        assert_eq!(e.fields[0].field, "to_authority", "{target:?}: {e:?}");
+        assert!(e.fields[0].reason.contains(says), "{target:?}: {e:?}");
+    }
+    let other = reviewer("340100-market");
+    let e = app.act(&other, c.id, to(Some("330400-ip"), why)).await;
+    assert_eq!(e.unwrap_err().code, corridor_app::ErrorCode::Forbidden);
+    assert_eq!(
+        app.get_case(&hefei, c.id).await.unwrap().status,
+        Status::Accepted
+    );
+    // The page offers Jiaxing's and the other cities' IP offices, not Hefei's own.
+    let targets = app.transfer_targets("340100-ip");
+    assert_eq!(targets.len(), 8, "{targets:?}");
+    assert!(targets
+        .iter()
+        .all(|a| a.kind == "ip" && a.city.as_str() != "340100"));
+    // Transferred.
+    let moved = app
+        .act(&hefei, c.id, to(Some("330400-ip"), why))
+        .await
+        .unwrap();
+    assert_eq!(moved.status, Status::Forwarded);
+    assert_eq!(moved.competent_authority, "330400-ip");
+    assert_eq!(moved.competent_city, "330400");
+    assert_eq!((moved.accepted_on, moved.deadline), (None, None));
+    let e = app.get_case(&hefei, c.id).await.unwrap_err();
+    assert_eq!(e.code, corridor_app::ErrorCode::Forbidden);
+    let jiaxing = reviewer("330400-ip");
+    let queue = app
+        .list_cases(&jiaxing, &corridor_app::cases::CaseQuery::default())
+        .await
+        .unwrap();
+    assert!(queue.items.iter().any(|x| x.id == c.id));
+    // Jiaxing accepts: the clock starts from today, for the whole statutory period.
+    let again = app.act(&jiaxing, c.id, act(Action::Accept)).await.unwrap();
+    assert_eq!(again.accepted_on.as_deref(), Some("2026-11-02"));
+    let due = app.add_working_days(today, m.statutory_days);
+    assert_eq!(again.deadline, Some(corridor_store::date_str(due)));
+    // Recorded: the transfer, by Hefei's reviewer, from and to, with the reason.
+    let events = app.case_events(&jiaxing, c.id, None, None).await.unwrap();
+    let ev = events
+        .items
+        .iter()
+        .find(|e| e.action == "transfer")
+        .expect("transfer recorded");
+    assert_eq!(ev.role, "reviewer");
+    assert_eq!(ev.before["competent_authority"], "340100-ip");
+    assert_eq!(ev.after["competent_authority"], "330400-ip");
+    assert!(ev.after["reason"].as_str().unwrap().contains("Jiaxing"));
+    assert!(app.verify_audit().await.unwrap().first_break.is_none());
+    // The statistics kept by the triggers follow the case to its new city.
+    assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
+    env.cleanup().await;
+}
+
+crate::both_backends!(
+    a_case_is_transferred_between_cities,
+    crate::catalogue::transfer_between_cities
 );

@@ -19,6 +19,7 @@ fn act(action: Action) -> ActOnCase {
         action,
         correct_materials: Vec::new(),
         correct_fields: Vec::new(),
+        to_authority: None,
         reason: None,
         identity_checked: action == Action::Receive,
         identity_seen: None,

@@ -425,6 +425,7 @@ async fn identity_matrix(backend: Backend) {
         action: Action::Receive,
         correct_materials: Vec::new(),
         correct_fields: Vec::new(),
+        to_authority: None,
         reason: None,
         identity_checked: true,
         identity_seen: seen.map(str::to_string),

@@ -200,6 +200,7 @@ pub async fn catalogue_versions(backend: Backend) {
         action: Action::Accept,
         correct_materials: Vec::new(),
         correct_fields: Vec::new(),
+        to_authority: None,
         reason: None,
         identity_checked: false,
         identity_seen: None,
