@@ -267,6 +267,21 @@ for (const lang of ['zh', 'en']) {
     assert.match(await reviewer.textContent('#reason-text'), new RegExp(t.reasonText));
   });
 
+  await step(`${lang}: the applicant is told of the correction on the notices page and gives an e-mail address (a bad one refused next to the field)`, async () => {
+    await applicant.goto(`${BASE}/cases`);
+    await Promise.all([applicant.waitForLoadState('load'), applicant.click('#notices-link')]);
+    assert.match(await applicant.textContent('#notices li:first-child'), new RegExp(t.reasonText));
+    assert.match(await applicant.textContent('#notices li:first-child'), new RegExp(receipt));
+    await applicant.fill('#email', 'not-an-address');
+    await press(applicant, t.save);
+    assert.ok(await applicant.isVisible('#err-email'), 'error next to the address');
+    await applicant.fill('#email', 'ent.340100@example.org');
+    await applicant.check(`input[name=lang][value=${lang}]`);
+    await press(applicant, t.save);
+    assert.equal(await applicant.inputValue('#email'), 'ent.340100@example.org');
+    await shot(applicant, lang, 'notices');
+  });
+
   await step(`${lang}: applicant sees the correction and resubmits a corrected form`, async () => {
     await applicant.goto(caseUrl);
     assert.match(await applicant.textContent('main'), new RegExp(t.reasonText));

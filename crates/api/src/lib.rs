@@ -13,6 +13,7 @@ pub mod industry;
 pub mod licences;
 pub mod materials;
 pub mod metrics;
+pub mod notices;
 pub mod problem;
 pub mod reference;
 
@@ -142,6 +143,7 @@ pub struct VersionQuery {
         finance::members, finance::put_member, finance::needs, finance::post_need, finance::need,
         finance::matches, finance::move_member, finance::for_member, finance::statistics,
         identity::create_authorisation, identity::list_authorisations,
+        notices::list, notices::of_case, notices::settings, notices::set_settings,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
         exchange::receive_file, exchange::receive_bundle, exchange::receive_batch,
@@ -154,6 +156,7 @@ pub struct VersionQuery {
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
         GroupStat, Role, Page<corridor_app::industry::NeedView>, Page<corridor_app::identity::AuthorisationView>,
+        Page<corridor_app::notices::NoticeView>, corridor_app::notices::NoticeSettings, corridor_domain::notice::NoticeKind,
         Page<corridor_app::auctions::ListingView>, Page<corridor_app::auctions::SessionView>,
         Page<corridor_app::auctions::BidderView>, Page<corridor_app::auctions::ResultRow>,
         Page<corridor_app::industry::CandidateView>
@@ -250,6 +253,12 @@ pub fn routes(state: AppState) -> Router {
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/me", get(me))
+        .route(
+            "/me/notice-settings",
+            get(notices::settings).put(notices::set_settings),
+        )
+        .route("/notices", get(notices::list))
+        .route("/cases/{id}/notices", get(notices::of_case))
         .route("/users", post(create_user))
         .route(
             "/authorisations",

@@ -128,6 +128,21 @@ pub async fn render(State(s): State<AppState>) -> Response {
         }
         Err(e) => tracing::error!(error = %e, "metrics: counting the outbox failed"),
     }
+    out.push_str(
+        "# HELP corridor_mail Notices to applicants by e-mail: pending (failing: pending after a failed attempt), sent.\n# TYPE corridor_mail gauge\n",
+    );
+    match s.app.mail_counts().await {
+        Ok(c) => {
+            for (state, n) in [
+                ("pending", c.pending),
+                ("failing", c.failing),
+                ("sent", c.sent),
+            ] {
+                out.push_str(&format!("corridor_mail{{state=\"{state}\"}} {n}\n"));
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "metrics: counting mails failed"),
+    }
     out.push_str("# EOF\n");
     (
         [(

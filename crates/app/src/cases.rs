@@ -425,6 +425,11 @@ impl App {
             ),
             None => None,
         };
+        // The applicant is told (on the node that holds their account: the receiving one).
+        let notice = corridor_domain::notice::notice_for(req.action, next)
+            .filter(|_| self.node_city().is_none_or(|mine| mine == n.receiving_city))
+            .and_then(|k| crate::notices::new_notice(&r, &n, k, n.updated_ms));
+        let notifies = notice.is_some();
         // Committed by the single writer with whatever else is waiting: one fsync for all.
         let sends = outgoing.is_some();
         self.to_writer(|reply| {
@@ -439,12 +444,16 @@ impl App {
                 after,
                 identity,
                 outgoing,
+                notice,
                 reply,
             }))
         })
         .await?;
         if sends {
             self.outbox_ready.notify_one();
+        }
+        if notifies {
+            self.mail_ready.notify_one();
         }
         tracing::info!(receipt = %n.receipt_no, action = req.action.as_str(), status = n.status.as_str(), "case action");
         let mut v = self.view(p, &n, &r);

@@ -375,6 +375,13 @@ impl App {
             reason: None,
         };
         let identity = seen.map(|s| crate::identity::record(case.id, "file", s, p, now));
+        // The applicant's account (if any) is told the case is received.
+        let notify = case.applicant_user.is_some()
+            && corridor_domain::notice::notice_at_filing(
+                case.status,
+                case.receiving_window.is_some(),
+            )
+            .is_some();
         let stored = self
             .to_writer(|reply| {
                 WriteJob::File(Box::new(IntakeJob {
@@ -383,10 +390,14 @@ impl App {
                     role,
                     steps,
                     identity,
+                    notice: notify.then(|| r.clone()),
                     reply,
                 }))
             })
             .await?;
+        if notify {
+            self.mail_ready.notify_one();
+        }
         tracing::info!(receipt = %stored.receipt_no, matter = %stored.matter_code, "case filed");
         Ok(self.view(p, &stored, &r))
     }

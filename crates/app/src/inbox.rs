@@ -112,6 +112,8 @@ struct Inbox {
     licences: Vec<LicenceRecord>,
     events: Vec<NewEvent>,
     figures: Vec<(String, NodeFigures, i64)>,
+    /// What the applicants of this node's cases are told of the other node's steps.
+    notices: Vec<corridor_store::NewNotice>,
 }
 
 fn decode_b64(s: &str) -> AppResult<Vec<u8>> {
@@ -436,6 +438,11 @@ impl Inbox {
             match e {
                 Effect::Case(step) => {
                     let step = *step;
+                    let kind = corridor_domain::case::Action::parse(step.action)
+                        .and_then(|a| corridor_domain::notice::notice_for(a, step.case.status));
+                    self.notices.extend(kind.and_then(|k| {
+                        crate::notices::new_notice(&m.reference, &step.case, k, m.now)
+                    }));
                     self.files.extend(step.files);
                     self.checks.extend(step.checks);
                     self.licences.extend(step.licence);
@@ -500,6 +507,7 @@ impl Inbox {
         for (sender, f, now) in &self.figures {
             Store::put_node_figures(tx, sender, f, *now).await?;
         }
+        Store::insert_notices(tx, &self.notices).await?;
         Ok(())
     }
 }

@@ -26,6 +26,7 @@ pub mod keys;
 pub mod licences;
 pub mod limiter;
 pub mod materials;
+pub mod notices;
 pub mod outbox;
 pub mod paging;
 pub mod reference;
@@ -87,6 +88,8 @@ pub struct App {
     node: RwLock<Option<Arc<exchange::NodeIdentity>>>,
     /// Woken when a message is put in the outbox, so delivery starts at once.
     outbox_ready: tokio::sync::Notify,
+    /// Woken when a notice is written, so its mail goes at once.
+    mail_ready: tokio::sync::Notify,
     /// The auction listings' search index, built from the table when first searched and
     /// dropped when a listing is added (`auctions`).
     listing_index: Mutex<Option<Arc<corridor_industry::search::listings::ListingIndex>>>,
@@ -142,6 +145,7 @@ impl App {
             trust: Mutex::new(Default::default()),
             node: RwLock::new(None),
             outbox_ready: tokio::sync::Notify::new(),
+            mail_ready: tokio::sync::Notify::new(),
             listing_index: Mutex::new(None),
         });
         tokio::spawn(writer::intake_writer(store, rx));

@@ -21,6 +21,9 @@ pub(crate) struct IntakeJob {
     pub(crate) steps: Vec<(&'static str, Status)>,
     /// Whom the clerk saw (clerk filings).
     pub(crate) identity: Option<corridor_store::IdentityCheck>,
+    /// The reference the applicant's "received" notice is written from (none: no notice),
+    /// once the receipt number is known.
+    pub(crate) notice: Option<std::sync::Arc<crate::reference::Reference>>,
     pub(crate) reply: oneshot::Sender<AppResult<CaseRecord>>,
 }
 
@@ -41,6 +44,8 @@ pub(crate) struct ActJob {
     /// The message to the case's other node, when another node holds it (`crate::handoff`):
     /// sealed into the outbox with the change.
     pub(crate) outgoing: Option<crate::handoff::Outgoing>,
+    /// What the applicant is told of the action, if anything.
+    pub(crate) notice: Option<corridor_store::NewNotice>,
     pub(crate) reply: oneshot::Sender<AppResult<()>>,
 }
 
@@ -297,6 +302,18 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
         Store::insert_identity_checks(&mut tx, &checks).await?;
         Store::insert_events(&mut tx, &events).await?;
         Store::put_heads(&mut tx, &heads).await?;
+        let notices: Vec<_> = jobs
+            .iter()
+            .filter_map(|j| {
+                let r = j.notice.as_ref()?;
+                let kind = corridor_domain::notice::notice_at_filing(
+                    j.case.status,
+                    j.case.receiving_window.is_some(),
+                )?;
+                crate::notices::new_notice(r, &j.case, kind, j.case.filed_ms)
+            })
+            .collect();
+        Store::insert_notices(&mut tx, &notices).await?;
     }
     let mut applied = Vec::with_capacity(acts.len());
     for a in acts.iter() {
@@ -346,6 +363,13 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
         })
         .collect();
     append_events(&mut tx, &events).await?;
+    let notices: Vec<_> = acts
+        .iter()
+        .zip(&applied)
+        .filter(|(_, ok)| **ok)
+        .filter_map(|(a, _)| a.notice.clone())
+        .collect();
+    Store::insert_notices(&mut tx, &notices).await?;
     let mut results = Vec::with_capacity(applies.len());
     for a in applies.iter() {
         results.push(tx.savepoint(|t| (a.apply)(t)).await?);

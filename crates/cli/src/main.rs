@@ -124,6 +124,8 @@ enum Cmd {
         max_case_files: u64,
         #[command(flatten)]
         trust: trust_cmd::NodeTrust,
+        #[command(flatten)]
+        mail: serve::MailArgs,
     },
     /// Generate demo data (accounts, a year of cases, enterprises) into an empty store, then
     /// exit; `serve` then starts on it. Deterministic for a seed.
@@ -381,6 +383,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             max_case_mb,
             max_case_files,
             trust,
+            mail,
         } => {
             let limits = corridor_domain::materials::Limits {
                 file_bytes: max_file_mb * 1_000_000,
@@ -399,7 +402,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 (*demo_cases, *demo_enterprises),
                 *demo_seed,
                 (*max_in_flight, limits),
-                (options, trust),
+                (options, trust, mail.config()?),
             )
             .await?;
         }

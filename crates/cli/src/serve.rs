@@ -123,7 +123,11 @@ pub(crate) async fn serve(
     (demo_cases, demo_enterprises): (usize, usize),
     demo_seed: u64,
     (max_in_flight, limits): (usize, corridor_domain::materials::Limits),
-    (options, trust): (corridor_server::ServerOptions, &crate::trust_cmd::NodeTrust),
+    (options, trust, mail): (
+        corridor_server::ServerOptions,
+        &crate::trust_cmd::NodeTrust,
+        Option<corridor_app::notices::MailConfig>,
+    ),
 ) -> anyhow::Result<()> {
     let where_ = cli
         .database_url
@@ -148,6 +152,10 @@ pub(crate) async fn serve(
         listener.local_addr()?
     );
     app.start_housekeeping();
+    if let Some(m) = mail {
+        tracing::info!(server = %format!("{}:{}", m.host, m.port), from = %m.from, "notices mailed");
+        app.start_mailer(m, std::time::Duration::from_secs(5));
+    }
     let state = corridor_server::ServerState::new(app, max_in_flight).with_options(options);
     corridor_server::serve(state, listener, shutdown_signal()).await?;
     tracing::info!("stopped");
@@ -175,4 +183,31 @@ pub(crate) async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Where notices are mailed (`serve`).
+#[derive(clap::Args, Clone, Default)]
+pub(crate) struct MailArgs {
+    /// The SMTP server notices are mailed through, `smtp://host[:port]` (a relay on this
+    /// machine or the service centre's; Corridor speaks plain SMTP to it). Without it, notices
+    /// are shown on the applicant's pages only and their mails wait.
+    #[arg(long, env = "CORRIDOR_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender's address of the mails.
+    #[arg(
+        long,
+        env = "CORRIDOR_MAIL_FROM",
+        default_value = "noreply@corridor.localhost"
+    )]
+    pub mail_from: String,
+}
+
+impl MailArgs {
+    pub(crate) fn config(&self) -> anyhow::Result<Option<corridor_app::notices::MailConfig>> {
+        self.smtp_url
+            .as_deref()
+            .map(|u| corridor_app::notices::MailConfig::parse(u, &self.mail_from))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!(e))
+    }
 }

@@ -5,6 +5,7 @@
 //! - [`catalogue`]: members, authorities, windows and the versioned matter catalogue.
 //! - [`case`]: the case state machine, the legal clock, and who may act on which case.
 //! - [`materials`]: the files handed in with a filing: type from content, names, limits.
+//! - [`notice`]: what the applicant is told when their case changes, in their language.
 //! - [`auction`]: technology achievement auctions: ascending and sealed-bid lots, settlement.
 //! - [`audit`]: per-case hash chains that reveal edits, removals and reordering.
 //! - [`clock`]: time as an input.
@@ -20,6 +21,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod ids;
 pub mod materials;
+pub mod notice;
 pub mod text;
 
 /// Declares an enum whose variants each have a stable code: the variant's name in

@@ -199,6 +199,31 @@ pub const TABLES: &[Table] = &[
         order: "id",
     },
     Table {
+        name: "user_contacts",
+        cols: &[("user_id", T), ("email", T), ("lang", T), ("updated_ms", I)],
+        order: "user_id",
+    },
+    Table {
+        name: "notices",
+        cols: &[
+            ("id", T),
+            ("user_id", T),
+            ("case_id", T),
+            ("kind", T),
+            ("lang", T),
+            ("subject", T),
+            ("body", T),
+            ("created_ms", I),
+            ("mail_to", T),
+            ("mail_state", T),
+            ("attempts", I),
+            ("next_ms", I),
+            ("sent_ms", I),
+            ("last_error", T),
+        ],
+        order: "id",
+    },
+    Table {
         name: "node_statistics",
         cols: &[
             ("sender", T),

@@ -3,7 +3,7 @@
 //! clerk) revokes it. The same `App` methods as the API decide.
 
 use crate::{deny, redirect, Lang, Texts};
-use crate::{error_status, error_text, Cx, SignedIn};
+use crate::{error_status, Cx, SignedIn};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -171,16 +171,7 @@ pub(crate) async fn create(
     match app.authorise(&p, req).await {
         Ok(_) => redirect("/authorisations?done=1"),
         Err(e) => {
-            let errors: BTreeMap<String, String> = e
-                .fields
-                .iter()
-                .map(|f| (f.field.clone(), crate::fields::reason_text(lang, f)))
-                .collect();
-            let error = if errors.is_empty() {
-                error_text(lang, &e)
-            } else {
-                String::new()
-            };
+            let (errors, error) = crate::fields::form_errors(lang, &e);
             let status = error_status(&e);
             render(&app, &cx, &p, values, errors, error, false, status).await
         }

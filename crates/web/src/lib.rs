@@ -20,6 +20,7 @@ mod finance;
 mod industry;
 mod lang;
 mod materials;
+mod notices;
 mod page;
 mod projects;
 mod public;
@@ -149,6 +150,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/logout", axum::routing::post(logout))
         .route("/cases", get(my_cases))
+        .route("/notices", get(notices::list).post(notices::save))
         .route(
             "/authorisations",
             get(authorisations::list).post(authorisations::create),

@@ -1,0 +1,264 @@
+//! What the applicant is told, and when: a case received, a correction asked for, a decision
+//! made, a licence ready, a case transferred to another city's authority. One notice per such
+//! change, in the applicant's language (Chinese or English), shown on their pages and sent by
+//! e-mail where their account has an address.
+
+use crate::case::{Action, Status};
+use serde::{Deserialize, Serialize};
+
+crate::codes! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum NoticeKind {
+        Received,
+        CorrectionAsked,
+        Decided,
+        LicenceReady,
+        Transferred,
+    }
+}
+
+/// The notice an action gives the applicant, if any (`next`: the case's status after it).
+/// Acceptance, forwarding and the applicant's own steps tell them nothing new; a decision does,
+/// and so does the licence (its own notice, since it is collected later).
+pub fn notice_for(action: Action, next: Status) -> Option<NoticeKind> {
+    Some(match action {
+        Action::Receive => NoticeKind::Received,
+        Action::RequestCorrection => NoticeKind::CorrectionAsked,
+        Action::Approve | Action::Reject | Action::Refuse => NoticeKind::Decided,
+        Action::IssueLicence if next == Status::LicenceIssued => NoticeKind::LicenceReady,
+        Action::Transfer => NoticeKind::Transferred,
+        _ => return None,
+    })
+}
+
+/// The notice a filing gives its applicant's account: "received" when the filing is received
+/// (filed online with the authority, or by a clerk at the window); none when the applicant
+/// filed for a window (`submitted` there): they are told when the window receives it.
+pub fn notice_at_filing(status: Status, via_window: bool) -> Option<NoticeKind> {
+    match (status, via_window) {
+        (Status::Received, true) | (Status::Submitted, false) => Some(NoticeKind::Received),
+        _ => None,
+    }
+}
+
+/// What a notice is about: the case as the applicant knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct About<'a> {
+    pub receipt_no: &'a str,
+    pub matter_zh: &'a str,
+    pub matter_en: &'a str,
+    /// The status after the change, in Chinese and English (a decision's outcome).
+    pub status_zh: &'a str,
+    pub status_en: &'a str,
+    /// The reviewer's reason or request, as written (correction, refusal, rejection, transfer).
+    pub reason: Option<&'a str>,
+    /// The authority that decides now (a transfer), in Chinese and English.
+    pub authority_zh: &'a str,
+    pub authority_en: &'a str,
+}
+
+/// A notice's subject and body in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeText {
+    pub subject: String,
+    pub body: String,
+}
+
+/// The longest reason quoted in a notice (the rest is on the case page).
+const QUOTE_CHARS: usize = 500;
+
+fn quote(reason: Option<&str>) -> String {
+    let r = reason.unwrap_or("").trim();
+    let mut s: String = r.chars().take(QUOTE_CHARS).collect();
+    if r.chars().count() > QUOTE_CHARS {
+        s.push('…');
+    }
+    s
+}
+
+/// The notice's text in Chinese (`zh`) or English.
+pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
+    let r = quote(a.reason);
+    let (subject, body) = if zh {
+        let head = format!("您的办件 {}（{}）", a.receipt_no, a.matter_zh);
+        match kind {
+            NoticeKind::Received => (
+                format!("办件已收件：{}", a.receipt_no),
+                format!("{head}已收件。可凭办件编号查询进度。"),
+            ),
+            NoticeKind::CorrectionAsked => (
+                format!("请补正材料：{}", a.receipt_no),
+                format!(
+                    "{head}需要补正：{r}\n请登录查看须补正的材料和内容，补正后审批时限继续计算。"
+                ),
+            ),
+            NoticeKind::Decided => (
+                format!("办件已办结：{}（{}）", a.receipt_no, a.status_zh),
+                if r.is_empty() {
+                    format!("{head}审批结果：{}。", a.status_zh)
+                } else {
+                    format!("{head}审批结果：{}。理由：{r}", a.status_zh)
+                },
+            ),
+            NoticeKind::LicenceReady => (
+                format!("证照已签发：{}", a.receipt_no),
+                format!("{head}的证照已签发，可在收件窗口领取或登录下载电子证照。"),
+            ),
+            NoticeKind::Transferred => (
+                format!("办件已移送：{}", a.receipt_no),
+                format!(
+                    "{head}已移送至{}办理，审批时限自其受理之日起重新计算。理由：{r}",
+                    a.authority_zh
+                ),
+            ),
+        }
+    } else {
+        let head = format!("Your case {} ({})", a.receipt_no, a.matter_en);
+        match kind {
+            NoticeKind::Received => (
+                format!("Case received: {}", a.receipt_no),
+                format!("{head} has been received. Its receipt number tracks its progress."),
+            ),
+            NoticeKind::CorrectionAsked => (
+                format!("Correction needed: {}", a.receipt_no),
+                format!(
+                    "{head} needs a correction: {r}\nSign in to see the materials and fields to \
+                     correct; the time limit runs on once you resubmit."
+                ),
+            ),
+            NoticeKind::Decided => (
+                format!("Case decided: {} ({})", a.receipt_no, a.status_en),
+                if r.is_empty() {
+                    format!("{head} has been decided: {}.", a.status_en)
+                } else {
+                    format!("{head} has been decided: {}. Reason: {r}", a.status_en)
+                },
+            ),
+            NoticeKind::LicenceReady => (
+                format!("Licence issued: {}", a.receipt_no),
+                format!(
+                    "The licence of {head} has been issued: collect it at the window where you \
+                     filed, or sign in to download the e-licence."
+                ),
+            ),
+            NoticeKind::Transferred => (
+                format!("Case transferred: {}", a.receipt_no),
+                format!(
+                    "{head} has been transferred to {}; its time limit starts again when that \
+                     authority accepts it. Reason: {r}",
+                    a.authority_en
+                ),
+            ),
+        }
+    };
+    NoticeText { subject, body }
+}
+
+/// An e-mail address as accounts hold it: trimmed, at most 254 characters, one `@` with a
+/// local part and a domain with a dot, no spaces or control characters. (Whether the mailbox
+/// exists is the mail server's to say.)
+pub fn check_email(s: &str) -> Result<String, &'static str> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 254 {
+        return Err("an e-mail address of 1 to 254 characters");
+    }
+    if s.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c))
+    {
+        return Err("an e-mail address without spaces or <>,;\"()[]\\");
+    }
+    match s.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && local.len() <= 64
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.') =>
+        {
+            Ok(s.to_string())
+        }
+        _ => Err("an e-mail address such as name@example.org"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_changes_tell_the_applicant() {
+        assert_eq!(
+            notice_for(Action::RequestCorrection, Status::CorrectionRequested),
+            Some(NoticeKind::CorrectionAsked)
+        );
+        assert_eq!(
+            notice_for(Action::Approve, Status::Approved),
+            Some(NoticeKind::Decided)
+        );
+        assert_eq!(
+            notice_for(Action::IssueLicence, Status::LicenceIssued),
+            Some(NoticeKind::LicenceReady)
+        );
+        assert_eq!(notice_at_filing(Status::Submitted, true), None);
+        assert_eq!(
+            notice_at_filing(Status::Received, true),
+            Some(NoticeKind::Received)
+        );
+        assert_eq!(
+            notice_at_filing(Status::Submitted, false),
+            Some(NoticeKind::Received)
+        );
+        for a in [
+            Action::Accept,
+            Action::Forward,
+            Action::Resubmit,
+            Action::Withdraw,
+        ] {
+            assert_eq!(notice_for(a, Status::Accepted), None, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn texts_in_both_languages_quote_the_request() {
+        let a = About {
+            receipt_no: "340100-20261102-000001",
+            matter_zh: "分支机构设立登记",
+            matter_en: "Establishment registration of a branch",
+            reason: Some("请补充场所证明"),
+            ..Default::default()
+        };
+        let zh = text(NoticeKind::CorrectionAsked, &a, true);
+        assert!(zh.subject.contains("340100-20261102-000001"));
+        assert!(zh.body.contains("请补充场所证明") && zh.body.contains("分支机构"));
+        let en = text(NoticeKind::CorrectionAsked, &a, false);
+        assert!(en.subject.starts_with("Correction needed"));
+        assert!(en.body.contains("Establishment registration"));
+        let long = "长".repeat(2000);
+        let a = About {
+            reason: Some(&long),
+            ..a
+        };
+        assert!(text(NoticeKind::Decided, &a, true).body.chars().count() < 600);
+    }
+
+    #[test]
+    fn email_addresses() {
+        assert_eq!(check_email(" a.b@example.org ").unwrap(), "a.b@example.org");
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@example.org",
+            "a@@example.org",
+            "a b@example.org",
+            "a@example.org.",
+            "<a@example.org>",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+        assert!(check_email(&format!("{}@example.org", "a".repeat(250))).is_err());
+    }
+}
