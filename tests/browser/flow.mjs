@@ -265,6 +265,8 @@ for (const lang of ['zh', 'en']) {
     await reviewer.check('[id="cf-branch_address"]');
     await press(reviewer, t.correct);
     assert.match(await reviewer.textContent('#reason-text'), new RegExp(t.reasonText));
+    // The case page says what the applicant was told, and when.
+    assert.match(await reviewer.textContent('#case-notices'), new RegExp(receipt));
   });
 
   await step(`${lang}: the applicant is told of the correction on the notices page and gives an e-mail address (a bad one refused next to the field)`, async () => {

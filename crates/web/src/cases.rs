@@ -158,6 +158,8 @@ pub(crate) struct CasePage {
     /// The configured per-file limit, for the upload hint.
     max_file_mb: u64,
     events: Vec<(String, String, String)>,
+    /// What the applicant was told (time, subject, by e-mail or not).
+    notices: Vec<(String, String, String)>,
     id: String,
     csrf: String,
     actions: Vec<Pair>,
@@ -221,6 +223,20 @@ pub(crate) async fn render_case(
                     .map(|r| lang.role(r).to_string())
                     .unwrap_or(e.role);
                 (crate::page::local_time(&e.at), what, who)
+            })
+            .collect(),
+        Err(e) => return deny(t, lang, e.code),
+    };
+    let notices = match app.case_notices(p, uuid).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|n| {
+                let mail = crate::notices::mail_state(lang, n.mail.as_deref());
+                (
+                    crate::page::local_time(&n.created_at),
+                    n.subject,
+                    mail.to_string(),
+                )
             })
             .collect(),
         Err(e) => return deny(t, lang, e.code),
@@ -394,6 +410,7 @@ pub(crate) async fn render_case(
         materials_complete: files.as_ref().is_some_and(|m| m.complete),
         max_file_mb: app.material_limits().file_bytes / 1_000_000,
         events,
+        notices,
         id: c.id.to_string(),
         csrf: cx.csrf(),
         needs_identity: c.allowed_actions.contains(&Action::Receive),

@@ -44,6 +44,15 @@ impl NoticesPage {
     }
 }
 
+/// Whether a notice went by e-mail, in the page's language (empty: no address).
+pub(crate) fn mail_state(lang: Lang, mail: Option<&str>) -> &'static str {
+    match mail {
+        Some("sent") => lang.pick("已发送邮件", "e-mailed"),
+        Some(_) => lang.pick("邮件待发送", "e-mail waiting"),
+        None => "",
+    }
+}
+
 async fn render(
     app: &App,
     cx: &Cx,
@@ -72,11 +81,7 @@ async fn render(
             case_id: n.case_id,
             subject: n.subject,
             body: n.body,
-            mail: match n.mail.as_deref() {
-                Some("sent") => lang.pick("已发送邮件", "e-mailed"),
-                Some(_) => lang.pick("邮件待发送", "e-mail waiting"),
-                None => "",
-            },
+            mail: mail_state(lang, n.mail.as_deref()),
         })
         .collect();
     let pg = NoticesPage {

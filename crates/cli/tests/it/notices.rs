@@ -211,3 +211,86 @@ crate::both_backends!(
     notices_reach_the_applicant_by_mail,
     crate::notices::notices_by_mail
 );
+
+/// `corridor serve --smtp-url`: the server mails a notice through the SMTP server of its
+/// configuration as soon as it is written (a real process, real sockets); a URL that is not
+/// `smtp://` stops it with a message and a non-zero exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_mails_notices_through_its_smtp_server() {
+    use crate::helpers::Go;
+    let d = crate::cli::tmp();
+    let o = crate::cli::corridor(&d, &["demo", "--cases", "0", "--enterprises", "0"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let port = crate::helpers::free_port().to_string();
+    let bad = crate::cli::corridor(
+        &d,
+        &[
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--smtp-url",
+            "http://mail",
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("smtp://"));
+    let smtp = SmtpServer::start().await;
+    let node = crate::helpers::Node::start(
+        &d,
+        &[
+            "--smtp-url",
+            &smtp.url(),
+            "--mail-from",
+            "noreply@corridor.test",
+        ],
+    )
+    .expect("serve");
+    let http = reqwest::Client::new();
+    let api = |p: &str| format!("{}/api/v1{p}", node.url);
+    let ok = http
+        .post(api("/auth/login"))
+        .json(&serde_json::json!({"username": "ent.340100", "password": "corridor-demo"}))
+        .value()
+        .await;
+    let token = ok["token"].as_str().expect("token").to_string();
+    let s = http
+        .put(api("/me/notice-settings"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"email": "ent.340100@example.org", "lang": "en"}))
+        .value()
+        .await;
+    assert_eq!(s["lang"], "en", "{s}");
+    let filed = http
+        .post(api("/cases"))
+        .bearer_auth(&token)
+        .json(&branch_filing(None, ServiceMode::FullyOnline))
+        .go()
+        .await;
+    assert_eq!(filed.status(), 201);
+    let receipt = filed.json::<serde_json::Value>().await.unwrap()["receipt_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut mails = Vec::new();
+    for _ in 0..100 {
+        mails = smtp.received();
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(mails.len(), 1, "mailed within 10 s");
+    assert_eq!(mails[0].to, ["ent.340100@example.org"]);
+    let subject = decode_words(&mails[0].header("Subject").unwrap());
+    assert_eq!(subject, format!("Case received: {receipt}"));
+    let listed = http.get(api("/notices")).bearer_auth(&token).value().await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    let metrics = crate::helpers::get_text(&http, &format!("{}/metrics", node.url)).await;
+    assert!(
+        metrics.contains("corridor_mail{state=\"sent\"} 1"),
+        "{metrics}"
+    );
+    drop(node);
+    let _ = std::fs::remove_dir_all(&d);
+}
