@@ -435,7 +435,7 @@ impl App {
         self.to_writer(|reply| {
             WriteJob::Act(Box::new(ActJob {
                 case: n.clone(),
-                was: c.status,
+                was: (c.status, c.competent_authority.clone()),
                 licence: licence.clone(),
                 actor: p.user_id.to_string(),
                 role: p.role.as_str(),

@@ -486,7 +486,8 @@ impl Inbox {
             }
         }
         for (c, was) in updates {
-            if !Store::update_case(tx, c, was).await? {
+            // A message moves a case between states, never to another authority.
+            if !Store::update_case(tx, c, (was, &c.competent_authority)).await? {
                 return Err(
                     AppError::new(ErrorCode::Conflict, "the case changed meanwhile")
                         .with_zh("办件已被更新"),

@@ -31,8 +31,9 @@ pub(crate) struct IntakeJob {
 pub(crate) struct ActJob {
     /// The case as it will be after the action.
     pub(crate) case: CaseRecord,
-    /// The status it must still have (else somebody acted meanwhile).
-    pub(crate) was: Status,
+    /// The status and competent authority it must still have (else somebody acted
+    /// meanwhile).
+    pub(crate) was: (Status, String),
     pub(crate) licence: Option<LicenceRecord>,
     pub(crate) actor: String,
     pub(crate) role: &'static str,
@@ -317,7 +318,7 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
     }
     let mut applied = Vec::with_capacity(acts.len());
     for a in acts.iter() {
-        let ok = Store::update_case(&mut tx, &a.case, a.was).await?;
+        let ok = Store::update_case(&mut tx, &a.case, (a.was.0, &a.was.1)).await?;
         if ok {
             if let Some(l) = &a.licence {
                 Store::insert_licence(&mut tx, l).await?;

@@ -173,8 +173,14 @@ impl Store {
         insert_rows(conn, backend, cases_table(), &rows).await
     }
 
-    /// Writes a changed case if its status is still `expected` (no lost updates).
-    pub async fn update_case(tx: &mut WriteTx, c: &CaseRecord, expected: Status) -> Result<bool> {
+    /// Writes a changed case if its status and its competent authority are still `expected`
+    /// (no lost updates: an action decided on the case as it was is not applied after another
+    /// changed it, a transfer included).
+    pub async fn update_case(
+        tx: &mut WriteTx,
+        c: &CaseRecord,
+        (expected, authority): (Status, &str),
+    ) -> Result<bool> {
         let conn: &mut AnyConnection = tx.conn();
         let vals = c.to_vals();
         let sets: Vec<String> = CASE_COLS
@@ -184,15 +190,18 @@ impl Store {
             .map(|(i, (col, _))| format!("{col} = ${}", i + 1))
             .collect();
         let sql = format!(
-            "UPDATE cases SET {} WHERE id = $1 AND status = ${}",
+            "UPDATE cases SET {} WHERE id = $1 AND status = ${} AND competent_authority = ${}",
             sets.join(", "),
-            vals.len() + 1
+            vals.len() + 1,
+            vals.len() + 2
         );
         let mut q = sqlx::query(&sql);
         for v in &vals {
             q = bind(q, v);
         }
-        q = q.bind(expected.as_str().to_string());
+        q = q
+            .bind(expected.as_str().to_string())
+            .bind(authority.to_string());
         Ok(q.execute(&mut *conn).await?.rows_affected() == 1)
     }
 

@@ -299,6 +299,17 @@ pub async fn transfer_between_cities(backend: Backend) {
     assert_eq!((moved.accepted_on, moved.deadline), (None, None));
     let e = app.get_case(&hefei, c.id).await.unwrap_err();
     assert_eq!(e.code, corridor_app::ErrorCode::Forbidden);
+    // An action Hefei's office decided on the case as it was before the transfer is not
+    // written over it: the store's update wants the authority it was decided for.
+    let mut stale = env.store.get_case(c.id).await.unwrap().unwrap();
+    stale.status = Status::Accepted;
+    let mut tx = env.store.begin_write().await.unwrap();
+    let written =
+        corridor_store::Store::update_case(&mut tx, &stale, (Status::Forwarded, "340100-ip"))
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!written, "a stale action applied after the transfer");
     let jiaxing = reviewer("330400-ip");
     let queue = app
         .list_cases(&jiaxing, &corridor_app::cases::CaseQuery::default())
