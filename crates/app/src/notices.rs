@@ -33,12 +33,10 @@ pub(crate) fn new_notice(
         matter_en: m.map_or("", |m| m.name_en.as_str()),
         status_zh: c.status.label_zh(),
         status_en: &status_en,
-        reason: c.reason.as_deref().filter(|_| {
-            matches!(
-                kind,
-                NoticeKind::CorrectionAsked | NoticeKind::Decided | NoticeKind::Transferred
-            )
-        }),
+        reason: c
+            .reason
+            .as_deref()
+            .filter(|_| notice::quotes_reason(kind, c.status)),
         authority_zh: a.map_or("", |a| a.name_zh.as_str()),
         authority_en: a.map_or("", |a| a.name_en.as_str()),
     };

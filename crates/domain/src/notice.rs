@@ -43,6 +43,17 @@ pub fn notice_at_filing(status: Status, via_window: bool) -> Option<NoticeKind> 
     }
 }
 
+/// Whether a notice quotes the case's reason: the request of a correction, the reason of a
+/// transfer, of a rejection or a refusal — not an approval (the reason a case still holds may
+/// be an earlier correction's).
+pub fn quotes_reason(kind: NoticeKind, status: Status) -> bool {
+    match kind {
+        NoticeKind::CorrectionAsked | NoticeKind::Transferred => true,
+        NoticeKind::Decided => matches!(status, Status::Rejected | Status::Refused),
+        NoticeKind::Received | NoticeKind::LicenceReady => false,
+    }
+}
+
 /// What a notice is about: the case as the applicant knows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct About<'a> {
@@ -202,6 +213,12 @@ mod tests {
             notice_for(Action::IssueLicence, Status::LicenceIssued),
             Some(NoticeKind::LicenceReady)
         );
+        assert!(quotes_reason(NoticeKind::Decided, Status::Rejected));
+        assert!(!quotes_reason(NoticeKind::Decided, Status::Approved));
+        assert!(quotes_reason(
+            NoticeKind::CorrectionAsked,
+            Status::CorrectionRequested
+        ));
         assert_eq!(notice_at_filing(Status::Submitted, true), None);
         assert_eq!(
             notice_at_filing(Status::Received, true),

@@ -197,6 +197,8 @@ pub async fn notices_by_mail(backend: Backend) {
     let subject = decode_words(&decided.header("Subject").unwrap());
     assert!(subject.starts_with("Case decided"), "{subject}");
     assert!(body_of(decided).contains("Establishment registration of a branch"));
+    // An approval does not quote the reason the case still holds from the correction.
+    assert!(!body_of(decided).contains("请补交"), "{}", body_of(decided));
     let counts = app.mail_counts().await.unwrap();
     assert_eq!((counts.pending, counts.failing, counts.sent), (0, 0, 3));
     // The case's notices, to whoever may see the case (its reviewer too).
