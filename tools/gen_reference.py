@@ -173,13 +173,13 @@ MATTERS = {
   ("职工医保个人账户家庭共济", "Family sharing of an employee's medical insurance account", "P", None, 5, 1, "OR", 0, None),
  ],
  "resources": [
-  ("不动产抵押登记", "Real estate mortgage registration", "X", L("mortgage-certificate", "不动产登记证明", "Real estate registration certificate", None), 30, 3, "OR", 80, "estate"),
-  ("不动产首次登记", "First registration of real estate", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "R", 550, "estate"),
-  ("不动产转移登记", "Real estate transfer registration", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "R", 80, "estate"),
+  ("不动产抵押登记", "Real estate mortgage registration", "X", L("mortgage-certificate", "不动产登记证明", "Real estate registration certificate", None), 30, 3, "OR", 80, "estate_fee"),
+  ("不动产首次登记", "First registration of real estate", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "R", 550, "estate_fee"),
+  ("不动产转移登记", "Real estate transfer registration", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "R", 80, "estate_fee"),
   ("不动产变更登记", "Real estate change registration", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "OR", 0, "estate"),
   ("不动产抵押注销登记", "Deregistration of a real estate mortgage", "X", None, 30, 1, "OR", 0, "estate"),
   ("不动产登记资料查询", "Search of the real estate register", "X", None, 5, 1, "OR", 0, "estate"),
-  ("不动产预告登记", "Advance notice registration of real estate", "X", L("mortgage-certificate", "不动产登记证明", "Real estate registration certificate", None), 30, 5, "R", 80, "estate"),
+  ("不动产预告登记", "Advance notice registration of real estate", "X", L("mortgage-certificate", "不动产登记证明", "Real estate registration certificate", None), 30, 5, "R", 80, "estate_fee"),
   ("建设用地规划许可", "Construction land planning permit", "E", L("land-planning-permit", "建设用地规划许可证", "Construction land planning permit", None), 20, 10, "R", 0, None),
   ("建设工程规划许可", "Construction project planning permit", "E", L("project-planning-permit", "建设工程规划许可证", "Construction project planning permit", None), 20, 10, "R", 0, None),
   ("测绘资质审批", "Approval of surveying and mapping qualifications", "E", L("surveying-qualification", "测绘资质证书", "Surveying qualification certificate", 5), 20, 15, "R", 0, None),
@@ -212,7 +212,7 @@ MATTERS = {
  ],
  "talent": [
   ("G60科创走廊九城市人才资质互认", "Recognition of talent qualifications across the nine G60 cities", "P", L("talent-recognition", "G60科创走廊人才资质互认证明", "G60 talent qualification recognition", 3), 20, 10, "ORM", 0, "talent"),
-  ("人才公寓租金补贴申请", "Application for a talent apartment rent subsidy", "P", None, 20, 10, "OR", 0, "rent"),
+  ("人才公寓租金补贴申请", "Application for a talent apartment rent subsidy", "P", None, 20, 10, "OR", 0, "talent_rent"),
   ("高层次人才认定", "Recognition of high-level talent", "P", L("talent-certificate", "高层次人才认定证书", "High-level talent certificate", 5), 30, 20, "R", 0, "talent"),
   ("人才安居购房补贴申请", "Application for a talent home-purchase subsidy", "P", None, 30, 20, "R", 0, "rent"),
   ("人才引进落户", "Household registration for recruited talent", "P", None, 20, 10, "RM", 0, "talent"),
@@ -530,6 +530,10 @@ EXTRA = {
     f("monthly_salary", "月工资(元)", "Monthly salary (yuan)", "number", min=0, max=10000000, personal=True),
     f("lease_start", "租赁起始日期", "Lease start date", "date"),
   ],
+  # The talent apartment rent subsidy is capped by the talent level (see AMOUNT_RULES).
+  "talent_rent": None,
+  # Registration fees depend on the property's use; small and micro enterprises are exempt.
+  "estate_fee": None,
   "tech": [
     f("project_title", "项目(成果)名称", "Project or achievement title", "text", max_len=200),
     f("cluster", "所属产业", "Industry cluster", "select", options=[
@@ -586,6 +590,23 @@ MAT_EXTRA = {
   "medical": [("医保电子凭证或社会保障卡", "Medical insurance e-voucher or social security card", 0)],
 }
 
+TALENT_LEVEL = f("talent_level", "人才层次", "Talent level", "select", options=[
+    {"value": "A", "label_zh": "A类(顶尖人才)", "label_en": "A (top talent)"},
+    {"value": "B", "label_zh": "B类(领军人才)", "label_en": "B (leading talent)"},
+    {"value": "C", "label_zh": "C类(拔尖人才)", "label_en": "C (outstanding talent)"},
+    {"value": "D", "label_zh": "D类(骨干人才)", "label_en": "D (key talent)"}])
+EXTRA["talent_rent"] = EXTRA["rent"] + [TALENT_LEVEL]
+EXTRA["estate_fee"] = EXTRA["estate"] + [
+    f("property_use", "房屋用途", "Use of the property", "select", options=[
+        {"value": "residential", "label_zh": "住宅", "label_en": "Residential"},
+        {"value": "non_residential", "label_zh": "非住宅", "label_en": "Non-residential"}]),
+    f("small_micro", "是否小微企业", "A small or micro enterprise", "select", required=False, options=[
+        {"value": "yes", "label_zh": "是", "label_en": "Yes"},
+        {"value": "no", "label_zh": "否", "label_en": "No"}]),
+]
+MAT_EXTRA["talent_rent"] = MAT_EXTRA["rent"]
+MAT_EXTRA["estate_fee"] = MAT_EXTRA["estate"]
+
 PREFIX = {k: k.upper()[:3] for k, _, _ in KINDS}
 
 # The form field whose city decides, where it is not the applicant's home city: an IP complaint
@@ -601,6 +622,10 @@ COMPETENT_FIELD = {
     "G60-MED-006": "insured_city", "G60-MED-009": "insured_city",
     "G60-TAX-003": "target_city",
 }
+
+# Matters whose amount each city's rule computes at the decision (data/amount_rules.json).
+AMOUNT_KIND = {"G60-TAL-002": "subsidy", "G60-HPF-004": "withdrawal",
+               "G60-RES-001": "fee", "G60-RES-002": "fee", "G60-RES-003": "fee", "G60-RES-007": "fee"}
 
 def build_matters():
     out = []
@@ -633,10 +658,66 @@ def build_matters():
                 "statutory_days": stat, "promised_days": prom, "fee_yuan": fee,
                 "applicant_kind": applicant_kind, "materials": materials, "fields": fields, "output": out_obj,
             })
+            if code in AMOUNT_KIND:
+                out[-1]["amount"] = AMOUNT_KIND[code]
             if code in COMPETENT_FIELD:
                 assert any(f["key"] == COMPETENT_FIELD[code] for f in fields), code
                 out[-1]["competent_city_field"] = COMPETENT_FIELD[code]
     assert all(any(m["code"] == c for m in out) for c in COMPETENT_FIELD)
+    return out
+
+# Amounts by rule (issue #27): each city's rule for the matters whose amount is computed. The
+# figures are illustrative, for the demo and the tests; a city's operator publishes its own
+# (PUT /api/v1/amount-rules/{city}/{matter}), and a shipped rule never replaces one published.
+# Talent apartment rent subsidy: rent less a tenth of the monthly salary, capped by the talent
+# level (Songjiang's published range is about 670-4,500 yuan a month).
+RENT_CAPS = {  # city: (A, B, C, D caps in yuan a month, months granted)
+    "310117": (4500, 3000, 1500, 670, 12), "330400": (3500, 2500, 1200, 600, 12),
+    "330100": (4000, 2800, 1500, 800, 24), "330700": (3000, 2000, 1000, 500, 12),
+    "330500": (3000, 2000, 1000, 500, 12), "320500": (4000, 2800, 1400, 700, 24),
+    "341800": (2500, 1600, 800, 400, 12), "340200": (2800, 1800, 900, 450, 12),
+    "340100": (3500, 2400, 1200, 600, 36),
+}
+# Provident fund withdrawal for renting: what is asked, up to a limit per withdrawal (yuan).
+HPF_RENT_LIMIT = {
+    "310117": 4500, "330400": 3000, "330100": 4000, "330700": 2500, "330500": 2500,
+    "320500": 3600, "341800": 2000, "340200": 2200, "340100": 3000,
+}
+ESTATE_FEE_MATTERS = ["G60-RES-001", "G60-RES-002", "G60-RES-003", "G60-RES-007"]
+
+def build_amount_rules():
+    out = []
+    names = {c: (zh, en) for c, zh, en, *_ in CITIES}
+    for city, (a, b, c, d, months) in RENT_CAPS.items():
+        zh, en = names[city]
+        out.append({"city": city, "matter": "G60-TAL-002", "rule": {
+            "kind": "subsidy", "unit": "per_month",
+            "terms": [{"field": "monthly_rent", "factor": 1}, {"field": "monthly_salary", "factor": -0.1}],
+            "floor": 0,
+            "cap": {"field": "talent_level", "values": {"A": a, "B": b, "C": c, "D": d}},
+            "months": months,
+            "basis_zh": f"{zh}人才公寓租金补贴（示例规则）：补贴后租金约为月工资的十分之一，按人才层次封顶，补贴 {months} 个月",
+            "basis_en": f"{en} talent apartment rent subsidy (illustrative rule): rent brought to about a tenth of the monthly salary, capped by talent level, for {months} months",
+        }})
+    for city, limit in HPF_RENT_LIMIT.items():
+        zh, en = names[city]
+        out.append({"city": city, "matter": "G60-HPF-004", "rule": {
+            "kind": "withdrawal",
+            "terms": [{"field": "amount_yuan", "factor": 1}],
+            "cap": limit,
+            "basis_zh": f"{zh}租房提取住房公积金（示例规则）：按申请额提取，每次不超过 {limit} 元",
+            "basis_en": f"{en} provident fund withdrawal for renting (illustrative rule): as asked, at most {limit} yuan a withdrawal",
+        }})
+    for matter in ESTATE_FEE_MATTERS:
+        for city, *_ in CITIES:
+            zh, en = names[city]
+            out.append({"city": city, "matter": matter, "rule": {
+                "kind": "fee",
+                "base": {"field": "property_use", "values": {"residential": 80, "non_residential": 550}},
+                "exemptions": [{"field": "small_micro", "answers": ["yes"]}],
+                "basis_zh": f"{zh}不动产登记费：住宅每件 80 元，非住宅每件 550 元，小微企业免收",
+                "basis_en": f"{en} real estate registration fee: 80 yuan a case for a residence, 550 for other property; small and micro enterprises exempt",
+            }})
     return out
 
 def build_windows():
@@ -700,6 +781,7 @@ def main():
     files = {
         "jurisdictions.json": jur, "authority_kinds.json": kinds, "authorities.json": auths,
         "windows.json": build_windows(), "matters.json": build_matters(), "calendar.json": CALENDAR,
+        "amount_rules.json": build_amount_rules(),
     }
     for name, data in files.items():
         with open(os.path.join(OUT, name), "w", encoding="utf-8") as fh:

@@ -3,6 +3,7 @@
 //! render; every error is an RFC 9457 problem document.
 
 pub mod accounts;
+pub mod amounts;
 pub mod auctions;
 pub mod calls;
 pub mod contract;
@@ -127,7 +128,8 @@ pub struct VersionQuery {
     info(title = "Corridor API", version = "1", description = "Cross-city any-window services of the G60 corridor: reference data, cases on a legal clock, statistics, e-licences, industry-chain matchmaking. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(
         healthz, reference::list_jurisdictions, reference::list_authorities, reference::list_windows, reference::list_matters, reference::get_matter,
-        reference::list_catalogue_versions, reference::publish_catalogue, login, logout, me, create_user,
+        reference::list_catalogue_versions, reference::publish_catalogue,
+        amounts::list, amounts::history, amounts::publish, login, logout, me, create_user,
         file_case, list_cases, get_case, track, act_on_case, case_events, statistics,
         licences::trust_list, licences::signed_trust_list, licences::revocations, licences::verify_licence,
         licences::list_licences, licences::get_licence, licences::licence_file, licences::licence_qr,
@@ -156,7 +158,8 @@ pub struct VersionQuery {
     components(schemas(
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
         GroupStat, Role, Page<corridor_app::industry::NeedView>, Page<corridor_app::identity::AuthorisationView>,
-        Page<corridor_app::notices::NoticeView>, corridor_app::notices::NoticeSettings, corridor_domain::notice::NoticeKind,
+        Page<corridor_app::notices::NoticeView>, corridor_app::notices::NoticeSettings,
+        Page<corridor_app::amounts::AmountRuleView>, corridor_app::amounts::AmountView, corridor_domain::notice::NoticeKind,
         Page<corridor_app::auctions::ListingView>, Page<corridor_app::auctions::SessionView>,
         Page<corridor_app::auctions::BidderView>, Page<corridor_app::auctions::ResultRow>,
         Page<corridor_app::industry::CandidateView>
@@ -249,6 +252,11 @@ pub fn routes(state: AppState) -> Router {
         .route(
             "/catalogue/versions",
             get(reference::list_catalogue_versions).post(reference::publish_catalogue),
+        )
+        .route("/amount-rules", get(amounts::list))
+        .route(
+            "/amount-rules/{city}/{matter}",
+            get(amounts::history).put(amounts::publish),
         )
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))

@@ -18,7 +18,10 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+mod correction;
 mod transfer;
+
+pub use correction::Correction;
 
 /// An action on a case.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -71,69 +74,6 @@ impl ActOnCase {
     }
 }
 
-/// What a correction request names: materials to hand in again and fields to correct.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Correction {
-    pub materials: Vec<usize>,
-    pub fields: Vec<String>,
-}
-
-impl Correction {
-    /// The request's materials and fields, checked against the matter: each must exist, at
-    /// most 50 materials and 100 fields, only with `request_correction`.
-    fn of(req: &ActOnCase, matter: Option<&Matter>) -> AppResult<Option<Correction>> {
-        use corridor_domain::catalogue::FieldError;
-        if req.correct_materials.is_empty() && req.correct_fields.is_empty() {
-            return Ok(None);
-        }
-        if req.action != Action::RequestCorrection {
-            return Err(AppError::fields(vec![FieldError::new(
-                "correct_materials",
-                "materials and fields to correct go only with request_correction",
-                "须补正的材料和字段仅用于要求补正",
-            )]));
-        }
-        let mut errors = Vec::new();
-        let (nm, nf) = (req.correct_materials.len(), req.correct_fields.len());
-        if nm > 50 || nf > 100 {
-            errors.push(FieldError::new(
-                "correct_materials",
-                "at most 50 materials and 100 fields",
-                "最多 50 项材料和 100 个字段",
-            ));
-        }
-        let mut c = Correction::default();
-        for &i in &req.correct_materials {
-            match matter.and_then(|m| m.materials.get(i)) {
-                Some(_) if !c.materials.contains(&i) => c.materials.push(i),
-                Some(_) => {}
-                None => errors.push(FieldError::new(
-                    "correct_materials",
-                    format!("the matter has no material {i}"),
-                    format!("该事项没有第 {i} 项材料"),
-                )),
-            }
-        }
-        for k in &req.correct_fields {
-            match matter.and_then(|m| m.fields.iter().find(|f| &f.key == k)) {
-                Some(_) if !c.fields.contains(k) => c.fields.push(k.clone()),
-                Some(_) => {}
-                None => errors.push(FieldError::new(
-                    "correct_fields",
-                    format!("the form has no field {k:.40}"),
-                    format!("申请表没有字段 {k:.40}"),
-                )),
-            }
-        }
-        if errors.is_empty() {
-            c.materials.sort_unstable();
-            Ok(Some(c))
-        } else {
-            Err(AppError::fields(errors))
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicantView {
     pub name: String,
@@ -182,6 +122,10 @@ pub struct CaseView {
     pub allowed_actions: Vec<Action>,
     /// The licence issued for this case (filled when one case is read).
     pub licence_id: Option<Uuid>,
+    /// The amount by the city's rule (filled when one case is read, for a matter that computes
+    /// one): as the decision recorded it; before it, the competent reviewer sees what the rule
+    /// gives now. The steps quote the form, so only those who see its personal data get them.
+    pub amount: Option<crate::amounts::AmountView>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -308,26 +252,8 @@ impl App {
         if c.status == Status::CorrectionRequested {
             v.correction = self.open_correction(&c).await?.map(|(k, _)| k);
         }
+        v.amount = self.amount_view(p, &c, v.applicant.masked).await?;
         Ok(v)
-    }
-
-    /// The correction last asked of a case, and when (none if none was asked).
-    pub(crate) async fn open_correction(
-        &self,
-        c: &CaseRecord,
-    ) -> AppResult<Option<(Correction, i64)>> {
-        let events = self.store.events_of(&format!("case:{}", c.id)).await?;
-        Ok(events
-            .iter()
-            .rev()
-            .find(|e| e.action == Action::RequestCorrection.as_str())
-            .map(|e| {
-                let k = serde_json::from_str::<Value>(&e.after)
-                    .ok()
-                    .and_then(|a| serde_json::from_value(a["correction"].clone()).ok())
-                    .unwrap_or_default();
-                (k, e.at_ms)
-            }))
     }
 
     /// Performs an action; the case and its audit event commit together. A reason is at most
@@ -412,8 +338,16 @@ impl App {
             Action::IssueLicence => Some(self.build_licence(&n).await?),
             _ => None,
         };
-        // The licence's number and key, the correction's list, are recorded with the action.
-        let after = crate::handoff::event_after(after, licence.as_ref(), correction.as_ref());
+        // An approval computes the amount by the rule in force in the competent city.
+        let (computed, amount) = self.decision_amount(&r, req.action, &n, matter)?;
+        // The licence's number and key, the correction's list, the amount, are recorded with
+        // the action.
+        let after = crate::handoff::event_after(
+            after,
+            licence.as_ref(),
+            correction.as_ref(),
+            amount.as_ref(),
+        );
         // Another node holds the case too: the message commits with the change.
         let outgoing = match self.handoff_route(&c, req.action)? {
             Some(route) => Some(
@@ -422,6 +356,7 @@ impl App {
                     (req.action, &n, materials),
                     licence.as_ref(),
                     correction.as_ref(),
+                    amount.as_ref(),
                 )
                 .await?,
             ),
@@ -430,7 +365,10 @@ impl App {
         // The applicant is told (on the node that holds their account: the receiving one).
         let notice = corridor_domain::notice::notice_for(req.action, next)
             .filter(|_| self.node_city().is_none_or(|mine| mine == n.receiving_city))
-            .and_then(|k| crate::notices::new_notice(&r, &n, k, n.updated_ms));
+            .and_then(|k| {
+                let a = computed.as_ref().map(|(_, a)| a);
+                crate::notices::new_notice(&r, &n, k, n.updated_ms, a)
+            });
         let notifies = notice.is_some();
         // Committed by the single writer with whatever else is waiting: one fsync for all.
         let sends = outgoing.is_some();
@@ -447,6 +385,7 @@ impl App {
                 identity,
                 outgoing,
                 notice,
+                amount,
                 reply,
             }))
         })
@@ -460,6 +399,7 @@ impl App {
         tracing::info!(receipt = %n.receipt_no, action = req.action.as_str(), status = n.status.as_str(), "case action");
         let mut v = self.view(p, &n, &r);
         v.licence_id = licence.map(|l| l.id);
+        v.amount = computed.map(|(version, c)| crate::amounts::decided_view(c, version));
         Ok(v)
     }
 
@@ -642,6 +582,7 @@ impl App {
             reason: c.reason.clone(),
             allowed_actions: allowed,
             licence_id: None,
+            amount: None,
         }
     }
 

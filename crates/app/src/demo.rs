@@ -368,6 +368,7 @@ fn generate(
         cases: Vec::with_capacity(chunk),
         events: Vec::with_capacity(chunk * 7),
         licences: Vec::new(),
+        amounts: Vec::new(),
     };
     let mut out = new_chunk();
     let applicants: Vec<(&str, Uuid)> =
@@ -498,7 +499,10 @@ fn generate(
         let mut last: Option<Value> = None;
         let mut push = |c: &CaseRecord,
                         action: &str,
-                        licence: Option<&corridor_store::LicenceRecord>,
+                        (licence, amount): (
+            Option<&corridor_store::LicenceRecord>,
+            Option<&corridor_store::CaseAmountRecord>,
+        ),
                         actor: Option<Uuid>,
                         role: &str,
                         at: i64,
@@ -509,13 +513,7 @@ fn generate(
                 Some(l) => snapshot_diff(l, &snap),
             };
             last = Some(snap);
-            if let Some(l) = licence {
-                let mut a: serde_json::Map<String, Value> =
-                    serde_json::from_str(&after).unwrap_or_default();
-                a.insert("licence".into(), Value::String(l.number.clone()));
-                a.insert("kid".into(), Value::String(l.kid.clone()));
-                after = Value::Object(a).to_string();
-            }
+            after = crate::handoff::event_after(after, licence, None, amount);
             let actor = actor.map_or_else(|| "demo".to_string(), |u| u.to_string());
             let entry = Entry {
                 actor: &actor,
@@ -534,7 +532,7 @@ fn generate(
         push(
             &c,
             "submit",
-            None,
+            (None, None),
             actor_submit,
             if applicant_user.is_some() {
                 "applicant"
@@ -546,6 +544,7 @@ fn generate(
         );
         let mut at_day = day;
         let mut at_ms = filed_ms;
+        let mut amount: Option<corridor_store::CaseAmountRecord> = None;
         for (action, after_days, reason) in plan {
             let d = cal.add_working_days(at_day, after_days);
             if d > today {
@@ -587,16 +586,25 @@ fn generate(
                 ),
                 _ => (reviewer, "reviewer"),
             };
+            // An approval of a rule-computed matter records its amount, as a real one does.
+            if action == Action::Approve {
+                amount = app
+                    .compute_amount(&r, &c, m)
+                    .ok()
+                    .flatten()
+                    .map(|a| App::amount_record(&c, &a, at_ms));
+            }
             let licence = match action {
-                Action::IssueLicence => keys
-                    .get(&c.competent_authority)
-                    .and_then(|(kid, sk)| app.sign_licence(&c, kid, sk, at_ms).ok()),
+                Action::IssueLicence => keys.get(&c.competent_authority).and_then(|(kid, sk)| {
+                    app.sign_licence(&c, kid, sk, at_ms, amount.as_ref()).ok()
+                }),
                 _ => None,
             };
+            let decided = amount.as_ref().filter(|_| action == Action::Approve);
             push(
                 &c,
                 action.as_str(),
-                licence.as_ref(),
+                (licence.as_ref(), decided),
                 actor,
                 role,
                 at_ms,
@@ -604,6 +612,7 @@ fn generate(
             );
             out.licences.extend(licence);
         }
+        out.amounts.extend(amount);
         out.cases.push(c);
         if out.cases.len() == chunk {
             let w = std::time::Instant::now();
@@ -677,6 +686,11 @@ async fn write_chunk(bulk: &mut corridor_store::Bulk, chunk: &Chunk) -> AppResul
             None,
         )?,
         part("receipt_counters", receipts, Some(RECEIPT_UPSERT))?,
+        part(
+            "case_amounts",
+            chunk.amounts.iter().map(|a| a.to_vals()).collect(),
+            None,
+        )?,
     ])
     .await?;
     Ok(())

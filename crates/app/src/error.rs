@@ -35,6 +35,7 @@ pub enum ErrorCode {
     TrustListRefused,
     MessageRefused,
     BidRefused,
+    AmountNotComputed,
     Internal,
 }
 
@@ -185,6 +186,12 @@ pub const ERROR_TABLE: &[(ErrorCode, u16, &str, &str)] = &[
         409,
         "The bid is refused: see its reason",
         "出价未被接受，详见原因",
+    ),
+    (
+        ErrorCode::AmountNotComputed,
+        409,
+        "The amount cannot be computed by the city's rule: see why",
+        "无法按本市规则计算数额，详见原因",
     ),
     (ErrorCode::Internal, 500, "Internal error", "系统内部错误"),
 ];

@@ -31,7 +31,9 @@ use crate::writer::{snapshot, snapshot_diff};
 use crate::App;
 use corridor_domain::case::{transition, Action, Status};
 use corridor_exchange::Kind;
-use corridor_store::{AttachmentRecord, CaseRecord, LicenceRecord, MaterialCheckRecord};
+use corridor_store::{
+    AttachmentRecord, CaseAmountRecord, CaseRecord, LicenceRecord, MaterialCheckRecord,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -55,6 +57,9 @@ pub struct CaseMessage {
     /// Issue the licence: the licence as signed by the competent authority.
     #[serde(default)]
     pub licence: Option<LicenceRecord>,
+    /// Approve: the amount the decision recorded, where the matter computes one.
+    #[serde(default)]
+    pub amount: Option<CaseAmountRecord>,
 }
 
 /// A message about a case, to be sealed into the outbox in the transaction of its change.
@@ -132,17 +137,27 @@ fn refused(detail: String) -> AppError {
         .with_zh(format!("消息不予接收：{detail}"))
 }
 
-/// The audit record of an action: the changed fields, with the licence's number and key and
-/// the correction's list when there are.
+/// The audit record of an action: the changed fields, with the licence's number and key, the
+/// correction's list and the decision's amount when there are.
 pub(crate) fn event_after(
     after: String,
     licence: Option<&LicenceRecord>,
     correction: Option<&Correction>,
+    amount: Option<&CaseAmountRecord>,
 ) -> String {
-    if licence.is_none() && correction.is_none() {
+    if licence.is_none() && correction.is_none() && amount.is_none() {
         return after;
     }
     let mut a: serde_json::Map<String, Value> = serde_json::from_str(&after).unwrap_or_default();
+    if let Some(m) = amount {
+        a.insert(
+            "amount".into(),
+            serde_json::json!({
+                "kind": m.kind, "amount_fen": m.amount_fen, "total_fen": m.total_fen,
+                "city": m.city, "rule_version": m.rule_version,
+            }),
+        );
+    }
     if let Some(l) = licence {
         a.insert("licence".into(), Value::String(l.number.clone()));
         a.insert("kid".into(), Value::String(l.kid.clone()));
@@ -245,6 +260,7 @@ impl App {
         (action, n, materials): (Action, &CaseRecord, Option<FilesAndMarks>),
         licence: Option<&LicenceRecord>,
         correction: Option<&Correction>,
+        amount: Option<&CaseAmountRecord>,
     ) -> AppResult<Outgoing> {
         let (me, recipient, kind) = route;
         let (files, checks) = match (action, materials) {
@@ -262,6 +278,7 @@ impl App {
             checks,
             correction: correction.cloned(),
             licence: licence.cloned(),
+            amount: amount.cloned(),
         };
         let body = serde_json::to_vec(&m)
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("case message: {e}")))?;
@@ -353,6 +370,8 @@ pub(crate) struct CaseStep {
     pub(crate) files: Vec<AttachmentRecord>,
     pub(crate) checks: Vec<MaterialCheckRecord>,
     pub(crate) licence: Option<LicenceRecord>,
+    /// The decision's amount (approve).
+    pub(crate) amount: Option<CaseAmountRecord>,
     /// The case's audit event: who (the sender node), what, and the fields before and after.
     pub(crate) actor: String,
     pub(crate) action: &'static str,
@@ -504,7 +523,16 @@ pub(crate) fn plan_case_message(
         }
         _ => None,
     };
-    let after = event_after(after, licence.as_ref(), m.correction.as_ref());
+    let amount = match (&m.amount, m.action) {
+        (Some(a), Action::Approve) if a.case_id == c.id.to_string() => Some(a.clone()),
+        _ => None,
+    };
+    let after = event_after(
+        after,
+        licence.as_ref(),
+        m.correction.as_ref(),
+        amount.as_ref(),
+    );
     // The message that carried the action: which, and the hash of its envelope as received.
     let mut a: serde_json::Map<String, Value> = serde_json::from_str(&after).unwrap_or_default();
     a.insert(
@@ -516,6 +544,7 @@ pub(crate) fn plan_case_message(
         files,
         checks,
         licence,
+        amount,
         actor: format!("node:{sender}"),
         action: m.action.as_str(),
         before,

@@ -110,6 +110,7 @@ struct Inbox {
     files: Vec<AttachmentRecord>,
     checks: Vec<MaterialCheckRecord>,
     licences: Vec<LicenceRecord>,
+    amounts: Vec<corridor_store::CaseAmountRecord>,
     events: Vec<NewEvent>,
     figures: Vec<(String, NodeFigures, i64)>,
     /// What the applicants of this node's cases are told of the other node's steps.
@@ -440,9 +441,20 @@ impl Inbox {
                     let step = *step;
                     let kind = corridor_domain::case::Action::parse(step.action)
                         .and_then(|a| corridor_domain::notice::notice_for(a, step.case.status));
+                    let amount: Option<corridor_domain::amount::Computed> = step
+                        .amount
+                        .as_ref()
+                        .and_then(|a| serde_json::from_str(&a.computed).ok());
                     self.notices.extend(kind.and_then(|k| {
-                        crate::notices::new_notice(&m.reference, &step.case, k, m.now)
+                        crate::notices::new_notice(
+                            &m.reference,
+                            &step.case,
+                            k,
+                            m.now,
+                            amount.as_ref(),
+                        )
                     }));
+                    self.amounts.extend(step.amount);
                     self.files.extend(step.files);
                     self.checks.extend(step.checks);
                     self.licences.extend(step.licence);
@@ -503,6 +515,9 @@ impl Inbox {
         }
         for l in &self.licences {
             Store::insert_licence(tx, l).await?;
+        }
+        for a in &self.amounts {
+            Store::put_case_amount(tx, a).await?;
         }
         append_events(tx, &self.events).await?;
         for (sender, f, now) in &self.figures {

@@ -8,6 +8,7 @@
 //! - Authorisation is decided by `corridor_domain::case::Principal` rules; this layer applies
 //!   them to every read and write, by role, city, window and authority.
 
+pub mod amounts;
 pub mod auctions;
 pub mod auth;
 pub mod cases;
@@ -124,7 +125,11 @@ impl App {
             let now = (clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
             reference::import_bundle(&store, &b, now, "shipped reference data").await?;
         }
-        let r = Reference::load(&store).await?;
+        let mut r = Reference::load(&store).await?;
+        let now = (clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+        if amounts::seed_rules(&store, &r, now).await? > 0 {
+            r.rules = amounts::load_rules(&store).await?;
+        }
         let (tx, rx) = tokio::sync::mpsc::channel(4096);
         let app = Arc::new(App {
             store: store.clone(),
@@ -208,6 +213,9 @@ impl App {
     pub async fn import_reference(&self, b: &Bundle, note: &str) -> AppResult<i64> {
         let v = reference::import_bundle(&self.store, b, self.now_ms(), note).await?;
         self.reload_reference().await?;
+        if amounts::seed_rules(&self.store, &self.reference(), self.now_ms()).await? > 0 {
+            self.reload_reference().await?;
+        }
         Ok(v)
     }
 

@@ -92,6 +92,18 @@ fn rfc3339_secs(s: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A decision's amount as a licence states it.
+fn licence_amount(a: &corridor_store::CaseAmountRecord) -> Option<lic::Amount> {
+    let c: corridor_domain::amount::Computed = serde_json::from_str(&a.computed).ok()?;
+    Some(lic::Amount {
+        kind: a.kind.clone(),
+        fen: a.amount_fen,
+        total_fen: a.total_fen,
+        zh: c.summary(true),
+        en: c.summary(false),
+    })
+}
+
 impl App {
     /// Builds and signs the licence of an approved case (called inside `act`).
     pub(crate) async fn build_licence(&self, c: &CaseRecord) -> AppResult<LicenceRecord> {
@@ -108,7 +120,8 @@ impl App {
             AppError::new(ErrorCode::Internal, "authority missing").with_zh("部门缺失")
         })?;
         let (kid, sk) = self.signing_key(&a.id).await?;
-        self.sign_licence(c, &kid, &sk, self.now_ms())
+        let amount = self.store.case_amount(&c.id.to_string()).await?;
+        self.sign_licence(c, &kid, &sk, self.now_ms(), amount.as_ref())
     }
 
     /// Signs the licence of a case with the given key as of `now_ms`.
@@ -118,6 +131,7 @@ impl App {
         kid: &str,
         sk: &lic::SigningKey,
         now_ms: i64,
+        amount: Option<&corridor_store::CaseAmountRecord>,
     ) -> AppResult<LicenceRecord> {
         let r = self.reference();
         let m = self.matter_of(c)?;
@@ -178,6 +192,7 @@ impl App {
             valid_from: issued,
             valid_until,
             fields,
+            amount: amount.and_then(licence_amount),
         };
         let envelope = lic::sign(&l, &kid, sk)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;

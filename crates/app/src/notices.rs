@@ -22,7 +22,12 @@ pub(crate) fn new_notice(
     c: &CaseRecord,
     kind: NoticeKind,
     now_ms: i64,
+    amount: Option<&corridor_domain::amount::Computed>,
 ) -> Option<NewNotice> {
+    let (amount_zh, amount_en) = amount
+        .filter(|_| kind == NoticeKind::Decided)
+        .map(|a| (a.summary(true), a.summary(false)))
+        .unwrap_or_default();
     let user = c.applicant_user?;
     let m = r.matter(&c.matter_code, c.catalogue_version);
     let a = r.authorities.get(&c.competent_authority);
@@ -39,6 +44,8 @@ pub(crate) fn new_notice(
             .filter(|_| notice::quotes_reason(kind, c.status)),
         authority_zh: a.map_or("", |a| a.name_zh.as_str()),
         authority_en: a.map_or("", |a| a.name_en.as_str()),
+        amount_zh: &amount_zh,
+        amount_en: &amount_en,
     };
     let zh = notice::text(kind, &about, true);
     let en = notice::text(kind, &about, false);

@@ -151,6 +151,8 @@ pub struct Reference {
     pub current: Vec<Matter>,
     pub version: i64,
     pub calendar: Calendar,
+    /// The amount rules in force, by (city, matter code).
+    pub rules: crate::amounts::Rules,
 }
 
 impl Reference {
@@ -181,6 +183,7 @@ impl Reference {
             current,
             version,
             calendar: Calendar::new(years).map_err(|e| invalid(e.to_string()))?,
+            rules: crate::amounts::load_rules(store).await?,
         })
     }
 

@@ -47,6 +47,8 @@ pub(crate) struct ActJob {
     pub(crate) outgoing: Option<crate::handoff::Outgoing>,
     /// What the applicant is told of the action, if anything.
     pub(crate) notice: Option<corridor_store::NewNotice>,
+    /// The amount an approval recorded.
+    pub(crate) amount: Option<corridor_store::CaseAmountRecord>,
     pub(crate) reply: oneshot::Sender<AppResult<()>>,
 }
 
@@ -311,7 +313,7 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
                     j.case.status,
                     j.case.receiving_window.is_some(),
                 )?;
-                crate::notices::new_notice(r, &j.case, kind, j.case.filed_ms)
+                crate::notices::new_notice(r, &j.case, kind, j.case.filed_ms, None)
             })
             .collect();
         Store::insert_notices(&mut tx, &notices).await?;
@@ -325,6 +327,9 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
             }
             if let Some(c) = &a.identity {
                 Store::insert_identity_checks(&mut tx, std::slice::from_ref(c)).await?;
+            }
+            if let Some(m) = &a.amount {
+                Store::put_case_amount(&mut tx, m).await?;
             }
         }
         applied.push(ok);

@@ -289,6 +289,7 @@ fn bench_verify(n: usize, rounds: usize) -> anyhow::Result<()> {
                 ]
                 .into_iter()
                 .collect(),
+                amount: None,
             };
             lic::sign(&l, "310117-market-k1", &key).map_err(|e| anyhow::anyhow!("{e}"))
         })

@@ -206,6 +206,11 @@ pub struct Matter {
     /// the city where one is insured. `None`: the applicant's home city, as asked at filing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competent_city_field: Option<String>,
+    /// An amount computed at the decision by the competent city's rule
+    /// ([`crate::amount::AmountRule`]): a subsidy, a withdrawal or a fee. `None`: no amount
+    /// (a fixed fee is `fee_yuan`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<crate::amount::AmountKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 //! - [`catalogue`]: members, authorities, windows and the versioned matter catalogue.
 //! - [`case`]: the case state machine, the legal clock, and who may act on which case.
 //! - [`materials`]: the files handed in with a filing: type from content, names, limits.
+//! - [`amount`]: subsidies, withdrawal limits and fees computed by a city's rule, with how.
 //! - [`notice`]: what the applicant is told when their case changes, in their language.
 //! - [`auction`]: technology achievement auctions: ascending and sealed-bid lots, settlement.
 //! - [`audit`]: per-case hash chains that reveal edits, removals and reordering.
@@ -13,6 +14,7 @@
 //! Everything here is pure so that the same rules serve the API, the pages, the CLI and, later,
 //! one node per city.
 
+pub mod amount;
 pub mod auction;
 pub mod audit;
 pub mod calendar;

@@ -68,6 +68,10 @@ pub struct About<'a> {
     /// The authority that decides now (a transfer), in Chinese and English.
     pub authority_zh: &'a str,
     pub authority_en: &'a str,
+    /// The amount a decision granted or charged, in a sentence (`Computed::summary`); empty
+    /// when the matter computes none.
+    pub amount_zh: &'a str,
+    pub amount_en: &'a str,
 }
 
 /// A notice's subject and body in one language.
@@ -107,10 +111,13 @@ pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
             ),
             NoticeKind::Decided => (
                 format!("办件已办结：{}（{}）", a.receipt_no, a.status_zh),
-                if r.is_empty() {
-                    format!("{head}审批结果：{}。", a.status_zh)
-                } else {
-                    format!("{head}审批结果：{}。理由：{r}", a.status_zh)
+                match (r.is_empty(), a.amount_zh.is_empty()) {
+                    (true, true) => format!("{head}审批结果：{}。", a.status_zh),
+                    (true, false) => format!(
+                        "{head}审批结果：{}。核定{}，计算过程见办件页面。",
+                        a.status_zh, a.amount_zh
+                    ),
+                    (false, _) => format!("{head}审批结果：{}。理由：{r}", a.status_zh),
                 },
             ),
             NoticeKind::LicenceReady => (
@@ -141,10 +148,16 @@ pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
             ),
             NoticeKind::Decided => (
                 format!("Case decided: {} ({})", a.receipt_no, a.status_en),
-                if r.is_empty() {
-                    format!("{head} has been decided: {}.", a.status_en)
-                } else {
-                    format!("{head} has been decided: {}. Reason: {r}", a.status_en)
+                match (r.is_empty(), a.amount_en.is_empty()) {
+                    (true, true) => format!("{head} has been decided: {}.", a.status_en),
+                    (true, false) => format!(
+                        "{head} has been decided: {}. Granted: {}; the case page shows how it \
+                         was computed.",
+                        a.status_en, a.amount_en
+                    ),
+                    (false, _) => {
+                        format!("{head} has been decided: {}. Reason: {r}", a.status_en)
+                    }
                 },
             ),
             NoticeKind::LicenceReady => (

@@ -68,6 +68,20 @@ pub struct Licence {
     pub valid_until: Option<i64>,
     /// The matter's output fields (e.g. branch name and address).
     pub fields: BTreeMap<String, String>,
+    /// The amount the decision granted or charged by the city's rule, where the matter has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+}
+
+/// An amount on a licence: its kind (`subsidy`, `withdrawal`, `fee`), the amount and the total
+/// in fen, and the sentence that says it in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amount {
+    pub kind: String,
+    pub fen: i64,
+    pub total_fen: i64,
+    pub zh: String,
+    pub en: String,
 }
 
 /// One authority key in the trust list.

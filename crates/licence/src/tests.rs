@@ -24,6 +24,7 @@ pub fn sample(issued_at: i64) -> Licence {
         fields: [("branch_name".to_string(), "松江分公司".to_string())]
             .into_iter()
             .collect(),
+        amount: None,
     }
 }
 

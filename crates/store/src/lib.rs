@@ -33,6 +33,7 @@ macro_rules! receipt_upsert {
 }
 
 pub mod accounts;
+pub mod amounts;
 pub mod auctions;
 pub mod audit;
 pub mod bulk;
@@ -63,6 +64,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use accounts::*;
+pub use amounts::*;
 pub use auctions::*;
 pub use audit::*;
 pub use bulk::*;

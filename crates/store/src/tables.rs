@@ -224,6 +224,34 @@ pub const TABLES: &[Table] = &[
         order: "id",
     },
     Table {
+        name: "amount_rules",
+        cols: &[
+            ("city", T),
+            ("matter_code", T),
+            ("version", I),
+            ("rule", T),
+            ("published_ms", I),
+            ("published_by", T),
+            ("note", T),
+        ],
+        order: "city, matter_code, version",
+    },
+    Table {
+        name: "case_amounts",
+        cols: &[
+            ("case_id", T),
+            ("city", T),
+            ("matter_code", T),
+            ("rule_version", I),
+            ("kind", T),
+            ("amount_fen", I),
+            ("total_fen", I),
+            ("computed", T),
+            ("decided_ms", I),
+        ],
+        order: "case_id",
+    },
+    Table {
         name: "node_statistics",
         cols: &[
             ("sender", T),

@@ -33,6 +33,8 @@ pub(crate) struct Chunk {
     pub(crate) cases: Vec<CaseRecord>,
     pub(crate) events: Vec<AuditEvent>,
     pub(crate) licences: Vec<corridor_store::LicenceRecord>,
+    /// The amounts approvals of rule-computed matters recorded.
+    pub(crate) amounts: Vec<corridor_store::CaseAmountRecord>,
 }
 
 pub(crate) fn pick<'a, T>(rng: &mut StdRng, xs: &'a [T]) -> &'a T {

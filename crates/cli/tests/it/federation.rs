@@ -266,14 +266,25 @@ fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
 async fn file_and_forward(
     http: &reqwest::Client,
     base: &str,
-    (applicant, clerk): (&str, &str),
+    who: (&str, &str),
     window: &str,
     competent: &str,
     form_pdf: &[u8],
 ) -> (String, String) {
-    let api = |p: &str| format!("{base}/api/v1{p}");
     let mut filing = crate::cases::branch_filing(Some(window), ServiceMode::RemoteReceipt);
     filing.competent_city = competent.into();
+    file_and_forward_this(http, base, who, filing, form_pdf).await
+}
+
+/// As [`file_and_forward`], for any filing at a window.
+async fn file_and_forward_this(
+    http: &reqwest::Client,
+    base: &str,
+    (applicant, clerk): (&str, &str),
+    filing: corridor_app::filing::FileCase,
+    form_pdf: &[u8],
+) -> (String, String) {
+    let api = |p: &str| format!("{base}/api/v1{p}");
     let case: Value = http
         .post(api("/cases"))
         .bearer_auth(applicant)
@@ -341,11 +352,17 @@ async fn file_and_forward(
     (id, case["receipt_no"].as_str().unwrap().to_string())
 }
 
-/// Hefei's window receives a filing for Songjiang's market regulator; Songjiang's node
-/// decides, asks for a correction, approves and issues the licence; Hefei's window delivers
-/// it. Each node keeps its own store; every step travels as a signed message.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_case_from_hefei_to_songjiang_and_back() {
+/// Hefei's and Songjiang's nodes running with the demo: the corridor, its nodes, a client,
+/// their URLs, and the tokens of Hefei's applicant and clerk and of Songjiang's `reviewer`.
+async fn hefei_and_songjiang(
+    reviewer: &str,
+) -> (
+    Corridor,
+    (Node, Node),
+    reqwest::Client,
+    (String, String),
+    (String, String, String),
+) {
     let c = Corridor::set_up(&[("hefei", "340100"), ("songjiang", "310117")], true);
     let a = c.start("hefei", &[]);
     let b = c.start("songjiang", &[]);
@@ -353,7 +370,17 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
     let (ua, ub) = (a.url.clone(), b.url.clone());
     let ent = token(&http, &ua, "ent.340100").await;
     let clerk = token(&http, &ua, "clerk.340100").await;
-    let reviewer = token(&http, &ub, "reviewer.310117.market").await;
+    let reviewer = token(&http, &ub, reviewer).await;
+    (c, (a, b), http, (ua, ub), (ent, clerk, reviewer))
+}
+
+/// Hefei's window receives a filing for Songjiang's market regulator; Songjiang's node
+/// decides, asks for a correction, approves and issues the licence; Hefei's window delivers
+/// it. Each node keeps its own store; every step travels as a signed message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_from_hefei_to_songjiang_and_back() {
+    let (c, nodes, http, (ua, ub), (ent, clerk, reviewer)) =
+        hefei_and_songjiang("reviewer.310117.market").await;
     let api = |base: &str, p: &str| format!("{base}/api/v1{p}");
 
     // A node takes filings for its own city only.
@@ -559,8 +586,7 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
 
     // Both outboxes empty, nothing parked; every chain intact on both nodes.
     c.settled(&[("hefei", 3), ("songjiang", 4)]).await;
-    drop(a);
-    drop(b);
+    drop(nodes);
     c.chains_intact(&["hefei", "songjiang"]);
 }
 
@@ -568,6 +594,71 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
 /// every ping arrives once. Songjiang is killed (SIGKILL) and more pings are sent while it is
 /// down; started again, it catches up: every ping applied exactly once, Hefei's outbox all
 /// delivered with receipts, both audit chains intact.
+/// Amounts by rule across nodes (issue #27): a rent subsidy filed at Hefei's window is decided
+/// at Songjiang's node by Songjiang's rule; the approval's message carries the recorded amount,
+/// and Hefei's node keeps it, shows it to the applicant with its steps and tells them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_amount_decided_at_one_node_reaches_the_other() {
+    let (_c, _nodes, http, (ua, ub), (ent, clerk, reviewer)) =
+        hefei_and_songjiang("reviewer.310117.talent").await;
+    let form = json!({
+        "applicant_name": "王伟", "applicant_id": crate::helpers::FILER_ID,
+        "applicant_phone": "13812345678", "employer_uscc": "91340100MA2TQ8K5XE",
+        "monthly_rent": 5000, "monthly_salary": 20000, "lease_start": "2026-10-01",
+        "talent_level": "B"
+    });
+    let filing = corridor_app::filing::FileCase {
+        matter_code: "G60-TAL-002".into(),
+        competent_city: "310117".into(),
+        mode: ServiceMode::RemoteReceipt,
+        window_id: Some("340100-W01".into()),
+        form: serde_json::from_value(form).unwrap(),
+        identity_checked: false,
+        identity_seen: None,
+    };
+    let pdf = sample::pdf("Application form", 0);
+    let (id, _) = file_and_forward_this(&http, &ua, (&ent, &clerk), filing, &pdf).await;
+    wait_case(&http, &ub, &reviewer, &id, status_is("forwarded")).await;
+    for action in ["accept", "approve"] {
+        let r = http
+            .post(format!("{ub}/api/v1/cases/{id}/actions"))
+            .bearer_auth(&reviewer)
+            .json(&json!({ "action": action }))
+            .go()
+            .await;
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    let at_b: Value = http
+        .get(format!("{ub}/api/v1/cases/{id}"))
+        .bearer_auth(&reviewer)
+        .value()
+        .await;
+    assert_eq!(at_b["amount"]["computed"]["amount_fen"], 300_000, "{at_b}");
+    // At Hefei: the applicant reads the amount Songjiang decided, with its steps.
+    let at_a = wait_case(&http, &ua, &ent, &id, status_is("approved")).await;
+    let amount = &at_a["amount"];
+    assert_eq!(amount["decided"], true, "{at_a}");
+    assert_eq!(amount["computed"]["total_fen"], 3_600_000);
+    assert_eq!(amount["rule_version"], 1);
+    assert!(amount["computed"]["steps"].as_array().unwrap().len() >= 4);
+    let notices: Value = http
+        .get(format!("{ua}/api/v1/cases/{id}/notices"))
+        .bearer_auth(&ent)
+        .value()
+        .await;
+    let told = notices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "decided")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        told["body"].as_str().unwrap_or("").contains("3,000.00"),
+        "{notices}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_catch_up_after_a_kill() {
     let c = Corridor::set_up(&[("hefei", "340100"), ("songjiang", "310117")], false);

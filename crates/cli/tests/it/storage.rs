@@ -266,6 +266,20 @@ pub async fn demo_data(backend: Backend) {
     all_kinds.sort();
     all_kinds.dedup();
     assert_eq!(kinds, all_kinds);
+    // The approvals of the rule-computed matters recorded their amounts (issue #27), as the
+    // city's rule gives them.
+    let (approved, with_amount): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(a.case_id) FROM cases c LEFT JOIN case_amounts a ON a.case_id = c.id \
+         WHERE c.matter_code IN ('G60-TAL-002', 'G60-HPF-004', 'G60-RES-002') \
+         AND c.status IN ('approved', 'licence_issued', 'delivered')",
+    )
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    assert!(
+        approved > 0 && with_amount == approved,
+        "{with_amount} of {approved}"
+    );
     let report = env.app.verify_audit().await.unwrap();
     assert!(report.first_break.is_none(), "{:?}", report.first_break);
     let keys = env.app.trust_list().await.unwrap().keys.len();

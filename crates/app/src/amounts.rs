@@ -1,0 +1,428 @@
+//! Amounts by rule (issue #27 point 3): each city's rules as data, published by an operator
+//! without a rebuild; the amount of a case computed when it is decided, recorded with the
+//! decision, shown with how it was computed. The rule itself is
+//! [`corridor_domain::amount`]; this module keeps the rules and records the amounts.
+
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::reference::Reference;
+use crate::App;
+use corridor_domain::amount::{AmountError, AmountRule, Computed};
+use corridor_domain::case::{Principal, Role};
+use corridor_domain::catalogue::Matter;
+use corridor_store::{AmountRuleRecord, CaseAmountRecord, CaseRecord, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The rules shipped in `data/amount_rules.json` (illustrative figures): each is published
+/// for its (city, matter) when that has no rule yet, so an operator's rule is never replaced.
+pub const SHIPPED_RULES: &str = include_str!("../../../data/amount_rules.json");
+
+/// The longest note an operator may give with a rule.
+pub const NOTE_LIMIT: usize = 500;
+
+#[derive(Debug, Clone, Deserialize)]
+struct Shipped {
+    city: String,
+    matter: String,
+    rule: AmountRule,
+}
+
+/// A rule in force, as the reference snapshot holds it.
+#[derive(Debug, Clone)]
+pub struct RuleInForce {
+    pub version: i64,
+    pub rule: AmountRule,
+    pub published_ms: i64,
+    pub note: String,
+}
+
+/// An amount as computed, with the version of the rule that computed it.
+pub type Versioned = (i64, Computed);
+
+/// The rules in force by (city, matter code).
+pub type Rules = BTreeMap<(String, String), RuleInForce>;
+
+/// Reads the rules in force; one the store holds that no longer parses is left out (and
+/// logged), so a case of that matter cannot be decided until an operator publishes another.
+pub(crate) async fn load_rules(store: &Store) -> AppResult<Rules> {
+    let mut out = Rules::new();
+    for r in store.amount_rules_in_force().await? {
+        match serde_json::from_str::<AmountRule>(&r.rule) {
+            Ok(rule) => {
+                out.insert(
+                    (r.city, r.matter_code),
+                    RuleInForce {
+                        version: r.version,
+                        rule,
+                        published_ms: r.published_ms,
+                        note: r.note,
+                    },
+                );
+            }
+            Err(e) => {
+                tracing::warn!(city = %r.city, matter = %r.matter_code, error = %e, "amount rule unreadable")
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Publishes the shipped rules that fit the catalogue in force for the (city, matter)s
+/// without a rule. Returns how many were published.
+pub(crate) async fn seed_rules(store: &Store, r: &Reference, now_ms: i64) -> AppResult<u64> {
+    let shipped: Vec<Shipped> = serde_json::from_str(SHIPPED_RULES).map_err(|e| {
+        AppError::new(
+            ErrorCode::InvalidReferenceData,
+            format!("amount_rules.json: {e}"),
+        )
+    })?;
+    let rows: Vec<AmountRuleRecord> = shipped
+        .into_iter()
+        .filter(|s| r.jurisdiction(&s.city).is_some())
+        .filter(|s| {
+            r.current_matter(&s.matter)
+                .is_some_and(|m| s.rule.validate(m).is_ok())
+        })
+        .map(|s| AmountRuleRecord {
+            city: s.city,
+            matter_code: s.matter,
+            version: 1,
+            rule: serde_json::to_string(&s.rule).unwrap_or_default(),
+            published_ms: now_ms,
+            published_by: "system".into(),
+            note: "shipped rule (illustrative figures)".into(),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = store.begin_write().await?;
+    let n = Store::seed_amount_rules(&mut tx, &rows).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// A rule in force, as the API and pages show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AmountRuleView {
+    pub city: String,
+    pub city_zh: String,
+    pub city_en: String,
+    pub matter_code: String,
+    pub matter_name_zh: String,
+    pub matter_name_en: String,
+    pub version: i64,
+    pub rule: AmountRule,
+    pub published_at: String,
+    pub note: String,
+}
+
+/// A rule to publish for a city's matter.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishAmountRule {
+    pub rule: AmountRule,
+    /// Why the rule changes (a policy document, a date): kept with the version.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub note: String,
+}
+
+/// The amount of a case: as its decision recorded it, or, before the decision, as the rule in
+/// force would compute it now (for the reviewer).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AmountView {
+    /// The decision recorded it (else it is what the rule in force gives today).
+    pub decided: bool,
+    pub rule_version: i64,
+    pub summary_zh: String,
+    pub summary_en: String,
+    pub computed: Computed,
+}
+
+fn amount_error(e: AmountError, city: &str) -> AppError {
+    AppError::new(
+        ErrorCode::AmountNotComputed,
+        format!("city {city}'s rule: {}", e.en),
+    )
+    .with_zh(format!("城市 {city} 的规则：{}", e.zh))
+}
+
+/// The view of an amount just decided.
+pub(crate) fn decided_view(computed: Computed, rule_version: i64) -> AmountView {
+    view_of(computed, rule_version, true)
+}
+
+fn view_of(computed: Computed, rule_version: i64, decided: bool) -> AmountView {
+    AmountView {
+        decided,
+        rule_version,
+        summary_zh: computed.summary(true),
+        summary_en: computed.summary(false),
+        computed,
+    }
+}
+
+impl App {
+    /// The amount the rule in force in the case's competent city gives for its form: none
+    /// when the matter computes no amount; an error when no rule is in force or the form lacks
+    /// what the rule needs.
+    pub(crate) fn compute_amount(
+        &self,
+        r: &Reference,
+        c: &CaseRecord,
+        m: &Matter,
+    ) -> AppResult<Option<Versioned>> {
+        if m.amount.is_none() {
+            return Ok(None);
+        }
+        let city = c.competent_city.as_str();
+        let rule = r
+            .rules
+            .get(&(city.to_string(), c.matter_code.clone()))
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::AmountNotComputed,
+                    format!(
+                        "city {city} has no rule for the amount of {}: an operator publishes one",
+                        c.matter_code
+                    ),
+                )
+                .with_zh(format!(
+                    "城市 {city} 尚无事项 {} 的数额规则，须由管理员发布",
+                    c.matter_code
+                ))
+            })?;
+        let form = serde_json::from_str(&c.form).unwrap_or_default();
+        let computed = rule
+            .rule
+            .compute(m, &form)
+            .map_err(|e| amount_error(e, city))?;
+        Ok(Some((rule.version, computed)))
+    }
+
+    /// An approval's amount (none for another action or a matter without one): as computed,
+    /// and as the writer records it.
+    pub(crate) fn decision_amount(
+        &self,
+        r: &Reference,
+        action: corridor_domain::case::Action,
+        n: &CaseRecord,
+        matter: Option<&Matter>,
+    ) -> AppResult<(Option<Versioned>, Option<CaseAmountRecord>)> {
+        let computed = match (action, matter) {
+            (corridor_domain::case::Action::Approve, Some(m)) => self.compute_amount(r, n, m)?,
+            _ => None,
+        };
+        let record = computed
+            .as_ref()
+            .map(|a| App::amount_record(n, a, n.updated_ms));
+        Ok((computed, record))
+    }
+
+    /// The record of a decision's amount.
+    pub(crate) fn amount_record(
+        c: &CaseRecord,
+        (version, computed): &Versioned,
+        now_ms: i64,
+    ) -> CaseAmountRecord {
+        CaseAmountRecord {
+            case_id: c.id.to_string(),
+            city: c.competent_city.clone(),
+            matter_code: c.matter_code.clone(),
+            rule_version: *version,
+            kind: computed.kind.as_str().to_string(),
+            amount_fen: computed.amount_fen,
+            total_fen: computed.total_fen,
+            computed: serde_json::to_string(computed).unwrap_or_default(),
+            decided_ms: now_ms,
+        }
+    }
+
+    /// A case's amount for its view: the recorded one, else (for the competent reviewer,
+    /// while the case awaits the decision) what the rule gives now.
+    /// `masked`: the caller sees the case masked, so not the steps (they quote the form).
+    pub(crate) async fn amount_view(
+        &self,
+        p: &Principal,
+        c: &CaseRecord,
+        masked: bool,
+    ) -> AppResult<Option<AmountView>> {
+        if let Some(a) = self.store.case_amount(&c.id.to_string()).await? {
+            let mut computed: Computed = serde_json::from_str(&a.computed).map_err(|e| {
+                AppError::new(ErrorCode::Internal, format!("case amount unreadable: {e}"))
+            })?;
+            if masked {
+                computed.steps.clear();
+            }
+            return Ok(Some(view_of(computed, a.rule_version, true)));
+        }
+        let reviewing = p.role == Role::Reviewer
+            && p.authority_id.as_deref() == Some(c.competent_authority.as_str())
+            && c.status.is_under_review();
+        if !reviewing {
+            return Ok(None);
+        }
+        let r = self.reference();
+        let Some(m) = r.matter(&c.matter_code, c.catalogue_version) else {
+            return Ok(None);
+        };
+        // A rule that cannot compute is said at the decision; the preview is just left out.
+        Ok(self
+            .compute_amount(&r, c, m)
+            .ok()
+            .flatten()
+            .map(|(v, computed)| view_of(computed, v, false)))
+    }
+
+    /// The rules in force, by matter and city (public: applicants read what they may get).
+    pub fn amount_rules(&self) -> Vec<AmountRuleView> {
+        let r = self.reference();
+        r.rules
+            .iter()
+            .map(|((city, code), rif)| rule_view(&r, city, code, rif))
+            .collect()
+    }
+
+    /// Every version of a city's rule for a matter, the newest first.
+    pub async fn amount_rule_history(
+        &self,
+        city: &str,
+        matter: &str,
+    ) -> AppResult<Vec<AmountRuleView>> {
+        let r = self.reference();
+        let rows = self.store.amount_rule_history(city, matter).await?;
+        if rows.is_empty() {
+            return Err(AppError::not_found(format!("amount rule {city}/{matter}"))
+                .with_zh(format!("数额规则 {city}/{matter}")));
+        }
+        rows.into_iter()
+            .map(|row| {
+                let rule = serde_json::from_str(&row.rule).map_err(|e| {
+                    AppError::new(ErrorCode::Internal, format!("amount rule unreadable: {e}"))
+                })?;
+                let rif = RuleInForce {
+                    version: row.version,
+                    rule,
+                    published_ms: row.published_ms,
+                    note: row.note,
+                };
+                Ok(rule_view(&r, city, matter, &rif))
+            })
+            .collect()
+    }
+
+    /// Publishes a city's rule for a matter as its next version (the joint office or an
+    /// administrator; on a city's node, for that city only). Decisions from now on use it;
+    /// amounts already decided keep the version they were computed by.
+    pub async fn publish_amount_rule(
+        &self,
+        p: &Principal,
+        city: &str,
+        matter: &str,
+        req: PublishAmountRule,
+    ) -> AppResult<AmountRuleView> {
+        if !matches!(p.role, Role::JointOffice | Role::Admin) {
+            return Err(AppError::forbidden(
+                "only the joint office or an administrator publishes amount rules",
+            )
+            .with_zh("只有联席办或管理员可以发布数额规则"));
+        }
+        if self.node_city().is_some_and(|mine| mine != city) {
+            return Err(AppError::forbidden(format!(
+                "this node serves another city: city {city}'s rules are published on its own node"
+            ))
+            .with_zh(format!(
+                "本节点服务其他城市：城市 {city} 的规则须在其节点发布"
+            )));
+        }
+        let r = self.reference();
+        if r.jurisdiction(city).is_none() {
+            return Err(AppError::not_found(format!("member city {city}"))
+                .with_zh(format!("成员城市 {city}")));
+        }
+        let m = r.current_matter(matter).ok_or_else(|| {
+            AppError::not_found(format!("matter {matter}")).with_zh(format!("事项 {matter}"))
+        })?;
+        req.rule.validate(m).map_err(|e| {
+            AppError::new(ErrorCode::InvalidReferenceData, format!("rule: {}", e.en))
+                .with_zh(format!("规则：{}", e.zh))
+        })?;
+        let note = corridor_domain::text::field(
+            "note",
+            &req.note,
+            corridor_domain::text::Limit::paragraph(NOTE_LIMIT).optional(),
+        )
+        .map_err(|e| AppError::fields(vec![e]))?
+        .unwrap_or_default();
+        let now = self.now_ms();
+        let rec = AmountRuleRecord {
+            city: city.to_string(),
+            matter_code: matter.to_string(),
+            version: 0,
+            rule: serde_json::to_string(&req.rule).unwrap_or_default(),
+            published_ms: now,
+            published_by: p.user_id.to_string(),
+            note: note.clone(),
+        };
+        let (actor, role) = (p.user_id.to_string(), p.role.as_str());
+        let version = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let v = version.clone();
+        self.write(Box::new(move |tx| {
+            let (rec, actor, v) = (rec.clone(), actor.clone(), v.clone());
+            Box::pin(async move {
+                let n = Store::publish_amount_rule(tx, &rec).await?;
+                v.store(n, std::sync::atomic::Ordering::SeqCst);
+                let after = serde_json::json!({
+                    "city": rec.city, "matter": rec.matter_code, "version": n,
+                    "rule": serde_json::from_str::<serde_json::Value>(&rec.rule).unwrap_or_default(),
+                    "note": rec.note,
+                });
+                Store::append_event(
+                    tx,
+                    "system:amount_rules",
+                    rec.published_ms,
+                    &actor,
+                    role,
+                    "publish_amount_rule",
+                    "{}".into(),
+                    after.to_string(),
+                )
+                .await?;
+                Ok(())
+            })
+        }))
+        .await?;
+        self.reload_reference().await?;
+        tracing::info!(
+            city,
+            matter,
+            version = version.load(std::sync::atomic::Ordering::SeqCst),
+            "amount rule published"
+        );
+        let rif = RuleInForce {
+            version: version.load(std::sync::atomic::Ordering::SeqCst),
+            rule: req.rule,
+            published_ms: now,
+            note,
+        };
+        Ok(rule_view(&self.reference(), city, matter, &rif))
+    }
+}
+
+fn rule_view(r: &Reference, city: &str, code: &str, rif: &RuleInForce) -> AmountRuleView {
+    let j = r.jurisdiction(city);
+    let m = r.current_matter(code);
+    AmountRuleView {
+        city: city.to_string(),
+        city_zh: j.map(|j| j.name_zh.clone()).unwrap_or_default(),
+        city_en: j.map(|j| j.name_en.clone()).unwrap_or_default(),
+        matter_code: code.to_string(),
+        matter_name_zh: m.map(|m| m.name_zh.clone()).unwrap_or_default(),
+        matter_name_en: m.map(|m| m.name_en.clone()).unwrap_or_default(),
+        version: rif.version,
+        rule: rif.rule.clone(),
+        published_at: crate::cases::rfc3339(rif.published_ms),
+        note: rif.note.clone(),
+    }
+}
