@@ -89,7 +89,7 @@ const T = {
     accept: '受理', correct: '要求补正', resubmit: '提交补正', approve: '批准', issue: '发证', verify: '核验',
     reasonText: '请补充经营场所使用证明', valid: '有效证照', required: '必填', received: '已收件',
     saveChecks: '保存材料核验', save: '保存', transfer: '移送有权机关',
-    transferWhy: '侵权行为实际发生在湖州', huzhou: /湖州市知识产权局/,
+    transferWhy: '侵权行为实际发生在湖州', huzhou: /湖州市知识产权局/, publish: '发布', capB: 2800, granted: /补贴 2,800\.00 元\/月，共 12 个月 33,600\.00 元/,
   },
   en: {
     search: 'Establishment registration', file: 'File this matter', next: 'Continue', submit: 'Submit the application',
@@ -97,7 +97,8 @@ const T = {
     approve: 'Approve', issue: 'Issue the licence', verify: 'Verify',
     reasonText: 'Please add proof of the right to use the premises', valid: 'Valid licence', required: 'required', received: 'received',
     saveChecks: 'Save the material checks', save: 'Save', transfer: 'Transfer to the competent authority',
-    transferWhy: 'The infringement in fact happens in Huzhou', huzhou: /Huzhou/,
+    transferWhy: 'The infringement in fact happens in Huzhou', huzhou: /Huzhou/, publish: 'Publish', capB: 2600,
+    granted: /subsidy 2,600\.00 yuan a month, 31,200\.00 yuan over 12 months/,
   },
 };
 
@@ -431,6 +432,53 @@ for (const lang of ['zh', 'en']) {
     assert.match(await hz.textContent('main'), new RegExp(t.transferWhy));
     await press(hz, t.accept);
     assert.match(await hz.textContent('main'), /\d{4}-\d{2}-\d{2}/);
+  });
+
+  await step(`${lang}: a talent rent subsidy: the Songjiang reviewer sees what the city's rule gives; the operator publishes a new rule (a bad one refused next to the text); the decision grants by the new rule and the applicant reads how it was computed`, async () => {
+    await applicant.goto(`${BASE}/file/G60-TAL-002`);
+    await applicant.selectOption('#city', '310117');
+    await press(applicant, t.next);
+    await applicant.check('#mode-fully_online');
+    await press(applicant, t.next);
+    const f = {
+      applicant_name: '王伟', applicant_id: FORM.contact_id, applicant_phone: FORM.contact_phone,
+      employer_uscc: FORM.applicant_uscc, monthly_rent: '5000', monthly_salary: '20000', lease_start: '2026-10-01',
+    };
+    for (const [k, v] of Object.entries(f)) await applicant.fill(`[id="f.${k}"]`, v);
+    await applicant.selectOption('[id="f.talent_level"]', 'B');
+    await press(applicant, t.next);
+    await press(applicant, t.submit);
+    const rentUrl = applicant.url().split('?')[0];
+    await attachAll(applicant, lang);
+    // The reviewer accepts and sees what the rule in force gives: 5,000 - 2,000 = 3,000 (cap B).
+    const rv = await signIn(await context(lang), 'reviewer.310117.talent');
+    await rv.goto(rentUrl);
+    await press(rv, t.accept);
+    assert.ok(await rv.isVisible('#case-amount'), 'the amount by the rule');
+    assert.ok((await rv.locator('#amount-steps li').count()) >= 4);
+    // The operator edits Songjiang's rule: invalid JSON refused next to the text, then level B
+    // capped lower, published as a new version.
+    const op = await signIn(await context(lang), 'admin', '/amount-rules');
+    assert.ok(await op.isVisible('#rule-310117-G60-TAL-002'));
+    await Promise.all([op.waitForLoadState('load'), op.click('#rule-310117-G60-TAL-002 a[href="/amount-rules/310117/G60-TAL-002"]')]);
+    const rule = JSON.parse(await op.inputValue('#rule'));
+    await op.fill('#rule', '{"kind": ');
+    await press(op, t.publish);
+    assert.ok(await op.isVisible('#err-rule'), 'the error next to the rule');
+    rule.cap.values.B = t.capB;
+    await op.fill('#rule', JSON.stringify(rule, null, 2));
+    await op.fill('#note', `walk ${lang}`);
+    await press(op, t.publish);
+    assert.ok(await op.isVisible('#rule-saved'));
+    await shot(op, lang, 'amount-rule');
+    // The decision uses the rule in force; the applicant reads the amount and its steps.
+    await rv.goto(rentUrl);
+    await press(rv, t.approve);
+    await applicant.goto(rentUrl);
+    assert.match(await applicant.textContent('#amount-summary'), t.granted);
+    assert.ok((await applicant.locator('#amount-steps li').count()) >= 4);
+    await applicant.locator('#case-amount').scrollIntoViewIfNeeded();
+    await shot(applicant, lang, 'case-amount');
   });
 
   await step(`${lang}: a head enterprise opens its need: ranked, explained matches and the pipeline board`, async () => {

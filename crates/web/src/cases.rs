@@ -170,8 +170,34 @@ pub(crate) struct CasePage {
     transfer_error: String,
     resubmit: Vec<fields::FieldRow>,
     licence: Option<(String, String, String)>,
+    /// The amount by the city's rule, with how it was computed.
+    amount: Option<AmountBox>,
     filed: bool,
     error: String,
+}
+
+/// A case's amount as the page shows it.
+pub(crate) struct AmountBox {
+    decided: bool,
+    summary: String,
+    steps: Vec<String>,
+    basis: String,
+    version: i64,
+}
+
+fn amount_box(lang: Lang, a: &corridor_app::amounts::AmountView) -> AmountBox {
+    AmountBox {
+        decided: a.decided,
+        summary: lang.of(&a.summary_zh, &a.summary_en),
+        steps: a
+            .computed
+            .steps
+            .iter()
+            .map(|s| lang.of(&s.zh, &s.en))
+            .collect(),
+        basis: lang.of(&a.computed.basis_zh, &a.computed.basis_en),
+        version: a.rule_version,
+    }
 }
 
 /// What a case page shows besides the case itself.
@@ -369,6 +395,7 @@ pub(crate) async fn render_case(
         None => None,
     };
     let cp = CasePage {
+        amount: c.amount.as_ref().map(|a| amount_box(lang, a)),
         t,
         l: lang,
         receipt: c.receipt_no.clone(),

@@ -8,6 +8,7 @@
 //! joint office's dashboard (`dashboard`).
 
 mod accounts;
+mod amounts;
 mod auctions;
 mod authorisations;
 mod calls;
@@ -151,6 +152,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", axum::routing::post(logout))
         .route("/cases", get(my_cases))
         .route("/notices", get(notices::list).post(notices::save))
+        .route("/amount-rules", get(amounts::list))
+        .route(
+            "/amount-rules/{city}/{matter}",
+            get(amounts::show).post(amounts::publish),
+        )
         .route(
             "/authorisations",
             get(authorisations::list).post(authorisations::create),

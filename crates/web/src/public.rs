@@ -54,6 +54,8 @@ pub(crate) struct MatterPage {
     promised: u32,
     statutory: u32,
     fee: String,
+    /// What the city's rule computes at the decision (empty: nothing).
+    amount: String,
     output: String,
     materials: Vec<String>,
     fields: Vec<Pair>,
@@ -221,6 +223,18 @@ pub(crate) async fn matter(
         modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
         promised: m.promised_days,
         statutory: m.statutory_days,
+        amount: m
+            .amount
+            .map(|k| {
+                lang.of(
+                    &format!("{}：审批决定时按主管城市现行规则计算", k.label(true)),
+                    &format!(
+                        "the {}: computed at the decision by the competent city's rule in force",
+                        k.label(false)
+                    ),
+                )
+            })
+            .unwrap_or_default(),
         fee: if m.fee_yuan > 0.0 {
             format!("{} {}", m.fee_yuan, if zh { "元" } else { "yuan" })
         } else {
