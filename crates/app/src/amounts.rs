@@ -248,6 +248,14 @@ impl App {
         c: &CaseRecord,
         masked: bool,
     ) -> AppResult<Option<AmountView>> {
+        // Most matters compute none: no read for them.
+        let r = self.reference();
+        let Some(m) = r
+            .matter(&c.matter_code, c.catalogue_version)
+            .filter(|m| m.amount.is_some())
+        else {
+            return Ok(None);
+        };
         if let Some(a) = self.store.case_amount(&c.id.to_string()).await? {
             let mut computed: Computed = serde_json::from_str(&a.computed).map_err(|e| {
                 AppError::new(ErrorCode::Internal, format!("case amount unreadable: {e}"))
@@ -263,10 +271,6 @@ impl App {
         if !reviewing {
             return Ok(None);
         }
-        let r = self.reference();
-        let Some(m) = r.matter(&c.matter_code, c.catalogue_version) else {
-            return Ok(None);
-        };
         // A rule that cannot compute is said at the decision; the preview is just left out.
         Ok(self
             .compute_amount(&r, c, m)

@@ -120,7 +120,10 @@ impl App {
             AppError::new(ErrorCode::Internal, "authority missing").with_zh("部门缺失")
         })?;
         let (kid, sk) = self.signing_key(&a.id).await?;
-        let amount = self.store.case_amount(&c.id.to_string()).await?;
+        let amount = match m.amount {
+            Some(_) => self.store.case_amount(&c.id.to_string()).await?,
+            None => None,
+        };
         self.sign_licence(c, &kid, &sk, self.now_ms(), amount.as_ref())
     }
 
