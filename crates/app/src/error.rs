@@ -323,6 +323,11 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// An action's code in Chinese (the code itself when it is not an action's).
+fn action_zh(code: &str) -> &str {
+    corridor_domain::case::Action::parse(code).map_or(code, |a| a.label_zh())
+}
+
 impl From<CaseError> for AppError {
     fn from(e: CaseError) -> Self {
         let code = match &e {
@@ -336,9 +341,9 @@ impl From<CaseError> for AppError {
             CaseError::InvalidTransition { action, status } => {
                 let status =
                     corridor_domain::case::Status::parse(status).map_or(*status, |s| s.label_zh());
-                format!("办件当前状态为“{status}”，不能执行 {action}")
+                format!("办件当前状态为“{status}”，不能执行“{}”", action_zh(action))
             }
-            CaseError::ReasonRequired(action) => format!("{action} 须说明理由"),
+            CaseError::ReasonRequired(action) => format!("“{}”须说明理由", action_zh(action)),
             CaseError::NoLicence => "该事项不发放证照".into(),
             CaseError::Forbidden(_) => "您的角色无权对此办件执行该操作".into(),
         };

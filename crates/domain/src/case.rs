@@ -105,6 +105,24 @@ crate::codes! {
 }
 
 impl Action {
+    /// The action's name in Chinese, as the pages' buttons and the errors say it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Action::Receive => "收件",
+            Action::Forward => "转递",
+            Action::Accept => "受理",
+            Action::Refuse => "不予受理",
+            Action::RequestCorrection => "要求补正",
+            Action::Resubmit => "提交补正",
+            Action::Approve => "批准",
+            Action::Reject => "不予许可",
+            Action::IssueLicence => "发证",
+            Action::Deliver => "送达",
+            Action::Withdraw => "撤回",
+            Action::Transfer => "移送有权机关",
+        }
+    }
+
     /// Actions whose record must say why.
     pub fn needs_reason(self) -> bool {
         matches!(

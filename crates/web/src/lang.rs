@@ -527,18 +527,7 @@ impl Lang {
     pub(crate) fn action(self, a: corridor_domain::case::Action) -> &'static str {
         use corridor_domain::case::Action::*;
         match (self, a) {
-            (Lang::Zh, Receive) => "收件",
-            (Lang::Zh, Forward) => "转递",
-            (Lang::Zh, Accept) => "受理",
-            (Lang::Zh, Refuse) => "不予受理",
-            (Lang::Zh, RequestCorrection) => "要求补正",
-            (Lang::Zh, Resubmit) => "提交补正",
-            (Lang::Zh, Approve) => "批准",
-            (Lang::Zh, Reject) => "不予许可",
-            (Lang::Zh, IssueLicence) => "发证",
-            (Lang::Zh, Deliver) => "送达",
-            (Lang::Zh, Withdraw) => "撤回",
-            (Lang::Zh, Transfer) => "移送有权机关",
+            (Lang::Zh, a) => a.label_zh(),
             (Lang::En, Receive) => "Receive",
             (Lang::En, Forward) => "Forward",
             (Lang::En, Accept) => "Accept",
