@@ -292,6 +292,8 @@ impl App {
                     Ok(at)
                 }
                 Err(e) => {
+                    // The server's answer may quote the address: kept and logged masked.
+                    let e = corridor_domain::notice::mask_addresses(&e);
                     let wait = (1000i64 << n.attempts.clamp(0, 20)).min(MAX_BACKOFF_MS);
                     tracing::warn!(notice = %n.id, attempts = n.attempts + 1, error = %e, "mail not sent");
                     Err((

@@ -180,6 +180,33 @@ pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
     NoticeText { subject, body }
 }
 
+/// A text with every e-mail address in it masked (`w***@example.com`), so that what a mail
+/// server answers is logged and kept without the applicant's address.
+pub fn mask_addresses(s: &str) -> String {
+    fn flush(token: &mut String, out: &mut String) {
+        match token.find('@').filter(|&i| i > 0 && i + 1 < token.len()) {
+            Some(at) => {
+                out.extend(token.chars().next());
+                out.push_str("***");
+                out.push_str(&token[at..]);
+            }
+            None => out.push_str(token),
+        }
+        token.clear();
+    }
+    let (mut out, mut token) = (String::with_capacity(s.len()), String::new());
+    for ch in s.chars() {
+        if ch.is_whitespace() || "<>()[],;:\"'".contains(ch) {
+            flush(&mut token, &mut out);
+            out.push(ch);
+        } else {
+            token.push(ch);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
+}
+
 /// An e-mail address as accounts hold it: trimmed, at most 254 characters, one `@` with a
 /// local part and a domain with a dot, no spaces or control characters. (Whether the mailbox
 /// exists is the mail server's to say.)
@@ -211,6 +238,19 @@ pub fn check_email(s: &str) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_in_a_mail_servers_answer_are_masked() {
+        assert_eq!(
+            mask_addresses("550 5.1.1 <wang.wei@example.com>: mailbox unavailable"),
+            "550 5.1.1 <w***@example.com>: mailbox unavailable"
+        );
+        assert_eq!(
+            mask_addresses("to 王伟@例子.cn and x@y.z"),
+            "to 王***@例子.cn and x***@y.z"
+        );
+        assert_eq!(mask_addresses("no address @ here"), "no address @ here");
+    }
 
     #[test]
     fn which_changes_tell_the_applicant() {

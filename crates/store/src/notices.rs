@@ -256,6 +256,21 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *conn)
         .await?;
+        // Mails not yet sent follow the account's choice: to the new address, or, with the
+        // address removed, not at all (the notices stay on the pages).
+        let q = match &c.email {
+            Some(to) => sqlx::query(
+                "UPDATE notices SET mail_to = $2 WHERE user_id = $1 AND mail_state = 'pending'",
+            )
+            .bind(user_id.to_string())
+            .bind(to.clone()),
+            None => sqlx::query(
+                "UPDATE notices SET mail_to = NULL, mail_state = NULL \
+                 WHERE user_id = $1 AND mail_state = 'pending'",
+            )
+            .bind(user_id.to_string()),
+        };
+        q.execute(&mut *conn).await?;
         Ok(())
     }
 }

@@ -206,6 +206,32 @@ pub async fn notices_by_mail(backend: Backend) {
     assert_eq!(of_case.len(), 3);
     assert_eq!(of_case[0].kind, NoticeKind::Decided);
     assert_eq!(of_case[0].lang, "en");
+    // Mails not yet sent follow the account's choice: a new address takes them; with the
+    // address removed none goes, and the notice stays on the page.
+    let online = || branch_filing(None, ServiceMode::FullyOnline);
+    app.file_case(&me, online()).await.unwrap();
+    let moved = NoticeSettings {
+        email: Some("li.na@example.org".into()),
+        lang: "en".into(),
+    };
+    app.set_notice_settings(&me, &moved).await.unwrap();
+    assert_eq!(app.mail_due(&cfg, 100).await.unwrap(), 1);
+    assert_eq!(smtp.received()[3].to, ["li.na@example.org"]);
+    app.file_case(&me, online()).await.unwrap();
+    let none = NoticeSettings {
+        email: None,
+        lang: "en".into(),
+    };
+    app.set_notice_settings(&me, &none).await.unwrap();
+    assert_eq!(app.mail_due(&cfg, 100).await.unwrap(), 0);
+    let counts = app.mail_counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sent), (0, 4));
+    let newest = &app.notices(&me, None, None).await.unwrap().items[0];
+    assert_eq!(
+        (newest.kind, newest.mail.as_deref()),
+        (NoticeKind::Received, None)
+    );
+    assert_eq!(smtp.received().len(), 4);
     env.cleanup().await;
 }
 
