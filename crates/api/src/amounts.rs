@@ -4,9 +4,11 @@
 use crate::problem::{ApiJson, ApiResult, Problem};
 use crate::{AppState, Auth};
 use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::Json;
-use corridor_app::amounts::{AmountRuleView, PublishAmountRule};
+use corridor_app::amounts::{AmountRuleView, AmountTotal, PublishAmountRule};
 use corridor_app::paging::Page;
 
 /// The rules in force, by matter and city (public: what an applicant may get or pay, and how
@@ -50,4 +52,30 @@ pub async fn publish(
             .publish_amount_rule(&p, &city, &matter, body.0)
             .await?,
     ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TotalsQuery {
+    /// Only amounts decided in this month or later (YYYY-MM, China Standard Time).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub since: Option<String>,
+}
+
+/// The amounts decided by rule (subsidies granted, withdrawals, fees), by deciding city and
+/// matter: how many decisions and their total (joint office, administrator).
+#[utoipa::path(get, path = "/api/v1/statistics/amounts", tag = "statistics", params(TotalsQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<AmountTotal>), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem)))]
+pub async fn totals(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<TotalsQuery>, QueryRejection>,
+) -> ApiResult<Json<Page<AmountTotal>>> {
+    let Query(q) = q?;
+    Ok(Json(Page::all(
+        s.app.amount_totals(&p, q.since.as_deref()).await?,
+    )))
 }

@@ -129,7 +129,7 @@ pub struct VersionQuery {
     paths(
         healthz, reference::list_jurisdictions, reference::list_authorities, reference::list_windows, reference::list_matters, reference::get_matter,
         reference::list_catalogue_versions, reference::publish_catalogue,
-        amounts::list, amounts::history, amounts::publish, login, logout, me, create_user,
+        amounts::list, amounts::history, amounts::publish, amounts::totals, login, logout, me, create_user,
         file_case, list_cases, get_case, track, act_on_case, case_events, statistics,
         licences::trust_list, licences::signed_trust_list, licences::revocations, licences::verify_licence,
         licences::list_licences, licences::get_licence, licences::licence_file, licences::licence_qr,
@@ -159,7 +159,7 @@ pub struct VersionQuery {
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
         GroupStat, Role, Page<corridor_app::industry::NeedView>, Page<corridor_app::identity::AuthorisationView>,
         Page<corridor_app::notices::NoticeView>, corridor_app::notices::NoticeSettings,
-        Page<corridor_app::amounts::AmountRuleView>, corridor_app::amounts::AmountView, corridor_domain::notice::NoticeKind,
+        Page<corridor_app::amounts::AmountRuleView>, corridor_app::amounts::AmountView, Page<corridor_app::amounts::AmountTotal>, corridor_domain::notice::NoticeKind,
         Page<corridor_app::auctions::ListingView>, Page<corridor_app::auctions::SessionView>,
         Page<corridor_app::auctions::BidderView>, Page<corridor_app::auctions::ResultRow>,
         Page<corridor_app::industry::CandidateView>
@@ -254,6 +254,7 @@ pub fn routes(state: AppState) -> Router {
             get(reference::list_catalogue_versions).post(reference::publish_catalogue),
         )
         .route("/amount-rules", get(amounts::list))
+        .route("/statistics/amounts", get(amounts::totals))
         .route(
             "/amount-rules/{city}/{matter}",
             get(amounts::history).put(amounts::publish),

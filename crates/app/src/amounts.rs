@@ -117,6 +117,21 @@ pub struct AmountRuleView {
     pub note: String,
 }
 
+/// The amounts decided in a city for a matter: how many, and their total.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AmountTotal {
+    pub city: String,
+    pub city_zh: String,
+    pub city_en: String,
+    pub matter_code: String,
+    pub matter_name_zh: String,
+    pub matter_name_en: String,
+    pub kind: corridor_domain::amount::AmountKind,
+    pub decisions: i64,
+    /// Over all months of a monthly amount, in fen.
+    pub total_fen: i64,
+}
+
 /// A rule to publish for a city's matter.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -277,6 +292,58 @@ impl App {
             .ok()
             .flatten()
             .map(|(v, computed)| view_of(computed, v, false)))
+    }
+
+    /// The amounts decided by rule, by deciding city and matter, decided in month `since`
+    /// (`YYYY-MM`, China Standard Time) or later (the joint office and administrators; on a
+    /// node, those this node holds).
+    pub async fn amount_totals(
+        &self,
+        p: &Principal,
+        since: Option<&str>,
+    ) -> AppResult<Vec<AmountTotal>> {
+        if !p.sees_corridor_figures() {
+            return Err(
+                AppError::forbidden("only the joint office sees the amounts decided")
+                    .with_zh("只有联席办可以查看核定数额统计"),
+            );
+        }
+        let since_ms = match since {
+            Some(m) => {
+                let m = crate::stats::parse_month(m)?;
+                let month = time::Month::try_from(m[5..].parse::<u8>().unwrap_or(1))
+                    .unwrap_or(time::Month::January);
+                time::Date::from_calendar_date(m[..4].parse().unwrap_or(2000), month, 1)
+                    .map(|d| {
+                        d.midnight()
+                            .assume_offset(corridor_domain::clock::CST)
+                            .unix_timestamp()
+                            * 1000
+                    })
+                    .unwrap_or(0)
+            }
+            None => 0,
+        };
+        let r = self.reference();
+        let rows = self.store.amount_totals(since_ms).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(city, code, kind, decisions, total_fen)| {
+                let j = r.jurisdiction(&city);
+                let m = r.current_matter(&code);
+                Some(AmountTotal {
+                    city_zh: j.map(|j| j.name_zh.clone()).unwrap_or_default(),
+                    city_en: j.map(|j| j.name_en.clone()).unwrap_or_default(),
+                    city,
+                    matter_name_zh: m.map(|m| m.name_zh.clone()).unwrap_or_default(),
+                    matter_name_en: m.map(|m| m.name_en.clone()).unwrap_or_default(),
+                    matter_code: code,
+                    kind: corridor_domain::amount::AmountKind::parse(&kind)?,
+                    decisions,
+                    total_fen,
+                })
+            })
+            .collect())
     }
 
     /// The rules in force, by matter and city (public: applicants read what they may get).

@@ -68,7 +68,7 @@ fn rate(a: i64, b: i64) -> Option<f64> {
 }
 
 /// `YYYY-MM` with a real month.
-fn parse_month(m: &str) -> AppResult<String> {
+pub(crate) fn parse_month(m: &str) -> AppResult<String> {
     let ok = m.len() == 7
         && m.as_bytes()[4] == b'-'
         && m[..4].bytes().all(|b| b.is_ascii_digit())

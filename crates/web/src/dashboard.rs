@@ -167,6 +167,8 @@ struct DashboardPage {
     /// Joint-tackling: bottleneck needs solicited, projects started, completed, overdue.
     projects: corridor_app::industry::ProjectCounts,
     finance: corridor_app::industry::FinanceCounts,
+    /// Amounts decided by rule: (city, matter, decisions, total yuan).
+    amount_rows: Vec<(String, String, i64, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -300,7 +302,23 @@ pub(crate) async fn dashboard(
     }));
     let projects = app.project_counts(&p).await.unwrap_or_default();
     let finance = app.finance_counts(&p).await.unwrap_or_default();
+    // The same months as the figures above.
+    let amount_rows = app
+        .amount_totals(&p, since.as_deref())
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            (
+                lang.of(&a.city_zh, &a.city_en),
+                lang.of(&a.matter_name_zh, &a.matter_name_en),
+                a.decisions,
+                corridor_domain::amount::yuan(a.total_fen),
+            )
+        })
+        .collect();
     let p = DashboardPage {
+        amount_rows,
         projects,
         finance,
         auctions: (af.lots, af.sold, af.not_sold, money(af.value)),

@@ -205,6 +205,25 @@ pub async fn amounts_by_rule(backend: Backend) {
         .amount
         .unwrap();
     assert_eq!((a.computed.amount_fen, a.rule_version), (300_000, 3));
+    // The joint office sees what was decided by rule, by city and matter; a reviewer does not.
+    let office = staff(Role::JointOffice);
+    let totals = app.amount_totals(&office, None).await.unwrap();
+    let rent = totals
+        .iter()
+        .find(|t| t.city == SONGJIANG && t.matter_code == "G60-TAL-002")
+        .expect("Songjiang's rent subsidies");
+    assert_eq!((rent.decisions, rent.total_fen), (2, 3_360_000 + 3_600_000));
+    let this_month = app.amount_totals(&office, Some("2026-11")).await.unwrap();
+    assert_eq!(this_month.len(), totals.len());
+    let later = app.amount_totals(&office, Some("2026-12")).await.unwrap();
+    assert!(later.is_empty(), "{later:?}");
+    let e = app
+        .amount_totals(&office, Some("2026-13"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::BadRequest);
+    let e = app.amount_totals(&talent, None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
 
     // A registration fee, filed at a Hefei window for a Songjiang property, non-residential:
     // 550 yuan, recorded in the signed title certificate.
