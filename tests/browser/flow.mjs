@@ -239,6 +239,8 @@ for (const lang of ['zh', 'en']) {
     await shot(clerk, lang, 'clerk-material-checks');
     await press(clerk, t.forward);
     assert.ok(await clerk.getByRole('button', { name: t.forward, exact: true }).count() === 0);
+    // How long the window took from receipt to forwarding is recorded with the case.
+    assert.match(await clerk.textContent('#forwarded'), lang === 'zh' ? /收件后 \d+ 分钟/ : /\d+ min after receipt/);
   });
 
   const reviewerCtx = await context(lang);
@@ -256,6 +258,8 @@ for (const lang of ['zh', 'en']) {
     await shot(reviewer, lang, 'reviewer-materials');
     await reviewer.goto(caseUrl);
     await press(reviewer, t.accept);
+    // The corridor's promised limit runs beside the statutory deadline.
+    assert.match(await reviewer.textContent('#promised'), lang === 'zh' ? /\d{4}-\d{2}-\d{2}（3 个工作日）/ : /\d{4}-\d{2}-\d{2} \(3 working days\)/);
     await shot(reviewer, lang, 'case-decision');
     // A correction needs a reason: first without one, then with it.
     await press(reviewer, t.correct);
@@ -344,6 +348,13 @@ for (const lang of ['zh', 'en']) {
     assert.ok((await office.locator('figure svg').count()) >= 4, 'charts');
     // The page says when its figures were computed (China Standard Time).
     assert.match(await office.locator('#computed-at').innerText(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+    // Time limits: on time against the statutory and the promised limit per deciding city, and
+    // how long each city's windows take to forward a case.
+    assert.match(await office.textContent('#fig-promised'), /\d+\.\d%/);
+    assert.equal(await office.locator('#dash-limits-city tbody tr').count(), 9);
+    assert.match(await office.textContent('#dash-limits-city tbody tr:first-child'), /\d+\.\d%.*\d+\.\d%/s);
+    assert.ok(await office.locator('#dash-forwarding tbody tr').count() >= 1);
+    assert.match(await office.textContent('#dash-forwarding'), lang === 'zh' ? /分钟|小时/ : /min|h/);
     const text = await office.content();
     for (const secret of [FORM.contact_id, FORM.contact_phone, FORM.person_in_charge_id, receipt]) {
       assert.ok(!text.includes(secret), `dashboard shows ${secret}`);

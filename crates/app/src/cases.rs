@@ -117,6 +117,19 @@ pub struct CaseView {
     pub decided_on: Option<String>,
     pub decision_days: Option<u32>,
     pub due: DueState,
+    /// The corridor's promised limit in working days (0: none was promised) and its deadline,
+    /// counted like the statutory one.
+    pub promised_days: u32,
+    pub promised_deadline: Option<String>,
+    /// Still undecided after the promised deadline (the statutory one may not have passed).
+    pub past_promise: bool,
+    /// Decided within the promised limit (null while undecided or when none was promised).
+    pub promise_kept: Option<bool>,
+    /// When the receiving window received and forwarded the case (RFC 3339), and the whole
+    /// minutes between.
+    pub received_at: Option<String>,
+    pub forwarded_at: Option<String>,
+    pub forward_minutes: Option<i64>,
     pub reason: Option<String>,
     /// What the caller may do next.
     pub allowed_actions: Vec<Action>,
@@ -327,7 +340,8 @@ impl App {
             n.form = serde_json::to_string(&form).unwrap_or_else(|_| "{}".into());
         }
         n.status = next;
-        n.clock.apply(req.action, self.today(), &r.calendar);
+        n.clock
+            .apply(req.action, self.today(), self.now_ms(), &r.calendar);
         n.updated_ms = self.now_ms();
         if let Some(reason) = reason {
             n.reason = Some(reason.to_string());
@@ -579,6 +593,13 @@ impl App {
             decided_on: c.clock.decided_on.map(date_str),
             decision_days: c.clock.decision_days,
             due: c.clock.due_state(c.status, self.today(), &r.calendar),
+            promised_days: c.clock.promised_days,
+            promised_deadline: c.clock.promised_deadline.map(date_str),
+            past_promise: c.clock.past_promise(c.status, self.today()),
+            promise_kept: c.clock.promise_kept(),
+            received_at: c.clock.received_ms.map(rfc3339),
+            forwarded_at: c.clock.forwarded_ms.map(rfc3339),
+            forward_minutes: c.clock.forward_minutes(),
             reason: c.reason.clone(),
             allowed_actions: allowed,
             licence_id: None,

@@ -371,7 +371,7 @@ impl App {
             filed_ms: now,
             updated_ms: now,
             filed_on: today,
-            clock: LegalClock::new(matter.statutory_days),
+            clock: LegalClock::new(matter.statutory_days, matter.promised_days),
             reason: None,
         };
         let identity = seen.map(|s| crate::identity::record(case.id, "file", s, p, now));

@@ -34,9 +34,50 @@ pub struct Statistics {
     pub median_days_to_decision: Option<f64>,
     /// Cases per filing month and receiving city, oldest month first.
     pub by_month: Vec<MonthStat>,
+    /// Of decided cases with a promised limit, the share decided within it.
+    pub promised_on_time_rate: Option<f64>,
+    /// Statutory and promised time limits by deciding city.
+    pub limits_by_city: Vec<LimitStat>,
+    /// The same by matter (the most decided first, as many as `by_matter` lists).
+    pub limits_by_matter: Vec<LimitStat>,
+    /// How long the windows of each receiving city take to forward a case to the deciding city.
+    pub forwarding: Vec<ForwardStat>,
+    /// Median minutes from receipt to forwarding, every window.
+    pub median_forward_minutes: Option<f64>,
     /// When these figures were computed (RFC 3339, UTC). They are recomputed at most every
     /// 10 seconds, so they can be that much (and one computation) old.
     pub computed_at: String,
+}
+
+/// Time limits of one deciding city or matter: decided cases, on time against the statutory
+/// limit and against the corridor's promised one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LimitStat {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub decided: i64,
+    pub on_time: i64,
+    pub on_time_rate: Option<f64>,
+    /// Decided cases that had a promised limit (those filed before promises were tracked had
+    /// none).
+    pub promised: i64,
+    pub promise_kept: i64,
+    pub promised_on_time_rate: Option<f64>,
+}
+
+/// A receiving city's windows: how long from receiving a case to forwarding it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ForwardStat {
+    pub city: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub forwarded: i64,
+    /// Minutes (bucketed: exact below an hour, quarter hours below a day, then hours).
+    pub median_minutes: Option<f64>,
+    pub p90_minutes: Option<i64>,
+    /// Forwarded within an hour of receipt.
+    pub within_hour: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -104,6 +145,22 @@ pub fn median(hist: &[(i64, i64)]) -> Option<f64> {
     } else {
         (at(n / 2 - 1) + at(n / 2)) as f64 / 2.0
     })
+}
+
+/// The value below which `p` (0–1) of a histogram `(value, count)` lies (nearest rank).
+pub fn percentile(hist: &[(i64, i64)], p: f64) -> Option<i64> {
+    let n: i64 = hist.iter().map(|h| h.1).sum();
+    if n == 0 {
+        return None;
+    }
+    let rank = ((p * n as f64).ceil() as i64).clamp(1, n);
+    let mut seen = 0;
+    hist.iter()
+        .find(|(_, c)| {
+            seen += c;
+            seen >= rank
+        })
+        .map(|h| h.0)
 }
 
 /// How many matters the joint office's page lists.
@@ -286,7 +343,63 @@ impl App {
                 }
             })
             .collect();
+        let to_limits = |rows: Vec<corridor_store::LimitCount>,
+                         name: &dyn Fn(&str) -> (String, String)| {
+            rows.into_iter()
+                .map(|g| {
+                    let (name_zh, name_en) = name(&g.key);
+                    LimitStat {
+                        on_time_rate: rate(g.on_time, g.decided),
+                        promised_on_time_rate: rate(g.kept, g.promised),
+                        key: g.key,
+                        name_zh,
+                        name_en,
+                        decided: g.decided,
+                        on_time: g.on_time,
+                        promised: g.promised,
+                        promise_kept: g.kept,
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        let limits_by_city = to_limits(
+            self.store.limit_counts_by("competent_city", &since).await?,
+            &city_name,
+        );
+        let mut limits_by_matter = to_limits(
+            self.store.limit_counts_by("matter_code", &since).await?,
+            &matter_name,
+        );
+        limits_by_matter.truncate(q.top.unwrap_or(20).min(500));
+        let (promised, kept) = limits_by_city
+            .iter()
+            .fold((0, 0), |(p, k), g| (p + g.promised, k + g.promise_kept));
+        let fwd = self.store.forward_histogram(&since).await?;
+        let mut all: std::collections::BTreeMap<i64, i64> = Default::default();
+        let mut forwarding = Vec::new();
+        for (city, rows) in fwd.chunk_by(|a, b| a.0 == b.0).map(|g| (&g[0].0, g)) {
+            let hist: Vec<(i64, i64)> = rows.iter().map(|r| (r.1, r.2)).collect();
+            for (m, n) in &hist {
+                *all.entry(*m).or_default() += n;
+            }
+            let (name_zh, name_en) = city_name(city);
+            forwarding.push(ForwardStat {
+                city: city.clone(),
+                name_zh,
+                name_en,
+                forwarded: hist.iter().map(|h| h.1).sum(),
+                median_minutes: median(&hist),
+                p90_minutes: percentile(&hist, 0.9),
+                within_hour: hist.iter().filter(|h| h.0 < 60).map(|h| h.1).sum(),
+            });
+        }
+        let all: Vec<(i64, i64)> = all.into_iter().collect();
         Ok(Statistics {
+            promised_on_time_rate: rate(kept, promised),
+            limits_by_city,
+            limits_by_matter,
+            forwarding,
+            median_forward_minutes: median(&all),
             total,
             by_receiving_city: by_recv,
             by_competent_city: by_comp,

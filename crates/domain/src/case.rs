@@ -368,6 +368,20 @@ pub struct LegalClock {
     pub decided_on: Option<Date>,
     /// Working days from acceptance to decision, pauses excluded.
     pub decision_days: Option<u32>,
+    /// The corridor's promised limit in working days (≤ statutory; 0: none was promised, as
+    /// for cases filed before promises were tracked). Counted like the statutory one: from
+    /// acceptance, corrections excluded.
+    #[serde(default)]
+    pub promised_days: u32,
+    #[serde(default)]
+    pub promised_deadline: Option<Date>,
+    /// When the receiving window received the case (Unix ms): not part of the legal limit,
+    /// but the start of the window's hand-off.
+    #[serde(default)]
+    pub received_ms: Option<i64>,
+    /// When the window forwarded it to the deciding city (Unix ms).
+    #[serde(default)]
+    pub forwarded_ms: Option<i64>,
 }
 
 /// Deadline state for queues: not by colour alone, so this is a word.
@@ -386,26 +400,36 @@ pub enum DueState {
 pub const NEAR_DUE_WORKING_DAYS: u32 = 2;
 
 impl LegalClock {
-    pub fn new(statutory_days: u32) -> Self {
+    /// A clock with the matter's statutory and promised limits (working days).
+    pub fn new(statutory_days: u32, promised_days: u32) -> Self {
         LegalClock {
             statutory_days,
+            promised_days: promised_days.min(statutory_days),
             ..Default::default()
         }
     }
 
-    /// Applies the clock effect of an action taken on `today`.
-    pub fn apply(&mut self, action: Action, today: Date, cal: &Calendar) {
+    /// Both deadlines from acceptance on `acc`, the pauses so far added.
+    fn set_deadlines(&mut self, acc: Date, cal: &Calendar) {
+        self.deadline = Some(cal.add_working_days(acc, self.statutory_days + self.paused_days));
+        self.promised_deadline = (self.promised_days > 0)
+            .then(|| cal.add_working_days(acc, self.promised_days + self.paused_days));
+    }
+
+    /// Applies the clock effect of an action taken on `today`, at `at_ms` (Unix ms).
+    pub fn apply(&mut self, action: Action, today: Date, at_ms: i64, cal: &Calendar) {
         match action {
+            Action::Receive => self.received_ms = Some(at_ms),
+            Action::Forward => self.forwarded_ms = Some(at_ms),
             Action::Accept => {
                 self.accepted_on = Some(today);
-                self.deadline = Some(cal.add_working_days(today, self.statutory_days));
+                self.set_deadlines(today, cal);
             }
             Action::RequestCorrection => self.paused_since = Some(today),
             Action::Resubmit => {
                 if let (Some(since), Some(acc)) = (self.paused_since.take(), self.accepted_on) {
                     self.paused_days += cal.working_days_between(since, today);
-                    self.deadline =
-                        Some(cal.add_working_days(acc, self.statutory_days + self.paused_days));
+                    self.set_deadlines(acc, cal);
                 }
             }
             Action::Approve | Action::Reject => {
@@ -418,7 +442,14 @@ impl LegalClock {
             Action::Withdraw => self.paused_since = None,
             // The authority the case goes to counts its time limit from its own acceptance
             // (Administrative Licensing Law, art. 32 and 42): the clock starts again.
-            Action::Transfer => *self = LegalClock::new(self.statutory_days),
+            // The window's hand-off stays what it was.
+            Action::Transfer => {
+                *self = LegalClock {
+                    received_ms: self.received_ms,
+                    forwarded_ms: self.forwarded_ms,
+                    ..LegalClock::new(self.statutory_days, self.promised_days)
+                }
+            }
             _ => {}
         }
     }
@@ -445,6 +476,24 @@ impl LegalClock {
     /// Whether a decided case was decided within its deadline.
     pub fn on_time(&self) -> Option<bool> {
         Some(self.decided_on? <= self.deadline?)
+    }
+
+    /// Whether a decided case was decided within the corridor's promised limit (`None` when
+    /// undecided or nothing was promised).
+    pub fn promise_kept(&self) -> Option<bool> {
+        Some(self.decided_on? <= self.promised_deadline?)
+    }
+
+    /// Past the promised limit (but not necessarily the statutory one) and still undecided.
+    pub fn past_promise(&self, status: Status, today: Date) -> bool {
+        status.awaits_decision()
+            && self.paused_since.is_none()
+            && self.promised_deadline.is_some_and(|d| today > d)
+    }
+
+    /// Whole minutes the receiving window took to forward the case.
+    pub fn forward_minutes(&self) -> Option<i64> {
+        Some((self.forwarded_ms? - self.received_ms?).max(0) / 60_000)
     }
 }
 
@@ -497,11 +546,18 @@ mod tests {
     fn a_transfer_restarts_the_clock_and_waits_for_acceptance() {
         let cal = Calendar::default();
         let d = time::macros::date!(2026 - 03 - 02);
-        let mut clock = LegalClock::new(20);
-        clock.apply(Action::Accept, d, &cal);
+        let mut clock = LegalClock::new(20, 10);
+        clock.apply(Action::Receive, d, 1_000, &cal);
+        clock.apply(Action::Accept, d, 2_000, &cal);
         assert!(clock.deadline.is_some());
-        clock.apply(Action::Transfer, d, &cal);
-        assert_eq!(clock, LegalClock::new(20));
+        clock.apply(Action::Transfer, d, 3_000, &cal);
+        assert_eq!(
+            clock,
+            LegalClock {
+                received_ms: Some(1_000),
+                ..LegalClock::new(20, 10)
+            }
+        );
         assert_eq!(
             transition(Status::Accepted, Action::Transfer, true, false),
             Ok(Status::Forwarded)
@@ -525,6 +581,50 @@ mod tests {
         assert!(check_transfer(&from, Some(&a("330400-market", "market"))).is_err());
         assert!(check_transfer(&from, Some(&a("340100-ip", "ip"))).is_err());
         assert!(check_transfer(&from, None).is_err());
+    }
+
+    #[test]
+    fn the_promised_limit_runs_beside_the_statutory_one() {
+        let cal = Calendar::default();
+        // Monday 2 March 2026; the default calendar counts Monday to Friday.
+        let d = |day: u8| time::Date::from_calendar_date(2026, time::Month::March, day).unwrap();
+        let mut clock = LegalClock::new(20, 5);
+        assert_eq!(
+            LegalClock::new(3, 5).promised_days,
+            3,
+            "never above statutory"
+        );
+        clock.apply(Action::Receive, d(2), 36_000_000, &cal);
+        clock.apply(
+            Action::Forward,
+            d(2),
+            36_000_000 + 47 * 60_000 + 59_000,
+            &cal,
+        );
+        assert_eq!(clock.forward_minutes(), Some(47));
+        clock.apply(Action::Accept, d(2), 0, &cal);
+        assert_eq!(clock.promised_deadline, Some(d(9)));
+        assert_eq!(clock.deadline, Some(d(30)));
+        // A correction from Wednesday to the next Monday (3 working days) moves both.
+        clock.apply(Action::RequestCorrection, d(4), 0, &cal);
+        assert!(
+            !clock.past_promise(Status::CorrectionRequested, d(20)),
+            "paused"
+        );
+        clock.apply(Action::Resubmit, d(9), 0, &cal);
+        assert_eq!(clock.promised_deadline, Some(d(12)));
+        assert!(!clock.past_promise(Status::Resubmitted, d(12)));
+        assert!(clock.past_promise(Status::Resubmitted, d(13)));
+        clock.apply(Action::Approve, d(13), 0, &cal);
+        assert_eq!(clock.promise_kept(), Some(false));
+        assert_eq!(clock.on_time(), Some(true));
+        assert!(!clock.past_promise(Status::Approved, d(13)));
+        // Nothing promised: nothing to keep.
+        let mut none = LegalClock::new(20, 0);
+        none.apply(Action::Accept, d(2), 0, &cal);
+        none.apply(Action::Approve, d(3), 0, &cal);
+        assert_eq!((none.promised_deadline, none.promise_kept()), (None, None));
+        assert_eq!(none.forward_minutes(), None);
     }
 
     #[test]

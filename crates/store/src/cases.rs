@@ -68,6 +68,10 @@ impl CaseRecord {
             Val::ot(c.decided_on.map(date_str)),
             Val::Int(c.decision_days.map(i64::from)),
             Val::ot(self.reason.clone()),
+            Val::i(c.promised_days.into()),
+            Val::ot(c.promised_deadline.map(date_str)),
+            Val::Int(c.received_ms),
+            Val::Int(c.forwarded_ms),
         ]
     }
 
@@ -106,6 +110,10 @@ impl CaseRecord {
                 deadline: opt_date(os(23)?)?,
                 decided_on: opt_date(os(24)?)?,
                 decision_days: r.try_get::<Option<i64>, _>(25)?.map(|d| d as u32),
+                promised_days: n(27)? as u32,
+                promised_deadline: opt_date(os(28)?)?,
+                received_ms: r.try_get::<Option<i64>, _>(29)?,
+                forwarded_ms: r.try_get::<Option<i64>, _>(30)?,
             },
             reason: os(26)?,
         })

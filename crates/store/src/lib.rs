@@ -24,6 +24,52 @@ macro_rules! case_counts_scan {
     };
 }
 
+/// The promise column of `stats_limits` (0: undecided or nothing promised, 1: kept, 2: broken)
+/// and the minutes bucket of `stats_forward`, as the triggers of `0029_promised_limits.sql`
+/// compute them, for the scans that must equal those aggregates.
+macro_rules! promise_expr {
+    () => {
+        "CASE WHEN decided_on IS NULL OR promised_deadline IS NULL THEN 0 \
+         WHEN decided_on <= promised_deadline THEN 1 ELSE 2 END"
+    };
+}
+macro_rules! forward_bucket_expr {
+    () => {
+        "CASE WHEN (forwarded_ms - received_ms) / 60000 < 60 THEN (forwarded_ms - received_ms) / 60000 \
+         WHEN (forwarded_ms - received_ms) / 60000 < 1440 THEN (forwarded_ms - received_ms) / 60000 / 15 * 15 \
+         ELSE (forwarded_ms - received_ms) / 60000 / 60 * 60 END"
+    };
+}
+
+/// The scans of `cases` that `stats_limits` and `stats_forward` must equal (`check_stats`, the
+/// rebuild after a bulk load, and the counts a node sends the joint office).
+macro_rules! limits_scan {
+    ($where:literal) => {
+        concat!(
+            "SELECT substr(filed_on, 1, 7), competent_city, matter_code, \
+             CAST(CASE WHEN decided_on IS NOT NULL THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(CASE WHEN decided_on IS NOT NULL AND decided_on <= deadline THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(",
+            promise_expr!(),
+            " AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM cases",
+            $where,
+            " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+        )
+    };
+}
+macro_rules! forward_scan {
+    ($where:literal) => {
+        concat!(
+            "SELECT substr(filed_on, 1, 7), receiving_city, CAST(",
+            forward_bucket_expr!(),
+            " AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM cases \
+             WHERE received_ms IS NOT NULL AND forwarded_ms IS NOT NULL",
+            $where,
+            " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        )
+    };
+}
+
 /// The `ON CONFLICT` clause that adds receipt numbers to a city's day (the row's `next` is the
 /// count of numbers used), as a literal so that filing's statement can be built from it too.
 macro_rules! receipt_upsert {

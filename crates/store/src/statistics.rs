@@ -48,6 +48,11 @@ const CITY_ROWS: &str = "(SELECT month, receiving_city, competent_city, status, 
      FROM fed_stats_city) s";
 const MATTER_ROWS: &str = "(SELECT month, matter_code, decided, on_time, n FROM stats_matter \
      UNION ALL SELECT month, matter_code, decided, on_time, n FROM fed_stats_matter) s";
+const LIMIT_ROWS: &str = "(SELECT month, competent_city, matter_code, decided, on_time, promise, n \
+     FROM stats_limits UNION ALL SELECT month, competent_city, matter_code, decided, on_time, promise, n \
+     FROM fed_stats_limits) s";
+const FORWARD_ROWS: &str = "(SELECT month, receiving_city, minutes, n FROM stats_forward \
+     UNION ALL SELECT month, receiving_city, minutes, n FROM fed_stats_forward) s";
 const DAYS_ROWS: &str = "(SELECT month, decision_days, n FROM stats_days \
      UNION ALL SELECT month, decision_days, n FROM fed_stats_days) s";
 
@@ -64,6 +69,27 @@ pub struct NodeFigures {
     pub by_matter: Vec<(String, String, i64, i64, i64)>,
     /// Month, working days to decision, cases.
     pub by_days: Vec<(String, i64, i64)>,
+    /// Month, competent city, matter, decided, on time, promise (0 none, 1 kept, 2 broken),
+    /// cases. (Absent from nodes older than promised limits.)
+    #[serde(default)]
+    pub by_limits: Vec<(String, String, String, i64, i64, i64, i64)>,
+    /// Month, receiving city, minutes from receipt to forwarding (bucketed), cases: of the
+    /// cases this node's windows forwarded.
+    #[serde(default)]
+    pub by_forward: Vec<(String, String, i64, i64)>,
+}
+
+/// Time-limit counts of one group: statutory and promised.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LimitCount {
+    pub key: String,
+    pub decided: i64,
+    /// Decided within the statutory deadline.
+    pub on_time: i64,
+    /// Decided cases that had a promised limit.
+    pub promised: i64,
+    /// Of those, decided within it.
+    pub kept: i64,
 }
 
 /// Counts for statistics.
@@ -85,6 +111,11 @@ pub(crate) async fn compact_stats_on(conn: &mut AnyConnection) -> Result<()> {
         ("stats_matter", "month, matter_code, decided, on_time"),
         ("stats_days", "month, decision_days"),
         ("case_counts", "scope, status"),
+        (
+            "stats_limits",
+            "month, competent_city, matter_code, decided, on_time, promise",
+        ),
+        ("stats_forward", "month, receiving_city, minutes"),
     ] {
         sqlx::query(&format!(
             "WITH d AS (DELETE FROM {table} WHERE ({keys}) IN \
@@ -168,6 +199,56 @@ impl Store {
             .collect()
     }
 
+    /// Statutory and promised on-time counts of decided cases, by deciding city or matter,
+    /// for cases filed in `since_month` or later; most decided first.
+    pub async fn limit_counts_by(
+        &self,
+        column: &str,
+        since_month: &str,
+    ) -> Result<Vec<LimitCount>> {
+        let col = match column {
+            "competent_city" | "matter_code" => column,
+            _ => return Err(StoreError::Corrupt(format!("cannot group by {column}"))),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {col}, CAST(SUM(n) AS BIGINT), CAST(SUM(n * on_time) AS BIGINT), \
+             CAST(SUM(CASE WHEN promise > 0 THEN n ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN promise = 1 THEN n ELSE 0 END) AS BIGINT) \
+             FROM {LIMIT_ROWS} WHERE month >= $1 AND decided = 1 GROUP BY {col} \
+             HAVING SUM(n) <> 0 ORDER BY SUM(n) DESC, {col}"
+        ))
+        .bind(since_month)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LimitCount {
+                    key: r.try_get(0)?,
+                    decided: r.try_get(1)?,
+                    on_time: r.try_get(2)?,
+                    promised: r.try_get(3)?,
+                    kept: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Histogram of minutes from a window's receipt to its forwarding, by receiving city:
+    /// `(city, minutes, count)` (minutes bucketed as `0029_promised_limits.sql` says).
+    pub async fn forward_histogram(&self, since_month: &str) -> Result<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT receiving_city, minutes, CAST(SUM(n) AS BIGINT) FROM {FORWARD_ROWS} \
+             WHERE month >= $1 GROUP BY receiving_city, minutes HAVING SUM(n) <> 0 \
+             ORDER BY receiving_city, minutes"
+        ))
+        .bind(since_month)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
     /// Cases per filing month and one city column: `(month, city, total, cross-province)`.
     pub async fn cases_per_month(
         &self,
@@ -207,48 +288,32 @@ impl Store {
 
     /// The counts of the cases `city` decides (for the joint office's node).
     pub async fn node_figures(&self, city: &str, now_ms: i64) -> Result<NodeFigures> {
-        let mut f = NodeFigures {
-            city: city.to_string(),
+        let c = city.to_string();
+        Ok(NodeFigures {
+            city: c.clone(),
             computed_ms: now_ms,
-            ..Default::default()
-        };
-        for r in sqlx::query(city_scan!(" WHERE competent_city = $1"))
-            .bind(city.to_string())
-            .fetch_all(&self.pool)
-            .await?
-        {
-            f.by_city.push((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-                r.try_get(5)?,
-                r.try_get(6)?,
-            ));
-        }
-        for r in sqlx::query(matter_scan!(" WHERE competent_city = $1"))
-            .bind(city.to_string())
-            .fetch_all(&self.pool)
-            .await?
-        {
-            f.by_matter.push((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-            ));
-        }
-        for r in sqlx::query(days_scan!(" AND competent_city = $1"))
-            .bind(city.to_string())
-            .fetch_all(&self.pool)
-            .await?
-        {
-            f.by_days
-                .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
-        }
-        Ok(f)
+            by_city: sqlx::query_as(city_scan!(" WHERE competent_city = $1"))
+                .bind(c.clone())
+                .fetch_all(&self.pool)
+                .await?,
+            by_matter: sqlx::query_as(matter_scan!(" WHERE competent_city = $1"))
+                .bind(c.clone())
+                .fetch_all(&self.pool)
+                .await?,
+            by_days: sqlx::query_as(days_scan!(" AND competent_city = $1"))
+                .bind(c.clone())
+                .fetch_all(&self.pool)
+                .await?,
+            by_limits: sqlx::query_as(limits_scan!(" WHERE competent_city = $1"))
+                .bind(c.clone())
+                .fetch_all(&self.pool)
+                .await?,
+            // The hand-off is the receiving window's: counted by the node that received it.
+            by_forward: sqlx::query_as(forward_scan!(" AND receiving_city = $1"))
+                .bind(c)
+                .fetch_all(&self.pool)
+                .await?,
+        })
     }
 
     /// Replaces the counts `sender` sent before with these, unless those were computed later
@@ -274,6 +339,8 @@ impl Store {
             "fed_stats_city",
             "fed_stats_matter",
             "fed_stats_days",
+            "fed_stats_limits",
+            "fed_stats_forward",
         ] {
             sqlx::query(&format!("DELETE FROM {t} WHERE sender = $1"))
                 .bind(sender.to_string())
@@ -294,44 +361,21 @@ impl Store {
             ]],
         )
         .await?;
-        let rows: Vec<Vec<Val>> = f
-            .by_city
-            .iter()
-            .map(|(m, r, c, st, d, o, n)| {
-                vec![
-                    Val::t(sender),
-                    Val::t(m),
-                    Val::t(r),
-                    Val::t(c),
-                    Val::t(st),
-                    Val::i(*d),
-                    Val::i(*o),
-                    Val::i(*n),
-                ]
-            })
-            .collect();
-        insert_rows(conn, backend, t("fed_stats_city")?, &rows).await?;
-        let rows: Vec<Vec<Val>> = f
-            .by_matter
-            .iter()
-            .map(|(m, code, d, o, n)| {
-                vec![
-                    Val::t(sender),
-                    Val::t(m),
-                    Val::t(code),
-                    Val::i(*d),
-                    Val::i(*o),
-                    Val::i(*n),
-                ]
-            })
-            .collect();
-        insert_rows(conn, backend, t("fed_stats_matter")?, &rows).await?;
-        let rows: Vec<Vec<Val>> = f
-            .by_days
-            .iter()
-            .map(|(m, days, n)| vec![Val::t(sender), Val::t(m), Val::i(*days), Val::i(*n)])
-            .collect();
-        insert_rows(conn, backend, t("fed_stats_days")?, &rows).await?;
+        // Each row as sent, the sender first.
+        macro_rules! put {
+            ($table:literal, $rows:expr, ($($x:ident),+)) => {{
+                let rows: Vec<Vec<Val>> = $rows
+                    .iter()
+                    .map(|($($x),+)| vec![Val::t(sender), $(Val::from($x.clone())),+])
+                    .collect();
+                insert_rows(&mut *conn, backend, t($table)?, &rows).await?;
+            }};
+        }
+        put!("fed_stats_city", f.by_city, (m, r, c, st, d, o, n));
+        put!("fed_stats_matter", f.by_matter, (m, code, d, o, n));
+        put!("fed_stats_days", f.by_days, (m, days, n));
+        put!("fed_stats_limits", f.by_limits, (m, c, code, d, o, p, n));
+        put!("fed_stats_forward", f.by_forward, (m, c, min, n));
         Ok(true)
     }
 
@@ -367,6 +411,17 @@ impl Store {
                 "SELECT scope, status, CAST(SUM(n) AS BIGINT) FROM case_counts \
                  GROUP BY 1, 2 HAVING SUM(n) <> 0 ORDER BY 1, 2",
                 case_counts_scan!(),
+            ),
+            (
+                "SELECT month, competent_city, matter_code, decided, on_time, promise, \
+                 CAST(SUM(n) AS BIGINT) FROM stats_limits GROUP BY 1, 2, 3, 4, 5, 6 \
+                 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6",
+                limits_scan!(""),
+            ),
+            (
+                "SELECT month, receiving_city, minutes, CAST(SUM(n) AS BIGINT) FROM stats_forward \
+                 GROUP BY 1, 2, 3 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3",
+                forward_scan!(""),
             ),
         ];
         let mut diffs = Vec::new();

@@ -293,6 +293,31 @@ pub const TABLES: &[Table] = &[
         order: "sender, month, decision_days",
     },
     Table {
+        name: "fed_stats_limits",
+        cols: &[
+            ("sender", T),
+            ("month", T),
+            ("competent_city", T),
+            ("matter_code", T),
+            ("decided", I),
+            ("on_time", I),
+            ("promise", I),
+            ("n", I),
+        ],
+        order: "sender, month, competent_city, matter_code, decided, on_time, promise",
+    },
+    Table {
+        name: "fed_stats_forward",
+        cols: &[
+            ("sender", T),
+            ("month", T),
+            ("receiving_city", T),
+            ("minutes", I),
+            ("n", I),
+        ],
+        order: "sender, month, receiving_city, minutes",
+    },
+    Table {
         name: "inbox_streams",
         cols: &[("sender", T), ("case_id", T), ("applied_seq", I)],
         order: "sender, case_id",
@@ -661,6 +686,10 @@ pub const CASE_COLS: &[(&str, Ty)] = &[
     ("decided_on", T),
     ("decision_days", I),
     ("reason", T),
+    ("promised_days", I),
+    ("promised_deadline", T),
+    ("received_ms", I),
+    ("forwarded_ms", I),
 ];
 
 pub fn table(name: &str) -> Option<&'static Table> {

@@ -34,6 +34,8 @@ pub(crate) struct CaseRow {
     status: String,
     deadline: String,
     due: String,
+    /// Undecided past the promised limit (the statutory one may still be ahead).
+    past_promise: bool,
 }
 
 #[derive(Template)]
@@ -104,6 +106,7 @@ pub(crate) async fn my_cases(
             status: status_text(lang, c.status),
             deadline: c.deadline.clone().unwrap_or_else(|| "—".into()),
             due: due_text(t, c.due),
+            past_promise: c.past_promise,
         })
         .collect();
     let pg = CasesPage {
@@ -136,6 +139,12 @@ pub(crate) struct CasePage {
     status: String,
     deadline: String,
     due: String,
+    /// The promised deadline with its working days, and whether it is past or was kept.
+    promised: String,
+    promise_note: String,
+    past_promise: bool,
+    /// When the window forwarded the case and how long after receipt.
+    forwarded: String,
     applicant: String,
     received: String,
     competent: String,
@@ -404,6 +413,33 @@ pub(crate) async fn render_case(
         status: status_text(lang, c.status),
         deadline: c.deadline.clone().unwrap_or_else(|| "—".into()),
         due: due_text(t, c.due),
+        promised: c
+            .promised_deadline
+            .as_ref()
+            .map(|d| {
+                lang.of(
+                    &format!("{d}（{} 个工作日）", c.promised_days),
+                    &format!("{d} ({} working days)", c.promised_days),
+                )
+            })
+            .unwrap_or_default(),
+        past_promise: c.past_promise,
+        promise_note: match (c.past_promise, c.promise_kept) {
+            (true, _) => lang.of("已超过承诺时限", "past the promised limit"),
+            (_, Some(true)) => lang.of("按承诺办结", "decided within it"),
+            (_, Some(false)) => lang.of("超过承诺时限办结", "decided after it"),
+            _ => String::new(),
+        },
+        forwarded: match (&c.forwarded_at, c.forward_minutes) {
+            (Some(at), Some(m)) => lang.of(
+                &format!("{}（收件后 {m} 分钟）", crate::dashboard::china_time(at)),
+                &format!(
+                    "{} ({m} min after receipt)",
+                    crate::dashboard::china_time(at)
+                ),
+            ),
+            _ => String::new(),
+        },
         applicant: format!(
             "{} {}",
             c.applicant.name,

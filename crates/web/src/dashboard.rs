@@ -33,6 +33,18 @@ fn pct(r: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// Minutes as a person reads them: below an hour in minutes, then in hours.
+fn minutes(lang: Lang, m: Option<f64>) -> String {
+    match m {
+        None => "—".into(),
+        Some(m) if m < 60.0 => lang.of(&format!("{m} 分钟"), &format!("{m} min")),
+        Some(m) => {
+            let h = format!("{:.1}", m / 60.0);
+            lang.of(&format!("{h} 小时"), &format!("{h} h"))
+        }
+    }
+}
+
 /// Horizontal bars: `(label, value, text shown at the bar's end)`, scaled to `max`.
 fn hbars(title: &str, rows: &[(String, f64, String)], max: f64) -> String {
     let (w, label_w, bar_h, gap) = (640.0, 230.0, 18.0, 6.0);
@@ -169,6 +181,15 @@ struct DashboardPage {
     finance: corridor_app::industry::FinanceCounts,
     /// Amounts decided by rule: (city, matter, decisions, total yuan).
     amount_rows: Vec<(String, String, i64, String)>,
+    /// Decided within the promised limit, share; median minutes a window takes to forward.
+    promised_on_time: String,
+    median_forward: String,
+    /// Time limits by deciding city and by matter: (name, decided, on time statutory,
+    /// with a promise, on time promised).
+    limit_city_rows: Vec<(String, i64, String, i64, String)>,
+    limit_matter_rows: Vec<(String, i64, String, i64, String)>,
+    /// Forwarding by receiving city: (name, forwarded, median, 90th percentile, within an hour).
+    forward_rows: Vec<(String, i64, String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -317,7 +338,39 @@ pub(crate) async fn dashboard(
             )
         })
         .collect();
+    let limit_rows = |rows: &[corridor_app::stats::LimitStat]| {
+        rows.iter()
+            .map(|g| {
+                (
+                    lang.of(&g.name_zh, &g.name_en),
+                    g.decided,
+                    pct(g.on_time_rate),
+                    g.promised,
+                    pct(g.promised_on_time_rate),
+                )
+            })
+            .collect()
+    };
+    let forward_rows = st
+        .forwarding
+        .iter()
+        .map(|f| {
+            let share = (f.forwarded > 0).then(|| f.within_hour as f64 / f.forwarded as f64);
+            (
+                lang.of(&f.name_zh, &f.name_en),
+                f.forwarded,
+                minutes(lang, f.median_minutes),
+                minutes(lang, f.p90_minutes.map(|m| m as f64)),
+                pct(share),
+            )
+        })
+        .collect();
     let p = DashboardPage {
+        promised_on_time: pct(st.promised_on_time_rate),
+        median_forward: minutes(lang, st.median_forward_minutes),
+        limit_city_rows: limit_rows(&st.limits_by_city),
+        limit_matter_rows: limit_rows(&st.limits_by_matter),
+        forward_rows,
         amount_rows,
         projects,
         finance,
@@ -359,7 +412,7 @@ pub(crate) async fn dashboard(
 }
 
 /// An RFC 3339 instant as China Standard Time, `YYYY-MM-DD HH:MM:SS`; unparsable input as is.
-fn china_time(rfc3339: &str) -> String {
+pub(crate) fn china_time(rfc3339: &str) -> String {
     use time::format_description::well_known::Rfc3339;
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     time::OffsetDateTime::parse(rfc3339, &Rfc3339)

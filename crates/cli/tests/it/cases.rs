@@ -175,11 +175,19 @@ pub async fn scenario(backend: Backend) {
     assert_eq!(id_doc.content_type, "image/png");
     assert_eq!(id_doc.sha256, corridor_store::sha256_hex(&photo));
     attach_required(app, &hefei_clerk, c.id).await;
+    // The window forwards 47 minutes after receiving it: measured.
+    {
+        use corridor_domain::clock::Clock;
+        env.clock
+            .set(env.clock.now() + time::Duration::seconds(47 * 60 + 30));
+    }
     let c = app
         .act(&hefei_clerk, c.id, act(Action::Forward))
         .await
         .unwrap();
     assert_eq!(c.status, Status::Forwarded);
+    assert_eq!(c.forward_minutes, Some(47));
+    assert!(c.received_at.is_some() && c.forwarded_at.is_some());
     // The Songjiang reviewer sees every material beside the form, and reads the photo back
     // as it was handed in; nobody else in another city, nor the joint office, sees them.
     let seen = app.materials(&sj, c.id).await.unwrap();
@@ -243,6 +251,13 @@ pub async fn scenario(backend: Backend) {
         first_deadline,
         corridor_store::date_str(cal.add_working_days(date!(2026 - 09 - 21), statutory))
     );
+    // The corridor promises 3 working days (the law allows 15): counted the same way.
+    assert_eq!((c.statutory_days, c.promised_days), (15, 3));
+    assert_eq!(
+        c.promised_deadline.as_deref(),
+        Some(corridor_store::date_str(cal.add_working_days(date!(2026 - 09 - 21), 3)).as_str())
+    );
+    assert!(!c.past_promise);
 
     // Correction requested Tuesday 29 September; resubmitted Friday 9 October, after the
     // National Day week (1-7 October) and with Saturday 10 October a working day.
@@ -290,6 +305,13 @@ pub async fn scenario(backend: Backend) {
     assert_eq!(c.status, Status::Resubmitted);
     // Paused working days: 30 Sep, 8 Oct, 9 Oct = 3 (the holiday week does not count).
     assert_eq!(c.paused_days, 3);
+    // The promise moved by the same 3 days, and has passed (the statutory limit has not).
+    assert_eq!(
+        c.promised_deadline.as_deref(),
+        Some(corridor_store::date_str(cal.add_working_days(date!(2026 - 09 - 21), 6)).as_str())
+    );
+    assert!(c.past_promise);
+    assert_eq!(c.due, DueState::OnTrack);
     let moved = cal.add_working_days(corridor_store::parse_date(&first_deadline).unwrap(), 3);
     assert_eq!(c.deadline.clone().unwrap(), corridor_store::date_str(moved));
     assert_eq!(
@@ -301,6 +323,53 @@ pub async fn scenario(backend: Backend) {
     let c = app.act(&sj, c.id, act(Action::Approve)).await.unwrap();
     assert_eq!(c.status, Status::Approved);
     assert_eq!(c.decided_on.as_deref(), Some("2026-10-12"));
+    assert_eq!(c.promise_kept, Some(false));
+    assert!(!c.past_promise);
+    // The joint office's figures: decided within the statutory limit, not within the promised
+    // one; the Hefei window's hand-off took 47 minutes. Kept by the triggers, equal to a scan.
+    let office = staff(Role::JointOffice);
+    let q = corridor_app::stats::StatsQuery {
+        since: Some("2026-09".into()),
+        top: None,
+    };
+    let st = app.statistics(&office, &q).await.unwrap();
+    let sj_limits = st
+        .limits_by_city
+        .iter()
+        .find(|g| g.key == "310117")
+        .unwrap();
+    assert_eq!(
+        (
+            sj_limits.decided,
+            sj_limits.on_time,
+            sj_limits.promised,
+            sj_limits.promise_kept
+        ),
+        (1, 1, 1, 0)
+    );
+    assert_eq!(
+        (sj_limits.on_time_rate, sj_limits.promised_on_time_rate),
+        (Some(1.0), Some(0.0))
+    );
+    assert_eq!(st.promised_on_time_rate, Some(0.0));
+    let m = st
+        .limits_by_matter
+        .iter()
+        .find(|g| g.key == "G60-MAR-001")
+        .unwrap();
+    assert_eq!((m.decided, m.promised, m.promise_kept), (1, 1, 0));
+    let hf_fwd = st.forwarding.iter().find(|f| f.city == "340100").unwrap();
+    assert_eq!(
+        (
+            hf_fwd.forwarded,
+            hf_fwd.median_minutes,
+            hf_fwd.p90_minutes,
+            hf_fwd.within_hour
+        ),
+        (1, Some(47.0), Some(47), 1)
+    );
+    assert_eq!(st.median_forward_minutes, Some(47.0));
+    assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
     let c = app.act(&sj, c.id, act(Action::IssueLicence)).await.unwrap();
     assert_eq!(c.status, Status::LicenceIssued);
     // Issued locally: the Hefei window hands it out.

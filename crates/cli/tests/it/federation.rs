@@ -857,7 +857,11 @@ async fn nine_cities_hand_cases_round_the_corridor() {
             .bearer_auth(&office)
             .value()
             .await;
-        if figures["total"] == 9 && figures["by_status"][0]["key"] == "accepted" {
+        let forwarded = |f: &Value| f["forwarding"].as_array().map_or(0, Vec::len);
+        if figures["total"] == 9
+            && figures["by_status"][0]["key"] == "accepted"
+            && forwarded(&figures) == 9
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -869,6 +873,10 @@ async fn nine_cities_hand_cases_round_the_corridor() {
         "{figures}"
     );
     assert_eq!(figures["by_status"][0]["key"], "accepted", "{figures}");
+    // And each window's hand-off, sent by the node that received the case.
+    let fwd = figures["forwarding"].as_array().unwrap();
+    assert_eq!(fwd.len(), 9, "{figures}");
+    assert!(fwd.iter().all(|f| f["forwarded"] == 1), "{figures}");
     for n in &nodes {
         let m = http
             .get(format!("{}/metrics", n["url"].as_str().unwrap()))

@@ -308,6 +308,11 @@ pub async fn demo_data(backend: Backend) {
         ("stats_matter", "month, matter_code, decided, on_time"),
         ("stats_days", "month, decision_days"),
         ("case_counts", "scope, status"),
+        (
+            "stats_limits",
+            "month, competent_city, matter_code, decided, on_time, promise",
+        ),
+        ("stats_forward", "month, receiving_city, minutes"),
     ] {
         let extra: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM (SELECT {keys} FROM {table} GROUP BY {keys} HAVING COUNT(*) > 1) k"
@@ -327,6 +332,23 @@ pub async fn demo_data(backend: Backend) {
         .unwrap();
     assert_eq!(all.total, 3000);
     assert_eq!(all.by_month.iter().map(|m| m.total).sum::<i64>(), 3000);
+    // The demo's decisions: most within the promise, every one counted against both limits; its
+    // windows forward within 5 to 90 minutes the same day, or the next working day.
+    let decided: i64 = all.limits_by_city.iter().map(|g| g.decided).sum();
+    assert_eq!(decided, all.decided);
+    assert_eq!(
+        all.limits_by_city.iter().map(|g| g.promised).sum::<i64>(),
+        decided,
+        "every demo case has a promise"
+    );
+    let kept = all.promised_on_time_rate.unwrap();
+    assert!(kept > 0.5 && kept < 1.0, "{kept}");
+    assert!(all.on_time_rate.unwrap() >= kept);
+    let forwarded: i64 = all.forwarding.iter().map(|f| f.forwarded).sum();
+    assert!(forwarded > 100, "{forwarded}");
+    let within: i64 = all.forwarding.iter().map(|f| f.within_hour).sum();
+    assert!(within > 0 && within < forwarded, "{within} of {forwarded}");
+    assert!(all.median_forward_minutes.is_some());
     assert_eq!(
         all.by_month.iter().map(|m| m.cross_province).sum::<i64>(),
         all.cross_province

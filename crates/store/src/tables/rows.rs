@@ -17,6 +17,18 @@ pub enum Val {
     Text(Option<String>),
 }
 
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::Text(Some(s))
+    }
+}
+
+impl From<i64> for Val {
+    fn from(n: i64) -> Val {
+        Val::Int(Some(n))
+    }
+}
+
 impl Val {
     pub fn t(s: impl Into<String>) -> Val {
         Val::Text(Some(s.into()))
