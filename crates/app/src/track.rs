@@ -47,6 +47,8 @@ pub struct TrackView {
     pub deadline: Option<String>,
     pub decided_on: Option<String>,
     pub due: DueState,
+    /// The corridor's promised deadline (counted like the statutory one), when one was made.
+    pub promised_deadline: Option<String>,
     /// While a correction is asked for: why.
     pub reason: Option<String>,
     pub updated_at: String,
@@ -146,6 +148,7 @@ impl App {
             deadline: c.clock.deadline.map(corridor_store::date_str),
             decided_on: c.clock.decided_on.map(corridor_store::date_str),
             due: c.clock.due_state(c.status, self.today(), &r.calendar),
+            promised_deadline: c.clock.promised_deadline.map(corridor_store::date_str),
             reason: (c.status == Status::CorrectionRequested)
                 .then(|| c.reason.clone())
                 .flatten(),

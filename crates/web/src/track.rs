@@ -113,6 +113,10 @@ pub(crate) async fn track_submit(
                     ),
                 ),
                 (
+                    lang.pick("承诺办结日期", "Promised by").into(),
+                    v.promised_deadline.clone().unwrap_or_else(dash),
+                ),
+                (
                     lang.pick("决定日期", "Decided on").into(),
                     v.decided_on.clone().unwrap_or_else(dash),
                 ),

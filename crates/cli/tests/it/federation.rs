@@ -492,6 +492,9 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
             .value()
             .await;
         assert_eq!(v["status"], "correction_requested", "{base}: {v}");
+        // The promised deadline as Songjiang counts it, on either node.
+        assert_eq!(v["promised_deadline"], at_a["promised_deadline"], "{v}");
+        assert!(v["promised_deadline"].is_string(), "{v}");
         assert!(v["reason"].as_str().unwrap().contains("Unsigned"), "{v}");
         assert!(
             !v.to_string().contains("11010519491231002X"),
