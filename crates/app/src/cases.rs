@@ -18,6 +18,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+mod backfill;
+pub use backfill::BackfillReport;
 mod correction;
 mod transfer;
 
@@ -340,6 +342,10 @@ impl App {
             n.form = serde_json::to_string(&form).unwrap_or_else(|_| "{}".into());
         }
         n.status = next;
+        // A case from before promises were tracked takes its matter's now.
+        if let Some(m) = matter {
+            n.clock.promise(m.promised_days, &r.calendar);
+        }
         n.clock
             .apply(req.action, self.today(), self.now_ms(), &r.calendar);
         n.updated_ms = self.now_ms();

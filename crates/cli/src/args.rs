@@ -96,6 +96,9 @@ pub(crate) enum AuditCmd {
 pub(crate) enum RefCmd {
     /// Import a folder with the six reference files (see data/).
     Import { dir: PathBuf },
+    /// Give cases filed before promised limits were tracked their matter's promise and their
+    /// window's receipt and forwarding times (from their audit events); once after upgrading.
+    BackfillLimits,
 }
 
 #[derive(Subcommand)]

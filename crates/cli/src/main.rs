@@ -540,6 +540,15 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 .await?;
             println!("reference data imported; catalogue version {v}");
         }
+        Cmd::Reference {
+            cmd: RefCmd::BackfillLimits,
+        } => {
+            let r = cli.app().await?.backfill_limits().await?;
+            println!(
+                "{} cases given their promised limit and hand-off times; {} left as they were",
+                r.cases, r.skipped
+            );
+        }
         Cmd::User {
             cmd:
                 UserCmd::Add {

@@ -412,8 +412,25 @@ impl LegalClock {
     /// Both deadlines from acceptance on `acc`, the pauses so far added.
     fn set_deadlines(&mut self, acc: Date, cal: &Calendar) {
         self.deadline = Some(cal.add_working_days(acc, self.statutory_days + self.paused_days));
+        self.set_promised_deadline(acc, cal);
+    }
+
+    fn set_promised_deadline(&mut self, acc: Date, cal: &Calendar) {
         self.promised_deadline = (self.promised_days > 0)
             .then(|| cal.add_working_days(acc, self.promised_days + self.paused_days));
+    }
+
+    /// Gives a clock without a promise (a case filed before promises were tracked) the
+    /// matter's, its deadline counted as if it had been made at filing. A clock with one keeps
+    /// it.
+    pub fn promise(&mut self, promised_days: u32, cal: &Calendar) {
+        if self.promised_days > 0 {
+            return;
+        }
+        self.promised_days = promised_days.min(self.statutory_days);
+        if let Some(acc) = self.accepted_on {
+            self.set_promised_deadline(acc, cal);
+        }
     }
 
     /// Applies the clock effect of an action taken on `today`, at `at_ms` (Unix ms).
@@ -625,6 +642,14 @@ mod tests {
         none.apply(Action::Approve, d(3), 0, &cal);
         assert_eq!((none.promised_deadline, none.promise_kept()), (None, None));
         assert_eq!(none.forward_minutes(), None);
+        // A case from before promises were tracked is given the matter's, counted from its
+        // acceptance with its pauses: the same deadline as if it had had it from the start.
+        let mut old = clock;
+        (old.promised_days, old.promised_deadline) = (0, None);
+        old.promise(5, &cal);
+        assert_eq!(old, clock);
+        old.promise(9, &cal);
+        assert_eq!(old, clock, "a promise once made stays");
     }
 
     #[test]

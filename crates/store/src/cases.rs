@@ -262,4 +262,49 @@ impl Store {
         .await?;
         r.as_ref().map(CaseRecord::from_row).transpose()
     }
+
+    /// Cases filed before promised limits were tracked (migration 0029: `promised_days` 0), in
+    /// id order after `after`, at most `limit`.
+    pub async fn cases_without_promise(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<CaseRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM cases WHERE promised_days = 0 AND id > $1 ORDER BY id LIMIT $2",
+            case_cols()
+        ))
+        .bind(after.map(|u| u.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(CaseRecord::from_row).collect()
+    }
+
+    /// When each of these cases was first received and first forwarded, from their audit
+    /// events: `(case, action, at_ms)`.
+    pub async fn window_times(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String, i64)>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT stream, action, CAST(MIN(at_ms) AS BIGINT) FROM audit_events \
+                 WHERE stream IN ({list}) AND action IN ('receive', 'forward') \
+                 GROUP BY stream, action"
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(format!("case:{id}"));
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let stream: String = r.try_get(0)?;
+                let id = uuid(stream.trim_start_matches("case:"))?;
+                out.push((id, r.try_get(1)?, r.try_get(2)?));
+            }
+        }
+        Ok(out)
+    }
 }

@@ -951,3 +951,71 @@ pub async fn kept_counts(b: Backend) {
 }
 
 crate::both_backends!(list_totals_are_kept_counts, crate::storage::kept_counts);
+
+/// A store upgraded past migration 0029 holds cases without a promise or hand-off times:
+/// `backfill_limits` gives them what they would have had (the promise of the catalogue version
+/// each was filed under, counted from its acceptance with its pauses; the window's times from
+/// the audit events), the aggregates follow, and a second run changes nothing.
+pub async fn backfill_limits(backend: Backend) {
+    let Some(env) = env(backend, date!(2026 - 11 - 20)).await else {
+        return;
+    };
+    corridor_app::demo::seed(&env.app, 600, 7).await.unwrap();
+    let pool = env.store.pool();
+    type Row = (String, i64, Option<String>, Option<i64>, Option<i64>);
+    const READ: &str = "SELECT id, promised_days, promised_deadline, received_ms, forwarded_ms \
+                        FROM cases ORDER BY id";
+    let tracked: Vec<Row> = sqlx::query_as(READ).fetch_all(pool).await.unwrap();
+    assert!(tracked.iter().all(|r| r.1 > 0));
+    assert!(tracked.iter().filter(|r| r.2.is_some()).count() > 300);
+    assert!(tracked.iter().filter(|r| r.4.is_some()).count() > 100);
+    // A new month each time: the figures of a query are computed once per 10 seconds.
+    let figures = |since: &str| {
+        let q = corridor_app::stats::StatsQuery {
+            since: Some(since.into()),
+            top: None,
+        };
+        let app = env.app.clone();
+        async move { app.statistics(&staff(Role::JointOffice), &q).await.unwrap() }
+    };
+    let before = figures("2020-01").await;
+    // As the upgrade leaves them.
+    sqlx::query(
+        "UPDATE cases SET promised_days = 0, promised_deadline = NULL, received_ms = NULL, \
+         forwarded_ms = NULL",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
+    let bare = figures("2020-02").await;
+    assert_eq!(bare.promised_on_time_rate, None);
+    assert!(bare.forwarding.is_empty());
+    let r = env.app.backfill_limits().await.unwrap();
+    assert_eq!((r.cases, r.skipped), (tracked.len() as u64, 0));
+    let back: Vec<Row> = sqlx::query_as(READ).fetch_all(pool).await.unwrap();
+    assert_eq!(back, tracked);
+    assert_eq!(env.store.check_stats().await.unwrap(), Vec::<String>::new());
+    let after = figures("2020-03").await;
+    assert_eq!(after.promised_on_time_rate, before.promised_on_time_rate);
+    assert_eq!(after.median_forward_minutes, before.median_forward_minutes);
+    assert_eq!(
+        env.app.backfill_limits().await.unwrap(),
+        corridor_app::cases::BackfillReport::default()
+    );
+    // The run is recorded, and every chain still verifies.
+    let report = env.app.verify_audit().await.unwrap();
+    assert!(report.first_break.is_none(), "{:?}", report.first_break);
+    let runs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE stream = 'system:cases' AND action = 'backfill_limits'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(runs, 1);
+    env.cleanup().await;
+}
+crate::both_backends!(
+    backfill_limits_after_upgrade,
+    crate::storage::backfill_limits
+);
