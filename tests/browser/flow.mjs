@@ -479,7 +479,14 @@ for (const lang of ['zh', 'en']) {
     rule.cap.values.B = t.capB;
     await op.fill('#rule', JSON.stringify(rule, null, 2));
     await op.fill('#note', `walk ${lang}`);
+    // A rule takes effect today or later: a past date is refused next to the date.
+    await op.fill('#effective_from', '2020-01-01');
     await press(op, t.publish);
+    assert.ok(await op.isVisible('#err-effective_from'), 'the error next to the date');
+    assert.equal(await op.inputValue('#note'), `walk ${lang}`, 'the form kept');
+    await op.fill('#effective_from', '');
+    await press(op, t.publish);
+    assert.match(await op.textContent('#rule-versions li:first-child'), lang === 'zh' ? /现行/ : /in force/);
     assert.ok(await op.isVisible('#rule-saved'));
     await shot(op, lang, 'amount-rule');
     // The decision uses the rule in force; the applicant reads the amount and its steps.

@@ -27,40 +27,64 @@ struct Shipped {
     rule: AmountRule,
 }
 
-/// A rule in force, as the reference snapshot holds it.
+/// One version of a city's rule, as the reference snapshot holds it.
 #[derive(Debug, Clone)]
 pub struct RuleInForce {
     pub version: i64,
     pub rule: AmountRule,
     pub published_ms: i64,
     pub note: String,
+    /// The day (China Standard Time) it takes effect: as published, else the day it was.
+    pub effective_from: time::Date,
+}
+
+impl RuleInForce {
+    fn of(r: AmountRuleRecord, rule: AmountRule) -> RuleInForce {
+        let published_on = time::OffsetDateTime::from_unix_timestamp(r.published_ms / 1000)
+            .map(|t| t.to_offset(corridor_domain::clock::CST).date())
+            .unwrap_or(time::Date::MIN);
+        RuleInForce {
+            effective_from: r
+                .effective_from
+                .as_deref()
+                .and_then(|d| corridor_store::parse_date(d).ok())
+                .unwrap_or(published_on),
+            version: r.version,
+            rule,
+            published_ms: r.published_ms,
+            note: r.note,
+        }
+    }
 }
 
 /// An amount as computed, with the version of the rule that computed it.
 pub type Versioned = (i64, Computed);
 
-/// The rules in force by (city, matter code).
-pub type Rules = BTreeMap<(String, String), RuleInForce>;
+/// Every version of the rules by (city, matter code), oldest version first.
+pub type Rules = BTreeMap<(String, String), Vec<RuleInForce>>;
 
-/// Reads the rules in force; one the store holds that no longer parses is left out (and
-/// logged), so a case of that matter cannot be decided until an operator publishes another.
+/// The version in force on `day`: the latest effective date not after it (the higher version
+/// on the same date). Versions that take effect later wait for their day.
+pub fn in_force(versions: &[RuleInForce], day: time::Date) -> Option<&RuleInForce> {
+    versions
+        .iter()
+        .filter(|v| v.effective_from <= day)
+        .max_by_key(|v| (v.effective_from, v.version))
+}
+
+/// Reads every version of the rules; one the store holds that no longer parses is left out
+/// (and logged): should it be the one in force, a case of that matter cannot be decided until
+/// an operator publishes another.
 pub(crate) async fn load_rules(store: &Store) -> AppResult<Rules> {
     let mut out = Rules::new();
-    for r in store.amount_rules_in_force().await? {
+    for r in store.amount_rules_all().await? {
         match serde_json::from_str::<AmountRule>(&r.rule) {
-            Ok(rule) => {
-                out.insert(
-                    (r.city, r.matter_code),
-                    RuleInForce {
-                        version: r.version,
-                        rule,
-                        published_ms: r.published_ms,
-                        note: r.note,
-                    },
-                );
-            }
+            Ok(rule) => out
+                .entry((r.city.clone(), r.matter_code.clone()))
+                .or_default()
+                .push(RuleInForce::of(r, rule)),
             Err(e) => {
-                tracing::warn!(city = %r.city, matter = %r.matter_code, error = %e, "amount rule unreadable")
+                tracing::warn!(city = %r.city, matter = %r.matter_code, version = r.version, error = %e, "amount rule unreadable")
             }
         }
     }
@@ -91,6 +115,7 @@ pub(crate) async fn seed_rules(store: &Store, r: &Reference, now_ms: i64) -> App
             published_ms: now_ms,
             published_by: "system".into(),
             note: "shipped rule (illustrative figures)".into(),
+            effective_from: None,
         })
         .collect();
     if rows.is_empty() {
@@ -114,6 +139,11 @@ pub struct AmountRuleView {
     pub version: i64,
     pub rule: AmountRule,
     pub published_at: String,
+    /// The day it takes effect (YYYY-MM-DD, China Standard Time).
+    pub effective_from: String,
+    /// In force today (of a rule's versions, at most one; a later one may be waiting for its
+    /// day).
+    pub in_force: bool,
     pub note: String,
 }
 
@@ -141,6 +171,11 @@ pub struct PublishAmountRule {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub note: String,
+    /// The day it takes effect (YYYY-MM-DD, China Standard Time; today or later, at most
+    /// two years ahead). Absent: today.
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub effective_from: Option<String>,
 }
 
 /// The amount of a case: as its decision recorded it, or, before the decision, as the rule in
@@ -195,6 +230,7 @@ impl App {
         let rule = r
             .rules
             .get(&(city.to_string(), c.matter_code.clone()))
+            .and_then(|v| in_force(v, self.today()))
             .ok_or_else(|| {
                 AppError::new(
                     ErrorCode::AmountNotComputed,
@@ -346,13 +382,26 @@ impl App {
             .collect())
     }
 
-    /// The rules in force, by matter and city (public: applicants read what they may get).
+    /// The rules in force today, by matter and city, each followed by any version published
+    /// to take effect later (public: applicants read what they may get).
     pub fn amount_rules(&self) -> Vec<AmountRuleView> {
-        let r = self.reference();
-        r.rules
-            .iter()
-            .map(|((city, code), rif)| rule_view(&r, city, code, rif))
-            .collect()
+        let (r, today) = (self.reference(), self.today());
+        let mut out = Vec::new();
+        for ((city, code), versions) in &r.rules {
+            let now = in_force(versions, today);
+            out.extend(now.map(|v| rule_view(&r, (city, code), v, true)));
+            let mut later: Vec<&RuleInForce> = versions
+                .iter()
+                .filter(|v| v.effective_from > today)
+                .collect();
+            later.sort_by_key(|v| (v.effective_from, v.version));
+            out.extend(
+                later
+                    .into_iter()
+                    .map(|v| rule_view(&r, (city, code), v, false)),
+            );
+        }
+        out
     }
 
     /// Every version of a city's rule for a matter, the newest first.
@@ -367,20 +416,20 @@ impl App {
             return Err(AppError::not_found(format!("amount rule {city}/{matter}"))
                 .with_zh(format!("数额规则 {city}/{matter}")));
         }
-        rows.into_iter()
+        let versions = rows
+            .into_iter()
             .map(|row| {
                 let rule = serde_json::from_str(&row.rule).map_err(|e| {
                     AppError::new(ErrorCode::Internal, format!("amount rule unreadable: {e}"))
                 })?;
-                let rif = RuleInForce {
-                    version: row.version,
-                    rule,
-                    published_ms: row.published_ms,
-                    note: row.note,
-                };
-                Ok(rule_view(&r, city, matter, &rif))
+                Ok(RuleInForce::of(row, rule))
             })
-            .collect()
+            .collect::<AppResult<Vec<_>>>()?;
+        let now = in_force(&versions, self.today()).map(|v| v.version);
+        Ok(versions
+            .iter()
+            .map(|v| rule_view(&r, (city, matter), v, now == Some(v.version)))
+            .collect())
     }
 
     /// Publishes a city's rule for a matter as its next version (the joint office or an
@@ -426,6 +475,7 @@ impl App {
         )
         .map_err(|e| AppError::fields(vec![e]))?
         .unwrap_or_default();
+        let effective_from = self.effective_date(req.effective_from.as_deref())?;
         let now = self.now_ms();
         let rec = AmountRuleRecord {
             city: city.to_string(),
@@ -435,6 +485,7 @@ impl App {
             published_ms: now,
             published_by: p.user_id.to_string(),
             note: note.clone(),
+            effective_from: effective_from.map(corridor_store::date_str),
         };
         let (actor, role) = (p.user_id.to_string(), p.role.as_str());
         let version = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
@@ -447,7 +498,7 @@ impl App {
                 let after = serde_json::json!({
                     "city": rec.city, "matter": rec.matter_code, "version": n,
                     "rule": serde_json::from_str::<serde_json::Value>(&rec.rule).unwrap_or_default(),
-                    "note": rec.note,
+                    "note": rec.note, "effective_from": rec.effective_from,
                 });
                 Store::append_event(
                     tx,
@@ -471,17 +522,57 @@ impl App {
             version = version.load(std::sync::atomic::Ordering::SeqCst),
             "amount rule published"
         );
-        let rif = RuleInForce {
-            version: version.load(std::sync::atomic::Ordering::SeqCst),
-            rule: req.rule,
-            published_ms: now,
-            note,
+        let n = version.load(std::sync::atomic::Ordering::SeqCst);
+        self.amount_rule_history(city, matter)
+            .await?
+            .into_iter()
+            .find(|v| v.version == n)
+            .ok_or_else(|| {
+                AppError::internal(format!("amount rule {city}/{matter} v{n} not read back"))
+            })
+    }
+
+    /// A new rule's effective date: today or later, at most two years ahead; `None` for today.
+    fn effective_date(&self, given: Option<&str>) -> AppResult<Option<time::Date>> {
+        let Some(given) = given.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
         };
-        Ok(rule_view(&self.reference(), city, matter, &rif))
+        let today = self.today();
+        let bad = |en: &str, zh: &str| {
+            AppError::fields(vec![corridor_domain::catalogue::FieldError::new(
+                "effective_from",
+                en,
+                zh,
+            )])
+        };
+        let d = corridor_store::parse_date(given).map_err(|_| {
+            bad(
+                "the effective date is a date, YYYY-MM-DD",
+                "生效日期须为日期，格式 YYYY-MM-DD",
+            )
+        })?;
+        if d < today {
+            return Err(bad(
+                "a rule takes effect today or later: decided amounts keep the rule they were decided by",
+                "规则只能自今日或以后生效：已决定的数额仍按当时的规则",
+            ));
+        }
+        if d > today + time::Duration::days(730) {
+            return Err(bad(
+                "a rule takes effect at most two years ahead",
+                "生效日期最多可设在两年之后",
+            ));
+        }
+        Ok((d > today).then_some(d))
     }
 }
 
-fn rule_view(r: &Reference, city: &str, code: &str, rif: &RuleInForce) -> AmountRuleView {
+fn rule_view(
+    r: &Reference,
+    (city, code): (&str, &str),
+    rif: &RuleInForce,
+    in_force: bool,
+) -> AmountRuleView {
     let j = r.jurisdiction(city);
     let m = r.current_matter(code);
     AmountRuleView {
@@ -494,6 +585,8 @@ fn rule_view(r: &Reference, city: &str, code: &str, rif: &RuleInForce) -> Amount
         version: rif.version,
         rule: rif.rule.clone(),
         published_at: crate::cases::rfc3339(rif.published_ms),
+        effective_from: corridor_store::date_str(rif.effective_from),
+        in_force,
         note: rif.note.clone(),
     }
 }

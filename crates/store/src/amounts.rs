@@ -14,6 +14,8 @@ pub struct AmountRuleRecord {
     pub published_ms: i64,
     pub published_by: String,
     pub note: String,
+    /// The CST date (YYYY-MM-DD) it takes effect; `None`: the day it was published.
+    pub effective_from: Option<String>,
 }
 
 /// The amount a decision granted or charged.
@@ -49,7 +51,8 @@ impl CaseAmountRecord {
     }
 }
 
-const RULE_COLS: &str = "city, matter_code, version, rule, published_ms, published_by, note";
+const RULE_COLS: &str =
+    "city, matter_code, version, rule, published_ms, published_by, note, effective_from";
 const AMOUNT_COLS: &str =
     "case_id, city, matter_code, rule_version, kind, amount_fen, total_fen, computed, decided_ms";
 
@@ -62,17 +65,16 @@ fn rule_row(r: &sqlx::any::AnyRow) -> Result<AmountRuleRecord> {
         published_ms: r.try_get(4)?,
         published_by: r.try_get(5)?,
         note: r.try_get(6)?,
+        effective_from: r.try_get(7)?,
     })
 }
 
 impl Store {
-    /// The rules in force: the newest version of each (city, matter).
-    pub async fn amount_rules_in_force(&self) -> Result<Vec<AmountRuleRecord>> {
+    /// Every version of every rule, by city, matter and version (which is in force on a day
+    /// is the application's rule: their effective dates decide).
+    pub async fn amount_rules_all(&self) -> Result<Vec<AmountRuleRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {RULE_COLS} FROM amount_rules a WHERE version = \
-             (SELECT MAX(version) FROM amount_rules b \
-              WHERE b.city = a.city AND b.matter_code = a.matter_code) \
-             ORDER BY matter_code, city"
+            "SELECT {RULE_COLS} FROM amount_rules ORDER BY matter_code, city, version"
         ))
         .fetch_all(self.pool())
         .await?;
@@ -108,7 +110,7 @@ impl Store {
         .await?;
         let version = last.unwrap_or(0) + 1;
         sqlx::query(&format!(
-            "INSERT INTO amount_rules ({RULE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            "INSERT INTO amount_rules ({RULE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         ))
         .bind(r.city.clone())
         .bind(r.matter_code.clone())
@@ -117,6 +119,7 @@ impl Store {
         .bind(r.published_ms)
         .bind(r.published_by.clone())
         .bind(r.note.clone())
+        .bind(r.effective_from.clone())
         .execute(&mut *conn)
         .await?;
         Ok(version)
@@ -129,7 +132,7 @@ impl Store {
         let mut n = 0;
         for r in rules {
             let done = sqlx::query(&format!(
-                "INSERT INTO amount_rules ({RULE_COLS}) SELECT $1, $2, 1, $3, $4, $5, $6 \
+                "INSERT INTO amount_rules ({RULE_COLS}) SELECT $1, $2, 1, $3, $4, $5, $6, NULL \
                  WHERE NOT EXISTS (SELECT 1 FROM amount_rules WHERE city = $1 AND matter_code = $2)"
             ))
             .bind(r.city.clone())

@@ -233,6 +233,7 @@ pub const TABLES: &[Table] = &[
             ("published_ms", I),
             ("published_by", T),
             ("note", T),
+            ("effective_from", T),
         ],
         order: "city, matter_code, version",
     },

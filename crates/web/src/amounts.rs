@@ -26,6 +26,9 @@ struct Row {
     version: i64,
     published: String,
     note: String,
+    /// The day it takes effect, and whether it is the version in force today.
+    effective_from: String,
+    in_force: bool,
 }
 
 #[derive(Template)]
@@ -53,6 +56,8 @@ fn row(lang: Lang, v: &AmountRuleView) -> Row {
         version: v.version,
         published: crate::page::local_time(&v.published_at),
         note: v.note.clone(),
+        effective_from: v.effective_from.clone(),
+        in_force: v.in_force,
     }
 }
 
@@ -101,11 +106,18 @@ struct RulePage {
     history: Vec<Row>,
     rule_text: String,
     note: String,
-    /// The rule's error, shown next to the text; the note's next to the note.
+    effective_from: String,
+    /// Each error next to its field: the rule's, the note's, the effective date's.
     rule_error: String,
     note_error: String,
+    date_error: String,
     saved: bool,
 }
+
+/// What the form held: the rule's text, the note, the effective date.
+type FormState = (String, String, String);
+/// The errors next to the rule, the note and the date; and whether a version was just saved.
+type Shown = (String, String, String, bool);
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct SavedQuery {
@@ -116,8 +128,8 @@ async fn render_rule(
     app: &App,
     cx: &Cx,
     (city, matter): (&str, &str),
-    form: Option<(String, String)>,
-    (rule_error, note_error, saved): (String, String, bool),
+    form: Option<FormState>,
+    (rule_error, note_error, date_error, saved): Shown,
     status: StatusCode,
 ) -> Response {
     let lang = cx.lang;
@@ -125,12 +137,12 @@ async fn render_rule(
         Ok(h) => h,
         Err(e) => return deny(lang.texts(), lang, e.code),
     };
-    let (rule_text, note) = form.unwrap_or_else(|| {
+    let (rule_text, note, effective_from) = form.unwrap_or_else(|| {
         let text = history
             .first()
             .and_then(|v| serde_json::to_string_pretty(&v.rule).ok())
             .unwrap_or_default();
-        (text, String::new())
+        (text, String::new(), String::new())
     });
     let title = history
         .first()
@@ -152,8 +164,10 @@ async fn render_rule(
         history: history.iter().map(|v| row(lang, v)).collect(),
         rule_text,
         note,
+        effective_from,
         rule_error,
         note_error,
+        date_error,
         saved,
     };
     cx.render(&pg, status)
@@ -170,7 +184,12 @@ pub(crate) async fn show(
     if !may_publish(Some(&p)) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
-    let state = (String::new(), String::new(), q.saved.is_some());
+    let state = (
+        String::new(),
+        String::new(),
+        String::new(),
+        q.saved.is_some(),
+    );
     render_rule(&app, &cx, (&city, &matter), None, state, StatusCode::OK).await
 }
 
@@ -193,12 +212,13 @@ pub(crate) async fn publish(
             .unwrap_or_default()
     };
     let (text, note) = (get("rule", RULE_TEXT_LIMIT), get("note", 1000));
-    let again = |rule_error: String, note_error: String, status| {
-        let form = Some((text.clone(), note.clone()));
+    let effective_from = get("effective_from", 32);
+    let again = |(rule_error, note_error, date_error): (String, String, String), status| {
+        let form = Some((text.clone(), note.clone(), effective_from.clone()));
         let app = app.clone();
         let (city, matter) = (city.clone(), matter.clone());
         async move {
-            let state = (rule_error, note_error, false);
+            let state = (rule_error, note_error, date_error, false);
             render_rule(&app, &cx, (&city, &matter), form, state, status).await
         }
     };
@@ -209,7 +229,8 @@ pub(crate) async fn publish(
                 "{}{e}",
                 lang.pick("规则不是有效的 JSON：", "the rule is not valid JSON: ")
             );
-            return again(msg, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await;
+            let errors = (msg, String::new(), String::new());
+            return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     match app
@@ -220,6 +241,7 @@ pub(crate) async fn publish(
             PublishAmountRule {
                 rule,
                 note: note.clone(),
+                effective_from: Some(effective_from.clone()).filter(|d| !d.is_empty()),
             },
         )
         .await
@@ -228,10 +250,13 @@ pub(crate) async fn publish(
         Err(e) => {
             let (errors, error) = crate::fields::form_errors(lang, &e);
             let status = error_status(&e);
-            match errors.get("note") {
-                Some(n) => again(String::new(), n.clone(), status).await,
-                None => again(error, String::new(), status).await,
-            }
+            let none = String::new;
+            let shown = match (errors.get("note"), errors.get("effective_from")) {
+                (Some(n), _) => (none(), n.clone(), none()),
+                (None, Some(d)) => (none(), none(), d.clone()),
+                (None, None) => (error, none(), none()),
+            };
+            again(shown, status).await
         }
     }
 }

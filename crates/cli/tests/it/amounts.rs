@@ -40,6 +40,26 @@ fn rent_rule(cap_b: u32) -> AmountRule {
     .unwrap()
 }
 
+/// A rent subsidy filed online in Songjiang: rent 5,000, salary 20,000, level B.
+fn rent_filing(m: &corridor_domain::catalogue::Matter) -> FileCase {
+    FileCase {
+        matter_code: m.code.clone(),
+        competent_city: SONGJIANG.into(),
+        mode: ServiceMode::FullyOnline,
+        window_id: None,
+        form: form_of(
+            m,
+            &[
+                ("monthly_rent", json!(5000)),
+                ("monthly_salary", json!(20000)),
+                ("talent_level", json!("B")),
+            ],
+        ),
+        identity_checked: false,
+        identity_seen: None,
+    }
+}
+
 pub async fn amounts_by_rule(backend: Backend) {
     let today = date!(2026 - 11 - 02);
     let Some(env) = env(backend, today).await else {
@@ -62,22 +82,7 @@ pub async fn amounts_by_rule(backend: Backend) {
 
     // A rent subsidy filed online in Songjiang: rent 5,000, salary 20,000, level B.
     let me = applicant();
-    let req = FileCase {
-        matter_code: m.code.clone(),
-        competent_city: SONGJIANG.into(),
-        mode: ServiceMode::FullyOnline,
-        window_id: None,
-        form: form_of(
-            &m,
-            &[
-                ("monthly_rent", json!(5000)),
-                ("monthly_salary", json!(20000)),
-                ("talent_level", json!("B")),
-            ],
-        ),
-        identity_checked: false,
-        identity_seen: None,
-    };
+    let req = rent_filing(&m);
     let c = app.file_case(&me, req.clone()).await.unwrap();
     attach_required(app, &me, c.id).await;
     let talent = reviewer("310117-talent");
@@ -95,6 +100,7 @@ pub async fn amounts_by_rule(backend: Backend) {
     let publish = |cap: u32| PublishAmountRule {
         rule: rent_rule(cap),
         note: "2027 policy".into(),
+        effective_from: None,
     };
     let e = app
         .publish_amount_rule(&talent, SONGJIANG, &m.code, publish(2800))
@@ -268,6 +274,71 @@ pub async fn amounts_by_rule(backend: Backend) {
         .await
         .unwrap();
     assert!(v.valid, "{v:?}");
+
+    // A rule published ahead of the day it takes effect: today's decisions keep the rule in
+    // force; from that day the new one decides. A date in the past, too far ahead or not a
+    // date is refused next to the field.
+    let m = r.current_matter("G60-TAL-002").unwrap().clone();
+    for (date, says) in [
+        ("2026-11-01", "today or later"),
+        ("2029-01-01", "two years"),
+        ("1 December", "YYYY-MM-DD"),
+    ] {
+        let mut ahead = publish(2600);
+        ahead.effective_from = Some(date.into());
+        let e = app
+            .publish_amount_rule(&admin, SONGJIANG, &m.code, ahead)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::ValidationFailed, "{date}: {e:?}");
+        assert_eq!(e.fields[0].field, "effective_from");
+        assert!(e.fields[0].reason.contains(says), "{date}: {e:?}");
+    }
+    let mut ahead = publish(2600);
+    ahead.effective_from = Some("2026-12-01".into());
+    let v4 = app
+        .publish_amount_rule(&admin, SONGJIANG, &m.code, ahead)
+        .await
+        .unwrap();
+    assert_eq!((v4.version, v4.in_force), (4, false));
+    assert_eq!(v4.effective_from, "2026-12-01");
+    let listed: Vec<(i64, bool)> = app
+        .amount_rules()
+        .iter()
+        .filter(|v| v.city == SONGJIANG && v.matter_code == m.code)
+        .map(|v| (v.version, v.in_force))
+        .collect();
+    assert_eq!(listed, [(3, true), (4, false)]);
+    let decide = |day| {
+        let req = rent_filing(&m);
+        let (env, me, talent) = (&env, &me, &talent);
+        async move {
+            env.set_date(day);
+            let c = env.app.file_case(me, req).await.unwrap();
+            attach_required(&env.app, me, c.id).await;
+            env.app
+                .act(talent, c.id, act(Action::Accept))
+                .await
+                .unwrap();
+            let a = env
+                .app
+                .act(talent, c.id, act(Action::Approve))
+                .await
+                .unwrap();
+            let a = a.amount.unwrap();
+            (a.computed.amount_fen, a.rule_version)
+        }
+    };
+    assert_eq!(decide(date!(2026 - 11 - 30)).await, (300_000, 3));
+    assert_eq!(decide(date!(2026 - 12 - 01)).await, (260_000, 4));
+    let history = app.amount_rule_history(SONGJIANG, &m.code).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| (h.version, h.in_force))
+            .collect::<Vec<_>>(),
+        [(4, true), (3, false), (2, false), (1, false)]
+    );
     env.cleanup().await;
 }
 crate::both_backends!(
