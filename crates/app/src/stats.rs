@@ -505,6 +505,20 @@ mod tests {
     }
 
     #[test]
+    fn percentile_of_histogram() {
+        use super::percentile;
+        assert_eq!(percentile(&[], 0.9), None);
+        // Ten values 1..=10: the 90th percentile is 9 (nearest rank), the 100th 10.
+        let ten: Vec<(i64, i64)> = (1..=10).map(|v| (v, 1)).collect();
+        assert_eq!(percentile(&ten, 0.9), Some(9));
+        assert_eq!(percentile(&ten, 1.0), Some(10));
+        assert_eq!(percentile(&ten, 0.0), Some(1));
+        // Counts weigh: 9 quick hand-offs and one of a day.
+        assert_eq!(percentile(&[(5, 9), (1440, 1)], 0.9), Some(5));
+        assert_eq!(percentile(&[(5, 8), (1440, 2)], 0.9), Some(1440));
+    }
+
+    #[test]
     fn months() {
         assert_eq!(super::parse_month("2026-01").unwrap(), "2026-01");
         for bad in [
