@@ -101,6 +101,21 @@ pub async fn move_member(
     Ok(Json(s.app.move_financing(&p, &id, &body.0).await?))
 }
 
+/// Withdraw an open financing need (its enterprise or the joint office): the members no longer
+/// see it; its pipeline is kept.
+#[utoipa::path(post, path = "/api/v1/finance/needs/{id}/withdraw", tag = "industry", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = FinancingNeedView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn withdraw(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<FinancingNeedView>> {
+    let Path(id) = id?;
+    Ok(Json(s.app.withdraw_financing_need(&p, &id).await?))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -143,7 +143,7 @@ pub struct VersionQuery {
         calls::create, calls::list, calls::get, calls::needs, calls::review, calls::open_needs, calls::propose,
         calls::need_proposals, calls::mine, calls::proposal, calls::add_file, calls::file,
         finance::members, finance::put_member, finance::needs, finance::post_need, finance::need,
-        finance::matches, finance::move_member, finance::for_member, finance::statistics,
+        finance::matches, finance::move_member, finance::withdraw, finance::for_member, finance::statistics,
         identity::create_authorisation, identity::list_authorisations,
         notices::list, notices::of_case, notices::settings, notices::set_settings,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
@@ -381,6 +381,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/finance/needs/{id}", get(finance::need))
         .route("/finance/needs/{id}/matches", get(finance::matches))
         .route("/finance/needs/{id}/pipeline", post(finance::move_member))
+        .route("/finance/needs/{id}/withdraw", post(finance::withdraw))
         .route("/finance/for-member", get(finance::for_member))
         .route("/finance/statistics", get(finance::statistics))
         .route("/calls", get(calls::list).post(calls::create))

@@ -226,6 +226,8 @@ struct NeedPage {
     /// The caller is a member: its own place and the fit.
     mine: Option<NeedForMember>,
     my_uscc: String,
+    /// The caller may withdraw the need (its enterprise or the office, while open).
+    may_withdraw: bool,
     message: String,
     errors: BTreeMap<String, String>,
 }
@@ -314,6 +316,7 @@ async fn need_page(
         .flatten()
         .unwrap_or_default();
     let pg = NeedPage {
+        may_withdraw: app.may_withdraw_financing(p, id).await,
         t: cx.t(),
         l,
         csrf: cx.csrf(),
@@ -371,6 +374,25 @@ pub(crate) async fn move_member(
             if let Some(why) = errors.remove("amount") {
                 errors.insert(format!("amount-{member}"), why);
             }
+            need_page(&app, &cx, &p, &id, message, errors, error_status(&e)).await
+        }
+    }
+}
+
+/// `POST /finance/needs/{id}/withdraw`.
+pub(crate) async fn withdraw(
+    State(app): State<Arc<App>>,
+    SignedIn { cx, p }: SignedIn,
+    Path(id): Path<String>,
+    axum::Form(f): Form,
+) -> Response {
+    if !cx.csrf_ok(&val(&f, "csrf")) {
+        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
+    }
+    match app.withdraw_financing_need(&p, &id).await {
+        Ok(_) => redirect(&format!("/finance/needs/{}", enc(&id))),
+        Err(e) => {
+            let (errors, message) = split_errors(cx.lang, &e);
             need_page(&app, &cx, &p, &id, message, errors, error_status(&e)).await
         }
     }

@@ -131,6 +131,10 @@ pub fn router(app: Arc<App>) -> Router {
             get(finance::need).post(finance::move_member),
         )
         .route(
+            "/finance/needs/{id}/withdraw",
+            axum::routing::post(finance::withdraw),
+        )
+        .route(
             "/industry/calls/{id}/review",
             axum::routing::post(calls::review),
         )

@@ -41,6 +41,7 @@ fn member_view(r: &FinanceMemberRow) -> AppResult<MemberView> {
 }
 
 /// Who is asking, for the finance alliance.
+#[derive(Clone)]
 enum Who {
     Office,
     /// An enterprise account, for its firm; `member` when the firm is an alliance member.
@@ -460,6 +461,73 @@ impl App {
                     now,
                     &actor,
                     "move",
+                    &after,
+                )
+                .await
+            })
+        }))
+        .await?;
+        self.financing_need(p, id).await
+    }
+
+    /// Whether the caller may withdraw this need: its enterprise or the office, while it is
+    /// open. The one check [`App::withdraw_financing_need`] and the page's button use.
+    fn withdraw_check(who: &Who, r: &FinancingNeedRow) -> AppResult<()> {
+        match who {
+            Who::Office => {}
+            Who::Firm { uscc, .. } if *uscc == r.uscc => {}
+            Who::Firm { .. } => {
+                return Err(AppError::forbidden(
+                    "only the enterprise that posted the need, or the joint office, withdraws it",
+                )
+                .with_zh("只有发布该需求的企业或联席办可以撤回"))
+            }
+        }
+        if r.status != "open" {
+            return Err(
+                AppError::new(ErrorCode::InvalidTransition, "the need is no longer open")
+                    .with_zh("该融资需求已结束"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the caller may withdraw the need now (for the page's button).
+    pub async fn may_withdraw_financing(&self, p: &Principal, id: &str) -> bool {
+        match self.visible_financing(p, id).await {
+            Ok((who, r)) => Self::withdraw_check(&who, &r).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// The need's enterprise (or the office) withdraws an open financing need: the members no
+    /// longer see it; its pipeline is kept as it was, and the withdrawal is in its audit trail.
+    pub async fn withdraw_financing_need(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> AppResult<FinancingNeedView> {
+        let (who, r) = self.visible_financing(p, id).await?;
+        Self::withdraw_check(&who, &r)?;
+        let (now, actor, id_s) = (self.now_ms(), p.username.clone(), id.to_string());
+        self.write(Box::new(move |tx| {
+            let (id, actor, who) = (id_s.clone(), actor.clone(), who.clone());
+            Box::pin(async move {
+                let mut need = Store::financing_need_in(tx, &id)
+                    .await?
+                    .ok_or_else(|| need_not_found(&id))?;
+                // As the writer sees it: financed meanwhile is no longer open.
+                Self::withdraw_check(&who, &need)?;
+                need.status = "withdrawn".into();
+                need.updated_ms = now;
+                Store::put_financing_need(tx, &need).await?;
+                let after = serde_json::json!({"status": "withdrawn"});
+                crate::writer::append_one(
+                    tx,
+                    format!("financing:{id}"),
+                    now,
+                    &actor,
+                    "withdraw",
                     &after,
                 )
                 .await

@@ -304,6 +304,46 @@ async fn finance(backend: Backend) {
         &["post", "move", "move", "move"],
     )
     .await;
+    // A second need, withdrawn by its firm (on the page, below): until then the bank sees it;
+    // the bank (a member, not its firm) cannot withdraw it, another firm does not see it.
+    let n2 = e
+        .app
+        .post_financing_need(&sme, &post(None, 500))
+        .await
+        .unwrap();
+    assert_eq!(
+        e.app.needs_for_member(&banker, None).await.unwrap().len(),
+        1
+    );
+    assert!(e.app.may_withdraw_financing(&sme, &n2.id).await);
+    assert!(e.app.may_withdraw_financing(&office, &n2.id).await);
+    assert!(!e.app.may_withdraw_financing(&banker, &n2.id).await);
+    assert!(!e.app.may_withdraw_financing(&sme, &n.id).await, "financed");
+    assert_eq!(
+        e.app
+            .withdraw_financing_need(&banker, &n2.id)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        e.app
+            .withdraw_financing_need(&other, &n2.id)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        e.app
+            .withdraw_financing_need(&sme, &n.id)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidTransition,
+        "a financed need is no longer open"
+    );
     // The pages: the firm's need with the members ranked and explained; a refusal by the field.
     let (base, _stop) = e.serve().await;
     let http = reqwest::Client::new();
@@ -333,6 +373,54 @@ async fn finance(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains(r#"id="amount-error""#));
+    // The firm withdraws its second need from its page.
+    let url = format!("{base}/finance/needs/{}", n2.id);
+    let page = crate::web::page_text(&http, &url, &cookie).await;
+    assert!(page.contains(r#"id="withdraw-need""#), "{page}");
+    let r = http
+        .post(format!("{url}/withdraw"))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(reqwest::header::COOKIE, &cookie)
+        .body(format!("csrf={token}"))
+        .send()
+        .await
+        .unwrap();
+    // Redirected (and followed) back to the need's page.
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.url().path(), format!("/finance/needs/{}", n2.id));
+    let page = crate::web::page_text(&http, &url, &cookie).await;
+    assert!(
+        page.contains("Withdrawn") && !page.contains(r#"id="withdraw-need""#),
+        "{page}"
+    );
+    let gone = e.app.financing_need(&sme, &n2.id).await.unwrap();
+    assert_eq!(gone.status, "withdrawn");
+    assert!(e
+        .app
+        .needs_for_member(&banker, None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        e.app
+            .withdraw_financing_need(&sme, &n2.id)
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidTransition
+    );
+    assert_eq!(
+        e.app
+            .move_financing(&sme, &n2.id, &mv(&bank_uscc, FinanceStage::Contacted, None))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidTransition
+    );
+    chain_is(&e, &format!("financing:{}", n2.id), &["post", "withdraw"]).await;
     drop(_stop);
     e.cleanup().await;
 }
