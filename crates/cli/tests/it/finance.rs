@@ -11,6 +11,10 @@ use corridor_industry::generate;
 use corridor_industry::Cluster;
 use time::macros::date;
 
+fn code<T: std::fmt::Debug>(r: corridor_app::AppResult<T>) -> ErrorCode {
+    r.unwrap_err().code
+}
+
 fn product(zh: &str, min: i64, max: i64, stages: &[FirmStage], clusters: &[Cluster]) -> Product {
     Product {
         name_zh: zh.into(),
@@ -320,27 +324,15 @@ async fn finance(backend: Backend) {
     assert!(!e.app.may_withdraw_financing(&banker, &n2.id).await);
     assert!(!e.app.may_withdraw_financing(&sme, &n.id).await, "financed");
     assert_eq!(
-        e.app
-            .withdraw_financing_need(&banker, &n2.id)
-            .await
-            .unwrap_err()
-            .code,
+        code(e.app.withdraw_financing_need(&banker, &n2.id).await),
         ErrorCode::Forbidden
     );
     assert_eq!(
-        e.app
-            .withdraw_financing_need(&other, &n2.id)
-            .await
-            .unwrap_err()
-            .code,
+        code(e.app.withdraw_financing_need(&other, &n2.id).await),
         ErrorCode::NotFound
     );
     assert_eq!(
-        e.app
-            .withdraw_financing_need(&sme, &n.id)
-            .await
-            .unwrap_err()
-            .code,
+        code(e.app.withdraw_financing_need(&sme, &n.id).await),
         ErrorCode::InvalidTransition,
         "a financed need is no longer open"
     );
@@ -405,19 +397,15 @@ async fn finance(backend: Backend) {
         .unwrap()
         .is_empty());
     assert_eq!(
-        e.app
-            .withdraw_financing_need(&sme, &n2.id)
-            .await
-            .unwrap_err()
-            .code,
+        code(e.app.withdraw_financing_need(&sme, &n2.id).await),
         ErrorCode::InvalidTransition
     );
     assert_eq!(
-        e.app
-            .move_financing(&sme, &n2.id, &mv(&bank_uscc, FinanceStage::Contacted, None))
-            .await
-            .unwrap_err()
-            .code,
+        code(
+            e.app
+                .move_financing(&sme, &n2.id, &mv(&bank_uscc, FinanceStage::Contacted, None))
+                .await
+        ),
         ErrorCode::InvalidTransition
     );
     chain_is(&e, &format!("financing:{}", n2.id), &["post", "withdraw"]).await;
