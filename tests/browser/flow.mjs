@@ -249,6 +249,10 @@ for (const lang of ['zh', 'en']) {
     reviewer = await signIn(reviewerCtx, 'reviewer.310117.market');
     await reviewer.goto(`${BASE}/cases`);
     await shot(reviewer, lang, 'reviewer-queue');
+    // Its cases still undecided after the corridor's promised limit, each flagged.
+    await Promise.all([reviewer.waitForLoadState('load'), reviewer.click('#past-promise-filter')]);
+    assert.ok(reviewer.url().includes('show=past_promise'), reviewer.url());
+    assert.equal(await reviewer.locator('table tbody tr').count(), await reviewer.locator('table tbody .promise-late').count());
     await reviewer.goto(caseUrl);
     // Every material beside the form: the photo inline, each file with its hash.
     assert.ok(await reviewer.isVisible('img.scan'));

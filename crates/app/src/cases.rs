@@ -149,7 +149,8 @@ pub struct CaseQuery {
     /// Comma-separated statuses.
     pub status: Option<String>,
     pub matter: Option<String>,
-    /// `overdue` or `near_due`.
+    /// `overdue`, `near_due`, or `past_promise` (undecided after the corridor's promised
+    /// deadline).
     pub due: Option<String>,
     pub receipt_no: Option<String>,
     /// Page number, from 1.
@@ -466,6 +467,7 @@ impl App {
         match q.due.as_deref() {
             None | Some("") => {}
             Some("overdue") => f.deadline_by = today.previous_day(),
+            Some("past_promise") => f.promised_by = today.previous_day(),
             Some("near_due") => {
                 f.deadline_by = Some(
                     r.calendar
@@ -473,10 +475,12 @@ impl App {
                 )
             }
             Some(other) => {
-                return Err(
-                    AppError::bad(format!("due must be overdue or near_due, not {other}"))
-                        .with_zh(format!("due 须为 overdue 或 near_due，而不是 {other}")),
-                )
+                return Err(AppError::bad(format!(
+                    "due must be overdue, near_due or past_promise, not {other}"
+                ))
+                .with_zh(format!(
+                    "due 须为 overdue、near_due 或 past_promise，而不是 {other}"
+                )))
             }
         }
         let per_page = q.per_page.unwrap_or(20);

@@ -19,6 +19,8 @@ pub struct CaseFilter {
     pub competent_city: Option<String>,
     /// Cases whose deadline is on or before this date and that still await a decision.
     pub deadline_by: Option<Date>,
+    /// The same against the promised deadline.
+    pub promised_by: Option<Date>,
     pub receipt_no: Option<String>,
     /// Sort by deadline (reviewer queues) instead of newest first.
     pub by_deadline: bool,
@@ -141,6 +143,7 @@ impl CaseFilter {
             || self.competent_city.is_some()
             || self.receipt_no.is_some()
             || self.deadline_by.is_some()
+            || self.promised_by.is_some()
         {
             return None;
         }
@@ -186,6 +189,11 @@ impl CaseFilter {
         }
         if let Some(d) = self.deadline_by {
             push("deadline <= ?", Val::t(date_str(d)), &mut vals);
+        }
+        if let Some(d) = self.promised_by {
+            push("promised_deadline <= ?", Val::t(date_str(d)), &mut vals);
+        }
+        if self.deadline_by.is_some() || self.promised_by.is_some() {
             conds.push("status IN ('accepted', 'resubmitted')".into());
         }
         if !self.statuses.is_empty() {

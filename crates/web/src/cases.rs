@@ -51,6 +51,7 @@ pub(crate) struct CasesPage {
     has_more: bool,
     next_page: i64,
     show_all: bool,
+    past_promise: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -75,10 +76,13 @@ pub(crate) async fn my_cases(
     let t = lang.texts();
     let page_no = q.page.unwrap_or(1).max(1);
     let show_all = q.show.as_deref() == Some("all");
+    // A reviewer's cases still undecided after the corridor's promised deadline.
+    let past_promise = q.show.as_deref() == Some("past_promise");
     let query = corridor_app::cases::CaseQuery {
         page: Some(page_no),
         per_page: Some(30),
         status: (!show_all).then(|| OPEN_STATUSES.to_string()),
+        due: past_promise.then(|| "past_promise".to_string()),
         ..Default::default()
     };
     let list = match app.list_cases(&p, &query).await {
@@ -124,6 +128,7 @@ pub(crate) async fn my_cases(
         has_more: page_no.saturating_mul(30) < list.total || !list.total_exact,
         next_page: page_no.saturating_add(1),
         show_all,
+        past_promise,
     };
     cx.render(&pg, StatusCode::OK)
 }

@@ -258,6 +258,11 @@ pub async fn scenario(backend: Backend) {
         Some(corridor_store::date_str(cal.add_working_days(date!(2026 - 09 - 21), 3)).as_str())
     );
     assert!(!c.past_promise);
+    let past = CaseQuery {
+        due: Some("past_promise".into()),
+        ..Default::default()
+    };
+    assert_eq!(app.list_cases(&sj, &past).await.unwrap().total, 0);
 
     // Correction requested Tuesday 29 September; resubmitted Friday 9 October, after the
     // National Day week (1-7 October) and with Saturday 10 October a working day.
@@ -312,6 +317,17 @@ pub async fn scenario(backend: Backend) {
     );
     assert!(c.past_promise);
     assert_eq!(c.due, DueState::OnTrack);
+    // The reviewer's queue lists it under "past the promised limit" (not under "overdue").
+    let listed = app.list_cases(&sj, &past).await.unwrap();
+    assert_eq!(
+        listed.items.iter().map(|x| x.id).collect::<Vec<_>>(),
+        [c.id]
+    );
+    let overdue = CaseQuery {
+        due: Some("overdue".into()),
+        ..Default::default()
+    };
+    assert_eq!(app.list_cases(&sj, &overdue).await.unwrap().total, 0);
     let moved = cal.add_working_days(corridor_store::parse_date(&first_deadline).unwrap(), 3);
     assert_eq!(c.deadline.clone().unwrap(), corridor_store::date_str(moved));
     assert_eq!(
