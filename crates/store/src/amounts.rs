@@ -175,25 +175,14 @@ impl Store {
         &self,
         since_ms: i64,
     ) -> Result<Vec<(String, String, String, i64, i64)>> {
-        let rows = sqlx::query(
-            "SELECT city, matter_code, kind, COUNT(*), CAST(SUM(total_fen) AS BIGINT) \
+        Ok(sqlx::query_as(
+            "SELECT city, matter_code, kind, CAST(COUNT(*) AS BIGINT), CAST(SUM(total_fen) AS BIGINT) \
              FROM case_amounts WHERE decided_ms >= $1 \
              GROUP BY city, matter_code, kind ORDER BY city, matter_code, kind",
         )
         .bind(since_ms)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
     /// The amount a case's decision recorded, if any.

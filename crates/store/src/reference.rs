@@ -113,21 +113,10 @@ impl Store {
     }
 
     pub async fn catalogue_versions(&self) -> Result<Vec<(i64, i64, String, String, i64)>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT version, published_ms, note, digest, matter_count FROM catalogue_versions ORDER BY version",
         )
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 }
