@@ -465,6 +465,9 @@ for (const lang of ['zh', 'en']) {
     await press(applicant, t.submit);
     const rentUrl = applicant.url().split('?')[0];
     await attachAll(applicant, lang);
+    // The applicant sees what the rule in force gives today, marked as not yet decided.
+    await applicant.goto(rentUrl);
+    assert.match(await applicant.textContent('#amount-h'), lang === 'zh' ? /尚未决定/ : /not yet decided/);
     // The reviewer accepts and sees what the rule in force gives: 5,000 - 2,000 = 3,000 (cap B).
     const rv = await signIn(await context(lang), 'reviewer.310117.talent');
     await rv.goto(rentUrl);

@@ -290,12 +290,11 @@ impl App {
         }
     }
 
-    /// A case's amount for its view: the recorded one, else (for the competent reviewer,
-    /// while the case awaits the decision) what the rule gives now.
+    /// A case's amount for its view: the recorded one, else (while undecided, for those who
+    /// see the form) what the rule in force gives today.
     /// `masked`: the caller sees the case masked, so not the steps (they quote the form).
     pub(crate) async fn amount_view(
         &self,
-        p: &Principal,
         c: &CaseRecord,
         masked: bool,
     ) -> AppResult<Option<AmountView>> {
@@ -316,10 +315,14 @@ impl App {
             }
             return Ok(Some(view_of(computed, a.rule_version, true)));
         }
-        let reviewing = p.role == Role::Reviewer
-            && p.authority_id.as_deref() == Some(c.competent_authority.as_str())
-            && c.status.is_under_review();
-        if !reviewing {
+        // Before the decision, an estimate by the rule in force today, marked as such: for
+        // those who see the form unmasked (the applicant, the receiving window, the competent
+        // reviewer), and only where this node holds the competent city's rules (on a
+        // federation, another city's operator may have published a rule this node lacks).
+        let estimate = !c.status.is_closed()
+            && !masked
+            && self.node_city().is_none_or(|mine| mine == c.competent_city);
+        if !estimate {
             return Ok(None);
         }
         // A rule that cannot compute is said at the decision; the preview is just left out.

@@ -138,8 +138,10 @@ pub struct CaseView {
     /// The licence issued for this case (filled when one case is read).
     pub licence_id: Option<Uuid>,
     /// The amount by the city's rule (filled when one case is read, for a matter that computes
-    /// one): as the decision recorded it; before it, the competent reviewer sees what the rule
-    /// gives now. The steps quote the form, so only those who see its personal data get them.
+    /// one): as the decision recorded it; before it, those who see the form unmasked (the
+    /// applicant, the window, the competent reviewer) get what the rule in force gives today
+    /// (`decided` false). The steps quote the form, so only those who see its personal data get
+    /// them.
     pub amount: Option<crate::amounts::AmountView>,
 }
 
@@ -268,7 +270,7 @@ impl App {
         if c.status == Status::CorrectionRequested {
             v.correction = self.open_correction(&c).await?.map(|(k, _)| k);
         }
-        v.amount = self.amount_view(p, &c, v.applicant.masked).await?;
+        v.amount = self.amount_view(&c, v.applicant.masked).await?;
         Ok(v)
     }
 

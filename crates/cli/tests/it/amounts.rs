@@ -87,13 +87,23 @@ pub async fn amounts_by_rule(backend: Backend) {
     attach_required(app, &me, c.id).await;
     let talent = reviewer("310117-talent");
     app.act(&talent, c.id, act(Action::Accept)).await.unwrap();
-    // Before the decision the reviewer sees what the rule gives; the applicant nothing yet.
+    // Before the decision the reviewer and the applicant see what the rule in force gives
+    // today, marked as not decided, with its steps; an administrator (who sees the case
+    // masked) nothing until the decision.
     let seen = app.get_case(&talent, c.id).await.unwrap();
     let preview = seen.amount.expect("the reviewer's preview");
     assert!(!preview.decided);
     assert_eq!(preview.computed.amount_fen, 300_000);
     assert_eq!(preview.rule_version, 1);
-    assert!(app.get_case(&me, c.id).await.unwrap().amount.is_none());
+    let estimate = app.get_case(&me, c.id).await.unwrap().amount.unwrap();
+    assert!(!estimate.decided && !estimate.computed.steps.is_empty());
+    assert_eq!(estimate.computed.amount_fen, 300_000);
+    assert!(app
+        .get_case(&staff(Role::Admin), c.id)
+        .await
+        .unwrap()
+        .amount
+        .is_none());
 
     // The operator publishes a new Songjiang rule (level B capped at 2,800): no rebuild.
     let admin = staff(Role::Admin);
