@@ -332,6 +332,44 @@ pub fn mask_phone(s: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(n - 7))
 }
 
+/// A free text with the personal data found in it masked: mainland mobile numbers
+/// (`138****5678`), resident ID numbers (`110105********002X`) and e-mail addresses
+/// (`w***@example.com`), for readers who do not need them. Digits are taken as a number only
+/// where they stand alone (not inside a longer run of digits or letters).
+pub fn mask_personal_in(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let word = |c: char| c.is_ascii_alphanumeric();
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit() && (i == 0 || !word(chars[i - 1]));
+        if starts {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            // A resident number may end in X.
+            if j - i == 17 && j < chars.len() && matches!(chars[j], 'X' | 'x') {
+                j += 1;
+            }
+            let run: String = chars[i..j].iter().collect();
+            let alone = j == chars.len() || !word(chars[j]);
+            if alone && is_mobile(&run) {
+                out.push_str(&mask_phone(&run));
+            } else if alone && run.len() == 18 {
+                out.push_str(&mask_resident_id(&run));
+            } else {
+                out.push_str(&run);
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    crate::notice::mask_addresses(&out)
+}
+
 /// Masks a personal name: keeps the first character (`张**`).
 pub fn mask_name(s: &str) -> String {
     let mut it = s.chars();
@@ -454,6 +492,28 @@ impl IdKind {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn personal_data_in_free_text_is_masked() {
+        use super::mask_personal_in as m;
+        assert_eq!(
+            m("联系人王工，电话13812345678，邮箱 wang.gong@example.com。"),
+            "联系人王工，电话138****5678，邮箱 w***@example.com。"
+        );
+        assert_eq!(
+            m("身份证 11010519491231002X / 110105194912310021"),
+            "身份证 110105********002X / 110105********0021"
+        );
+        // Not a phone: too long, part of a code, or a figure.
+        for kept in [
+            "订单 138123456789",
+            "型号 A13812345678",
+            "USCC 91340100MA2TQ8K5XE",
+            "产能 12000 吨，投资 3.5 亿元",
+        ] {
+            assert_eq!(m(kept), kept);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -156,7 +156,7 @@ impl App {
             })
         }))
         .await?;
-        self.proposal_view(&rec).await
+        self.proposal_view(&rec, false).await
     }
 
     /// An approved need of a call, open and not past its deadline.
@@ -166,7 +166,10 @@ impl App {
         takes_proposals(id, n, c, &corridor_store::date_str(self.today()))
     }
 
-    async fn proposal_view(&self, r: &ProposalRow) -> AppResult<ProposalView> {
+    /// `masked`: the reader is not a party (the joint office, an administrator): the phone
+    /// numbers, ID numbers and e-mail addresses a firm wrote in its proposal are masked; the
+    /// firm and the need's owner, who deal with each other, read it whole.
+    async fn proposal_view(&self, r: &ProposalRow, masked: bool) -> AppResult<ProposalView> {
         let need = self.store.need(&r.need_id).await?;
         let spec: Option<NeedSpec> = need
             .as_ref()
@@ -188,7 +191,11 @@ impl App {
             uscc: r.uscc.clone(),
             name_zh: firm.as_ref().map(|f| f.name_zh.clone()).unwrap_or_default(),
             name_en: firm.map(|f| f.name_en).unwrap_or_default(),
-            body: r.body.clone(),
+            body: if masked {
+                corridor_domain::ids::mask_personal_in(&r.body)
+            } else {
+                r.body.clone()
+            },
             created: crate::cases::rfc3339(r.created_ms),
             stage,
             documents: self.documents_of(&holder(&r.id)).await?,
@@ -214,7 +221,8 @@ impl App {
 
     pub async fn proposal(&self, p: &Principal, id: &str) -> AppResult<ProposalView> {
         let r = self.visible_proposal(p, id).await?;
-        self.proposal_view(&r).await
+        let masked = matches!(self.scope(p).await?, Scope::All);
+        self.proposal_view(&r, masked).await
     }
 
     /// A need's proposals, for its owner and the office.
@@ -224,9 +232,10 @@ impl App {
         need: &str,
     ) -> AppResult<Vec<ProposalView>> {
         self.need_row(p, need).await?;
+        let masked = matches!(self.scope(p).await?, Scope::All);
         let mut out = Vec::new();
         for r in self.store.proposals_of_need(need).await? {
-            out.push(self.proposal_view(&r).await?);
+            out.push(self.proposal_view(&r, masked).await?);
         }
         Ok(out)
     }
@@ -241,7 +250,7 @@ impl App {
         };
         let mut out = Vec::new();
         for r in self.store.proposals_of_firm(&mine, PROPOSALS_MAX).await? {
-            out.push(self.proposal_view(&r).await?);
+            out.push(self.proposal_view(&r, false).await?);
         }
         Ok(out)
     }

@@ -288,11 +288,24 @@ async fn calls(backend: Backend) {
         .propose(
             &coater,
             &n.id,
-            &body("采用超音速火焰喷涂修复叶片涂层，已完成台架试验。"),
+            &body("采用超音速火焰喷涂修复叶片涂层，已完成台架试验。联系人刘工 13912345678。"),
         )
         .await
         .unwrap();
     assert_eq!(pr.stage, Some(Stage::Suggested));
+    // The parties read it whole; the joint office with the contact's number masked.
+    let whole = "联系人刘工 13912345678";
+    assert!(pr.body.contains(whole));
+    let owners = e.app.proposals_of_need(&sme, &n.id).await.unwrap();
+    assert!(owners[0].body.contains(whole), "{}", owners[0].body);
+    let at_office = e.app.proposals_of_need(&office, &n.id).await.unwrap();
+    assert!(
+        at_office[0].body.contains("联系人刘工 139****5678"),
+        "{}",
+        at_office[0].body
+    );
+    let one = e.app.proposal(&office, &pr.id).await.unwrap();
+    assert!(!one.body.contains("13912345678"), "{}", one.body);
     assert_eq!(
         e.app
             .propose(&coater, &n.id, &body("再来一份"))
