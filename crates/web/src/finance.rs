@@ -151,7 +151,7 @@ pub(crate) async fn finance(State(app): State<Arc<App>>, SignedIn { cx, p }: Sig
 }
 
 /// `POST /finance`: `what` = `need` (an enterprise's financing need) or `member` (the office's
-/// member with one product; more products over the API).
+/// member with a product: a new member, or one more product of a member already in).
 pub(crate) async fn finance_post(
     State(app): State<Arc<App>>,
     SignedIn { cx, p }: SignedIn,
@@ -185,7 +185,7 @@ pub(crate) async fn finance_post(
                 description_en: val(&f, "description_en"),
             }],
         };
-        app.put_member(&p, &n)
+        app.add_member_product(&p, &n)
             .await
             .map(|_| "/finance#members".to_string())
     } else {

@@ -126,6 +126,23 @@ impl App {
         member_view(&row)
     }
 
+    /// The office's page form: a new member with its first product, or, for a member already
+    /// in the alliance, its products with this one added (one of the same Chinese name
+    /// replaced); its name, kind and city as given. At most [`MAX_PRODUCTS`].
+    pub async fn add_member_product(&self, p: &Principal, n: &NewMember) -> AppResult<MemberView> {
+        let mut n = n.clone();
+        if let Some(held) = self.store.finance_member(n.uscc.trim()).await? {
+            let mut products: Vec<Product> =
+                serde_json::from_str(&held.products).map_err(AppError::internal)?;
+            for new in std::mem::take(&mut n.products) {
+                products.retain(|x| x.name_zh.trim() != new.name_zh.trim());
+                products.push(new);
+            }
+            n.products = products;
+        }
+        self.put_member(p, &n).await
+    }
+
     /// The alliance's members with their products (anyone acting for a firm, and the office).
     pub async fn finance_members(&self, p: &Principal) -> AppResult<Vec<MemberView>> {
         self.finance_who(p).await?;

@@ -409,6 +409,44 @@ async fn finance(backend: Backend) {
         ErrorCode::InvalidTransition
     );
     chain_is(&e, &format!("financing:{}", n2.id), &["post", "withdraw"]).await;
+    // The office's form adds a product to a member already in: kept beside the first; one of
+    // the same name is replaced; a firm cannot.
+    let leasing = |max| {
+        member(
+            &bank_uscc,
+            "示例科创银行",
+            MemberKind::Bank,
+            vec![product("设备融资租赁", 50, max, &[FirmStage::Growth], &[])],
+        )
+    };
+    let v = e
+        .app
+        .add_member_product(&office, &leasing(800))
+        .await
+        .unwrap();
+    let names = |v: &corridor_app::industry::MemberView| {
+        v.products
+            .iter()
+            .map(|p| (p.name_zh.clone(), p.max_amount))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&v),
+        [("科创设备贷".into(), 3000), ("设备融资租赁".into(), 800)]
+    );
+    let v = e
+        .app
+        .add_member_product(&office, &leasing(1200))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&v),
+        [("科创设备贷".into(), 3000), ("设备融资租赁".into(), 1200)]
+    );
+    assert_eq!(
+        code(e.app.add_member_product(&sme, &leasing(900)).await),
+        ErrorCode::Forbidden
+    );
     drop(_stop);
     e.cleanup().await;
 }
