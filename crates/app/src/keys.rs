@@ -20,7 +20,7 @@ impl App {
         self.master_key.read().ok().is_some_and(|g| g.is_some())
     }
 
-    fn master(&self) -> AppResult<[u8; 32]> {
+    pub(crate) fn master(&self) -> AppResult<[u8; 32]> {
         self.master_key.read().ok().and_then(|g| *g).ok_or_else(|| {
             AppError::new(
                 ErrorCode::Internal,

@@ -72,6 +72,8 @@ pub async fn run(
     let (store, temp_url, temp_dir) = fresh(args).await?;
     let backend = store.backend().name();
     let app = App::open(store.clone(), Arc::new(SystemClock)).await?;
+    // A fresh store of its own: a fixed master key seals its lots' reserves.
+    app.set_master_key([0x42; 32]);
 
     // The registry: a seller and the bidders.
     let firms = corridor_industry::generate::enterprises(bidders + 1, 60);

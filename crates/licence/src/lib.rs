@@ -384,6 +384,24 @@ pub fn verify(
 
 /// Encrypts a private key for storage: base64url(nonce ‖ ciphertext), the key id as AAD.
 pub fn wrap_key(master: &[u8; 32], kid: &str, key: &SigningKey) -> Result<String, LicenceError> {
+    seal(master, kid, key.as_bytes())
+}
+
+/// Decrypts a stored private key; fails with a wrong master key or a tampered record.
+pub fn unwrap_key(master: &[u8; 32], kid: &str, wrapped: &str) -> Result<SigningKey, LicenceError> {
+    let pt = open(master, kid, wrapped).map_err(|_| {
+        LicenceError::Key("cannot decrypt the private key: wrong master key?".into())
+    })?;
+    let arr: [u8; 32] = pt
+        .try_into()
+        .map_err(|_| LicenceError::Key("bad key length".into()))?;
+    Ok(SigningKey::from_bytes(&arr))
+}
+
+/// Encrypts a secret at rest under the master key (XChaCha20-Poly1305, a random nonce), bound
+/// to `aad` (what it belongs to: a key id, a lot id) so that it cannot be moved to another
+/// record: base64url of nonce and ciphertext.
+pub fn seal(master: &[u8; 32], aad: &str, msg: &[u8]) -> Result<String, LicenceError> {
     let cipher = XChaCha20Poly1305::new(master.into());
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
@@ -391,8 +409,8 @@ pub fn wrap_key(master: &[u8; 32], kid: &str, key: &SigningKey) -> Result<String
         .encrypt(
             XNonce::from_slice(&nonce),
             Payload {
-                msg: key.as_bytes(),
-                aad: kid.as_bytes(),
+                msg,
+                aad: aad.as_bytes(),
             },
         )
         .map_err(|e| LicenceError::Key(e.to_string()))?;
@@ -401,30 +419,25 @@ pub fn wrap_key(master: &[u8; 32], kid: &str, key: &SigningKey) -> Result<String
     Ok(B64.encode(out))
 }
 
-/// Decrypts a stored private key; fails with a wrong master key or a tampered record.
-pub fn unwrap_key(master: &[u8; 32], kid: &str, wrapped: &str) -> Result<SigningKey, LicenceError> {
+/// Decrypts what [`seal`] made for the same `aad`; fails with a wrong master key, another
+/// record's secret or a tampered one.
+pub fn open(master: &[u8; 32], aad: &str, sealed: &str) -> Result<Vec<u8>, LicenceError> {
     let raw = B64
-        .decode(wrapped)
+        .decode(sealed)
         .map_err(|e| LicenceError::Key(e.to_string()))?;
     if raw.len() < 24 {
-        return Err(LicenceError::Key("wrapped key too short".into()));
+        return Err(LicenceError::Key("sealed secret too short".into()));
     }
     let cipher = XChaCha20Poly1305::new(master.into());
-    let pt = cipher
+    cipher
         .decrypt(
             XNonce::from_slice(&raw[..24]),
             Payload {
                 msg: &raw[24..],
-                aad: kid.as_bytes(),
+                aad: aad.as_bytes(),
             },
         )
-        .map_err(|_| {
-            LicenceError::Key("cannot decrypt the private key: wrong master key?".into())
-        })?;
-    let arr: [u8; 32] = pt
-        .try_into()
-        .map_err(|_| LicenceError::Key("bad key length".into()))?;
-    Ok(SigningKey::from_bytes(&arr))
+        .map_err(|_| LicenceError::Key("cannot decrypt: wrong master key or record?".into()))
 }
 
 /// Parses a master key given as 64 hex characters.

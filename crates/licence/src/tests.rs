@@ -202,3 +202,16 @@ proptest! {
         let _ = verify(&qr, &tl, &RevocationList::default(), 0);
     }
 }
+
+#[test]
+fn sealed_secrets_open_only_for_their_record_and_key() {
+    let master = [7u8; 32];
+    let s = crate::seal(&master, "lot-1", b"500000:abc").unwrap();
+    assert!(!s.contains("500000"));
+    assert_eq!(crate::open(&master, "lot-1", &s).unwrap(), b"500000:abc");
+    assert!(crate::open(&master, "lot-2", &s).is_err(), "another record");
+    assert!(crate::open(&[8u8; 32], "lot-1", &s).is_err(), "another key");
+    let mut bad = s.clone().into_bytes();
+    bad[30] = if bad[30] == b'A' { b'B' } else { b'A' };
+    assert!(crate::open(&master, "lot-1", &String::from_utf8(bad).unwrap()).is_err());
+}

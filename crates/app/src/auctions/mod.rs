@@ -463,6 +463,14 @@ impl App {
             AppError::fields(errs)
         })?;
         let state = LotState::new(&rules);
+        // Sealed under the master key, bound to the lot: not readable in the database (or an
+        // export) before settlement opens it.
+        let sealed = corridor_licence::seal(
+            &self.master()?,
+            &id,
+            format!("{}:{nonce}", l.reserve).as_bytes(),
+        )
+        .map_err(|e| AppError::internal(e.to_string()))?;
         Ok(LotRow {
             id,
             session_id: session.to_string(),
@@ -473,7 +481,7 @@ impl App {
             rules: serde_json::to_string(&rules).map_err(AppError::internal)?,
             state: serde_json::to_string(&state).map_err(AppError::internal)?,
             close_ms: state.close_ms,
-            reserve_secret: format!("{}:{nonce}", l.reserve),
+            reserve_secret: format!("{}{sealed}", settle::SEALED),
             settlement: None,
             confirm_by_ms: None,
             buyer_confirmed_ms: None,

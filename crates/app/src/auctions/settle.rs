@@ -84,16 +84,37 @@ async fn set_listing(tx: &mut WriteTx, id: &str, status: ListingStatus, now: i64
     Ok(())
 }
 
+/// The marker of a reserve sealed under the master key (lots created before it are in clear).
+pub(crate) const SEALED: &str = "sealed:";
+
+/// A lot's reserve and nonce (`amount:nonce`), opened with the master key.
+fn reserve_secret(row: &LotRow, master: Option<[u8; 32]>) -> AppResult<String> {
+    let Some(sealed) = row.reserve_secret.strip_prefix(SEALED) else {
+        return Ok(row.reserve_secret.clone());
+    };
+    let master = master.ok_or_else(|| {
+        AppError::internal("a lot's reserve is sealed and no master key is configured")
+    })?;
+    let raw = corridor_licence::open(&master, &row.id, sealed)
+        .map_err(|e| AppError::internal(format!("a lot's reserve cannot be opened: {e}")))?;
+    String::from_utf8(raw).map_err(AppError::internal)
+}
+
 /// Settles a lot in the writer's transaction (see [`App::settle_lot`]).
-async fn settle_in(tx: &mut WriteTx, id: &str, actor: &str, now: i64) -> AppResult<LotRow> {
+async fn settle_in(
+    tx: &mut WriteTx,
+    id: &str,
+    (actor, now): (&str, i64),
+    master: Option<[u8; 32]>,
+) -> AppResult<LotRow> {
     let mut row = lot_in(tx, id).await?;
     if row.status != LotStatus::Pending.as_str() {
         return Err(super::bidding::refused(rule::Refusal::Settled, None));
     }
     let rules: Rules = serde_json::from_str(&row.rules).map_err(AppError::internal)?;
     let state: LotState = serde_json::from_str(&row.state).map_err(AppError::internal)?;
-    let (reserve, nonce) = row
-        .reserve_secret
+    let secret = reserve_secret(&row, master)?;
+    let (reserve, nonce) = secret
         .split_once(':')
         .and_then(|(a, n)| Some((a.parse::<i64>().ok()?, n.to_string())))
         .ok_or_else(|| AppError::internal("a lot's reserve is unreadable"))?;
@@ -147,9 +168,11 @@ impl App {
         }
         let actor = p.map_or("corridor".to_string(), |p| p.username.clone());
         let (id2, now) = (id.to_string(), self.now_ms());
+        // Without it a sealed reserve cannot be read: the settlement says so.
+        let master = self.master().ok();
         self.write(Box::new(move |tx| {
             let (id, actor) = (id2.clone(), actor.clone());
-            Box::pin(async move { settle_in(tx, &id, &actor, now).await.map(|_| ()) })
+            Box::pin(async move { settle_in(tx, &id, (&actor, now), master).await.map(|_| ()) })
         }))
         .await?;
         self.lot(p, id).await

@@ -253,6 +253,17 @@ async fn ascending_lot_to_contract(backend: Backend) {
     let m = market(&e, "低温固态电池电解质").await;
     let (a, b, c) = (&m.buyers[0], &m.buyers[1], &m.buyers[2]);
     let (session, id) = session_with(&e, lot(&e, &m.listing, LotKind::Ascending, 1_060)).await;
+    // The reserve is kept sealed under the master key, bound to the lot: not in the database
+    // (nor an export) in clear; the settlement below opens it.
+    let stored: String = sqlx::query_scalar("SELECT reserve_secret FROM lots WHERE id = $1")
+        .bind(id.clone())
+        .fetch_one(e.store.pool())
+        .await
+        .unwrap();
+    assert!(
+        stored.starts_with("sealed:") && !stored.contains("1060"),
+        "{stored}"
+    );
     // A listing in a lot cannot be put up twice.
     let office = staff(Role::JointOffice);
     let again = e
