@@ -7,6 +7,7 @@ mod federation_cmd;
 mod id_check;
 mod industry_cmd;
 mod licence_cmd;
+mod reference_cmd;
 mod serve;
 mod trust_cmd;
 
@@ -530,25 +531,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let n = store.import(std::io::BufReader::new(f)).await?;
             println!("imported {n} rows from {}", file.display());
         }
-        Cmd::Reference {
-            cmd: RefCmd::Import { dir },
-        } => {
-            let b = Bundle::from_dir(dir)?;
-            let app = cli.app().await?;
-            let v = app
-                .import_reference(&b, &format!("import from {}", dir.display()))
-                .await?;
-            println!("reference data imported; catalogue version {v}");
-        }
-        Cmd::Reference {
-            cmd: RefCmd::BackfillLimits,
-        } => {
-            let r = cli.app().await?.backfill_limits().await?;
-            println!(
-                "{} cases given their promised limit and hand-off times; {} left as they were",
-                r.cases, r.skipped
-            );
-        }
+        Cmd::Reference { cmd } => reference_cmd::run(&cli, cmd).await?,
         Cmd::User {
             cmd:
                 UserCmd::Add {

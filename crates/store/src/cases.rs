@@ -1,7 +1,7 @@
 //! Cases as stored: the record, receipt numbers, writing and reading one case.
 
 use crate::codec::*;
-use crate::tables::{bind, insert_rows, table, Val, CASE_COLS, TABLES};
+use crate::tables::{bind, insert_rows, table, Ty, Val, TABLES};
 use crate::*;
 use corridor_domain::case::{LegalClock, Status};
 use corridor_domain::catalogue::ServiceMode;
@@ -119,6 +119,41 @@ impl CaseRecord {
         })
     }
 }
+
+/// The columns of `cases`, in the order of [`CaseRecord::to_vals`].
+pub const CASE_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Text),
+    ("receipt_no", Ty::Text),
+    ("matter_code", Ty::Text),
+    ("catalogue_version", Ty::Int),
+    ("mode", Ty::Text),
+    ("status", Ty::Text),
+    ("applicant_user", Ty::Text),
+    ("applicant_name", Ty::Text),
+    ("applicant_id_no", Ty::Text),
+    ("applicant_uscc", Ty::Text),
+    ("applicant_phone", Ty::Text),
+    ("receiving_city", Ty::Text),
+    ("receiving_window", Ty::Text),
+    ("competent_city", Ty::Text),
+    ("competent_authority", Ty::Text),
+    ("form", Ty::Text),
+    ("filed_ms", Ty::Int),
+    ("updated_ms", Ty::Int),
+    ("filed_on", Ty::Text),
+    ("statutory_days", Ty::Int),
+    ("accepted_on", Ty::Text),
+    ("paused_days", Ty::Int),
+    ("paused_since", Ty::Text),
+    ("deadline", Ty::Text),
+    ("decided_on", Ty::Text),
+    ("decision_days", Ty::Int),
+    ("reason", Ty::Text),
+    ("promised_days", Ty::Int),
+    ("promised_deadline", Ty::Text),
+    ("received_ms", Ty::Int),
+    ("forwarded_ms", Ty::Int),
+];
 
 pub(crate) fn case_cols() -> String {
     CASE_COLS

@@ -116,6 +116,7 @@ pub use audit::*;
 pub use bulk::*;
 pub use calls::*;
 pub use case_lists::*;
+pub use cases::CASE_COLS;
 pub use cases::*;
 pub use codec::*;
 pub use documents::*;
@@ -129,7 +130,7 @@ pub use notices::*;
 pub use outbox::*;
 pub use projects::*;
 pub use statistics::*;
-pub use tables::{Table, Ty, Val, CASE_COLS, TABLES};
+pub use tables::{Table, Ty, Val, TABLES};
 pub use users::*;
 
 /// A write transaction: what every write of the application goes through. The store owns it

@@ -102,7 +102,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "cases",
-        cols: CASE_COLS,
+        cols: crate::cases::CASE_COLS,
         order: "id",
     },
     Table {
@@ -657,40 +657,6 @@ pub const LICENCE_COLS: &[(&str, Ty)] = &[
     ("envelope", T),
     ("revoked_ms", I),
     ("revoke_reason", T),
-];
-
-pub const CASE_COLS: &[(&str, Ty)] = &[
-    ("id", T),
-    ("receipt_no", T),
-    ("matter_code", T),
-    ("catalogue_version", I),
-    ("mode", T),
-    ("status", T),
-    ("applicant_user", T),
-    ("applicant_name", T),
-    ("applicant_id_no", T),
-    ("applicant_uscc", T),
-    ("applicant_phone", T),
-    ("receiving_city", T),
-    ("receiving_window", T),
-    ("competent_city", T),
-    ("competent_authority", T),
-    ("form", T),
-    ("filed_ms", I),
-    ("updated_ms", I),
-    ("filed_on", T),
-    ("statutory_days", I),
-    ("accepted_on", T),
-    ("paused_days", I),
-    ("paused_since", T),
-    ("deadline", T),
-    ("decided_on", T),
-    ("decision_days", I),
-    ("reason", T),
-    ("promised_days", I),
-    ("promised_deadline", T),
-    ("received_ms", I),
-    ("forwarded_ms", I),
 ];
 
 pub fn table(name: &str) -> Option<&'static Table> {
