@@ -350,36 +350,26 @@ async fn finance(backend: Backend) {
         "{page}"
     );
     assert!(page.contains("600"));
-    let r = http
-        .post(format!("{base}/finance"))
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .header(reqwest::header::COOKIE, &cookie)
-        .body(format!(
-            "csrf={token}&what=need&title_zh=x&amount=&stage=growth"
-        ))
-        .send()
-        .await
-        .unwrap();
+    let r = crate::web::post_form(
+        &http,
+        &format!("{base}/finance"),
+        &cookie,
+        format!("csrf={token}&what=need&title_zh=x&amount=&stage=growth"),
+    )
+    .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains(r#"id="amount-error""#));
     // The firm withdraws its second need from its page.
     let url = format!("{base}/finance/needs/{}", n2.id);
     let page = crate::web::page_text(&http, &url, &cookie).await;
     assert!(page.contains(r#"id="withdraw-need""#), "{page}");
-    let r = http
-        .post(format!("{url}/withdraw"))
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .header(reqwest::header::COOKIE, &cookie)
-        .body(format!("csrf={token}"))
-        .send()
-        .await
-        .unwrap();
+    let r = crate::web::post_form(
+        &http,
+        &format!("{url}/withdraw"),
+        &cookie,
+        format!("csrf={token}"),
+    )
+    .await;
     // Redirected (and followed) back to the need's page.
     assert_eq!(r.status(), 200);
     assert_eq!(r.url().path(), format!("/finance/needs/{}", n2.id));

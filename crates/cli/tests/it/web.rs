@@ -408,6 +408,25 @@ pub async fn public_form(http: &reqwest::Client, base: &str, path: &str) -> (Str
 }
 
 /// The value of the first hidden `csrf` field in a page.
+/// Posts a form (already URL-encoded, its CSRF token included) with the session's cookie.
+pub async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    cookie: impl AsRef<str>,
+    body: String,
+) -> reqwest::Response {
+    http.post(url)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(reqwest::header::COOKIE, cookie.as_ref())
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 pub fn csrf_in(html: &str) -> Option<String> {
     let i = html.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
     Some(html[i..].split('"').next()?.to_string())
