@@ -143,6 +143,10 @@ pub struct CaseView {
     /// (`decided` false). The steps quote the form, so only those who see its personal data get
     /// them.
     pub amount: Option<crate::amounts::AmountView>,
+    /// The joint filing this case is a part of, and the part's key (filled when one case is
+    /// read).
+    pub joint_id: Option<Uuid>,
+    pub part_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -271,6 +275,10 @@ impl App {
             v.correction = self.open_correction(&c).await?.map(|(k, _)| k);
         }
         v.amount = self.amount_view(&c, v.applicant.masked).await?;
+        if let Some(part) = self.store.part_of(&c.id.to_string()).await? {
+            v.joint_id = Uuid::parse_str(&part.joint_id).ok();
+            v.part_key = Some(part.part_key);
+        }
         Ok(v)
     }
 
@@ -393,6 +401,8 @@ impl App {
                 crate::notices::new_notice(&r, &n, k, n.updated_ms, a)
             });
         let notifies = notice.is_some();
+        // A part of a joint filing may end it (decided in the writer's transaction).
+        let joint = self.joint_change(&c, &n, req.action).await?;
         // Committed by the single writer with whatever else is waiting: one fsync for all.
         let sends = outgoing.is_some();
         self.to_writer(|reply| {
@@ -409,6 +419,7 @@ impl App {
                 outgoing,
                 notice,
                 amount,
+                joint,
                 reply,
             }))
         })
@@ -616,6 +627,8 @@ impl App {
             allowed_actions: allowed,
             licence_id: None,
             amount: None,
+            joint_id: None,
+            part_key: None,
         }
     }
 

@@ -329,13 +329,37 @@ impl App {
         }
         let city = competent_city(matter, &req.competent_city, &req.form)?;
         let authority = competent_authority(&r, matter, &city)?;
+        let intake = self.intake(p, &r, matter, authority, &req, id).await?;
+        let notify = intake.notify;
+        let stored = self
+            .to_writer(|reply| WriteJob::File(Box::new(intake.job(&r, reply))))
+            .await?;
+        if notify {
+            self.mail_ready.notify_one();
+        }
+        tracing::info!(receipt = %stored.receipt_no, matter = %stored.matter_code, "case filed");
+        Ok(self.view(p, &stored, &r))
+    }
+
+    /// Checks one case of a filing that `authority` is to decide — the route (who files in
+    /// which mode at which window), the filing city, the identity check, the form, the filer —
+    /// and makes its record. A single filing and each part of a joint one come through here.
+    pub(crate) async fn intake(
+        &self,
+        p: &Principal,
+        r: &Reference,
+        matter: &Matter,
+        authority: &Authority,
+        req: &FileCase,
+        id: Uuid,
+    ) -> AppResult<Intake> {
         let comp = authority.city.to_string();
         let Route {
             receiving_city,
             window,
             steps,
             role,
-        } = route(&r, p, matter, req.mode, req.window_id.as_deref(), &comp)?;
+        } = route(r, p, matter, req.mode, req.window_id.as_deref(), &comp)?;
         self.check_filing_city(&receiving_city)?;
         identity_rule(p, req.identity_checked)?;
         let form = matter.validate_form(&req.form).map_err(AppError::fields)?;
@@ -343,7 +367,6 @@ impl App {
             .check_filer(p, &matter.code, &form, req.identity_seen.as_deref())
             .await?;
         let now = self.now_ms();
-        let today = self.today();
         let id_no = text_of(&form, &["applicant_id", "contact_id"]);
         let name = text_of(
             &form,
@@ -370,7 +393,7 @@ impl App {
             form: serde_json::to_string(&form).unwrap_or_else(|_| "{}".into()),
             filed_ms: now,
             updated_ms: now,
-            filed_on: today,
+            filed_on: self.today(),
             clock: LegalClock::new(matter.statutory_days, matter.promised_days),
             reason: None,
         };
@@ -382,23 +405,42 @@ impl App {
                 case.receiving_window.is_some(),
             )
             .is_some();
-        let stored = self
-            .to_writer(|reply| {
-                WriteJob::File(Box::new(IntakeJob {
-                    case,
-                    actor: p.user_id.to_string(),
-                    role,
-                    steps,
-                    identity,
-                    notice: notify.then(|| r.clone()),
-                    reply,
-                }))
-            })
-            .await?;
-        if notify {
-            self.mail_ready.notify_one();
+        Ok(Intake {
+            case,
+            actor: p.user_id.to_string(),
+            role,
+            steps,
+            identity,
+            notify,
+        })
+    }
+}
+
+/// One case of a filing, checked by [`App::intake`], for the writer.
+pub(crate) struct Intake {
+    pub(crate) case: CaseRecord,
+    actor: String,
+    role: &'static str,
+    steps: Vec<(&'static str, Status)>,
+    identity: Option<corridor_store::IdentityCheck>,
+    /// The applicant's account is told the case is received.
+    pub(crate) notify: bool,
+}
+
+impl Intake {
+    pub(crate) fn job(
+        self,
+        r: &std::sync::Arc<Reference>,
+        reply: tokio::sync::oneshot::Sender<AppResult<CaseRecord>>,
+    ) -> IntakeJob {
+        IntakeJob {
+            case: self.case,
+            actor: self.actor,
+            role: self.role,
+            steps: self.steps,
+            identity: self.identity,
+            notice: self.notify.then(|| r.clone()),
+            reply,
         }
-        tracing::info!(receipt = %stored.receipt_no, matter = %stored.matter_code, "case filed");
-        Ok(self.view(p, &stored, &r))
     }
 }

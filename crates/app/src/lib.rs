@@ -23,6 +23,7 @@ pub mod handoff;
 pub mod identity;
 mod inbox;
 pub mod industry;
+pub mod joint;
 pub mod keys;
 pub mod licences;
 pub mod limiter;

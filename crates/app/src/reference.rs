@@ -28,6 +28,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("windows.json", include_str!("../../../data/windows.json")),
     ("matters.json", include_str!("../../../data/matters.json")),
     ("calendar.json", include_str!("../../../data/calendar.json")),
+    ("bundles.json", include_str!("../../../data/bundles.json")),
 ];
 
 fn invalid(what: String) -> AppError {
@@ -52,6 +53,11 @@ impl Bundle {
             authorities: parse("authorities.json", &get("authorities.json")?)?,
             windows: parse("windows.json", &get("windows.json")?)?,
             matters: parse("matters.json", &get("matters.json")?)?,
+            // A folder from before bundles has none.
+            bundles: match get("bundles.json") {
+                Ok(t) => parse("bundles.json", &t)?,
+                Err(_) => Vec::new(),
+            },
         };
         data.validate().map_err(|e| invalid(e.to_string()))?;
         let calendar: Vec<CalendarYear> = parse("calendar.json", &get("calendar.json")?)?;
@@ -71,7 +77,7 @@ impl Bundle {
         })
     }
 
-    /// Reads the six files from a folder.
+    /// Reads the files from a folder (`bundles.json` may be missing).
     pub fn from_dir(dir: &Path) -> AppResult<Bundle> {
         Bundle::from_texts(|name| {
             std::fs::read_to_string(dir.join(name))
@@ -117,6 +123,9 @@ pub async fn import_bundle(store: &Store, b: &Bundle, now_ms: i64, note: &str) -
     for y in &b.calendar {
         Store::put_doc(&mut tx, "calendar_years", Val::i(y.year.into()), &[], y).await?;
     }
+    for x in &b.data.bundles {
+        Store::put_doc(&mut tx, "bundles", Val::t(&x.code), &[], x).await?;
+    }
     tx.commit().await?;
     let digest = catalogue_digest(&b.data.matters);
     let latest = store.latest_catalogue_version().await?;
@@ -153,6 +162,8 @@ pub struct Reference {
     pub calendar: Calendar,
     /// The amount rules in force, by (city, matter code).
     pub rules: crate::amounts::Rules,
+    /// Matters filed together once, by code.
+    pub bundles: Vec<corridor_domain::joint::Bundle>,
 }
 
 impl Reference {
@@ -184,6 +195,7 @@ impl Reference {
             version,
             calendar: Calendar::new(years).map_err(|e| invalid(e.to_string()))?,
             rules: crate::amounts::load_rules(store).await?,
+            bundles: store.load_docs("bundles").await?,
         })
     }
 
@@ -193,6 +205,10 @@ impl Reference {
 
     pub fn current_matter(&self, code: &str) -> Option<&Matter> {
         self.current.iter().find(|m| m.code == code)
+    }
+
+    pub fn bundle(&self, code: &str) -> Option<&corridor_domain::joint::Bundle> {
+        self.bundles.iter().find(|b| b.code == code)
     }
 
     pub fn matter(&self, code: &str, version: i64) -> Option<&Matter> {

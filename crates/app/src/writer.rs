@@ -49,6 +49,8 @@ pub(crate) struct ActJob {
     pub(crate) notice: Option<corridor_store::NewNotice>,
     /// The amount an approval recorded.
     pub(crate) amount: Option<corridor_store::CaseAmountRecord>,
+    /// The joint filing the case is a part of, which the action may end.
+    pub(crate) joint: Option<crate::joint::JointChange>,
     pub(crate) reply: oneshot::Sender<AppResult<()>>,
 }
 
@@ -85,6 +87,8 @@ pub(crate) struct ApplyJob {
 /// many to a transaction.
 pub(crate) enum WriteJob {
     File(Box<IntakeJob>),
+    /// A joint filing with its parts.
+    Joint(Box<crate::joint::JointJob>),
     Act(Box<ActJob>),
     Session(Box<SessionJob>),
     Apply(Box<ApplyJob>),
@@ -104,6 +108,7 @@ impl WriteJob {
 #[derive(Default)]
 pub(crate) struct Batch {
     jobs: Vec<IntakeJob>,
+    joints: Vec<crate::joint::JointJob>,
     acts: Vec<ActJob>,
     sessions: Vec<SessionJob>,
     applies: Vec<ApplyJob>,
@@ -114,6 +119,7 @@ pub(crate) struct Batch {
 impl Batch {
     fn len(&self) -> usize {
         self.jobs.len()
+            + self.joints.len()
             + self.acts.len()
             + self.sessions.len()
             + self.applies.len()
@@ -124,6 +130,7 @@ impl Batch {
     fn push(&mut self, j: WriteJob) {
         match j {
             WriteJob::File(f) => self.jobs.push(*f),
+            WriteJob::Joint(j) => self.joints.push(*j),
             WriteJob::Act(a) => self.acts.push(*a),
             WriteJob::Session(s) => self.sessions.push(*s),
             WriteJob::Apply(a) => self.applies.push(*a),
@@ -151,6 +158,11 @@ impl Batch {
                 .map(|j| one(WriteJob::File(Box::new(j)))),
         );
         out.extend(
+            self.joints
+                .into_iter()
+                .map(|j| one(WriteJob::Joint(Box::new(j)))),
+        );
+        out.extend(
             self.acts
                 .into_iter()
                 .map(|a| one(WriteJob::Act(Box::new(a)))),
@@ -176,6 +188,11 @@ impl Batch {
     /// Answers every job of a committed batch.
     fn answer(self, o: Outcomes) {
         answer(self.jobs, self.acts, o.applied);
+        for j in self.joints {
+            let _ = j
+                .reply
+                .send(Ok(j.parts.into_iter().map(|p| p.case).collect()));
+        }
         for s in self.sessions {
             let _ = s.reply.send(Ok(()));
         }
@@ -197,6 +214,9 @@ impl Batch {
         }
         for a in self.acts {
             let _ = a.reply.send(Err(not_stored()));
+        }
+        for j in self.joints {
+            let _ = j.reply.send(Err(not_stored()));
         }
         for s in self.sessions {
             let _ = s.reply.send(Err(not_stored()));
@@ -228,6 +248,7 @@ pub(crate) struct Outcomes {
 async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
     let Batch {
         jobs,
+        joints,
         acts,
         sessions,
         applies,
@@ -241,6 +262,104 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
             Store::set_password_hash(&mut tx, s.user, h).await?;
         }
     }
+    store_intakes(&mut tx, jobs).await?;
+    for j in joints.iter_mut() {
+        store_intakes(&mut tx, &mut j.parts).await?;
+        Store::insert_joint(&mut tx, &j.record, &crate::joint::part_rows(j)).await?;
+    }
+    let mut applied = Vec::with_capacity(acts.len());
+    let mut ended = Vec::new();
+    for a in acts.iter() {
+        let ok = Store::update_case(&mut tx, &a.case, (a.was.0, &a.was.1)).await?;
+        if ok {
+            if let Some(l) = &a.licence {
+                Store::insert_licence(&mut tx, l).await?;
+            }
+            if let Some(c) = &a.identity {
+                Store::insert_identity_checks(&mut tx, std::slice::from_ref(c)).await?;
+            }
+            if let Some(m) = &a.amount {
+                Store::put_case_amount(&mut tx, m).await?;
+            }
+            if let Some(j) = &a.joint {
+                ended.extend(crate::joint::store_change(&mut tx, j).await?);
+            }
+        }
+        applied.push(ok);
+    }
+    // The messages of the applied actions to the cases' other nodes, sealed together.
+    let outgoing: Vec<crate::outbox::Enqueue<'_>> = acts
+        .iter()
+        .zip(&applied)
+        .filter(|(_, ok)| **ok)
+        .filter_map(|(a, _)| {
+            a.outgoing.as_ref().map(|o| crate::outbox::Enqueue {
+                me: &o.me,
+                recipient: &o.recipient,
+                kind: o.kind,
+                case: Some(o.case),
+                body: &o.body,
+                now: a.case.updated_ms,
+            })
+        })
+        .collect();
+    if !outgoing.is_empty() {
+        crate::outbox::enqueue_many(&mut tx, &outgoing).await?;
+    }
+    // The applied actions' audit events, chained in one go.
+    let events: Vec<NewEvent> = acts
+        .iter()
+        .zip(&applied)
+        .filter(|(_, ok)| **ok)
+        .map(|(a, _)| NewEvent {
+            stream: format!("case:{}", a.case.id),
+            at_ms: a.case.updated_ms,
+            actor: a.actor.clone(),
+            role: a.role,
+            action: a.action.to_string(),
+            before: a.before.clone(),
+            after: a.after.clone(),
+        })
+        .chain(ended)
+        .collect();
+    append_events(&mut tx, &events).await?;
+    let notices: Vec<_> = acts
+        .iter()
+        .zip(&applied)
+        .filter(|(_, ok)| **ok)
+        .filter_map(|(a, _)| a.notice.clone())
+        .collect();
+    Store::insert_notices(&mut tx, &notices).await?;
+    let mut results = Vec::with_capacity(applies.len());
+    for a in applies.iter() {
+        results.push(tx.savepoint(|t| (a.apply)(t)).await?);
+    }
+    let received = if receives.is_empty() {
+        Vec::new()
+    } else {
+        let msgs: Vec<&crate::inbox::Incoming> = receives.iter().map(|r| &r.msg).collect();
+        crate::inbox::receive_batch(&mut tx, &msgs).await?
+    };
+    let bids = if bids.is_empty() {
+        Vec::new()
+    } else {
+        crate::auctions::bidding::bid_batch(&mut tx, bids).await?
+    };
+    tx.commit().await?;
+    Ok(Outcomes {
+        applied,
+        results,
+        received,
+        bids,
+    })
+}
+
+/// The filings of a batch (or a joint filing's parts): receipt numbers by receiving city and
+/// day, the cases, their identity checks, audit chains and "received" notices.
+async fn store_intakes(tx: &mut corridor_store::WriteTx, jobs: &mut [IntakeJob]) -> AppResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
     let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, j) in jobs.iter().enumerate() {
         groups
@@ -249,7 +368,7 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
             .push(i);
     }
     for ((city, day), idx) in &groups {
-        let first = Store::reserve_receipt_seqs(&mut tx, city, day, idx.len() as i64).await?;
+        let first = Store::reserve_receipt_seqs(tx, city, day, idx.len() as i64).await?;
         for (k, i) in idx.iter().enumerate() {
             jobs[*i].case.receipt_no =
                 format!("{city}-{}-{:06}", day.replace('-', ""), first + k as i64);
@@ -292,7 +411,7 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
     }
     if !jobs.is_empty() {
         let cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
-        Store::insert_cases(&mut tx, &cases).await?;
+        Store::insert_cases(tx, &cases).await?;
         let checks: Vec<_> = jobs
             .iter()
             .filter_map(|j| {
@@ -302,9 +421,9 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
                 })
             })
             .collect();
-        Store::insert_identity_checks(&mut tx, &checks).await?;
-        Store::insert_events(&mut tx, &events).await?;
-        Store::put_heads(&mut tx, &heads).await?;
+        Store::insert_identity_checks(tx, &checks).await?;
+        Store::insert_events(tx, &events).await?;
+        Store::put_heads(tx, &heads).await?;
         let notices: Vec<_> = jobs
             .iter()
             .filter_map(|j| {
@@ -316,88 +435,9 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
                 crate::notices::new_notice(r, &j.case, kind, j.case.filed_ms, None)
             })
             .collect();
-        Store::insert_notices(&mut tx, &notices).await?;
+        Store::insert_notices(tx, &notices).await?;
     }
-    let mut applied = Vec::with_capacity(acts.len());
-    for a in acts.iter() {
-        let ok = Store::update_case(&mut tx, &a.case, (a.was.0, &a.was.1)).await?;
-        if ok {
-            if let Some(l) = &a.licence {
-                Store::insert_licence(&mut tx, l).await?;
-            }
-            if let Some(c) = &a.identity {
-                Store::insert_identity_checks(&mut tx, std::slice::from_ref(c)).await?;
-            }
-            if let Some(m) = &a.amount {
-                Store::put_case_amount(&mut tx, m).await?;
-            }
-        }
-        applied.push(ok);
-    }
-    // The messages of the applied actions to the cases' other nodes, sealed together.
-    let outgoing: Vec<crate::outbox::Enqueue<'_>> = acts
-        .iter()
-        .zip(&applied)
-        .filter(|(_, ok)| **ok)
-        .filter_map(|(a, _)| {
-            a.outgoing.as_ref().map(|o| crate::outbox::Enqueue {
-                me: &o.me,
-                recipient: &o.recipient,
-                kind: o.kind,
-                case: Some(o.case),
-                body: &o.body,
-                now: a.case.updated_ms,
-            })
-        })
-        .collect();
-    if !outgoing.is_empty() {
-        crate::outbox::enqueue_many(&mut tx, &outgoing).await?;
-    }
-    // The applied actions' audit events, chained in one go.
-    let events: Vec<NewEvent> = acts
-        .iter()
-        .zip(&applied)
-        .filter(|(_, ok)| **ok)
-        .map(|(a, _)| NewEvent {
-            stream: format!("case:{}", a.case.id),
-            at_ms: a.case.updated_ms,
-            actor: a.actor.clone(),
-            role: a.role,
-            action: a.action.to_string(),
-            before: a.before.clone(),
-            after: a.after.clone(),
-        })
-        .collect();
-    append_events(&mut tx, &events).await?;
-    let notices: Vec<_> = acts
-        .iter()
-        .zip(&applied)
-        .filter(|(_, ok)| **ok)
-        .filter_map(|(a, _)| a.notice.clone())
-        .collect();
-    Store::insert_notices(&mut tx, &notices).await?;
-    let mut results = Vec::with_capacity(applies.len());
-    for a in applies.iter() {
-        results.push(tx.savepoint(|t| (a.apply)(t)).await?);
-    }
-    let received = if receives.is_empty() {
-        Vec::new()
-    } else {
-        let msgs: Vec<&crate::inbox::Incoming> = receives.iter().map(|r| &r.msg).collect();
-        crate::inbox::receive_batch(&mut tx, &msgs).await?
-    };
-    let bids = if bids.is_empty() {
-        Vec::new()
-    } else {
-        crate::auctions::bidding::bid_batch(&mut tx, bids).await?
-    };
-    tx.commit().await?;
-    Ok(Outcomes {
-        applied,
-        results,
-        received,
-        bids,
-    })
+    Ok(())
 }
 
 /// An audit event to append to its stream, with others, by [`append_events`].

@@ -211,6 +211,10 @@ pub struct Matter {
     /// (a fixed fee is `fee_yuan`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<crate::amount::AmountKind>,
+    /// Multi-site joint handling: the parts, each decided in the city its field names
+    /// ([`crate::joint`]). Empty: one authority decides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<crate::joint::PartSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,7 +293,7 @@ impl Matter {
                 )));
             }
         }
-        Ok(())
+        crate::joint::validate_parts(self)
     }
 
     /// The field that names the competent city, when the matter has one.
@@ -464,6 +468,9 @@ pub struct ReferenceData {
     pub authorities: Vec<Authority>,
     pub windows: Vec<Window>,
     pub matters: Vec<Matter>,
+    /// Matters filed together once ([`crate::joint::Bundle`]).
+    #[serde(default)]
+    pub bundles: Vec<crate::joint::Bundle>,
 }
 
 impl ReferenceData {
@@ -518,6 +525,13 @@ impl ReferenceData {
             m.validate(&kinds)?;
             if !mcodes.insert(m.code.as_str()) {
                 return Err(cerr(format!("matter {} appears twice", m.code)));
+            }
+        }
+        let mut bcodes = HashSet::new();
+        for b in &self.bundles {
+            b.validate(&self.matters)?;
+            if !bcodes.insert(b.code.as_str()) {
+                return Err(cerr(format!("bundle {} appears twice", b.code)));
             }
         }
         Ok(())

@@ -6,6 +6,7 @@
 //! - [`case`]: the case state machine, the legal clock, and who may act on which case.
 //! - [`materials`]: the files handed in with a filing: type from content, names, limits.
 //! - [`amount`]: subsidies, withdrawal limits and fees computed by a city's rule, with how.
+//! - [`joint`]: one filing decided by several authorities: multi-site parts and bundles.
 //! - [`notice`]: what the applicant is told when their case changes, in their language.
 //! - [`auction`]: technology achievement auctions: ascending and sealed-bid lots, settlement.
 //! - [`audit`]: per-case hash chains that reveal edits, removals and reordering.
@@ -22,6 +23,7 @@ pub mod case;
 pub mod catalogue;
 pub mod clock;
 pub mod ids;
+pub mod joint;
 pub mod materials;
 pub mod notice;
 pub mod text;

@@ -39,6 +39,11 @@ pub const TABLES: &[Table] = &[
         order: "id",
     },
     Table {
+        name: "bundles",
+        cols: &[("code", T), ("doc", T)],
+        order: "code",
+    },
+    Table {
         name: "catalogue_versions",
         cols: &[
             ("version", I),
@@ -104,6 +109,16 @@ pub const TABLES: &[Table] = &[
         name: "cases",
         cols: crate::cases::CASE_COLS,
         order: "id",
+    },
+    Table {
+        name: "joint_filings",
+        cols: crate::joint::JOINT_COLS,
+        order: "id",
+    },
+    Table {
+        name: "joint_parts",
+        cols: &[("case_id", T), ("joint_id", T), ("part_key", T), ("seq", I)],
+        order: "case_id",
     },
     Table {
         name: "audit_events",

@@ -16,6 +16,7 @@ mod federation;
 mod finance;
 mod helpers;
 mod industry;
+mod joint;
 mod licences;
 mod materials;
 mod notices;

@@ -58,6 +58,7 @@ fn matter() -> Matter {
             validity_years: None,
         },
         competent_city_field: None,
+        parts: vec![],
         amount: Some(AmountKind::Subsidy),
     }
 }

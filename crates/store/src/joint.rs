@@ -1,0 +1,226 @@
+//! Joint filings and their parts (issue #27 points 2 and 4): see `0031_joint_filings.sql`. A
+//! part is a case of its own; `joint_parts` ties it to its filing.
+
+use crate::auctions::{insert, select, Record};
+use crate::codec::{date_str, parse_date};
+use crate::tables::{int_at, text_at, Ty, Val};
+use crate::{Result, Store, WriteTx};
+use sqlx::AnyConnection;
+use time::Date;
+
+pub const JOINT_COLS: &[(&str, Ty)] = &[
+    ("id", Ty::Text),
+    ("kind", Ty::Text),
+    ("code", Ty::Text),
+    ("applicant_user", Ty::Text),
+    ("applicant_name", Ty::Text),
+    ("receiving_city", Ty::Text),
+    ("filed_ms", Ty::Int),
+    ("filed_on", Ty::Text),
+    ("deadline", Ty::Text),
+    ("promised_deadline", Ty::Text),
+    ("outcome", Ty::Text),
+    ("outcome_case", Ty::Text),
+    ("outcome_reason", Ty::Text),
+    ("decided_ms", Ty::Int),
+];
+
+/// A joint filing as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JointRecord {
+    pub id: String,
+    /// `multi_site` or `bundle`.
+    pub kind: String,
+    pub code: String,
+    pub applicant_user: Option<String>,
+    pub applicant_name: String,
+    pub receiving_city: String,
+    pub filed_ms: i64,
+    pub filed_on: Date,
+    pub deadline: Date,
+    pub promised_deadline: Date,
+    pub outcome: Option<String>,
+    /// The part whose action decided the outcome, and its reason.
+    pub outcome_case: Option<String>,
+    pub outcome_reason: Option<String>,
+    pub decided_ms: Option<i64>,
+}
+
+impl Record for JointRecord {
+    const TABLE: &'static str = "joint_filings";
+    fn vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(&self.id),
+            Val::t(&self.kind),
+            Val::t(&self.code),
+            Val::ot(self.applicant_user.clone()),
+            Val::t(&self.applicant_name),
+            Val::t(&self.receiving_city),
+            Val::i(self.filed_ms),
+            Val::t(date_str(self.filed_on)),
+            Val::t(date_str(self.deadline)),
+            Val::t(date_str(self.promised_deadline)),
+            Val::ot(self.outcome.clone()),
+            Val::ot(self.outcome_case.clone()),
+            Val::ot(self.outcome_reason.clone()),
+            Val::Int(self.decided_ms),
+        ]
+    }
+    fn from_vals(v: &[Val]) -> Option<Self> {
+        let date = |i| parse_date(&text_at(v, i)?).ok();
+        Some(JointRecord {
+            id: text_at(v, 0)?,
+            kind: text_at(v, 1)?,
+            code: text_at(v, 2)?,
+            applicant_user: text_at(v, 3),
+            applicant_name: text_at(v, 4)?,
+            receiving_city: text_at(v, 5)?,
+            filed_ms: int_at(v, 6)?,
+            filed_on: date(7)?,
+            deadline: date(8)?,
+            promised_deadline: date(9)?,
+            outcome: text_at(v, 10),
+            outcome_case: text_at(v, 11),
+            outcome_reason: text_at(v, 12),
+            decided_ms: int_at(v, 13),
+        })
+    }
+}
+
+/// A part: which case, of which filing, under which key, in which place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JointPart {
+    pub case_id: String,
+    pub joint_id: String,
+    pub part_key: String,
+    pub seq: i64,
+}
+
+impl Record for JointPart {
+    const TABLE: &'static str = "joint_parts";
+    fn vals(&self) -> Vec<Val> {
+        vec![
+            Val::t(&self.case_id),
+            Val::t(&self.joint_id),
+            Val::t(&self.part_key),
+            Val::i(self.seq),
+        ]
+    }
+    fn from_vals(v: &[Val]) -> Option<Self> {
+        Some(JointPart {
+            case_id: text_at(v, 0)?,
+            joint_id: text_at(v, 1)?,
+            part_key: text_at(v, 2)?,
+            seq: int_at(v, 3)?,
+        })
+    }
+}
+
+/// Whose joint filings a list shows.
+#[derive(Debug, Clone)]
+pub enum JointScope {
+    /// An applicant's own.
+    User(String),
+    /// Those with a part decided by this authority.
+    Authority(String),
+    /// Those with a part received at this window.
+    Window(String),
+    All,
+}
+
+impl Store {
+    /// Writes a filing and its parts (in the writer's transaction, with the parts' cases).
+    pub async fn insert_joint(
+        tx: &mut WriteTx,
+        j: &JointRecord,
+        parts: &[JointPart],
+    ) -> Result<()> {
+        insert(tx, std::slice::from_ref(j)).await?;
+        insert(tx, parts).await
+    }
+
+    pub async fn joint(&self, id: &str) -> Result<Option<JointRecord>> {
+        let mut c = self.pool().acquire().await?;
+        Ok(select(&mut c, "id = $1", &[Val::t(id)], "").await?.pop())
+    }
+
+    /// A filing's parts in their order.
+    pub async fn joint_parts(&self, id: &str) -> Result<Vec<JointPart>> {
+        let mut c = self.pool().acquire().await?;
+        select(&mut c, "joint_id = $1", &[Val::t(id)], "ORDER BY seq").await
+    }
+
+    /// The filing a case is a part of, if any.
+    pub async fn part_of(&self, case_id: &str) -> Result<Option<JointPart>> {
+        let mut c = self.pool().acquire().await?;
+        Ok(select(&mut c, "case_id = $1", &[Val::t(case_id)], "")
+            .await?
+            .pop())
+    }
+
+    /// Records how a filing ended, once: `false` if it had ended already.
+    pub async fn set_joint_outcome(
+        tx: &mut WriteTx,
+        id: &str,
+        outcome: &str,
+        case_id: &str,
+        reason: Option<&str>,
+        at_ms: i64,
+    ) -> Result<bool> {
+        let conn: &mut AnyConnection = tx.conn();
+        let n = sqlx::query(
+            "UPDATE joint_filings SET outcome = $1, outcome_case = $2, outcome_reason = $3, \
+             decided_ms = $4 WHERE id = $5 AND outcome IS NULL",
+        )
+        .bind(outcome.to_string())
+        .bind(case_id.to_string())
+        .bind(reason.map(str::to_string))
+        .bind(at_ms)
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// A page of filings in `scope`, newest first, and how many there are.
+    pub async fn list_joints(
+        &self,
+        scope: &JointScope,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<JointRecord>, i64)> {
+        let parts = "id IN (SELECT p.joint_id FROM joint_parts p JOIN cases c ON c.id = p.case_id";
+        let (filter, args) = match scope {
+            JointScope::User(u) => ("applicant_user = $1".to_string(), vec![Val::t(u)]),
+            JointScope::Authority(a) => (
+                format!("{parts} WHERE c.competent_authority = $1)"),
+                vec![Val::t(a)],
+            ),
+            JointScope::Window(w) => (
+                format!("{parts} WHERE c.receiving_window = $1)"),
+                vec![Val::t(w)],
+            ),
+            JointScope::All => ("1 = 1".to_string(), vec![]),
+        };
+        let mut c = self.pool().acquire().await?;
+        let n = args.len();
+        let tail = format!(
+            "ORDER BY filed_ms DESC, id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut paged = args.clone();
+        paged.extend([Val::i(limit), Val::i(offset)]);
+        let list = select(&mut c, &filter, &paged, &tail).await?;
+        let count = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM joint_filings WHERE {filter}");
+        let mut q = sqlx::query_scalar::<_, i64>(&count);
+        for a in &args {
+            if let Val::Text(Some(t)) = a {
+                q = q.bind(t.clone());
+            }
+        }
+        let total = q.fetch_one(&mut *c).await?;
+        Ok((list, total))
+    }
+}
