@@ -506,6 +506,60 @@ for (const lang of ['zh', 'en']) {
     await shot(applicant, lang, 'case-amount');
   });
 
+  await step(`${lang}: a provident-fund transfer from Hefei to Songjiang filed once (multi-site): both cities in one city refused next to the field; a part for each city's fund centre, each decided in its own queue; the whole approved when both are`, async () => {
+    await applicant.goto(`${BASE}/matters/G60-HPF-003`);
+    assert.ok(await applicant.isVisible('#joint-parts'), 'the matter page names its parts');
+    await Promise.all([applicant.waitForLoadState('load'), applicant.click('#file-joint')]);
+    const f = { applicant_name: '王伟', applicant_id: FORM.contact_id, applicant_phone: FORM.contact_phone, insured_months: '36' };
+    for (const [k, v] of Object.entries(f)) await applicant.fill(`[id="f.${k}"]`, v);
+    await applicant.selectOption('[id="f.from_city"]', '340100');
+    await applicant.selectOption('[id="f.to_city"]', '340100');
+    await Promise.all([applicant.waitForLoadState('load'), applicant.click('#file-joint-submit')]);
+    assert.ok(await applicant.isVisible('#err-to_city'), 'error next to the second city');
+    await applicant.selectOption('[id="f.to_city"]', '310117');
+    await Promise.all([applicant.waitForLoadState('load'), applicant.click('#file-joint-submit')]);
+    assert.ok(await applicant.isVisible('#joint-filed'), applicant.url());
+    const jointUrl = applicant.url().split('?')[0];
+    assert.equal(await applicant.locator('#joint-parts tr.part').count(), 2);
+    const parts = await applicant.locator('#joint-parts tr.part a').evaluateAll((as) => as.map((a) => a.href));
+    for (const u of parts) {
+      await applicant.goto(u);
+      await attachAll(applicant, lang);
+    }
+    for (const [i, [u, who]] of [[parts[0], 'reviewer.340100.hpf'], [parts[1], 'reviewer.310117.hpf']].entries()) {
+      const rv = await signIn(await context(lang), who);
+      await rv.goto(u);
+      assert.ok(await rv.isVisible('#joint-link'), 'the part links its filing');
+      await press(rv, t.accept);
+      await press(rv, t.approve);
+      await rv.goto(jointUrl);
+      assert.match(await rv.textContent('#joint-progress'), lang === 'zh' ? new RegExp(`已办结 ${i + 1} 项`) : new RegExp(`${i + 1} of 2`));
+    }
+    await applicant.goto(jointUrl);
+    assert.match(await applicant.textContent('#joint-outcome'), lang === 'zh' ? /全部批准/ : /all parts approved/);
+    await shot(applicant, lang, 'joint-multi-site');
+  });
+
+  await step(`${lang}: an investment project's four permits filed once at a Hefei window for Songjiang: shared fields asked once, each matter received for its own authority, one deadline for the whole`, async () => {
+    const c = await clerkCtx.newPage();
+    await c.goto(`${BASE}/joint`);
+    await Promise.all([c.waitForLoadState('load'), c.click('#file-bundle-G60-BUN-001')]);
+    assert.equal(await c.locator('[id="f.applicant_uscc"]').count(), 1, 'asked once');
+    await c.selectOption('#city', '310117');
+    const f = { ...Object.fromEntries(['applicant_uscc', 'enterprise_name', 'contact_name', 'contact_id', 'contact_phone'].map((k) => [k, FORM[k]])),
+      project_name: '松江新材料产业园二期 / Songjiang materials park phase 2', site: '上海市松江区示例路8号', investment_10k: '12000' };
+    for (const [k, v] of Object.entries(f)) await c.fill(`[id="f.${k}"]`, v);
+    await Promise.all([c.waitForLoadState('load'), c.click('#file-joint-submit')]);
+    assert.ok(await c.isVisible('#err-identity_checked'), 'identity check required');
+    await c.check('#identity_checked');
+    await Promise.all([c.waitForLoadState('load'), c.click('#file-joint-submit')]);
+    assert.ok(await c.isVisible('#joint-filed'), c.url());
+    assert.equal(await c.locator('#joint-parts tr.part').count(), 4);
+    for (const s of await c.locator('#joint-parts .part-status').allTextContents()) assert.match(s, new RegExp(t.received));
+    assert.match(await c.textContent('#joint-deadline'), /\d{4}-\d{2}-\d{2}/);
+    await shot(c, lang, 'joint-bundle');
+  });
+
   await step(`${lang}: a head enterprise opens its need: ranked, explained matches and the pipeline board`, async () => {
     const hCtx = await context(lang);
     const h = await signIn(hCtx, 'head.aviation', '/needs');

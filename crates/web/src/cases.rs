@@ -153,6 +153,8 @@ pub(crate) struct CasePage {
     applicant: String,
     received: String,
     competent: String,
+    /// The joint filing this case is a part of (its id; empty: none).
+    joint: String,
     filed_on: String,
     reason: String,
     correction: bool,
@@ -464,6 +466,7 @@ pub(crate) async fn render_case(
             .get(&c.competent_authority)
             .map(|a| lang.of(&a.name_zh, &a.name_en))
             .unwrap_or_default(),
+        joint: c.joint_id.map(|j| j.to_string()).unwrap_or_default(),
         filed_on: c.filed_on.clone(),
         reason: c.reason.clone().unwrap_or_default(),
         correction: c.status == corridor_domain::case::Status::CorrectionRequested,

@@ -119,7 +119,7 @@ struct Ctx<'a> {
     matter: &'a Matter,
 }
 
-fn city_name(app: &App, lang: Lang, code: &str) -> String {
+pub(crate) fn city_name(app: &App, lang: Lang, code: &str) -> String {
     app.reference()
         .jurisdiction(code)
         .map(|j| lang.of(&j.name_zh, &j.name_en))

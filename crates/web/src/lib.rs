@@ -19,6 +19,7 @@ mod fields;
 mod filing;
 mod finance;
 mod industry;
+mod joint;
 mod lang;
 mod materials;
 mod notices;
@@ -155,6 +156,9 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/logout", axum::routing::post(logout))
         .route("/cases", get(my_cases))
+        .route("/joint", get(joint::list))
+        .route("/joint/new", get(joint::new_form).post(joint::new_submit))
+        .route("/joint/{id}", get(joint::one))
         .route("/notices", get(notices::list).post(notices::save))
         .route("/amount-rules", get(amounts::list))
         .route(

@@ -44,12 +44,15 @@ pub(crate) struct MattersPage {
 #[template(path = "matter.html")]
 pub(crate) struct MatterPage {
     t: &'static Texts,
+    l: Lang,
     code: String,
     name: String,
     version: i64,
     authority: String,
     /// Which city's authority decides: the applicant's home city, or the answer to a field.
     competence: String,
+    /// Multi-site: each part and the field whose city decides it.
+    joint_parts: Vec<String>,
     modes: Vec<&'static str>,
     promised: u32,
     statutory: u32,
@@ -204,6 +207,7 @@ pub(crate) async fn matter(
         .unwrap_or_default();
     let p = MatterPage {
         t,
+        l: lang,
         code: m.code.clone(),
         name: lang.of(&m.name_zh, &m.name_en),
         version: r.version,
@@ -220,6 +224,15 @@ pub(crate) async fn matter(
                     "the authority of the applicant's home city (where the enterprise is registered or the person is resident)",
                 ),
         },
+        joint_parts: m
+            .parts
+            .iter()
+            .map(|s| {
+                let f = m.fields.iter().find(|f| f.key == s.city_field);
+                let by = f.map(|f| lang.of(&f.label_zh, &f.label_en)).unwrap_or_default();
+                format!("{} ({by})", lang.of(&s.name_zh, &s.name_en))
+            })
+            .collect(),
         modes: m.modes.iter().map(|md| lang.mode(*md)).collect(),
         promised: m.promised_days,
         statutory: m.statutory_days,
