@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::reference::Reference;
 use crate::writer::{IntakeJob, WriteJob};
 use crate::App;
-use corridor_domain::case::{LegalClock, Principal, Role, Status};
+use corridor_domain::case::{Action, LegalClock, Principal, Role, Status};
 use corridor_domain::catalogue::{Authority, FieldError, Matter, ServiceMode};
 use corridor_store::CaseRecord;
 use serde::{Deserialize, Serialize};
@@ -374,6 +374,11 @@ impl App {
         )
         .unwrap_or_else(|| p.username.clone());
         let status = steps.last().map(|s| s.1).unwrap_or(Status::Submitted);
+        let mut clock = LegalClock::new(matter.statutory_days, matter.promised_days);
+        // A clerk's filing is received at the window at once: the hand-off is timed from now.
+        if steps.iter().any(|(a, _)| *a == Action::Receive.as_str()) {
+            clock.apply(Action::Receive, self.today(), now, &r.calendar);
+        }
         let case = CaseRecord {
             id,
             receipt_no: String::new(),
@@ -394,7 +399,7 @@ impl App {
             filed_ms: now,
             updated_ms: now,
             filed_on: self.today(),
-            clock: LegalClock::new(matter.statutory_days, matter.promised_days),
+            clock,
             reason: None,
         };
         let identity = seen.map(|s| crate::identity::record(case.id, "file", s, p, now));

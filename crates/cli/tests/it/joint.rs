@@ -346,6 +346,8 @@ pub async fn bundle_filed_once_decided_in_parallel(backend: Backend) {
     // Each matter got its own share of the form: the project's fields only where asked.
     let eco = app.get_case(&k, j.parts[2].case_id).await.unwrap();
     assert!(eco.form.get("project_name").is_some());
+    // Received at the window when filed there: the hand-off is timed from then.
+    assert_eq!(eco.received_at.as_deref(), Some(eco.filed_at.as_str()));
     let permit = app.get_case(&k, j.parts[3].case_id).await.unwrap();
     assert!(permit.form.get("project_name").is_none());
     assert_eq!(permit.form["enterprise_name"], eco.form["enterprise_name"]);
