@@ -23,6 +23,7 @@ use uuid::Uuid;
 mod accounts;
 use accounts::demo_accounts;
 pub use accounts::demo_resident_id;
+mod joint;
 mod samples;
 pub use samples::issue_sample_licence;
 mod synth;
@@ -44,6 +45,8 @@ pub struct DemoSummary {
     pub users: Vec<DemoUser>,
     pub cases: usize,
     pub events: usize,
+    /// Joint filings made through the application (their parts are not in `cases`).
+    pub joint: usize,
 }
 
 /// The contact person named in the sample filings of the benchmarks, the load generator and
@@ -134,6 +137,7 @@ pub async fn seed_city(
             users,
             cases: 0,
             events: 0,
+            joint: 0,
         });
     }
     // Licences: each issuing authority has a key in service from the start of the demo year.
@@ -161,6 +165,7 @@ pub async fn seed_city(
     let t = std::time::Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(2);
     let gen_app = app.clone();
+    let corridor_wide = city.is_none();
     let city = city.map(str::to_string);
     let generator = tokio::task::spawn_blocking(move || {
         let scope = (seed, city.as_deref());
@@ -200,10 +205,20 @@ pub async fn seed_city(
             .with_zh(format!("演示数据生成失败：{e}"))
     })?;
     let files = samples::attach_samples(app, 2000).await?;
+    // Joint filings on the corridor-wide server (a city's node files none: see `file_joint`).
+    let joint = if corridor_wide {
+        let n = joint::seed_joint(app).await?;
+        // Their statistics rows folded as the load's were (PostgreSQL keeps deltas).
+        app.store.compact_stats().await?;
+        n
+    } else {
+        0
+    };
     tracing::info!(
         cases,
         events,
         files,
+        joint,
         generate_ms = generate_time.as_millis() as u64,
         write_ms = write_time.as_millis() as u64,
         index_ms = finish_time.as_millis() as u64,
@@ -214,6 +229,7 @@ pub async fn seed_city(
         users,
         cases,
         events,
+        joint,
     })
 }
 

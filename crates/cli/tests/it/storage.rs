@@ -283,21 +283,31 @@ pub async fn demo_data(backend: Backend) {
     let report = env.app.verify_audit().await.unwrap();
     assert!(report.first_break.is_none(), "{:?}", report.first_break);
     let keys = env.app.trust_list().await.unwrap().keys.len();
+    // The joint filings (issue #27) go through the application: their parts' events apart.
+    assert_eq!(s.joint, 3);
+    let (parts, part_events): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM joint_parts), (SELECT COUNT(*) FROM audit_events \
+         WHERE stream IN (SELECT 'case:' || case_id FROM joint_parts))",
+    )
+    .fetch_one(env.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(parts, 8);
     assert_eq!(
         report.events as usize,
-        s.events + s.users.len() + keys,
-        "cases, accounts, keys"
+        s.events + s.users.len() + keys + part_events as usize,
+        "cases, accounts, keys, joint filings' parts"
     );
     let by_status = env.store.count_cases_by_status().await.unwrap();
     assert!(by_status.len() >= 10, "{by_status:?}");
-    assert_eq!(by_status.iter().map(|s| s.1).sum::<i64>(), 3000);
+    assert_eq!(by_status.iter().map(|s| s.1).sum::<i64>(), 3000 + parts);
     // Every receipt number the demo used is reserved (written with its cases, chunk by chunk).
     let reserved: i64 =
         sqlx::query_scalar("SELECT CAST(SUM(next) AS BIGINT) FROM receipt_counters")
             .fetch_one(env.store.pool())
             .await
             .unwrap();
-    assert_eq!(reserved, 3000);
+    assert_eq!(reserved, 3000 + parts);
     // The load leaves one statistics row per key (PostgreSQL's delta rows folded at its end),
     // so the first statistics request does not pay for the load.
     for (table, keys) in [
@@ -330,8 +340,11 @@ pub async fn demo_data(backend: Backend) {
         .statistics(&office, &Default::default())
         .await
         .unwrap();
-    assert_eq!(all.total, 3000);
-    assert_eq!(all.by_month.iter().map(|m| m.total).sum::<i64>(), 3000);
+    assert_eq!(all.total, 3000 + parts);
+    assert_eq!(
+        all.by_month.iter().map(|m| m.total).sum::<i64>(),
+        3000 + parts
+    );
     // The demo's decisions: most within the promise, every one counted against both limits; its
     // windows forward within 5 to 90 minutes the same day, or the next working day.
     let decided: i64 = all.limits_by_city.iter().map(|g| g.decided).sum();
@@ -429,7 +442,7 @@ pub async fn demo_data(backend: Backend) {
         .list_cases(&admin, &CaseQuery::default())
         .await
         .unwrap();
-    assert_eq!(all.total, 3000);
+    assert_eq!(all.total, 3000 + parts);
     assert!(all.items.iter().all(|c| c.applicant.masked));
     // Removing the newest event of a chain is detected through its head.
     let ev = sqlx::query_scalar::<_, String>(
@@ -575,7 +588,11 @@ async fn interrupted_bulk_load_is_finished_at_next_open() {
         .fetch_one(store.pool())
         .await
         .unwrap();
-    assert_eq!(total, 800);
+    assert_eq!(
+        total,
+        2 * (400 + 8),
+        "the demo's cases and its joint filings' parts, twice"
+    );
     let left: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'bulk_deferred'")
             .fetch_one(store.pool())
@@ -635,7 +652,11 @@ async fn interrupted_bulk_load_is_finished_at_next_open_postgres() {
         .fetch_one(store.pool())
         .await
         .unwrap();
-    assert_eq!(total, 800);
+    assert_eq!(
+        total,
+        2 * (400 + 8),
+        "the demo's cases and its joint filings' parts, twice"
+    );
     let left: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'bulk_deferred' \
          AND table_schema = current_schema()",
