@@ -183,13 +183,9 @@ pub(crate) async fn accounts(
 /// `note`); back to the list, or the list with the reason next to that account's note.
 pub(crate) async fn decide(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(user): Path<String>,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
     let d = AccountDecision {
         confirm: val(&f, "decision") == "confirm",
         note: Some(val(&f, "note")).filter(|s| !s.trim().is_empty()),

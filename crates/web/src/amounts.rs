@@ -3,6 +3,7 @@
 //! administrators the form that publishes a new version. The same `App` methods as the API
 //! decide.
 
+use crate::Posted;
 use crate::{deny, redirect, Lang, Texts};
 use crate::{error_status, Cx, SignedIn};
 use askama::Template;
@@ -197,14 +198,10 @@ pub(crate) async fn show(
 /// matter is shown again with the reason next to it.
 pub(crate) async fn publish(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path((city, matter)): Path<(String, String)>,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form }: Posted,
 ) -> Response {
     let lang = cx.lang;
-    if !cx.form_csrf_ok(&form) {
-        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
-    }
     let get = |k: &str, limit: usize| {
         form.iter()
             .find(|(n, _)| n == k)

@@ -20,8 +20,6 @@ use corridor_industry::Cluster;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-type Form = axum::Form<Vec<(String, String)>>;
-
 fn val(pairs: &[(String, String)], k: &str) -> String {
     pairs
         .iter()
@@ -498,14 +496,10 @@ pub(crate) async fn lot(
 /// `POST /auctions/lots/{id}/{what}`: apply, bid, seal, reveal, confirm, settle.
 pub(crate) async fn lot_post(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path((id, what)): Path<(String, String)>,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
     let l = cx.lang;
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), l, corridor_app::ErrorCode::Forbidden);
-    }
     let done = |d: &str| redirect(&format!("/auctions/lots/{}?done={d}", urlenc(&id)));
     let r: Result<&str, AppError> = match what.as_str() {
         "bid" => app
@@ -523,7 +517,7 @@ pub(crate) async fn lot_post(
                 &p,
                 &id,
                 BidOp::Commit {
-                    hash: val(&f, "hash"),
+                    hash: f.val("hash"),
                 },
             )
             .await
@@ -534,7 +528,7 @@ pub(crate) async fn lot_post(
                 &id,
                 BidOp::Reveal {
                     amount: num(&f, "amount"),
-                    nonce: val(&f, "nonce"),
+                    nonce: f.val("nonce"),
                 },
             )
             .await
@@ -544,17 +538,17 @@ pub(crate) async fn lot_post(
             Err(e) => Err(e),
         },
         "confirm" => {
-            let side = match val(&f, "side").as_str() {
+            let side = match f.val("side").as_str() {
                 "buyer" => Some(Side::Buyer),
                 "seller" => Some(Side::Seller),
                 _ => None,
             };
-            let contract = (!val(&f, "contact_id").is_empty()).then(|| ContractDetails {
-                contact_name: val(&f, "contact_name"),
-                contact_id: val(&f, "contact_id"),
-                contact_phone: val(&f, "contact_phone"),
+            let contract = (!f.val("contact_id").is_empty()).then(|| ContractDetails {
+                contact_name: f.val("contact_name"),
+                contact_id: f.val("contact_id"),
+                contact_phone: f.val("contact_phone"),
                 // A number the page cannot read is refused by the registration's own rule.
-                rd_spend_10k: val(&f, "rd_spend_10k").trim().parse().unwrap_or(-1.0),
+                rd_spend_10k: f.val("rd_spend_10k").trim().parse().unwrap_or(-1.0),
             });
             app.confirm_sale(&p, &id, &Confirmation { side, contract })
                 .await
@@ -573,7 +567,7 @@ pub(crate) async fn lot_post(
                 &cx,
                 Some(&p),
                 &id,
-                f,
+                f.0,
                 errors,
                 message,
                 String::new(),

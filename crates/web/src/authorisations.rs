@@ -2,6 +2,7 @@
 //! account), or a window clerk records an authorisation it has seen signed; the grantor (or a
 //! clerk) revokes it. The same `App` methods as the API decide.
 
+use crate::Posted;
 use crate::{deny, redirect, Lang, Texts};
 use crate::{error_status, Cx, SignedIn};
 use askama::Template;
@@ -180,14 +181,10 @@ pub(crate) async fn create(
 
 pub(crate) async fn revoke(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form: _ }: Posted,
 ) -> Response {
     let lang = cx.lang;
-    if !cx.form_csrf_ok(&form) {
-        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
-    }
     let Ok(id) = id.parse() else {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::NotFound);
     };

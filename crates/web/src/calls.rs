@@ -20,8 +20,6 @@ use corridor_industry::Cluster;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-type Form = axum::Form<Vec<(String, String)>>;
-
 fn val(f: &[(String, String)], k: &str) -> String {
     field(f, k).trim().to_string()
 }
@@ -127,32 +125,28 @@ pub(crate) async fn calls(State(app): State<Arc<App>>, SignedIn { cx, p }: Signe
 /// `POST /industry/calls`: the office opens a call.
 pub(crate) async fn open_call(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
     let all = |k: &'static str| {
         f.iter()
             .filter(move |(n, _)| n == k)
             .map(|(_, v)| v.as_str())
     };
     let n = NewCall {
-        title_zh: val(&f, "title_zh"),
-        title_en: val(&f, "title_en"),
-        scope_zh: val(&f, "scope_zh"),
-        scope_en: val(&f, "scope_en"),
+        title_zh: f.val("title_zh"),
+        title_en: f.val("title_en"),
+        scope_zh: f.val("scope_zh"),
+        scope_en: f.val("scope_en"),
         clusters: all("clusters").filter_map(Cluster::parse).collect(),
         kinds: all("kinds").filter_map(NeedKind::parse).collect(),
-        opens: val(&f, "opens"),
-        closes: val(&f, "closes"),
+        opens: f.val("opens"),
+        closes: f.val("closes"),
     };
     match app.create_call(&p, &n).await {
         Ok(c) => redirect(&format!("/industry/calls/{}", enc(&c.id))),
         Err(e) => {
             let (errors, message) = split_errors(cx.lang, &e);
-            let form = f.into_iter().filter(|(k, _)| k != "csrf").collect();
+            let form = f.without_csrf();
             calls_page(&app, &cx, &p, form, errors, message, error_status(&e)).await
         }
     }
@@ -247,21 +241,17 @@ pub(crate) async fn call(
 /// `POST /industry/calls/{id}/review`: `need`, `review` (`approved`/`refused`), `note`.
 pub(crate) async fn review(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
-    let Some(review) = Review::parse(&val(&f, "review")) else {
+    let Some(review) = Review::parse(&f.val("review")) else {
         return deny(cx.t(), cx.lang, corridor_app::ErrorCode::BadRequest);
     };
     let d = ReviewDecision {
         review,
-        note: val(&f, "note"),
+        note: f.val("note"),
     };
-    let need = val(&f, "need");
+    let need = f.val("need");
     match app.review_need(&p, &need, &d).await {
         Ok(_) => redirect(&format!("/industry/calls/{}#need-{}", enc(&id), enc(&need))),
         Err(e) => {

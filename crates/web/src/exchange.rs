@@ -2,6 +2,7 @@
 //! trust list, the outbox's counts, the parked messages with a button to replay each. The
 //! application decides who may see it and replay.
 
+use crate::Posted;
 use crate::SignedIn;
 use crate::{deny, redirect, Lang, Texts};
 use askama::Template;
@@ -104,14 +105,10 @@ pub(crate) async fn page(
 
 pub(crate) async fn replay(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form: _ }: Posted,
 ) -> Response {
     let lang = cx.lang;
-    if !cx.form_csrf_ok(&form) {
-        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
-    }
     match app.replay_message_as(&p, &id).await {
         Ok(()) => redirect("/exchange?done=1"),
         Err(e) => deny(lang.texts(), lang, e.code),

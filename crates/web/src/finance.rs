@@ -19,8 +19,6 @@ use corridor_industry::finance::{FinancingSpec, FirmStage, MemberKind, Product};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-type Form = axum::Form<Vec<(String, String)>>;
-
 fn val(f: &[(String, String)], k: &str) -> String {
     field(f, k).trim().to_string()
 }
@@ -154,35 +152,31 @@ pub(crate) async fn finance(State(app): State<Arc<App>>, SignedIn { cx, p }: Sig
 /// member with a product: a new member, or one more product of a member already in).
 pub(crate) async fn finance_post(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
     let stages = |k: &'static str| -> Vec<FirmStage> {
         f.iter()
             .filter(|(n, _)| n == k)
             .filter_map(|(_, v)| FirmStage::parse(v))
             .collect()
     };
-    let r = if val(&f, "what") == "member" {
+    let r = if f.val("what") == "member" {
         let n = NewMember {
-            uscc: val(&f, "uscc"),
-            name_zh: val(&f, "name_zh"),
-            name_en: val(&f, "name_en"),
-            kind: MemberKind::parse(&val(&f, "kind")).unwrap_or(MemberKind::Bank),
-            city: val(&f, "city"),
+            uscc: f.val("uscc"),
+            name_zh: f.val("name_zh"),
+            name_en: f.val("name_en"),
+            kind: MemberKind::parse(&f.val("kind")).unwrap_or(MemberKind::Bank),
+            city: f.val("city"),
             products: vec![Product {
-                name_zh: val(&f, "product_zh"),
-                name_en: val(&f, "product_en"),
+                name_zh: f.val("product_zh"),
+                name_en: f.val("product_en"),
                 min_amount: number(&f, "min_amount"),
                 max_amount: number(&f, "max_amount"),
                 stages: stages("stages"),
                 clusters: Vec::new(),
                 cities: Vec::new(),
-                description_zh: val(&f, "description_zh"),
-                description_en: val(&f, "description_en"),
+                description_zh: f.val("description_zh"),
+                description_en: f.val("description_en"),
             }],
         };
         app.add_member_product(&p, &n)
@@ -190,14 +184,14 @@ pub(crate) async fn finance_post(
             .map(|_| "/finance#members".to_string())
     } else {
         let n = NewFinancingNeed {
-            uscc: Some(val(&f, "owner")).filter(|s| !s.is_empty()),
+            uscc: Some(f.val("owner")).filter(|s| !s.is_empty()),
             spec: FinancingSpec {
-                title_zh: val(&f, "title_zh"),
-                title_en: val(&f, "title_en"),
+                title_zh: f.val("title_zh"),
+                title_en: f.val("title_en"),
                 amount: number(&f, "amount"),
-                stage: FirmStage::parse(&val(&f, "stage")).unwrap_or(FirmStage::Growth),
-                purpose_zh: val(&f, "purpose_zh"),
-                purpose_en: val(&f, "purpose_en"),
+                stage: FirmStage::parse(&f.val("stage")).unwrap_or(FirmStage::Growth),
+                purpose_zh: f.val("purpose_zh"),
+                purpose_en: f.val("purpose_en"),
             },
         };
         app.post_financing_need(&p, &n)
@@ -208,7 +202,7 @@ pub(crate) async fn finance_post(
         Ok(to) => redirect(&to),
         Err(e) => {
             let (errors, message) = split_errors(cx.lang, &e);
-            let form = f.into_iter().filter(|(k, _)| k != "csrf").collect();
+            let form = f.without_csrf();
             page(&app, &cx, &p, form, errors, message, error_status(&e)).await
         }
     }
@@ -351,17 +345,13 @@ pub(crate) async fn need(
 /// `POST /finance/needs/{id}`: `member_uscc`, `stage`, `amount` (at `financed`).
 pub(crate) async fn move_member(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
-    let Some(stage) = FinanceStage::parse(&val(&f, "stage")) else {
+    let Some(stage) = FinanceStage::parse(&f.val("stage")) else {
         return deny(cx.t(), cx.lang, corridor_app::ErrorCode::BadRequest);
     };
-    let member = val(&f, "member_uscc");
+    let member = f.val("member_uscc");
     let m = FinanceMove {
         member_uscc: member.clone(),
         stage,
@@ -382,13 +372,9 @@ pub(crate) async fn move_member(
 /// `POST /finance/needs/{id}/withdraw`.
 pub(crate) async fn withdraw(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    axum::Form(f): Form,
+    Posted { cx, p, form: _ }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
     match app.withdraw_financing_need(&p, &id).await {
         Ok(_) => redirect(&format!("/finance/needs/{}", enc(&id))),
         Err(e) => {

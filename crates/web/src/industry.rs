@@ -3,6 +3,7 @@
 //! explained matches and its pipeline board, and outcome statistics. They call the same
 //! `App` methods as the API, so the access rules are the same.
 
+use crate::Posted;
 use crate::{deny, enc, redirect, Lang, Texts};
 use crate::{error_status, error_text, Cx, SignedIn};
 use askama::Template;
@@ -438,14 +439,10 @@ fn form_value(pairs: &[(String, String)], k: &str) -> String {
 
 pub(crate) async fn post_need(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form: pairs }: Posted,
 ) -> Response {
     let lang = cx.lang;
     let get = |k: &str| form_value(&pairs, k);
-    if !cx.csrf_ok(&get("csrf")) {
-        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
-    }
     let form: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect();
     let Some(kind) = NeedKind::parse(&get("kind")) else {
         let e = lang.texts().choose_the_kind_of_need.to_string();

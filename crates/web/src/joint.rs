@@ -6,6 +6,7 @@
 use crate::cases::status_text;
 use crate::fields::{field_rows, form_errors, form_json, FieldRow};
 use crate::filing::city_name;
+use crate::Posted;
 use crate::{deny, error_status, redirect, Cx, Lang, SignedIn, Texts};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -392,13 +393,9 @@ pub(crate) async fn new_form(
 
 pub(crate) async fn new_submit(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form }: Posted,
 ) -> Response {
     let l = cx.lang;
-    if !cx.form_csrf_ok(&form) {
-        return deny(l.texts(), l, ErrorCode::Forbidden);
-    }
     // Each answer at most 2,000 characters (the longest a field takes), the first of a name.
     let mut raw: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in form.iter().take(200) {

@@ -2,6 +2,7 @@
 //! for, decided, licence ready, transferred), and where and in which language they are told.
 //! The same `App` methods as the API decide.
 
+use crate::Posted;
 use crate::{deny, redirect, Lang, Texts};
 use crate::{error_status, Cx, SignedIn};
 use askama::Template;
@@ -118,15 +119,8 @@ pub(crate) async fn list(
 }
 
 /// The address and language for notices.
-pub(crate) async fn save(
-    State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
+pub(crate) async fn save(State(app): State<Arc<App>>, Posted { cx, p, form }: Posted) -> Response {
     let lang = cx.lang;
-    if !cx.form_csrf_ok(&form) {
-        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
-    }
     let get = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)

@@ -284,6 +284,60 @@ impl axum::extract::FromRequestParts<Arc<App>> for SignedIn {
     }
 }
 
+/// A form posted by a signed-in user, its CSRF token checked: without a session the sign-in
+/// page (with `next=`), with a bad or missing token the forbidden page, with a body that is not
+/// a form the bad-request page. Extracted last (it reads the body).
+pub(crate) struct Posted {
+    pub cx: Cx,
+    pub p: corridor_domain::case::Principal,
+    pub form: FormData,
+}
+
+/// A posted form's fields in order, several of a name kept.
+pub(crate) struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `k`, trimmed ("" when absent).
+    pub fn val(&self, k: &str) -> String {
+        crate::materials::field(&self.0, k).trim().to_string()
+    }
+
+    /// The fields to show again in the form (all but the token).
+    pub fn without_csrf(self) -> Vec<(String, String)> {
+        self.0.into_iter().filter(|(k, _)| k != "csrf").collect()
+    }
+}
+
+impl std::ops::Deref for FormData {
+    type Target = Vec<(String, String)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl axum::extract::FromRequest<Arc<App>> for Posted {
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, app: &Arc<App>) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let SignedIn { cx, p } = SignedIn::from_request_parts(&mut parts, app).await?;
+        let req = axum::extract::Request::from_parts(parts, body);
+        let Ok(axum::Form(pairs)) =
+            axum::Form::<Vec<(String, String)>>::from_request(req, app).await
+        else {
+            return Err(deny(cx.t(), cx.lang, corridor_app::ErrorCode::BadRequest));
+        };
+        if !cx.form_csrf_ok(&pairs) {
+            return Err(deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden));
+        }
+        Ok(Posted {
+            cx,
+            p,
+            form: FormData(pairs),
+        })
+    }
+}
+
 /// The `{id}` of a case page's path as a UUID; anything else is the not-found page.
 pub(crate) struct CaseId(pub uuid::Uuid);
 

@@ -14,12 +14,6 @@ use corridor_domain::case::{Principal, Role};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-type Form = axum::Form<Vec<(String, String)>>;
-
-fn val(f: &[(String, String)], k: &str) -> String {
-    crate::materials::field(f, k).to_string()
-}
-
 #[derive(Template)]
 #[template(path = "projects.html")]
 struct ListPage {
@@ -137,33 +131,29 @@ pub(crate) async fn show(
 /// add_outcome, complete, abandon, with its fields).
 pub(crate) async fn change(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
-    let op = match val(&f, "op").as_str() {
+    let op = match f.val("op").as_str() {
         "add_milestone" => ProjectOp::AddMilestone {
-            title: val(&f, "title"),
-            due: val(&f, "due"),
+            title: f.val("title"),
+            due: f.val("due"),
         },
         "complete_milestone" => ProjectOp::CompleteMilestone {
-            index: val(&f, "index").parse().unwrap_or(usize::MAX),
-            on: Some(val(&f, "on")).filter(|s| !s.is_empty()),
+            index: f.val("index").parse().unwrap_or(usize::MAX),
+            on: Some(f.val("on")).filter(|s| !s.is_empty()),
         },
         "add_outcome" => ProjectOp::AddOutcome {
-            kind: match val(&f, "kind").as_str() {
+            kind: match f.val("kind").as_str() {
                 "product" => OutcomeKind::Product,
                 "contract" => OutcomeKind::Contract,
                 _ => OutcomeKind::Patent,
             },
-            text: val(&f, "text"),
+            text: f.val("text"),
         },
         "complete" => ProjectOp::Complete,
         "abandon" => ProjectOp::Abandon {
-            reason: val(&f, "reason"),
+            reason: f.val("reason"),
         },
         _ => return deny(cx.t(), cx.lang, corridor_app::ErrorCode::BadRequest),
     };

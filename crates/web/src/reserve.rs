@@ -13,8 +13,6 @@ use corridor_domain::case::{Principal, Role};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-type Form = axum::Form<Vec<(String, String)>>;
-
 fn val(f: &[(String, String)], k: &str) -> String {
     crate::materials::field(f, k).to_string()
 }
@@ -93,21 +91,17 @@ pub(crate) async fn reserve(State(app): State<Arc<App>>, SignedIn { cx, p }: Sig
 /// for the office `head_uscc`) or remove (`remove` = the partner's USCC).
 pub(crate) async fn reserve_post(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), cx.lang, corridor_app::ErrorCode::Forbidden);
-    }
-    let head = Some(val(&f, "head_uscc")).filter(|s| !s.trim().is_empty());
-    let r = match val(&f, "remove") {
+    let head = Some(f.val("head_uscc")).filter(|s| !s.trim().is_empty());
+    let r = match f.val("remove") {
         partner if !partner.is_empty() => app.remove_partner(&p, head.as_deref(), &partner).await,
         _ => {
             let n = NewPartner {
-                partner_uscc: val(&f, "partner_uscc"),
-                scope: val(&f, "scope"),
-                authorised_on: val(&f, "authorised_on"),
-                valid_until: Some(val(&f, "valid_until")).filter(|s| !s.trim().is_empty()),
+                partner_uscc: f.val("partner_uscc"),
+                scope: f.val("scope"),
+                authorised_on: f.val("authorised_on"),
+                valid_until: Some(f.val("valid_until")).filter(|s| !s.trim().is_empty()),
                 head_uscc: head,
             };
             app.add_partner(&p, &n).await.map(|_| ())
@@ -117,7 +111,7 @@ pub(crate) async fn reserve_post(
         Ok(()) => redirect("/industry/reserve"),
         Err(e) => {
             let (errors, message) = split_errors(cx.lang, &e);
-            let form = f.into_iter().filter(|(k, _)| k != "csrf").collect();
+            let form = f.without_csrf();
             page(&app, &cx, &p, form, errors, message, error_status(&e)).await
         }
     }

@@ -35,8 +35,9 @@ fn sample(app: &App, code: &str, filer: &str) -> BTreeMap<String, Value> {
 }
 
 /// Attaches a sample scan for each required material of the case still without one; at a
-/// window the clerk also marks each received, its original seen.
-async fn attach_required(app: &App, who: &Principal, case: Uuid) -> AppResult<()> {
+/// window the clerk also marks each received, its original seen (the demo's joint filings and
+/// the tests use it).
+pub async fn attach_required(app: &App, who: &Principal, case: Uuid) -> AppResult<()> {
     let m = app.materials(who, case).await?;
     for mt in m
         .materials

@@ -57,37 +57,9 @@ pub fn act(action: Action) -> ActOnCase {
 /// Attaches a small scan for every required material of the case, as `who` (the receiving
 /// clerk at the window, or the applicant online).
 pub async fn attach_required(app: &corridor_app::App, who: &Principal, case: uuid::Uuid) {
-    let m = app.materials(who, case).await.unwrap();
-    for mt in m
-        .materials
-        .iter()
-        .filter(|m| m.required && m.files.is_empty())
-    {
-        let pdf = corridor_domain::materials::sample::pdf(&mt.name_en, 0);
-        app.attach(
-            who,
-            case,
-            mt.index,
-            &format!("material-{}.pdf", mt.index),
-            pdf,
-        )
+    corridor_app::demo::attach_required(app, who, case)
         .await
         .unwrap();
-    }
-    // The clerk marks each required material received, its original seen.
-    if who.role == corridor_domain::case::Role::Clerk {
-        let marks: Vec<_> = m
-            .materials
-            .iter()
-            .filter(|m| m.required)
-            .map(|m| corridor_app::materials::MaterialCheck {
-                material: m.index,
-                received: true,
-                original_seen: true,
-            })
-            .collect();
-        app.check_materials(who, case, &marks).await.unwrap();
-    }
 }
 
 /// Acts as `who`; before forwarding, the clerk attaches the required materials and marks

@@ -3,6 +3,7 @@
 //! their deposits.
 
 use super::*;
+use crate::Posted;
 
 pub(super) struct ListingLine {
     pub(super) id: String,
@@ -174,30 +175,27 @@ pub(crate) async fn office(State(app): State<Arc<App>>, SignedIn { cx, p }: Sign
 /// bidder's approval.
 pub(crate) async fn office_post(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(what): Path<String>,
-    axum::Form(f): Form,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
     let l = cx.lang;
-    if !cx.csrf_ok(&val(&f, "csrf")) {
-        return deny(cx.t(), l, corridor_app::ErrorCode::Forbidden);
-    }
     let r: Result<String, AppError> = match what.as_str() {
         "listing" => {
             let n = NewListing {
-                owner_uscc: Some(val(&f, "owner_uscc")).filter(|s| !s.is_empty()),
-                title_zh: val(&f, "title_zh"),
-                title_en: val(&f, "title_en"),
-                description_zh: val(&f, "description_zh"),
-                description_en: val(&f, "description_en"),
-                field: val(&f, "field"),
-                cluster: Cluster::parse(&val(&f, "cluster")).unwrap_or(Cluster::NewMaterials),
-                patents: val(&f, "patents")
+                owner_uscc: Some(f.val("owner_uscc")).filter(|s| !s.is_empty()),
+                title_zh: f.val("title_zh"),
+                title_en: f.val("title_en"),
+                description_zh: f.val("description_zh"),
+                description_en: f.val("description_en"),
+                field: f.val("field"),
+                cluster: Cluster::parse(&f.val("cluster")).unwrap_or(Cluster::NewMaterials),
+                patents: f
+                    .val("patents")
                     .split([',', '，', ' ', '\n'])
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect(),
-                rights: Rights::parse(&val(&f, "rights")).unwrap_or(Rights::Assignment),
+                rights: Rights::parse(&f.val("rights")).unwrap_or(Rights::Assignment),
             };
             app.create_listing(&p, &n)
                 .await
@@ -205,16 +203,16 @@ pub(crate) async fn office_post(
         }
         "review" => {
             let r = ListingReview {
-                approve: val(&f, "decision") == "approve",
-                note: Some(val(&f, "note")).filter(|s| !s.is_empty()),
+                approve: f.val("decision") == "approve",
+                note: Some(f.val("note")).filter(|s| !s.is_empty()),
             };
-            app.review_listing(&p, &val(&f, "listing"), &r)
+            app.review_listing(&p, &f.val("listing"), &r)
                 .await
                 .map(|_| "/auctions/office".into())
         }
         "session" => {
-            let kind = LotKind::parse(&val(&f, "kind")).unwrap_or(LotKind::Ascending);
-            let raise = if val(&f, "raise_kind") == "percent" {
+            let kind = LotKind::parse(&f.val("kind")).unwrap_or(LotKind::Ascending);
+            let raise = if f.val("raise_kind") == "percent" {
                 Raise::Percent {
                     percent: num(&f, "raise"),
                 }
@@ -224,27 +222,27 @@ pub(crate) async fn office_post(
                 }
             };
             let lot = NewLot {
-                listing_id: val(&f, "listing_id"),
+                listing_id: f.val("listing_id"),
                 kind,
                 start: num(&f, "start"),
                 raise,
                 extend_s: num(&f, "extend_s").max(0),
                 extend_cap_s: num(&f, "extend_cap_s").max(0),
-                opens_at: local_input(&val(&f, "opens_at")),
-                closes_at: local_input(&val(&f, "closes_at")),
-                reveal_until: Some(local_input(&val(&f, "reveal_until")))
+                opens_at: local_input(&f.val("opens_at")),
+                closes_at: local_input(&f.val("closes_at")),
+                reveal_until: Some(local_input(&f.val("reveal_until")))
                     .filter(|s| !s.is_empty() && kind == LotKind::Sealed),
                 deposit: num(&f, "deposit").max(0),
                 confirm_hours: num(&f, "confirm_hours"),
                 reserve: num(&f, "reserve").max(0),
             };
             let n = NewSession {
-                title_zh: val(&f, "title_zh"),
-                title_en: val(&f, "title_en"),
-                city: val(&f, "city"),
-                place: Some(val(&f, "place")).filter(|s| !s.is_empty()),
-                online: val(&f, "online") == "on",
-                starts_at: local_input(&val(&f, "opens_at")),
+                title_zh: f.val("title_zh"),
+                title_en: f.val("title_en"),
+                city: f.val("city"),
+                place: Some(f.val("place")).filter(|s| !s.is_empty()),
+                online: f.val("online") == "on",
+                starts_at: local_input(&f.val("opens_at")),
                 lots: vec![lot],
             };
             app.create_session(&p, &n).await.map(|s| {
@@ -256,10 +254,10 @@ pub(crate) async fn office_post(
         }
         "bidder" => {
             let d = BidderDecision {
-                approve: val(&f, "decision") == "approve",
+                approve: f.val("decision") == "approve",
                 deposit: num(&f, "deposit").max(0),
             };
-            app.decide_bidder(&p, &val(&f, "session"), &val(&f, "uscc"), &d)
+            app.decide_bidder(&p, &f.val("session"), &f.val("uscc"), &d)
                 .await
                 .map(|_| "/auctions/office".into())
         }
@@ -269,8 +267,7 @@ pub(crate) async fn office_post(
         Ok(to) => redirect(&to),
         Err(e) => {
             let (errors, message) = split_errors(l, &e);
-            let form: BTreeMap<String, String> =
-                f.into_iter().filter(|(k, _)| k != "csrf").collect();
+            let form: BTreeMap<String, String> = f.without_csrf().into_iter().collect();
             office_page(&app, &cx, &p, form, errors, message, error_status(&e)).await
         }
     }

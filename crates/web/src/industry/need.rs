@@ -1,6 +1,7 @@
 //! One need's page: its candidates with their explanations, and its pipeline board.
 
 use super::*;
+use crate::Posted;
 
 // ---------- one need ----------
 
@@ -242,15 +243,11 @@ pub(crate) async fn need(
 
 pub(crate) async fn move_stage(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form: pairs }: Posted,
 ) -> Response {
     let lang = cx.lang;
     let get = |k: &str| form_value(&pairs, k);
-    if !cx.csrf_ok(&get("csrf")) {
-        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
-    }
     let Some(stage) = Stage::parse(&get("stage")) else {
         let e = lang.texts().choose_a_stage.to_string();
         let st = StatusCode::UNPROCESSABLE_ENTITY;
