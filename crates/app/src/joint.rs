@@ -253,6 +253,23 @@ impl App {
             )
             .with_zh("联办申请尚不能在城市节点之间交换，请在走廊统一服务器上提交"));
         }
+        // Every length bounded before anything is looked up or echoed.
+        let long = [
+            ("code", req.code.len() > 32),
+            ("city", req.competent_city.len() > 12),
+            (
+                "window",
+                req.window_id.as_ref().is_some_and(|w| w.len() > 32),
+            ),
+            ("form", req.form.len() > 100),
+        ];
+        if let Some((field, _)) = long.iter().find(|(_, bad)| *bad) {
+            return Err(AppError::fields(vec![FieldError::new(
+                *field,
+                "too long (code 32, city 12, window 32 characters; at most 100 fields)",
+                "过长（事项编码 32、城市 12、窗口 32 个字符；字段最多 100 个）",
+            )]));
+        }
         let r = self.reference();
         let plan = plan(&r, &req)?;
         let mut intakes: Vec<(String, Intake)> = Vec::new();

@@ -246,6 +246,14 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
         app.file_joint(&me, missing).await.unwrap_err().code,
         ErrorCode::NotFound
     );
+    let mut long = transfer(&m, HEFEI, SONGJIANG);
+    long.code = "G60-".repeat(5000);
+    let e = app.file_joint(&me, long).await.unwrap_err();
+    assert_eq!(
+        (e.code, e.fields[0].field.as_str()),
+        (ErrorCode::ValidationFailed, "code")
+    );
+    assert!(e.detail.len() < 200);
     // Nothing was kept of the refused filings.
     assert_eq!(app.list_joints(&me, None, None).await.unwrap().total, 3);
 }
