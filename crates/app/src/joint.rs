@@ -112,6 +112,8 @@ pub(crate) struct JointChange {
     pub(crate) parts: Vec<Uuid>,
     pub(crate) reference: Arc<Reference>,
     pub(crate) today: time::Date,
+    /// The filing's name in Chinese and English, for the applicant's notice of its end.
+    pub(crate) name: (String, String),
 }
 
 /// A joint filing's record and its parts' cases: stored together, or not at all.
@@ -510,6 +512,16 @@ impl App {
             return Ok(None);
         };
         let parts = self.store.joint_parts(&part.joint_id).await?;
+        let r = self.reference();
+        let name = match self.store.joint(&part.joint_id).await? {
+            Some(j) if j.kind == JointKind::Bundle.as_str() => r
+                .bundle(&j.code)
+                .map(|b| (b.name_zh.clone(), b.name_en.clone())),
+            _ => r
+                .matter(&c.matter_code, c.catalogue_version)
+                .map(|m| (m.name_zh.clone(), m.name_en.clone())),
+        }
+        .unwrap_or_default();
         Ok(Some(JointChange {
             joint_id: part.joint_id,
             action,
@@ -521,8 +533,9 @@ impl App {
                 .iter()
                 .filter_map(|p| Uuid::parse_str(&p.case_id).ok())
                 .collect(),
-            reference: self.reference(),
+            reference: r,
             today: self.today(),
+            name,
         }))
     }
 }
@@ -543,6 +556,31 @@ pub(crate) async fn store_change(
     let reason = ch.reason.as_deref();
     if !Store::set_joint_outcome(tx, &ch.joint_id, outcome.as_str(), &id, reason, ch.at_ms).await? {
         return Ok(Vec::new());
+    }
+    // The applicant (if the filing has an account) is told the whole's outcome.
+    if let Some(user) = cases.iter().find_map(|c| c.applicant_user) {
+        let about = corridor_domain::notice::About {
+            receipt_no: &ch.receipt_no,
+            matter_zh: &ch.name.0,
+            matter_en: &ch.name.1,
+            status_zh: outcome.label(true),
+            status_en: outcome.label(false),
+            reason,
+            ..Default::default()
+        };
+        let kind = corridor_domain::notice::NoticeKind::JointEnded;
+        let zh = corridor_domain::notice::text(kind, &about, true);
+        let en = corridor_domain::notice::text(kind, &about, false);
+        let n = corridor_store::NewNotice {
+            id: Uuid::now_v7().to_string(),
+            user_id: user.to_string(),
+            case_id: id.clone(),
+            kind: kind.as_str().to_string(),
+            created_ms: ch.at_ms,
+            zh: (zh.subject, zh.body),
+            en: (en.subject, en.body),
+        };
+        Store::insert_notices(tx, &[n]).await?;
     }
     let mut events = Vec::new();
     if !joint::ends_parts(outcome) {

@@ -16,6 +16,8 @@ crate::codes! {
         Decided,
         LicenceReady,
         Transferred,
+        /// A joint filing ended as a whole (all parts approved, refused, withdrawn).
+        JointEnded,
     }
 }
 
@@ -48,7 +50,7 @@ pub fn notice_at_filing(status: Status, via_window: bool) -> Option<NoticeKind> 
 /// be an earlier correction's).
 pub fn quotes_reason(kind: NoticeKind, status: Status) -> bool {
     match kind {
-        NoticeKind::CorrectionAsked | NoticeKind::Transferred => true,
+        NoticeKind::CorrectionAsked | NoticeKind::Transferred | NoticeKind::JointEnded => true,
         NoticeKind::Decided => matches!(status, Status::Rejected | Status::Refused),
         NoticeKind::Received | NoticeKind::LicenceReady => false,
     }
@@ -124,6 +126,16 @@ pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
                 format!("证照已签发：{}", a.receipt_no),
                 format!("{head}的证照已签发，可在收件窗口领取或登录下载电子证照。"),
             ),
+            NoticeKind::JointEnded => (
+                format!("联办申请已办结：{}", a.status_zh),
+                match r.is_empty() {
+                    true => format!("您的联办申请（{}）已办结：{}。", a.matter_zh, a.status_zh),
+                    false => format!(
+                        "您的联办申请（{}）已办结：{}。{} 的理由：{r}",
+                        a.matter_zh, a.status_zh, a.receipt_no
+                    ),
+                },
+            ),
             NoticeKind::Transferred => (
                 format!("办件已移送：{}", a.receipt_no),
                 format!(
@@ -166,6 +178,19 @@ pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
                     "The licence of {head} has been issued: collect it at the window where you \
                      filed, or sign in to download the e-licence."
                 ),
+            ),
+            NoticeKind::JointEnded => (
+                format!("Joint filing decided: {}", a.status_en),
+                match r.is_empty() {
+                    true => format!(
+                        "Your joint filing ({}) is decided: {}.",
+                        a.matter_en, a.status_en
+                    ),
+                    false => format!(
+                        "Your joint filing ({}) is decided: {}. The reason of {}: {r}",
+                        a.matter_en, a.status_en, a.receipt_no
+                    ),
+                },
             ),
             NoticeKind::Transferred => (
                 format!("Case transferred: {}", a.receipt_no),

@@ -132,6 +132,17 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
         Some(inn.receipt_no.as_str())
     );
     assert!(done.decided_at.is_some() && !done.overdue);
+    // The applicant is told the whole is decided, besides each part's decision.
+    let told = app.notices(&me, None, None).await.unwrap();
+    assert_eq!(
+        told.items[0].kind,
+        corridor_domain::notice::NoticeKind::JointEnded
+    );
+    assert!(
+        told.items[0].subject.contains("全部批准"),
+        "{}",
+        told.items[0].subject
+    );
 
     // A second transfer: Songjiang refuses its part; the whole is refused with the reason and
     // Hefei's part, still open, ends with it (withdrawn, saying why).
