@@ -24,7 +24,7 @@ mod accounts;
 use accounts::demo_accounts;
 pub use accounts::demo_resident_id;
 mod joint;
-pub use joint::attach_required;
+pub use joint::{attach_required, transfer_filing};
 mod samples;
 pub use samples::issue_sample_licence;
 mod synth;

@@ -34,6 +34,24 @@ fn sample(app: &App, code: &str, filer: &str) -> BTreeMap<String, Value> {
     form
 }
 
+/// A multi-site transfer (`G60-HPF-003`, `G60-HRS-002`) online from city `from` to city `to`,
+/// with the matter's sample answers and the filer's ID number (the demo and the tests file it).
+pub fn transfer_filing(app: &App, code: &str, (from, to): (&str, &str), filer: &str) -> FileJoint {
+    let mut form = sample(app, code, filer);
+    form.insert("from_city".into(), json!(from));
+    form.insert("to_city".into(), json!(to));
+    FileJoint {
+        kind: JointKind::MultiSite,
+        code: code.to_string(),
+        competent_city: String::new(),
+        mode: None,
+        window_id: None,
+        form,
+        identity_checked: false,
+        identity_seen: None,
+    }
+}
+
 /// Attaches a sample scan for each required material of the case still without one; at a
 /// window the clerk also marks each received, its original seen (the demo's joint filings and
 /// the tests use it).
@@ -75,21 +93,7 @@ pub(super) async fn seed_joint(app: &App) -> AppResult<usize> {
         return Ok(0);
     };
     let filer = super::demo_resident_id("ent.340100");
-    let transfer = || {
-        let mut form = sample(app, "G60-HPF-003", &filer);
-        form.insert("from_city".into(), json!("340100"));
-        form.insert("to_city".into(), json!("310117"));
-        FileJoint {
-            kind: JointKind::MultiSite,
-            code: "G60-HPF-003".into(),
-            competent_city: String::new(),
-            mode: None,
-            window_id: None,
-            form,
-            identity_checked: false,
-            identity_seen: None,
-        }
-    };
+    let transfer = || transfer_filing(app, "G60-HPF-003", ("340100", "310117"), &filer);
     let plain = ActOnCase::plain;
     // Approved by both cities.
     let done = app.file_joint(&ent, transfer()).await?;

@@ -28,20 +28,8 @@ fn sample(m: &Matter, seed: u64) -> BTreeMap<String, Value> {
     form
 }
 
-fn transfer(m: &Matter, from: &str, to: &str) -> FileJoint {
-    let mut form = sample(m, 1);
-    form.insert("from_city".into(), json!(from));
-    form.insert("to_city".into(), json!(to));
-    FileJoint {
-        kind: JointKind::MultiSite,
-        code: m.code.clone(),
-        competent_city: String::new(),
-        mode: None,
-        window_id: None,
-        form,
-        identity_checked: false,
-        identity_seen: None,
-    }
+fn transfer(app: &corridor_app::App, m: &Matter, from: &str, to: &str) -> FileJoint {
+    corridor_app::demo::transfer_filing(app, &m.code, (from, to), FILER_ID)
 }
 
 async fn queue(app: &corridor_app::App, who: &corridor_domain::case::Principal) -> Vec<uuid::Uuid> {
@@ -67,7 +55,7 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
 
     // Filed once online: the Hefei fund centre releases, Songjiang's takes in.
     let j = app
-        .file_joint(&me, transfer(&m, HEFEI, SONGJIANG))
+        .file_joint(&me, transfer(app, &m, HEFEI, SONGJIANG))
         .await
         .unwrap();
     assert_eq!(j.kind, JointKind::MultiSite);
@@ -147,7 +135,7 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
     // A second transfer: Songjiang refuses its part; the whole is refused with the reason and
     // Hefei's part, still open, ends with it (withdrawn, saying why).
     let j2 = app
-        .file_joint(&me, transfer(&m, HEFEI, SONGJIANG))
+        .file_joint(&me, transfer(app, &m, HEFEI, SONGJIANG))
         .await
         .unwrap();
     for p in &j2.parts {
@@ -199,7 +187,7 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
 
     // A withdrawal of one part withdraws the whole.
     let j3 = app
-        .file_joint(&me, transfer(&m, SONGJIANG, HEFEI))
+        .file_joint(&me, transfer(app, &m, SONGJIANG, HEFEI))
         .await
         .unwrap();
     assert_eq!(j3.parts[0].competent_authority, "310117-hpf");
@@ -236,28 +224,28 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
 
     // Refusals: both parts in one city; a matter one authority decides; another mode.
     let e = app
-        .file_joint(&me, transfer(&m, SONGJIANG, SONGJIANG))
+        .file_joint(&me, transfer(app, &m, SONGJIANG, SONGJIANG))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
     assert_eq!(e.fields[0].field, "to_city");
-    let mut one = transfer(&m, HEFEI, SONGJIANG);
+    let mut one = transfer(app, &m, HEFEI, SONGJIANG);
     one.code = "G60-MAR-001".into();
     assert_eq!(
         app.file_joint(&me, one).await.unwrap_err().code,
         ErrorCode::BadRequest
     );
-    let mut online = transfer(&m, HEFEI, SONGJIANG);
+    let mut online = transfer(app, &m, HEFEI, SONGJIANG);
     online.mode = Some(ServiceMode::FullyOnline);
     let e = app.file_joint(&me, online).await.unwrap_err();
     assert_eq!(e.fields[0].field, "mode");
-    let mut missing = transfer(&m, HEFEI, SONGJIANG);
+    let mut missing = transfer(app, &m, HEFEI, SONGJIANG);
     missing.code = "G60-XXX-999".into();
     assert_eq!(
         app.file_joint(&me, missing).await.unwrap_err().code,
         ErrorCode::NotFound
     );
-    let mut long = transfer(&m, HEFEI, SONGJIANG);
+    let mut long = transfer(app, &m, HEFEI, SONGJIANG);
     long.code = "G60-".repeat(5000);
     let e = app.file_joint(&me, long).await.unwrap_err();
     assert_eq!(
