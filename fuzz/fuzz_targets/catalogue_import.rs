@@ -1,6 +1,7 @@
 //! A reference-data import with one file replaced by arbitrary text: parsing and the
 //! cross-checks (`ReferenceData::validate`, `CalendarYear::validate`) answer with an error
-//! naming the problem, never a panic. The other five files are the shipped ones (parsed once).
+//! naming the problem, never a panic. The other files are the shipped ones (parsed once);
+//! the bundles (`data/bundles.json`) are checked against the whole shipped catalogue.
 #![no_main]
 
 use corridor_domain::calendar::CalendarYear;
@@ -17,6 +18,7 @@ fn shipped() -> &'static (ReferenceData, Vec<CalendarYear>) {
             authorities: serde_json::from_str(include_str!("../../data/authorities.json")).unwrap(),
             windows: serde_json::from_str(include_str!("../../data/windows.json")).unwrap(),
             matters: serde_json::from_str(include_str!("../../data/matters.json")).unwrap(),
+            bundles: serde_json::from_str(include_str!("../../data/bundles.json")).unwrap(),
         };
         data.validate().expect("shipped data is valid");
         let cal: Vec<CalendarYear> = serde_json::from_str(include_str!("../../data/calendar.json")).unwrap();
@@ -27,7 +29,7 @@ fn shipped() -> &'static (ReferenceData, Vec<CalendarYear>) {
 fn load(which: u8, text: &str) -> Result<(), String> {
     let (base, cal) = shipped();
     let e = |e: serde_json::Error| e.to_string();
-    if which % 6 == 5 {
+    if which % 7 == 5 {
         let years: Vec<CalendarYear> = serde_json::from_str(text).map_err(e)?;
         for y in &years {
             y.validate().map_err(|e| e.to_string())?;
@@ -40,8 +42,18 @@ fn load(which: u8, text: &str) -> Result<(), String> {
         authorities: Vec::new(),
         windows: Vec::new(),
         matters: Vec::new(),
+        bundles: Vec::new(),
     };
-    match which % 6 {
+    if which % 7 == 6 {
+        data.bundles = serde_json::from_str(text).map_err(e)?;
+        data.jurisdictions = base.jurisdictions.clone();
+        data.authority_kinds = base.authority_kinds.clone();
+        data.authorities = base.authorities.clone();
+        data.windows = base.windows.clone();
+        data.matters = base.matters.clone();
+        return data.validate().map_err(|e| e.to_string());
+    }
+    match which % 7 {
         0 => data.jurisdictions = serde_json::from_str(text).map_err(e)?,
         1 => data.authority_kinds = serde_json::from_str(text).map_err(e)?,
         2 => data.authorities = serde_json::from_str(text).map_err(e)?,
@@ -49,19 +61,19 @@ fn load(which: u8, text: &str) -> Result<(), String> {
         _ => data.matters = serde_json::from_str(text).map_err(e)?,
     }
     // The other parts: the shipped ones (matters cut to a few, to keep runs fast).
-    if which % 6 != 0 {
+    if which % 7 != 0 {
         data.jurisdictions = base.jurisdictions.clone();
     }
-    if which % 6 != 1 {
+    if which % 7 != 1 {
         data.authority_kinds = base.authority_kinds.clone();
     }
-    if which % 6 != 2 {
+    if which % 7 != 2 {
         data.authorities = base.authorities.clone();
     }
-    if which % 6 != 3 {
+    if which % 7 != 3 {
         data.windows = base.windows.clone();
     }
-    if which % 6 != 4 {
+    if which % 7 != 4 {
         data.matters = base.matters[..8].to_vec();
     }
     let _ = cal;

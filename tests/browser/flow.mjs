@@ -507,6 +507,12 @@ for (const lang of ['zh', 'en']) {
   });
 
   await step(`${lang}: a provident-fund transfer from Hefei to Songjiang filed once (multi-site): both cities in one city refused next to the field; a part for each city's fund centre, each decided in its own queue; the whole approved when both are`, async () => {
+    // Filed step by step, multi-site is not offered as a single case: the joint form is.
+    await applicant.goto(`${BASE}/file/G60-HPF-003`);
+    await applicant.selectOption('#city', '310117');
+    await press(applicant, t.next);
+    assert.equal(await applicant.locator('#mode-multi_site').count(), 0);
+    assert.ok(await applicant.isVisible('#joint-instead'));
     await applicant.goto(`${BASE}/matters/G60-HPF-003`);
     assert.ok(await applicant.isVisible('#joint-parts'), 'the matter page names its parts');
     await Promise.all([applicant.waitForLoadState('load'), applicant.click('#file-joint')]);

@@ -327,6 +327,15 @@ impl App {
             // The mode first, as before the city (the order the API has always answered in).
             route(&r, p, matter, req.mode, None, "")?;
         }
+        if req.mode == ServiceMode::MultiSite && !matter.parts.is_empty() {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "mode",
+                "this matter's parts are decided in several cities: file it once as a joint filing (POST /api/v1/joint, or \"Multi-site: file once for all parts\" on the matter's page)",
+                "该事项各部分由不同城市办理：请作为联办申请一次提交（事项页面的“多地联办：一次提交”）",
+            )
+            .into());
+        }
         let city = competent_city(matter, &req.competent_city, &req.form)?;
         let authority = competent_authority(&r, matter, &city)?;
         let intake = self.intake(p, &r, matter, authority, &req, id).await?;

@@ -96,6 +96,8 @@ struct FilePage {
     city_field: String,
     cities: Vec<(String, String, bool)>,
     modes: Vec<(String, String, bool)>,
+    /// Multi-site with parts is filed on the joint form: the link is offered instead.
+    joint: bool,
     windows: Vec<(String, String, bool)>,
     own_window: String,
     fields: Vec<FieldRow>,
@@ -162,6 +164,7 @@ fn render(
         .modes
         .iter()
         .filter(|md| !clerk || **md == ServiceMode::RemoteReceipt)
+        .filter(|md| m.parts.is_empty() || **md != ServiceMode::MultiSite)
         .map(|md| {
             (
                 md.as_str().to_string(),
@@ -304,6 +307,7 @@ fn render(
             .unwrap_or_default(),
         cities,
         modes,
+        joint: !clerk && !m.parts.is_empty(),
         windows,
         own_window,
         fields: rows,

@@ -37,6 +37,39 @@ pub async fn walk(backend: Backend) {
                     form.insert(key.to_string(), FILER_ID.into());
                 }
             }
+            // A matter with parts in multi-site mode is one joint filing: each part decided in
+            // its own city (Hefei, then the home city).
+            if *mode == ServiceMode::MultiSite && !m.parts.is_empty() {
+                for (part, city) in m.parts.iter().zip(["340100", HOME]) {
+                    form.insert(part.city_field.clone(), city.into());
+                }
+                let req = corridor_app::joint::FileJoint {
+                    kind: corridor_domain::joint::JointKind::MultiSite,
+                    code: m.code.clone(),
+                    competent_city: String::new(),
+                    mode: None,
+                    window_id: None,
+                    form,
+                    identity_checked: false,
+                    identity_seen: None,
+                };
+                let j = app.file_joint(&me, req).await.unwrap();
+                for p in &j.parts {
+                    attach_required(app, &me, p.case_id).await;
+                    let who = reviewer(&p.competent_authority);
+                    app.act(&who, p.case_id, act(Action::Accept)).await.unwrap();
+                    app.act(&who, p.case_id, act(Action::Approve))
+                        .await
+                        .unwrap();
+                }
+                let done = app.get_joint(&me, j.id).await.unwrap();
+                assert_eq!(
+                    done.outcome,
+                    Some(corridor_domain::joint::Outcome::Approved)
+                );
+                filed += 1;
+                continue;
+            }
             let at_window = *mode == ServiceMode::RemoteReceipt;
             let who = if at_window { &window } else { &me };
             let req = FileCase {

@@ -245,6 +245,21 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
         app.file_joint(&me, missing).await.unwrap_err().code,
         ErrorCode::NotFound
     );
+    // Filed as a single case in multi-site mode, it is sent to the joint form.
+    let single = corridor_app::filing::FileCase {
+        matter_code: m.code.clone(),
+        competent_city: SONGJIANG.into(),
+        mode: ServiceMode::MultiSite,
+        window_id: None,
+        form: transfer(app, &m, HEFEI, SONGJIANG).form,
+        identity_checked: false,
+        identity_seen: None,
+    };
+    let e = app.file_case(&me, single).await.unwrap_err();
+    assert_eq!(
+        (e.code, e.fields[0].field.as_str()),
+        (ErrorCode::BadRequest, "mode")
+    );
     let mut long = transfer(app, &m, HEFEI, SONGJIANG);
     long.code = "G60-".repeat(5000);
     let e = app.file_joint(&me, long).await.unwrap_err();
