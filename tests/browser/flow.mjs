@@ -359,6 +359,9 @@ for (const lang of ['zh', 'en']) {
     assert.match(await office.textContent('#dash-limits-city tbody tr:first-child'), /\d+\.\d%.*\d+\.\d%/s);
     assert.ok(await office.locator('#dash-forwarding tbody tr').count() >= 1);
     assert.match(await office.textContent('#dash-forwarding'), lang === 'zh' ? /分钟|小时/ : /min|h/);
+    // The demo's joint filings: two multi-site (one approved), one bundle.
+    assert.equal(await office.locator('#dash-joint tbody tr').count(), 2);
+    assert.match(await office.textContent('#dash-joint tbody tr:first-child'), /^\D+\s*[2-9]/);
     const text = await office.content();
     for (const secret of [FORM.contact_id, FORM.contact_phone, FORM.person_in_charge_id, receipt]) {
       assert.ok(!text.includes(secret), `dashboard shows ${secret}`);

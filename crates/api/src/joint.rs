@@ -7,7 +7,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use corridor_app::joint::{BundleView, FileJoint, JointView};
+use corridor_app::joint::{BundleView, FileJoint, JointFigure, JointView};
 use corridor_app::paging::Page;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -77,4 +77,29 @@ pub async fn get(
     responses((status = 200, body = Page<BundleView>)))]
 pub async fn bundles(State(s): State<AppState>) -> Json<Page<BundleView>> {
     Json(Page::all(s.app.bundles()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// Only filings made in this month or later (YYYY-MM).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    pub since: Option<String>,
+}
+
+/// Joint filings per kind (multi-site, bundle): filed, open, open past the whole's deadline,
+/// approved, refused, withdrawn. For the joint office and administrators.
+#[utoipa::path(get, path = "/api/v1/statistics/joint", tag = "statistics", params(FiguresQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Page<JointFigure>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn figures(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<FiguresQuery>, QueryRejection>,
+) -> ApiResult<Json<Page<JointFigure>>> {
+    let Query(q) = q?;
+    Ok(Json(Page::all(
+        s.app.joint_figures(&p, q.since.as_deref()).await?,
+    )))
 }

@@ -147,7 +147,7 @@ pub struct VersionQuery {
         finance::matches, finance::move_member, finance::withdraw, finance::for_member, finance::statistics,
         identity::create_authorisation, identity::list_authorisations,
         notices::list, notices::of_case, notices::settings, notices::set_settings,
-        joint::file, joint::list, joint::get, joint::bundles,
+        joint::file, joint::list, joint::get, joint::bundles, joint::figures,
         identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
         materials::check_materials, materials::attach_licence, exchange::receive,
         exchange::receive_file, exchange::receive_bundle, exchange::receive_batch,
@@ -161,7 +161,7 @@ pub struct VersionQuery {
         Problem, ErrorCode, Page<MatterSummary>, Page<CaseView>, Page<EventView>, Page<CatalogueVersion>, Page<LicenceView>, Page<Jurisdiction>, Page<Authority>, Page<Window>,
         GroupStat, Role, Page<corridor_app::industry::NeedView>, Page<corridor_app::identity::AuthorisationView>,
         Page<corridor_app::notices::NoticeView>, corridor_app::notices::NoticeSettings,
-        Page<corridor_app::joint::JointView>, Page<corridor_app::joint::BundleView>,
+        Page<corridor_app::joint::JointView>, Page<corridor_app::joint::BundleView>, Page<corridor_app::joint::JointFigure>,
         Page<corridor_app::amounts::AmountRuleView>, corridor_app::amounts::AmountView, Page<corridor_app::amounts::AmountTotal>, corridor_domain::notice::NoticeKind,
         Page<corridor_app::auctions::ListingView>, Page<corridor_app::auctions::SessionView>,
         Page<corridor_app::auctions::BidderView>, Page<corridor_app::auctions::ResultRow>,
@@ -273,6 +273,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/joint", get(joint::list).post(joint::file))
         .route("/joint/{id}", get(joint::get))
         .route("/bundles", get(joint::bundles))
+        .route("/statistics/joint", get(joint::figures))
         .route("/cases/{id}/notices", get(notices::of_case))
         .route("/users", post(create_user))
         .route(

@@ -71,7 +71,7 @@ crate::codes! {
     /// How a joint filing ended.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JointOutcome))]
     pub enum Outcome {
         Approved,
         Refused,

@@ -5,7 +5,7 @@ use crate::auctions::{insert, select, Record};
 use crate::codec::{date_str, parse_date};
 use crate::tables::{int_at, text_at, Ty, Val};
 use crate::{Result, Store, WriteTx};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 use time::Date;
 
 pub const JOINT_COLS: &[(&str, Ty)] = &[
@@ -222,5 +222,26 @@ impl Store {
         }
         let total = q.fetch_one(&mut *c).await?;
         Ok((list, total))
+    }
+
+    /// Joint filings filed on or after `since`, by kind and outcome (none: open): how many, and
+    /// how many of the open ones are past the whole's deadline on `today`.
+    pub async fn joint_counts(
+        &self,
+        since: Date,
+        today: Date,
+    ) -> Result<Vec<(String, Option<String>, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, outcome, CAST(COUNT(*) AS BIGINT), \
+             CAST(SUM(CASE WHEN outcome IS NULL AND deadline < $2 THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM joint_filings WHERE filed_on >= $1 GROUP BY kind, outcome ORDER BY kind, outcome",
+        )
+        .bind(date_str(since))
+        .bind(date_str(today))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect()
     }
 }

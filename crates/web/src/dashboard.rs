@@ -181,6 +181,8 @@ struct DashboardPage {
     finance: corridor_app::industry::FinanceCounts,
     /// Amounts decided by rule: (city, matter, decisions, total yuan).
     amount_rows: Vec<(String, String, i64, String)>,
+    /// Joint filings per kind: name, filed, open, overdue, approved, refused, withdrawn.
+    joint_rows: Vec<(String, [i64; 6])>,
     /// Decided within the promised limit, share; median minutes a window takes to forward.
     promised_on_time: String,
     median_forward: String,
@@ -321,6 +323,29 @@ pub(crate) async fn dashboard(
             .unwrap_or_else(|| c.clone());
         (name, v.lots, v.sold, money(v.value))
     }));
+    let joint_rows = app
+        .joint_figures(&p, since.as_deref())
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            let name = match f.kind {
+                Some(corridor_domain::joint::JointKind::Bundle) => {
+                    lang.pick("一件事一次办", "several matters in one go")
+                }
+                _ => lang.pick("多地联办", "multi-site joint handling"),
+            };
+            let n = [
+                f.filed,
+                f.open,
+                f.overdue,
+                f.approved,
+                f.refused,
+                f.withdrawn,
+            ];
+            (name.to_string(), n)
+        })
+        .collect();
     let projects = app.project_counts(&p).await.unwrap_or_default();
     let finance = app.finance_counts(&p).await.unwrap_or_default();
     // The same months as the figures above.
@@ -372,6 +397,7 @@ pub(crate) async fn dashboard(
         limit_matter_rows: limit_rows(&st.limits_by_matter),
         forward_rows,
         amount_rows,
+        joint_rows,
         projects,
         finance,
         auctions: (af.lots, af.sold, af.not_sold, money(af.value)),

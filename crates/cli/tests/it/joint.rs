@@ -214,6 +214,28 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
         office.items[0].applicant_name
     );
     assert_eq!(app.list_joints(&hefei, None, None).await.unwrap().total, 3);
+    // The joint office's figures: three multi-site filings, one of each ending.
+    let figures = app
+        .joint_figures(&staff(Role::JointOffice), Some("2026-11"))
+        .await
+        .unwrap();
+    let ms = &figures[0];
+    assert_eq!(ms.kind, Some(JointKind::MultiSite));
+    let counts = (ms.filed, ms.open, ms.approved, ms.refused, ms.withdrawn);
+    assert_eq!(counts, (3, 0, 1, 1, 1));
+    assert_eq!(figures[1].filed, 0);
+    let later = app
+        .joint_figures(&staff(Role::Admin), Some("2026-12"))
+        .await
+        .unwrap();
+    assert_eq!(later[0].filed, 0);
+    let e = app.joint_figures(&hefei, None).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    let e = app
+        .joint_figures(&staff(Role::Admin), Some("2026-13"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::BadRequest);
     assert_eq!(
         app.list_joints(&reviewer("320500-hpf"), None, None)
             .await
@@ -395,6 +417,11 @@ pub async fn bundle_filed_once_decided_in_parallel(backend: Backend) {
             j.parts.len() - i
         );
     }
+    let open = app.joint_figures(&office, None).await.unwrap();
+    assert_eq!(
+        (open[1].filed, open[1].approved, open[1].overdue),
+        (1, 1, 0)
+    );
     // The window sees the filing it received; the office the whole, masked.
     let w = app.get_joint(&k, j.id).await.unwrap();
     assert!(w.parts.iter().all(|p| p.may_open));
