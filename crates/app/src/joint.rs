@@ -53,6 +53,22 @@ pub struct FileJoint {
     pub identity_seen: Option<String>,
 }
 
+impl FileJoint {
+    /// An applicant's multi-site filing of `code` online, with its one form.
+    pub fn multi_site(code: &str, form: BTreeMap<String, Value>) -> FileJoint {
+        FileJoint {
+            kind: JointKind::MultiSite,
+            code: code.to_string(),
+            competent_city: String::new(),
+            mode: None,
+            window_id: None,
+            form,
+            identity_checked: false,
+            identity_seen: None,
+        }
+    }
+}
+
 /// One part as the filing's page shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PartView {

@@ -40,16 +40,7 @@ pub fn transfer_filing(app: &App, code: &str, (from, to): (&str, &str), filer: &
     let mut form = sample(app, code, filer);
     form.insert("from_city".into(), json!(from));
     form.insert("to_city".into(), json!(to));
-    FileJoint {
-        kind: JointKind::MultiSite,
-        code: code.to_string(),
-        competent_city: String::new(),
-        mode: None,
-        window_id: None,
-        form,
-        identity_checked: false,
-        identity_seen: None,
-    }
+    FileJoint::multi_site(code, form)
 }
 
 /// Attaches a sample scan for each required material of the case still without one; at a

@@ -43,16 +43,7 @@ pub async fn walk(backend: Backend) {
                 for (part, city) in m.parts.iter().zip(["340100", HOME]) {
                     form.insert(part.city_field.clone(), city.into());
                 }
-                let req = corridor_app::joint::FileJoint {
-                    kind: corridor_domain::joint::JointKind::MultiSite,
-                    code: m.code.clone(),
-                    competent_city: String::new(),
-                    mode: None,
-                    window_id: None,
-                    form,
-                    identity_checked: false,
-                    identity_seen: None,
-                };
+                let req = corridor_app::joint::FileJoint::multi_site(&m.code, form);
                 let j = app.file_joint(&me, req).await.unwrap();
                 for p in &j.parts {
                     attach_required(app, &me, p.case_id).await;
