@@ -4,8 +4,9 @@
 //! Why one implementation and not one crate per backend: the schema keeps to types both
 //! engines share (TEXT, BIGINT), placeholders are `$N` on both, and the few differences
 //! (pragmas, `BEGIN IMMEDIATE`) sit in [`Backend`]. One code path means the conformance
-//! suite tests exactly what runs in production on either engine. Migrations are still one
-//! folder per backend, and a test checks that their column types agree.
+//! suite tests exactly what runs in production on either engine. Migrations are one file a
+//! step for both backends, with each backend's own SQL beside the other's where they differ
+//! ([`migrations`]).
 //!
 //! Durability: SQLite runs in WAL mode with `synchronous=FULL`; PostgreSQL with its default
 //! fsync. Writes on SQLite take the write lock up front (`BEGIN IMMEDIATE`).
@@ -96,6 +97,7 @@ pub mod industry;
 pub mod joint;
 pub mod licences;
 pub mod materials;
+mod migrations;
 pub mod notices;
 pub mod outbox;
 pub mod projects;
@@ -291,9 +293,6 @@ async fn run_migrations(
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
      PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;";
 
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 impl Store {
     /// Opens (creating if needed) the SQLite database in `dir/corridor.db`.
     pub async fn open_dir(dir: &Path) -> Result<Store> {
@@ -380,10 +379,7 @@ impl Store {
     /// million cases' licences) would otherwise sort hundreds of megabytes in the server's
     /// memory and leave its resident size that high until restart.
     pub async fn migrate(&self) -> Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATOR,
-            Backend::Postgres => &POSTGRES_MIGRATOR,
-        };
+        let migrator = &migrations::migrator(self.backend).await?;
         if self.sqlite_file.is_none() {
             // PostgreSQL sorts within its own work_mem; an in-memory SQLite database lives
             // only as long as its connection, so it stays in the pool.

@@ -1,6 +1,16 @@
+--@sqlite
+-- Corridor schema, SQLite flavour. Column types must agree with ../postgres (a test checks):
+--@end
+--@postgres
 -- Corridor schema, PostgreSQL flavour. Column types must agree with ../sqlite (a test checks):
+--@end
 -- TEXT for text, dates (YYYY-MM-DD), ids and JSON documents; BIGINT for integers and
+--@sqlite
+-- timestamps (Unix milliseconds). No booleans, no SQLite-only behaviour.
+--@end
+--@postgres
 -- timestamps (Unix milliseconds). No booleans, no sequences: portable to Citus, CockroachDB, YugabyteDB.
+--@end
 CREATE TABLE jurisdictions (code TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE authority_kinds (code TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE authorities (id TEXT PRIMARY KEY, city TEXT NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL);

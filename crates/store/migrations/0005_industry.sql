@@ -7,7 +7,12 @@ CREATE TABLE enterprises (
 CREATE INDEX enterprises_head ON enterprises (head, uscc);
 -- Written in the same transaction as the enterprise row; the index writer applies and then
 -- deletes it, so the index can lag the database but never miss a change.
+--@sqlite
+CREATE TABLE search_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, uscc TEXT NOT NULL);
+--@end
+--@postgres
 CREATE TABLE search_outbox (seq BIGSERIAL PRIMARY KEY, uscc TEXT NOT NULL);
+--@end
 CREATE TABLE enterprise_accounts (user_id TEXT PRIMARY KEY, uscc TEXT NOT NULL);
 CREATE INDEX enterprise_accounts_uscc ON enterprise_accounts (uscc);
 CREATE TABLE needs (

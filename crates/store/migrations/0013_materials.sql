@@ -18,5 +18,10 @@ CREATE INDEX attachments_sha ON attachments (sha256);
 
 CREATE TABLE material_blobs (
     sha256 TEXT PRIMARY KEY,
+--@sqlite
     bytes BLOB NOT NULL
+--@end
+--@postgres
+    bytes BYTEA NOT NULL
+--@end
 );

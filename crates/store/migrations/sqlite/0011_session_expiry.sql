@@ -1,2 +1,0 @@
--- Expired sessions are purged by expiry.
-CREATE INDEX sessions_expires ON sessions (expires_ms);

@@ -1,2 +1,0 @@
--- (PostgreSQL only: material_blobs stored out of line without compression.)
-SELECT 1;
