@@ -2,9 +2,9 @@
 //! and an account's own link; a head enterprise's partner reserve; joint-tackling projects. The rules are in `corridor_app::industry::accounts`.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::industry::accounts::{AccountDecision, AccountLink, Registration};
@@ -47,9 +47,8 @@ pub struct AccountQuery {
 pub async fn list(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<AccountQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<AccountQuery>,
 ) -> ApiResult<Json<Vec<AccountLink>>> {
-    let Query(q) = q?;
     let status = q.status.as_deref().unwrap_or("pending");
     Ok(Json(s.app.enterprise_accounts(&p, status).await?))
 }
@@ -63,10 +62,9 @@ pub async fn list(
 pub async fn decide(
     State(s): State<AppState>,
     Auth(p): Auth,
-    user: Result<Path<String>, PathRejection>,
+    ApiPath(user): ApiPath<String>,
     body: ApiJson<AccountDecision>,
 ) -> ApiResult<Json<AccountLink>> {
-    let Path(user) = user?;
     Ok(Json(
         s.app.decide_enterprise_account(&p, &user, &body.0).await?,
     ))
@@ -102,9 +100,8 @@ pub struct ReserveQuery {
 pub async fn reserve(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<ReserveQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ReserveQuery>,
 ) -> ApiResult<Json<Vec<PartnerView>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.partner_reserve(&p, q.head.as_deref()).await?))
 }
 
@@ -130,11 +127,9 @@ pub async fn add_partner(
 pub async fn remove_partner(
     State(s): State<AppState>,
     Auth(p): Auth,
-    partner: Result<Path<String>, PathRejection>,
-    q: Result<Query<ReserveQuery>, QueryRejection>,
+    ApiPath(partner): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ReserveQuery>,
 ) -> ApiResult<StatusCode> {
-    let Path(partner) = partner?;
-    let Query(q) = q?;
     s.app
         .remove_partner(&p, q.head.as_deref(), &partner)
         .await?;
@@ -184,9 +179,8 @@ pub async fn start_project(
 pub async fn project(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ProjectView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.project(&p, &id).await?))
 }
 
@@ -199,10 +193,9 @@ pub async fn project(
 pub async fn change_project(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<ProjectOp>,
 ) -> ApiResult<Json<ProjectView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.change_project(&p, &id, &body.0).await?))
 }
 

@@ -2,11 +2,9 @@
 //! (rent subsidies, provident fund withdrawals, registration fees).
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth};
-use axum::extract::rejection::PathRejection;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::Query;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use corridor_app::amounts::{AmountRuleView, AmountTotal, PublishAmountRule};
 use corridor_app::paging::Page;
@@ -25,9 +23,8 @@ pub async fn list(State(s): State<AppState>) -> ApiResult<Json<Page<AmountRuleVi
     responses((status = 200, body = Page<AmountRuleView>), (status = 404, body = Problem)))]
 pub async fn history(
     State(s): State<AppState>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((city, matter)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Page<AmountRuleView>>> {
-    let Path((city, matter)) = path?;
     Ok(Json(Page::all(
         s.app.amount_rule_history(&city, &matter).await?,
     )))
@@ -43,10 +40,9 @@ pub async fn history(
 pub async fn publish(
     State(s): State<AppState>,
     Auth(p): Auth,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((city, matter)): ApiPath<(String, String)>,
     body: ApiJson<PublishAmountRule>,
 ) -> ApiResult<Json<AmountRuleView>> {
-    let Path((city, matter)) = path?;
     Ok(Json(
         s.app
             .publish_amount_rule(&p, &city, &matter, body.0)
@@ -72,9 +68,8 @@ pub struct TotalsQuery {
 pub async fn totals(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<TotalsQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<TotalsQuery>,
 ) -> ApiResult<Json<Page<AmountTotal>>> {
-    let Query(q) = q?;
     Ok(Json(Page::all(
         s.app.amount_totals(&p, q.since.as_deref()).await?,
     )))

@@ -4,9 +4,9 @@
 //! `corridor_domain::auction`.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth, MaybeAuth};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::auctions::{
@@ -39,9 +39,8 @@ pub struct ListingQuery {
 pub async fn list_listings(
     State(s): State<AppState>,
     MaybeAuth(p): MaybeAuth,
-    q: Result<Query<ListingQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ListingQuery>,
 ) -> ApiResult<Json<Page<ListingView>>> {
-    let Query(q) = q?;
     let items = match q.q.as_deref().filter(|t| !t.is_empty()) {
         Some(text) => s
             .app
@@ -77,9 +76,8 @@ pub async fn create_listing(
 pub async fn get_listing(
     State(s): State<AppState>,
     MaybeAuth(p): MaybeAuth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ListingView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.listing(p.as_ref(), &id).await?))
 }
 
@@ -95,16 +93,12 @@ pub async fn get_listing(
 pub async fn add_listing_file(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
-    q: Result<Query<crate::materials::UploadQuery>, QueryRejection>,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    ApiPath(id): ApiPath<String>,
+    up: crate::materials::Upload,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    let Path(id) = id?;
-    let Query(q) = q?;
-    let body = body.map_err(crate::materials::unreadable_body)?;
     let v = s
         .app
-        .add_listing_file(&p, &id, &q.file_name, body.to_vec())
+        .add_listing_file(&p, &id, &up.file_name, up.bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -117,9 +111,8 @@ pub async fn add_listing_file(
 pub async fn listing_file(
     State(s): State<AppState>,
     MaybeAuth(p): MaybeAuth,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((id, file)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::response::Response> {
-    let Path((id, file)) = path?;
     let (v, bytes) = s.app.listing_file(p.as_ref(), &id, &file).await?;
     Ok(crate::materials::file_response(v.download_headers(), bytes))
 }
@@ -131,10 +124,9 @@ pub async fn listing_file(
 pub async fn review_listing(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<ListingReview>,
 ) -> ApiResult<Json<ListingView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.review_listing(&p, &id, &body.0).await?))
 }
 
@@ -146,9 +138,8 @@ pub async fn review_listing(
 pub async fn suggest_buyers(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Page<CandidateView>>> {
-    let Path(id) = id?;
     Ok(Json(Page::all(s.app.suggest_buyers(&p, &id, 20).await?)))
 }
 
@@ -180,9 +171,8 @@ pub async fn create_session(
     responses((status = 200, body = SessionView), (status = 404, body = Problem)))]
 pub async fn get_session(
     State(s): State<AppState>,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<SessionView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.session(&id).await?))
 }
 
@@ -193,10 +183,9 @@ pub async fn get_session(
 pub async fn add_lot(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<NewLot>,
 ) -> ApiResult<(StatusCode, Json<LotView>)> {
-    let Path(id) = id?;
     Ok((
         StatusCode::CREATED,
         Json(s.app.add_lot(&p, &id, &body.0).await?),
@@ -210,9 +199,8 @@ pub async fn add_lot(
 pub async fn list_bidders(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Page<BidderView>>> {
-    let Path(id) = id?;
     Ok(Json(Page::all(s.app.bidders(&p, &id).await?)))
 }
 
@@ -223,9 +211,8 @@ pub async fn list_bidders(
 pub async fn apply_to_bid(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<BidderView>)> {
-    let Path(id) = id?;
     Ok((
         StatusCode::CREATED,
         Json(s.app.apply_to_bid(&p, &id).await?),
@@ -248,10 +235,9 @@ pub struct Invitations {
 pub async fn invite_bidders(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<Invitations>,
 ) -> ApiResult<Json<Page<BidderView>>> {
-    let Path(id) = id?;
     Ok(Json(Page::all(
         s.app.invite_bidders(&p, &id, &body.0.usccs).await?,
     )))
@@ -264,10 +250,9 @@ pub async fn invite_bidders(
 pub async fn decide_bidder(
     State(s): State<AppState>,
     Auth(p): Auth,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((id, uscc)): ApiPath<(String, String)>,
     body: ApiJson<BidderDecision>,
 ) -> ApiResult<Json<BidderView>> {
-    let Path((id, uscc)) = path?;
     Ok(Json(s.app.decide_bidder(&p, &id, &uscc, &body.0).await?))
 }
 
@@ -278,9 +263,8 @@ pub async fn decide_bidder(
 pub async fn get_lot(
     State(s): State<AppState>,
     MaybeAuth(p): MaybeAuth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<LotView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.lot(p.as_ref(), &id).await?))
 }
 
@@ -318,10 +302,9 @@ pub struct NewReveal {
 pub async fn place_bid(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<NewBid>,
 ) -> ApiResult<(StatusCode, Json<Placed>)> {
-    let Path(id) = id?;
     let op = BidOp::Bid {
         amount: body.0.amount,
     };
@@ -335,10 +318,9 @@ pub async fn place_bid(
 pub async fn commit_bid(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<NewCommitment>,
 ) -> ApiResult<(StatusCode, Json<Placed>)> {
-    let Path(id) = id?;
     let op = BidOp::Commit { hash: body.0.hash };
     Ok((StatusCode::CREATED, Json(s.app.bid(&p, &id, op).await?)))
 }
@@ -350,10 +332,9 @@ pub async fn commit_bid(
 pub async fn reveal_bid(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<NewReveal>,
 ) -> ApiResult<(StatusCode, Json<Placed>)> {
-    let Path(id) = id?;
     let NewReveal { amount, nonce } = body.0;
     let op = BidOp::Reveal { amount, nonce };
     Ok((StatusCode::CREATED, Json(s.app.bid(&p, &id, op).await?)))
@@ -366,9 +347,8 @@ pub async fn reveal_bid(
 pub async fn settle_lot(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<LotView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.settle_lot(Some(&p), &id).await?))
 }
 
@@ -380,10 +360,9 @@ pub async fn settle_lot(
 pub async fn confirm_sale(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<Confirmation>,
 ) -> ApiResult<Json<LotView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.confirm_sale(&p, &id, &body.0).await?))
 }
 

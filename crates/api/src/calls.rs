@@ -4,9 +4,9 @@
 //! `corridor_app::industry::{calls, proposals}`.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::documents::DocumentView;
@@ -45,9 +45,8 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Ve
 pub async fn get(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CallView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.call(&p, &id).await?))
 }
 
@@ -59,9 +58,8 @@ pub async fn get(
 pub async fn needs(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<NeedView>>> {
-    let Path(id) = id?;
     Ok(Json(s.app.call_needs(&p, &id).await?))
 }
 
@@ -74,10 +72,9 @@ pub async fn needs(
 pub async fn review(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<ReviewDecision>,
 ) -> ApiResult<Json<NeedView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.review_need(&p, &id, &body.0).await?))
 }
 
@@ -90,9 +87,8 @@ pub async fn review(
 pub async fn open_needs(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<FitQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<FitQuery>,
 ) -> ApiResult<Json<Vec<NeedFit>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.needs_for_firm(&p, &q).await?))
 }
 
@@ -105,10 +101,9 @@ pub async fn open_needs(
 pub async fn propose(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<NewProposal>,
 ) -> ApiResult<(StatusCode, Json<ProposalView>)> {
-    let Path(id) = id?;
     Ok((
         StatusCode::CREATED,
         Json(s.app.propose(&p, &id, &body.0).await?),
@@ -122,9 +117,8 @@ pub async fn propose(
 pub async fn need_proposals(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ProposalView>>> {
-    let Path(id) = id?;
     Ok(Json(s.app.proposals_of_need(&p, &id).await?))
 }
 
@@ -142,9 +136,8 @@ pub async fn mine(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Ve
 pub async fn proposal(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ProposalView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.proposal(&p, &id).await?))
 }
 
@@ -160,16 +153,12 @@ pub async fn proposal(
 pub async fn add_file(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
-    q: Result<Query<crate::materials::UploadQuery>, QueryRejection>,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    ApiPath(id): ApiPath<String>,
+    up: crate::materials::Upload,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    let Path(id) = id?;
-    let Query(q) = q?;
-    let body = body.map_err(crate::materials::unreadable_body)?;
     let v = s
         .app
-        .add_proposal_file(&p, &id, &q.file_name, body.to_vec())
+        .add_proposal_file(&p, &id, &up.file_name, up.bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -182,9 +171,8 @@ pub async fn add_file(
 pub async fn file(
     State(s): State<AppState>,
     Auth(p): Auth,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((id, file)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::response::Response> {
-    let Path((id, file)) = path?;
     let (v, bytes) = s.app.proposal_file(&p, &id, &file).await?;
     Ok(crate::materials::file_response(v.download_headers(), bytes))
 }

@@ -3,9 +3,9 @@
 //! and a need's pipeline to `financed`. The rules are in `corridor_app::industry::finance`.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::industry::{
@@ -65,9 +65,8 @@ pub async fn post_need(
 pub async fn need(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<FinancingNeedView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.financing_need(&p, &id).await?))
 }
 
@@ -79,9 +78,8 @@ pub async fn need(
 pub async fn matches(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<MemberFit>>> {
-    let Path(id) = id?;
     Ok(Json(s.app.rank_members(&p, &id).await?))
 }
 
@@ -94,10 +92,9 @@ pub async fn matches(
 pub async fn move_member(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<FinanceMove>,
 ) -> ApiResult<Json<FinancingNeedView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.move_financing(&p, &id, &body.0).await?))
 }
 
@@ -110,9 +107,8 @@ pub async fn move_member(
 pub async fn withdraw(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<FinancingNeedView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.withdraw_financing_need(&p, &id).await?))
 }
 
@@ -132,9 +128,8 @@ pub struct MemberQuery {
 pub async fn for_member(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<MemberQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<MemberQuery>,
 ) -> ApiResult<Json<Vec<NeedForMember>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.needs_for_member(&p, q.member.as_deref()).await?))
 }
 

@@ -1,9 +1,9 @@
 //! Authorisations between persons: who may file in whose name.
 
+use crate::problem::ApiPath;
 use crate::problem::{ApiJson, ApiResult, Problem};
 use crate::{AppState, Auth};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::identity::{AuthorisationView, NewAuthorisation};
@@ -53,9 +53,8 @@ pub async fn list_authorisations(
 pub async fn revoke_authorisation(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let Path(id) = id?;
     s.app.revoke_authorisation(&p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,9 +2,9 @@
 //! with explanations, the pipeline and outcome statistics.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth, PageQuery};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::industry::{
@@ -23,9 +23,8 @@ use uuid::Uuid;
 pub async fn search_enterprises(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<EnterpriseQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<EnterpriseQuery>,
 ) -> ApiResult<Json<EnterpriseSearch>> {
-    let Query(q) = q?;
     Ok(Json(s.app.search_enterprises(&p, &q).await?))
 }
 
@@ -36,9 +35,8 @@ pub async fn search_enterprises(
 pub async fn get_enterprise(
     State(s): State<AppState>,
     Auth(p): Auth,
-    uscc: Result<Path<String>, PathRejection>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<Enterprise>> {
-    let Path(uscc) = uscc?;
     Ok(Json(s.app.enterprise(&p, &uscc).await?))
 }
 
@@ -50,10 +48,9 @@ pub async fn get_enterprise(
 pub async fn put_enterprise(
     State(s): State<AppState>,
     Auth(p): Auth,
-    uscc: Result<Path<String>, PathRejection>,
+    ApiPath(uscc): ApiPath<String>,
     body: ApiJson<Enterprise>,
 ) -> ApiResult<Json<Enterprise>> {
-    let Path(uscc) = uscc?;
     Ok(Json(s.app.put_enterprise(&p, &uscc, body.0).await?))
 }
 
@@ -64,9 +61,8 @@ pub async fn put_enterprise(
 pub async fn list_needs(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<PageQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<NeedView>>> {
-    let Query(q) = q?;
     Ok(Json(
         s.app
             .needs(&p, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
@@ -95,9 +91,8 @@ pub async fn create_need(
 pub async fn get_need(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<NeedView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.need(&p, &id.to_string()).await?))
 }
 
@@ -108,10 +103,9 @@ pub async fn get_need(
 pub async fn update_need(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
     body: ApiJson<NeedUpdate>,
 ) -> ApiResult<Json<NeedView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.update_need(&p, &id.to_string(), body.0).await?))
 }
 
@@ -131,11 +125,9 @@ pub struct LimitQuery {
 pub async fn need_matches(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
-    q: Result<Query<LimitQuery>, QueryRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<LimitQuery>,
 ) -> ApiResult<Json<Page<CandidateView>>> {
-    let Path(id) = id?;
-    let Query(q) = q?;
     Ok(Json(Page::all(
         s.app
             .rank_need(&p, &id.to_string(), q.limit.unwrap_or(20))
@@ -150,9 +142,8 @@ pub async fn need_matches(
 pub async fn need_pipeline(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<Page<MatchView>>> {
-    let Path(id) = id?;
     Ok(Json(Page::all(s.app.pipeline(&p, &id.to_string()).await?)))
 }
 
@@ -164,10 +155,9 @@ pub async fn need_pipeline(
 pub async fn move_match(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
     body: ApiJson<StageMove>,
 ) -> ApiResult<Json<MatchView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.move_match(&p, &id.to_string(), body.0).await?))
 }
 

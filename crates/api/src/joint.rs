@@ -2,9 +2,9 @@
 //! by several authorities.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::joint::{BundleView, FileJoint, JointFigure, JointView};
@@ -51,9 +51,8 @@ pub async fn file(
 pub async fn list(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<JointQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<JointQuery>,
 ) -> ApiResult<Json<Page<JointView>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.list_joints(&p, q.page, q.per_page).await?))
 }
 
@@ -65,9 +64,8 @@ pub async fn list(
 pub async fn get(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<JointView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.get_joint(&p, id).await?))
 }
 
@@ -96,9 +94,8 @@ pub struct FiguresQuery {
 pub async fn figures(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<FiguresQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<FiguresQuery>,
 ) -> ApiResult<Json<Page<JointFigure>>> {
-    let Query(q) = q?;
     Ok(Json(Page::all(
         s.app.joint_figures(&p, q.since.as_deref()).await?,
     )))

@@ -19,7 +19,8 @@ pub mod notices;
 pub mod problem;
 pub mod reference;
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use crate::problem::{ApiPath, ApiQuery};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -609,9 +610,8 @@ async fn file_case(
 async fn list_cases(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> ApiResult<Json<Page<CaseView>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.list_cases(&p, &q).await?))
 }
 
@@ -620,9 +620,8 @@ async fn list_cases(
 async fn get_case(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CaseView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.get_case(&p, id).await?))
 }
 
@@ -635,10 +634,9 @@ async fn get_case(
 async fn act_on_case(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
     body: ApiJson<ActOnCase>,
 ) -> ApiResult<Json<CaseView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.act(&p, id, body.0).await?))
 }
 
@@ -648,11 +646,9 @@ async fn act_on_case(
 async fn case_events(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
-    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<EventView>>> {
-    let Path(id) = id?;
-    let Query(q) = q?;
     Ok(Json(s.app.case_events(&p, id, q.page, q.per_page).await?))
 }
 
@@ -663,8 +659,7 @@ async fn case_events(
 async fn statistics(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Json<Statistics>> {
-    let Query(q) = q?;
     Ok(Json(s.app.statistics(&p, &q).await?))
 }

@@ -2,8 +2,9 @@
 //! holder's licences, their files and QR codes; revocation by the issuing authority.
 
 use crate::problem::{ApiError, ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -84,9 +85,8 @@ pub async fn verify_licence(
 pub async fn list_licences(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<LicenceQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<LicenceQuery>,
 ) -> ApiResult<Json<Page<LicenceView>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.list_licences(&p, &q).await?))
 }
 
@@ -95,9 +95,8 @@ pub async fn list_licences(
 pub async fn get_licence(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<LicenceView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.get_licence(&p, id).await?))
 }
 
@@ -107,9 +106,8 @@ pub async fn get_licence(
 pub async fn licence_file(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
-    let Path(id) = id?;
     let (number, bytes) = s.app.licence_file(&p, id).await?;
     let disposition = format!("attachment; filename=\"{number}.cose\"");
     Ok((
@@ -128,9 +126,8 @@ pub async fn licence_file(
 pub async fn licence_qr(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Response> {
-    let Path(id) = id?;
     let svg = s.app.licence_qr_svg(&p, id).await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
@@ -142,9 +139,8 @@ pub async fn licence_qr(
 pub async fn revoke_licence(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
     body: ApiJson<RevokeRequest>,
 ) -> ApiResult<Json<LicenceView>> {
-    let Path(id) = id?;
     Ok(Json(s.app.revoke_licence(&p, id, &body.0.reason).await?))
 }

@@ -1,11 +1,12 @@
 //! A case's materials: the list, adding a file (the raw bytes as the body; the type comes
 //! from the content), and reading one back.
 
+use crate::problem::ApiPath;
 use crate::problem::{ApiError, ApiJson, ApiResult, Problem};
 use crate::{AppState, Auth};
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -23,9 +24,8 @@ pub use corridor_app::materials::MAX_UPLOAD_BYTES;
 pub async fn list_materials(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CaseMaterials>> {
-    let Path(id) = id?;
     Ok(Json(s.app.materials(&p, id).await?))
 }
 
@@ -39,10 +39,9 @@ pub async fn list_materials(
 pub async fn check_materials(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
     body: ApiJson<Vec<MaterialCheck>>,
 ) -> ApiResult<Json<CaseMaterials>> {
-    let Path(id) = id?;
     let marks = body.0;
     Ok(Json(s.app.check_materials(&p, id, &marks).await?))
 }
@@ -67,16 +66,12 @@ pub struct UploadQuery {
 pub async fn attach(
     State(s): State<AppState>,
     Auth(p): Auth,
-    path: Result<Path<(Uuid, usize)>, PathRejection>,
-    q: Result<Query<UploadQuery>, QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
+    ApiPath((id, material)): ApiPath<(Uuid, usize)>,
+    up: Upload,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
-    let Path((id, material)) = path?;
-    let Query(q) = q?;
-    let body = body.map_err(unreadable_body)?;
     let v = s
         .app
-        .attach(&p, id, material, &q.file_name, body.to_vec())
+        .attach(&p, id, material, &up.file_name, up.bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -93,10 +88,9 @@ pub async fn attach(
 pub async fn attach_licence(
     State(s): State<AppState>,
     Auth(p): Auth,
-    path: Result<Path<(Uuid, usize)>, PathRejection>,
+    ApiPath((id, material)): ApiPath<(Uuid, usize)>,
     body: ApiJson<LicenceReference>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
-    let Path((id, material)) = path?;
     let v = s
         .app
         .attach_licence(&p, id, material, &body.0.reference)
@@ -112,19 +106,37 @@ pub async fn attach_licence(
 pub async fn file(
     State(s): State<AppState>,
     Auth(p): Auth,
-    path: Result<Path<(Uuid, Uuid)>, PathRejection>,
+    ApiPath((id, file)): ApiPath<(Uuid, Uuid)>,
 ) -> ApiResult<Response> {
-    let Path((id, file)) = path?;
     let (v, bytes) = s.app.material_file(&p, id, file).await?;
     Ok(file_response(v.download_headers(), bytes))
 }
 
-/// An upload's body that could not be read (too large, or cut off).
-pub fn unreadable_body(e: BytesRejection) -> ApiError {
-    ApiError::new(
-        ErrorCode::PayloadTooLarge,
-        format!("the file could not be read: {e}"),
-    )
+/// An uploaded file: its name from the query (`?file_name=`), its bytes from the body. A
+/// body that cannot be read (too large, or cut off) is a problem document, as is a missing name.
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let Query(q) = Query::<UploadQuery>::from_request_parts(&mut parts, state).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e: BytesRejection| {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the file could not be read: {e}"),
+                )
+            })?;
+        Ok(Upload {
+            file_name: q.file_name,
+            bytes: bytes.to_vec(),
+        })
+    }
 }
 
 /// A file as an answer, with the headers the application gives it.

@@ -1,9 +1,9 @@
 //! Notices to applicants: their list, and the account's address and language for them.
 
 use crate::problem::{ApiJson, ApiResult, Problem};
+use crate::problem::{ApiPath, ApiQuery};
 use crate::{AppState, Auth};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use corridor_app::notices::{NoticeSettings, NoticeView};
 use corridor_app::paging::Page;
@@ -30,9 +30,8 @@ pub struct NoticeQuery {
 pub async fn list(
     State(s): State<AppState>,
     Auth(p): Auth,
-    q: Result<Query<NoticeQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
 ) -> ApiResult<Json<Page<NoticeView>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.notices(&p, q.page, q.per_page).await?))
 }
 
@@ -43,9 +42,8 @@ pub async fn list(
 pub async fn of_case(
     State(s): State<AppState>,
     Auth(p): Auth,
-    id: Result<Path<Uuid>, PathRejection>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<Page<NoticeView>>> {
-    let Path(id) = id?;
     Ok(Json(Page::all(s.app.case_notices(&p, id).await?)))
 }
 

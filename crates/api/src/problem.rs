@@ -1,7 +1,8 @@
 //! RFC 9457 problem details for every error, with a stable code from the one error table.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use corridor_app::{AppError, ErrorCode};
@@ -130,6 +131,30 @@ where
         let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
         Ok(ApiJson(v))
     }
+}
+
+/// Extractors of a request's parts whose rejections are problem documents, each through the
+/// axum extractor it wraps.
+macro_rules! parts_extractors {
+    ($($(#[$doc:meta])* $name:ident via $inner:ident;)*) => {$(
+        $(#[$doc])*
+        pub struct $name<T>(pub T);
+
+        impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for $name<T> {
+            type Rejection = ApiError;
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                let $inner(v) = $inner::<T>::from_request_parts(parts, state).await?;
+                Ok($name(v))
+            }
+        }
+    )*};
+}
+
+parts_extractors! {
+    /// Path parameters whose rejections are problem documents.
+    ApiPath via Path;
+    /// Query parameters whose rejections are problem documents.
+    ApiQuery via Query;
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,6 +1,7 @@
 //! The public reference data (members, authorities, windows, the catalogue and its versions)
 //! and the administrator's catalogue publication.
 
+use crate::problem::ApiQuery;
 use crate::problem::{ApiJson, ApiResult, Problem};
 use crate::*;
 
@@ -8,9 +9,8 @@ use crate::*;
     responses((status = 200, body = Page<Jurisdiction>), (status = 400, body = Problem)))]
 pub async fn list_jurisdictions(
     State(s): State<AppState>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Jurisdiction>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.jurisdictions(&q)?))
 }
 
@@ -18,9 +18,8 @@ pub async fn list_jurisdictions(
     responses((status = 200, body = Page<Authority>), (status = 400, body = Problem)))]
 pub async fn list_authorities(
     State(s): State<AppState>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Authority>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.authorities(&q)?))
 }
 
@@ -28,9 +27,8 @@ pub async fn list_authorities(
     responses((status = 200, body = Page<Window>), (status = 400, body = Problem)))]
 pub async fn list_windows(
     State(s): State<AppState>,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Window>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.windows(&q)?))
 }
 
@@ -39,9 +37,8 @@ pub async fn list_windows(
     responses((status = 200, body = Page<MatterSummary>), (status = 400, body = Problem)))]
 pub async fn list_matters(
     State(s): State<AppState>,
-    q: Result<Query<MatterQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<MatterQuery>,
 ) -> ApiResult<Json<Page<MatterSummary>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.search_matters(&q)?))
 }
 
@@ -51,9 +48,8 @@ pub async fn list_matters(
 pub async fn get_matter(
     State(s): State<AppState>,
     Path(code): Path<String>,
-    q: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> ApiResult<Json<Matter>> {
-    let Query(q) = q?;
     Ok(Json(s.app.matter(&code, q.version)?))
 }
 
@@ -61,9 +57,8 @@ pub async fn get_matter(
     responses((status = 200, body = Page<CatalogueVersion>), (status = 400, body = Problem)))]
 pub async fn list_catalogue_versions(
     State(s): State<AppState>,
-    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<CatalogueVersion>>> {
-    let Query(q) = q?;
     Ok(Json(s.app.catalogue_versions(q.page, q.per_page).await?))
 }
 
