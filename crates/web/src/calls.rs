@@ -4,10 +4,10 @@
 //! (`POST /needs/{id}/proposals`, a proposal's documents). The rules are in
 //! `corridor_app::industry::{calls, proposals}`.
 
-use crate::materials::{field, file_answer, read_upload};
+use crate::materials::{field, file_answer};
 use crate::*;
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::industry::{
@@ -17,12 +17,7 @@ use corridor_app::App;
 use corridor_domain::case::{Principal, Role};
 use corridor_industry::matching::NeedKind;
 use corridor_industry::Cluster;
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-fn val(f: &[(String, String)], k: &str) -> String {
-    field(f, k).trim().to_string()
-}
 
 fn office(p: &Principal) -> bool {
     matches!(p.role, Role::JointOffice | Role::Admin)
@@ -57,21 +52,10 @@ struct CallsPage {
     calls: Vec<CallView>,
     clusters: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
-    form: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
-    message: String,
+    form: FormState,
 }
 
 impl CallsPage {
-    fn f(&self, k: &str) -> String {
-        val(&self.form, k)
-    }
-    fn has(&self, k: &str, v: &str) -> bool {
-        self.form.iter().any(|(n, x)| n == k && x == v)
-    }
-    fn err(&self, k: &str) -> Option<&String> {
-        self.errors.get(k)
-    }
     fn scope(&self, c: &CallView) -> String {
         format!(
             "{} · {}",
@@ -81,15 +65,7 @@ impl CallsPage {
     }
 }
 
-async fn calls_page(
-    app: &App,
-    cx: &Cx,
-    p: &Principal,
-    form: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
-    message: String,
-    status: StatusCode,
-) -> Response {
+async fn calls_page(app: &App, cx: &Cx, p: &Principal, form: FormState) -> Response {
     let calls = match app.calls(p).await {
         Ok(c) => c,
         Err(e) => return deny(cx.t(), cx.lang, e.code),
@@ -110,16 +86,13 @@ async fn calls_page(
             .map(|k| (k.as_str().into(), k.name(l == Lang::Zh).into()))
             .collect(),
         form,
-        errors,
-        message,
     };
-    cx.render(&pg, status)
+    cx.render(&pg, pg.form.status)
 }
 
 /// `GET /industry/calls`.
 pub(crate) async fn calls(State(app): State<Arc<App>>, SignedIn { cx, p }: SignedIn) -> Response {
-    let (f, e) = (Vec::new(), BTreeMap::new());
-    calls_page(&app, &cx, &p, f, e, String::new(), StatusCode::OK).await
+    calls_page(&app, &cx, &p, FormState::blank()).await
 }
 
 /// `POST /industry/calls`: the office opens a call.
@@ -127,28 +100,19 @@ pub(crate) async fn open_call(
     State(app): State<Arc<App>>,
     Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    let all = |k: &'static str| {
-        f.iter()
-            .filter(move |(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-    };
     let n = NewCall {
         title_zh: f.val("title_zh"),
         title_en: f.val("title_en"),
         scope_zh: f.val("scope_zh"),
         scope_en: f.val("scope_en"),
-        clusters: all("clusters").filter_map(Cluster::parse).collect(),
-        kinds: all("kinds").filter_map(NeedKind::parse).collect(),
+        clusters: f.all("clusters").filter_map(Cluster::parse).collect(),
+        kinds: f.all("kinds").filter_map(NeedKind::parse).collect(),
         opens: f.val("opens"),
         closes: f.val("closes"),
     };
     match app.create_call(&p, &n).await {
         Ok(c) => redirect(&format!("/industry/calls/{}", enc(&c.id))),
-        Err(e) => {
-            let (errors, message) = split_errors(cx.lang, &e);
-            let form = f.without_csrf();
-            calls_page(&app, &cx, &p, form, errors, message, error_status(&e)).await
-        }
+        Err(e) => calls_page(&app, &cx, &p, FormState::refused(cx.lang, &e, f)).await,
     }
 }
 
@@ -343,18 +307,10 @@ pub(crate) async fn open_needs(
 /// firm answers the need; back to the need's page, or the page with the reason by the field.
 pub(crate) async fn propose(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    mut mp: Multipart,
+    PostedFile { cx, p, up }: PostedFile,
 ) -> Response {
     let l = cx.lang;
-    let up = read_upload(&mut mp).await;
-    if !cx.csrf_ok(field(&up.fields, "csrf")) {
-        return deny(cx.t(), l, corridor_app::ErrorCode::Forbidden);
-    }
-    if up.unreadable {
-        return deny(cx.t(), l, corridor_app::ErrorCode::BadRequest);
-    }
     let n = NewProposal {
         body: field(&up.fields, "body").to_string(),
     };
@@ -387,16 +343,11 @@ pub(crate) async fn propose(
 /// `POST /proposals/{id}/files` (multipart: `csrf`, `need`, `file`): a further document.
 pub(crate) async fn upload(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    mut mp: Multipart,
+    PostedFile { cx, p, up }: PostedFile,
 ) -> Response {
     let l = cx.lang;
-    let up = read_upload(&mut mp).await;
-    if !cx.csrf_ok(field(&up.fields, "csrf")) {
-        return deny(cx.t(), l, corridor_app::ErrorCode::Forbidden);
-    }
-    let (Some(bytes), false) = (up.bytes, up.unreadable) else {
+    let Some(bytes) = up.bytes else {
         return deny(cx.t(), l, corridor_app::ErrorCode::BadRequest);
     };
     let need = field(&up.fields, "need").to_string();

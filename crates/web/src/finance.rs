@@ -52,21 +52,10 @@ struct FinancePage {
     for_me: Option<Vec<NeedForMember>>,
     stages: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
-    form: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
-    message: String,
+    form: FormState,
 }
 
 impl FinancePage {
-    fn f(&self, k: &str) -> String {
-        val(&self.form, k)
-    }
-    fn err(&self, k: &str) -> Option<&String> {
-        self.errors.get(k)
-    }
-    fn has(&self, k: &str, v: &str) -> bool {
-        self.form.iter().any(|(n, x)| n == k && x == v)
-    }
     fn kind(&self, k: &MemberKind) -> &'static str {
         k.name(self.l == Lang::Zh)
     }
@@ -107,15 +96,7 @@ fn status_name(l: Lang, s: &str) -> &'static str {
     }
 }
 
-async fn page(
-    app: &App,
-    cx: &Cx,
-    p: &Principal,
-    form: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
-    message: String,
-    status: StatusCode,
-) -> Response {
+async fn page(app: &App, cx: &Cx, p: &Principal, form: FormState) -> Response {
     let l = cx.lang;
     let office = matches!(p.role, Role::JointOffice | Role::Admin);
     let (members, needs) = match (app.finance_members(p).await, app.financing_needs(p).await) {
@@ -136,16 +117,13 @@ async fn page(
         stages: options(&FirmStage::ALL, FirmStage::as_str, |s| s.name(zh)),
         kinds: options(&MemberKind::ALL, MemberKind::as_str, |k| k.name(zh)),
         form,
-        errors,
-        message,
     };
-    cx.render(&pg, status)
+    cx.render(&pg, pg.form.status)
 }
 
 /// `GET /finance`.
 pub(crate) async fn finance(State(app): State<Arc<App>>, SignedIn { cx, p }: SignedIn) -> Response {
-    let (f, e) = (Vec::new(), BTreeMap::new());
-    page(&app, &cx, &p, f, e, String::new(), StatusCode::OK).await
+    page(&app, &cx, &p, FormState::blank()).await
 }
 
 /// `POST /finance`: `what` = `need` (an enterprise's financing need) or `member` (the office's
@@ -154,12 +132,8 @@ pub(crate) async fn finance_post(
     State(app): State<Arc<App>>,
     Posted { cx, p, form: f }: Posted,
 ) -> Response {
-    let stages = |k: &'static str| -> Vec<FirmStage> {
-        f.iter()
-            .filter(|(n, _)| n == k)
-            .filter_map(|(_, v)| FirmStage::parse(v))
-            .collect()
-    };
+    let stages =
+        |k: &'static str| -> Vec<FirmStage> { f.all(k).filter_map(FirmStage::parse).collect() };
     let r = if f.val("what") == "member" {
         let n = NewMember {
             uscc: f.val("uscc"),
@@ -200,11 +174,7 @@ pub(crate) async fn finance_post(
     };
     match r {
         Ok(to) => redirect(&to),
-        Err(e) => {
-            let (errors, message) = split_errors(cx.lang, &e);
-            let form = f.without_csrf();
-            page(&app, &cx, &p, form, errors, message, error_status(&e)).await
-        }
+        Err(e) => page(&app, &cx, &p, FormState::refused(cx.lang, &e, f)).await,
     }
 }
 

@@ -3,7 +3,7 @@
 //! The rules are the application's (`App::materials`, `App::attach`, `App::material_file`).
 
 use crate::cases::{render_case, CaseExtras};
-use crate::page::{deny, error_status, error_text, redirect, CaseId, Cx, SignedIn};
+use crate::page::{deny, error_status, error_text, redirect, CaseId, Cx, Posted, SignedIn};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -310,16 +310,14 @@ pub(crate) async fn upload(
 /// the reason.
 pub(crate) async fn give_licence(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     CaseId(uuid): CaseId,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
     let outcome = async {
-        csrf_check(&cx, field(&pairs, "csrf"))?;
-        let Ok(material) = field(&pairs, "material").trim().parse() else {
+        let Ok(material) = f.val("material").parse() else {
             return Err(bad_form(&cx, StatusCode::BAD_REQUEST));
         };
-        app.attach_licence(&p, uuid, material, field(&pairs, "reference"))
+        app.attach_licence(&p, uuid, material, &f.val("reference"))
             .await
             .map_err(|e| app_refusal(&cx, &e))?;
         Ok(())
@@ -332,17 +330,11 @@ pub(crate) async fn give_licence(
 /// `original_seen`, each the positions ticked; every material is marked, ticked or not).
 pub(crate) async fn save_checks(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     CaseId(uuid): CaseId,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form: f }: Posted,
 ) -> Response {
     let outcome = async {
-        csrf_check(&cx, field(&pairs, "csrf"))?;
-        let ticked = |key: &str, i: usize| {
-            pairs
-                .iter()
-                .any(|(k, v)| k == key && v.trim().parse::<usize>().ok() == Some(i))
-        };
+        let ticked = |key: &str, i: usize| f.all(key).any(|v| v.trim().parse() == Ok(i));
         let count = app
             .materials(&p, uuid)
             .await

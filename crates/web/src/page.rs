@@ -308,6 +308,62 @@ impl FormData {
     }
 }
 
+impl FormData {
+    /// Every value of `k` (a field sent more than once: the ticked boxes of a group).
+    pub fn all<'a>(&'a self, k: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What a form page shows again after a refusal: the fields as sent, each error next to its
+/// field, a message for the rest, and the status; blank for the first view.
+pub(crate) struct FormState {
+    pub form: Vec<(String, String)>,
+    pub errors: std::collections::BTreeMap<String, String>,
+    pub message: String,
+    pub status: StatusCode,
+}
+
+impl FormState {
+    pub fn blank() -> FormState {
+        FormState {
+            form: Vec::new(),
+            errors: Default::default(),
+            message: String::new(),
+            status: StatusCode::OK,
+        }
+    }
+
+    /// The form `f` refused with `e`.
+    pub fn refused(lang: Lang, e: &corridor_app::AppError, f: FormData) -> FormState {
+        let (errors, message) = split_errors(lang, e);
+        FormState {
+            form: f.without_csrf(),
+            errors,
+            message,
+            status: error_status(e),
+        }
+    }
+
+    /// A field's value as sent, trimmed.
+    pub fn f(&self, k: &str) -> String {
+        crate::materials::field(&self.form, k).trim().to_string()
+    }
+
+    /// Whether `k` was sent with the value `v` (a ticked box).
+    pub fn has(&self, k: &str, v: &str) -> bool {
+        self.form.iter().any(|(n, x)| n == k && x == v)
+    }
+
+    /// The error next to field `k`.
+    pub fn err(&self, k: &str) -> Option<&String> {
+        self.errors.get(k)
+    }
+}
+
 impl std::ops::Deref for FormData {
     type Target = Vec<(String, String)>;
     fn deref(&self) -> &Self::Target {
@@ -340,6 +396,37 @@ impl axum::extract::FromRequest<Arc<App>> for Posted {
 
 /// The `{id}` of a case page's path as a UUID; anything else is the not-found page.
 pub(crate) struct CaseId(pub uuid::Uuid);
+
+/// A multipart form with one file (the part `file`) posted by a signed-in user, its CSRF token
+/// checked and every part read: refused as [`Posted`] is, and with the bad-request page when a
+/// part cannot be read (too large, or cut off). Extracted last.
+pub(crate) struct PostedFile {
+    pub cx: Cx,
+    pub p: corridor_domain::case::Principal,
+    pub up: crate::materials::Upload,
+}
+
+impl axum::extract::FromRequest<Arc<App>> for PostedFile {
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, app: &Arc<App>) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let SignedIn { cx, p } = SignedIn::from_request_parts(&mut parts, app).await?;
+        let req = axum::extract::Request::from_parts(parts, body);
+        let bad = |code| deny(cx.t(), cx.lang, code);
+        let Ok(mut mp) = axum::extract::Multipart::from_request(req, app).await else {
+            return Err(bad(corridor_app::ErrorCode::BadRequest));
+        };
+        let up = crate::materials::read_upload(&mut mp).await;
+        if !cx.csrf_ok(crate::materials::field(&up.fields, "csrf")) {
+            return Err(bad(corridor_app::ErrorCode::Forbidden));
+        }
+        if up.unreadable {
+            return Err(bad(corridor_app::ErrorCode::BadRequest));
+        }
+        Ok(PostedFile { cx, p, up })
+    }
+}
 
 impl axum::extract::FromRequestParts<Arc<App>> for CaseId {
     type Rejection = Response;

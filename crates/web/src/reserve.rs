@@ -5,17 +5,11 @@
 use crate::*;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::industry::{NewPartner, PartnerView};
 use corridor_app::App;
 use corridor_domain::case::{Principal, Role};
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-fn val(f: &[(String, String)], k: &str) -> String {
-    crate::materials::field(f, k).to_string()
-}
 
 #[derive(Template)]
 #[template(path = "reserve.html")]
@@ -28,29 +22,10 @@ struct ReservePage {
     keeps: bool,
     partners: Vec<PartnerView>,
     holding_me: Vec<PartnerView>,
-    form: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
-    message: String,
+    form: FormState,
 }
 
-impl ReservePage {
-    fn f(&self, k: &str) -> String {
-        val(&self.form, k)
-    }
-    fn err(&self, k: &str) -> Option<&String> {
-        self.errors.get(k)
-    }
-}
-
-async fn page(
-    app: &App,
-    cx: &Cx,
-    p: &Principal,
-    form: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
-    message: String,
-    status: StatusCode,
-) -> Response {
+async fn page(app: &App, cx: &Cx, p: &Principal, form: FormState) -> Response {
     let office = matches!(p.role, Role::JointOffice | Role::Admin);
     let (keeps, partners) = match app.partner_reserve(p, None).await {
         Ok(v) => (true, v),
@@ -67,24 +42,13 @@ async fn page(
         partners,
         holding_me,
         form,
-        errors,
-        message,
     };
-    cx.render(&pg, status)
+    cx.render(&pg, pg.form.status)
 }
 
 /// `GET /industry/reserve`.
 pub(crate) async fn reserve(State(app): State<Arc<App>>, SignedIn { cx, p }: SignedIn) -> Response {
-    page(
-        &app,
-        &cx,
-        &p,
-        Vec::new(),
-        BTreeMap::new(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    page(&app, &cx, &p, FormState::blank()).await
 }
 
 /// `POST /industry/reserve`: add (`partner_uscc`, `scope`, `authorised_on`, `valid_until`, and
@@ -109,10 +73,6 @@ pub(crate) async fn reserve_post(
     };
     match r {
         Ok(()) => redirect("/industry/reserve"),
-        Err(e) => {
-            let (errors, message) = split_errors(cx.lang, &e);
-            let form = f.without_csrf();
-            page(&app, &cx, &p, form, errors, message, error_status(&e)).await
-        }
+        Err(e) => page(&app, &cx, &p, FormState::refused(cx.lang, &e, f)).await,
     }
 }

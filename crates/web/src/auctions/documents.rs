@@ -2,8 +2,7 @@
 //! listing's owner or the joint office from the auction office page.
 
 use super::*;
-use crate::materials::{field, file_answer, read_upload};
-use axum::extract::Multipart;
+use crate::materials::file_answer;
 
 /// `GET /auctions/listings/{id}/files/{file}`: one document, shown in the browser.
 pub(crate) async fn download(
@@ -22,16 +21,11 @@ pub(crate) async fn download(
 /// office page, or the page with the reason beside the listing.
 pub(crate) async fn upload(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
     Path(id): Path<String>,
-    mut mp: Multipart,
+    PostedFile { cx, p, up }: PostedFile,
 ) -> Response {
     let l = cx.lang;
-    let up = read_upload(&mut mp).await;
-    if !cx.csrf_ok(field(&up.fields, "csrf")) {
-        return deny(cx.t(), l, corridor_app::ErrorCode::Forbidden);
-    }
-    let (Some(bytes), false) = (up.bytes, up.unreadable) else {
+    let Some(bytes) = up.bytes else {
         return deny(cx.t(), l, corridor_app::ErrorCode::BadRequest);
     };
     match app.add_listing_file(&p, &id, &up.file_name, bytes).await {
