@@ -2,8 +2,8 @@
 //! joint office has confirmed it (a self-registered account is limited until then); and a
 //! head enterprise's partner reserve.
 
-use crate::auctions::{insert, replace, select, Record};
-use crate::tables::{int_at, text_at, Val};
+use crate::record::{insert, record, replace, select};
+use crate::tables::Val;
 use crate::{Result, Store, WriteTx};
 
 /// The link from one account to one enterprise.
@@ -24,35 +24,9 @@ pub struct EnterpriseAccountRow {
     pub note: Option<String>,
 }
 
-impl Record for EnterpriseAccountRow {
-    const TABLE: &'static str = "enterprise_accounts";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.user_id),
-            Val::t(&self.uscc),
-            Val::t(&self.status),
-            Val::ot(self.company_name.clone()),
-            Val::ot(self.contact_phone.clone()),
-            Val::i(self.requested_ms),
-            Val::ot(self.decided_by.clone()),
-            Val::Int(self.decided_ms),
-            Val::ot(self.note.clone()),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(EnterpriseAccountRow {
-            user_id: text_at(v, 0)?,
-            uscc: text_at(v, 1)?,
-            status: text_at(v, 2)?,
-            company_name: text_at(v, 3),
-            contact_phone: text_at(v, 4),
-            requested_ms: int_at(v, 5)?,
-            decided_by: text_at(v, 6),
-            decided_ms: int_at(v, 7),
-            note: text_at(v, 8),
-        })
-    }
-}
+record!(EnterpriseAccountRow in "enterprise_accounts" {
+    user_id, uscc, status, company_name, contact_phone, requested_ms, decided_by, decided_ms, note,
+});
 
 impl Store {
     /// Links an account to an enterprise, confirmed (an administrator's or the demo's link).
@@ -146,33 +120,9 @@ pub struct ReserveRow {
     pub removed_ms: Option<i64>,
 }
 
-impl Record for ReserveRow {
-    const TABLE: &'static str = "partner_reserve";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.head_uscc),
-            Val::t(&self.partner_uscc),
-            Val::t(&self.scope),
-            Val::t(&self.authorised_on),
-            Val::ot(self.valid_until.clone()),
-            Val::t(&self.added_by),
-            Val::i(self.added_ms),
-            Val::Int(self.removed_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(ReserveRow {
-            head_uscc: text_at(v, 0)?,
-            partner_uscc: text_at(v, 1)?,
-            scope: text_at(v, 2)?,
-            authorised_on: text_at(v, 3)?,
-            valid_until: text_at(v, 4),
-            added_by: text_at(v, 5)?,
-            added_ms: int_at(v, 6)?,
-            removed_ms: int_at(v, 7),
-        })
-    }
-}
+record!(ReserveRow in "partner_reserve" {
+    head_uscc, partner_uscc, scope, authorised_on, valid_until, added_by, added_ms, removed_ms,
+});
 
 impl Store {
     /// Puts a partner in a reserve (again, when removed before: the row is replaced).

@@ -4,85 +4,9 @@
 //! writing share one column order with export and import.
 
 use crate::industry::params;
-use crate::tables::{bind, cols_list, insert_rows, int_at, read_row, table, text_at, Val};
-use crate::{Result, Store, StoreError, Table, WriteTx};
-use sqlx::AnyConnection;
-
-/// A row type of one table.
-pub trait Record: Sized {
-    const TABLE: &'static str;
-    fn vals(&self) -> Vec<Val>;
-    fn from_vals(v: &[Val]) -> Option<Self>;
-}
-
-fn t_of<R: Record>() -> Result<&'static Table> {
-    table(R::TABLE).ok_or_else(|| StoreError::Corrupt(format!("no table {}", R::TABLE)))
-}
-
-fn text(v: &[Val], i: usize) -> Option<String> {
-    text_at(v, i)
-}
-
-/// Reads the rows of `R`'s table matching `filter` (SQL after WHERE, with `$1`… bound to
-/// `args`), then `tail` (ORDER BY, LIMIT).
-pub(crate) async fn select<R: Record>(
-    conn: &mut AnyConnection,
-    filter: &str,
-    args: &[Val],
-    tail: &str,
-) -> Result<Vec<R>> {
-    let t = t_of::<R>()?;
-    let sql = format!(
-        "SELECT {} FROM {} WHERE {filter} {tail}",
-        cols_list(t),
-        t.name
-    );
-    let mut q = sqlx::query(&sql);
-    for a in args {
-        q = bind(q, a);
-    }
-    let rows = q.fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| {
-            let v = read_row(t, r)?;
-            R::from_vals(&v).ok_or_else(|| StoreError::Corrupt(format!("a row of {}", t.name)))
-        })
-        .collect()
-}
-
-pub(crate) async fn insert<R: Record>(tx: &mut WriteTx, rows: &[R]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let backend = tx.backend();
-    let t = t_of::<R>()?;
-    let vals: Vec<Vec<Val>> = rows.iter().map(Record::vals).collect();
-    insert_rows(tx.conn(), backend, t, &vals).await
-}
-
-/// Replaces a row whole: every column but the first `keys` is set from `r`.
-pub(crate) async fn replace<R: Record>(tx: &mut WriteTx, r: &R, keys: usize) -> Result<bool> {
-    let t = t_of::<R>()?;
-    let v = r.vals();
-    let set = t.cols[keys..]
-        .iter()
-        .enumerate()
-        .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let key = t.cols[..keys]
-        .iter()
-        .enumerate()
-        .map(|(i, (c, _))| format!("{c} = ${}", t.cols.len() - keys + i + 1))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let sql = format!("UPDATE {} SET {set} WHERE {key}", t.name);
-    let mut q = sqlx::query(&sql);
-    for a in v[keys..].iter().chain(&v[..keys]) {
-        q = bind(q, a);
-    }
-    Ok(q.execute(tx.conn()).await?.rows_affected() == 1)
-}
+use crate::record::{insert, record, replace, select};
+use crate::tables::Val;
+use crate::{Result, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingRow {
@@ -95,31 +19,9 @@ pub struct ListingRow {
     pub updated_ms: i64,
 }
 
-impl Record for ListingRow {
-    const TABLE: &'static str = "listings";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.owner_uscc),
-            Val::t(&self.status),
-            Val::t(&self.doc),
-            Val::t(&self.created_by),
-            Val::i(self.created_ms),
-            Val::i(self.updated_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(ListingRow {
-            id: text(v, 0)?,
-            owner_uscc: text(v, 1)?,
-            status: text(v, 2)?,
-            doc: text(v, 3)?,
-            created_by: text(v, 4)?,
-            created_ms: int_at(v, 5)?,
-            updated_ms: int_at(v, 6)?,
-        })
-    }
-}
+record!(ListingRow in "listings" {
+    id, owner_uscc, status, doc, created_by, created_ms, updated_ms,
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuctionSessionRow {
@@ -130,27 +32,7 @@ pub struct AuctionSessionRow {
     pub created_ms: i64,
 }
 
-impl Record for AuctionSessionRow {
-    const TABLE: &'static str = "auction_sessions";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.doc),
-            Val::i(self.starts_ms),
-            Val::t(&self.created_by),
-            Val::i(self.created_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(AuctionSessionRow {
-            id: text(v, 0)?,
-            doc: text(v, 1)?,
-            starts_ms: int_at(v, 2)?,
-            created_by: text(v, 3)?,
-            created_ms: int_at(v, 4)?,
-        })
-    }
-}
+record!(AuctionSessionRow in "auction_sessions" { id, doc, starts_ms, created_by, created_ms });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LotRow {
@@ -180,51 +62,11 @@ pub struct LotRow {
     pub contract_form: Option<String>,
 }
 
-impl Record for LotRow {
-    const TABLE: &'static str = "lots";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.session_id),
-            Val::i(self.ord),
-            Val::t(&self.listing_id),
-            Val::t(&self.seller_uscc),
-            Val::t(&self.status),
-            Val::t(&self.rules),
-            Val::t(&self.state),
-            Val::i(self.close_ms),
-            Val::t(&self.reserve_secret),
-            Val::ot(self.settlement.clone()),
-            Val::Int(self.confirm_by_ms),
-            Val::Int(self.buyer_confirmed_ms),
-            Val::Int(self.seller_confirmed_ms),
-            Val::ot(self.contract_case.clone()),
-            Val::i(self.updated_ms),
-            Val::ot(self.contract_form.clone()),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(LotRow {
-            id: text(v, 0)?,
-            session_id: text(v, 1)?,
-            ord: int_at(v, 2)?,
-            listing_id: text(v, 3)?,
-            seller_uscc: text(v, 4)?,
-            status: text(v, 5)?,
-            rules: text(v, 6)?,
-            state: text(v, 7)?,
-            close_ms: int_at(v, 8)?,
-            reserve_secret: text(v, 9)?,
-            settlement: text(v, 10),
-            confirm_by_ms: int_at(v, 11),
-            buyer_confirmed_ms: int_at(v, 12),
-            seller_confirmed_ms: int_at(v, 13),
-            contract_case: text(v, 14),
-            updated_ms: int_at(v, 15)?,
-            contract_form: text(v, 16),
-        })
-    }
-}
+record!(LotRow in "lots" {
+    id, session_id, ord, listing_id, seller_uscc, status, rules, state, close_ms, reserve_secret,
+    settlement, confirm_by_ms, buyer_confirmed_ms, seller_confirmed_ms, contract_case, updated_ms,
+    contract_form,
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BidderRow {
@@ -239,33 +81,9 @@ pub struct BidderRow {
     pub decided_ms: Option<i64>,
 }
 
-impl Record for BidderRow {
-    const TABLE: &'static str = "session_bidders";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.session_id),
-            Val::t(&self.uscc),
-            Val::t(&self.user_id),
-            Val::t(&self.status),
-            Val::i(self.deposit),
-            Val::i(self.applied_ms),
-            Val::ot(self.decided_by.clone()),
-            Val::Int(self.decided_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(BidderRow {
-            session_id: text(v, 0)?,
-            uscc: text(v, 1)?,
-            user_id: text(v, 2)?,
-            status: text(v, 3)?,
-            deposit: int_at(v, 4)?,
-            applied_ms: int_at(v, 5)?,
-            decided_by: text(v, 6),
-            decided_ms: int_at(v, 7),
-        })
-    }
-}
+record!(BidderRow in "session_bidders" {
+    session_id, uscc, user_id, status, deposit, applied_ms, decided_by, decided_ms,
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BidRow {
@@ -280,31 +98,7 @@ pub struct BidRow {
     pub revealed_ms: Option<i64>,
 }
 
-impl Record for BidRow {
-    const TABLE: &'static str = "bids";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.lot_id),
-            Val::i(self.seq),
-            Val::t(&self.bidder),
-            Val::Int(self.amount),
-            Val::ot(self.hash.clone()),
-            Val::i(self.at_ms),
-            Val::Int(self.revealed_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(BidRow {
-            lot_id: text(v, 0)?,
-            seq: int_at(v, 1)?,
-            bidder: text(v, 2)?,
-            amount: int_at(v, 3),
-            hash: text(v, 4),
-            at_ms: int_at(v, 5)?,
-            revealed_ms: int_at(v, 6),
-        })
-    }
-}
+record!(BidRow in "bids" { lot_id, seq, bidder, amount, hash, at_ms, revealed_ms });
 
 impl Store {
     pub async fn insert_listing(tx: &mut WriteTx, r: &ListingRow) -> Result<()> {

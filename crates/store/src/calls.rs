@@ -1,9 +1,9 @@
 //! Open calls for technical needs: the calls the joint office opens, the needs posted into
 //! them with the office's review, and the proposals firms answer them with.
 
-use crate::auctions::{insert, replace, select, Record};
 use crate::industry::{need_at, NeedRow, NEED_COLS};
-use crate::tables::{int_at, text_at, Val};
+use crate::record::{insert, record, replace, select};
+use crate::tables::Val;
 use crate::{Result, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,39 +25,10 @@ pub struct CallRow {
     pub created_ms: i64,
 }
 
-impl Record for CallRow {
-    const TABLE: &'static str = "calls";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.title_zh),
-            Val::t(&self.title_en),
-            Val::t(&self.scope_zh),
-            Val::t(&self.scope_en),
-            Val::t(&self.clusters),
-            Val::t(&self.kinds),
-            Val::t(&self.opens),
-            Val::t(&self.closes),
-            Val::t(&self.created_by),
-            Val::i(self.created_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(CallRow {
-            id: text_at(v, 0)?,
-            title_zh: text_at(v, 1)?,
-            title_en: text_at(v, 2)?,
-            scope_zh: text_at(v, 3)?,
-            scope_en: text_at(v, 4)?,
-            clusters: text_at(v, 5)?,
-            kinds: text_at(v, 6)?,
-            opens: text_at(v, 7)?,
-            closes: text_at(v, 8)?,
-            created_by: text_at(v, 9)?,
-            created_ms: int_at(v, 10)?,
-        })
-    }
-}
+record!(CallRow in "calls" {
+    id, title_zh, title_en, scope_zh, scope_en, clusters, kinds, opens, closes, created_by,
+    created_ms,
+});
 
 /// A need posted into a call, with the office's review.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,29 +42,7 @@ pub struct CallNeedRow {
     pub reviewed_ms: Option<i64>,
 }
 
-impl Record for CallNeedRow {
-    const TABLE: &'static str = "call_needs";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.need_id),
-            Val::t(&self.call_id),
-            Val::t(&self.review),
-            Val::t(&self.note),
-            Val::ot(self.reviewed_by.clone()),
-            Val::Int(self.reviewed_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(CallNeedRow {
-            need_id: text_at(v, 0)?,
-            call_id: text_at(v, 1)?,
-            review: text_at(v, 2)?,
-            note: text_at(v, 3)?,
-            reviewed_by: text_at(v, 4),
-            reviewed_ms: int_at(v, 5),
-        })
-    }
-}
+record!(CallNeedRow in "call_needs" { need_id, call_id, review, note, reviewed_by, reviewed_ms });
 
 /// A firm's answer to an open need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,29 +55,7 @@ pub struct ProposalRow {
     pub created_ms: i64,
 }
 
-impl Record for ProposalRow {
-    const TABLE: &'static str = "proposals";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.need_id),
-            Val::t(&self.uscc),
-            Val::t(&self.body),
-            Val::t(&self.created_by),
-            Val::i(self.created_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(ProposalRow {
-            id: text_at(v, 0)?,
-            need_id: text_at(v, 1)?,
-            uscc: text_at(v, 2)?,
-            body: text_at(v, 3)?,
-            created_by: text_at(v, 4)?,
-            created_ms: int_at(v, 5)?,
-        })
-    }
-}
+record!(ProposalRow in "proposals" { id, need_id, uscc, body, created_by, created_ms });
 
 impl Store {
     pub async fn insert_call(tx: &mut WriteTx, r: &CallRow) -> Result<()> {

@@ -2,8 +2,8 @@
 //! holder's audit stream (`listing:<id>`, `proposal:<id>`). The bytes are stored like a case's
 //! materials (see [`crate::materials`]).
 
-use crate::auctions::{insert, select, Record};
-use crate::tables::{int_at, text_at, Val};
+use crate::record::{insert, record, select};
+use crate::tables::Val;
 use crate::{Result, Store, WriteTx};
 
 /// One document; its bytes are stored like a case's materials.
@@ -23,33 +23,9 @@ pub struct DocumentRow {
     pub added_ms: i64,
 }
 
-impl Record for DocumentRow {
-    const TABLE: &'static str = "documents";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.holder),
-            Val::t(&self.file_name),
-            Val::t(&self.kind),
-            Val::i(self.size),
-            Val::t(&self.sha256),
-            Val::t(&self.added_by),
-            Val::i(self.added_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(DocumentRow {
-            id: text_at(v, 0)?,
-            holder: text_at(v, 1)?,
-            file_name: text_at(v, 2)?,
-            kind: text_at(v, 3)?,
-            size: int_at(v, 4)?,
-            sha256: text_at(v, 5)?,
-            added_by: text_at(v, 6)?,
-            added_ms: int_at(v, 7)?,
-        })
-    }
-}
+record!(DocumentRow in "documents" {
+    id, holder, file_name, kind, size, sha256, added_by, added_ms,
+});
 
 impl Store {
     pub async fn insert_document(tx: &mut WriteTx, r: &DocumentRow) -> Result<()> {

@@ -1,8 +1,8 @@
 //! The finance alliance: members with their products, financing needs, and each need's
 //! pipeline of members.
 
-use crate::auctions::{insert, replace, select, Record};
-use crate::tables::{int_at, text_at, Val};
+use crate::record::{insert, record, replace, select};
+use crate::tables::Val;
 use crate::{Result, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,33 +18,9 @@ pub struct FinanceMemberRow {
     pub added_ms: i64,
 }
 
-impl Record for FinanceMemberRow {
-    const TABLE: &'static str = "finance_members";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.uscc),
-            Val::t(&self.name_zh),
-            Val::t(&self.name_en),
-            Val::t(&self.kind),
-            Val::t(&self.city),
-            Val::t(&self.products),
-            Val::t(&self.added_by),
-            Val::i(self.added_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(FinanceMemberRow {
-            uscc: text_at(v, 0)?,
-            name_zh: text_at(v, 1)?,
-            name_en: text_at(v, 2)?,
-            kind: text_at(v, 3)?,
-            city: text_at(v, 4)?,
-            products: text_at(v, 5)?,
-            added_by: text_at(v, 6)?,
-            added_ms: int_at(v, 7)?,
-        })
-    }
-}
+record!(FinanceMemberRow in "finance_members" {
+    uscc, name_zh, name_en, kind, city, products, added_by, added_ms,
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FinancingNeedRow {
@@ -64,39 +40,10 @@ pub struct FinancingNeedRow {
     pub updated_ms: i64,
 }
 
-impl Record for FinancingNeedRow {
-    const TABLE: &'static str = "financing_needs";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.uscc),
-            Val::t(&self.status),
-            Val::t(&self.doc),
-            Val::i(self.amount),
-            Val::Int(self.financed_amount),
-            Val::ot(self.financed_by.clone()),
-            Val::ot(self.financed_on.clone()),
-            Val::t(&self.created_by),
-            Val::i(self.created_ms),
-            Val::i(self.updated_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(FinancingNeedRow {
-            id: text_at(v, 0)?,
-            uscc: text_at(v, 1)?,
-            status: text_at(v, 2)?,
-            doc: text_at(v, 3)?,
-            amount: int_at(v, 4)?,
-            financed_amount: int_at(v, 5),
-            financed_by: text_at(v, 6),
-            financed_on: text_at(v, 7),
-            created_by: text_at(v, 8)?,
-            created_ms: int_at(v, 9)?,
-            updated_ms: int_at(v, 10)?,
-        })
-    }
-}
+record!(FinancingNeedRow in "financing_needs" {
+    id, uscc, status, doc, amount, financed_amount, financed_by, financed_on, created_by,
+    created_ms, updated_ms,
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FinanceMatchRow {
@@ -109,29 +56,9 @@ pub struct FinanceMatchRow {
     pub updated_ms: i64,
 }
 
-impl Record for FinanceMatchRow {
-    const TABLE: &'static str = "finance_matches";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.need_id),
-            Val::t(&self.member_uscc),
-            Val::t(&self.stage),
-            Val::Int(self.amount),
-            Val::t(&self.updated_by),
-            Val::i(self.updated_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(FinanceMatchRow {
-            need_id: text_at(v, 0)?,
-            member_uscc: text_at(v, 1)?,
-            stage: text_at(v, 2)?,
-            amount: int_at(v, 3),
-            updated_by: text_at(v, 4)?,
-            updated_ms: int_at(v, 5)?,
-        })
-    }
-}
+record!(FinanceMatchRow in "finance_matches" {
+    need_id, member_uscc, stage, amount, updated_by, updated_ms,
+});
 
 impl Store {
     /// Adds a member, or replaces its record (names, kind, city, products).

@@ -1,9 +1,9 @@
 //! Joint filings and their parts (issue #27 points 2 and 4): see `0031_joint_filings.sql`. A
 //! part is a case of its own; `joint_parts` ties it to its filing.
 
-use crate::auctions::{insert, select, Record};
-use crate::codec::{date_str, parse_date};
-use crate::tables::{int_at, text_at, Ty, Val};
+use crate::codec::date_str;
+use crate::record::{insert, record, select};
+use crate::tables::{Ty, Val};
 use crate::{Result, Store, WriteTx};
 use sqlx::{AnyConnection, Row};
 use time::Date;
@@ -46,46 +46,10 @@ pub struct JointRecord {
     pub decided_ms: Option<i64>,
 }
 
-impl Record for JointRecord {
-    const TABLE: &'static str = "joint_filings";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.kind),
-            Val::t(&self.code),
-            Val::ot(self.applicant_user.clone()),
-            Val::t(&self.applicant_name),
-            Val::t(&self.receiving_city),
-            Val::i(self.filed_ms),
-            Val::t(date_str(self.filed_on)),
-            Val::t(date_str(self.deadline)),
-            Val::t(date_str(self.promised_deadline)),
-            Val::ot(self.outcome.clone()),
-            Val::ot(self.outcome_case.clone()),
-            Val::ot(self.outcome_reason.clone()),
-            Val::Int(self.decided_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        let date = |i| parse_date(&text_at(v, i)?).ok();
-        Some(JointRecord {
-            id: text_at(v, 0)?,
-            kind: text_at(v, 1)?,
-            code: text_at(v, 2)?,
-            applicant_user: text_at(v, 3),
-            applicant_name: text_at(v, 4)?,
-            receiving_city: text_at(v, 5)?,
-            filed_ms: int_at(v, 6)?,
-            filed_on: date(7)?,
-            deadline: date(8)?,
-            promised_deadline: date(9)?,
-            outcome: text_at(v, 10),
-            outcome_case: text_at(v, 11),
-            outcome_reason: text_at(v, 12),
-            decided_ms: int_at(v, 13),
-        })
-    }
-}
+record!(JointRecord in "joint_filings" {
+    id, kind, code, applicant_user, applicant_name, receiving_city, filed_ms, filed_on, deadline,
+    promised_deadline, outcome, outcome_case, outcome_reason, decided_ms,
+});
 
 /// A part: which case, of which filing, under which key, in which place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,25 +60,7 @@ pub struct JointPart {
     pub seq: i64,
 }
 
-impl Record for JointPart {
-    const TABLE: &'static str = "joint_parts";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.case_id),
-            Val::t(&self.joint_id),
-            Val::t(&self.part_key),
-            Val::i(self.seq),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(JointPart {
-            case_id: text_at(v, 0)?,
-            joint_id: text_at(v, 1)?,
-            part_key: text_at(v, 2)?,
-            seq: int_at(v, 3)?,
-        })
-    }
-}
+record!(JointPart in "joint_parts" { case_id, joint_id, part_key, seq });
 
 /// Whose joint filings a list shows.
 #[derive(Debug, Clone)]

@@ -101,6 +101,7 @@ mod migrations;
 pub mod notices;
 pub mod outbox;
 pub mod projects;
+pub mod record;
 pub mod reference;
 pub mod statistics;
 pub mod tables;

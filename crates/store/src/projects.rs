@@ -1,7 +1,7 @@
 //! Joint-tackling projects and their member firms.
 
-use crate::auctions::{insert, replace, select, Record};
-use crate::tables::{int_at, text_at, Val};
+use crate::record::{insert, record, replace, select};
+use crate::tables::Val;
 use crate::{Result, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,33 +18,9 @@ pub struct ProjectRow {
     pub updated_ms: i64,
 }
 
-impl Record for ProjectRow {
-    const TABLE: &'static str = "projects";
-    fn vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(&self.id),
-            Val::t(&self.need_id),
-            Val::t(&self.owner_uscc),
-            Val::t(&self.status),
-            Val::t(&self.doc),
-            Val::t(&self.created_by),
-            Val::i(self.created_ms),
-            Val::i(self.updated_ms),
-        ]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(ProjectRow {
-            id: text_at(v, 0)?,
-            need_id: text_at(v, 1)?,
-            owner_uscc: text_at(v, 2)?,
-            status: text_at(v, 3)?,
-            doc: text_at(v, 4)?,
-            created_by: text_at(v, 5)?,
-            created_ms: int_at(v, 6)?,
-            updated_ms: int_at(v, 7)?,
-        })
-    }
-}
+record!(ProjectRow in "projects" {
+    id, need_id, owner_uscc, status, doc, created_by, created_ms, updated_ms,
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct MemberRow {
@@ -52,18 +28,7 @@ struct MemberRow {
     uscc: String,
 }
 
-impl Record for MemberRow {
-    const TABLE: &'static str = "project_members";
-    fn vals(&self) -> Vec<Val> {
-        vec![Val::t(&self.project_id), Val::t(&self.uscc)]
-    }
-    fn from_vals(v: &[Val]) -> Option<Self> {
-        Some(MemberRow {
-            project_id: text_at(v, 0)?,
-            uscc: text_at(v, 1)?,
-        })
-    }
-}
+record!(MemberRow in "project_members" { project_id, uscc });
 
 impl Store {
     /// A new project with its member firms.
