@@ -30,7 +30,8 @@ pub mod text;
 
 /// Declares an enum whose variants each have a stable code: the variant's name in
 /// snake_case, as serde's `rename_all = "snake_case"` writes it in JSON (and as the database
-/// and URLs hold it). Adds `ALL` in declaration order, `as_str` and `parse`.
+/// and URLs hold it). Adds `ALL` in declaration order, `as_str` and `parse`. Variants that
+/// each carry their names for people, `Red = ("红灯", "Red")`, also add `name(zh)`.
 ///
 /// ```
 /// corridor_domain::codes! {
@@ -39,9 +40,37 @@ pub mod text;
 /// }
 /// assert_eq!(Light::parse("amber_flashing"), Some(Light::AmberFlashing));
 /// assert_eq!(Light::ALL.map(Light::as_str), ["red", "amber_flashing"]);
+///
+/// corridor_domain::codes! {
+///     #[derive(Debug, Clone, Copy)]
+///     pub enum Sign { Stop = ("停", "Stop"), Yield = ("让", "Yield") }
+/// }
+/// assert_eq!(Sign::Yield.name(true), "让");
 /// ```
 #[macro_export]
 macro_rules! codes {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $ty:ident {
+            $($(#[$vmeta:meta])* $variant:ident = ($zh:literal, $en:literal)),+ $(,)?
+        }
+    ) => {
+        $crate::codes! {
+            $(#[$meta])*
+            $vis enum $ty {
+                $($(#[$vmeta])* $variant),+
+            }
+        }
+
+        impl $ty {
+            /// The variant's name for people, in Chinese (`zh`) or English.
+            pub fn name(self, zh: bool) -> &'static str {
+                match self {
+                    $($ty::$variant => if zh { $zh } else { $en }),+
+                }
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         $vis:vis enum $ty:ident {

@@ -25,25 +25,10 @@ corridor_domain::codes! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum MemberKind {
-        Bank,
-        VentureFund,
-        Guarantee,
-        Leasing,
-    }
-}
-
-impl MemberKind {
-    pub fn name(self, zh: bool) -> &'static str {
-        match (self, zh) {
-            (MemberKind::Bank, true) => "银行",
-            (MemberKind::Bank, false) => "Bank",
-            (MemberKind::VentureFund, true) => "创投基金",
-            (MemberKind::VentureFund, false) => "Venture fund",
-            (MemberKind::Guarantee, true) => "融资担保",
-            (MemberKind::Guarantee, false) => "Guarantee",
-            (MemberKind::Leasing, true) => "融资租赁",
-            (MemberKind::Leasing, false) => "Leasing",
-        }
+        Bank = ("银行", "Bank"),
+        VentureFund = ("创投基金", "Venture fund"),
+        Guarantee = ("融资担保", "Guarantee"),
+        Leasing = ("融资租赁", "Leasing"),
     }
 }
 
@@ -53,25 +38,10 @@ corridor_domain::codes! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum FirmStage {
-        Seed,
-        Startup,
-        Growth,
-        Mature,
-    }
-}
-
-impl FirmStage {
-    pub fn name(self, zh: bool) -> &'static str {
-        match (self, zh) {
-            (FirmStage::Seed, true) => "种子期",
-            (FirmStage::Seed, false) => "Seed",
-            (FirmStage::Startup, true) => "初创期",
-            (FirmStage::Startup, false) => "Start-up",
-            (FirmStage::Growth, true) => "成长期",
-            (FirmStage::Growth, false) => "Growth",
-            (FirmStage::Mature, true) => "成熟期",
-            (FirmStage::Mature, false) => "Mature",
-        }
+        Seed = ("种子期", "Seed"),
+        Startup = ("初创期", "Start-up"),
+        Growth = ("成长期", "Growth"),
+        Mature = ("成熟期", "Mature"),
     }
 }
 

@@ -23,24 +23,11 @@ corridor_domain::codes! {
     #[serde(rename_all = "snake_case")]
     pub enum NeedKind {
         /// Find local suppliers for a part or material (供应链本地化配套).
-        SupplierLocalisation,
+        SupplierLocalisation = ("供应链本地化配套", "Supplier localisation"),
         /// A bottleneck technology for joint tackling (卡脖子技术联合攻关).
-        BottleneckTechnology,
+        BottleneckTechnology = ("关键技术联合攻关", "Bottleneck technology (joint tackling)"),
         /// Candidates for the head enterprise's partner reserve (合作伙伴储备).
-        PartnerReserve,
-    }
-}
-
-impl NeedKind {
-    pub fn name(self, zh: bool) -> &'static str {
-        match (self, zh) {
-            (NeedKind::SupplierLocalisation, true) => "供应链本地化配套",
-            (NeedKind::SupplierLocalisation, false) => "Supplier localisation",
-            (NeedKind::BottleneckTechnology, true) => "关键技术联合攻关",
-            (NeedKind::BottleneckTechnology, false) => "Bottleneck technology (joint tackling)",
-            (NeedKind::PartnerReserve, true) => "合作伙伴储备",
-            (NeedKind::PartnerReserve, false) => "Partner reserve",
-        }
+        PartnerReserve = ("合作伙伴储备", "Partner reserve"),
     }
 }
 
@@ -49,22 +36,9 @@ corridor_domain::codes! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(rename_all = "snake_case")]
     pub enum NeedStatus {
-        Open,
-        Fulfilled,
-        Withdrawn,
-    }
-}
-
-impl NeedStatus {
-    pub fn name(self, zh: bool) -> &'static str {
-        match (self, zh) {
-            (NeedStatus::Open, true) => "征集中",
-            (NeedStatus::Open, false) => "Open",
-            (NeedStatus::Fulfilled, true) => "已完成",
-            (NeedStatus::Fulfilled, false) => "Fulfilled",
-            (NeedStatus::Withdrawn, true) => "已撤回",
-            (NeedStatus::Withdrawn, false) => "Withdrawn",
-        }
+        Open = ("征集中", "Open"),
+        Fulfilled = ("已完成", "Fulfilled"),
+        Withdrawn = ("已撤回", "Withdrawn"),
     }
 }
 

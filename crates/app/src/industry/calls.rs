@@ -44,24 +44,11 @@ corridor_domain::codes! {
     #[serde(rename_all = "snake_case")]
     pub enum Review {
         /// Waiting for the office; seen only by its owner and the office.
-        Pending,
+        Pending = ("待审核", "Awaiting review"),
         /// Open to every enterprise and institute.
-        Approved,
+        Approved = ("已发布", "Published"),
         /// Not taken; the note says why.
-        Refused,
-    }
-}
-
-impl Review {
-    pub fn name(self, zh: bool) -> &'static str {
-        match (self, zh) {
-            (Review::Pending, true) => "待审核",
-            (Review::Pending, false) => "Awaiting review",
-            (Review::Approved, true) => "已发布",
-            (Review::Approved, false) => "Published",
-            (Review::Refused, true) => "未通过",
-            (Review::Refused, false) => "Refused",
-        }
+        Refused = ("未通过", "Refused"),
     }
 }
 
