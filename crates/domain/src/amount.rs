@@ -20,8 +20,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum AmountKind {
         /// Paid to the applicant (a rent subsidy).
@@ -47,8 +45,7 @@ impl AmountKind {
 }
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(Default)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum AmountUnit {
         #[default]

@@ -35,8 +35,6 @@ pub const NONCE_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 
 crate::codes! {
     /// How a lot is sold.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum LotKind {
         Ascending,
@@ -46,8 +44,6 @@ crate::codes! {
 
 crate::codes! {
     /// The rights a listing offers.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Rights {
         Assignment,
@@ -59,8 +55,6 @@ crate::codes! {
 crate::codes! {
     /// Where a lot stands after bidding: not yet settled, sold and waiting for the parties to
     /// confirm, confirmed, or not sold.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum LotStatus {
         Pending,
@@ -72,8 +66,6 @@ crate::codes! {
 
 crate::codes! {
     /// Why a bid, commitment, reveal or settlement was refused: a stable code each.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Refusal {
         NotApproved,
@@ -337,8 +329,6 @@ impl Rules {
 
 crate::codes! {
     /// Where a lot is in time.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Phase {
         Before,

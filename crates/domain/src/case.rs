@@ -20,8 +20,7 @@ use time::Date;
 use uuid::Uuid;
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(PartialOrd, Ord)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Status {
         Submitted,
@@ -85,8 +84,6 @@ impl Status {
 }
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Action {
         Receive,
@@ -161,8 +158,6 @@ pub fn check_transfer(
 }
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Role {
         Applicant,

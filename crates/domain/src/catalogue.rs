@@ -77,8 +77,6 @@ pub struct Window {
 }
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum ServiceMode {
         /// 全程网办: filed online, handled remotely by the home authority.

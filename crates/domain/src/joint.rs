@@ -58,8 +58,6 @@ pub struct Bundle {
 }
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum JointKind {
         MultiSite,
@@ -69,8 +67,6 @@ crate::codes! {
 
 crate::codes! {
     /// How a joint filing ended.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JointOutcome))]
     pub enum Outcome {
         Approved,

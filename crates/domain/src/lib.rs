@@ -29,20 +29,20 @@ pub mod notice;
 pub mod text;
 
 /// Declares an enum whose variants each have a stable code: the variant's name in
-/// snake_case, as serde's `rename_all = "snake_case"` writes it in JSON (and as the database
-/// and URLs hold it). Adds `ALL` in declaration order, `as_str` and `parse`. Variants that
+/// snake_case, as serde writes it in JSON (the macro sets `rename_all = "snake_case"`, so the
+/// two cannot differ) and as the database and URLs hold it. Derives `Debug`, `Clone`, `Copy`,
+/// `PartialEq`, `Eq`, `Hash`, `Serialize` and `Deserialize` (the caller adds any others) and
+/// adds `ALL` in declaration order, `as_str` and `parse`. Variants that
 /// each carry their names for people, `Red = ("红灯", "Red")`, also add `name(zh)`.
 ///
 /// ```
 /// corridor_domain::codes! {
-///     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 ///     pub enum Light { Red, AmberFlashing }
 /// }
 /// assert_eq!(Light::parse("amber_flashing"), Some(Light::AmberFlashing));
 /// assert_eq!(Light::ALL.map(Light::as_str), ["red", "amber_flashing"]);
 ///
 /// corridor_domain::codes! {
-///     #[derive(Debug, Clone, Copy)]
 ///     pub enum Sign { Stop = ("停", "Stop"), Yield = ("让", "Yield") }
 /// }
 /// assert_eq!(Sign::Yield.name(true), "让");
@@ -77,6 +77,8 @@ macro_rules! codes {
             $($(#[$vmeta:meta])* $variant:ident),+ $(,)?
         }
     ) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
         $(#[$meta])*
         $vis enum $ty {
             $($(#[$vmeta])* $variant),+

@@ -17,8 +17,6 @@ pub mod sample;
 
 crate::codes! {
     /// The file types a material may have.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum FileKind {
         Pdf,

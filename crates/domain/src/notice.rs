@@ -7,8 +7,6 @@ use crate::case::{Action, Status};
 use serde::{Deserialize, Serialize};
 
 crate::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum NoticeKind {
         Received,

@@ -21,9 +21,7 @@ use std::collections::BTreeSet;
 
 corridor_domain::codes! {
     /// What kind of institution a member of the alliance is.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum MemberKind {
         Bank = ("银行", "Bank"),
         VentureFund = ("创投基金", "Venture fund"),
@@ -34,9 +32,8 @@ corridor_domain::codes! {
 
 corridor_domain::codes! {
     /// A firm's stage, as financing sees it.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    #[derive(PartialOrd, Ord)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum FirmStage {
         Seed = ("种子期", "Seed"),
         Startup = ("初创期", "Start-up"),

@@ -19,9 +19,8 @@ use serde::{Deserialize, Serialize};
 
 corridor_domain::codes! {
     /// The corridor's industrial clusters (the "6+X").
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[derive(PartialOrd, Ord)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum Cluster {
         IntegratedCircuits,
         Biomedicine,

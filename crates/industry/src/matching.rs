@@ -18,9 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 corridor_domain::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum NeedKind {
         /// Find local suppliers for a part or material (供应链本地化配套).
         SupplierLocalisation = ("供应链本地化配套", "Supplier localisation"),
@@ -32,9 +30,7 @@ corridor_domain::codes! {
 }
 
 corridor_domain::codes! {
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum NeedStatus {
         Open = ("征集中", "Open"),
         Fulfilled = ("已完成", "Fulfilled"),
@@ -387,9 +383,8 @@ pub fn certified_for(need: &NeedSpec, m: &Meta) -> bool {
 
 corridor_domain::codes! {
     /// The stages of a match, in order; `Declined` ends a match from any open stage.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    #[derive(PartialOrd, Ord)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-    #[serde(rename_all = "snake_case")]
     pub enum Stage {
         Suggested,
         Contacted,

@@ -43,8 +43,7 @@ pub use views::*;
 
 corridor_domain::codes! {
     /// Where a listing stands.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(utoipa::ToSchema)]
     pub enum ListingStatus {
         /// Waiting for the joint office's review.
         Submitted,
@@ -58,8 +57,7 @@ corridor_domain::codes! {
 
 corridor_domain::codes! {
     /// Where a bidder's application to a session stands.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(utoipa::ToSchema)]
     pub enum BidderStatus {
         /// Invited by the joint office (a firm the matcher suggested); applying accepts.
         Invited,

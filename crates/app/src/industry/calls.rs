@@ -40,8 +40,7 @@ pub struct NewCall {
 
 corridor_domain::codes! {
     /// The joint office's review of a need posted into a call.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(utoipa::ToSchema)]
     pub enum Review {
         /// Waiting for the office; seen only by its owner and the office.
         Pending = ("待审核", "Awaiting review"),

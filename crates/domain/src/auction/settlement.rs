@@ -13,8 +13,6 @@ pub struct Standing {
 
 crate::codes! {
     /// Why a lot was not sold.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum NotSold {
         NoBids,
@@ -26,8 +24,6 @@ crate::codes! {
 
 crate::codes! {
     /// What becomes of a bidder's deposit.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum DepositFate {
         /// Kept toward the price (the winner).

@@ -5,8 +5,7 @@ use super::*;
 
 corridor_domain::codes! {
     /// A member's place in a financing need's pipeline; `Declined` ends it from any open stage.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
+    #[derive(PartialOrd, Ord, utoipa::ToSchema)]
     pub enum FinanceStage {
         Suggested,
         Contacted,
