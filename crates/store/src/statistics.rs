@@ -101,22 +101,27 @@ pub struct GroupCount {
     pub on_time: i64,
 }
 
+/// The pre-aggregated tables the triggers keep, each with the columns that key one row (the
+/// rest are counts): on PostgreSQL the triggers append delta rows that compaction folds into
+/// one row a key.
+pub const AGGREGATES: [(&str, &str); 6] = [
+    (
+        "stats_city",
+        "month, receiving_city, competent_city, status, decided, on_time",
+    ),
+    ("stats_matter", "month, matter_code, decided, on_time"),
+    ("stats_days", "month, decision_days"),
+    ("case_counts", "scope, status"),
+    (
+        "stats_limits",
+        "month, competent_city, matter_code, decided, on_time, promise",
+    ),
+    ("stats_forward", "month, receiving_city, minutes"),
+];
+
 /// [`Store::compact_stats`] on a given PostgreSQL connection.
 pub(crate) async fn compact_stats_on(conn: &mut AnyConnection) -> Result<()> {
-    for (table, keys) in [
-        (
-            "stats_city",
-            "month, receiving_city, competent_city, status, decided, on_time",
-        ),
-        ("stats_matter", "month, matter_code, decided, on_time"),
-        ("stats_days", "month, decision_days"),
-        ("case_counts", "scope, status"),
-        (
-            "stats_limits",
-            "month, competent_city, matter_code, decided, on_time, promise",
-        ),
-        ("stats_forward", "month, receiving_city, minutes"),
-    ] {
+    for (table, keys) in AGGREGATES {
         sqlx::query(&format!(
             "WITH d AS (DELETE FROM {table} WHERE ({keys}) IN \
              (SELECT {keys} FROM {table} GROUP BY {keys} HAVING COUNT(*) > 1) RETURNING *) \

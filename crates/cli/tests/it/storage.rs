@@ -310,20 +310,7 @@ pub async fn demo_data(backend: Backend) {
     assert_eq!(reserved, 3000 + parts);
     // The load leaves one statistics row per key (PostgreSQL's delta rows folded at its end),
     // so the first statistics request does not pay for the load.
-    for (table, keys) in [
-        (
-            "stats_city",
-            "month, receiving_city, competent_city, status, decided, on_time",
-        ),
-        ("stats_matter", "month, matter_code, decided, on_time"),
-        ("stats_days", "month, decision_days"),
-        ("case_counts", "scope, status"),
-        (
-            "stats_limits",
-            "month, competent_city, matter_code, decided, on_time, promise",
-        ),
-        ("stats_forward", "month, receiving_city, minutes"),
-    ] {
+    for (table, keys) in corridor_store::statistics::AGGREGATES {
         let extra: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM (SELECT {keys} FROM {table} GROUP BY {keys} HAVING COUNT(*) > 1) k"
         ))
