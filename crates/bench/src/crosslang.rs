@@ -63,15 +63,10 @@ fn firm(n: usize, cluster: Cluster, zh: bool, text: &str) -> anyhow::Result<Ente
 
 fn need(text: &str, zh: bool, cluster: Cluster) -> NeedSpec {
     NeedSpec {
-        kind: NeedKind::SupplierLocalisation,
         title_zh: if zh { text.into() } else { String::new() },
         title_en: if zh { String::new() } else { text.into() },
-        description_zh: String::new(),
-        description_en: String::new(),
-        certifications: vec![],
         clusters: vec![cluster],
-        industries: vec![],
-        cities: vec![],
+        ..NeedSpec::of_kind(NeedKind::SupplierLocalisation)
     }
 }
 

@@ -91,6 +91,21 @@ impl From<text::Refusal> for NeedError {
 }
 
 impl NeedSpec {
+    /// A need of `kind` with nothing else said yet, to be filled in field by field.
+    pub fn of_kind(kind: NeedKind) -> NeedSpec {
+        NeedSpec {
+            kind,
+            title_zh: String::new(),
+            title_en: String::new(),
+            description_zh: String::new(),
+            description_en: String::new(),
+            certifications: Vec::new(),
+            clusters: Vec::new(),
+            industries: Vec::new(),
+            cities: Vec::new(),
+        }
+    }
+
     /// The spec with its texts normalised (see [`corridor_domain::text`]), if it is valid.
     pub fn normalised(mut self) -> Result<NeedSpec, NeedError> {
         self.each_text(text::normalise)?;
@@ -475,15 +490,7 @@ mod tests {
         };
         assert!(w.validate().is_err());
         let mut n = NeedSpec {
-            kind: NeedKind::SupplierLocalisation,
-            title_zh: String::new(),
-            title_en: String::new(),
-            description_zh: String::new(),
-            description_en: String::new(),
-            certifications: vec![],
-            clusters: vec![],
-            industries: vec![],
-            cities: vec![],
+            ..NeedSpec::of_kind(NeedKind::SupplierLocalisation)
         };
         assert_eq!(n.validate().unwrap_err().field, "title_zh");
         n.title_en = "Sealant tape".into();

@@ -290,15 +290,14 @@ impl App {
         let row = self.listing_row(id).await?;
         let doc: ListingDoc = serde_json::from_str(&row.doc).map_err(AppError::internal)?;
         let spec = corridor_industry::matching::NeedSpec {
-            kind: corridor_industry::matching::NeedKind::PartnerReserve,
             title_zh: doc.title_zh,
             title_en: doc.title_en,
             description_zh: format!("{} {}", doc.field, doc.description_zh),
             description_en: doc.description_en,
-            certifications: Vec::new(),
             clusters: vec![doc.cluster],
-            industries: Vec::new(),
-            cities: Vec::new(),
+            ..corridor_industry::matching::NeedSpec::of_kind(
+                corridor_industry::matching::NeedKind::PartnerReserve,
+            )
         };
         let ranked = self
             .rank_spec(&spec, limit.clamp(1, 100), &row.owner_uscc)

@@ -257,15 +257,9 @@ pub async fn registry_needs_and_pipeline(b: Backend) {
             need(
                 Some(&heads[2].uscc),
                 NeedSpec {
-                    kind: NeedKind::BottleneckTechnology,
                     title_zh: "ArF光刻胶".into(),
-                    title_en: String::new(),
-                    description_zh: String::new(),
-                    description_en: String::new(),
-                    certifications: vec![],
                     clusters: vec![corridor_industry::Cluster::IntegratedCircuits],
-                    industries: vec![],
-                    cities: vec![],
+                    ..NeedSpec::of_kind(NeedKind::BottleneckTechnology)
                 },
             ),
         )

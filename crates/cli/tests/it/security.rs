@@ -584,15 +584,11 @@ async fn text_limits(backend: Backend) {
     let v = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(v["errors"][0]["field"], "capabilities_zh");
     let spec = corridor_industry::matching::NeedSpec {
-        kind: corridor_industry::matching::NeedKind::SupplierLocalisation,
         title_zh: "钛合金紧固件".into(),
         title_en: "T".repeat(201),
-        description_zh: String::new(),
-        description_en: String::new(),
-        certifications: vec![],
-        clusters: vec![],
-        industries: vec![],
-        cities: vec![],
+        ..corridor_industry::matching::NeedSpec::of_kind(
+            corridor_industry::matching::NeedKind::SupplierLocalisation,
+        )
     };
     assert_eq!(spec.normalised().unwrap_err().field, "title_en");
     e.cleanup().await;

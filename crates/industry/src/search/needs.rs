@@ -204,15 +204,11 @@ mod tests {
 
     fn need(title_zh: &str, title_en: &str, cluster: Cluster, certs: &[&str]) -> NeedSpec {
         NeedSpec {
-            kind: NeedKind::BottleneckTechnology,
             title_zh: title_zh.into(),
             title_en: title_en.into(),
-            description_zh: String::new(),
-            description_en: String::new(),
             certifications: certs.iter().map(|c| c.to_string()).collect(),
             clusters: vec![cluster],
-            industries: vec![],
-            cities: vec![],
+            ..NeedSpec::of_kind(NeedKind::BottleneckTechnology)
         }
     }
 
