@@ -4,6 +4,7 @@
 //! decides; the same over HTTP (problem JSON, sign-in, the account's own link).
 
 use crate::both_backends;
+use crate::helpers::refused;
 use crate::helpers::{env, staff, Backend, Go};
 use corridor_app::auctions::NewListing;
 use corridor_app::auth::NewUser;
@@ -154,20 +155,12 @@ async fn accounts(backend: Backend) {
     assert_eq!(me.resident_id, None, "not bound to a verified identity");
     assert_eq!(e.app.my_enterprise(&me).await.unwrap(), None);
     assert_eq!(
-        e.app
-            .create_listing(&me, &listing())
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.create_listing(&me, &listing())).await,
         ErrorCode::Forbidden
     );
     // Only the office sees and decides; the account sees its own link.
     assert_eq!(
-        e.app
-            .enterprise_accounts(&linked, "pending")
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.enterprise_accounts(&linked, "pending")).await,
         ErrorCode::Forbidden
     );
     let yes = AccountDecision {
@@ -175,11 +168,7 @@ async fn accounts(backend: Backend) {
         note: None,
     };
     assert_eq!(
-        e.app
-            .decide_enterprise_account(&linked, &v.user_id, &yes)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.decide_enterprise_account(&linked, &v.user_id, &yes)).await,
         ErrorCode::Forbidden
     );
     let pending = e.app.enterprise_accounts(&office, "pending").await.unwrap();
@@ -197,11 +186,7 @@ async fn accounts(backend: Backend) {
     );
     e.app.create_listing(&me, &listing()).await.unwrap();
     assert_eq!(
-        e.app
-            .decide_enterprise_account(&office, &v.user_id, &yes)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.decide_enterprise_account(&office, &v.user_id, &yes)).await,
         ErrorCode::InvalidTransition
     );
     // A second account for the same enterprise is allowed.
@@ -413,11 +398,11 @@ async fn reserve(backend: Backend) {
     assert_eq!(e.app.partner_reserve(&head, None).await.unwrap().len(), 2);
     // A firm that is no head keeps no reserve, nor edits another's; it sees where it stands.
     assert_eq!(
-        e.app
-            .add_partner(&sme, &n(&firms[3].uscc, "2027-01-10", None))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .add_partner(&sme, &n(&firms[3].uscc, "2027-01-10", None))
+        )
+        .await,
         ErrorCode::Forbidden
     );
     let mut other = n(&firms[3].uscc, "2027-01-10", None);
@@ -436,11 +421,7 @@ async fn reserve(backend: Backend) {
         .unwrap();
     assert_eq!(e.app.partner_reserve(&head, None).await.unwrap().len(), 1);
     assert_eq!(
-        e.app
-            .remove_partner(&head, None, &firms[2].uscc)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.remove_partner(&head, None, &firms[2].uscc)).await,
         ErrorCode::NotFound
     );
     // The office names the head enterprise, and sees every reserve.

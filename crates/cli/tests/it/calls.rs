@@ -3,6 +3,7 @@
 
 use crate::accounts::{chain_is, fields, page_cookie};
 use crate::both_backends;
+use crate::helpers::refused;
 use crate::helpers::{enterprise_account as account, env, staff, Backend, Go};
 use corridor_app::industry::{
     FitQuery, NewCall, NewNeed, NewProposal, Review, ReviewDecision, StageMove,
@@ -71,11 +72,11 @@ async fn calls(backend: Backend) {
     // The office opens calls; an enterprise cannot; dates and scope are checked.
     let scope = vec![Cluster::Aviation, Cluster::NewMaterials];
     assert_eq!(
-        e.app
-            .create_call(&sme, &call("2027-02-01", "2027-04-30", scope.clone()))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .create_call(&sme, &call("2027-02-01", "2027-04-30", scope.clone()))
+        )
+        .await,
         ErrorCode::Forbidden
     );
     let err = e
@@ -111,11 +112,7 @@ async fn calls(backend: Backend) {
         &[Cluster::Aviation],
     );
     assert_eq!(
-        e.app
-            .create_need(&sme, need(None, tbc.clone()))
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.create_need(&sme, need(None, tbc.clone()))).await,
         ErrorCode::Forbidden
     );
     for (call_id, s, field) in [
@@ -189,11 +186,11 @@ async fn calls(backend: Backend) {
         note: note.into(),
     };
     assert_eq!(
-        e.app
-            .review_need(&sme, &n.id, &review(Review::Approved, ""))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .review_need(&sme, &n.id, &review(Review::Approved, ""))
+        )
+        .await,
         ErrorCode::Forbidden
     );
     let err = e
@@ -202,12 +199,12 @@ async fn calls(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(fields(&err), ["note"]);
-    let refused = e
+    let sent_back = e
         .app
         .review_need(&office, &weak.id, &review(Review::Refused, "需求描述不足"))
         .await
         .unwrap();
-    assert_eq!(refused.call.unwrap().note, "需求描述不足");
+    assert_eq!(sent_back.call.unwrap().note, "需求描述不足");
     let v = e
         .app
         .review_need(&office, &n.id, &review(Review::Approved, ""))
@@ -215,11 +212,11 @@ async fn calls(backend: Backend) {
         .unwrap();
     assert_eq!(v.call.unwrap().review, Review::Approved);
     assert_eq!(
-        e.app
-            .review_need(&office, &n.id, &review(Review::Refused, "x"))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .review_need(&office, &n.id, &review(Review::Refused, "x"))
+        )
+        .await,
         ErrorCode::InvalidTransition
     );
     // Approved: every confirmed firm reads it; the refused one stays the owner's.
@@ -252,11 +249,7 @@ async fn calls(backend: Backend) {
         ..Default::default()
     };
     assert_eq!(
-        e.app
-            .needs_for_firm(&other, &theirs)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.needs_for_firm(&other, &theirs)).await,
         ErrorCode::Forbidden
     );
     assert_eq!(
@@ -268,19 +261,11 @@ async fn calls(backend: Backend) {
     let err = e.app.propose(&coater, &n.id, &body(" ")).await.unwrap_err();
     assert_eq!(fields(&err), ["body"]);
     assert_eq!(
-        e.app
-            .propose(&sme, &n.id, &body("自己的"))
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.propose(&sme, &n.id, &body("自己的"))).await,
         ErrorCode::Forbidden
     );
     assert_eq!(
-        e.app
-            .propose(&coater, &weak.id, &body("方案"))
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.propose(&coater, &weak.id, &body("方案"))).await,
         ErrorCode::NotFound
     );
     let pr = e
@@ -307,11 +292,7 @@ async fn calls(backend: Backend) {
     let one = e.app.proposal(&office, &pr.id).await.unwrap();
     assert!(!one.body.contains("13912345678"), "{}", one.body);
     assert_eq!(
-        e.app
-            .propose(&coater, &n.id, &body("再来一份"))
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.propose(&coater, &n.id, &body("再来一份"))).await,
         ErrorCode::Conflict
     );
     // Its documents: the proposing firm adds them (told from the content).
@@ -323,19 +304,15 @@ async fn calls(backend: Backend) {
         .unwrap();
     assert_eq!(doc.sha256, corridor_store::sha256_hex(&pdf));
     assert_eq!(
-        e.app
-            .add_proposal_file(&coater, &pr.id, "x.pdf", b"not a pdf".to_vec())
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .add_proposal_file(&coater, &pr.id, "x.pdf", b"not a pdf".to_vec())
+        )
+        .await,
         ErrorCode::FileRefused
     );
     assert_eq!(
-        e.app
-            .add_proposal_file(&sme, &pr.id, "x.pdf", pdf.clone())
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.add_proposal_file(&sme, &pr.id, "x.pdf", pdf.clone())).await,
         ErrorCode::Forbidden
     );
     // The owner sees it beside its ranked candidates and moves it through the pipeline.
@@ -372,11 +349,7 @@ async fn calls(backend: Backend) {
     );
     assert!(e.app.proposal_file(&other, &pr.id, &doc.id).await.is_err());
     assert_eq!(
-        e.app
-            .proposals_of_need(&other, &n.id)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.proposals_of_need(&other, &n.id)).await,
         ErrorCode::Forbidden
     );
     assert_eq!(
@@ -441,11 +414,7 @@ async fn calls(backend: Backend) {
     };
     e.app.update_need(&sme, &n.id, withdraw).await.unwrap();
     assert_eq!(
-        e.app
-            .propose(&other, &n.id, &body("迟到的方案"))
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.propose(&other, &n.id, &body("迟到的方案"))).await,
         ErrorCode::InvalidTransition
     );
     e.cleanup().await;

@@ -2,6 +2,7 @@
 
 use crate::accounts::{chain_is, fields, page_cookie};
 use crate::both_backends;
+use crate::helpers::refused;
 use crate::helpers::{enterprise_account as account, env, staff, Backend};
 use corridor_app::industry::{FinanceMove, FinanceStage, NewFinancingNeed, NewMember};
 use corridor_app::ErrorCode;
@@ -148,11 +149,11 @@ async fn finance(backend: Backend) {
         ["amount"]
     );
     assert_eq!(
-        e.app
-            .post_financing_need(&sme, &post(Some(&firms[1].uscc), 800))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .post_financing_need(&sme, &post(Some(&firms[1].uscc), 800))
+        )
+        .await,
         ErrorCode::Forbidden
     );
     let n = e
@@ -228,31 +229,28 @@ async fn finance(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        e.app
-            .move_financing(
-                &banker,
-                &n.id,
-                &mv(&fund_uscc, FinanceStage::Contacted, None)
-            )
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.move_financing(
+            &banker,
+            &n.id,
+            &mv(&fund_uscc, FinanceStage::Contacted, None)
+        ))
+        .await,
         ErrorCode::Forbidden
     );
     assert_eq!(
-        e.app
-            .move_financing(&other, &n.id, &mv(&bank_uscc, FinanceStage::Declined, None))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .move_financing(&other, &n.id, &mv(&bank_uscc, FinanceStage::Declined, None))
+        )
+        .await,
         ErrorCode::NotFound
     );
     assert_eq!(
-        e.app
-            .move_financing(&sme, &n.id, &mv(&bank_uscc, FinanceStage::Contacted, None))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .move_financing(&sme, &n.id, &mv(&bank_uscc, FinanceStage::Contacted, None))
+        )
+        .await,
         ErrorCode::InvalidStage
     );
     let err = e
@@ -283,11 +281,11 @@ async fn finance(backend: Backend) {
         ("financed", Some(600), Some(bank_uscc.as_str()))
     );
     assert_eq!(
-        e.app
-            .move_financing(&sme, &n.id, &mv(&fund_uscc, FinanceStage::Contacted, None))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .move_financing(&sme, &n.id, &mv(&fund_uscc, FinanceStage::Contacted, None))
+        )
+        .await,
         ErrorCode::InvalidTransition
     );
     assert!(e

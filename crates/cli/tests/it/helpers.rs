@@ -357,3 +357,10 @@ impl Drop for Node {
         }
     }
 }
+
+/// The code an application call is refused with (the test fails if the call succeeds).
+pub async fn refused<T: std::fmt::Debug>(
+    call: impl std::future::Future<Output = Result<T, corridor_app::AppError>>,
+) -> corridor_app::ErrorCode {
+    call.await.unwrap_err().code
+}

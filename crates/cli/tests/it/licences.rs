@@ -3,6 +3,7 @@
 //! and compromised keys.
 
 use crate::cases::branch_filing;
+use crate::helpers::refused;
 use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend};
 use crate::helpers::{Go, Node};
 use corridor_app::cases::ActOnCase;
@@ -262,10 +263,7 @@ pub async fn offline_scenario(backend: Backend) {
         1
     );
     assert_eq!(
-        app.get_licence(&clerk("340100-W01"), id)
-            .await
-            .unwrap_err()
-            .code,
+        refused(app.get_licence(&clerk("340100-W01"), id)).await,
         ErrorCode::Forbidden
     );
     let _ = std::fs::remove_dir_all(dir);

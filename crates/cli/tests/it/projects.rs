@@ -2,6 +2,7 @@
 
 use crate::accounts::{chain_is, fields, page_cookie};
 use crate::both_backends;
+use crate::helpers::refused;
 use crate::helpers::{env, staff, Backend, Go};
 use corridor_app::ErrorCode;
 use corridor_domain::case::Role;
@@ -101,11 +102,11 @@ async fn projects(backend: Backend) {
         .unwrap_err();
     assert_eq!(fields(&err), ["partners"]);
     assert_eq!(
-        e.app
-            .start_project(&partner, &start(&bottleneck.id, &[&firms[1].uscc]))
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .start_project(&partner, &start(&bottleneck.id, &[&firms[1].uscc]))
+        )
+        .await,
         ErrorCode::Forbidden
     );
     let p = e
@@ -151,11 +152,7 @@ async fn projects(backend: Backend) {
     // The member reads it, does not change it; an outsider does not see it; the office does.
     assert_eq!(e.app.project(&partner, &p.id).await.unwrap().id, p.id);
     assert_eq!(
-        e.app
-            .change_project(&partner, &p.id, &ProjectOp::Complete)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.change_project(&partner, &p.id, &ProjectOp::Complete)).await,
         ErrorCode::Forbidden
     );
     assert_eq!(
@@ -166,11 +163,7 @@ async fn projects(backend: Backend) {
     assert_eq!(e.app.projects(&office).await.unwrap().len(), 1);
     // Not complete while a milestone is open; milestones done (not in the future), outcomes.
     assert_eq!(
-        e.app
-            .change_project(&head, &p.id, &ProjectOp::Complete)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.change_project(&head, &p.id, &ProjectOp::Complete)).await,
         ErrorCode::InvalidTransition
     );
     let err = e
@@ -236,11 +229,7 @@ async fn projects(backend: Backend) {
     assert_eq!(done.status, "completed");
     assert_eq!(done.outcomes.len(), 1);
     assert_eq!(
-        e.app
-            .change_project(&head, &p.id, &ProjectOp::Complete)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.change_project(&head, &p.id, &ProjectOp::Complete)).await,
         ErrorCode::InvalidTransition
     );
     assert_eq!(e.app.project_counts(&head).await.unwrap().completed, 1);

@@ -7,6 +7,7 @@
 //! each, `audit verify` passes.
 
 use crate::both_backends;
+use crate::helpers::refused;
 use crate::helpers::{enterprise_account as account, env, staff, Backend, Env, Go, FILER_ID};
 use corridor_app::auctions::{
     BidOp, BidderDecision, Confirmation, ContractDetails, ListingReview, ListingStatus, NewListing,
@@ -95,11 +96,7 @@ async fn market(e: &Env, title: &str) -> Market {
         .unwrap()
     };
     assert_eq!(
-        e.app
-            .create_listing(&buyers[0], &other)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.create_listing(&buyers[0], &other)).await,
         ErrorCode::Forbidden
     );
     // A rejection needs a reason; the office approves.
@@ -108,11 +105,7 @@ async fn market(e: &Env, title: &str) -> Market {
         note: None,
     };
     assert_eq!(
-        e.app
-            .review_listing(&office, &l.id, &no)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.review_listing(&office, &l.id, &no)).await,
         ErrorCode::ValidationFailed
     );
     let ok = ListingReview {
@@ -137,19 +130,19 @@ async fn market(e: &Env, title: &str) -> Market {
         .unwrap();
     assert_eq!(doc.sha256, corridor_store::sha256_hex(&pdf));
     assert_eq!(
-        e.app
-            .add_listing_file(&buyers[0], &l.id, "x.pdf", pdf.clone())
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .add_listing_file(&buyers[0], &l.id, "x.pdf", pdf.clone())
+        )
+        .await,
         ErrorCode::NotFound
     );
     assert_eq!(
-        e.app
-            .add_listing_file(&seller, &l.id, "x.pdf", b"not a pdf".to_vec())
-            .await
-            .unwrap_err()
-            .code,
+        refused(
+            e.app
+                .add_listing_file(&seller, &l.id, "x.pdf", b"not a pdf".to_vec())
+        )
+        .await,
         ErrorCode::FileRefused
     );
     assert!(e.app.listing_file(None, &l.id, &doc.id).await.is_err());
@@ -436,11 +429,7 @@ async fn ascending_lot_to_contract(backend: Backend) {
         contract: None,
     };
     assert_eq!(
-        e.app
-            .confirm_sale(&office, &id, &for_buyer)
-            .await
-            .unwrap_err()
-            .code,
+        refused(e.app.confirm_sale(&office, &id, &for_buyer)).await,
         ErrorCode::Forbidden
     );
     e.app
