@@ -397,6 +397,7 @@ async fn page_numbers_at_and_beyond_the_documented_bounds() {
         .go()
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+    e.cleanup().await;
 }
 
 /// Beyond the admitted number of requests in flight the server answers 503 `overloaded` with

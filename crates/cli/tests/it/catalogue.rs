@@ -108,6 +108,7 @@ pub async fn walk(backend: Backend) {
     let offered: usize = matters.iter().map(|m| m.modes.len()).sum();
     assert_eq!(filed, offered);
     assert!(filed > 350, "{filed} filings");
+    env.cleanup().await;
 }
 crate::both_backends!(every_matter_in_every_mode, crate::catalogue::walk);
 
@@ -156,6 +157,7 @@ async fn the_catalogue_fits_its_applicants() {
         assert!(m.materials.len() >= 2, "{}", m.code);
         assert!(m.materials.iter().any(|x| x.original), "{}", m.code);
     }
+    env.cleanup().await;
 }
 
 /// An IP infringement complaint's sample form, filed by the sample person at a Hefei window,
