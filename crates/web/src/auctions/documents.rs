@@ -31,21 +31,12 @@ pub(crate) async fn upload(
     match app.add_listing_file(&p, &id, &up.file_name, bytes).await {
         Ok(_) => redirect(&format!("/auctions/office#listing-{id}")),
         Err(e) => {
-            let (mut errors, message) = split_errors(l, &e);
+            let mut st = FormState::refused(l, &e, FormData(Vec::new()));
             // Shown beside the listing's own upload form.
-            if let Some(why) = errors.remove("file") {
-                errors.insert(format!("file-{id}"), why);
+            if let Some(why) = st.errors.remove("file") {
+                st.errors.insert(format!("file-{id}"), why);
             }
-            office::office_page(
-                &app,
-                &cx,
-                &p,
-                BTreeMap::new(),
-                errors,
-                message,
-                error_status(&e),
-            )
-            .await
+            office::office_page(&app, &cx, &p, st).await
         }
     }
 }

@@ -40,19 +40,13 @@ struct OfficePage {
     clusters: Vec<(String, String)>,
     cities: Vec<(String, String)>,
     bidders: Vec<BidderLine>,
-    form: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-    message: String,
+    form: FormState,
 }
 
 impl OfficePage {
-    /// A posted field's value, to show again with its error.
-    fn f(&self, k: &str) -> &str {
-        self.form.get(k).map_or("", String::as_str)
-    }
     /// The reason a listing's document was refused, if it was.
     fn err_of(&self, listing: &str) -> &str {
-        self.errors
+        (self.form.errors)
             .get(&format!("file-{listing}"))
             .map_or("", String::as_str)
     }
@@ -78,15 +72,7 @@ pub(super) fn listing_line(l: Lang, v: &ListingView) -> ListingLine {
     }
 }
 
-pub(super) async fn office_page(
-    app: &App,
-    cx: &Cx,
-    p: &Principal,
-    form: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-    message: String,
-    status: StatusCode,
-) -> Response {
+pub(super) async fn office_page(app: &App, cx: &Cx, p: &Principal, form: FormState) -> Response {
     let l = cx.lang;
     let office = matches!(p.role, Role::JointOffice | Role::Admin);
     if !office && app.my_enterprise(p).await.ok().flatten().is_none() {
@@ -152,23 +138,12 @@ pub(super) async fn office_page(
             .collect(),
         bidders,
         form,
-        errors,
-        message,
     };
-    cx.render(&pg, status)
+    cx.render(&pg, pg.form.status)
 }
 
 pub(crate) async fn office(State(app): State<Arc<App>>, SignedIn { cx, p }: SignedIn) -> Response {
-    office_page(
-        &app,
-        &cx,
-        &p,
-        BTreeMap::new(),
-        BTreeMap::new(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    office_page(&app, &cx, &p, FormState::blank()).await
 }
 
 /// `POST /auctions/office/{what}`: a listing, a review, a session with its first lot, a
@@ -265,10 +240,6 @@ pub(crate) async fn office_post(
     };
     match r {
         Ok(to) => redirect(&to),
-        Err(e) => {
-            let (errors, message) = split_errors(l, &e);
-            let form: BTreeMap<String, String> = f.without_csrf().into_iter().collect();
-            office_page(&app, &cx, &p, form, errors, message, error_status(&e)).await
-        }
+        Err(e) => office_page(&app, &cx, &p, FormState::refused(l, &e, f)).await,
     }
 }
