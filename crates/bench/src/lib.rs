@@ -264,33 +264,12 @@ fn bench_verify(n: usize, rounds: usize) -> anyhow::Result<()> {
     let now = 1_800_000_000;
     let envelopes: Vec<Vec<u8>> = (0..n)
         .map(|i| {
-            let l = lic::Licence {
-                v: 1,
-                licence_type: "business-licence".into(),
-                title_zh: "营业执照".into(),
-                title_en: "Business licence".into(),
-                number: format!("LIC-340100-20261012-{i:06}"),
-                holder: lic::Holder {
-                    name: "合肥启明新材料有限公司松江分公司".into(),
-                    uscc: Some("91310117MA1J00014T".into()),
-                    id_masked: None,
-                },
-                authority_id: "310117-market".into(),
-                authority_zh: "松江区市场监督管理局".into(),
-                authority_en: "Songjiang District Administration for Market Regulation".into(),
-                city: "310117".into(),
-                receipt_no: format!("340100-20261012-{i:06}"),
-                issued_at: now - 1000,
-                valid_from: now - 1000,
-                valid_until: Some(now + 1000),
-                fields: [
-                    ("branch_name".to_string(), "松江分公司".to_string()),
-                    ("business_scope".to_string(), "新材料技术研发".to_string()),
-                ]
-                .into_iter()
-                .collect(),
-                amount: None,
-            };
+            let mut l = lic::Licence::sample(now - 1000);
+            l.number = format!("LIC-340100-20261012-{i:06}");
+            l.receipt_no = format!("340100-20261012-{i:06}");
+            l.valid_until = Some(now + 1000);
+            l.fields
+                .insert("business_scope".into(), "新材料技术研发".into());
             lic::sign(&l, "310117-market-k1", &key).map_err(|e| anyhow::anyhow!("{e}"))
         })
         .collect::<anyhow::Result<_>>()?;

@@ -73,6 +73,37 @@ pub struct Licence {
     pub amount: Option<Amount>,
 }
 
+impl Licence {
+    /// A business licence of a fictional branch, issued at `issued_at` (Unix seconds) and
+    /// valid a year, for tests and benchmarks.
+    pub fn sample(issued_at: i64) -> Licence {
+        Licence {
+            v: 1,
+            licence_type: "business-licence".into(),
+            title_zh: "营业执照".into(),
+            title_en: "Business licence".into(),
+            number: "LIC-310117-20261012-000001".into(),
+            holder: Holder {
+                name: "合肥启明新材料有限公司松江分公司".into(),
+                uscc: Some("91310117MA1J00014T".into()),
+                id_masked: None,
+            },
+            authority_id: "310117-market".into(),
+            authority_zh: "松江区市场监督管理局".into(),
+            authority_en: "Songjiang District Administration for Market Regulation".into(),
+            city: "310117".into(),
+            receipt_no: "340100-20260921-000001".into(),
+            issued_at,
+            valid_from: issued_at,
+            valid_until: Some(issued_at + 365 * 86400),
+            fields: [("branch_name".to_string(), "松江分公司".to_string())]
+                .into_iter()
+                .collect(),
+            amount: None,
+        }
+    }
+}
+
 /// An amount on a licence: its kind (`subsidy`, `withdrawal`, `fee`), the amount and the total
 /// in fen, and the sentence that says it in Chinese and English.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

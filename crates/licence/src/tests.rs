@@ -1,31 +1,8 @@
 use super::*;
 use proptest::prelude::*;
 
-pub fn sample(issued_at: i64) -> Licence {
-    Licence {
-        v: 1,
-        licence_type: "business-licence".into(),
-        title_zh: "营业执照".into(),
-        title_en: "Business licence".into(),
-        number: "LIC-310117-20261012-000001".into(),
-        holder: Holder {
-            name: "合肥启明新材料有限公司松江分公司".into(),
-            uscc: Some("91310117MA1J00014T".into()),
-            id_masked: None,
-        },
-        authority_id: "310117-market".into(),
-        authority_zh: "松江区市场监督管理局".into(),
-        authority_en: "Songjiang District Administration for Market Regulation".into(),
-        city: "310117".into(),
-        receipt_no: "340100-20260921-000001".into(),
-        issued_at,
-        valid_from: issued_at,
-        valid_until: Some(issued_at + 365 * 86400),
-        fields: [("branch_name".to_string(), "松江分公司".to_string())]
-            .into_iter()
-            .collect(),
-        amount: None,
-    }
+fn sample(issued_at: i64) -> Licence {
+    Licence::sample(issued_at)
 }
 
 fn trust(key: &SigningKey, kid: &str, not_before: i64) -> TrustList {
