@@ -236,6 +236,7 @@ pub async fn competence_from_the_facts(backend: Backend) {
     // A matter without the rule keeps the applicant's home city.
     let plain = r.current_matter("G60-MAR-001").unwrap();
     assert!(plain.competent_city_field.is_none());
+    env.cleanup().await;
 }
 
 crate::both_backends!(

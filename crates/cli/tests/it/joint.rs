@@ -292,6 +292,7 @@ pub async fn multi_site_parts_decided_by_each_city(backend: Backend) {
     assert!(e.detail.len() < 200);
     // Nothing was kept of the refused filings.
     assert_eq!(app.list_joints(&me, None, None).await.unwrap().total, 3);
+    env.cleanup().await;
 }
 
 /// The bundle's one form: every member's sample answers, the shared ones once.
@@ -428,6 +429,7 @@ pub async fn bundle_filed_once_decided_in_parallel(backend: Backend) {
     assert_eq!(app.list_joints(&k, None, None).await.unwrap().total, 1);
     let audit = app.verify_audit().await.unwrap();
     assert!(audit.first_break.is_none() && audit.first_bad_file.is_none());
+    env.cleanup().await;
 }
 
 crate::both_backends!(
