@@ -5,8 +5,10 @@ The tables below hold the facts: member cities (GB/T 2260), authority kinds, win
 catalogue of matters (names confirmed in public lists plus the corridor's own cross-city
 matters). The output files are what Corridor loads; operators edit those files (or feed new
 ones to `corridor reference import`) without a rebuild. Re-run: python3 tools/gen_reference.py
+(`--check`: say whether data/ is what the tables make, writing nothing). The matters' table is in
+tools/reference_matters.py.
 """
-import json, os
+import json, os, sys
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "data")
 
@@ -51,290 +53,7 @@ KINDS = [
 # Windows per city: Songjiang hosts the corridor office, so it has more.
 WINDOW_COUNT = {"310117": 14}
 
-# Matters: (zh, en, applicant E/P/X, output or None, statutory, promised, modes, fee, extra fields)
-# output: (licence_type, zh, en, validity_years or None)
-# modes: O fully online, R remote receipt, M multi-site
-BL = ("business-licence", "营业执照", "Business licence", 20)  # operating period (营业期限)
-def L(code, zh, en, years=None):
-    return (code, zh, en, years)
-
-MATTERS = {
- "market": [
-  ("分支机构设立登记", "Establishment registration of a branch", "E", BL, 15, 3, "OR", 0, "branch"),
-  ("市场主体变更登记", "Change registration of market entities", "E", BL, 15, 3, "OR", 0, "change"),
-  ("市场主体注销登记", "Deregistration of market entities", "E", None, 15, 3, "OR", 0, "dereg"),
-  ("工业产品生产许可证", "Industrial product production licence", "E", L("production-licence", "工业产品生产许可证", "Industrial product production licence", 5), 60, 20, "R", 0, "product"),
-  ("个体工商户设立登记", "Registration of individual businesses", "P", BL, 15, 2, "OR", 0, "shop"),
-  ("农民专业合作社设立登记", "Establishment registration of farmers' co-operatives", "P", BL, 15, 3, "R", 0, "coop"),
-  ("外商投资企业设立登记", "Establishment registration of foreign-invested enterprises", "P", BL, 15, 5, "R", 0, "newco_foreign"),
-  ("食品经营许可", "Food business licence", "E", L("food-business-licence", "食品经营许可证", "Food business licence", 5), 20, 10, "OR", 0, "food"),
-  ("食品生产许可", "Food production licence", "E", L("food-production-licence", "食品生产许可证", "Food production licence", 5), 20, 10, "R", 0, "food"),
-  ("药品零售企业许可", "Pharmaceutical retail licence", "E", L("drug-retail-licence", "药品经营许可证", "Pharmaceutical trading licence", 5), 30, 15, "R", 0, None),
-  ("第二类医疗器械经营备案", "Filing for trading class II medical devices", "E", None, 5, 1, "OR", 0, None),
-  ("特种设备使用登记", "Registration of special equipment use", "E", L("equipment-use-certificate", "特种设备使用登记证", "Special equipment use certificate", None), 15, 5, "OR", 0, "equipment"),
-  ("营业执照遗失补领", "Replacement of a lost business licence", "E", BL, 5, 1, "OR", 0, None),
-  ("企业名称自主申报", "Self-declaration of an enterprise name", "E", None, 5, 1, "O", 0, None),
-  ("股权出质设立登记", "Registration of an equity pledge", "E", None, 10, 3, "OR", 0, None),
-  ("动产抵押登记", "Registration of a chattel mortgage", "E", None, 10, 1, "O", 0, None),
-  ("计量器具型式批准", "Pattern approval of measuring instruments", "E", L("pattern-approval", "计量器具型式批准证书", "Pattern approval certificate", None), 20, 15, "R", 0, "product"),
-  ("检验检测机构资质认定", "Accreditation of inspection and testing bodies", "E", L("cma-certificate", "检验检测机构资质认定证书", "Inspection body accreditation certificate", 6), 20, 10, "R", 0, None),
-  ("经营异常名录移出", "Removal from the list of abnormal operations", "E", None, 10, 3, "OR", 0, None),
-  ("营业执照跨区域迁移登记", "Cross-region relocation of registered domicile", "E", BL, 15, 5, "RM", 0, "change"),
-  ("分支机构注销登记", "Deregistration of a branch", "E", None, 15, 3, "OR", 0, "dereg"),
-  ("企业章程及董事监事备案", "Filing of articles of association, directors and supervisors", "E", None, 10, 3, "O", 0, None),
-  ("小餐饮经营登记", "Registration of small catering businesses", "P", L("catering-registration", "小餐饮登记证", "Small catering registration certificate", 3), 10, 5, "R", 0, "food"),
-  ("广告发布登记", "Advertising publication registration", "E", L("advertising-registration", "广告发布登记证", "Advertising publication registration", None), 10, 5, "OR", 0, None),
-  # A company that does not exist yet has no credit code: its founder (or their agent) files.
-  ("内资公司设立登记", "Establishment registration of a new domestic company", "P", BL, 15, 3, "OR", 0, "newco"),
- ],
- "hrss": [
-  ("失业登记", "Unemployment registration", "P", None, 5, 1, "OR", 0, "unemp"),
-  ("企业职工基本养老保险关系转移接续", "Transfer of employees' basic pension insurance", "P", None, 45, 15, "ORM", 0, "transfer"),
-  ("城乡居民基本养老保险关系转移接续", "Transfer of urban and rural residents' basic pension insurance", "P", None, 45, 15, "ORM", 0, "transfer"),
-  ("社会保障卡申领", "Application for a social security card", "P", L("social-security-card", "社会保障卡", "Social security card", 10), 20, 5, "OR", 0, None),
-  ("社会保障卡挂失与补换", "Loss report and replacement of a social security card", "P", L("social-security-card", "社会保障卡", "Social security card", 10), 15, 3, "OR", 0, None),
-  ("失业保险金申领", "Claim for unemployment insurance benefit", "P", None, 10, 5, "OR", 0, "unemp"),
-  ("失业保险关系转移接续", "Transfer of unemployment insurance", "P", None, 15, 10, "ORM", 0, "transfer"),
-  ("工伤认定申请", "Application for work injury determination", "X", None, 60, 30, "R", 0, None),
-  ("劳动能力鉴定申请", "Application for work capacity appraisal", "P", None, 60, 40, "R", 0, None),
-  ("职业技能等级证书核验", "Verification of vocational skill level certificates", "P", None, 5, 1, "O", 0, None),
-  ("就业创业证申领", "Application for an employment and entrepreneurship certificate", "P", L("employment-certificate", "就业创业证", "Employment and entrepreneurship certificate", None), 5, 1, "OR", 0, None),
-  ("个人社保权益记录查询打印", "Printout of personal social insurance records", "P", None, 1, 1, "OR", 0, None),
-  ("养老保险待遇领取资格认证", "Verification of pension entitlement", "P", None, 5, 1, "OR", 0, None),
-  ("灵活就业人员参保登记", "Insurance registration of flexible workers", "P", None, 5, 1, "OR", 0, None),
-  ("单位参保登记", "Social insurance registration of employers", "E", None, 5, 1, "OR", 0, None),
-  ("人力资源服务许可", "Human resources service licence", "E", L("hr-service-licence", "人力资源服务许可证", "Human resources service licence", 5), 20, 10, "R", 0, None),
-  ("劳务派遣经营许可", "Labour dispatch business licence", "E", L("labour-dispatch-licence", "劳务派遣经营许可证", "Labour dispatch licence", 3), 20, 10, "R", 0, None),
-  ("一次性创业补贴申领", "Claim for a one-off start-up subsidy", "X", None, 20, 10, "OR", 0, None),
-  ("高校毕业生就业见习补贴申领", "Claim for a graduate internship subsidy", "E", None, 20, 10, "OR", 0, None),
-  ("退休人员基本养老金申领", "Application for a basic retirement pension", "P", None, 20, 10, "OR", 0, None),
-  ("专业技术人员职称评审申报", "Application for professional title evaluation", "P", L("professional-title", "专业技术职务任职资格证书", "Professional title certificate", None), 60, 45, "R", 0, None),
- ],
- "hpf": [
-  ("正常退休提取住房公积金", "Provident fund withdrawal on retirement", "P", None, 5, 1, "OR", 0, "hpf"),
-  ("购房提取住房公积金", "Provident fund withdrawal for a home purchase", "P", None, 5, 2, "OR", 0, "hpf"),
-  ("住房公积金转移接续", "Transfer of housing provident fund", "P", None, 10, 3, "ORM", 0, "transfer"),
-  ("租房提取住房公积金", "Provident fund withdrawal for renting", "P", None, 5, 1, "OR", 0, "hpf"),
-  ("偿还住房贷款提取住房公积金", "Provident fund withdrawal to repay a housing loan", "P", None, 5, 2, "OR", 0, "hpf"),
-  ("住房公积金个人账户设立", "Opening a personal provident fund account", "P", None, 5, 1, "OR", 0, None),
-  ("住房公积金单位缴存登记", "Employer registration for provident fund contributions", "E", None, 5, 1, "OR", 0, None),
-  ("住房公积金缴存基数调整", "Adjustment of the provident fund contribution base", "E", None, 5, 1, "O", 0, None),
-  ("住房公积金贷款申请", "Application for a provident fund loan", "P", None, 20, 10, "R", 0, "hpf"),
-  ("异地贷款缴存使用证明开具", "Certificate of contributions for an out-of-town loan", "P", None, 5, 1, "OR", 0, None),
-  ("住房公积金贷款提前还款", "Early repayment of a provident fund loan", "P", None, 5, 1, "OR", 0, None),
-  ("离职提取住房公积金", "Provident fund withdrawal on leaving employment", "P", None, 5, 2, "OR", 0, "hpf"),
-  ("住房公积金个人缴存证明开具", "Certificate of personal provident fund contributions", "P", None, 1, 1, "OR", 0, None),
-  ("重大疾病医疗提取住房公积金", "Provident fund withdrawal for serious illness", "P", None, 10, 3, "R", 0, "hpf"),
- ],
- "police": [
-  ("开具户籍类证明", "Issuing household registration certificates", "P", None, 5, 1, "OR", 0, None),
-  ("户口迁移(工作调动)", "Household registration transfer for a job transfer", "P", L("migration-certificate", "户口迁移证", "Household migration certificate", None), 20, 10, "RM", 0, "hukou"),
-  ("户口迁移(大中专院校录取)", "Household registration transfer on university admission", "P", L("migration-certificate", "户口迁移证", "Household migration certificate", None), 20, 5, "RM", 0, "hukou"),
-  ("户口迁移(大中专院校毕业生)", "Household registration transfer for university graduates", "P", L("migration-certificate", "户口迁移证", "Household migration certificate", None), 20, 10, "RM", 0, "hukou"),
-  ("户口迁移(夫妻投靠)", "Household registration transfer to join a spouse", "P", L("migration-certificate", "户口迁移证", "Household migration certificate", None), 20, 10, "RM", 0, "hukou"),
-  ("户口迁移(父母子女投靠)", "Household registration transfer to join parents or children", "P", L("migration-certificate", "户口迁移证", "Household migration certificate", None), 20, 10, "RM", 0, "hukou"),
-  ("居民身份证首次申领", "First application for a resident identity card", "P", L("resident-id-card", "居民身份证", "Resident identity card", 10), 60, 20, "R", 20, None),
-  ("居民身份证换领", "Renewal of a resident identity card", "P", L("resident-id-card", "居民身份证", "Resident identity card", 10), 60, 15, "R", 20, None),
-  ("居民身份证挂失补领", "Replacement of a lost resident identity card", "P", L("resident-id-card", "居民身份证", "Resident identity card", 10), 60, 15, "R", 40, None),
-  ("临时居民身份证申领", "Application for a temporary resident identity card", "P", L("temporary-id-card", "临时居民身份证", "Temporary resident identity card", None), 3, 1, "R", 10, None),
-  ("居住证申领", "Application for a residence permit", "P", L("residence-permit", "居住证", "Residence permit", None), 15, 10, "R", 0, None),
-  ("普通护照申领", "Application for an ordinary passport", "P", L("passport", "普通护照", "Ordinary passport", 10), 7, 7, "R", 120, None),
-  ("往来港澳通行证申领", "Application for a Hong Kong and Macao travel permit", "P", L("hk-macao-permit", "往来港澳通行证", "Hong Kong and Macao travel permit", 10), 7, 7, "R", 60, None),
-  ("机动车驾驶证换证", "Renewal of a motor vehicle driving licence", "P", L("driving-licence", "机动车驾驶证", "Motor vehicle driving licence", 10), 1, 1, "OR", 10, None),
-  ("机动车驾驶证补证", "Replacement of a motor vehicle driving licence", "P", L("driving-licence", "机动车驾驶证", "Motor vehicle driving licence", 10), 1, 1, "OR", 10, None),
-  ("机动车检验标志核发", "Issuing a vehicle inspection mark", "X", L("inspection-mark", "机动车检验标志", "Vehicle inspection mark", 1), 1, 1, "O", 0, None),
-  ("无犯罪记录证明开具", "Certificate of no criminal record", "P", None, 3, 1, "OR", 0, None),
-  ("旅馆业特种行业许可", "Special-trade licence for hotels", "E", L("hotel-trade-licence", "特种行业许可证", "Special-trade licence", None), 20, 10, "R", 0, None),
-  ("公章刻制备案", "Filing of official seal engraving", "E", None, 1, 1, "O", 0, None),
-  ("出生登记", "Household registration of a newborn", "P", None, 5, 1, "OR", 0, None),
- ],
- "eco": [
-  ("排污许可", "Pollutant discharge permit", "E", L("discharge-permit", "排污许可证", "Pollutant discharge permit", 5), 20, 10, "OR", 0, "eco"),
-  ("建设项目环境影响报告表审批", "Approval of an environmental impact report form", "E", None, 30, 15, "R", 0, "eco"),
-  ("建设项目环境影响登记表备案", "Filing of an environmental impact registration form", "E", None, 1, 1, "O", 0, "eco"),
-  ("危险废物经营许可", "Hazardous waste business licence", "E", L("hazardous-waste-licence", "危险废物经营许可证", "Hazardous waste business licence", 5), 20, 15, "R", 0, "eco"),
-  ("辐射安全许可", "Radiation safety licence", "E", L("radiation-licence", "辐射安全许可证", "Radiation safety licence", 5), 20, 15, "R", 0, None),
-  ("固定污染源排污登记", "Registration of fixed pollution sources", "E", None, 5, 1, "O", 0, "eco"),
-  ("危险废物跨省转移审批", "Approval of cross-provincial transfer of hazardous waste", "E", None, 20, 10, "M", 0, "eco"),
-  ("污染防治设施拆除闲置报备", "Report on dismantling or idling pollution control facilities", "E", None, 5, 3, "OR", 0, None),
-  ("建设项目竣工环境保护验收备案", "Filing of environmental acceptance on project completion", "E", None, 5, 3, "O", 0, "eco"),
-  ("固体废物跨省转移利用备案", "Filing of cross-provincial transfer of solid waste for reuse", "E", None, 5, 5, "M", 0, "eco"),
- ],
- "medical": [
-  ("异地就医登记备案和结算", "Registration for medical treatment in another city, and settlement", "P", None, 5, 1, "OR", 0, "medical"),
-  ("基本医疗保险关系转移接续", "Transfer of basic medical insurance", "P", None, 45, 15, "ORM", 0, "transfer"),
-  ("医保参保信息查询打印", "Printout of medical insurance records", "P", None, 1, 1, "OR", 0, None),
-  ("生育保险待遇申领", "Claim for maternity insurance benefit", "P", None, 20, 10, "OR", 0, "medical"),
-  ("门诊慢特病待遇认定", "Recognition of chronic and special disease outpatient benefits", "P", None, 20, 10, "R", 0, "medical"),
-  ("医疗费用手工报销", "Manual reimbursement of medical expenses", "P", None, 30, 20, "OR", 0, "medical"),
-  ("定点医药机构申请", "Application as a designated medical institution", "E", None, 60, 30, "R", 0, None),
-  ("城乡居民医保参保登记", "Registration for urban and rural residents' medical insurance", "P", None, 5, 1, "OR", 0, None),
-  ("长期护理保险待遇申请", "Application for long-term care insurance benefits", "P", None, 20, 10, "R", 0, "medical"),
-  ("职工医保个人账户家庭共济", "Family sharing of an employee's medical insurance account", "P", None, 5, 1, "OR", 0, None),
- ],
- "resources": [
-  ("不动产抵押登记", "Real estate mortgage registration", "X", L("mortgage-certificate", "不动产登记证明", "Real estate registration certificate", None), 30, 3, "OR", 80, "estate_fee"),
-  ("不动产首次登记", "First registration of real estate", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "R", 550, "estate_fee"),
-  ("不动产转移登记", "Real estate transfer registration", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "R", 80, "estate_fee"),
-  ("不动产变更登记", "Real estate change registration", "X", L("property-certificate", "不动产权证书", "Real estate title certificate", None), 30, 5, "OR", 0, "estate"),
-  ("不动产抵押注销登记", "Deregistration of a real estate mortgage", "X", None, 30, 1, "OR", 0, "estate"),
-  ("不动产登记资料查询", "Search of the real estate register", "X", None, 5, 1, "OR", 0, "estate"),
-  ("不动产预告登记", "Advance notice registration of real estate", "X", L("mortgage-certificate", "不动产登记证明", "Real estate registration certificate", None), 30, 5, "R", 80, "estate_fee"),
-  ("建设用地规划许可", "Construction land planning permit", "E", L("land-planning-permit", "建设用地规划许可证", "Construction land planning permit", None), 20, 10, "R", 0, None),
-  ("建设工程规划许可", "Construction project planning permit", "E", L("project-planning-permit", "建设工程规划许可证", "Construction project planning permit", None), 20, 10, "R", 0, None),
-  ("测绘资质审批", "Approval of surveying and mapping qualifications", "E", L("surveying-qualification", "测绘资质证书", "Surveying qualification certificate", 5), 20, 15, "R", 0, None),
-  ("不动产更正登记", "Correction registration of real estate", "X", None, 30, 5, "R", 0, "estate"),
- ],
- "tax": [
-  ("税务登记信息确认", "Confirmation of tax registration information", "E", None, 1, 1, "O", 0, None),
-  ("跨区域涉税事项报告", "Report of cross-region tax matters", "E", None, 1, 1, "OR", 0, "tax"),
-  ("跨区域涉税事项报验", "Inspection of cross-region tax matters", "E", None, 1, 1, "OR", 0, "tax"),
-  ("发票领用", "Issuing of invoices to a taxpayer", "E", None, 1, 1, "OR", 0, None),
-  ("增值税一般纳税人登记", "General VAT taxpayer registration", "E", None, 2, 1, "OR", 0, None),
-  ("开具纳税证明", "Tax payment certificate", "X", None, 1, 1, "OR", 0, None),
-  ("个人所得税完税证明开具", "Individual income tax payment certificate", "P", None, 1, 1, "O", 0, None),
-  ("清税证明开具", "Tax clearance certificate", "E", None, 20, 1, "OR", 0, None),
-  ("出口退(免)税备案", "Filing for export tax refund or exemption", "E", None, 2, 1, "OR", 0, None),
-  ("税收居民身份证明开具", "Certificate of tax residence", "X", None, 10, 5, "OR", 0, None),
-  ("纳税人跨区域迁移", "Relocation of a taxpayer across regions", "E", None, 20, 3, "RM", 0, "tax"),
-  ("车辆购置税完税证明", "Vehicle purchase tax payment certificate", "X", None, 1, 1, "OR", 0, None),
- ],
- "ip": [
-  ("跨区域知识产权侵权投诉", "Cross-regional intellectual property infringement complaint", "X", None, 30, 15, "ORM", 0, "ipcomplaint"),
-  ("专利侵权纠纷行政裁决", "Administrative ruling on a patent infringement dispute", "X", None, 60, 45, "RM", 0, "ipcomplaint"),
-  ("专利权质押登记", "Registration of a patent pledge", "X", None, 10, 5, "OR", 0, "patent"),
-  ("商标注册申请受理", "Receipt of a trademark registration application", "X", None, 5, 1, "R", 270, None),
-  ("商标专用权质押登记", "Registration of a trademark pledge", "X", None, 10, 5, "OR", 0, None),
-  ("知识产权维权援助申请", "Application for IP rights protection assistance", "X", None, 20, 10, "ORM", 0, "ipcomplaint"),
-  ("专利实施许可合同备案", "Filing of a patent licence contract", "X", None, 7, 5, "OR", 0, "patent"),
-  ("地理标志专用标志使用核准", "Approval to use the geographical indication mark", "E", None, 20, 15, "R", 0, None),
-  ("专利优先审查推荐", "Recommendation for prioritised patent examination", "X", None, 10, 5, "O", 0, "patent"),
- ],
- "talent": [
-  ("G60科创走廊九城市人才资质互认", "Recognition of talent qualifications across the nine G60 cities", "P", L("talent-recognition", "G60科创走廊人才资质互认证明", "G60 talent qualification recognition", 3), 20, 10, "ORM", 0, "talent"),
-  ("人才公寓租金补贴申请", "Application for a talent apartment rent subsidy", "P", None, 20, 10, "OR", 0, "talent_rent"),
-  ("高层次人才认定", "Recognition of high-level talent", "P", L("talent-certificate", "高层次人才认定证书", "High-level talent certificate", 5), 30, 20, "R", 0, "talent"),
-  ("人才安居购房补贴申请", "Application for a talent home-purchase subsidy", "P", None, 30, 20, "R", 0, "rent"),
-  ("人才引进落户", "Household registration for recruited talent", "P", None, 20, 10, "RM", 0, "talent"),
-  ("外籍高层次人才确认函", "Confirmation letter for foreign high-level talent", "E", L("foreign-talent-letter", "外籍高层次人才确认函", "Foreign high-level talent confirmation", 1), 10, 5, "R", 0, "foreigner"),
-  ("人才子女入学服务申请", "School enrolment service for talents' children", "P", None, 20, 10, "R", 0, "talent"),
-  ("博士后科研工作站设站申请", "Application to set up a postdoctoral workstation", "E", None, 60, 45, "R", 0, None),
-  ("留学人员创业资助申请", "Start-up grant for returned overseas students", "P", None, 30, 20, "R", 0, "talent"),
-  ("G60人才服务卡申领", "Application for the G60 talent service card", "P", L("talent-card", "G60人才服务卡", "G60 talent service card", 3), 10, 5, "OR", 0, "talent"),
- ],
- "housing": [
-  ("人才公寓入住申请", "Application to live in a talent apartment", "P", None, 20, 10, "OR", 0, "rent"),
-  ("公共租赁住房申请", "Application for public rental housing", "P", None, 30, 20, "R", 0, "rent"),
-  ("建筑业企业资质核准", "Approval of construction enterprise qualifications", "E", L("construction-qualification", "建筑业企业资质证书", "Construction enterprise qualification", 5), 20, 15, "R", 0, None),
-  ("建筑施工企业安全生产许可", "Work safety licence for construction enterprises", "E", L("construction-safety-licence", "安全生产许可证", "Work safety licence", 3), 45, 20, "R", 0, None),
-  ("商品房预售许可", "Pre-sale permit for commercial housing", "E", L("presale-permit", "商品房预售许可证", "Commercial housing pre-sale permit", None), 10, 5, "R", 0, None),
-  ("房屋租赁登记备案", "Registration of a housing lease", "X", None, 3, 1, "OR", 0, "rent"),
-  ("建筑工程施工许可", "Construction permit for building works", "E", L("construction-permit", "建筑工程施工许可证", "Construction permit", None), 7, 5, "R", 0, None),
-  ("住房租赁补贴申请", "Application for a housing rent subsidy", "P", None, 20, 10, "OR", 0, "rent"),
-  ("一级建造师执业初始注册", "Initial registration of a first-class constructor", "P", L("constructor-registration", "建造师注册证书", "Constructor registration certificate", 3), 20, 10, "O", 0, None),
- ],
- "civil": [
-  ("婚姻登记档案查询", "Search of marriage registration records", "P", None, 5, 1, "OR", 0, None),
-  ("社会团体成立登记", "Registration of a social organisation", "P", L("social-org-certificate", "社会团体法人登记证书", "Social organisation registration certificate", 5), 60, 20, "R", 0, "org_setup"),
-  ("民办非企业单位成立登记", "Registration of a private non-enterprise unit", "P", L("npo-certificate", "民办非企业单位登记证书", "Private non-enterprise unit certificate", 5), 60, 20, "R", 0, "org_setup"),
-  ("最低生活保障申请", "Application for subsistence allowance", "P", None, 30, 20, "R", 0, None),
-  ("高龄津贴申领", "Claim for an old-age allowance", "P", None, 20, 10, "OR", 0, None),
-  ("残疾人两项补贴申领", "Claim for the two subsidies for persons with disabilities", "P", None, 20, 10, "OR", 0, None),
-  ("养老机构备案", "Filing of an elderly care institution", "E", None, 5, 3, "OR", 0, None),
-  ("慈善组织认定", "Recognition as a charitable organisation", "E", None, 20, 15, "R", 0, None),
- ],
- "transport": [
-  ("道路运输经营许可", "Road transport business licence", "E", L("road-transport-licence", "道路运输经营许可证", "Road transport business licence", 4), 20, 10, "R", 0, None),
-  ("道路运输从业资格证申领", "Road transport practitioner qualification certificate", "P", L("transport-qualification", "道路运输从业资格证", "Road transport qualification certificate", 6), 10, 5, "OR", 0, None),
-  ("网络预约出租汽车驾驶员证申领", "Ride-hailing driver's permit", "P", L("ride-hailing-permit", "网络预约出租汽车驾驶员证", "Ride-hailing driver's permit", 6), 20, 10, "R", 0, None),
-  ("道路运输证配发", "Road transport certificate for a vehicle", "E", L("vehicle-transport-certificate", "道路运输证", "Road transport certificate", None), 10, 5, "OR", 0, None),
-  ("超限运输车辆行驶公路许可", "Highway permit for over-limit transport vehicles", "E", None, 15, 5, "OM", 0, None),
-  ("机动车维修经营备案", "Filing of a motor vehicle repair business", "E", None, 5, 1, "OR", 0, None),
-  ("危险货物道路运输许可", "Dangerous goods road transport licence", "E", L("dangerous-goods-licence", "道路危险货物运输许可证", "Dangerous goods road transport licence", 4), 20, 15, "R", 0, None),
- ],
- "commerce": [
-  ("对外贸易经营者备案登记", "Registration of foreign trade operators", "E", None, 5, 1, "OR", 0, None),
-  ("外商投资信息报告", "Foreign investment information report", "E", None, 5, 1, "O", 0, None),
-  ("单用途预付卡备案", "Filing for single-purpose prepaid cards", "E", None, 5, 3, "OR", 0, None),
-  ("二手车交易市场经营者备案", "Filing of used-car market operators", "E", None, 5, 3, "OR", 0, None),
-  ("酒类商品批发许可", "Liquor wholesale licence", "E", L("liquor-licence", "酒类商品批发许可证", "Liquor wholesale licence", 3), 20, 10, "R", 0, None),
-  ("报废机动车回收拆解企业资质认定", "Qualification of end-of-life vehicle recycling enterprises", "E", L("elv-qualification", "报废机动车回收拆解企业资质认定证书", "End-of-life vehicle recycling qualification", None), 20, 15, "R", 0, None),
-  ("技术进出口合同登记", "Registration of technology import and export contracts", "E", L("tech-contract-certificate", "技术进出口合同登记证书", "Technology import/export contract certificate", None), 3, 2, "OR", 0, None),
- ],
- "science": [
-  ("高新技术企业认定", "Recognition of high-tech enterprises", "E", L("high-tech-certificate", "高新技术企业证书", "High-tech enterprise certificate", 3), 60, 45, "R", 0, "tech"),
-  ("科技型中小企业评价入库", "Evaluation and registration of technology-based SMEs", "E", None, 20, 10, "O", 0, "tech"),
-  ("外国人来华工作许可", "Work permit for foreigners in China", "E", L("foreigner-work-permit", "外国人工作许可证", "Foreigner's work permit", 1), 10, 5, "OR", 0, "foreigner"),
-  ("技术合同认定登记", "Registration of technology contracts", "E", None, 5, 3, "OR", 0, "tech"),
-  ("技术成果拍卖登记", "Registration of technology achievements for auction", "E", None, 10, 5, "OR", 0, "tech"),
-  ("科技企业孵化器认定", "Recognition of technology business incubators", "E", None, 60, 30, "R", 0, None),
-  ("研发费用加计扣除鉴定", "Appraisal for the R&D expense super-deduction", "E", None, 20, 10, "R", 0, "tech"),
-  ("G60科创走廊产业协同创新项目申报", "Application for a G60 corridor industrial cooperation project", "E", None, 30, 20, "ORM", 0, "tech"),
-  ("科技创新券申领与跨区域兑付", "Innovation voucher application and cross-city redemption", "E", None, 20, 10, "ORM", 0, "tech"),
- ],
- "industry": [
-  ("专精特新中小企业认定", "Recognition of specialised and sophisticated SMEs", "E", L("srdi-certificate", "专精特新中小企业证书", "Specialised and sophisticated SME certificate", 3), 60, 30, "R", 0, "tech"),
-  ("工业企业技术改造项目备案", "Filing of an industrial technical renovation project", "E", None, 5, 3, "OR", 0, None),
-  ("首台(套)重大技术装备认定", "Recognition of first-of-its-kind major equipment", "E", None, 60, 45, "R", 0, "tech"),
-  ("固定资产投资项目节能审查", "Energy-saving review of fixed-asset investment projects", "E", None, 20, 10, "R", 0, None),
-  ("企业技术中心认定", "Recognition of an enterprise technology centre", "E", None, 60, 45, "R", 0, "tech"),
- ],
- "health": [
-  ("医疗机构执业许可", "Practice licence for a medical institution", "E", L("medical-institution-licence", "医疗机构执业许可证", "Medical institution practice licence", 5), 45, 20, "R", 0, None),
-  ("医师执业注册", "Physician practice registration", "P", L("physician-certificate", "医师执业证书", "Physician practice certificate", None), 20, 5, "OR", 0, None),
-  ("护士执业注册", "Nurse practice registration", "P", L("nurse-certificate", "护士执业证书", "Nurse practice certificate", 5), 20, 5, "OR", 0, None),
-  ("公共场所卫生许可", "Hygiene licence for public places", "E", L("hygiene-licence", "公共场所卫生许可证", "Public place hygiene licence", 4), 20, 5, "OR", 0, None),
-  ("出生医学证明补发", "Reissue of a birth medical certificate", "P", None, 20, 10, "R", 0, None),
-  ("放射诊疗许可", "Licence for radiological diagnosis and treatment", "E", L("radiology-licence", "放射诊疗许可证", "Radiological diagnosis licence", None), 20, 15, "R", 0, None),
-  ("母婴保健技术服务执业许可", "Practice licence for maternal and child health services", "E", L("maternal-health-licence", "母婴保健技术服务执业许可证", "Maternal and child health licence", 3), 20, 15, "R", 0, None),
-  ("生育登记", "Birth registration for family planning", "P", None, 5, 1, "OR", 0, None),
- ],
- "education": [
-  ("教师资格认定", "Recognition of teacher qualifications", "P", L("teacher-qualification", "教师资格证书", "Teacher qualification certificate", None), 60, 30, "OR", 0, None),
-  ("民办学校设立审批", "Approval to establish a private school", "E", L("school-licence", "民办学校办学许可证", "Private school licence", 5), 60, 45, "R", 0, None),
-  ("义务教育阶段跨市转学", "Cross-city school transfer in compulsory education", "P", None, 15, 10, "RM", 0, None),
-  ("校外培训机构设立审批", "Approval of an off-campus training institution", "E", L("training-licence", "办学许可证", "Training institution licence", 3), 60, 30, "R", 0, None),
-  ("中等职业学校学历证明开具", "Certificate of secondary vocational education", "P", None, 10, 5, "OR", 0, None),
- ],
- "justice": [
-  ("机动车驾驶证公证", "Notarisation of a motor vehicle driving licence", "P", None, 15, 5, "OR", 100, "notary"),
-  ("学历公证", "Notarisation of academic credentials", "P", None, 15, 5, "OR", 100, "notary"),
-  ("无犯罪记录公证", "Notarisation of no criminal record", "P", None, 15, 5, "OR", 100, "notary"),
-  ("法律援助申请", "Application for legal aid", "P", None, 7, 3, "OR", 0, None),
-  ("律师执业许可", "Lawyer practice licence", "P", L("lawyer-licence", "律师执业证", "Lawyer practice certificate", None), 30, 20, "R", 0, None),
-  ("亲属关系公证", "Notarisation of kinship", "P", None, 15, 5, "OR", 100, "notary"),
-  ("出生公证", "Notarisation of birth", "P", None, 15, 5, "OR", 80, "notary"),
-  ("婚姻状况公证", "Notarisation of marital status", "P", None, 15, 5, "OR", 80, "notary"),
- ],
- "emergency": [
-  ("危险化学品经营许可", "Hazardous chemicals business licence", "E", L("hazchem-licence", "危险化学品经营许可证", "Hazardous chemicals business licence", 3), 30, 15, "R", 0, None),
-  ("烟花爆竹经营(零售)许可", "Fireworks retail licence", "E", L("fireworks-licence", "烟花爆竹经营(零售)许可证", "Fireworks retail licence", 1), 20, 10, "R", 0, None),
-  ("生产安全事故应急预案备案", "Filing of a work-safety emergency plan", "E", None, 5, 3, "OR", 0, None),
- ],
- "culture": [
-  ("营业性演出许可", "Commercial performance licence", "E", None, 3, 2, "OR", 0, None),
-  ("旅行社设立许可", "Travel agency licence", "E", L("travel-agency-licence", "旅行社业务经营许可证", "Travel agency licence", None), 20, 10, "R", 0, None),
-  ("娱乐场所经营许可", "Entertainment venue licence", "E", L("entertainment-licence", "娱乐经营许可证", "Entertainment venue licence", 2), 20, 10, "R", 0, None),
-  ("网络文化经营许可", "Online culture business licence", "E", L("online-culture-licence", "网络文化经营许可证", "Online culture business licence", 3), 20, 10, "OR", 0, None),
-  ("出版物经营许可", "Publication business licence", "E", L("publication-licence", "出版物经营许可证", "Publication business licence", None), 20, 10, "OR", 0, None),
- ],
- "agri": [
-  ("农药经营许可", "Pesticide business licence", "E", L("pesticide-licence", "农药经营许可证", "Pesticide business licence", 5), 20, 10, "R", 0, None),
-  ("兽药经营许可", "Veterinary drug business licence", "E", L("vet-drug-licence", "兽药经营许可证", "Veterinary drug business licence", 5), 20, 10, "R", 0, None),
-  ("农作物种子生产经营许可", "Crop seed production and trading licence", "E", L("seed-licence", "农作物种子生产经营许可证", "Seed production and trading licence", 5), 20, 15, "R", 0, None),
-  ("动物防疫条件合格证核发", "Animal epidemic prevention certificate", "E", L("animal-epidemic-certificate", "动物防疫条件合格证", "Animal epidemic prevention certificate", None), 20, 10, "R", 0, None),
-  ("拖拉机和联合收割机驾驶证申领", "Tractor and combine harvester driving licence", "P", L("tractor-licence", "拖拉机和联合收割机驾驶证", "Tractor driving licence", 6), 20, 5, "R", 10, None),
- ],
-}
-
-CATEGORY = {
-  "market": "enterprise", "tax": "enterprise", "commerce": "enterprise", "industry": "industry",
-  "science": "innovation", "ip": "innovation", "talent": "talent", "hrss": "social_security",
-  "medical": "social_security", "hpf": "provident_fund", "police": "household",
-  "eco": "environment", "resources": "real_estate", "housing": "housing", "civil": "civil",
-  "transport": "transport", "health": "health", "education": "education", "justice": "notary",
-  "emergency": "safety", "culture": "culture", "agri": "agriculture",
-}
+from reference_matters import CATEGORY, MATTERS  # noqa: E402  (the tables, apart)
 
 def f(key, zh, en, ty, required=True, personal=False, **kw):
     d = {"key": key, "label_zh": zh, "label_en": en, "type": ty, "required": required, "personal": personal}
@@ -623,6 +342,14 @@ COMPETENT_FIELD = {
     "G60-TAX-003": "target_city",
 }
 
+# Matters decided in two cities, a part in each (issue #27): the part's key and names, and the
+# select field whose answer is its deciding city. Filed once as a joint filing.
+TRANSFER_PARTS = [
+    {"key": "out", "name_zh": "转出", "name_en": "Transfer out", "city_field": "from_city"},
+    {"key": "in", "name_zh": "转入", "name_en": "Transfer in", "city_field": "to_city"},
+]
+PARTS = {"G60-HRS-002": TRANSFER_PARTS, "G60-HPF-003": TRANSFER_PARTS}
+
 # Matters whose amount each city's rule computes at the decision (data/amount_rules.json).
 AMOUNT_KIND = {"G60-TAL-002": "subsidy", "G60-HPF-004": "withdrawal",
                "G60-RES-001": "fee", "G60-RES-002": "fee", "G60-RES-003": "fee", "G60-RES-007": "fee"}
@@ -663,7 +390,12 @@ def build_matters():
             if code in COMPETENT_FIELD:
                 assert any(f["key"] == COMPETENT_FIELD[code] for f in fields), code
                 out[-1]["competent_city_field"] = COMPETENT_FIELD[code]
-    assert all(any(m["code"] == c for m in out) for c in COMPETENT_FIELD)
+            if code in PARTS:
+                assert "M" in modes, code
+                for part in PARTS[code]:
+                    assert any(f["key"] == part["city_field"] for f in fields), code
+                out[-1]["parts"] = [dict(x) for x in PARTS[code]]
+    assert all(any(m["code"] == c for m in out) for c in list(COMPETENT_FIELD) + list(PARTS))
     return out
 
 # Amounts by rule (issue #27): each city's rule for the matters whose amount is computed. The
@@ -771,6 +503,7 @@ CALENDAR = [
 ]
 
 def main():
+    check = "--check" in sys.argv[1:]
     os.makedirs(OUT, exist_ok=True)
     jur = [{"code": c, "name_zh": zh, "name_en": en, "province_code": pc, "province_zh": pzh,
             "province_en": pen, "member": True, "valid_from": "2018-06-01", "valid_to": None}
@@ -783,11 +516,21 @@ def main():
         "windows.json": build_windows(), "matters.json": build_matters(), "calendar.json": CALENDAR,
         "amount_rules.json": build_amount_rules(),
     }
+    stale = []
     for name, data in files.items():
-        with open(os.path.join(OUT, name), "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
+        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        path = os.path.join(OUT, name)
+        if check:
+            with open(path, encoding="utf-8") as fh:
+                if fh.read() != text:
+                    stale.append(name)
+            continue
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
         print(f"{name}: {len(data)} records")
+    if stale:
+        sys.exit(f"data/ differs from these tables: {', '.join(stale)} (edit the tables, then run "
+                 "python3 tools/gen_reference.py)")
 
 if __name__ == "__main__":
     main()
