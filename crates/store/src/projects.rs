@@ -23,7 +23,7 @@ record!(ProjectRow in "projects" {
 });
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct MemberRow {
+pub(crate) struct MemberRow {
     project_id: String,
     uscc: String,
 }

@@ -66,6 +66,7 @@ macro_rules! record {
     ($ty:ident in $table:literal { $($field:ident),+ $(,)? }) => {
         impl $crate::record::Record for $ty {
             const TABLE: &'static str = $table;
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
             fn vals(&self) -> Vec<$crate::tables::Val> {
                 vec![$($crate::record::Column::to_val(&self.$field)),+]
             }
@@ -83,6 +84,8 @@ pub(crate) use record;
 /// A row type of one table.
 pub trait Record: Sized {
     const TABLE: &'static str;
+    /// The fields in the order of the values, which must be the table's columns in order.
+    const FIELDS: &'static [&'static str];
     fn vals(&self) -> Vec<Val>;
     fn from_vals(v: &[Val]) -> Option<Self>;
 }
@@ -150,4 +153,40 @@ pub(crate) async fn replace<R: Record>(tx: &mut WriteTx, r: &R, keys: usize) -> 
         q = bind(q, a);
     }
     Ok(q.execute(tx.conn()).await?.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agrees<R: Record>() {
+        let t = table(R::TABLE).expect("a table of the list");
+        let cols: Vec<&str> = t.cols.iter().map(|(c, _)| *c).collect();
+        assert_eq!(cols, R::FIELDS, "the columns of {}", R::TABLE);
+    }
+
+    /// A record's values are its table's columns in the order `tables` lists them (the order
+    /// export, import and the bulk inserts use).
+    #[test]
+    fn every_record_is_its_tables_columns_in_order() {
+        use crate::{accounts::*, auctions::*, calls::*, documents::*, finance::*, joint::*};
+        agrees::<EnterpriseAccountRow>();
+        agrees::<ReserveRow>();
+        agrees::<ListingRow>();
+        agrees::<AuctionSessionRow>();
+        agrees::<LotRow>();
+        agrees::<BidderRow>();
+        agrees::<BidRow>();
+        agrees::<CallRow>();
+        agrees::<CallNeedRow>();
+        agrees::<ProposalRow>();
+        agrees::<DocumentRow>();
+        agrees::<FinanceMemberRow>();
+        agrees::<FinancingNeedRow>();
+        agrees::<FinanceMatchRow>();
+        agrees::<JointRecord>();
+        agrees::<JointPart>();
+        agrees::<crate::projects::ProjectRow>();
+        agrees::<crate::projects::MemberRow>();
+    }
 }
