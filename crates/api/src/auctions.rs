@@ -10,9 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use corridor_app::auctions::{
-    AuctionFigures, BidOp, BidderDecision, BidderView, Confirmation, DocumentView, ListingReview,
-    ListingStatus, ListingView, LotView, NewListing, NewLot, NewSession, Placed, ResultRow,
-    SessionView,
+    AuctionFigures, BidOp, BidderDecision, BidderView, Confirmation, ListingReview, ListingStatus,
+    ListingView, LotView, NewListing, NewLot, NewSession, Placed, ResultRow, SessionView,
 };
 use corridor_app::industry::CandidateView;
 use corridor_app::paging::Page;
@@ -81,27 +80,15 @@ pub async fn get_listing(
     Ok(Json(s.app.listing(p.as_ref(), &id).await?))
 }
 
-/// Add a document to a listing (its owner or the joint office, while it waits for review or is
-/// approved): the body is the file itself, PDF, JPEG or PNG, told from the content. Stored
-/// durably, with its SHA-256 in the listing's audit trail, before the answer.
-#[utoipa::path(post, path = "/api/v1/auctions/listings/{id}/files", tag = "auctions",
-    params(("id" = String, Path), crate::materials::UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file (PDF, JPEG or PNG)"),
-    security(("bearer" = [])),
-    responses((status = 201, body = DocumentView), (status = 400, body = Problem), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_listing_file(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    ApiPath(id): ApiPath<String>,
-    up: crate::materials::Upload,
-) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    let v = s
-        .app
-        .add_listing_file(&p, &id, &up.file_name, up.bytes)
-        .await?;
-    Ok((StatusCode::CREATED, Json(v)))
-}
+crate::materials::add_document_endpoint!(
+    /// Add a document to a listing (its owner or the joint office, while it waits for review or
+    /// is approved): the body is the file itself, PDF, JPEG or PNG, told from the content.
+    /// Stored durably, with its SHA-256 in the listing's audit trail, before the answer.
+    add_listing_file,
+    "/api/v1/auctions/listings/{id}/files",
+    "auctions",
+    add_listing_file
+);
 
 /// One document of a listing, for whoever may see the listing.
 #[utoipa::path(get, path = "/api/v1/auctions/listings/{id}/files/{file}", tag = "auctions",

@@ -9,7 +9,6 @@ use crate::{AppState, Auth};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use corridor_app::documents::DocumentView;
 use corridor_app::industry::{
     CallView, FitQuery, NeedFit, NeedView, NewCall, NewProposal, ProposalView, ReviewDecision,
 };
@@ -141,27 +140,15 @@ pub async fn proposal(
     Ok(Json(s.app.proposal(&p, &id).await?))
 }
 
-/// Add a document to a proposal (the firm that made it, while the need takes proposals): the
-/// body is the file itself, PDF, JPEG or PNG, told from the content; stored durably, with its
-/// SHA-256 in the proposal's audit trail, before the answer.
-#[utoipa::path(post, path = "/api/v1/proposals/{id}/files", tag = "industry",
-    params(("id" = String, Path), crate::materials::UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file (PDF, JPEG or PNG)"),
-    security(("bearer" = [])),
-    responses((status = 201, body = DocumentView), (status = 400, body = Problem), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_file(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    ApiPath(id): ApiPath<String>,
-    up: crate::materials::Upload,
-) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    let v = s
-        .app
-        .add_proposal_file(&p, &id, &up.file_name, up.bytes)
-        .await?;
-    Ok((StatusCode::CREATED, Json(v)))
-}
+crate::materials::add_document_endpoint!(
+    /// Add a document to a proposal (the firm that made it, while the need takes proposals): the
+    /// body is the file itself, PDF, JPEG or PNG, told from the content; stored durably, with
+    /// its SHA-256 in the proposal's audit trail, before the answer.
+    add_file,
+    "/api/v1/proposals/{id}/files",
+    "industry",
+    add_proposal_file
+);
 
 /// One document of a proposal, for whoever may see the proposal.
 #[utoipa::path(get, path = "/api/v1/proposals/{id}/files/{file}", tag = "industry",

@@ -10,6 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use corridor_app::documents::{DocumentView, NewFile};
 use corridor_app::materials::{AttachmentView, CaseMaterials, LicenceReference, MaterialCheck};
 use corridor_app::ErrorCode;
 use serde::Deserialize;
@@ -67,12 +68,9 @@ pub async fn attach(
     State(s): State<AppState>,
     Auth(p): Auth,
     ApiPath((id, material)): ApiPath<(Uuid, usize)>,
-    up: Upload,
+    Upload(file): Upload,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
-    let v = s
-        .app
-        .attach(&p, id, material, &up.file_name, up.bytes)
-        .await?;
+    let v = s.app.attach(&p, id, material, file).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -114,9 +112,52 @@ pub async fn file(
 
 /// An uploaded file: its name from the query (`?file_name=`), its bytes from the body. A
 /// body that cannot be read (too large, or cut off) is a problem document, as is a missing name.
-pub struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
+pub struct Upload(pub NewFile);
+
+/// A handler adding a document to a holder (a listing, a proposal) under `$path` (whose `{id}`
+/// is the holder's), through the application's rule `$add` for who may add when. The body is
+/// the file; the answer the document (201) or a problem ([`DocumentAdded`]).
+macro_rules! add_document_endpoint {
+    ($(#[doc = $doc:literal])* $name:ident, $path:tt, $tag:tt, $add:ident) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(post, path = $path, tag = $tag,
+            params(("id" = String, Path), crate::materials::UploadQuery),
+            request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file (PDF, JPEG or PNG)"),
+            security(("bearer" = [])), responses(crate::materials::DocumentAdded))]
+        pub async fn $name(
+            axum::extract::State(s): axum::extract::State<crate::AppState>,
+            crate::Auth(p): crate::Auth,
+            crate::problem::ApiPath(id): crate::problem::ApiPath<String>,
+            crate::materials::Upload(file): crate::materials::Upload,
+        ) -> crate::problem::ApiResult<(
+            axum::http::StatusCode,
+            axum::Json<corridor_app::documents::DocumentView>,
+        )> {
+            let v = s.app.$add(&p, &id, file).await?;
+            Ok((axum::http::StatusCode::CREATED, axum::Json(v)))
+        }
+    };
+}
+pub(crate) use add_document_endpoint;
+
+/// What adding a document to a listing or a proposal answers: the document, or a problem.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // describes the answers in the OpenAPI document; never built
+pub enum DocumentAdded {
+    #[response(status = 201)]
+    Created(DocumentView),
+    #[response(status = 400)]
+    BadRequest(Problem),
+    #[response(status = 403)]
+    Forbidden(Problem),
+    #[response(status = 404)]
+    NotFound(Problem),
+    #[response(status = 409)]
+    Conflict(Problem),
+    #[response(status = 413)]
+    TooLarge(Problem),
+    #[response(status = 422)]
+    Unprocessable(Problem),
 }
 
 impl<S: Send + Sync> FromRequest<S> for Upload {
@@ -132,10 +173,10 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
                     format!("the file could not be read: {e}"),
                 )
             })?;
-        Ok(Upload {
-            file_name: q.file_name,
+        Ok(Upload(NewFile {
+            name: q.file_name,
             bytes: bytes.to_vec(),
-        })
+        }))
     }
 }
 

@@ -4,13 +4,29 @@
 //! and see them is the holder's rule; this module stores and reads them.
 
 use crate::materials::bad_file;
-use crate::{App, AppError, AppResult};
+use crate::{App, AppResult};
 use corridor_domain::case::Principal;
 use corridor_domain::materials::{self as m, FileKind};
-use corridor_store::{sha256_hex, DocumentRow, Store};
+use corridor_store::{DocumentRow, Store};
 use serde::Serialize;
-use std::sync::Arc;
 use uuid::Uuid;
+
+/// A file as handed in: the name it came with (checked against the content) and its bytes (the
+/// type is told from them). Both faces hand the application one of these for every upload.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl NewFile {
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        NewFile {
+            name: name.into(),
+            bytes,
+        }
+    }
+}
 
 /// One document of a listing or a proposal.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -63,25 +79,20 @@ impl App {
         &self,
         p: &Principal,
         holder: String,
-        file_name: &str,
-        bytes: Vec<u8>,
+        NewFile { name, bytes }: NewFile,
         limits: m::Limits,
     ) -> AppResult<DocumentView> {
         let kind = m::detect(&bytes).map_err(bad_file)?;
         if kind == FileKind::Licence {
             return Err(bad_file(m::FileError::UnknownType));
         }
-        let file_name = m::file_name(file_name, kind).map_err(bad_file)?;
+        let file_name = m::file_name(&name, kind).map_err(bad_file)?;
         let have = self.store.documents(&holder).await?;
         let total: u64 = have.iter().map(|f| f.size.max(0) as u64).sum();
         limits
             .admit(bytes.len() as u64, have.len() as u64, total)
             .map_err(bad_file)?;
-        let (sha256, bytes) = tokio::task::spawn_blocking(move || (sha256_hex(&bytes), bytes))
-            .await
-            .map_err(AppError::internal)?;
-        let size = bytes.len() as i64;
-        self.store.put_blob(&sha256, Arc::new(bytes)).await?;
+        let (sha256, size) = self.keep_file(bytes).await?;
         let rec = DocumentRow {
             id: Uuid::now_v7().to_string(),
             holder,

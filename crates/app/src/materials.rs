@@ -3,6 +3,7 @@
 //! is forwarded.
 
 use crate::cases::{rfc3339, scope};
+use crate::documents::NewFile;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::App;
 use corridor_domain::case::Principal;
@@ -383,12 +384,11 @@ impl App {
         p: &Principal,
         case: Uuid,
         material: usize,
-        file_name: &str,
-        bytes: Vec<u8>,
+        NewFile { name, bytes }: NewFile,
     ) -> AppResult<AttachmentView> {
         let (c, matter) = self.open_for_attach(p, case, material).await?;
         let kind = m::detect(&bytes).map_err(bad_file)?;
-        let file_name = m::file_name(file_name, kind).map_err(bad_file)?;
+        let file_name = m::file_name(&name, kind).map_err(bad_file)?;
         let mt = &matter.materials[material];
         let event = serde_json::json!({"material_en": mt.name_en});
         self.store_attachment(
@@ -402,6 +402,19 @@ impl App {
             event,
         )
         .await
+    }
+
+    /// Hashes a file (SHA-256, off the request threads: 20 MB takes milliseconds) and stores it
+    /// under its hash, on disk before this returns: its hash and size, for the record that
+    /// names it. Every upload (a case's material, a listing's or a proposal's document) goes
+    /// through here.
+    pub(crate) async fn keep_file(&self, bytes: Vec<u8>) -> AppResult<(String, i64)> {
+        let (sha256, bytes) = tokio::task::spawn_blocking(move || (sha256_hex(&bytes), bytes))
+            .await
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("hashing failed: {e}")))?;
+        let size = bytes.len() as i64;
+        self.store.put_blob(&sha256, Arc::new(bytes)).await?;
+        Ok((sha256, size))
     }
 
     /// The case, and its matter, if `p` may add to material `material` of it now.
@@ -456,12 +469,7 @@ impl App {
         self.material_limits()
             .admit(bytes.len() as u64, files.len() as u64, total)
             .map_err(bad_file)?;
-        // Hashing 20 MB takes milliseconds: off the request threads.
-        let (sha256, bytes) = tokio::task::spawn_blocking(move || (sha256_hex(&bytes), bytes))
-            .await
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("hashing failed: {e}")))?;
-        let size = bytes.len() as i64;
-        self.store.put_blob(&sha256, Arc::new(bytes)).await?;
+        let (sha256, size) = self.keep_file(bytes).await?;
         let rec = AttachmentRecord {
             id: Uuid::now_v7(),
             case_id: c.id,

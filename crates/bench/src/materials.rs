@@ -94,12 +94,14 @@ pub async fn run(
                 filing.window_id = None;
                 filing.mode = corridor_domain::catalogue::ServiceMode::FullyOnline;
                 let c = app.file_case(&p, filing).await?;
-                let file = files[done + i]
+                let bytes = files[done + i]
                     .lock()
                     .ok()
                     .and_then(|mut f| f.take())
                     .unwrap_or_default();
-                app.attach(&p, c.id, 0, "application.pdf", file).await?;
+                let name = "application.pdf".to_string();
+                let file = corridor_app::documents::NewFile { name, bytes };
+                app.attach(&p, c.id, 0, file).await?;
                 Ok(())
             }
         });

@@ -6,6 +6,7 @@
 use crate::Cli;
 use clap::Subcommand;
 use corridor_app::auctions::{BidderDecision, ListingReview, ListingStatus, NewSession};
+use corridor_app::documents::NewFile;
 use corridor_domain::case::Principal;
 use std::path::PathBuf;
 
@@ -101,7 +102,10 @@ pub(crate) async fn auction(cli: &Cli, cmd: &AuctionCmd) -> anyhow::Result<i32> 
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let _ = line(&app.add_listing_file(&p, listing, &name, bytes).await?);
+                let _ = line(
+                    &app.add_listing_file(&p, listing, NewFile::new(&name, bytes))
+                        .await?,
+                );
             }
             AuctionCmd::Session { file } => {
                 let text = std::fs::read_to_string(file)

@@ -16,6 +16,7 @@
 
 use anyhow::Context;
 use corridor_app::cases::ActOnCase;
+use corridor_app::documents::NewFile;
 use corridor_app::exchange::NodeIdentity;
 use corridor_app::materials::MaterialCheck;
 use corridor_app::App;
@@ -210,7 +211,7 @@ async fn prepare(app: &Arc<App>, n: usize, c: usize) -> anyhow::Result<(Vec<Uuid
                     (*scan).clone()
                 };
                 let name = if m == 0 { "form.pdf" } else { "scan.png" };
-                app.attach(&p, id, m, name, bytes).await?;
+                app.attach(&p, id, m, NewFile::new(name, bytes)).await?;
             }
             app.check_materials(&p, id, &marks).await?;
             Ok(())

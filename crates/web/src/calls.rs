@@ -327,11 +327,8 @@ pub(crate) async fn propose(
                 .await;
         }
     };
-    if let Some(bytes) = up.bytes.filter(|b| !b.is_empty()) {
-        if let Err(e) = app
-            .add_proposal_file(&p, &pr.id, &up.file_name, bytes)
-            .await
-        {
+    if let Some(file) = up.file.filter(|f| !f.bytes.is_empty()) {
+        if let Err(e) = app.add_proposal_file(&p, &pr.id, file).await {
             let (errors, message, status) = back(&e);
             let page = crate::industry::need_page;
             return page(&app, &cx, &p, &id, message, errors, Vec::new(), status).await;
@@ -344,17 +341,18 @@ pub(crate) async fn propose(
 pub(crate) async fn upload(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    PostedFile { cx, p, up }: PostedFile,
+    PostedDocument {
+        cx,
+        p,
+        file,
+        fields,
+    }: PostedDocument,
 ) -> Response {
-    let l = cx.lang;
-    let Some(bytes) = up.bytes else {
-        return deny(cx.t(), l, corridor_app::ErrorCode::BadRequest);
-    };
-    let need = field(&up.fields, "need").to_string();
-    match app.add_proposal_file(&p, &id, &up.file_name, bytes).await {
+    let need = field(&fields, "need").to_string();
+    match app.add_proposal_file(&p, &id, file).await {
         Ok(_) => redirect(&format!("/needs/{}#my-proposal", enc(&need))),
         Err(e) => {
-            let (errors, message) = split_errors(l, &e);
+            let (errors, message) = split_errors(cx.lang, &e);
             let st = error_status(&e);
             crate::industry::need_page(&app, &cx, &p, &need, message, errors, Vec::new(), st).await
         }

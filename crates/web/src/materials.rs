@@ -7,6 +7,7 @@ use crate::page::{deny, error_status, error_text, redirect, CaseId, Cx, Posted, 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use corridor_app::documents::NewFile;
 use corridor_app::licences::LicenceView;
 use corridor_app::materials::CaseMaterials;
 use corridor_app::App;
@@ -229,8 +230,7 @@ pub(crate) fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
 /// any of it could not be read (too large, or cut off).
 pub(crate) struct Upload {
     pub(crate) fields: Vec<(String, String)>,
-    pub(crate) file_name: String,
-    pub(crate) bytes: Option<Vec<u8>>,
+    pub(crate) file: Option<NewFile>,
     pub(crate) unreadable: bool,
 }
 
@@ -238,17 +238,19 @@ pub(crate) struct Upload {
 pub(crate) async fn read_upload(mp: &mut Multipart) -> Upload {
     let mut up = Upload {
         fields: Vec::new(),
-        file_name: String::new(),
-        bytes: None,
+        file: None,
         unreadable: false,
     };
     loop {
         match mp.next_field().await {
             Ok(Some(f)) => match f.name().map(str::to_string) {
                 Some(n) if n == "file" => {
-                    up.file_name = f.file_name().unwrap_or_default().to_string();
+                    let name = f.file_name().unwrap_or_default().to_string();
                     match f.bytes().await {
-                        Ok(b) => up.bytes = Some(b.to_vec()),
+                        Ok(b) => {
+                            let bytes = b.to_vec();
+                            up.file = Some(NewFile { name, bytes })
+                        }
                         Err(_) => up.unreadable = true,
                     }
                 }
@@ -290,13 +292,12 @@ pub(crate) async fn upload(
     let up = read_upload(&mut mp).await;
     let csrf = field(&up.fields, "csrf").to_string();
     let material: Option<usize> = field(&up.fields, "material").trim().parse().ok();
-    let (name, bytes, unreadable) = (up.file_name, up.bytes, up.unreadable);
     let outcome = async {
         csrf_check(&cx, &csrf)?;
-        let (Some(material), Some(bytes), false) = (material, bytes, unreadable) else {
+        let (Some(material), Some(file), false) = (material, up.file, up.unreadable) else {
             return Err(bad_form(&cx, StatusCode::BAD_REQUEST));
         };
-        app.attach(&p, uuid, material, &name, bytes)
+        app.attach(&p, uuid, material, file)
             .await
             .map_err(|e| app_refusal(&cx, &e))?;
         Ok(())

@@ -428,6 +428,32 @@ impl axum::extract::FromRequest<Arc<App>> for PostedFile {
     }
 }
 
+/// A multipart form that must carry a file (the part `file`): a [`PostedFile`] with its file
+/// taken out, and the bad-request page when there is none. The other parts are in `fields`.
+pub(crate) struct PostedDocument {
+    pub cx: Cx,
+    pub p: corridor_domain::case::Principal,
+    pub file: corridor_app::documents::NewFile,
+    pub fields: Vec<(String, String)>,
+}
+
+impl axum::extract::FromRequest<Arc<App>> for PostedDocument {
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, app: &Arc<App>) -> Result<Self, Response> {
+        let PostedFile { cx, p, up } = PostedFile::from_request(req, app).await?;
+        let Some(file) = up.file else {
+            return Err(deny(cx.t(), cx.lang, corridor_app::ErrorCode::BadRequest));
+        };
+        let fields = up.fields;
+        Ok(PostedDocument {
+            cx,
+            p,
+            file,
+            fields,
+        })
+    }
+}
+
 impl axum::extract::FromRequestParts<Arc<App>> for CaseId {
     type Rejection = Response;
     async fn from_request_parts(

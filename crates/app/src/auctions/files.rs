@@ -5,7 +5,7 @@
 //! "proof of intellectual property" of the buyer's technology-contract registration.
 
 use super::*;
-use crate::documents::DocumentView;
+use crate::documents::{DocumentView, NewFile};
 
 /// At most this many documents a listing.
 pub const MAX_LISTING_FILES: u64 = 20;
@@ -22,8 +22,7 @@ impl App {
         &self,
         p: &Principal,
         id: &str,
-        file_name: &str,
-        bytes: Vec<u8>,
+        file: NewFile,
     ) -> AppResult<DocumentView> {
         let row = self.listing_row(id).await?;
         let own = self.acting_enterprise(p).await?;
@@ -44,8 +43,7 @@ impl App {
             .with_zh("只有待审核或已通过的挂牌可以上传材料"));
         }
         let limits = self.document_limits(MAX_LISTING_FILES);
-        self.add_document(p, holder(&row.id), file_name, bytes, limits)
-            .await
+        self.add_document(p, holder(&row.id), file, limits).await
     }
 
     /// A listing's document and its bytes, for whoever may see the listing.

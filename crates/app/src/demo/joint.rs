@@ -53,9 +53,11 @@ pub async fn attach_required(app: &App, who: &Principal, case: Uuid) -> AppResul
         .iter()
         .filter(|m| m.required && m.files.is_empty())
     {
-        let pdf = corridor_domain::materials::sample::pdf(&mt.name_en, 0);
-        let name = format!("material-{}.pdf", mt.index);
-        app.attach(who, case, mt.index, &name, pdf).await?;
+        let file = crate::documents::NewFile {
+            name: format!("material-{}.pdf", mt.index),
+            bytes: corridor_domain::materials::sample::pdf(&mt.name_en, 0),
+        };
+        app.attach(who, case, mt.index, file).await?;
     }
     if who.role == corridor_domain::case::Role::Clerk {
         let marks: Vec<_> = m

@@ -138,9 +138,11 @@ pub async fn issue_sample_licence(app: &App) -> AppResult<Option<(String, usize)
     let mut events = 1;
     for (i, mt) in m.materials.iter().enumerate().filter(|(_, x)| x.required) {
         events += 1;
-        let pdf = corridor_domain::materials::sample::pdf(&format!("Sample - {}", mt.name_en), 0);
-        app.attach(&ent, c.id, i, &format!("material-{}.pdf", i + 1), pdf)
-            .await?;
+        let file = crate::documents::NewFile {
+            name: format!("material-{}.pdf", i + 1),
+            bytes: corridor_domain::materials::sample::pdf(&format!("Sample - {}", mt.name_en), 0),
+        };
+        app.attach(&ent, c.id, i, file).await?;
     }
     let mut last = c;
     for action in [Action::Accept, Action::Approve, Action::IssueLicence] {

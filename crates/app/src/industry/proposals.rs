@@ -5,7 +5,7 @@
 
 use super::calls::Review;
 use super::*;
-use crate::documents::DocumentView;
+use crate::documents::{DocumentView, NewFile};
 use corridor_store::ProposalRow;
 
 /// At most this many documents a proposal.
@@ -260,8 +260,7 @@ impl App {
         &self,
         p: &Principal,
         id: &str,
-        file_name: &str,
-        bytes: Vec<u8>,
+        file: NewFile,
     ) -> AppResult<DocumentView> {
         let r = self.visible_proposal(p, id).await?;
         if self.my_enterprise(p).await?.as_deref() != Some(r.uscc.as_str()) {
@@ -272,8 +271,7 @@ impl App {
         }
         self.open_need_row(&r.need_id).await?;
         let limits = self.document_limits(MAX_PROPOSAL_FILES);
-        self.add_document(p, holder(id), file_name, bytes, limits)
-            .await
+        self.add_document(p, holder(id), file, limits).await
     }
 
     /// A proposal's document and its bytes, for whoever may see the proposal.

@@ -5,6 +5,7 @@ use crate::accounts::{chain_is, fields, page_cookie};
 use crate::both_backends;
 use crate::helpers::refused;
 use crate::helpers::{enterprise_account as account, env, staff, Backend, Go};
+use corridor_app::documents::NewFile;
 use corridor_app::industry::{
     FitQuery, NewCall, NewNeed, NewProposal, Review, ReviewDecision, StageMove,
 };
@@ -299,20 +300,29 @@ async fn calls(backend: Backend) {
     let pdf = sample::pdf("test report: thermal barrier coating repair", 0);
     let doc = e
         .app
-        .add_proposal_file(&coater, &pr.id, "台架试验报告.pdf", pdf.clone())
+        .add_proposal_file(
+            &coater,
+            &pr.id,
+            NewFile::new("台架试验报告.pdf", pdf.clone()),
+        )
         .await
         .unwrap();
     assert_eq!(doc.sha256, corridor_store::sha256_hex(&pdf));
     assert_eq!(
-        refused(
-            e.app
-                .add_proposal_file(&coater, &pr.id, "x.pdf", b"not a pdf".to_vec())
-        )
+        refused(e.app.add_proposal_file(
+            &coater,
+            &pr.id,
+            NewFile::new("x.pdf", b"not a pdf".to_vec())
+        ))
         .await,
         ErrorCode::FileRefused
     );
     assert_eq!(
-        refused(e.app.add_proposal_file(&sme, &pr.id, "x.pdf", pdf.clone())).await,
+        refused(
+            e.app
+                .add_proposal_file(&sme, &pr.id, NewFile::new("x.pdf", pdf.clone()))
+        )
+        .await,
         ErrorCode::Forbidden
     );
     // The owner sees it beside its ranked candidates and moves it through the pipeline.

@@ -3,6 +3,7 @@
 use crate::helpers::refused;
 use crate::helpers::{applicant, clerk, env, reviewer, staff, Backend, LOCAL};
 use corridor_app::cases::{ActOnCase, CaseQuery};
+use corridor_app::documents::NewFile;
 use corridor_app::filing::FileCase;
 use corridor_app::{AppError, ErrorCode};
 use corridor_domain::case::{Action, DueState, Principal, Role, Status};
@@ -142,7 +143,12 @@ pub async fn scenario(backend: Backend) {
     // PDFs.
     let photo = corridor_domain::materials::sample::png(40, 30, [200, 180, 160]);
     let id_doc = app
-        .attach(&hefei_clerk, c.id, 2, "经办人身份证.png", photo.clone())
+        .attach(
+            &hefei_clerk,
+            c.id,
+            2,
+            NewFile::new("经办人身份证.png", photo.clone()),
+        )
         .await
         .unwrap();
     assert_eq!(id_doc.content_type, "image/png");
@@ -186,8 +192,7 @@ pub async fn scenario(backend: Backend) {
             &hefei_clerk,
             c.id,
             3,
-            "poa.pdf",
-            corridor_domain::materials::sample::pdf("x", 0),
+            NewFile::new("poa.pdf", corridor_domain::materials::sample::pdf("x", 0)),
         )
         .await
         .unwrap_err();
@@ -268,7 +273,12 @@ pub async fn scenario(backend: Backend) {
     // The applicant answers with a new proof of the premises (material 6) ...
     let premises = corridor_domain::materials::sample::pdf("Lease, Songjiang No. 8", 0);
     let fresh = app
-        .attach(&ent, c.id, 6, "租赁合同.pdf", premises.clone())
+        .attach(
+            &ent,
+            c.id,
+            6,
+            NewFile::new("租赁合同.pdf", premises.clone()),
+        )
         .await
         .unwrap();
     assert_eq!(fresh.added_by_role, "applicant");

@@ -5,6 +5,7 @@
 use crate::api::problem;
 use crate::cases::branch_filing;
 use crate::helpers::{env, Backend, Go};
+use corridor_app::documents::NewFile;
 use corridor_domain::catalogue::ServiceMode;
 use corridor_domain::materials::sample;
 use reqwest::StatusCode;
@@ -340,7 +341,7 @@ pub async fn unrecorded_files_are_swept(backend: Backend) {
     let kept = sample::pdf("kept", 0);
     let a = e
         .app
-        .attach(&ent, c.id, 0, "kept.pdf", kept.clone())
+        .attach(&ent, c.id, 0, NewFile::new("kept.pdf", kept.clone()))
         .await
         .unwrap();
     let orphan = sample::pdf("orphan", 0);
@@ -393,7 +394,12 @@ async fn postgres_keeps_files_in_a_shared_folder() {
     let c = file_online(&e.app, &me).await;
     let before = e
         .app
-        .attach(&me, c.id, 0, "before.pdf", sample::pdf("before", 0))
+        .attach(
+            &me,
+            c.id,
+            0,
+            NewFile::new("before.pdf", sample::pdf("before", 0)),
+        )
         .await
         .unwrap();
     let dir = std::env::temp_dir().join(format!("corridor-shared-{}", uuid::Uuid::now_v7()));
@@ -403,7 +409,12 @@ async fn postgres_keeps_files_in_a_shared_folder() {
         .unwrap();
     let c = file_online(&app, &me).await;
     let after = app
-        .attach(&me, c.id, 0, "after.pdf", sample::pdf("after", 0))
+        .attach(
+            &me,
+            c.id,
+            0,
+            NewFile::new("after.pdf", sample::pdf("after", 0)),
+        )
         .await
         .unwrap();
     let path = dir.join(&after.sha256[..2]).join(&after.sha256);
@@ -612,7 +623,8 @@ pub async fn concurrent_uploads_keep_the_limits(backend: Backend) {
             let (app, me) = (e.app.clone(), me.clone());
             tokio::spawn(async move {
                 let pdf = sample::pdf(&format!("concurrent {i}"), 200_000);
-                app.attach(&me, c.id, i % 4, "scan.pdf", pdf).await
+                app.attach(&me, c.id, i % 4, NewFile::new("scan.pdf", pdf))
+                    .await
             })
         })
         .collect();

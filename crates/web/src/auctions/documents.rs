@@ -22,16 +22,12 @@ pub(crate) async fn download(
 pub(crate) async fn upload(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    PostedFile { cx, p, up }: PostedFile,
+    PostedDocument { cx, p, file, .. }: PostedDocument,
 ) -> Response {
-    let l = cx.lang;
-    let Some(bytes) = up.bytes else {
-        return deny(cx.t(), l, corridor_app::ErrorCode::BadRequest);
-    };
-    match app.add_listing_file(&p, &id, &up.file_name, bytes).await {
+    match app.add_listing_file(&p, &id, file).await {
         Ok(_) => redirect(&format!("/auctions/office#listing-{id}")),
         Err(e) => {
-            let mut st = FormState::refused(l, &e, FormData(Vec::new()));
+            let mut st = FormState::refused(cx.lang, &e, FormData(Vec::new()));
             // Shown beside the listing's own upload form.
             if let Some(why) = st.errors.remove("file") {
                 st.errors.insert(format!("file-{id}"), why);

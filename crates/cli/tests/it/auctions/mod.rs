@@ -13,6 +13,7 @@ use corridor_app::auctions::{
     BidOp, BidderDecision, Confirmation, ContractDetails, ListingReview, ListingStatus, NewListing,
     NewLot, NewSession, Side,
 };
+use corridor_app::documents::NewFile;
 use corridor_app::ErrorCode;
 use corridor_domain::auction::{bid_hash, DepositFate, LotKind, LotStatus, Raise, Rights};
 use corridor_domain::case::{Principal, Role};
@@ -125,23 +126,24 @@ async fn market(e: &Env, title: &str) -> Market {
     let pdf = sample::pdf("patent certificate ZL202310000001.X", 0);
     let doc = e
         .app
-        .add_listing_file(&seller, &l.id, "专利证书.pdf", pdf.clone())
+        .add_listing_file(&seller, &l.id, NewFile::new("专利证书.pdf", pdf.clone()))
         .await
         .unwrap();
     assert_eq!(doc.sha256, corridor_store::sha256_hex(&pdf));
     assert_eq!(
         refused(
             e.app
-                .add_listing_file(&buyers[0], &l.id, "x.pdf", pdf.clone())
+                .add_listing_file(&buyers[0], &l.id, NewFile::new("x.pdf", pdf.clone()))
         )
         .await,
         ErrorCode::NotFound
     );
     assert_eq!(
-        refused(
-            e.app
-                .add_listing_file(&seller, &l.id, "x.pdf", b"not a pdf".to_vec())
-        )
+        refused(e.app.add_listing_file(
+            &seller,
+            &l.id,
+            NewFile::new("x.pdf", b"not a pdf".to_vec())
+        ))
         .await,
         ErrorCode::FileRefused
     );
