@@ -192,6 +192,24 @@ pub struct Route {
     pub role: &'static str,
 }
 
+/// Whether a role files cases: applicants, and clerks at a window on their behalf.
+pub fn files_cases(role: Role) -> bool {
+    matches!(role, Role::Applicant | Role::Clerk)
+}
+
+/// The mode a role must file in, when it has no choice: a clerk files at the clerk's own window,
+/// by remote receipt. An applicant chooses.
+pub fn fixed_mode(role: Role) -> Option<ServiceMode> {
+    (role == Role::Clerk).then_some(ServiceMode::RemoteReceipt)
+}
+
+/// The window a filing names, from what a form holds: an applicant filing by remote receipt
+/// names the window chosen; a clerk's filing is at the clerk's own window and an online one at
+/// none, so neither names one.
+pub fn named_window(role: Role, mode: ServiceMode, chosen: &str) -> Option<String> {
+    (role == Role::Applicant && mode == ServiceMode::RemoteReceipt).then(|| chosen.to_string())
+}
+
 /// Who may file in which mode, and where: an applicant online or at a chosen window (remote
 /// receipt), a clerk at the clerk's own window in remote-receipt mode only. `deciding_city` is
 /// where an online filing is received.
@@ -213,6 +231,22 @@ pub fn route(
                 mode.as_str()
             ),
             "该事项不能以所选方式办理",
+        ));
+    }
+    if !files_cases(p.role) {
+        return Err(Refusal::new(
+            ErrorCode::Forbidden,
+            "mode",
+            format!("role {} does not file cases", p.role.as_str()),
+            "该角色不能提交申请",
+        ));
+    }
+    if fixed_mode(p.role).is_some_and(|m| m != mode) {
+        return Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "mode",
+            "at a window, file in remote_receipt mode",
+            "窗口代办须选择异地代收代办",
         ));
     }
     let submitted = vec![("submit", Status::Submitted)];
@@ -247,7 +281,8 @@ pub fn route(
                 role: "applicant",
             }),
         },
-        (Role::Clerk, ServiceMode::RemoteReceipt) => {
+        _ => {
+            // A clerk, by remote receipt (checked above).
             let own = p.window_id.clone().unwrap_or_default();
             if window_id.is_some_and(|w| w != own) {
                 return Err(Refusal::new(
@@ -272,18 +307,6 @@ pub fn route(
                 role: "clerk",
             })
         }
-        (Role::Clerk, _) => Err(Refusal::new(
-            ErrorCode::BadRequest,
-            "mode",
-            "at a window, file in remote_receipt mode",
-            "窗口代办须选择异地代收代办",
-        )),
-        _ => Err(Refusal::new(
-            ErrorCode::Forbidden,
-            "mode",
-            format!("role {} does not file cases", p.role.as_str()),
-            "该角色不能提交申请",
-        )),
     }
 }
 

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use corridor_app::filing::FileCase;
+use corridor_app::filing::{files_cases, fixed_mode, named_window, FileCase};
 use corridor_app::{App, ErrorCode};
 use corridor_domain::case::{Principal, Role};
 use corridor_domain::catalogue::{FieldError, FieldType, FormField, Matter, ServiceMode};
@@ -106,10 +106,6 @@ struct FilePage {
     summary: Vec<(String, String)>,
     errors: Vec<(String, String, String)>,
     error: String,
-}
-
-fn may_file(p: &Principal) -> bool {
-    matches!(p.role, Role::Applicant | Role::Clerk)
 }
 
 /// A filing page's request: the page context, the filer and the matter.
@@ -344,9 +340,8 @@ fn check_step(cx: &Ctx, step: &str, a: &Answers) -> Vec<FieldError> {
         }
         "how" => match ServiceMode::parse(&a.mode) {
             Some(m) => {
-                let window = (m == ServiceMode::RemoteReceipt && cx.p.role == Role::Applicant)
-                    .then_some(a.window.as_str());
-                if let Err(e) = route(&r, cx.p, cx.matter, m, window, &a.city) {
+                let window = named_window(cx.p.role, m, &a.window);
+                if let Err(e) = route(&r, cx.p, cx.matter, m, window.as_deref(), &a.city) {
                     errs.push(fe(e));
                 }
             }
@@ -396,7 +391,7 @@ pub(crate) async fn start(
     if let Some(code) = q.matter.filter(|c| !c.is_empty()) {
         return redirect(&format!("/file/{}", crate::enc(&code)));
     }
-    if !may_file(&p) {
+    if !files_cases(p.role) {
         return deny(lang.texts(), lang, ErrorCode::Forbidden);
     }
     let r = app.reference();
@@ -427,42 +422,70 @@ pub(crate) async fn start(
     cx.render(&pg, StatusCode::OK)
 }
 
-/// The matter a filing page is for, when the caller may file it; else the refusal page.
-fn filing_matter(app: &App, cx: &Cx, p: &Principal, code: &str) -> Result<Matter, Box<Response>> {
-    if !may_file(p) {
-        return Err(Box::new(deny(cx.t(), cx.lang, ErrorCode::Forbidden)));
+/// A filing step's request: the signed-in filer (an applicant, or a clerk at a window) and the
+/// matter named in the path; the refusal page for a role that does not file or an unknown
+/// matter.
+pub(crate) struct Filing {
+    cx: Cx,
+    p: Principal,
+    matter: Matter,
+}
+
+impl axum::extract::FromRequestParts<Arc<App>> for Filing {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Response> {
+        let SignedIn { cx, p } = SignedIn::from_request_parts(parts, app).await?;
+        let refuse = |code| deny(cx.t(), cx.lang, code);
+        if !files_cases(p.role) {
+            return Err(refuse(ErrorCode::Forbidden));
+        }
+        let code = Path::<String>::from_request_parts(parts, app).await.ok();
+        let Some(matter) = code.and_then(|Path(code)| app.matter(&code, None).ok()) else {
+            return Err(refuse(ErrorCode::NotFound));
+        };
+        Ok(Filing { cx, p, matter })
     }
-    app.matter(code, None)
-        .map_err(|_| Box::new(deny(cx.t(), cx.lang, ErrorCode::NotFound)))
+}
+
+impl<'a> Ctx<'a> {
+    fn of(app: &'a App, f: &'a Filing) -> Self {
+        Ctx {
+            app,
+            page: &f.cx,
+            p: &f.p,
+            lang: f.cx.lang,
+            matter: &f.matter,
+        }
+    }
+}
+
+impl Answers {
+    /// What the filer has no choice in: a clerk files by remote receipt at the clerk's own
+    /// window, whatever a form says.
+    fn for_filer(mut self, p: &Principal) -> Self {
+        if let Some(m) = fixed_mode(p.role) {
+            self.mode = m.as_str().into();
+            self.window.clear();
+        }
+        self
+    }
 }
 
 /// `GET /file/{code}`: the first step. `?prefill.<field>=` values fill the matter's form
 /// fields of that name (a confirmed auction sale links to its contract registration so).
 pub(crate) async fn first_step(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    Path(code): Path<String>,
+    f: Filing,
     Query(prefill): Query<Vec<(String, String)>>,
 ) -> Response {
-    let lang = cx.lang;
-    let matter = match filing_matter(&app, &cx, &p, &code) {
-        Ok(m) => m,
-        Err(refused) => return *refused,
-    };
-    let fx = Ctx {
-        app: &app,
-        page: &cx,
-        p: &p,
-        lang,
-        matter: &matter,
-    };
-    let mut a = Answers::default();
-    if p.role == Role::Clerk {
-        a.mode = ServiceMode::RemoteReceipt.as_str().into();
-    }
+    let fx = Ctx::of(&app, &f);
+    let mut a = Answers::default().for_filer(&f.p);
     for (k, v) in prefill.iter().take(50) {
         if let Some(key) = k.strip_prefix("prefill.") {
-            if matter.fields.iter().any(|f| f.key == key) {
+            if f.matter.fields.iter().any(|f| f.key == key) {
                 a.form
                     .insert(key.to_string(), v.chars().take(500).collect());
             }
@@ -475,31 +498,16 @@ pub(crate) async fn first_step(
 /// errors); the check step files the case.
 pub(crate) async fn post_step(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    Path(code): Path<String>,
+    f: Filing,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    let lang = cx.lang;
-    let matter = match filing_matter(&app, &cx, &p, &code) {
-        Ok(m) => m,
-        Err(refused) => return *refused,
-    };
+    let fx = Ctx::of(&app, &f);
+    let (cx, p, matter, lang) = (&f.cx, &f.p, &f.matter, f.cx.lang);
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let fx = Ctx {
-        app: &app,
-        page: &cx,
-        p: &p,
-        lang,
-        matter: &matter,
-    };
-    let mut a = Answers::from_pairs(&pairs);
+    let mut a = Answers::from_pairs(&pairs).for_filer(p);
     // The city step answers the field that names the competent city, when there is one.
     if let Some(f) = matter.competent_city_field() {
         a.form.insert(f.key.clone(), a.city.clone());
-    }
-    if p.role == Role::Clerk {
-        a.mode = ServiceMode::RemoteReceipt.as_str().into();
-        a.window.clear();
     }
     let step = STEPS
         .iter()
@@ -543,13 +551,12 @@ pub(crate) async fn post_step(
         matter_code: matter.code.clone(),
         competent_city: a.city.clone(),
         mode,
-        window_id: (mode == ServiceMode::RemoteReceipt && p.role == Role::Applicant)
-            .then(|| a.window.clone()),
+        window_id: named_window(p.role, mode, &a.window),
         form: form_json(&matter.fields, &a.form),
         identity_checked: a.identity,
         identity_seen: Some(a.seen.clone()).filter(|s| !s.is_empty()),
     };
-    match app.file_case(&p, req).await {
+    match app.file_case(p, req).await {
         Ok(c) => redirect(&format!("/cases/{}?filed=1", c.id)),
         Err(e) if !e.fields.is_empty() => render(
             &fx,
