@@ -3,27 +3,10 @@
 
 use crate::codec::date_str;
 use crate::record::{insert, record, select};
-use crate::tables::{Ty, Val};
+use crate::tables::Val;
 use crate::{Result, Store, WriteTx};
 use sqlx::{AnyConnection, Row};
 use time::Date;
-
-pub const JOINT_COLS: &[(&str, Ty)] = &[
-    ("id", Ty::Text),
-    ("kind", Ty::Text),
-    ("code", Ty::Text),
-    ("applicant_user", Ty::Text),
-    ("applicant_name", Ty::Text),
-    ("receiving_city", Ty::Text),
-    ("filed_ms", Ty::Int),
-    ("filed_on", Ty::Text),
-    ("deadline", Ty::Text),
-    ("promised_deadline", Ty::Text),
-    ("outcome", Ty::Text),
-    ("outcome_case", Ty::Text),
-    ("outcome_reason", Ty::Text),
-    ("decided_ms", Ty::Int),
-];
 
 /// A joint filing as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

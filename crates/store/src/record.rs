@@ -3,19 +3,22 @@
 //! read, inserted and replaced by the generic functions here. [`record!`] writes the mapping
 //! from the field list.
 
-use crate::tables::{bind, cols_list, insert_rows, int_at, read_row, table, text_at, Val};
+use crate::tables::{bind, cols_list, insert_rows, int_at, read_row, table, text_at, Ty, Val};
 use crate::{Result, StoreError, Table, WriteTx};
 use sqlx::AnyConnection;
 
 /// A field's type as a column: text or a whole number, each nullable as an `Option`; a date
 /// as its `YYYY-MM-DD` text.
 pub trait Column: Sized {
+    /// The column's type in the table.
+    const TY: Ty;
     fn to_val(&self) -> Val;
     /// The field from a column read (`None`: absent, or null where the field is required).
     fn from_val(v: &[Val], i: usize) -> Option<Self>;
 }
 
 impl Column for String {
+    const TY: Ty = Ty::Text;
     fn to_val(&self) -> Val {
         Val::t(self)
     }
@@ -25,6 +28,7 @@ impl Column for String {
 }
 
 impl Column for Option<String> {
+    const TY: Ty = Ty::Text;
     fn to_val(&self) -> Val {
         Val::ot(self.clone())
     }
@@ -34,6 +38,7 @@ impl Column for Option<String> {
 }
 
 impl Column for i64 {
+    const TY: Ty = Ty::Int;
     fn to_val(&self) -> Val {
         Val::i(*self)
     }
@@ -43,6 +48,7 @@ impl Column for i64 {
 }
 
 impl Column for Option<i64> {
+    const TY: Ty = Ty::Int;
     fn to_val(&self) -> Val {
         Val::Int(*self)
     }
@@ -52,6 +58,7 @@ impl Column for Option<i64> {
 }
 
 impl Column for time::Date {
+    const TY: Ty = Ty::Text;
     fn to_val(&self) -> Val {
         Val::t(crate::codec::date_str(*self))
     }
@@ -60,13 +67,17 @@ impl Column for time::Date {
     }
 }
 
-/// `impl Record` for a struct whose fields are its table's columns, listed in the table's
-/// column order: `record!(ListingRow in "listings" { id, owner_uscc, status, ... });`.
+/// `impl Record` for a struct whose fields are its table's columns, in the table's column order:
+/// `record!(ListingRow in "listings" { id, owner_uscc, status, ... });`. The field list is the
+/// table's: [`crate::tables::TABLES`] takes the columns, their names and types, from here.
 macro_rules! record {
     ($ty:ident in $table:literal { $($field:ident),+ $(,)? }) => {
         impl $crate::record::Record for $ty {
             const TABLE: &'static str = $table;
-            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+            const COLS: &'static [(&'static str, $crate::tables::Ty)] = &[$((
+                stringify!($field),
+                $crate::record::column_type(|r: &$ty| &r.$field),
+            )),+];
             fn vals(&self) -> Vec<$crate::tables::Val> {
                 vec![$($crate::record::Column::to_val(&self.$field)),+]
             }
@@ -81,11 +92,26 @@ macro_rules! record {
 }
 pub(crate) use record;
 
+/// The type of the column a field is stored in, told from the field's type.
+pub const fn column_type<R, C: Column>(_field: fn(&R) -> &C) -> Ty {
+    C::TY
+}
+
+/// The table a record is a row of, its columns those of the record's fields in order, ordered
+/// by `order` in an export.
+pub const fn table_of<R: Record>(order: &'static str) -> Table {
+    Table {
+        name: R::TABLE,
+        cols: R::COLS,
+        order,
+    }
+}
+
 /// A row type of one table.
 pub trait Record: Sized {
     const TABLE: &'static str;
-    /// The fields in the order of the values, which must be the table's columns in order.
-    const FIELDS: &'static [&'static str];
+    /// The table's columns: the fields, in the order of the values, with their types.
+    const COLS: &'static [(&'static str, Ty)];
     fn vals(&self) -> Vec<Val>;
     fn from_vals(v: &[Val]) -> Option<Self>;
 }
@@ -153,40 +179,4 @@ pub(crate) async fn replace<R: Record>(tx: &mut WriteTx, r: &R, keys: usize) -> 
         q = bind(q, a);
     }
     Ok(q.execute(tx.conn()).await?.rows_affected() == 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn agrees<R: Record>() {
-        let t = table(R::TABLE).expect("a table of the list");
-        let cols: Vec<&str> = t.cols.iter().map(|(c, _)| *c).collect();
-        assert_eq!(cols, R::FIELDS, "the columns of {}", R::TABLE);
-    }
-
-    /// A record's values are its table's columns in the order `tables` lists them (the order
-    /// export, import and the bulk inserts use).
-    #[test]
-    fn every_record_is_its_tables_columns_in_order() {
-        use crate::{accounts::*, auctions::*, calls::*, documents::*, finance::*, joint::*};
-        agrees::<EnterpriseAccountRow>();
-        agrees::<ReserveRow>();
-        agrees::<ListingRow>();
-        agrees::<AuctionSessionRow>();
-        agrees::<LotRow>();
-        agrees::<BidderRow>();
-        agrees::<BidRow>();
-        agrees::<CallRow>();
-        agrees::<CallNeedRow>();
-        agrees::<ProposalRow>();
-        agrees::<DocumentRow>();
-        agrees::<FinanceMemberRow>();
-        agrees::<FinancingNeedRow>();
-        agrees::<FinanceMatchRow>();
-        agrees::<JointRecord>();
-        agrees::<JointPart>();
-        agrees::<crate::projects::ProjectRow>();
-        agrees::<crate::projects::MemberRow>();
-    }
 }

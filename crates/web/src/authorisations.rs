@@ -126,7 +126,7 @@ pub(crate) async fn list(
     axum::extract::Query(q): axum::extract::Query<LangQuery>,
 ) -> Response {
     let lang = cx.lang;
-    if !matches!(p.role, Role::Applicant | Role::Clerk) {
+    if !corridor_app::filing::files_cases(p.role) {
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let done = q.done.is_some();

@@ -164,7 +164,7 @@ pub(crate) async fn list(State(app): State<Arc<App>>, SignedIn { cx, p }: Signed
             deadline: v.deadline.clone(),
         })
         .collect();
-    let files = matches!(p.role, Role::Applicant | Role::Clerk);
+    let files = corridor_app::filing::files_cases(p.role);
     let bundles = app
         .bundles()
         .into_iter()
@@ -376,7 +376,7 @@ pub(crate) async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Response {
     let l = cx.lang;
-    if !matches!(p.role, Role::Applicant | Role::Clerk) {
+    if !corridor_app::filing::files_cases(p.role) {
         return deny(l.texts(), l, ErrorCode::Forbidden);
     }
     let Some(s) = subject(
