@@ -1220,26 +1220,8 @@ async fn outbox_entries_committed_out_of_order_reach_the_index() {
     let firms = generate::enterprises(3, 4);
     let row = corridor_app::industry::row_of(&firms[0]).unwrap();
     // A slow transaction takes the lower outbox number and stays open…
-    let mut slow = e.store.pool().begin().await.unwrap();
-    sqlx::query(
-        "INSERT INTO enterprises (uscc, name_zh, name_en, city, industry, cluster, head, doc, updated_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&row.uscc)
-    .bind(&row.name_zh)
-    .bind(&row.name_en)
-    .bind(&row.city)
-    .bind(&row.industry)
-    .bind(&row.cluster)
-    .bind(row.head as i64)
-    .bind(&row.doc)
-    .bind(0_i64)
-    .execute(&mut *slow)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO search_outbox (uscc) VALUES ($1)")
-        .bind(&row.uscc)
-        .execute(&mut *slow)
+    let mut slow = e.store.begin_write().await.unwrap();
+    corridor_store::Store::upsert_enterprises_in(&mut slow, std::slice::from_ref(&row), 0)
         .await
         .unwrap();
     // …while a later change commits and is applied.
