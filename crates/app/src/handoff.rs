@@ -15,6 +15,7 @@
 //! | resubmit (A) | `resubmitted`: the corrected form and every file (new ones by hash) |
 //! | issue the licence (B) | `licence_issued`: the signed licence, for A's window to deliver |
 //! | deliver (A), withdraw (A) | `delivered`, `withdrawn` |
+//! | revoke the licence (B) | `licence_revoked`: which licence and why, for A's copy |
 //!
 //! The receiving node applies a message only when the domain's own rule allows it: the action
 //! belongs to the sender's side of the case (the window's city or the deciding city), and
@@ -128,6 +129,79 @@ pub fn files_named(kind: Kind, body: &[u8]) -> AppResult<Vec<(String, i64)>> {
     Ok(out)
 }
 
+/// The body of a `licence_revoked` message: the deciding node revoked a licence it issued for a
+/// case received at the other node's window, whose copy (delivered there, verified there) must
+/// say so too. It travels in the case's sequence, after the licence it revokes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    pub case_id: Uuid,
+    pub licence_id: Uuid,
+    pub number: String,
+    pub reason: String,
+}
+
+/// The audit record of a licence's revocation, on the node that revoked it and on the one that
+/// holds its copy.
+pub(crate) fn revocation_after(number: &str, reason: &str) -> String {
+    serde_json::json!({"licence": number, "revoked": true, "reason": reason}).to_string()
+}
+
+/// Works out a `licence_revoked` message from node `sender` (serving `sender_city`) about the
+/// case named in its header, as this node holds it: only the deciding city's node revokes, a
+/// reason is given, and the case is here. Refused, and nothing of it kept, otherwise.
+pub(crate) fn plan_revocation(
+    (sender, sender_city): (&str, Option<&str>),
+    header_case: Option<Uuid>,
+    body: &[u8],
+    held: Option<&CaseRecord>,
+) -> AppResult<Revocation> {
+    let r: Revocation = serde_json::from_slice(body)
+        .map_err(|e| refused(format!("message_malformed: revocation body: {e}")))?;
+    if header_case != Some(r.case_id) {
+        return Err(refused(
+            "message_malformed: a revocation names its case in the header".into(),
+        ));
+    }
+    let reason = corridor_domain::text::field("reason", &r.reason, crate::cases::REASON_LIMIT);
+    if !matches!(reason, Ok(Some(_))) || r.number.is_empty() || r.number.len() > 100 {
+        return Err(refused(
+            "message_malformed: a revocation gives the licence's number and a reason".into(),
+        ));
+    }
+    let Some(c) = held else {
+        return Err(AppError::not_found(format!(
+            "case {}, for the revocation of licence {}",
+            r.case_id, r.number
+        ))
+        .with_zh(format!("办件 {}（吊销证照 {}）", r.case_id, r.number)));
+    };
+    if sender_city != Some(c.competent_city.as_str()) {
+        let what = (
+            format!("revoke licence {} of case {}", r.number, c.receipt_no),
+            format!("吊销办件 {} 的证照 {}", c.receipt_no, r.number),
+        );
+        return Err(not_the_senders(sender, what, &c.competent_city));
+    }
+    Ok(r)
+}
+
+/// The refusal of a message whose step (`what`, in English and Chinese) is city `city`'s node's
+/// to take, not `sender`'s.
+fn not_the_senders(sender: &str, what: (String, String), city: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Forbidden,
+        format!(
+            "node {sender} may not {}: that is city {city}'s to do",
+            what.0
+        ),
+    )
+    .with_zh(format!(
+        "节点 {sender} 无权{}：应由城市 {city} 办理",
+        what.1
+    ))
+}
+
 fn parse(body: &[u8]) -> AppResult<CaseMessage> {
     serde_json::from_slice(body).map_err(|e| refused(format!("message_malformed: case body: {e}")))
 }
@@ -223,19 +297,7 @@ impl App {
         let Some(kind) = kind_of(action) else {
             return Ok(None);
         };
-        let (Ok(me), Some(held)) = (self.node_identity(), self.held_trust()) else {
-            return Ok(None);
-        };
-        let mine = held.list.node(&me.node_id).map(|n| n.city.as_str());
         let window = window_side(action, c.receiving_window.is_some());
-        let other = if window {
-            c.competent_city.as_str()
-        } else {
-            c.receiving_city.as_str()
-        };
-        if mine == Some(other) {
-            return Ok(None);
-        }
         // Before it is forwarded, the case is the window's alone.
         if window
             && action != Action::Forward
@@ -243,8 +305,29 @@ impl App {
         {
             return Ok(None);
         }
+        let other = if window {
+            &c.competent_city
+        } else {
+            &c.receiving_city
+        };
+        Ok(self.node_of_city(other)?.map(|(me, to)| (me, to, kind)))
+    }
+
+    /// The node a message for `other` (a city) goes to from here: none on a single node (no
+    /// identity or no trust list) or when `other` is this node's own city; refused when the
+    /// trust list has no node for it.
+    pub(crate) fn node_of_city(
+        &self,
+        other: &str,
+    ) -> AppResult<Option<(Arc<NodeIdentity>, String)>> {
+        let (Ok(me), Some(held)) = (self.node_identity(), self.held_trust()) else {
+            return Ok(None);
+        };
+        if held.list.node(&me.node_id).map(|n| n.city.as_str()) == Some(other) {
+            return Ok(None);
+        }
         match held.list.nodes.iter().find(|n| n.city == other) {
-            Some(n) => Ok(Some((me, n.node_id.clone(), kind))),
+            Some(n) => Ok(Some((me, n.node_id.clone()))),
             None => Err(AppError::new(
                 ErrorCode::Conflict,
                 format!("no node of city {other} is in the corridor's trust list: the case cannot go there"),
@@ -402,19 +485,11 @@ pub(crate) fn plan_case_message(
     let c = &m.case;
     let side_city = side_city(c, m.action);
     if sender_city != Some(side_city) {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            format!(
-                "node {sender} may not {} case {}: that is city {side_city}'s to do",
-                m.action.as_str(),
-                c.receipt_no
-            ),
-        )
-        .with_zh(format!(
-            "节点 {sender} 无权对办件 {} 执行 {}：应由城市 {side_city} 办理",
-            c.receipt_no,
-            m.action.as_str()
-        )));
+        let what = (
+            format!("{} case {}", m.action.as_str(), c.receipt_no),
+            format!("对办件 {} 执行 {}", c.receipt_no, m.action.as_str()),
+        );
+        return Err(not_the_senders(sender, what, side_city));
     }
     let matter = reference
         .matter(&c.matter_code, c.catalogue_version)

@@ -28,7 +28,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use corridor_domain::case::Status;
 use corridor_exchange::receipt::{admit, receipt, Admit, Answering};
-use corridor_exchange::Envelope;
+use corridor_exchange::{Envelope, Kind};
 use corridor_store::{
     AttachmentRecord, CaseRecord, InboxRecord, LicenceRecord, MaterialCheckRecord, NodeFigures,
     Store, WriteTx,
@@ -85,6 +85,9 @@ enum Effect {
     Case(Box<crate::handoff::CaseStep>),
     Event(NewEvent),
     Figures(Box<NodeFigures>, NewEvent),
+    /// A licence revoked by the deciding node: the revocation, the case's audit event (kept
+    /// when the copy here was valid), the inbox's event.
+    Revoked(Box<(crate::handoff::Revocation, NewEvent)>, NewEvent),
 }
 
 /// A case as the batch sees it: its status in the database (none: not there), and as it
@@ -113,6 +116,7 @@ struct Inbox {
     amounts: Vec<corridor_store::CaseAmountRecord>,
     events: Vec<NewEvent>,
     figures: Vec<(String, NodeFigures, i64)>,
+    revocations: Vec<(crate::handoff::Revocation, NewEvent)>,
     /// What the applicants of this node's cases are told of the other node's steps.
     notices: Vec<corridor_store::NewNotice>,
 }
@@ -160,7 +164,7 @@ impl Inbox {
             ids.push(h.id.to_string());
             if let Some(c) = h.case_id {
                 cases.push(c.to_string());
-                if kind_of_case_message(h.kind) {
+                if kind_of_case_message(h.kind) || h.kind == Kind::LicenceRevoked {
                     case_ids.push(c);
                 }
             }
@@ -395,13 +399,31 @@ impl Inbox {
             })
             .to_string(),
         };
-        st.effects
-            .push(if h.kind == corridor_exchange::Kind::Statistics {
+        st.effects.push(match h.kind {
+            Kind::Statistics => {
                 let f = crate::stats::read_node_figures(from, &env.body)?;
                 Effect::Figures(Box::new(f), event)
-            } else {
-                Effect::Event(event)
-            });
+            }
+            Kind::LicenceRevoked => {
+                let held = match (&st.case, h.case_id) {
+                    (Some((id, now)), Some(c)) if *id == c => now.1.as_ref(),
+                    (_, Some(c)) => self.cases.get(&c).and_then(|n| n.1.as_ref()),
+                    _ => None,
+                };
+                let r = crate::handoff::plan_revocation(from, h.case_id, &env.body, held)?;
+                let audit = NewEvent {
+                    stream: format!("case:{}", r.case_id),
+                    at_ms: m.now,
+                    actor: format!("node:{}", h.sender),
+                    role: "node",
+                    action: "revoke_licence".into(),
+                    before: "{\"revoked\":false}".into(),
+                    after: crate::handoff::revocation_after(&r.number, &r.reason),
+                };
+                Effect::Revoked(Box::new((r, audit)), event)
+            }
+            _ => Effect::Event(event),
+        });
         Ok(())
     }
 
@@ -473,6 +495,10 @@ impl Inbox {
                     self.figures.push((m.env.header.sender.clone(), *f, m.now));
                     self.events.push(e);
                 }
+                Effect::Revoked(r, e) => {
+                    self.revocations.push(*r);
+                    self.events.push(e);
+                }
             }
         }
     }
@@ -519,7 +545,17 @@ impl Inbox {
         for a in &self.amounts {
             Store::put_case_amount(tx, a).await?;
         }
-        append_events(tx, &self.events).await?;
+        // A copy already revoked (or not here) changes nothing and records nothing more than
+        // the message itself.
+        let mut events = self.events;
+        for (r, audit) in self.revocations {
+            let at = audit.at_ms;
+            let of = (r.licence_id, r.case_id);
+            if Store::revoke_case_licence(tx, of, at, &r.reason).await? {
+                events.push(audit);
+            }
+        }
+        append_events(tx, &events).await?;
         for (sender, f, now) in &self.figures {
             Store::put_node_figures(tx, sender, f, *now).await?;
         }

@@ -329,7 +329,9 @@ impl App {
         })
     }
 
-    /// Revocation by the issuing authority only, with a reason.
+    /// Revocation by the issuing authority only, with a reason. A licence issued for a case
+    /// received at another city's node is revoked there too: a `licence_revoked` message to that
+    /// node commits with the revocation (the outbox), so its copy cannot stay valid.
     pub async fn revoke_licence(
         &self,
         p: &Principal,
@@ -346,26 +348,58 @@ impl App {
                     .with_zh("只有发证部门可以吊销证照"),
             );
         }
-        let reason = reason.trim();
-        if reason.is_empty() {
+        let reason =
+            corridor_domain::text::field("reason", reason, crate::cases::REASON_LIMIT.optional())
+                .map_err(|e| AppError::fields(vec![e]))?;
+        let Some(reason) = reason else {
             return Err(
                 AppError::new(ErrorCode::ReasonRequired, "revocation requires a reason")
                     .with_zh("吊销须说明理由"),
             );
-        }
+        };
         let now = self.now_ms();
-        let after =
-            serde_json::json!({"licence": l.number, "revoked": true, "reason": reason}).to_string();
-        let (stream, actor, role, reason) = (
+        let after = crate::handoff::revocation_after(&l.number, &reason);
+        // The other node holding the case (its receiving window's), if any.
+        let receiving = self
+            .store
+            .get_case(l.case_id)
+            .await?
+            .map(|c| c.receiving_city);
+        let message = match receiving.map(|city| self.node_of_city(&city)) {
+            Some(Ok(Some((me, to)))) => {
+                let body = crate::handoff::Revocation {
+                    case_id: l.case_id,
+                    licence_id: l.id,
+                    number: l.number.clone(),
+                    reason: reason.clone(),
+                };
+                let body = serde_json::to_vec(&body).map_err(AppError::internal)?;
+                Some((me, to, body))
+            }
+            Some(Err(e)) => {
+                // A revocation is the authority's legal act: it is not held up by the exchange.
+                tracing::warn!(licence = %l.number, error = %e.detail, "revoked here only: the receiving city has no node in the trust list");
+                None
+            }
+            _ => None,
+        };
+        let sends = message.is_some();
+        let (stream, actor, role, case_id) = (
             format!("case:{}", l.case_id),
             p.user_id.to_string(),
             p.role.as_str(),
-            reason.to_string(),
+            l.case_id,
         );
-        // Through the single writer: the revocation and its audit event commit together.
+        // Through the single writer: the revocation, its audit event and the message to the
+        // receiving node commit together.
         self.write(Box::new(move |conn| {
-            let (stream, actor, reason, after) =
-                (stream.clone(), actor.clone(), reason.clone(), after.clone());
+            let (stream, actor, reason, after, message) = (
+                stream.clone(),
+                actor.clone(),
+                reason.clone(),
+                after.clone(),
+                message.clone(),
+            );
             Box::pin(async move {
                 if !Store::revoke_licence(conn, id, now, &reason).await? {
                     return Err(AppError::new(
@@ -385,10 +419,18 @@ impl App {
                     after,
                 )
                 .await?;
+                if let Some((me, to, body)) = message {
+                    let kind = corridor_exchange::Kind::LicenceRevoked;
+                    crate::outbox::enqueue_in(conn, &me, (&to, kind, Some(case_id)), &body, now)
+                        .await?;
+                }
                 Ok(())
             })
         }))
         .await?;
+        if sends {
+            self.outbox_ready.notify_one();
+        }
         let l = self
             .store
             .get_licence(id)

@@ -309,6 +309,28 @@ impl Store {
             == 1)
     }
 
+    /// Revokes licence `id` of case `case` (a copy another node issued): whether it was valid
+    /// here until now.
+    pub async fn revoke_case_licence(
+        tx: &mut WriteTx,
+        (id, case): (Uuid, Uuid),
+        at_ms: i64,
+        reason: &str,
+    ) -> Result<bool> {
+        let conn: &mut AnyConnection = tx.conn();
+        let sql = "UPDATE licences SET revoked_ms = $1, revoke_reason = $2 \
+                   WHERE id = $3 AND case_id = $4 AND revoked_ms IS NULL";
+        Ok(sqlx::query(sql)
+            .bind(at_ms)
+            .bind(reason.to_string())
+            .bind(id.to_string())
+            .bind(case.to_string())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
     /// The licence numbered `number`.
     pub async fn licence_by_number(&self, number: &str) -> Result<Option<LicenceRecord>> {
         let r = sqlx::query(&format!(

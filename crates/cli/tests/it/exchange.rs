@@ -398,3 +398,85 @@ crate::both_backends!(
     outbox_delivers_parks_and_replays,
     crate::exchange::outbox_delivers_parks_and_replays
 );
+
+/// A licence's revocation travels from the deciding city's node only: a `licence_revoked`
+/// message about a case Hefei holds is refused when another city's node sends it, when its
+/// body names another case than its header, or when it gives no reason — each storing nothing;
+/// Songjiang's (the case's deciding city) is applied. (The two-node scenario revokes a real
+/// licence and sees Hefei's copy revoked.)
+pub async fn only_the_deciding_node_revokes(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let in_city = |id: &str, n: u8, city: &str| Node {
+        city: city.into(),
+        ..node(id, &key(n))
+    };
+    let (list, signed, root) = signed_list_of(vec![
+        in_city("hefei", 1, "340100"),
+        in_city("songjiang", 2, "310117"),
+        in_city("ningbo", 3, "330200"),
+    ]);
+    join(&e.app, &signed, &root, "hefei", 1);
+    let filing = crate::cases::branch_filing(
+        Some("340100-W01"),
+        corridor_domain::catalogue::ServiceMode::RemoteReceipt,
+    );
+    let case = e
+        .app
+        .file_case(&crate::helpers::applicant(), filing)
+        .await
+        .unwrap();
+    assert_eq!(case.competent_city, "310117");
+    let now = e.app.now_ms();
+    let revocation = |from: &str, n: u8, body_case: Uuid, reason: &str| {
+        let h = Header {
+            v: PROTOCOL_VERSION,
+            id: Uuid::now_v7(),
+            sender: from.into(),
+            recipient: "hefei".into(),
+            kind: Kind::LicenceRevoked,
+            case_id: Some(case.id),
+            case_seq: Some(1),
+            created_at: now,
+            in_reply_to: None,
+            body_sha256: String::new(),
+        };
+        let body = serde_json::json!({
+            "case_id": body_case, "licence_id": Uuid::now_v7(),
+            "number": "G60-310117-2026-000001", "reason": reason,
+        });
+        let body = serde_json::to_vec(&body).unwrap();
+        seal(h, &body, &format!("{from}-1"), &key(n)).unwrap()
+    };
+    let refusals = [
+        (revocation("ningbo", 3, case.id, "x"), ErrorCode::Forbidden),
+        (
+            revocation("songjiang", 2, Uuid::now_v7(), "x"),
+            ErrorCode::MessageRefused,
+        ),
+        (
+            revocation("songjiang", 2, case.id, " "),
+            ErrorCode::MessageRefused,
+        ),
+    ];
+    for (m, code) in refusals {
+        let err = e.app.receive_message(&m).await.unwrap_err();
+        assert_eq!(err.code, code, "{err:?}");
+    }
+    assert!(e.store.inbox_all().await.unwrap().is_empty());
+    let m = revocation("songjiang", 2, case.id, "the premises do not exist");
+    let r = e.app.receive_message(&m).await.unwrap();
+    assert!(!r.duplicate);
+    let sent = open(&m, &list, "hefei", now).unwrap().header.id;
+    let receipt = open(&r.receipt, &list, "songjiang", now).unwrap();
+    assert_eq!(receipt.header.in_reply_to, Some(sent));
+    let inbox = e.store.inbox_all().await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert!(inbox[0].applied_ms.is_some());
+    e.cleanup().await;
+}
+crate::both_backends!(
+    only_the_deciding_node_revokes_a_licence,
+    crate::exchange::only_the_deciding_node_revokes
+);

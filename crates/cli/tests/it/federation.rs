@@ -587,8 +587,35 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     wait_case(&http, &ub, &reviewer, &id, status_is("delivered")).await;
 
+    // Songjiang's authority revokes the licence: Hefei's copy is revoked too, so the window
+    // that delivered it no longer verifies it. Only the issuing side's node may send that.
+    let revoke = |base: &str, who: &str| {
+        http.post(api(base, &format!("/licences/{licence}/revoke")))
+            .bearer_auth(who)
+            .json(&json!({"reason": "营业场所不存在 / the premises do not exist"}))
+    };
+    let r = revoke(&ub, &reviewer).go().await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let mut at_hefei = Value::Null;
+    for _ in 0..100 {
+        at_hefei = http
+            .post(api(&ua, "/licences/verify"))
+            .header("content-type", "application/cose")
+            .body(cose.to_vec())
+            .value()
+            .await;
+        if at_hefei["valid"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(at_hefei["reason"], "licence_revoked", "{at_hefei}");
+    // Revoking twice is a conflict at Songjiang, and sends nothing more.
+    let r = revoke(&ub, &reviewer).go().await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
     // Both outboxes empty, nothing parked; every chain intact on both nodes.
-    c.settled(&[("hefei", 3), ("songjiang", 4)]).await;
+    c.settled(&[("hefei", 3), ("songjiang", 5)]).await;
     drop(nodes);
     c.chains_intact(&["hefei", "songjiang"]);
 }

@@ -175,6 +175,12 @@ pub async fn offline_scenario(backend: Backend) {
         app.revoke_licence(&sj, id, " ").await.unwrap_err().code,
         ErrorCode::ReasonRequired
     );
+    // A reason is a few paragraphs at most (2,000 characters), as for any refusal.
+    let long = "理".repeat(2001);
+    assert_eq!(
+        app.revoke_licence(&sj, id, &long).await.unwrap_err().code,
+        ErrorCode::ValidationFailed
+    );
     env.set_date(date!(2026 - 10 - 14));
     assert!(app.verify_licence(&file).await.unwrap().valid);
     // Three clerks of the authority revoke at once: one revocation commits (with one audit
