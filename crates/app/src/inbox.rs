@@ -85,10 +85,17 @@ enum Effect {
     Case(Box<crate::handoff::CaseStep>),
     Event(NewEvent),
     Figures(Box<NodeFigures>, NewEvent),
-    /// A licence revoked by the deciding node: the revocation, the case's audit event (kept
-    /// when the copy here was valid), the inbox's event.
-    Revoked(Box<(crate::handoff::Revocation, NewEvent)>, NewEvent),
+    /// A licence revoked by the deciding node: the revocation, the case's audit event and the
+    /// applicant's notice (kept when the copy here was valid), the inbox's event.
+    Revoked(Box<Revoked>, NewEvent),
 }
+
+/// A revocation from the deciding node and what it records here when it revokes the copy.
+type Revoked = (
+    crate::handoff::Revocation,
+    NewEvent,
+    Option<corridor_store::NewNotice>,
+);
 
 /// A case as the batch sees it: its status in the database (none: not there), and as it
 /// stands now.
@@ -116,7 +123,7 @@ struct Inbox {
     amounts: Vec<corridor_store::CaseAmountRecord>,
     events: Vec<NewEvent>,
     figures: Vec<(String, NodeFigures, i64)>,
-    revocations: Vec<(crate::handoff::Revocation, NewEvent)>,
+    revocations: Vec<Revoked>,
     /// What the applicants of this node's cases are told of the other node's steps.
     notices: Vec<corridor_store::NewNotice>,
 }
@@ -420,7 +427,10 @@ impl Inbox {
                     before: "{\"revoked\":false}".into(),
                     after: crate::handoff::revocation_after(&r.number, &r.reason),
                 };
-                Effect::Revoked(Box::new((r, audit)), event)
+                let notice = held.and_then(|c| {
+                    crate::notices::revocation_notice(&m.reference, c, &r.reason, m.now)
+                });
+                Effect::Revoked(Box::new((r, audit, notice)), event)
             }
             _ => Effect::Event(event),
         });
@@ -547,19 +557,20 @@ impl Inbox {
         }
         // A copy already revoked (or not here) changes nothing and records nothing more than
         // the message itself.
-        let mut events = self.events;
-        for (r, audit) in self.revocations {
+        let (mut events, mut notices) = (self.events, self.notices);
+        for (r, audit, notice) in self.revocations {
             let at = audit.at_ms;
             let of = (r.licence_id, r.case_id);
             if Store::revoke_case_licence(tx, of, at, &r.reason).await? {
                 events.push(audit);
+                notices.extend(notice);
             }
         }
         append_events(tx, &events).await?;
         for (sender, f, now) in &self.figures {
             Store::put_node_figures(tx, sender, f, *now).await?;
         }
-        Store::insert_notices(tx, &self.notices).await?;
+        Store::insert_notices(tx, &notices).await?;
         Ok(())
     }
 }

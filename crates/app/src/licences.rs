@@ -359,13 +359,14 @@ impl App {
         };
         let now = self.now_ms();
         let after = crate::handoff::revocation_after(&l.number, &reason);
+        let case = self.store.get_case(l.case_id).await?;
+        // The applicant is told, where their account is (elsewhere the message tells that node).
+        let notice = case
+            .as_ref()
+            .and_then(|c| crate::notices::revocation_notice(&self.reference(), c, &reason, now));
+        let notifies = notice.is_some();
         // The other node holding the case (its receiving window's), if any.
-        let receiving = self
-            .store
-            .get_case(l.case_id)
-            .await?
-            .map(|c| c.receiving_city);
-        let message = match receiving.map(|city| self.node_of_city(&city)) {
+        let message = match case.map(|c| self.node_of_city(&c.receiving_city)) {
             Some(Ok(Some((me, to)))) => {
                 let body = crate::handoff::Revocation {
                     case_id: l.case_id,
@@ -393,12 +394,13 @@ impl App {
         // Through the single writer: the revocation, its audit event and the message to the
         // receiving node commit together.
         self.write(Box::new(move |conn| {
-            let (stream, actor, reason, after, message) = (
+            let (stream, actor, reason, after, message, notice) = (
                 stream.clone(),
                 actor.clone(),
                 reason.clone(),
                 after.clone(),
                 message.clone(),
+                notice.clone(),
             );
             Box::pin(async move {
                 if !Store::revoke_licence(conn, id, now, &reason).await? {
@@ -419,6 +421,9 @@ impl App {
                     after,
                 )
                 .await?;
+                if let Some(n) = notice {
+                    Store::insert_notices(conn, &[n]).await?;
+                }
                 if let Some((me, to, body)) = message {
                     let kind = corridor_exchange::Kind::LicenceRevoked;
                     crate::outbox::enqueue_in(conn, &me, (&to, kind, Some(case_id)), &body, now)
@@ -430,6 +435,9 @@ impl App {
         .await?;
         if sends {
             self.outbox_ready.notify_one();
+        }
+        if notifies {
+            self.mail_ready.notify_one();
         }
         let l = self
             .store

@@ -17,6 +17,19 @@ use std::sync::Arc;
 
 /// The notice of `kind` for case `c` (after the change), to its applicant's account; none when
 /// the case has no account behind it (filed at a window for someone without one).
+/// The notice of a licence's revocation to the case's applicant (on the node that holds their
+/// account: none elsewhere), quoting the issuing authority's reason.
+pub(crate) fn revocation_notice(
+    r: &Reference,
+    c: &CaseRecord,
+    reason: &str,
+    now_ms: i64,
+) -> Option<NewNotice> {
+    let mut c = c.clone();
+    c.reason = Some(reason.to_string());
+    new_notice(r, &c, NoticeKind::LicenceRevoked, now_ms, None)
+}
+
 pub(crate) fn new_notice(
     r: &Reference,
     c: &CaseRecord,

@@ -1,5 +1,5 @@
 //! What the applicant is told, and when: a case received, a correction asked for, a decision
-//! made, a licence ready, a case transferred to another city's authority. One notice per such
+//! made, a licence ready, a licence revoked, a case transferred to another city's authority. One notice per such
 //! change, in the applicant's language (Chinese or English), shown on their pages and sent by
 //! e-mail where their account has an address.
 
@@ -16,6 +16,8 @@ crate::codes! {
         Transferred,
         /// A joint filing ended as a whole (all parts approved, refused, withdrawn).
         JointEnded,
+        /// The issuing authority revoked the case's licence (the notice quotes why).
+        LicenceRevoked,
     }
 }
 
@@ -48,7 +50,10 @@ pub fn notice_at_filing(status: Status, via_window: bool) -> Option<NoticeKind> 
 /// be an earlier correction's).
 pub fn quotes_reason(kind: NoticeKind, status: Status) -> bool {
     match kind {
-        NoticeKind::CorrectionAsked | NoticeKind::Transferred | NoticeKind::JointEnded => true,
+        NoticeKind::CorrectionAsked
+        | NoticeKind::Transferred
+        | NoticeKind::JointEnded
+        | NoticeKind::LicenceRevoked => true,
         NoticeKind::Decided => matches!(status, Status::Rejected | Status::Refused),
         NoticeKind::Received | NoticeKind::LicenceReady => false,
     }
@@ -124,6 +129,10 @@ pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
                 format!("证照已签发：{}", a.receipt_no),
                 format!("{head}的证照已签发，可在收件窗口领取或登录下载电子证照。"),
             ),
+            NoticeKind::LicenceRevoked => (
+                format!("证照已吊销：{}", a.receipt_no),
+                format!("{head}的证照已被发证部门吊销，不再有效。理由：{r}"),
+            ),
             NoticeKind::JointEnded => (
                 format!("联办申请已办结：{}", a.status_zh),
                 match r.is_empty() {
@@ -169,6 +178,13 @@ pub fn text(kind: NoticeKind, a: &About<'_>, zh: bool) -> NoticeText {
                         format!("{head} has been decided: {}. Reason: {r}", a.status_en)
                     }
                 },
+            ),
+            NoticeKind::LicenceRevoked => (
+                format!("Licence revoked: {}", a.receipt_no),
+                format!(
+                    "The licence of {head} has been revoked by the issuing authority and is no \
+                     longer valid. Reason: {r}"
+                ),
             ),
             NoticeKind::LicenceReady => (
                 format!("Licence issued: {}", a.receipt_no),

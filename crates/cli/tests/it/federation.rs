@@ -610,6 +610,26 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(at_hefei["reason"], "licence_revoked", "{at_hefei}");
+    // The applicant, whose account is Hefei's, is told why.
+    let notices: Value = http
+        .get(api(&ua, &format!("/cases/{id}/notices")))
+        .bearer_auth(&ent)
+        .value()
+        .await;
+    let revoked: Vec<&Value> = notices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "licence_revoked")
+        .collect();
+    assert_eq!(revoked.len(), 1, "{notices}");
+    assert!(
+        revoked[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("the premises do not exist"),
+        "{notices}"
+    );
     // Revoking twice is a conflict at Songjiang, and sends nothing more.
     let r = revoke(&ub, &reviewer).go().await;
     assert_eq!(r.status(), StatusCode::CONFLICT);

@@ -196,6 +196,17 @@ pub async fn offline_scenario(backend: Backend) {
         .iter()
         .filter_map(|t| t.as_ref().err())
         .all(|e| e.code == ErrorCode::Conflict));
+    // The applicant is told once, with the authority's reason.
+    let case = app.get_licence(&ent, id).await.unwrap().case_id;
+    let told: Vec<_> = app
+        .case_notices(&ent, case)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == corridor_domain::notice::NoticeKind::LicenceRevoked)
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].body.contains("false materials") || told[0].body.contains("材料虚假"));
     // The node's own verification reads this licence's revocation (not the whole list).
     let v = app.verify_licence(&file).await.unwrap();
     assert_eq!(
