@@ -3,7 +3,7 @@
 //! same id with other content, an already-applied sequence, an altered message and an unknown
 //! sender — storing nothing of a refused message.
 
-use crate::helpers::{env, Backend, Go};
+use crate::helpers::{env, Backend, Env, Go};
 use corridor_app::ErrorCode;
 use corridor_exchange::receipt::receipt_body;
 use corridor_exchange::{open, seal, Header, Kind, PROTOCOL_VERSION};
@@ -52,6 +52,12 @@ fn signed_list_of(nodes: Vec<Node>) -> (CorridorTrust, Vec<u8>, String) {
 }
 
 fn message(case: Uuid, seq: u64, now: i64, body: &[u8]) -> Vec<u8> {
+    message_under(("hefei-1", 1), case, seq, now, body)
+}
+
+/// A ping from Hefei to Songjiang about `case`, sealed under Hefei's key `kid` (`key(n)`),
+/// made at `made`.
+fn message_under((kid, n): (&str, u8), case: Uuid, seq: u64, made: i64, body: &[u8]) -> Vec<u8> {
     let h = Header {
         v: PROTOCOL_VERSION,
         id: Uuid::now_v7(),
@@ -60,11 +66,11 @@ fn message(case: Uuid, seq: u64, now: i64, body: &[u8]) -> Vec<u8> {
         kind: Kind::Ping,
         case_id: Some(case),
         case_seq: Some(seq),
-        created_at: now,
+        created_at: made,
         in_reply_to: None,
         body_sha256: String::new(),
     };
-    seal(h, body, "hefei-1", &key(1)).unwrap()
+    seal(h, body, kid, &key(n)).unwrap()
 }
 
 fn id_of(m: &[u8], list: &CorridorTrust, now: i64) -> Uuid {
@@ -233,6 +239,16 @@ crate::both_backends!(
     crate::exchange::inbox_applies_each_message_once_in_order
 );
 
+/// Two stores, Hefei's and Songjiang's, the second serving on a loopback port (its base URL).
+async fn two_nodes(
+    backend: Backend,
+) -> Option<(Env, Env, String, tokio::sync::oneshot::Sender<()>)> {
+    let a = env(backend, date!(2026 - 11 - 02)).await?;
+    let b = env(backend, date!(2026 - 11 - 02)).await?;
+    let (base_b, stop_b) = b.serve().await;
+    Some((a, b, base_b, stop_b))
+}
+
 /// Joins `app` to the corridor as `node_id` (its key: `key(n)`).
 fn join(app: &corridor_app::App, signed: &[u8], root: &str, node_id: &str, n: u8) {
     app.pin_trust_roots(&[root.to_string()]).unwrap();
@@ -249,13 +265,9 @@ fn join(app: &corridor_app::App, signed: &[u8], root: &str, node_id: &str, n: u8
 /// retried with a back-off, parked once past the configured time (counted in /metrics,
 /// listed), and replayed by an operator.
 pub async fn outbox_delivers_parks_and_replays(backend: Backend) {
-    let (Some(a), Some(b)) = (
-        env(backend, date!(2026 - 11 - 02)).await,
-        env(backend, date!(2026 - 11 - 02)).await,
-    ) else {
+    let Some((a, b, base_b, _stop_b)) = two_nodes(backend).await else {
         return;
     };
-    let (base_b, _stop_b) = b.serve().await;
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -479,4 +491,126 @@ pub async fn only_the_deciding_node_revokes(backend: Backend) {
 crate::both_backends!(
     only_the_deciding_node_revokes_a_licence,
     crate::exchange::only_the_deciding_node_revokes
+);
+
+/// Rotating a node's message key, as docs/FEDERATION.md tells the operator: list 2 adds
+/// Hefei's new key and ends the old one's signing time; Songjiang, on list 2, takes messages
+/// under the new key and those the old key sealed before its end, and refuses one the old key
+/// sealed after it. Hefei's node, given the new key, delivers through its outbox under it.
+/// List 3 removes the old key (as for a compromised one): its messages are refused from then
+/// on, whenever they were made. Songjiang refuses to go back to an older list. Nothing of a
+/// refused message is stored.
+pub async fn a_node_key_rotates_across_trust_lists(backend: Backend) {
+    let Some((a, b, base_b, _stop_b)) = two_nodes(backend).await else {
+        return;
+    };
+    let now = b.app.now_ms();
+    let secs = now / 1000;
+    let root = key(7);
+    let signed_list = |sequence: u64, hefei_keys: Vec<NodeKey>| {
+        let mut songjiang = node("songjiang", &key(2));
+        songjiang.base_url = format!("{base_b}/");
+        let hefei = Node {
+            message_keys: hefei_keys,
+            ..node("hefei", &key(1))
+        };
+        let list = CorridorTrust {
+            format: t::SIGNED_TRUST_FORMAT.into(),
+            sequence,
+            issued_at: 0,
+            expires_at: i64::MAX / 2,
+            nodes: vec![hefei, songjiang],
+            licence_keys: vec![],
+        };
+        (t::sign_trust(&list, &root).unwrap(), list)
+    };
+    let entry = |kid: &str, n: u8, not_before: i64, not_after: Option<i64>| NodeKey {
+        kid: kid.into(),
+        public_key: public_key_b64(&key(n).verifying_key()),
+        not_before,
+        not_after,
+    };
+    // List 1: Hefei signs with hefei-1.
+    let (l1, _) = signed_list(1, vec![entry("hefei-1", 1, 0, None)]);
+    join(&a.app, &l1, &t::root_public(&root), "hefei", 1);
+    join(&b.app, &l1, &t::root_public(&root), "songjiang", 2);
+    let case = Uuid::now_v7();
+    let sealed =
+        |kid: &str, n: u8, seq: u64, made: i64| message_under((kid, n), case, seq, made, b"ping");
+    b.app
+        .receive_message(&sealed("hefei-1", 1, 1, now))
+        .await
+        .unwrap();
+    // Message 2 was sealed under hefei-1 a minute ago and waits in Hefei's outbox.
+    let waiting_in_outbox = sealed("hefei-1", 1, 2, now - 60_000);
+    // List 2: hefei-2 signs from now; hefei-1 signed until 30 seconds ago.
+    let (l2, list2) = signed_list(
+        2,
+        vec![
+            entry("hefei-1", 1, 0, Some(secs - 30)),
+            entry("hefei-2", 4, secs - 1, None),
+        ],
+    );
+    assert!(b.app.offer_trust_list(&l2).unwrap());
+    assert!(a.app.offer_trust_list(&l2).unwrap());
+    // Sealed under the old key after its end: refused, nothing kept.
+    let late = sealed("hefei-1", 1, 2, now);
+    let err = b.app.receive_message(&late).await.unwrap_err();
+    assert!(err.detail.starts_with("message_key_not_valid"), "{err}");
+    assert_eq!(b.store.inbox_all().await.unwrap().len(), 1);
+    // Sealed before its end: taken.
+    b.app.receive_message(&waiting_in_outbox).await.unwrap();
+    // Hefei's node restarted with the new key: its outbox seals and delivers under hefei-2,
+    // and Songjiang's receipt verifies at Hefei.
+    let other_case = Uuid::now_v7();
+    a.app
+        .set_node_identity(corridor_app::exchange::NodeIdentity {
+            node_id: "hefei".into(),
+            kid: "hefei-2".into(),
+            key: key(4),
+        });
+    let id = a
+        .app
+        .send_message(
+            "songjiang",
+            Kind::Ping,
+            Some(other_case),
+            b"new key".to_vec(),
+        )
+        .await
+        .unwrap();
+    let transport = corridor_server::client::http_transport().unwrap();
+    let pass = a.app.deliver_due(&transport, 3_600_000, 100).await.unwrap();
+    assert_eq!((pass.delivered, pass.failed, pass.parked), (1, 0, 0));
+    let kept = a.store.outbox_get(&id.to_string()).await.unwrap().unwrap();
+    use base64::Engine;
+    let envelope = base64::engine::general_purpose::STANDARD
+        .decode(kept.envelope)
+        .unwrap();
+    let opened = open(&envelope, &list2, "songjiang", now).unwrap();
+    assert_eq!(opened.header.case_seq, Some(1), "Hefei's own numbering");
+    assert!(b
+        .store
+        .inbox_all()
+        .await
+        .unwrap()
+        .iter()
+        .any(|m| m.id == id.to_string()));
+    // List 3: hefei-1 removed. A message it sealed while it was valid is refused now.
+    let (l3, _) = signed_list(3, vec![entry("hefei-2", 4, secs - 1, None)]);
+    assert!(b.app.offer_trust_list(&l3).unwrap());
+    let old = sealed("hefei-1", 1, 3, now - 120_000);
+    let err = b.app.receive_message(&old).await.unwrap_err();
+    assert!(err.detail.starts_with("message_unknown_key"), "{err}");
+    // And Songjiang does not go back to list 2.
+    let back = b.app.offer_trust_list(&l2).unwrap_err();
+    assert!(back.detail.contains("trust_list_older"), "{back}");
+    let held = b.store.inbox_all().await.unwrap().len();
+    assert_eq!(held, 3);
+    a.cleanup().await;
+    b.cleanup().await;
+}
+crate::both_backends!(
+    a_node_key_rotates_across_trust_lists,
+    crate::exchange::a_node_key_rotates_across_trust_lists
 );
