@@ -87,7 +87,7 @@ impl App {
                 AttemptOutcome::Delivered { .. } => pass.delivered += 1,
                 AttemptOutcome::Failed { .. } => pass.failed += 1,
                 AttemptOutcome::Parked { .. } => pass.parked += 1,
-                AttemptOutcome::Replay { .. } => {}
+                AttemptOutcome::Replay { .. } | AttemptOutcome::Resealed { .. } => {}
             }
         }
         if outcomes.is_empty() {

@@ -322,7 +322,10 @@ impl App {
         Ok(self.store.outbox_parked(limit).await?)
     }
 
-    /// Puts a parked message back in line (an operator's replay).
+    /// Puts a parked message back in line (an operator's replay). A message sealed under a key
+    /// this node no longer signs with (its key was rotated or removed from the trust list, so
+    /// the recipient refuses it) is sealed again under the key in service: the same message —
+    /// id, case, sequence and body — made now.
     pub async fn replay_message(&self, id: &str) -> AppResult<()> {
         let m = self.store.outbox_get(id).await?.ok_or_else(|| {
             AppError::not_found(format!("message {id}")).with_zh(format!("消息 {id}"))
@@ -334,10 +337,31 @@ impl App {
             );
         }
         let (id, at_ms) = (id.to_string(), self.now_ms());
+        let stored = B64
+            .decode(&m.envelope)
+            .ok()
+            .and_then(|b| corridor_exchange::envelope::read_stored(&b).ok())
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Internal,
+                    format!("message {id}: its envelope is unreadable"),
+                )
+            })?;
+        let outcome = match self.node_identity() {
+            Ok(me) if stored.kid != me.kid => {
+                let mut header = stored.header;
+                header.created_at = at_ms;
+                let envelope = seal(header, &stored.body, &me.kid, &me.key)
+                    .map_err(|e| AppError::new(ErrorCode::Internal, format!("seal: {e}")))?;
+                let envelope = B64.encode(envelope);
+                AttemptOutcome::Resealed { at_ms, envelope }
+            }
+            _ => AttemptOutcome::Replay { at_ms },
+        };
         self.write(Box::new(move |tx| {
-            let id = id.clone();
+            let (id, outcome) = (id.clone(), outcome.clone());
             Box::pin(async move {
-                Store::outbox_attempted(tx, &id, &AttemptOutcome::Replay { at_ms }).await?;
+                Store::outbox_attempted(tx, &id, &outcome).await?;
                 Ok(())
             })
         }))

@@ -199,6 +199,12 @@ impl Store {
                  WHERE id = $2 AND parked_ms IS NOT NULL",
             )
             .bind(*at_ms),
+            AttemptOutcome::Resealed { at_ms, envelope } => sqlx::query(
+                "UPDATE outbox SET parked_ms = NULL, next_attempt_ms = $1, created_ms = $1, \
+                 envelope = $2 WHERE id = $3 AND parked_ms IS NOT NULL",
+            )
+            .bind(*at_ms)
+            .bind(envelope.clone()),
         };
         q.bind(id.to_string()).execute(&mut *conn).await?;
         Ok(())
@@ -272,8 +278,25 @@ impl Store {
 /// How an attempt ended (or an operator's replay).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {
-    Delivered { at_ms: i64, receipt: String },
-    Failed { next_ms: i64, error: String },
-    Parked { at_ms: i64, error: String },
-    Replay { at_ms: i64 },
+    Delivered {
+        at_ms: i64,
+        receipt: String,
+    },
+    Failed {
+        next_ms: i64,
+        error: String,
+    },
+    Parked {
+        at_ms: i64,
+        error: String,
+    },
+    Replay {
+        at_ms: i64,
+    },
+    /// Replayed sealed again under the node's key in service (the envelope, base64): the same
+    /// message, made now.
+    Resealed {
+        at_ms: i64,
+        envelope: String,
+    },
 }

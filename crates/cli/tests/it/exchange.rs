@@ -499,7 +499,8 @@ crate::both_backends!(
 /// sealed after it. Hefei's node, given the new key, delivers through its outbox under it.
 /// List 3 removes the old key (as for a compromised one): its messages are refused from then
 /// on, whenever they were made. Songjiang refuses to go back to an older list. Nothing of a
-/// refused message is stored.
+/// refused message is stored. A message Hefei's outbox sealed under the old key after its end
+/// is parked; replayed, it is sealed again under the new key and delivered.
 pub async fn a_node_key_rotates_across_trust_lists(backend: Backend) {
     let Some((a, b, base_b, _stop_b)) = two_nodes(backend).await else {
         return;
@@ -541,6 +542,12 @@ pub async fn a_node_key_rotates_across_trust_lists(backend: Backend) {
         .receive_message(&sealed("hefei-1", 1, 1, now))
         .await
         .unwrap();
+    // Hefei's outbox seals one under hefei-1 now; it is not delivered before the rotation.
+    let pending = a
+        .app
+        .send_message("songjiang", Kind::Ping, Some(Uuid::now_v7()), b"x".to_vec())
+        .await
+        .unwrap();
     // Message 2 was sealed under hefei-1 a minute ago and waits in Hefei's outbox.
     let waiting_in_outbox = sealed("hefei-1", 1, 2, now - 60_000);
     // List 2: hefei-2 signs from now; hefei-1 signed until 30 seconds ago.
@@ -580,8 +587,15 @@ pub async fn a_node_key_rotates_across_trust_lists(backend: Backend) {
         .await
         .unwrap();
     let transport = corridor_server::client::http_transport().unwrap();
-    let pass = a.app.deliver_due(&transport, 3_600_000, 100).await.unwrap();
-    assert_eq!((pass.delivered, pass.failed, pass.parked), (1, 0, 0));
+    // The one sealed under hefei-1 after its end is refused by Songjiang: parked (this pass
+    // allows no waiting), the refusal's code kept; the new one is delivered.
+    let pass = a.app.deliver_due(&transport, 0, 100).await.unwrap();
+    assert_eq!((pass.delivered, pass.failed, pass.parked), (1, 0, 1));
+    let parked = a.store.outbox_get(&pending.to_string()).await.unwrap();
+    let parked = parked.unwrap();
+    assert!(parked.parked_ms.is_some(), "{parked:?}");
+    let why = parked.last_error.unwrap_or_default();
+    assert!(why.contains("message_key_not_valid"), "{why}");
     let kept = a.store.outbox_get(&id.to_string()).await.unwrap().unwrap();
     use base64::Engine;
     let envelope = base64::engine::general_purpose::STANDARD
@@ -605,8 +619,24 @@ pub async fn a_node_key_rotates_across_trust_lists(backend: Backend) {
     // And Songjiang does not go back to list 2.
     let back = b.app.offer_trust_list(&l2).unwrap_err();
     assert!(back.detail.contains("trust_list_older"), "{back}");
-    let held = b.store.inbox_all().await.unwrap().len();
-    assert_eq!(held, 3);
+    assert!(a.app.offer_trust_list(&l3).unwrap());
+    // The operator replays the parked message: sealed again under hefei-2 (the same message
+    // id, made now), it is delivered.
+    a.app.replay_message(&pending.to_string()).await.unwrap();
+    let pass = a.app.deliver_due(&transport, 3_600_000, 100).await.unwrap();
+    assert_eq!((pass.delivered, pass.failed, pass.parked), (1, 0, 0));
+    let kept = a.store.outbox_get(&pending.to_string()).await.unwrap();
+    let envelope = base64::engine::general_purpose::STANDARD
+        .decode(kept.unwrap().envelope)
+        .unwrap();
+    let resealed = corridor_exchange::envelope::read_stored(&envelope).unwrap();
+    assert_eq!(
+        (resealed.kid.as_str(), resealed.header.id),
+        ("hefei-2", pending)
+    );
+    let held = b.store.inbox_all().await.unwrap();
+    assert_eq!(held.len(), 4);
+    assert!(held.iter().any(|m| m.id == pending.to_string()));
     a.cleanup().await;
     b.cleanup().await;
 }
