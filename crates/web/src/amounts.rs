@@ -245,7 +245,7 @@ pub(crate) async fn publish(
     {
         Ok(_) => redirect(&format!("/amount-rules/{city}/{matter}?saved=1")),
         Err(e) => {
-            let (errors, error) = crate::fields::form_errors(lang, &e);
+            let (errors, error) = crate::split_errors(lang, &e);
             let status = error_status(&e);
             let none = String::new;
             let shown = match (errors.get("note"), errors.get("effective_from")) {

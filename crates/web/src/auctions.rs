@@ -320,15 +320,17 @@ fn remaining(l: Lang, v: &LotView) -> String {
 async fn lot_page(
     app: &App,
     cx: &Cx,
-    p: Option<&Principal>,
-    id: &str,
-    posted: Vec<(String, String)>,
-    errors: BTreeMap<String, String>,
-    message: String,
+    (p, id): (Option<&Principal>, &str),
+    st: FormState,
     notice: String,
-    status: StatusCode,
 ) -> Response {
     let l = cx.lang;
+    let FormState {
+        form: posted,
+        errors,
+        message,
+        status,
+    } = st;
     let amount = val(&posted, "amount");
     let v = match app.lot(p, id).await {
         Ok(v) => v,
@@ -482,13 +484,9 @@ pub(crate) async fn lot(
     lot_page(
         &app,
         &cx,
-        p.as_ref(),
-        &id,
-        Vec::new(),
-        BTreeMap::new(),
-        String::new(),
+        (p.as_ref(), &id),
+        FormState::blank(),
         notice.into(),
-        StatusCode::OK,
     )
     .await
 }
@@ -560,20 +558,8 @@ pub(crate) async fn lot_post(
     match r {
         Ok(d) => done(d),
         Err(e) => {
-            let (errors, message) = split_errors(l, &e);
-            let status = error_status(&e);
-            lot_page(
-                &app,
-                &cx,
-                Some(&p),
-                &id,
-                f.0,
-                errors,
-                message,
-                String::new(),
-                status,
-            )
-            .await
+            let st = FormState::refused(l, &e, f);
+            lot_page(&app, &cx, (Some(&p), &id), st, String::new()).await
         }
     }
 }

@@ -4,16 +4,14 @@
 
 use crate::Posted;
 use crate::{deny, redirect, Lang, Texts};
-use crate::{error_status, Cx, SignedIn};
+use crate::{Cx, FormState, SignedIn};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use corridor_app::identity::{AuthorisationView, NewAuthorisation};
 use corridor_app::App;
 use corridor_domain::case::Role;
 use corridor_domain::ids::mask_resident_id;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 struct Row {
@@ -34,19 +32,17 @@ struct AuthorisationsPage {
     csrf: String,
     clerk: bool,
     rows: Vec<Row>,
-    values: BTreeMap<String, String>,
-    /// Field → message, shown next to the field.
-    errors: BTreeMap<String, String>,
-    error: String,
+    /// The new authorisation's form: as sent, with each error next to its field.
+    form: FormState,
     done: bool,
 }
 
 impl AuthorisationsPage {
-    fn val(&self, k: &str) -> &str {
-        self.values.get(k).map(String::as_str).unwrap_or("")
+    fn val(&self, k: &str) -> String {
+        self.form.f(k)
     }
     fn err(&self, k: &str) -> &str {
-        self.errors.get(k).map(String::as_str).unwrap_or("")
+        self.form.err(k).map_or("", String::as_str)
     }
 }
 
@@ -80,16 +76,12 @@ fn rows(lang: Lang, list: &[AuthorisationView]) -> Vec<Row> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render(
     app: &App,
     cx: &Cx,
     p: &corridor_domain::case::Principal,
-    values: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-    error: String,
+    form: FormState,
     done: bool,
-    status: StatusCode,
 ) -> Response {
     let lang = cx.lang;
     let list = if p.role == Role::Applicant {
@@ -107,12 +99,10 @@ async fn render(
         csrf: csrf.clone(),
         clerk: p.role == Role::Clerk,
         rows: rows(lang, &list),
-        values,
-        errors,
-        error,
+        form,
         done,
     };
-    cx.render(&pg, status)
+    cx.render(&pg, pg.form.status)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -130,52 +120,22 @@ pub(crate) async fn list(
         return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
     }
     let done = q.done.is_some();
-    render(
-        &app,
-        &cx,
-        &p,
-        BTreeMap::new(),
-        BTreeMap::new(),
-        String::new(),
-        done,
-        StatusCode::OK,
-    )
-    .await
+    render(&app, &cx, &p, FormState::blank(), done).await
 }
 
 pub(crate) async fn create(
     State(app): State<Arc<App>>,
-    SignedIn { cx, p }: SignedIn,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    Posted { cx, p, form }: Posted,
 ) -> Response {
-    let lang = cx.lang;
-    let values: BTreeMap<String, String> = form
-        .into_iter()
-        .filter(|(k, _)| {
-            matches!(
-                k.as_str(),
-                "csrf" | "grantor_id" | "agent_id" | "matter_code" | "valid_until"
-            )
-        })
-        .map(|(k, v)| (k, v.chars().take(64).collect()))
-        .collect();
-    let get = |k: &str| values.get(k).map(|v| v.trim().to_string());
-    if !cx.csrf_ok(&get("csrf").unwrap_or_default()) {
-        return deny(lang.texts(), lang, corridor_app::ErrorCode::Forbidden);
-    }
     let req = NewAuthorisation {
-        grantor_id: get("grantor_id").filter(|s| !s.is_empty()),
-        agent_id: get("agent_id").unwrap_or_default(),
-        matter_code: get("matter_code").filter(|s| !s.is_empty()),
-        valid_until: get("valid_until").unwrap_or_default(),
+        grantor_id: Some(form.val("grantor_id")).filter(|s| !s.is_empty()),
+        agent_id: form.val("agent_id"),
+        matter_code: Some(form.val("matter_code")).filter(|s| !s.is_empty()),
+        valid_until: form.val("valid_until"),
     };
     match app.authorise(&p, req).await {
         Ok(_) => redirect("/authorisations?done=1"),
-        Err(e) => {
-            let (errors, error) = crate::fields::form_errors(lang, &e);
-            let status = error_status(&e);
-            render(&app, &cx, &p, values, errors, error, false, status).await
-        }
+        Err(e) => render(&app, &cx, &p, FormState::refused(cx.lang, &e, form), false).await,
     }
 }
 

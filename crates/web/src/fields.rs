@@ -38,25 +38,6 @@ pub(crate) fn form_json(
     out
 }
 
-/// A refused form's messages: each field's next to it (by field key), else the whole error's
-/// text above the form.
-pub(crate) fn form_errors(
-    lang: Lang,
-    e: &corridor_app::AppError,
-) -> (std::collections::BTreeMap<String, String>, String) {
-    let errors: std::collections::BTreeMap<String, String> = e
-        .fields
-        .iter()
-        .map(|f| (f.field.clone(), reason_text(lang, f)))
-        .collect();
-    let error = if errors.is_empty() {
-        crate::error_text(lang, e)
-    } else {
-        String::new()
-    };
-    (errors, error)
-}
-
 /// A field error's reason in the page's language: the rule's own Chinese where it gives one
 /// (every rule of the domain and the application does), else the English reason's usual
 /// patterns (the registry's and needs' own checks, which give English only).

@@ -4,7 +4,7 @@
 //! decide; these pages only translate.
 
 use crate::cases::status_text;
-use crate::fields::{field_rows, form_errors, form_json, FieldRow};
+use crate::fields::{field_rows, form_json, FieldRow};
 use crate::filing::city_name;
 use crate::Posted;
 use crate::{deny, error_status, redirect, Cx, Lang, SignedIn, Texts};
@@ -433,7 +433,7 @@ pub(crate) async fn new_submit(
     match app.file_joint(&p, req).await {
         Ok(v) => redirect(&format!("/joint/{}?filed=1", v.id)),
         Err(e) => {
-            let (_, error) = form_errors(l, &e);
+            let (_, error) = crate::split_errors(l, &e);
             let status = error_status(&e);
             let shown = (e.fields.clone(), error);
             render_new(&app, &cx, &p, &s, &raw, shown, status)

@@ -133,7 +133,7 @@ pub(crate) async fn save(State(app): State<Arc<App>>, Posted { cx, p, form }: Po
     match app.set_notice_settings(&p, &s).await {
         Ok(_) => redirect("/notices?saved=1"),
         Err(e) => {
-            let (errors, error) = crate::fields::form_errors(lang, &e);
+            let (errors, error) = crate::split_errors(lang, &e);
             let status = error_status(&e);
             render(&app, &cx, &p, Some(s), (errors, error, false), status).await
         }

@@ -505,7 +505,9 @@ pub(crate) fn local_time(rfc3339: &str) -> String {
         .unwrap_or_else(|| rfc3339.to_string())
 }
 
-/// Field errors by field name, the rest as one message.
+/// A refused form's messages, the one way every page shows them: each field's error by field
+/// name (the last part of a dotted key), next to its field, in the page's language
+/// (`fields::reason_text`); when no field is named, the whole error's text as one message.
 pub(crate) fn split_errors(
     lang: Lang,
     e: &corridor_app::AppError,
@@ -514,7 +516,7 @@ pub(crate) fn split_errors(
     for f in &e.fields {
         let k = f.field.rsplit('.').next().unwrap_or(&f.field).to_string();
         m.entry(k)
-            .or_insert_with(|| f.reason_for(lang == Lang::Zh).to_string());
+            .or_insert_with(|| crate::fields::reason_text(lang, f));
     }
     let msg = if m.is_empty() {
         error_text(lang, e)
