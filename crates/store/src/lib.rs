@@ -252,6 +252,10 @@ pub fn redact_url(url: &str) -> String {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// On a SQLite file, the one connection that writes ([`Store::begin_write`]): SQLite lets
+    /// one write at a time anyway, and a connection of its own keeps its page cache and never
+    /// waits for the readers' connections.
+    writer: Option<AnyPool>,
     backend: Backend,
     /// The database file, on SQLite (not for in-memory databases).
     sqlite_file: Option<std::path::PathBuf>,
@@ -311,14 +315,19 @@ impl Store {
         let opts = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(30));
-        let opts = if backend == Backend::Sqlite {
-            opts.after_connect(|conn, _| {
+        let sqlite = |opts: AnyPoolOptions| {
+            // A connection to a file in this process cannot go stale: no ping (a round trip
+            // to the connection's thread) before every query.
+            opts.test_before_acquire(false).after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(format!("{SQLITE_PRAGMAS} PRAGMA cache_size=-8192;").as_str())
                         .await?;
                     Ok(())
                 })
             })
+        };
+        let opts = if backend == Backend::Sqlite {
+            sqlite(opts)
         } else {
             opts
         };
@@ -335,8 +344,23 @@ impl Store {
         let blob_dir = sqlite_file
             .as_ref()
             .map(|f| f.parent().unwrap_or(Path::new(".")).join("materials"));
+        let writer = match &sqlite_file {
+            Some(_) => Some(
+                sqlite(
+                    AnyPoolOptions::new()
+                        .max_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                        .acquire_timeout(Duration::from_secs(30)),
+                )
+                .connect(url)
+                .await?,
+            ),
+            None => None,
+        };
         let store = Store {
             pool,
+            writer,
             backend,
             sqlite_file,
             blob_dir,
@@ -406,7 +430,10 @@ impl Store {
     /// never deadlock upgrading read locks.
     pub async fn begin_write(&self) -> Result<WriteTx> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => {
+                let pool = self.writer.as_ref().unwrap_or(&self.pool);
+                pool.begin_with("BEGIN IMMEDIATE").await?
+            }
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(WriteTx {
@@ -555,6 +582,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(w) = &self.writer {
+            w.close().await;
+        }
         self.pool.close().await;
     }
 
