@@ -498,35 +498,18 @@ impl App {
                 checked_by: p.user_id.to_string(),
                 checked_ms: rec.added_ms,
             });
-        let (r, role, limits) = (rec.clone(), p.role.as_str(), self.material_limits());
-        self.write(Box::new(move |tx| {
-            let (r, after, received) = (r.clone(), after.clone(), received.clone());
-            Box::pin(async move {
-                // Again in the writer: uploads running side by side cannot pass the case's
-                // limits together (a refused file's bytes are swept at the next start).
-                let (count, total) = Store::case_file_totals(tx, r.case_id).await?;
-                limits
-                    .admit(r.size.max(0) as u64, count, total)
-                    .map_err(bad_file)?;
-                Store::insert_attachments(tx, std::slice::from_ref(&r)).await?;
-                if let Some(k) = received {
-                    Store::mark_received(tx, &k).await?;
-                }
-                Store::append_event(
-                    tx,
-                    &format!("case:{}", r.case_id),
-                    r.added_ms,
-                    &r.added_by,
-                    role,
-                    action,
-                    "{}".into(),
-                    after,
-                )
-                .await?;
-                Ok(())
-            })
-        }))
-        .await?;
+        let job = |reply| {
+            crate::writer::WriteJob::Attach(Box::new(AttachJob {
+                record: rec.clone(),
+                received,
+                role: p.role.as_str(),
+                action,
+                after,
+                limits: self.material_limits(),
+                reply,
+            }))
+        };
+        self.to_writer(job).await?;
         tracing::info!(receipt = %c.receipt_no, material, size, action, "material attached");
         Ok(view(&rec))
     }
@@ -643,4 +626,64 @@ impl App {
             .collect();
         Err(e)
     }
+}
+
+/// A file for a case's material, stored already, whose record waits for the single writer:
+/// the writer records many in one go ([`attach_batch`]).
+pub(crate) struct AttachJob {
+    pub(crate) record: AttachmentRecord,
+    /// The receiving clerk's mark that the material was received.
+    pub(crate) received: Option<MaterialCheckRecord>,
+    pub(crate) role: &'static str,
+    /// The audit event's action and what it records.
+    pub(crate) action: &'static str,
+    pub(crate) after: String,
+    pub(crate) limits: Limits,
+    pub(crate) reply: tokio::sync::oneshot::Sender<AppResult<()>>,
+}
+
+/// Records a batch's files: each within its case's limits again, counted with the files
+/// recorded before it (uploads running side by side cannot pass a case's limits together; a
+/// refused file's bytes are swept at the next start). The cases' totals are read in one
+/// statement, and the admitted files, the marks and the audit events written in one each.
+/// Each job's answer, in order.
+pub(crate) async fn attach_batch(
+    tx: &mut corridor_store::WriteTx,
+    jobs: &[AttachJob],
+) -> AppResult<Vec<AppResult<()>>> {
+    let cases: Vec<Uuid> = jobs
+        .iter()
+        .map(|j| j.record.case_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut totals = Store::file_totals_of_cases(tx, &cases).await?;
+    let (mut records, mut marks, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        let r = &j.record;
+        let size = r.size.max(0) as u64;
+        let (count, total) = totals.entry(r.case_id).or_insert((0, 0));
+        if let Err(e) = j.limits.admit(size, *count, *total) {
+            out.push(Err(bad_file(e)));
+            continue;
+        }
+        (*count, *total) = (*count + 1, *total + size);
+        records.push(r.clone());
+        marks.extend(j.received.clone());
+        events.push(crate::writer::NewEvent {
+            stream: format!("case:{}", r.case_id),
+            at_ms: r.added_ms,
+            actor: r.added_by.clone(),
+            role: j.role,
+            action: j.action.to_string(),
+            before: "{}".into(),
+            after: j.after.clone(),
+        });
+        out.push(Ok(()));
+    }
+    Store::insert_attachments(tx, &records).await?;
+    Store::mark_received(tx, &marks).await?;
+    crate::writer::append_events(tx, &events).await?;
+    Ok(out)
 }

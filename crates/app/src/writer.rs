@@ -96,6 +96,8 @@ pub(crate) enum WriteJob {
     Receive(Box<crate::inbox::ReceiveJob>),
     /// A bid, sealed commitment or reveal on an auction lot.
     Bid(Box<crate::auctions::bidding::BidJob>),
+    /// A stored file's record for a case's material.
+    Attach(Box<crate::materials::AttachJob>),
 }
 
 impl WriteJob {
@@ -114,6 +116,7 @@ pub(crate) struct Batch {
     applies: Vec<ApplyJob>,
     receives: Vec<crate::inbox::ReceiveJob>,
     bids: Vec<crate::auctions::bidding::BidJob>,
+    attaches: Vec<crate::materials::AttachJob>,
 }
 
 impl Batch {
@@ -125,6 +128,7 @@ impl Batch {
             + self.applies.len()
             + self.receives.len()
             + self.bids.len()
+            + self.attaches.len()
     }
 
     fn push(&mut self, j: WriteJob) {
@@ -136,6 +140,7 @@ impl Batch {
             WriteJob::Apply(a) => self.applies.push(*a),
             WriteJob::Receive(r) => self.receives.push(*r),
             WriteJob::Bid(b) => self.bids.push(*b),
+            WriteJob::Attach(a) => self.attaches.push(*a),
         }
     }
 
@@ -182,6 +187,11 @@ impl Batch {
                 .into_iter()
                 .map(|b| one(WriteJob::Bid(Box::new(b)))),
         );
+        out.extend(
+            self.attaches
+                .into_iter()
+                .map(|a| one(WriteJob::Attach(Box::new(a)))),
+        );
         out
     }
 
@@ -204,6 +214,9 @@ impl Batch {
         }
         for (b, r) in self.bids.into_iter().zip(o.bids) {
             b.answer(r);
+        }
+        for (a, r) in self.attaches.into_iter().zip(o.attached) {
+            let _ = a.reply.send(r);
         }
     }
 
@@ -230,6 +243,9 @@ impl Batch {
         for b in self.bids {
             b.answer(Err(not_stored()));
         }
+        for a in self.attaches {
+            let _ = a.reply.send(Err(not_stored()));
+        }
     }
 }
 
@@ -241,6 +257,7 @@ pub(crate) struct Outcomes {
     results: Vec<AppResult<()>>,
     received: Vec<AppResult<crate::exchange::Received>>,
     bids: Vec<AppResult<crate::auctions::Placed>>,
+    attached: Vec<AppResult<()>>,
 }
 
 /// Builds the one transaction of a batch: the sessions, the filings, the actions, the other
@@ -254,6 +271,7 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
         applies,
         receives,
         bids,
+        attaches,
     } = b;
     let mut tx = store.begin_write().await?;
     for s in sessions {
@@ -345,12 +363,18 @@ async fn commit_batch(store: &Store, b: &mut Batch) -> AppResult<Outcomes> {
     } else {
         crate::auctions::bidding::bid_batch(&mut tx, bids).await?
     };
+    let attached = if attaches.is_empty() {
+        Vec::new()
+    } else {
+        crate::materials::attach_batch(&mut tx, attaches).await?
+    };
     tx.commit().await?;
     Ok(Outcomes {
         applied,
         results,
         received,
         bids,
+        attached,
     })
 }
 

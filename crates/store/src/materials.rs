@@ -351,29 +351,60 @@ impl Store {
         .await
     }
 
-    /// How many files a case has and their bytes, as `tx` sees them (the limits are checked
-    /// again here, in the writer, so that concurrent uploads cannot pass them together).
-    pub async fn case_file_totals(tx: &mut WriteTx, case: Uuid) -> Result<(u64, u64)> {
+    /// How many files a case has and their total size, for each of these cases (a case without
+    /// files is left out), in one query.
+    pub async fn file_totals_of_cases(
+        tx: &mut WriteTx,
+        cases: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, (u64, u64)>> {
         let conn: &mut AnyConnection = tx.conn();
-        let (n, bytes): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) \
-             FROM attachments WHERE case_id = $1",
-        )
-        .bind(case.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok((n.max(0) as u64, bytes.max(0) as u64))
+        let mut out = std::collections::HashMap::with_capacity(cases.len());
+        for chunk in cases.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT case_id, CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) \
+                 FROM attachments WHERE case_id IN ({list}) GROUP BY case_id"
+            );
+            let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql);
+            for c in chunk {
+                q = q.bind(c.to_string());
+            }
+            for (case, n, bytes) in q.fetch_all(&mut *conn).await? {
+                let id = Uuid::parse_str(&case)
+                    .map_err(|e| StoreError::Corrupt(format!("attachment case {case}: {e}")))?;
+                out.insert(id, (n.max(0) as u64, bytes.max(0) as u64));
+            }
+        }
+        Ok(out)
     }
 
-    /// Marks one material received, keeping an earlier mark that its original was seen.
-    pub async fn mark_received(tx: &mut WriteTx, check: &MaterialCheckRecord) -> Result<()> {
+    /// Marks materials received, keeping an earlier mark that an original was seen (of one
+    /// material marked twice here, the last mark).
+    pub async fn mark_received(tx: &mut WriteTx, checks: &[MaterialCheckRecord]) -> Result<()> {
+        let mut last: Vec<&MaterialCheckRecord> = Vec::with_capacity(checks.len());
+        for c in checks.iter().rev() {
+            if !last
+                .iter()
+                .any(|k| k.case_id == c.case_id && k.material == c.material)
+            {
+                last.push(c);
+            }
+        }
+        if last.is_empty() {
+            return Ok(());
+        }
+        last.reverse();
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();
+        let rows: Vec<_> = last.iter().map(|c| c.to_vals()).collect();
         insert_rows_upsert(
             conn,
             backend,
             checks_table(),
-            &[check.to_vals()],
+            &rows,
             "ON CONFLICT (case_id, material) DO UPDATE SET received = excluded.received, \
              checked_by = excluded.checked_by, checked_ms = excluded.checked_ms",
         )
