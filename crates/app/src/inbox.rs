@@ -561,7 +561,7 @@ impl Inbox {
         for (r, audit, notice) in self.revocations {
             let at = audit.at_ms;
             let of = (r.licence_id, r.case_id);
-            if Store::revoke_case_licence(tx, of, at, &r.reason).await? {
+            if Store::revoke_licence(tx, of, at, &r.reason).await? {
                 events.push(audit);
                 notices.extend(notice);
             }

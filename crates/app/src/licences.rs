@@ -403,7 +403,7 @@ impl App {
                 notice.clone(),
             );
             Box::pin(async move {
-                if !Store::revoke_licence(conn, id, now, &reason).await? {
+                if !Store::revoke_licence(conn, (id, case_id), now, &reason).await? {
                     return Err(AppError::new(
                         ErrorCode::Conflict,
                         "the licence is already revoked",

@@ -292,26 +292,9 @@ impl Store {
         ))
     }
 
+    /// Revokes licence `id` of case `case` (issued here, or a copy another node issued): whether
+    /// it was valid here until now (false: already revoked, or not held here).
     pub async fn revoke_licence(
-        tx: &mut WriteTx,
-        id: Uuid,
-        at_ms: i64,
-        reason: &str,
-    ) -> Result<bool> {
-        let conn: &mut AnyConnection = tx.conn();
-        Ok(sqlx::query("UPDATE licences SET revoked_ms = $1, revoke_reason = $2 WHERE id = $3 AND revoked_ms IS NULL")
-            .bind(at_ms)
-            .bind(reason.to_string())
-            .bind(id.to_string())
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-            == 1)
-    }
-
-    /// Revokes licence `id` of case `case` (a copy another node issued): whether it was valid
-    /// here until now.
-    pub async fn revoke_case_licence(
         tx: &mut WriteTx,
         (id, case): (Uuid, Uuid),
         at_ms: i64,
