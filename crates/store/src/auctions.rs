@@ -3,8 +3,8 @@
 //! columns [`crate::tables`] lists; [`Record`] maps it to values and back, so reading and
 //! writing share one column order with export and import.
 
-use crate::industry::params;
 use crate::record::{insert, record, replace, select};
+use crate::tables::params;
 use crate::tables::Val;
 use crate::{Result, Store, WriteTx};
 

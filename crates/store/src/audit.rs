@@ -141,10 +141,7 @@ impl Store {
         };
         let mut out = std::collections::HashMap::with_capacity(streams.len());
         for chunk in streams.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::tables::params(1, chunk.len());
             let sql =
                 format!("SELECT stream, seq, hash FROM audit_heads WHERE stream IN ({list}){lock}");
             let mut q = sqlx::query(&sql);

@@ -106,7 +106,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut c = self.pool().acquire().await?;
-        let list = crate::industry::params(1, needs.len());
+        let list = crate::tables::params(1, needs.len());
         let args: Vec<Val> = needs.iter().map(Val::t).collect();
         select(&mut c, &format!("need_id IN ({list})"), &args, "").await
     }

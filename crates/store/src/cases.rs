@@ -261,10 +261,7 @@ impl Store {
     pub async fn get_cases_in(tx: &mut WriteTx, ids: &[Uuid]) -> Result<Vec<CaseRecord>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::tables::params(1, chunk.len());
             let sql = format!("SELECT {} FROM cases WHERE id IN ({list})", case_cols());
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -321,10 +318,7 @@ impl Store {
     pub async fn window_times(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String, i64)>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::tables::params(1, chunk.len());
             let sql = format!(
                 "SELECT stream, action, CAST(MIN(at_ms) AS BIGINT) FROM audit_events \
                  WHERE stream IN ({list}) AND action IN ('receive', 'forward') \

@@ -6,14 +6,6 @@ use crate::tables::{cols_list, insert_rows, int_at, read_row, table, text_at, Va
 use crate::{Result, Store, WriteTx};
 use sqlx::{AnyConnection, Row};
 
-/// `$from, $from+1, …` for `n` values.
-fn marks(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// One message received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxRecord {
@@ -183,7 +175,7 @@ impl Store {
             let sql = format!(
                 "SELECT {} FROM inbox WHERE sender = $1 AND id IN ({})",
                 cols_list(t),
-                marks(2, chunk.len())
+                crate::tables::params(2, chunk.len())
             );
             let mut q = sqlx::query(&sql).bind(sender.to_string());
             for id in chunk {
@@ -207,7 +199,7 @@ impl Store {
         let t = inbox_table();
         let (mut done, mut waiting) = (Vec::new(), Vec::new());
         for chunk in cases.chunks(500) {
-            let list = marks(2, chunk.len());
+            let list = crate::tables::params(2, chunk.len());
             let sql = format!(
                 "SELECT case_id, applied_seq FROM inbox_streams WHERE sender = $1 \
                  AND case_id IN ({list})"

@@ -2,7 +2,7 @@
 //! transaction), enterprise accounts, needs and the match pipeline. Records travel as JSON
 //! documents beside the columns that queries filter on; the application owns their types.
 
-use crate::tables::{insert_rows, table, Val, TABLES};
+use crate::tables::{insert_rows, params, table, Val, TABLES};
 use crate::WriteTx;
 use crate::{Result, Store, StoreError};
 use sqlx::any::AnyRow;
@@ -123,14 +123,6 @@ fn match_from(r: &AnyRow) -> Result<MatchRow> {
         declined_on: r.try_get(8)?,
         updated_ms: r.try_get(9)?,
     })
-}
-
-/// `$1, $2, …` from `from`.
-pub(crate) fn params(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {

@@ -360,10 +360,7 @@ impl Store {
         let conn: &mut AnyConnection = tx.conn();
         let mut out = std::collections::HashMap::with_capacity(cases.len());
         for chunk in cases.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::tables::params(1, chunk.len());
             let sql = format!(
                 "SELECT case_id, CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) \
                  FROM attachments WHERE case_id IN ({list}) GROUP BY case_id"

@@ -96,10 +96,7 @@ impl Store {
     ) -> Result<Vec<(String, i64)>> {
         let mut out = Vec::new();
         for chunk in cases.chunks(500) {
-            let list = (2..chunk.len() + 2)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::tables::params(2, chunk.len());
             let sql = format!(
                 "SELECT case_id, MAX(case_seq) FROM outbox WHERE recipient = $1 \
                  AND case_id IN ({list}) GROUP BY case_id"

@@ -469,3 +469,11 @@ pub fn table(name: &str) -> Option<&'static Table> {
 
 mod rows;
 pub use rows::*;
+
+/// `$from, $from+1, …`: `n` placeholders (for `IN (…)`).
+pub(crate) fn params(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
