@@ -14,9 +14,8 @@
 //! two leaves a file that no row names; [`Store::sweep_blobs`] removes those at start-up
 //! (on PostgreSQL only those older than an hour, which no other server is still recording).
 
-use crate::tables::{
-    cols_list, insert_rows, insert_rows_upsert, int_at, read_row, table, text_at, Val, TABLES,
-};
+use crate::record::{insert, record, select, Record};
+use crate::tables::{insert_rows_upsert, table, Val, TABLES};
 use crate::{Result, Store, StoreError, WriteTx};
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
@@ -44,39 +43,9 @@ pub struct AttachmentRecord {
     pub added_ms: i64,
 }
 
-impl AttachmentRecord {
-    fn to_vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(self.id.to_string()),
-            Val::t(self.case_id.to_string()),
-            Val::i(self.material),
-            Val::t(&self.file_name),
-            Val::t(&self.kind),
-            Val::i(self.size),
-            Val::t(&self.sha256),
-            Val::t(&self.added_by),
-            Val::t(&self.added_role),
-            Val::i(self.added_ms),
-        ]
-    }
-
-    fn from_vals(v: Vec<Val>) -> Result<AttachmentRecord> {
-        let text = |i: usize| text_at(&v, i).unwrap_or_default();
-        let int = |i: usize| int_at(&v, i).unwrap_or(0);
-        Ok(AttachmentRecord {
-            id: crate::uuid(&text(0))?,
-            case_id: crate::uuid(&text(1))?,
-            material: int(2),
-            file_name: text(3),
-            kind: text(4),
-            size: int(5),
-            sha256: text(6),
-            added_by: text(7),
-            added_role: text(8),
-            added_ms: int(9),
-        })
-    }
-}
+record!(AttachmentRecord in "attachments" {
+    id, case_id, material, file_name, kind, size, sha256, added_by, added_role, added_ms,
+});
 
 /// What the receiving window confirmed of one material of a case (the latest mark).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -89,31 +58,9 @@ pub struct MaterialCheckRecord {
     pub checked_ms: i64,
 }
 
-impl MaterialCheckRecord {
-    fn to_vals(&self) -> Vec<Val> {
-        vec![
-            Val::t(self.case_id.to_string()),
-            Val::i(self.material),
-            Val::i(self.received as i64),
-            Val::i(self.original_seen as i64),
-            Val::t(&self.checked_by),
-            Val::i(self.checked_ms),
-        ]
-    }
-
-    fn from_vals(v: Vec<Val>) -> Result<MaterialCheckRecord> {
-        let int = |i: usize| int_at(&v, i).unwrap_or(0);
-        let text = |i: usize| text_at(&v, i).unwrap_or_default();
-        Ok(MaterialCheckRecord {
-            case_id: crate::uuid(&text(0))?,
-            material: int(1),
-            received: int(2) != 0,
-            original_seen: int(3) != 0,
-            checked_by: text(4),
-            checked_ms: int(5),
-        })
-    }
-}
+record!(MaterialCheckRecord in "material_checks" {
+    case_id, material, received, original_seen, checked_by, checked_ms,
+});
 
 fn checks_table() -> &'static crate::tables::Table {
     table("material_checks").unwrap_or(&TABLES[0])
@@ -310,17 +257,14 @@ impl Store {
     }
 
     pub async fn insert_attachments(tx: &mut WriteTx, a: &[AttachmentRecord]) -> Result<()> {
-        let backend = tx.backend();
-        let conn: &mut AnyConnection = tx.conn();
-        let rows: Vec<_> = a.iter().map(AttachmentRecord::to_vals).collect();
-        insert_rows(conn, backend, attachments_table(), &rows).await
+        insert(tx, a).await
     }
 
     /// Records files not recorded yet (by their id); those recorded already stay as they are.
     pub async fn insert_new_attachments(tx: &mut WriteTx, a: &[AttachmentRecord]) -> Result<()> {
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();
-        let rows: Vec<_> = a.iter().map(AttachmentRecord::to_vals).collect();
+        let rows: Vec<_> = a.iter().map(Record::vals).collect();
         insert_rows_upsert(
             conn,
             backend,
@@ -338,7 +282,7 @@ impl Store {
     ) -> Result<()> {
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();
-        let rows: Vec<_> = checks.iter().map(MaterialCheckRecord::to_vals).collect();
+        let rows: Vec<_> = checks.iter().map(Record::vals).collect();
         insert_rows_upsert(
             conn,
             backend,
@@ -396,7 +340,7 @@ impl Store {
         last.reverse();
         let backend = tx.backend();
         let conn: &mut AnyConnection = tx.conn();
-        let rows: Vec<_> = last.iter().map(|c| c.to_vals()).collect();
+        let rows: Vec<_> = last.iter().map(|c| c.vals()).collect();
         insert_rows_upsert(
             conn,
             backend,
@@ -410,32 +354,19 @@ impl Store {
 
     /// The window's marks on a case's materials, by material.
     pub async fn material_checks_of_case(&self, case: Uuid) -> Result<Vec<MaterialCheckRecord>> {
-        let t = checks_table();
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM material_checks WHERE case_id = $1 ORDER BY material",
-            cols_list(t)
-        ))
-        .bind(case.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| MaterialCheckRecord::from_vals(read_row(t, r)?))
-            .collect()
+        self.of_case(case, "ORDER BY material").await
     }
 
     /// A case's files, in the order they were added.
     pub async fn attachments_of_case(&self, case: Uuid) -> Result<Vec<AttachmentRecord>> {
-        let t = attachments_table();
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM attachments WHERE case_id = $1 ORDER BY added_ms, id",
-            cols_list(t)
-        ))
-        .bind(case.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| AttachmentRecord::from_vals(read_row(t, r)?))
-            .collect()
+        self.of_case(case, "ORDER BY added_ms, id").await
+    }
+
+    /// A case's rows of `R`'s table, in the order `tail` gives.
+    async fn of_case<R: Record>(&self, case: Uuid, tail: &str) -> Result<Vec<R>> {
+        let mut conn = self.pool.acquire().await?;
+        let arg = [Val::t(case.to_string())];
+        select(&mut conn, "case_id = $1", &arg, tail).await
     }
 
     /// Every SHA-256 that a row names: a case's material or a listing's or proposal's document.
@@ -494,16 +425,12 @@ impl Store {
     /// the first that is missing or differs, named by what holds it (a case's material or a
     /// listing's document) and what is wrong (`None` when all are whole).
     pub async fn check_blobs(&self) -> Result<(u64, Option<String>)> {
-        let t = attachments_table();
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM attachments ORDER BY case_id, added_ms, id",
-            cols_list(t)
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<AttachmentRecord> =
+            select(&mut conn, "1 = 1", &[], "ORDER BY case_id, added_ms, id").await?;
+        drop(conn);
         let mut named = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let a = AttachmentRecord::from_vals(read_row(t, r)?)?;
+        for a in rows {
             let holder = format!(
                 "file {} ({}) of case {}, material {}",
                 a.id, a.sha256, a.case_id, a.material

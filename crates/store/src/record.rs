@@ -57,6 +57,27 @@ impl Column for Option<i64> {
     }
 }
 
+impl Column for uuid::Uuid {
+    const TY: Ty = Ty::Text;
+    fn to_val(&self) -> Val {
+        Val::t(self.to_string())
+    }
+    fn from_val(v: &[Val], i: usize) -> Option<Self> {
+        uuid::Uuid::parse_str(&text_at(v, i)?).ok()
+    }
+}
+
+/// Stored as 0 or 1.
+impl Column for bool {
+    const TY: Ty = Ty::Int;
+    fn to_val(&self) -> Val {
+        Val::i(*self as i64)
+    }
+    fn from_val(v: &[Val], i: usize) -> Option<Self> {
+        Some(int_at(v, i)? != 0)
+    }
+}
+
 impl Column for time::Date {
     const TY: Ty = Ty::Text;
     fn to_val(&self) -> Val {

@@ -143,34 +143,8 @@ pub const TABLES: &[Table] = &[
         ],
         order: "case_id, action",
     },
-    Table {
-        name: "attachments",
-        cols: &[
-            ("id", T),
-            ("case_id", T),
-            ("material", I),
-            ("file_name", T),
-            ("kind", T),
-            ("size", I),
-            ("sha256", T),
-            ("added_by", T),
-            ("added_role", T),
-            ("added_ms", I),
-        ],
-        order: "case_id, added_ms, id",
-    },
-    Table {
-        name: "material_checks",
-        cols: &[
-            ("case_id", T),
-            ("material", I),
-            ("received", I),
-            ("original_seen", I),
-            ("checked_by", T),
-            ("checked_ms", I),
-        ],
-        order: "case_id, material",
-    },
+    table_of::<crate::materials::AttachmentRecord>("case_id, added_ms, id"),
+    table_of::<crate::materials::MaterialCheckRecord>("case_id, material"),
     Table {
         name: "inbox",
         cols: &[
