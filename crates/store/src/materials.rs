@@ -114,6 +114,36 @@ fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes marks in one statement, each replacing the mark of its material (of one material
+/// marked twice here, the last), setting `original` (`original_seen = …, ` or nothing) and
+/// the rest of the mark.
+async fn upsert_checks(
+    tx: &mut WriteTx,
+    checks: &[MaterialCheckRecord],
+    original: &str,
+) -> Result<()> {
+    let mut last: Vec<&MaterialCheckRecord> = Vec::with_capacity(checks.len());
+    for c in checks.iter().rev() {
+        if !last
+            .iter()
+            .any(|k| k.case_id == c.case_id && k.material == c.material)
+        {
+            last.push(c);
+        }
+    }
+    if last.is_empty() {
+        return Ok(());
+    }
+    last.reverse();
+    let backend = tx.backend();
+    let rows: Vec<_> = last.iter().map(|c| c.vals()).collect();
+    let conflict = format!(
+        "ON CONFLICT (case_id, material) DO UPDATE SET received = excluded.received, \
+         {original}checked_by = excluded.checked_by, checked_ms = excluded.checked_ms"
+    );
+    insert_rows_upsert(tx.conn(), backend, checks_table(), &rows, &conflict).await
+}
+
 impl Store {
     /// The folder of the files: beside the SQLite file, or the one given to
     /// [`Store::with_blob_dir`]; `None` when they are kept in the database.
@@ -280,19 +310,7 @@ impl Store {
         tx: &mut WriteTx,
         checks: &[MaterialCheckRecord],
     ) -> Result<()> {
-        let backend = tx.backend();
-        let conn: &mut AnyConnection = tx.conn();
-        let rows: Vec<_> = checks.iter().map(Record::vals).collect();
-        insert_rows_upsert(
-            conn,
-            backend,
-            checks_table(),
-            &rows,
-            "ON CONFLICT (case_id, material) DO UPDATE SET received = excluded.received, \
-             original_seen = excluded.original_seen, checked_by = excluded.checked_by, \
-             checked_ms = excluded.checked_ms",
-        )
-        .await
+        upsert_checks(tx, checks, "original_seen = excluded.original_seen, ").await
     }
 
     /// How many files a case has and their total size, for each of these cases (a case without
@@ -322,34 +340,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Marks materials received, keeping an earlier mark that an original was seen (of one
-    /// material marked twice here, the last mark).
+    /// Marks materials received, keeping an earlier mark that an original was seen.
     pub async fn mark_received(tx: &mut WriteTx, checks: &[MaterialCheckRecord]) -> Result<()> {
-        let mut last: Vec<&MaterialCheckRecord> = Vec::with_capacity(checks.len());
-        for c in checks.iter().rev() {
-            if !last
-                .iter()
-                .any(|k| k.case_id == c.case_id && k.material == c.material)
-            {
-                last.push(c);
-            }
-        }
-        if last.is_empty() {
-            return Ok(());
-        }
-        last.reverse();
-        let backend = tx.backend();
-        let conn: &mut AnyConnection = tx.conn();
-        let rows: Vec<_> = last.iter().map(|c| c.vals()).collect();
-        insert_rows_upsert(
-            conn,
-            backend,
-            checks_table(),
-            &rows,
-            "ON CONFLICT (case_id, material) DO UPDATE SET received = excluded.received, \
-             checked_by = excluded.checked_by, checked_ms = excluded.checked_ms",
-        )
-        .await
+        upsert_checks(tx, checks, "").await
     }
 
     /// The window's marks on a case's materials, by material.
