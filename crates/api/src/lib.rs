@@ -149,7 +149,7 @@ pub struct VersionQuery {
         identity::create_authorisation, identity::list_authorisations,
         notices::list, notices::of_case, notices::settings, notices::set_settings,
         joint::file, joint::list, joint::get, joint::bundles, joint::figures,
-        identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file,
+        identity::revoke_authorisation, materials::list_materials, materials::attach, materials::file, materials::file_with_materials,
         materials::check_materials, materials::attach_licence, exchange::receive,
         exchange::receive_file, exchange::receive_bundle, exchange::receive_batch,
         auctions::list_listings, auctions::create_listing, auctions::get_listing, auctions::add_listing_file, auctions::listing_file, auctions::review_listing,
@@ -286,6 +286,12 @@ pub fn routes(state: AppState) -> Router {
             post(identity::revoke_authorisation),
         )
         .route("/cases", get(list_cases).post(file_case))
+        .route(
+            "/cases/with-materials",
+            post(materials::file_with_materials).layer(axum::extract::DefaultBodyLimit::max(
+                materials::MAX_UPLOAD_BYTES,
+            )),
+        )
         .route("/cases/{id}", get(get_case))
         .route("/track", post(track))
         .route("/cases/{id}/actions", post(act_on_case))

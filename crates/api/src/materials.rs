@@ -5,14 +5,18 @@ use crate::problem::ApiPath;
 use crate::problem::{ApiError, ApiJson, ApiResult, Problem};
 use crate::{AppState, Auth};
 use axum::body::Bytes;
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corridor_app::documents::{DocumentView, NewFile};
-use corridor_app::materials::{AttachmentView, CaseMaterials, LicenceReference, MaterialCheck};
-use corridor_app::ErrorCode;
+use corridor_app::materials::{
+    bad_file, AttachmentView, CaseMaterials, LicenceReference, MaterialCheck,
+};
+use corridor_app::{AppError, ErrorCode};
+use corridor_domain::materials::FileError;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -72,6 +76,120 @@ pub async fn attach(
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let v = s.app.attach(&p, id, material, file).await?;
     Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// A filing with files for its materials, as `multipart/form-data`: the part `filing`, then
+/// for each file a part `material` (the material's position in the matter's list) and a part
+/// `file` (its bytes, under its file name), in pairs.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // the document's schema: the parts are read one by one
+pub struct FilingWithMaterials {
+    /// The filing, as the body of `POST /api/v1/cases` (JSON).
+    filing: corridor_app::filing::FileCase,
+    /// For each part `file`, in the same order, the material it answers.
+    material: Vec<u32>,
+    /// The files: PDF, JPEG or PNG, told from the content.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+}
+
+/// File a case with files for its materials in one request (at most 64 MiB in all; more files
+/// can follow one by one). Everything is checked before anything is stored; the files are on
+/// disk before the case, and the case, its files' records and their audit events (with each
+/// file's SHA-256) commit together before the answer.
+#[utoipa::path(post, path = "/api/v1/cases/with-materials", tag = "cases",
+    request_body(content = FilingWithMaterials, content_type = "multipart/form-data"),
+    security(("bearer" = [])),
+    responses((status = 201, body = corridor_app::cases::CaseView), (status = 400, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn file_with_materials(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    mp: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<corridor_app::cases::CaseView>)> {
+    let bad =
+        |en: String, zh: String| ApiError(AppError::new(ErrorCode::BadRequest, en).with_zh(zh));
+    let mut mp = mp.map_err(|e| {
+        bad(
+            format!("the body is not a multipart form: {}", e.body_text()),
+            "请求体不是 multipart 表单".into(),
+        )
+    })?;
+    let part_error = |e: MultipartError| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ErrorCode::PayloadTooLarge
+        } else {
+            ErrorCode::BadRequest
+        };
+        ApiError(
+            AppError::new(
+                code,
+                format!("the form could not be read: {}", e.body_text()),
+            )
+            .with_zh("表单无法读取（过大或不完整）"),
+        )
+    };
+    // More files than a case may hold are refused before the rest is read.
+    let limit = s.app.material_limits().case_files;
+    let (mut filing, mut materials, mut files) = (None, Vec::new(), Vec::new());
+    while let Some(part) = mp.next_field().await.map_err(part_error)? {
+        let count = materials.len().max(files.len()) as u64;
+        if count > limit {
+            return Err(bad_file(FileError::TooMany { count, limit }).into());
+        }
+        match part.name().unwrap_or_default() {
+            "filing" if filing.is_none() => {
+                let b = part.bytes().await.map_err(part_error)?;
+                let f = serde_json::from_slice(&b).map_err(|e| {
+                    ApiError(
+                        AppError::new(
+                            ErrorCode::InvalidJson,
+                            format!("the part `filing` is not a filing: {e}"),
+                        )
+                        .with_zh(format!("`filing` 部分不是有效的申请：{e}")),
+                    )
+                })?;
+                filing = Some(f);
+            }
+            "material" => {
+                let t = part.text().await.map_err(part_error)?;
+                let m = t.trim().parse::<u32>().map_err(|_| {
+                    bad(
+                        format!("a part `material` holds a material's position (a whole number), not {t:?}"),
+                        format!("`material` 部分应为材料序号（整数），而非 {t:?}"),
+                    )
+                })?;
+                materials.push(m as usize);
+            }
+            "file" => {
+                let name = part.file_name().unwrap_or_default().to_string();
+                let bytes = part.bytes().await.map_err(part_error)?.to_vec();
+                files.push(NewFile { name, bytes });
+            }
+            other => {
+                return Err(bad(
+                    format!("unexpected part {other:?}: the form holds one part `filing` and pairs of parts `material` and `file`"),
+                    format!("多余的部分 {other:?}：表单含一个 `filing` 部分及成对的 `material` 与 `file` 部分"),
+                ))
+            }
+        }
+    }
+    let filing = filing.ok_or_else(|| {
+        bad(
+            "the part `filing` is missing".into(),
+            "缺少 `filing` 部分".into(),
+        )
+    })?;
+    if materials.len() != files.len() {
+        let (m, f) = (materials.len(), files.len());
+        return Err(bad(
+            format!("{m} parts `material` for {f} parts `file`: give one for each"),
+            format!("{m} 个 `material` 部分对应 {f} 个 `file` 部分：须一一对应"),
+        ));
+    }
+    let files = materials.into_iter().zip(files).collect();
+    let c = s.app.file_case_with_materials(&p, filing, files).await?;
+    Ok((StatusCode::CREATED, Json(c)))
 }
 
 /// Give a Corridor e-licence for a material that is one (once only: a business licence, a

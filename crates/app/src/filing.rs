@@ -6,6 +6,7 @@
 //! answered) both call them; a refusal names its field and says why in Chinese and English.
 
 use crate::cases::CaseView;
+use crate::documents::NewFile;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::reference::Reference;
 use crate::writer::{IntakeJob, WriteJob};
@@ -327,7 +328,20 @@ impl App {
     /// Files a case. The answer (with the receipt number) comes only after the case and its
     /// audit event are committed to disk.
     pub async fn file_case(&self, p: &Principal, req: FileCase) -> AppResult<CaseView> {
-        self.file_case_as(p, req, Uuid::now_v7()).await
+        self.file_case_as(p, req, Uuid::now_v7(), Vec::new()).await
+    }
+
+    /// Files a case with files for its materials (`(material, file)`), all checked before
+    /// anything is stored: the files are on disk before the case, and the case, its files'
+    /// records and their audit events commit together before the answer (one trip through the
+    /// single writer instead of one for the case and one a file).
+    pub async fn file_case_with_materials(
+        &self,
+        p: &Principal,
+        req: FileCase,
+        files: Vec<(usize, NewFile)>,
+    ) -> AppResult<CaseView> {
+        self.file_case_as(p, req, Uuid::now_v7(), files).await
     }
 
     /// Files a case under an id the caller chose (one derived from what opens it, so that a
@@ -337,6 +351,7 @@ impl App {
         p: &Principal,
         req: FileCase,
         id: Uuid,
+        files: Vec<(usize, NewFile)>,
     ) -> AppResult<CaseView> {
         let r = self.reference();
         let matter = r.current_matter(&req.matter_code).ok_or_else(|| {
@@ -362,9 +377,12 @@ impl App {
         let city = competent_city(matter, &req.competent_city, &req.form)?;
         let authority = competent_authority(&r, matter, &city)?;
         let intake = self.intake(p, &r, matter, authority, &req, id).await?;
+        let kept = self
+            .keep_filed_materials(p, &intake.case, matter, files)
+            .await?;
         let notify = intake.notify;
         let stored = self
-            .to_writer(|reply| WriteJob::File(Box::new(intake.job(&r, reply))))
+            .to_writer(|reply| WriteJob::File(Box::new(intake.job(&r, kept, reply))))
             .await?;
         if notify {
             self.mail_ready.notify_one();
@@ -468,9 +486,11 @@ impl Intake {
     pub(crate) fn job(
         self,
         r: &std::sync::Arc<Reference>,
+        files: Vec<crate::materials::KeptFile>,
         reply: tokio::sync::oneshot::Sender<AppResult<CaseRecord>>,
     ) -> IntakeJob {
         IntakeJob {
+            files,
             case: self.case,
             actor: self.actor,
             role: self.role,

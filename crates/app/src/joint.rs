@@ -334,7 +334,7 @@ impl App {
         let keys = intakes.iter().map(|(k, _)| k.clone()).collect();
         let jobs = intakes
             .into_iter()
-            .map(|(_, i)| i.job(&r, tokio::sync::oneshot::channel().0))
+            .map(|(_, i)| i.job(&r, Vec::new(), tokio::sync::oneshot::channel().0))
             .collect();
         let id = record.id.clone();
         let stored = self

@@ -163,7 +163,8 @@ impl App {
     }
 }
 
-pub(crate) fn bad_file(e: FileError) -> AppError {
+/// A refused file as an error: its stable code, in both languages, on the field `file`.
+pub fn bad_file(e: FileError) -> AppError {
     let code = match e {
         FileError::TooLarge { .. } | FileError::CaseTooLarge { .. } | FileError::TooMany { .. } => {
             ErrorCode::FileTooLarge
@@ -215,6 +216,23 @@ fn gaps_of(
         |i| files.iter().any(|a| a.material == i as i64),
         |i| check_of(checks, i),
     )
+}
+
+/// Refuses `p` adding files to the case now (the rule is `Principal::may_attach`).
+pub(crate) fn may_attach(p: &Principal, c: &CaseRecord) -> AppResult<()> {
+    if p.may_attach(&scope(c), c.status) {
+        return Ok(());
+    }
+    Err(AppError::forbidden(format!(
+        "role {} may not add files to this case while it is {}",
+        p.role.as_str(),
+        c.status.as_str()
+    ))
+    .with_zh(format!(
+        "角色 {} 不能在办件处于“{}”时添加材料",
+        p.role.as_str(),
+        c.status.label_zh()
+    )))
 }
 
 impl App {
@@ -425,18 +443,7 @@ impl App {
         material: usize,
     ) -> AppResult<(CaseRecord, Matter)> {
         let c = self.load_visible(p, case).await?;
-        if !p.may_attach(&scope(&c), c.status) {
-            return Err(AppError::forbidden(format!(
-                "role {} may not add files to this case while it is {}",
-                p.role.as_str(),
-                c.status.as_str()
-            ))
-            .with_zh(format!(
-                "角色 {} 不能在办件处于“{}”时添加材料",
-                p.role.as_str(),
-                c.status.label_zh()
-            )));
-        }
+        may_attach(p, &c)?;
         let matter = self.matter_of(&c)?;
         if matter.materials.get(material).is_none() {
             return Err(AppError::not_found(format!(
@@ -448,10 +455,8 @@ impl App {
         Ok((c, matter))
     }
 
-    /// Stores a checked file for a material within the case's limits: the bytes durably, then
-    /// its record, the case's audit event `action` (`event` plus the material, type, size and
-    /// hash; not the name, which may be personal) and, for the receiving clerk, the mark that
-    /// the material was received (a mark that the original was seen stands).
+    /// Stores a checked file for a material within the case's limits, and its record (see
+    /// [`App::keep_material`]).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn store_attachment(
         &self,
@@ -462,17 +467,48 @@ impl App {
         file_name: String,
         bytes: Vec<u8>,
         action: &'static str,
-        mut event: serde_json::Value,
+        event: serde_json::Value,
     ) -> AppResult<AttachmentView> {
         let files = self.store.attachments_of_case(c.id).await?;
         let total: u64 = files.iter().map(|a| a.size.max(0) as u64).sum();
         self.material_limits()
             .admit(bytes.len() as u64, files.len() as u64, total)
             .map_err(bad_file)?;
+        let file = self
+            .keep_material(p, c.id, (material, kind, file_name), bytes, action, event)
+            .await?;
+        let v = view(&file.record);
+        let limits = self.material_limits();
+        let job = |reply| {
+            crate::writer::WriteJob::Attach(Box::new(AttachJob {
+                file: file.clone(),
+                limits,
+                reply,
+            }))
+        };
+        self.to_writer(job).await?;
+        tracing::info!(receipt = %c.receipt_no, material, size = v.size, action, "material attached");
+        Ok(v)
+    }
+
+    /// Stores a checked file for material `material` of case `case` durably and makes what
+    /// the writer records of it: its record, the case's audit event `action` (`event` plus the
+    /// material, type, size and hash; not the name, which may be personal) and, for the
+    /// receiving clerk, the mark that the material was received (a mark that the original was
+    /// seen stands).
+    pub(crate) async fn keep_material(
+        &self,
+        p: &Principal,
+        case: Uuid,
+        (material, kind, file_name): (usize, FileKind, String),
+        bytes: Vec<u8>,
+        action: &'static str,
+        mut event: serde_json::Value,
+    ) -> AppResult<KeptFile> {
         let (sha256, size) = self.keep_file(bytes).await?;
-        let rec = AttachmentRecord {
+        let record = AttachmentRecord {
             id: Uuid::now_v7(),
-            case_id: c.id,
+            case_id: case,
             material: material as i64,
             file_name,
             kind: kind.as_str().to_string(),
@@ -486,32 +522,64 @@ impl App {
             o.insert("material".into(), material.into());
             o.insert("kind".into(), kind.as_str().into());
             o.insert("size".into(), size.into());
-            o.insert("sha256".into(), rec.sha256.clone().into());
+            o.insert("sha256".into(), record.sha256.clone().into());
         }
-        let after = event.to_string();
         let received =
             (p.role == corridor_domain::case::Role::Clerk).then(|| MaterialCheckRecord {
-                case_id: c.id,
+                case_id: case,
                 material: material as i64,
                 received: true,
                 original_seen: false,
                 checked_by: p.user_id.to_string(),
-                checked_ms: rec.added_ms,
+                checked_ms: record.added_ms,
             });
-        let job = |reply| {
-            crate::writer::WriteJob::Attach(Box::new(AttachJob {
-                record: rec.clone(),
-                received,
-                role: p.role.as_str(),
-                action,
-                after,
-                limits: self.material_limits(),
-                reply,
-            }))
-        };
-        self.to_writer(job).await?;
-        tracing::info!(receipt = %c.receipt_no, material, size, action, "material attached");
-        Ok(view(&rec))
+        Ok(KeptFile {
+            record,
+            received,
+            role: p.role.as_str(),
+            action,
+            after: event.to_string(),
+        })
+    }
+
+    /// Checks the files handed in with a filing for the case `c` is to become (who may add
+    /// them, which material each answers, its type and name, the case's limits over all of
+    /// them) and stores them durably, side by side; what the writer records with the case.
+    pub(crate) async fn keep_filed_materials(
+        &self,
+        p: &Principal,
+        c: &CaseRecord,
+        matter: &Matter,
+        files: Vec<(usize, NewFile)>,
+    ) -> AppResult<Vec<KeptFile>> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        may_attach(p, c)?;
+        let limits = self.material_limits();
+        let (mut count, mut total) = (0u64, 0u64);
+        let mut checked = Vec::with_capacity(files.len());
+        for (material, NewFile { name, bytes }) in files {
+            let Some(mt) = matter.materials.get(material) else {
+                return Err(AppError::fields(vec![FieldError::new(
+                    format!("materials[{material}]"),
+                    format!("matter {} has no material {material}", matter.code),
+                    format!("事项 {} 没有第 {material} 项材料", matter.code),
+                )]));
+            };
+            limits
+                .admit(bytes.len() as u64, count, total)
+                .map_err(bad_file)?;
+            (count, total) = (count + 1, total + bytes.len() as u64);
+            let kind = m::detect(&bytes).map_err(bad_file)?;
+            let file_name = m::file_name(&name, kind).map_err(bad_file)?;
+            let event = serde_json::json!({"material_en": mt.name_en});
+            checked.push(((material, kind, file_name), bytes, event));
+        }
+        futures::future::try_join_all(checked.into_iter().map(|(what, bytes, event)| {
+            self.keep_material(p, c.id, what, bytes, "attach_material", event)
+        }))
+        .await
     }
 
     /// A file's record and bytes; the download is recorded in the case's audit trail.
@@ -628,9 +696,9 @@ impl App {
     }
 }
 
-/// A file for a case's material, stored already, whose record waits for the single writer:
-/// the writer records many in one go ([`attach_batch`]).
-pub(crate) struct AttachJob {
+/// A file for a case's material, stored already, and what the single writer records of it.
+#[derive(Clone)]
+pub(crate) struct KeptFile {
     pub(crate) record: AttachmentRecord,
     /// The receiving clerk's mark that the material was received.
     pub(crate) received: Option<MaterialCheckRecord>,
@@ -638,6 +706,27 @@ pub(crate) struct AttachJob {
     /// The audit event's action and what it records.
     pub(crate) action: &'static str,
     pub(crate) after: String,
+}
+
+impl KeptFile {
+    /// The case's audit event for the file.
+    pub(crate) fn event(&self) -> crate::writer::NewEvent {
+        crate::writer::NewEvent {
+            stream: format!("case:{}", self.record.case_id),
+            at_ms: self.record.added_ms,
+            actor: self.record.added_by.clone(),
+            role: self.role,
+            action: self.action.to_string(),
+            before: "{}".into(),
+            after: self.after.clone(),
+        }
+    }
+}
+
+/// A file added to a case that exists, waiting for the single writer: the writer records many
+/// in one go ([`attach_batch`]).
+pub(crate) struct AttachJob {
+    pub(crate) file: KeptFile,
     pub(crate) limits: Limits,
     pub(crate) reply: tokio::sync::oneshot::Sender<AppResult<()>>,
 }
@@ -653,7 +742,7 @@ pub(crate) async fn attach_batch(
 ) -> AppResult<Vec<AppResult<()>>> {
     let cases: Vec<Uuid> = jobs
         .iter()
-        .map(|j| j.record.case_id)
+        .map(|j| j.file.record.case_id)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -661,7 +750,7 @@ pub(crate) async fn attach_batch(
     let (mut records, mut marks, mut events) = (Vec::new(), Vec::new(), Vec::new());
     let mut out = Vec::with_capacity(jobs.len());
     for j in jobs {
-        let r = &j.record;
+        let r = &j.file.record;
         let size = r.size.max(0) as u64;
         let (count, total) = totals.entry(r.case_id).or_insert((0, 0));
         if let Err(e) = j.limits.admit(size, *count, *total) {
@@ -670,16 +759,8 @@ pub(crate) async fn attach_batch(
         }
         (*count, *total) = (*count + 1, *total + size);
         records.push(r.clone());
-        marks.extend(j.received.clone());
-        events.push(crate::writer::NewEvent {
-            stream: format!("case:{}", r.case_id),
-            at_ms: r.added_ms,
-            actor: r.added_by.clone(),
-            role: j.role,
-            action: j.action.to_string(),
-            before: "{}".into(),
-            after: j.after.clone(),
-        });
+        marks.extend(j.file.received.clone());
+        events.push(j.file.event());
         out.push(Ok(()));
     }
     Store::insert_attachments(tx, &records).await?;

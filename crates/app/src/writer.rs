@@ -24,6 +24,8 @@ pub(crate) struct IntakeJob {
     /// The reference the applicant's "received" notice is written from (none: no notice),
     /// once the receipt number is known.
     pub(crate) notice: Option<std::sync::Arc<crate::reference::Reference>>,
+    /// Files handed in with the filing, stored already: recorded with the case.
+    pub(crate) files: Vec<crate::materials::KeptFile>,
     pub(crate) reply: oneshot::Sender<AppResult<CaseRecord>>,
 }
 
@@ -431,7 +433,28 @@ async fn store_intakes(tx: &mut corridor_store::WriteTx, jobs: &mut [IntakeJob])
             prev = e.hash.clone();
             events.push(e);
         }
-        heads.push((stream, j.steps.len() as i64, prev));
+        // The files handed in with the filing follow in the case's chain.
+        let mut seq = j.steps.len() as i64;
+        for f in &j.files {
+            let n = f.event();
+            let entry = Entry {
+                actor: &n.actor,
+                role: n.role,
+                action: &n.action,
+                before: n.before,
+                after: n.after,
+            };
+            let e = AuditEvent::follow(
+                Uuid::now_v7().to_string(),
+                &stream,
+                (seq, prev),
+                n.at_ms,
+                entry,
+            );
+            (seq, prev) = (e.seq, e.hash.clone());
+            events.push(e);
+        }
+        heads.push((stream, seq, prev));
     }
     if !jobs.is_empty() {
         let cases: Vec<CaseRecord> = jobs.iter().map(|j| j.case.clone()).collect();
@@ -446,6 +469,13 @@ async fn store_intakes(tx: &mut corridor_store::WriteTx, jobs: &mut [IntakeJob])
             })
             .collect();
         Store::insert_identity_checks(tx, &checks).await?;
+        let files: Vec<_> = jobs.iter().flat_map(|j| &j.files).collect();
+        if !files.is_empty() {
+            let records: Vec<_> = files.iter().map(|f| f.record.clone()).collect();
+            let marks: Vec<_> = files.iter().filter_map(|f| f.received.clone()).collect();
+            Store::insert_attachments(tx, &records).await?;
+            Store::mark_received(tx, &marks).await?;
+        }
         Store::insert_events(tx, &events).await?;
         Store::put_heads(tx, &heads).await?;
         let notices: Vec<_> = jobs

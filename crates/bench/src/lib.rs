@@ -108,8 +108,9 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 30)]
         rounds: usize,
     },
-    /// Durable intake with one attachment per case (filed, then the file stored) next to the
-    /// disk's own rate of fsync'd writes of the same size, on a fresh temporary store.
+    /// Durable intake with one attachment per case (filed with its file: the file stored,
+    /// then the case and the file's record committed together) next to the disk's own rate of
+    /// fsync'd writes of the same size, on a fresh temporary store.
     Materials {
         #[arg(long, default_value_t = 300)]
         cases: usize,
@@ -123,6 +124,10 @@ pub enum BenchCmd {
         /// close together).
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        /// File each case first and attach its file in a second call (the path of a file
+        /// added later), instead of filing with the file.
+        #[arg(long)]
+        two_step: bool,
     },
     /// Bids at a fixed rate (open loop) from approved bidders on a lot in its last minute and
     /// on many open lots, durable before each answer, checked for wrong acceptances after;
@@ -362,8 +367,10 @@ pub async fn run(args: &StoreArgs, cmd: &BenchCmd) -> anyhow::Result<()> {
             size_kb,
             concurrency,
             rounds,
+            two_step,
         } => {
-            return crate::materials::run(args, *cases, *size_kb, *concurrency, *rounds).await;
+            let shape = (*cases, *size_kb, *concurrency, *rounds);
+            return crate::materials::run(args, shape, *two_step).await;
         }
         BenchCmd::Auctions {
             bidders,

@@ -37,12 +37,12 @@ async fn disk_rate(dir: &Path, n: usize, size: usize, concurrency: usize) -> any
     .await
 }
 
+/// `(cases, size_kb, concurrency, rounds)`; `two_step`: each case filed, then its file
+/// attached, instead of filed with its file.
 pub async fn run(
     args: &StoreArgs,
-    cases: usize,
-    size_kb: usize,
-    concurrency: usize,
-    rounds: usize,
+    (cases, size_kb, concurrency, rounds): (usize, usize, usize, usize),
+    two_step: bool,
 ) -> anyhow::Result<()> {
     let size = size_kb * 1024;
     let rounds = rounds.clamp(1, cases.max(1));
@@ -93,15 +93,19 @@ pub async fn run(
                 let mut filing = sample::sample_filing();
                 filing.window_id = None;
                 filing.mode = corridor_domain::catalogue::ServiceMode::FullyOnline;
-                let c = app.file_case(&p, filing).await?;
                 let bytes = files[done + i]
                     .lock()
                     .ok()
                     .and_then(|mut f| f.take())
                     .unwrap_or_default();
-                let name = "application.pdf".to_string();
-                let file = corridor_app::documents::NewFile { name, bytes };
-                app.attach(&p, c.id, 0, file).await?;
+                let file = corridor_app::documents::NewFile::new("application.pdf", bytes);
+                if two_step {
+                    let c = app.file_case(&p, filing).await?;
+                    app.attach(&p, c.id, 0, file).await?;
+                } else {
+                    app.file_case_with_materials(&p, filing, vec![(0, file)])
+                        .await?;
+                }
                 Ok(())
             }
         });
@@ -130,6 +134,7 @@ pub async fn run(
         json!({
             "backend": backend,
             "files_in": files_in,
+            "path": if two_step { "filed, then attached" } else { "filed with its file" },
             "cases": done,
             "file_bytes": size,
             "concurrency": concurrency,

@@ -175,7 +175,7 @@ impl App {
                     identity_checked: false,
                     identity_seen: None,
                 };
-                self.file_case_as(&p, req, id).await?;
+                self.file_case_as(&p, req, id, Vec::new()).await?;
                 self.store
                     .get_case(id)
                     .await?

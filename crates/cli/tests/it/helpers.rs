@@ -364,3 +364,22 @@ pub async fn refused<T: std::fmt::Debug>(
 ) -> corridor_app::ErrorCode {
     call.await.unwrap_err().code
 }
+
+/// A part of a `multipart/form-data` body: its name, its file name (for a file), its bytes.
+pub type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A `multipart/form-data` body of parts: its content type and bytes.
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (name, file, bytes) in parts {
+        let head = match file {
+            Some(f) => format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"),
+            None => format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend(head.into_bytes());
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(b"--XyZ--\r\n");
+    ("multipart/form-data; boundary=XyZ".into(), body)
+}

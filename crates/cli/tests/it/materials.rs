@@ -29,18 +29,35 @@ async fn materials_of(http: &reqwest::Client, base: &str, id: &str, token: &str)
         .await
 }
 
+/// A server on a fresh store with one demo case a member, and the tokens of the Hefei
+/// enterprise, the Hefei clerk, the Songjiang market reviewer and the joint office.
+async fn demo_server(backend: Backend) -> Option<(crate::helpers::Env, Served, [String; 4])> {
+    let e = env(backend, date!(2026 - 11 - 02)).await?;
+    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
+    let (base, stop) = e.serve().await;
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for u in [
+        "ent.340100",
+        "clerk.340100",
+        "reviewer.310117.market",
+        "office",
+    ] {
+        tokens.push(token(&http, &base, u).await);
+    }
+    let tokens = tokens.try_into().unwrap();
+    Some((e, (base, stop, http), tokens))
+}
+
+/// A running server: its base URL, what stops it, a client.
+type Served = (String, tokio::sync::oneshot::Sender<()>, reqwest::Client);
+
 pub async fn uploads_over_http(backend: Backend) {
-    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+    let Some((e, (base, _stop, http), [ent, clerk, reviewer, office])) = demo_server(backend).await
+    else {
         return;
     };
-    corridor_app::demo::seed(&e.app, 0, 1).await.unwrap();
-    let (base, _stop) = e.serve().await;
-    let http = reqwest::Client::new();
     let api = |p: &str| format!("{base}/api/v1{p}");
-    let ent = token(&http, &base, "ent.340100").await;
-    let clerk = token(&http, &base, "clerk.340100").await;
-    let reviewer = token(&http, &base, "reviewer.310117.market").await;
-    let office = token(&http, &base, "office").await;
 
     // The applicant files at the Hefei window and attaches online.
     let filing = branch_filing(Some("340100-W01"), ServiceMode::RemoteReceipt);
@@ -306,6 +323,167 @@ pub async fn uploads_over_http(backend: Backend) {
 crate::both_backends!(
     materials_uploads_over_http,
     crate::materials::uploads_over_http
+);
+
+/// A case filed with its files in one request: everything checked before anything is stored,
+/// the files' records and audit events (with their hashes) committed with the case; a bad file
+/// or a bad form refused with problem JSON and no case filed.
+pub async fn filing_with_materials(backend: Backend) {
+    let Some((e, (base, _stop, http), [ent, _, reviewer, _])) = demo_server(backend).await else {
+        return;
+    };
+    let api = |p: &str| format!("{base}/api/v1{p}");
+    let filing = serde_json::to_vec(&branch_filing(
+        Some("340100-W01"),
+        ServiceMode::RemoteReceipt,
+    ))
+    .unwrap();
+    let (pdf, png) = (
+        sample::pdf("Application form", 0),
+        sample::png(8, 8, [0, 128, 255]),
+    );
+    let send = |parts: &[crate::helpers::Part]| {
+        let (ct, body) = crate::helpers::multipart(parts);
+        http.post(api("/cases/with-materials"))
+            .bearer_auth(&ent)
+            .header("content-type", ct)
+            .body(body)
+            .go()
+    };
+    let total = || async {
+        let v: Value = http
+            .get(api("/cases?per_page=1"))
+            .bearer_auth(&ent)
+            .value()
+            .await;
+        v["total"].as_u64().unwrap()
+    };
+    let before = total().await;
+
+    // Refused, each with problem JSON, and no case filed: a bad file after a good one, a
+    // material the matter lacks, too many files, a missing filing, unpaired parts, a stray
+    // part, a filing that is not JSON, a body that is not a form.
+    let bad: Vec<(Vec<crate::helpers::Part>, StatusCode, &str)> = vec![
+        (
+            vec![
+                ("filing", None, &filing),
+                ("material", None, b"0"),
+                ("file", Some("form.pdf"), &pdf),
+                ("material", None, b"1"),
+                ("file", Some("licence.pdf"), &png),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file_refused",
+        ),
+        (
+            vec![
+                ("filing", None, &filing),
+                ("material", None, b"99"),
+                ("file", Some("form.pdf"), &pdf),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            vec![("material", None, b"0"), ("file", Some("form.pdf"), &pdf)],
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            vec![("filing", None, &filing), ("file", Some("form.pdf"), &pdf)],
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            vec![("filing", None, &filing), ("material", None, b"one")],
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            vec![("filing", None, &filing), ("extra", None, b"x")],
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            vec![("filing", None, b"{not json")],
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+    ];
+    for (parts, status, code) in bad {
+        let v = problem(send(&parts).await, status, code).await;
+        assert!(v["detail_zh"].is_string(), "{v}");
+    }
+    e.app
+        .set_material_limits(corridor_domain::materials::Limits {
+            case_files: 1,
+            ..Default::default()
+        });
+    let two = [
+        ("filing", None, filing.as_slice()),
+        ("material", None, b"0".as_slice()),
+        ("file", Some("form.pdf"), pdf.as_slice()),
+        ("material", None, b"1".as_slice()),
+        ("file", Some("licence.png"), png.as_slice()),
+    ];
+    problem(
+        send(&two).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+    )
+    .await;
+    e.app.set_material_limits(Default::default());
+    problem(
+        http.post(api("/cases/with-materials"))
+            .bearer_auth(&ent)
+            .json(&json!({}))
+            .go()
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
+    assert_eq!(total().await, before, "a refused filing filed nothing");
+
+    // Filed with two files: both listed with their hashes, each in the case's audit chain
+    // right after its filing, for the applicant and the deciding side alike.
+    let r = send(&two).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let case: Value = r.json().await.unwrap();
+    let id = case["id"].as_str().unwrap().to_string();
+    assert!(case["receipt_no"].as_str().unwrap().starts_with("340100-"));
+    assert_eq!(total().await, before + 1);
+    for who in [&ent, &reviewer] {
+        let list = materials_of(&http, &base, &id, who).await;
+        let m = list["materials"].as_array().unwrap();
+        assert_eq!(m[0]["files"][0]["sha256"], corridor_store::sha256_hex(&pdf));
+        assert_eq!(m[0]["files"][0]["file_name"], "form.pdf");
+        assert_eq!(m[1]["files"][0]["kind"], "png");
+        assert_eq!(m[1]["files"][0]["added_by_role"], "applicant");
+    }
+    let ev: Value = http
+        .get(api(&format!("/cases/{id}/events?per_page=100")))
+        .bearer_auth(&ent)
+        .value()
+        .await;
+    let ev = ev["items"].as_array().unwrap();
+    let actions: Vec<&str> = ev.iter().map(|x| x["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        ["submit", "attach_material", "attach_material"],
+        "{ev:?}"
+    );
+    assert!(ev[1]["after"]
+        .to_string()
+        .contains(&corridor_store::sha256_hex(&pdf)));
+    let report = e.app.verify_audit().await.unwrap();
+    assert!(report.first_break.is_none() && report.first_bad_file.is_none());
+    assert!(report.files >= 2);
+    e.cleanup().await;
+}
+crate::both_backends!(
+    materials_filed_with_the_case,
+    crate::materials::filing_with_materials
 );
 
 /// A fresh store with the sample applicant's branch registration filed online.
