@@ -195,16 +195,17 @@ for (const lang of ['zh', 'en']) {
     await applicant.fill('[id="f.contact_id"]', FORM.contact_id);
     await applicant.fill('[id="f.branch_name"]', FORM.branch_name);
     await press(applicant, t.next);
-    // Step 4: check and submit.
+    // Step 4: check and submit, the application form handed in with the filing.
     assert.match(await applicant.textContent('main'), /合肥启明新材料有限公司松江分公司/);
+    await applicant.setInputFiles('#file-0', { name: 'application.pdf', mimeType: 'application/pdf', buffer: pdf(`${lang} filed ${Date.now()}`) });
+    await applicant.locator('#file-0').scrollIntoViewIfNeeded();
+    await shot(applicant, lang, 'filing-check');
     await press(applicant, t.submit);
     receipt = (await applicant.textContent('#receipt')).trim();
     assert.match(receipt, /^340100-\d{8}-/);
     caseUrl = applicant.url().split('?')[0];
     await shot(applicant, lang, 'applicant-case');
-    // The applicant attaches the application form online.
-    await attachAll(applicant, lang, 0);
-    assert.equal(await applicant.locator('#material-0 ul.files > li').count(), 1);
+    assert.equal(await applicant.locator('#material-0 ul.files > li').count(), 1, 'filed with its file');
     // Once only: the firm's business licence by reference, picked from its own e-licences.
     const number = await applicant.locator('#my-licences-1 option').first().getAttribute('value');
     assert.match(number, /^LIC-/);

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use corridor_app::documents::NewFile;
 use corridor_app::filing::{files_cases, fixed_mode, named_window, FileCase};
 use corridor_app::{App, ErrorCode};
 use corridor_domain::case::{Principal, Role};
@@ -104,6 +105,8 @@ struct FilePage {
     identity: bool,
     seen: String,
     summary: Vec<(String, String)>,
+    /// The check step's file inputs, one a material: its position, name and whether required.
+    materials: Vec<(usize, String, bool)>,
     errors: Vec<(String, String, String)>,
     error: String,
 }
@@ -310,6 +313,12 @@ fn render(
         identity: a.identity,
         seen: a.seen.clone(),
         summary,
+        materials: m
+            .materials
+            .iter()
+            .enumerate()
+            .map(|(i, mt)| (i, lang.of(&mt.name_zh, &mt.name_en), mt.required))
+            .collect(),
         errors,
         error,
     };
@@ -499,7 +508,11 @@ pub(crate) async fn first_step(
 pub(crate) async fn post_step(
     State(app): State<Arc<App>>,
     f: Filing,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+    StepForm {
+        pairs,
+        files,
+        unreadable,
+    }: StepForm,
 ) -> Response {
     let fx = Ctx::of(&app, &f);
     let (cx, p, matter, lang) = (&f.cx, &f.p, &f.matter, f.cx.lang);
@@ -546,6 +559,20 @@ pub(crate) async fn post_step(
     if step != "check" {
         return render(&fx, STEPS[idx + 1], &a, &[], String::new(), StatusCode::OK);
     }
+    if unreadable {
+        let msg = lang.pick(
+            "所选文件无法读取（过大或不完整），请重新选择",
+            "The chosen files could not be read (too large, or cut off): choose them again",
+        );
+        return render(
+            &fx,
+            "check",
+            &a,
+            &[],
+            msg.into(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        );
+    }
     let mode = ServiceMode::parse(&a.mode).unwrap_or(ServiceMode::RemoteReceipt);
     let req = FileCase {
         matter_code: matter.code.clone(),
@@ -556,8 +583,18 @@ pub(crate) async fn post_step(
         identity_checked: a.identity,
         identity_seen: Some(a.seen.clone()).filter(|s| !s.is_empty()),
     };
-    match app.file_case(p, req).await {
+    match app.file_case_with_materials(p, req, files).await {
         Ok(c) => redirect(&format!("/cases/{}?filed=1", c.id)),
+        // A refused file: the reason at the check step, where the files are chosen again.
+        Err(e)
+            if e.fields
+                .iter()
+                .any(|f| f.field == "file" || f.field.starts_with("materials[")) =>
+        {
+            let again = lang.pick("请重新选择文件。", "Choose the files again.");
+            let msg = format!("{} {again}", error_text(lang, &e));
+            render(&fx, "check", &a, &[], msg, error_status(&e))
+        }
         Err(e) if !e.fields.is_empty() => render(
             &fx,
             "details",
@@ -570,5 +607,76 @@ pub(crate) async fn post_step(
             let (msg, status) = (error_text(lang, &e), error_status(&e));
             render(&fx, "check", &a, &[], msg, status)
         }
+    }
+}
+
+/// A filing step's posted form: its answers, and at the check step the files chosen for the
+/// matter's materials (parts `file.N`, N the material's position; an input left empty sends
+/// an empty part, which is passed over). The check step posts `multipart/form-data`, the others
+/// a plain form.
+pub(crate) struct StepForm {
+    pairs: Vec<(String, String)>,
+    files: Vec<(usize, NewFile)>,
+    /// Part of the form could not be read (too large, or cut off).
+    unreadable: bool,
+}
+
+/// The most parts a filing step's form is read for (answers and files).
+const MAX_PARTS: usize = 500;
+
+impl axum::extract::FromRequest<Arc<App>> for StepForm {
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, app: &Arc<App>) -> Result<Self, Response> {
+        use axum::response::IntoResponse;
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, app)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            return Ok(StepForm {
+                pairs,
+                files: Vec::new(),
+                unreadable: false,
+            });
+        }
+        let mut mp = axum::extract::Multipart::from_request(req, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut form = StepForm {
+            pairs: Vec::new(),
+            files: Vec::new(),
+            unreadable: false,
+        };
+        for _ in 0..MAX_PARTS {
+            let part = match mp.next_field().await {
+                Ok(Some(part)) => part,
+                Ok(None) => return Ok(form),
+                Err(_) => break,
+            };
+            let name = part.name().unwrap_or_default().to_string();
+            if let Some(i) = name.strip_prefix("file.") {
+                let file_name = part.file_name().unwrap_or_default().to_string();
+                let Ok(bytes) = part.bytes().await else {
+                    break;
+                };
+                match i.parse::<usize>() {
+                    Ok(i) if !bytes.is_empty() || !file_name.is_empty() => form
+                        .files
+                        .push((i, NewFile::new(file_name, bytes.to_vec()))),
+                    _ => {}
+                }
+            } else {
+                let Ok(v) = part.text().await else {
+                    break;
+                };
+                form.pairs.push((name, v));
+            }
+        }
+        form.unreadable = true;
+        Ok(form)
     }
 }

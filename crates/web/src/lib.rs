@@ -194,7 +194,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/file", get(filing::start))
         .route(
             "/file/{code}",
-            get(filing::first_step).post(filing::post_step),
+            get(filing::first_step).post(filing::post_step).layer(
+                axum::extract::DefaultBodyLimit::max(corridor_app::materials::MAX_UPLOAD_BYTES),
+            ),
         )
         .route("/dashboard", get(dashboard::dashboard))
         .route("/industry", get(industry::search))

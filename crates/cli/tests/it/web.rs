@@ -544,13 +544,53 @@ pub async fn filing_pages(backend: Backend) {
         html.contains("needs an existing receiving window"),
         "{html}"
     );
-    let r = post(
-        "/file/G60-MAR-001".into(),
-        step("check", format!("{how}{}", fields(false))),
-        ent.clone(),
-    )
-    .await
-    .unwrap();
+    // The check step as the browser posts it (multipart): the answers, a file for the first
+    // material and an empty part for each input left empty. A PDF named .png is refused at the
+    // check step and nothing is filed; then the filing with its file.
+    let check = |file_name: &str| {
+        let mut parts: Vec<(String, Option<String>, Vec<u8>)> = [
+            ("csrf", tok.as_str()),
+            ("step", "check"),
+            ("nav", "next"),
+            ("city", "310117"),
+            ("mode", "remote_receipt"),
+            ("window", "340100-W01"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), None, v.as_bytes().to_vec()))
+        .collect();
+        for (k, v) in form.iter() {
+            let v = v.as_str().unwrap().as_bytes().to_vec();
+            parts.push((format!("f.{k}"), None, v));
+        }
+        let pdf = corridor_domain::materials::sample::pdf("application", 0);
+        parts.push(("file.0".into(), Some(file_name.into()), pdf));
+        parts.push(("file.1".into(), Some(String::new()), Vec::new()));
+        let parts: Vec<crate::helpers::Part> = parts
+            .iter()
+            .map(|(k, f, v)| (k.as_str(), f.as_deref(), v.as_slice()))
+            .collect();
+        let (ct, body) = crate::helpers::multipart(&parts);
+        http.post(format!("{base}/file/G60-MAR-001"))
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, ent.clone())
+            .body(body)
+            .send()
+    };
+    let count = || async {
+        let by_status = e.store.count_cases_by_status().await.unwrap();
+        by_status.iter().map(|(_, n)| n).sum::<i64>()
+    };
+    let mine = count().await;
+    let r = check("scan.png").await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(".png") && html.contains("Choose the files again"),
+        "{html}"
+    );
+    assert_eq!(count().await, mine, "nothing filed");
+    let r = check("application.pdf").await.unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert!(to.ends_with("?filed=1"), "{to}");
@@ -561,6 +601,13 @@ pub async fn filing_pages(backend: Backend) {
         .unwrap();
     let page = page_text(&http, &format!("{base}{to}"), &ent).await;
     assert!(page.contains(r#"id="receipt">340100-"#), "{page}");
+    let filed = e
+        .app
+        .materials(&crate::helpers::clerk("340100-W01"), id)
+        .await
+        .unwrap();
+    assert_eq!(filed.materials[0].files[0].file_name, "application.pdf");
+    assert!(filed.materials[1].files.is_empty());
     // Posts actions on the case page as one signed-in user; each must lead back to the case.
     let acts = |who: String, tok: String, bodies: &'static [&'static str]| {
         let post = &post;
