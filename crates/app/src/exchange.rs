@@ -113,10 +113,19 @@ impl App {
         let now = self.now_ms();
         let env = corridor_exchange::open(bytes, &held.list, &me.node_id, now)
             .map_err(|e| refused(&e))?;
-        if !files.is_empty() {
-            self.store_named_files(&env, files).await?;
+        // Small files go to the database with the message; larger ones to their own files
+        // first, as `POST /api/v1/exchange/files` stores them.
+        let mut small = Vec::new();
+        for (sha, file) in self.check_named_files(&env, files)?.into_iter().zip(files) {
+            if file.len() <= corridor_store::INLINE_BLOB_MAX {
+                small.push((sha, file.to_vec()));
+            } else {
+                self.store.put_blob(&sha, Arc::new(file.to_vec())).await?;
+            }
         }
-        let missing_files = self.missing_files(env.header.kind, &env.body).await?;
+        let missing_files = self
+            .missing_files(env.header.kind, &env.body, &small)
+            .await?;
         if !missing_files.is_empty() {
             return Ok(Received {
                 receipt: Vec::new(),
@@ -133,6 +142,7 @@ impl App {
             me,
             reference: self.reference(),
             now,
+            files: small,
         };
         self.to_writer(|reply| {
             crate::writer::WriteJob::Receive(Box::new(crate::inbox::ReceiveJob { msg, reply }))

@@ -381,9 +381,18 @@ impl App {
         })
     }
 
-    /// Which of the files a message names are not here yet.
-    pub(crate) async fn missing_files(&self, kind: Kind, body: &[u8]) -> AppResult<Vec<String>> {
-        let named: Vec<String> = files_named(kind, body)?.into_iter().map(|f| f.0).collect();
+    /// Which of the files a message names are not here yet, besides those it `brought`.
+    pub(crate) async fn missing_files(
+        &self,
+        kind: Kind,
+        body: &[u8],
+        brought: &[(String, Vec<u8>)],
+    ) -> AppResult<Vec<String>> {
+        let named: Vec<String> = files_named(kind, body)?
+            .into_iter()
+            .map(|f| f.0)
+            .filter(|sha| !brought.iter().any(|(s, _)| s == sha))
+            .collect();
         if named.is_empty() {
             return Ok(named);
         }
@@ -421,6 +430,20 @@ impl App {
         env: &corridor_exchange::Envelope,
         files: &[&[u8]],
     ) -> AppResult<Vec<String>> {
+        let shas = self.check_named_files(env, files)?;
+        for (sha, file) in shas.iter().zip(files) {
+            self.store.put_blob(sha, Arc::new(file.to_vec())).await?;
+        }
+        Ok(shas)
+    }
+
+    /// The hashes of files that an opened message names, each checked by SHA-256 and size;
+    /// refused when one is not named.
+    pub(crate) fn check_named_files(
+        &self,
+        env: &corridor_exchange::Envelope,
+        files: &[&[u8]],
+    ) -> AppResult<Vec<String>> {
         let named = files_named(env.header.kind, &env.body)?;
         let mut shas = Vec::with_capacity(files.len());
         for file in files {
@@ -435,9 +458,6 @@ impl App {
                 )));
             }
             shas.push(sha);
-        }
-        for (sha, file) in shas.iter().zip(files) {
-            self.store.put_blob(sha, Arc::new(file.to_vec())).await?;
         }
         Ok(shas)
     }

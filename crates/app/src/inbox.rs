@@ -48,6 +48,8 @@ pub(crate) struct Incoming {
     pub(crate) me: Arc<NodeIdentity>,
     pub(crate) reference: Arc<crate::reference::Reference>,
     pub(crate) now: i64,
+    /// Small files the message brought (hash, bytes): kept in the database with it.
+    pub(crate) files: Vec<(String, Vec<u8>)>,
 }
 
 /// A message waiting for the writer, and where its answer goes.
@@ -62,8 +64,18 @@ pub(crate) async fn receive_batch(
     msgs: &[&Incoming],
 ) -> AppResult<Vec<AppResult<Received>>> {
     let mut inbox = Inbox::load(tx, msgs).await?;
-    let answers = msgs.iter().map(|m| inbox.take(m)).collect();
+    let answers: Vec<AppResult<Received>> = msgs.iter().map(|m| inbox.take(m)).collect();
     inbox.write(tx).await?;
+    // The small files of the messages taken in (applied, waiting or duplicates), with them.
+    let files: Vec<(String, Vec<u8>)> = msgs
+        .iter()
+        .zip(&answers)
+        .filter(|(_, a)| a.is_ok())
+        .flat_map(|(m, _)| m.files.iter().cloned())
+        .collect();
+    if !files.is_empty() {
+        Store::put_small_blobs(tx, &files).await?;
+    }
     Ok(answers)
 }
 

@@ -460,6 +460,22 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
         .await
         .unwrap();
     assert_eq!(bytes.as_ref(), form_pdf.as_slice(), "the file as handed in");
+    // A small file came in Songjiang's database with the message, in its transaction; at
+    // Hefei, handed in at the window, it has a file of its own.
+    let sha = corridor_store::sha256_hex(&form_pdf);
+    let in_folder = |node: &str| {
+        c.data(node)
+            .join("materials")
+            .join(&sha[..2])
+            .join(&sha)
+            .exists()
+    };
+    assert!(
+        in_folder("hefei") && !in_folder("songjiang"),
+        "the form's file at Hefei {}, at Songjiang {}",
+        in_folder("hefei"),
+        in_folder("songjiang")
+    );
     // The window's steps are Hefei's: not done at Songjiang's node (its demo has that clerk).
     let clerk_b = token(&http, &ub, "clerk.340100").await;
     let r = act(&ub, &clerk_b, json!({"action": "withdraw"})).go().await;

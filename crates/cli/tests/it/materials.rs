@@ -529,6 +529,21 @@ pub async fn unrecorded_files_are_swept(backend: Backend) {
         .await
         .unwrap();
     assert!(e.store.blob(&orphan_sha).await.unwrap().is_some());
+    // A small file kept in the database as another node's message brings one (on SQLite
+    // beside the folder), that nothing names: swept as well. Bytes not of their hash are
+    // refused.
+    let brought = sample::pdf("brought", 0);
+    let brought_sha = corridor_store::sha256_hex(&brought);
+    let mut tx = e.store.begin_write().await.unwrap();
+    let wrong = [(orphan_sha.clone(), brought.clone())];
+    assert!(corridor_store::Store::put_small_blobs(&mut tx, &wrong)
+        .await
+        .is_err());
+    corridor_store::Store::put_small_blobs(&mut tx, &[(brought_sha.clone(), brought)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(e.store.blob(&brought_sha).await.unwrap().is_some());
     if backend == Backend::Postgres {
         // Another server may be about to record it: left alone until it is an hour old.
         assert_eq!(e.store.sweep_blobs().await.unwrap(), 0);
@@ -537,8 +552,9 @@ pub async fn unrecorded_files_are_swept(backend: Backend) {
             .await
             .unwrap();
     }
-    assert_eq!(e.store.sweep_blobs().await.unwrap(), 1);
+    assert_eq!(e.store.sweep_blobs().await.unwrap(), 2);
     assert!(e.store.blob(&orphan_sha).await.unwrap().is_none());
+    assert!(e.store.blob(&brought_sha).await.unwrap().is_none());
     assert_eq!(e.store.blob(&a.sha256).await.unwrap(), Some(kept));
     assert!(e.store.check_blobs().await.unwrap().1.is_none());
     // Altered on disk (SQLite's folder): the check names the file.
