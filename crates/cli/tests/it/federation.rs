@@ -656,10 +656,6 @@ async fn a_case_from_hefei_to_songjiang_and_back() {
     c.chains_intact(&["hefei", "songjiang"]);
 }
 
-/// Two real nodes set up with the operator's commands. Hefei's operator pings Songjiang;
-/// every ping arrives once. Songjiang is killed (SIGKILL) and more pings are sent while it is
-/// down; started again, it catches up: every ping applied exactly once, Hefei's outbox all
-/// delivered with receipts, both audit chains intact.
 /// Amounts by rule across nodes (issue #27): a rent subsidy filed at Hefei's window is decided
 /// at Songjiang's node by Songjiang's rule; the approval's message carries the recorded amount,
 /// and Hefei's node keeps it, shows it to the applicant with its steps and tells them.
@@ -725,6 +721,11 @@ async fn an_amount_decided_at_one_node_reaches_the_other() {
     );
 }
 
+/// Two real nodes set up with the operator's commands. Hefei's operator pings Songjiang;
+/// every ping arrives once. Songjiang is killed (SIGKILL) and more pings are sent while it is
+/// down; started again, it catches up: every ping applied exactly once, Hefei's outbox all
+/// delivered with receipts, both audit chains intact. Songjiang stays down 1 s, or
+/// `CORRIDOR_OUTAGE_SECS` (`scripts/federation-outage` runs it with 600).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_catch_up_after_a_kill() {
     let c = Corridor::set_up(&[("hefei", "340100"), ("songjiang", "310117")], false);
@@ -762,9 +763,10 @@ async fn two_nodes_catch_up_after_a_kill() {
             .map(|m| m["id"].as_str().unwrap_or_default().to_string())
             .collect()
     };
+    // Long enough for the senders' longest back-off (30 s) after an outage.
     let wait_for = |n: usize| {
         let mut got = applied();
-        for _ in 0..60 {
+        for _ in 0..120 {
             if got.len() >= n {
                 break;
             }
@@ -777,7 +779,11 @@ async fn two_nodes_catch_up_after_a_kill() {
     assert_eq!(wait_for(10).len(), 10, "the first pings arrived");
     drop(b); // SIGKILL
     sent.extend(ping("10"));
-    std::thread::sleep(Duration::from_secs(1));
+    let outage = std::env::var("CORRIDOR_OUTAGE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    std::thread::sleep(Duration::from_secs(outage));
     let _b = c.start("songjiang", &[]);
     let mut got = wait_for(20);
     got.sort();
