@@ -779,10 +779,10 @@ async fn two_nodes_catch_up_after_a_kill() {
     assert_eq!(wait_for(10).len(), 10, "the first pings arrived");
     drop(b); // SIGKILL
     sent.extend(ping("10"));
-    let outage = std::env::var("CORRIDOR_OUTAGE_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
+    let outage: u64 = std::env::var("CORRIDOR_OUTAGE_SECS").map_or(1, |s| {
+        s.parse()
+            .expect("CORRIDOR_OUTAGE_SECS: a whole number of seconds")
+    });
     std::thread::sleep(Duration::from_secs(outage));
     let _b = c.start("songjiang", &[]);
     let mut got = wait_for(20);
