@@ -399,6 +399,23 @@ impl App {
         Ok(self.store.missing_blobs(named).await?)
     }
 
+    /// The files named by messages that wait in the inbox for an earlier one: stored when
+    /// they came, recorded only when the message is applied, so the start-up sweep keeps them.
+    pub(crate) async fn files_of_waiting_messages(
+        &self,
+    ) -> AppResult<std::collections::BTreeSet<String>> {
+        let mut out = std::collections::BTreeSet::new();
+        for w in self.store.inbox_waiting_all().await? {
+            let env = crate::inbox::read_kept(&w.id, &w.envelope)?;
+            out.extend(
+                files_named(env.header.kind, &env.body)?
+                    .into_iter()
+                    .map(|f| f.0),
+            );
+        }
+        Ok(out)
+    }
+
     /// Takes in one file named by a message from another node: `frame` is the message's
     /// envelope (4-byte big-endian length, then the envelope) followed by the file. The
     /// envelope is opened as any message (signed by a node in the trust list, to this node);

@@ -145,6 +145,12 @@ fn decode_b64(s: &str) -> AppResult<Vec<u8>> {
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("stored receipt: {e}")))
 }
 
+/// A message the inbox kept (base64 of its envelope, opened when it arrived).
+pub(crate) fn read_kept(id: &impl std::fmt::Display, stored: &str) -> AppResult<Envelope> {
+    corridor_exchange::envelope::read_stored(&decode_b64(stored)?)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("stored message {id}: {e}")))
+}
+
 fn sign_receipt(
     me: &NodeIdentity,
     of: &Answering<'_>,
@@ -348,10 +354,7 @@ impl Inbox {
         let waiting = self.waiting.get(k);
         while let Some(w) = waiting.and_then(|q| q.get(&(s + 1))) {
             s += 1;
-            let env =
-                corridor_exchange::envelope::read_stored(&decode_b64(&w.stored)?).map_err(|e| {
-                    AppError::new(ErrorCode::Internal, format!("stored message {}: {e}", w.id))
-                })?;
+            let env = read_kept(&w.id, &w.stored)?;
             if st.case.is_none() && kind_of_case_message(env.header.kind) {
                 let c = env.header.case_id.unwrap_or_default();
                 st.case = Some((c, self.cases.get(&c).cloned().unwrap_or((None, None))));

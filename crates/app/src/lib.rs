@@ -108,7 +108,8 @@ impl App {
     /// recorded). The server calls it before it listens; a command that runs beside a server
     /// must not, since the server's uploads in flight have no record yet.
     pub async fn sweep_unrecorded_files(&self) -> AppResult<u64> {
-        let swept = self.store.sweep_blobs().await?;
+        let waiting = self.files_of_waiting_messages().await?;
+        let swept = self.store.sweep_blobs(&waiting).await?;
         if swept > 0 {
             tracing::info!(files = swept, "unrecorded material files removed");
         }

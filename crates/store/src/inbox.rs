@@ -290,9 +290,18 @@ impl Store {
 
     /// Every message received, oldest first (for operators and tests).
     pub async fn inbox_all(&self) -> Result<Vec<InboxRecord>> {
+        self.inbox_where("1 = 1").await
+    }
+
+    /// The messages kept until the one before them arrives (not applied yet).
+    pub async fn inbox_waiting_all(&self) -> Result<Vec<InboxRecord>> {
+        self.inbox_where("applied_ms IS NULL").await
+    }
+
+    async fn inbox_where(&self, cond: &str) -> Result<Vec<InboxRecord>> {
         let t = inbox_table();
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM inbox ORDER BY received_ms, sender, id",
+            "SELECT {} FROM inbox WHERE {cond} ORDER BY received_ms, sender, id",
             cols_list(t)
         ))
         .fetch_all(&self.pool)

@@ -25,6 +25,7 @@ use crate::tables::{insert_rows_upsert, table, Val, TABLES};
 use crate::{Result, Store, StoreError, WriteTx};
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -409,7 +410,7 @@ impl Store {
     }
 
     /// Every SHA-256 that a row names: a case's material or a listing's or proposal's document.
-    async fn named_blobs(&self) -> Result<std::collections::BTreeSet<String>> {
+    async fn named_blobs(&self) -> Result<BTreeSet<String>> {
         let v: Vec<String> =
             sqlx::query_scalar("SELECT sha256 FROM attachments UNION SELECT sha256 FROM documents")
                 .fetch_all(&self.pool)
@@ -419,10 +420,12 @@ impl Store {
 
     /// Removes the stored files that no row names (left by a crash between storing a file
     /// and recording it) and unfinished temporary files, once older than
-    /// [`Store::sweep_grace`]. Call it before serving: a file being uploaded has no row yet.
-    /// Returns how many were removed.
-    pub async fn sweep_blobs(&self) -> Result<u64> {
-        let named = self.named_blobs().await?;
+    /// [`Store::sweep_grace`]. Files in `also_named` stay too: those named by messages from
+    /// other nodes that wait in the inbox for an earlier one (recorded when applied). Call it
+    /// before serving: a file being uploaded has no row yet. Returns how many were removed.
+    pub async fn sweep_blobs(&self, also_named: &BTreeSet<String>) -> Result<u64> {
+        let mut named = self.named_blobs().await?;
+        named.extend(also_named.iter().cloned());
         let grace = self.sweep_grace();
         let before = std::time::SystemTime::now()
             .checked_sub(grace)
@@ -451,14 +454,26 @@ impl Store {
         };
         // The database's files (all of them without a folder; with one, the small files that
         // messages brought, and those kept there before the folder was named).
-        let r = sqlx::query(
-            "DELETE FROM material_blobs WHERE stored_ms <= $1 AND sha256 NOT IN \
+        let old: Vec<String> = sqlx::query_scalar(
+            "SELECT sha256 FROM material_blobs WHERE stored_ms <= $1 AND sha256 NOT IN \
              (SELECT sha256 FROM attachments UNION SELECT sha256 FROM documents)",
         )
         .bind(now_ms() - grace.as_millis() as i64)
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(in_folder + r.rows_affected())
+        let mut in_db = 0;
+        for sha in old.into_iter().filter(|s| !also_named.contains(s)) {
+            // Named since the list was read (another server's upload): kept.
+            let r = sqlx::query(
+                "DELETE FROM material_blobs WHERE sha256 = $1 AND sha256 NOT IN \
+                 (SELECT sha256 FROM attachments UNION SELECT sha256 FROM documents)",
+            )
+            .bind(sha)
+            .execute(&self.pool)
+            .await?;
+            in_db += r.rows_affected();
+        }
+        Ok(in_folder + in_db)
     }
 
     /// Checks every recorded file against its hash: how many distinct files were checked, and

@@ -239,6 +239,111 @@ crate::both_backends!(
     crate::exchange::inbox_applies_each_message_once_in_order
 );
 
+/// A message that came before the one ahead of it waits, and the files it named (stored when
+/// it came, recorded only when it is applied) survive the start-up sweep: a small one kept in
+/// the database with the message, a larger one stored on its own.
+pub async fn a_waiting_message_keeps_its_files(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    // A case of this store's (filed before it serves as a node) for the message to carry.
+    let me = crate::helpers::applicant();
+    let filing =
+        crate::cases::branch_filing(None, corridor_domain::catalogue::ServiceMode::FullyOnline);
+    let v = e.app.file_case(&me, filing).await.unwrap();
+    let case = e.store.get_case(v.id).await.unwrap().unwrap();
+    let (_, signed, root) = signed_list();
+    e.app.pin_trust_roots(&[root]).unwrap();
+    assert!(e.app.offer_trust_list(&signed).unwrap());
+    e.app
+        .set_node_identity(corridor_app::exchange::NodeIdentity {
+            node_id: "songjiang".into(),
+            kid: "songjiang-1".into(),
+            key: key(2),
+        });
+    let small = corridor_domain::materials::sample::pdf("small", 0);
+    let large =
+        corridor_domain::materials::sample::pdf("large", corridor_store::INLINE_BLOB_MAX + 1);
+    let file = |material: i64, bytes: &[u8]| corridor_store::AttachmentRecord {
+        id: Uuid::now_v7(),
+        case_id: case.id,
+        material,
+        file_name: format!("m{material}.pdf"),
+        kind: "pdf".into(),
+        size: bytes.len() as i64,
+        sha256: corridor_store::sha256_hex(bytes),
+        added_by: me.user_id.to_string(),
+        added_role: "applicant".into(),
+        added_ms: 0,
+    };
+    let body = corridor_app::handoff::CaseMessage {
+        action: corridor_domain::case::Action::Resubmit,
+        case: case.clone(),
+        files: vec![file(0, &small), file(1, &large)],
+        checks: vec![],
+        correction: None,
+        licence: None,
+        amount: None,
+    };
+    let now = e.app.now_ms();
+    let h = Header {
+        v: PROTOCOL_VERSION,
+        id: Uuid::now_v7(),
+        sender: "hefei".into(),
+        recipient: "songjiang".into(),
+        kind: Kind::Resubmitted,
+        case_id: Some(case.id),
+        case_seq: Some(2),
+        created_at: now,
+        in_reply_to: None,
+        body_sha256: String::new(),
+    };
+    let m = seal(h, &serde_json::to_vec(&body).unwrap(), "hefei-1", &key(1)).unwrap();
+    let mut bundle = (m.len() as u32).to_be_bytes().to_vec();
+    bundle.extend_from_slice(&m);
+    bundle.extend_from_slice(&2u32.to_be_bytes());
+    for f in [&small, &large] {
+        bundle.extend_from_slice(&(f.len() as u32).to_be_bytes());
+        bundle.extend_from_slice(f);
+    }
+    let r = e.app.receive_bundle(&bundle).await.unwrap();
+    assert!(r.missing_files.is_empty() && r.applied.is_empty(), "{r:?}");
+    assert_eq!(e.store.inbox_waiting_all().await.unwrap().len(), 1);
+    if backend == Backend::Postgres {
+        // Past the hour another server's upload is given.
+        sqlx::query("UPDATE material_blobs SET stored_ms = stored_ms - 3600001")
+            .execute(e.store.pool())
+            .await
+            .unwrap();
+    }
+    // An unnamed file beside them goes; theirs stay.
+    let orphan = corridor_domain::materials::sample::pdf("orphan", 0);
+    let mut tx = e.store.begin_write().await.unwrap();
+    let orphan_sha = corridor_store::sha256_hex(&orphan);
+    corridor_store::Store::put_small_blobs(&mut tx, &[(orphan_sha.clone(), orphan)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    if backend == Backend::Postgres {
+        sqlx::query("UPDATE material_blobs SET stored_ms = stored_ms - 3600001 WHERE sha256 = $1")
+            .bind(&orphan_sha)
+            .execute(e.store.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(e.app.sweep_unrecorded_files().await.unwrap(), 1);
+    assert!(e.store.blob(&orphan_sha).await.unwrap().is_none());
+    for f in [&small, &large] {
+        let sha = corridor_store::sha256_hex(f);
+        assert_eq!(e.store.blob(&sha).await.unwrap().as_deref(), Some(&f[..]));
+    }
+    e.cleanup().await;
+}
+crate::both_backends!(
+    a_waiting_message_keeps_its_files,
+    crate::exchange::a_waiting_message_keeps_its_files
+);
+
 /// Two stores, Hefei's and Songjiang's, the second serving on a loopback port (its base URL).
 async fn two_nodes(
     backend: Backend,

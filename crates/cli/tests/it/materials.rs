@@ -546,13 +546,13 @@ pub async fn unrecorded_files_are_swept(backend: Backend) {
     assert!(e.store.blob(&brought_sha).await.unwrap().is_some());
     if backend == Backend::Postgres {
         // Another server may be about to record it: left alone until it is an hour old.
-        assert_eq!(e.store.sweep_blobs().await.unwrap(), 0);
+        assert_eq!(e.store.sweep_blobs(&Default::default()).await.unwrap(), 0);
         sqlx::query("UPDATE material_blobs SET stored_ms = stored_ms - 3600001")
             .execute(e.store.pool())
             .await
             .unwrap();
     }
-    assert_eq!(e.store.sweep_blobs().await.unwrap(), 2);
+    assert_eq!(e.store.sweep_blobs(&Default::default()).await.unwrap(), 2);
     assert!(e.store.blob(&orphan_sha).await.unwrap().is_none());
     assert!(e.store.blob(&brought_sha).await.unwrap().is_none());
     assert_eq!(e.store.blob(&a.sha256).await.unwrap(), Some(kept));
@@ -627,7 +627,7 @@ async fn postgres_keeps_files_in_a_shared_folder() {
         .put_blob(&orphan_sha, std::sync::Arc::new(orphan))
         .await
         .unwrap();
-    assert_eq!(store.sweep_blobs().await.unwrap(), 0);
+    assert_eq!(store.sweep_blobs(&Default::default()).await.unwrap(), 0);
     let orphan_path = dir.join(&orphan_sha[..2]).join(&orphan_sha);
     std::fs::File::options()
         .write(true)
@@ -635,7 +635,7 @@ async fn postgres_keeps_files_in_a_shared_folder() {
         .unwrap()
         .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3700))
         .unwrap();
-    assert_eq!(store.sweep_blobs().await.unwrap(), 1);
+    assert_eq!(store.sweep_blobs(&Default::default()).await.unwrap(), 1);
     assert!(!orphan_path.exists() && path.is_file());
     // A recorded file gone from the folder is named by the check.
     std::fs::remove_file(&path).unwrap();
