@@ -73,14 +73,8 @@ fn message_under((kid, n): (&str, u8), case: Uuid, seq: u64, made: i64, body: &[
     seal(h, body, kid, &key(n)).unwrap()
 }
 
-fn id_of(m: &[u8], list: &CorridorTrust, now: i64) -> Uuid {
-    open(m, list, "songjiang", now).unwrap().header.id
-}
-
-pub async fn inbox_applies_each_message_once_in_order(backend: Backend) {
-    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
-        return;
-    };
+/// Makes `e`'s app Songjiang's node in the corridor of this test; the list it holds.
+fn serve_as_songjiang(e: &Env) -> CorridorTrust {
     let (list, signed, root) = signed_list();
     e.app.pin_trust_roots(&[root]).unwrap();
     assert!(e.app.offer_trust_list(&signed).unwrap());
@@ -90,6 +84,18 @@ pub async fn inbox_applies_each_message_once_in_order(backend: Backend) {
             kid: "songjiang-1".into(),
             key: key(2),
         });
+    list
+}
+
+fn id_of(m: &[u8], list: &CorridorTrust, now: i64) -> Uuid {
+    open(m, list, "songjiang", now).unwrap().header.id
+}
+
+pub async fn inbox_applies_each_message_once_in_order(backend: Backend) {
+    let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
+        return;
+    };
+    let list = serve_as_songjiang(&e);
     let now = e.app.now_ms();
     let case = Uuid::now_v7();
     let m: Vec<Vec<u8>> = (1..=3)
@@ -252,15 +258,7 @@ pub async fn a_waiting_message_keeps_its_files(backend: Backend) {
         crate::cases::branch_filing(None, corridor_domain::catalogue::ServiceMode::FullyOnline);
     let v = e.app.file_case(&me, filing).await.unwrap();
     let case = e.store.get_case(v.id).await.unwrap().unwrap();
-    let (_, signed, root) = signed_list();
-    e.app.pin_trust_roots(&[root]).unwrap();
-    assert!(e.app.offer_trust_list(&signed).unwrap());
-    e.app
-        .set_node_identity(corridor_app::exchange::NodeIdentity {
-            node_id: "songjiang".into(),
-            kid: "songjiang-1".into(),
-            key: key(2),
-        });
+    serve_as_songjiang(&e);
     let small = corridor_domain::materials::sample::pdf("small", 0);
     let large =
         corridor_domain::materials::sample::pdf("large", corridor_store::INLINE_BLOB_MAX + 1);
