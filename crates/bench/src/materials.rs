@@ -2,7 +2,9 @@
 //! file stored, both on disk before each answer), next to the disk's own rate of fsync'd
 //! writes of the same size measured in the same run, in the same folder (SQLite) or beside it
 //! (PostgreSQL keeps its files in the database, on this machine's disk too, or with
-//! `--materials-dir` in that folder). The two alternate in rounds.
+//! `--materials-dir` in that folder). The two alternate in rounds. With the files in the
+//! database, each round also measures the database's own rate of durable inserts of the same
+//! files (a scratch table, nothing of Corridor's): the ceiling that storage sets.
 
 use crate::{applicant, fresh, run_concurrent, sample, StoreArgs};
 use corridor_app::App;
@@ -35,6 +37,45 @@ async fn disk_rate(dir: &Path, n: usize, size: usize, concurrency: usize) -> any
         }
     })
     .await
+}
+
+/// Inserts `n` rows of `size` bytes into a scratch table of the database, each its own
+/// committed transaction, `concurrency` at a time: the database's own rate of durable inserts
+/// of a file (none of Corridor's work), for a store that keeps its files in the database.
+async fn database_rate(
+    store: &corridor_store::Store,
+    n: usize,
+    size: usize,
+    concurrency: usize,
+) -> anyhow::Result<f64> {
+    let pool = store.pool().clone();
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_raw_files (id TEXT PRIMARY KEY, bytes BYTEA)")
+        .execute(&pool)
+        .await?;
+    if store.backend() == corridor_store::Backend::Postgres {
+        // As `material_blobs`: out of line, no compression attempt.
+        sqlx::query("ALTER TABLE bench_raw_files ALTER COLUMN bytes SET STORAGE EXTERNAL")
+            .execute(&pool)
+            .await?;
+    }
+    let body = Arc::new(pdf("raw", size));
+    let p = pool.clone();
+    let rate = run_concurrent(n, concurrency, move |_| {
+        let (pool, body) = (p.clone(), body.clone());
+        async move {
+            sqlx::query("INSERT INTO bench_raw_files (id, bytes) VALUES ($1, $2)")
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(body.as_ref().clone())
+                .execute(&pool)
+                .await?;
+            Ok(())
+        }
+    })
+    .await?;
+    sqlx::query("DROP TABLE bench_raw_files")
+        .execute(&pool)
+        .await?;
+    Ok(rate)
 }
 
 /// `(cases, size_kb, concurrency, rounds)`; `two_step`: each case filed, then its file
@@ -73,7 +114,9 @@ pub async fn run(
     // attached (type check, SHA-256, stored and recorded). Each round's two rates are
     // measured a few seconds apart, so that the disk's drift falls on both; the figure is
     // the rate over all rounds of each.
+    let in_database = store.blob_dir().is_none();
     let (mut disk_s, mut intake_s, mut ratios) = (0.0, 0.0, Vec::new());
+    let (mut raw_s, mut raw_ratios) = (0.0, Vec::new());
     let mut done = 0;
     for r in 0..rounds {
         let n = per_round.min(cases - done);
@@ -81,11 +124,10 @@ pub async fn run(
             break;
         }
         let dir = scratch.join(format!("round-{r}"));
-        let disk_round = || async {
-            let rate = disk_rate(&dir, n, size, concurrency).await;
-            let _ = std::fs::remove_dir_all(&dir);
-            rate
-        };
+        // Its files stay until the end of the run: a file system that will not reuse an inode
+        // freed in the last minutes (ext4 without a journal) would otherwise make the files
+        // created after each round, on either side, pay for that round's deletions.
+        let disk_round = || disk_rate(&dir, n, size, concurrency);
         let (a, p, files) = (app.clone(), p.clone(), files.clone());
         let intake_round = run_concurrent(n, concurrency, move |i| {
             let (app, p, files) = (a.clone(), p.clone(), files.clone());
@@ -111,43 +153,63 @@ pub async fn run(
         });
         // Which goes first alternates: the one after pays for what the other left the disk
         // to do (dirty pages, deleted files).
-        let (disk, intake) = if r % 2 == 0 {
+        // With the files in the database, the database's own inserts of as many files follow
+        // the disk's writes.
+        let baselines = || async {
             let disk = disk_round().await?;
-            (disk, intake_round.await?)
+            let raw = match in_database {
+                true => Some(database_rate(&store, n, size, concurrency).await?),
+                false => None,
+            };
+            anyhow::Ok((disk, raw))
+        };
+        let ((disk, raw), intake) = if r % 2 == 0 {
+            let b = baselines().await?;
+            (b, intake_round.await?)
         } else {
             let intake = intake_round.await?;
-            (disk_round().await?, intake)
+            (baselines().await?, intake)
         };
         disk_s += n as f64 / disk;
         intake_s += n as f64 / intake;
         ratios.push(intake / disk);
+        if let Some(raw) = raw {
+            raw_s += n as f64 / raw;
+            raw_ratios.push(intake / raw);
+        }
         done += n;
     }
     let _ = std::fs::remove_dir_all(&scratch);
     let (disk, intake) = (done as f64 / disk_s, done as f64 / intake_s);
     ratios.sort_by(f64::total_cmp);
     let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    raw_ratios.sort_by(f64::total_cmp);
+    let raw = (raw_s > 0.0).then(|| done as f64 / raw_s);
     let mb = |per_s: f64| (per_s * size as f64 / 1e6 * 10.0).round() / 10.0;
     let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
-    println!(
-        "{}",
-        json!({
-            "backend": backend,
-            "files_in": files_in,
-            "path": if two_step { "filed, then attached" } else { "filed with its file" },
-            "cases": done,
-            "file_bytes": size,
-            "concurrency": concurrency,
-            "rounds": ratios.len(),
-            "disk_fsync_writes_per_s": disk.round(),
-            "disk_mb_per_s": mb(disk),
-            "intake_cases_per_s": (intake * 10.0).round() / 10.0,
-            "intake_mb_per_s": mb(intake),
-            "intake_vs_disk": r3(intake / disk),
-            "round_ratios": ratios.iter().map(|x| r3(*x)).collect::<Vec<_>>(),
-            "round_ratio_median": r3(median),
-        })
-    );
+    let mut out = json!({
+        "backend": backend,
+        "files_in": files_in,
+        "path": if two_step { "filed, then attached" } else { "filed with its file" },
+        "cases": done,
+        "file_bytes": size,
+        "concurrency": concurrency,
+        "rounds": ratios.len(),
+        "disk_fsync_writes_per_s": disk.round(),
+        "disk_mb_per_s": mb(disk),
+        "intake_cases_per_s": (intake * 10.0).round() / 10.0,
+        "intake_mb_per_s": mb(intake),
+        "intake_vs_disk": r3(intake / disk),
+        "round_ratios": ratios.iter().map(|x| r3(*x)).collect::<Vec<_>>(),
+        "round_ratio_median": r3(median),
+    });
+    if let Some(raw) = raw {
+        out["database_raw_inserts_per_s"] = json!((raw * 10.0).round() / 10.0);
+        out["intake_vs_database_raw"] = json!(r3(intake / raw));
+        out["round_ratios_vs_database_raw"] =
+            json!(raw_ratios.iter().map(|x| r3(*x)).collect::<Vec<_>>());
+    }
+    println!("{out}");
     store.close().await;
     if let (Some(base), Some(t)) = (&args.database_url, temp_url) {
         corridor_store::Store::drop_temp_postgres(base, &t).await?;
