@@ -31,6 +31,7 @@ use crate::materials::FilesAndMarks;
 use crate::writer::{snapshot, snapshot_diff};
 use crate::App;
 use corridor_domain::case::{transition, Action, Status};
+use corridor_domain::crossing::{crossed_withdrawal, Crossing};
 use corridor_exchange::Kind;
 use corridor_store::{
     AttachmentRecord, CaseAmountRecord, CaseRecord, LicenceRecord, MaterialCheckRecord,
@@ -497,6 +498,8 @@ pub(crate) struct CaseStep {
     pub(crate) action: &'static str,
     pub(crate) before: String,
     pub(crate) after: String,
+    /// The step crossed a withdrawal and changes nothing here: no notice.
+    pub(crate) quiet: bool,
 }
 
 /// Works out a message about a case from node `sender` (serving `sender_city`), given the
@@ -545,6 +548,7 @@ pub(crate) fn plan_case_message(
         )));
     };
     let has_licence = matter.output.licence_type.is_some();
+    let mut crossing = None;
     let (n, before, after) = match (held, m.action) {
         (None, Action::Forward) => {
             let next = transition(Status::Received, Action::Forward, true, has_licence)?;
@@ -578,8 +582,13 @@ pub(crate) fn plan_case_message(
             .with_zh(format!("办件 {}", c.receipt_no)))
         }
         (Some(h), a) => {
-            let next = transition(h.status, a, h.receiving_window.is_some(), has_licence)?;
-            if next != c.status {
+            crossing = crossed_withdrawal(h.status, a, c.status);
+            let next = match crossing {
+                None => transition(h.status, a, h.receiving_window.is_some(), has_licence)?,
+                Some(Crossing::Adopted) => c.status,
+                Some(Crossing::Superseded | Crossing::Void) => h.status,
+            };
+            if next != c.status && crossing.is_none() {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
                     format!(
@@ -594,22 +603,25 @@ pub(crate) fn plan_case_message(
                 .with_zh(format!("办件 {}：状态不一致", c.receipt_no)));
             }
             let mut n = h.clone();
-            n.status = next;
-            n.clock = c.clock;
-            n.reason = c.reason.clone();
+            if matches!(crossing, None | Some(Crossing::Adopted)) {
+                n.status = next;
+                n.clock = c.clock;
+                n.reason = c.reason.clone();
+            }
             n.updated_ms = now;
-            if a == Action::Resubmit {
+            if a == Action::Resubmit && crossing.is_none() {
                 n.form = c.form.clone();
             }
             let (b, a2) = snapshot_diff(&snapshot(h), &snapshot(&n));
             (n, b, a2)
         }
     };
-    // What the action brings: files and marks, the licence.
+    // What the action brings: files and marks, the licence (nothing when it changes nothing).
+    let changes = !matches!(crossing, Some(Crossing::Superseded | Crossing::Void));
     let files: Vec<AttachmentRecord> = m
         .files
         .iter()
-        .filter(|f| f.case_id == c.id)
+        .filter(|f| f.case_id == c.id && changes)
         .cloned()
         .collect();
     let checks: Vec<MaterialCheckRecord> = if held.is_none() {
@@ -636,7 +648,7 @@ pub(crate) fn plan_case_message(
         _ => None,
     };
     let amount = match (&m.amount, m.action) {
-        (Some(a), Action::Approve) if a.case_id == c.id.to_string() => Some(a.clone()),
+        (Some(a), Action::Approve) if a.case_id == c.id.to_string() && changes => Some(a.clone()),
         _ => None,
     };
     let after = event_after(
@@ -651,7 +663,11 @@ pub(crate) fn plan_case_message(
         "message".into(),
         serde_json::json!({"id": message, "envelope_sha256": envelope_sha256}),
     );
+    if let Some(x) = crossing {
+        a.insert("crossed_withdrawal".into(), x.note().into());
+    }
     Ok(CaseStep {
+        quiet: !changes,
         case: n,
         files,
         checks,

@@ -487,6 +487,7 @@ impl Inbox {
                 Effect::Case(step) => {
                     let step = *step;
                     let kind = corridor_domain::case::Action::parse(step.action)
+                        .filter(|_| !step.quiet)
                         .and_then(|a| corridor_domain::notice::notice_for(a, step.case.status));
                     let amount: Option<corridor_domain::amount::Computed> = step
                         .amount

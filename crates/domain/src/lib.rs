@@ -4,6 +4,7 @@
 //! - [`calendar`]: working days from the holiday notice, as data.
 //! - [`catalogue`]: members, authorities, windows and the versioned matter catalogue.
 //! - [`case`]: the case state machine, the legal clock, and who may act on which case.
+//! - [`crossing`]: a withdrawal and a decision made at once on two nodes: which stands.
 //! - [`materials`]: the files handed in with a filing: type from content, names, limits.
 //! - [`amount`]: subsidies, withdrawal limits and fees computed by a city's rule, with how.
 //! - [`joint`]: one filing decided by several authorities: multi-site parts and bundles.
@@ -22,6 +23,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod clock;
+pub mod crossing;
 pub mod ids;
 pub mod joint;
 pub mod materials;

@@ -806,6 +806,85 @@ async fn two_nodes_catch_up_after_a_kill() {
     }
 }
 
+/// Hefei's window withdraws two cases while Songjiang's authority, not yet told, acts on them:
+/// one approved, one only accepted. The messages cross (each node is down while the other
+/// acts) and both nodes end the same: the approval stands (the withdrawal void at Songjiang,
+/// adopted at Hefei, where the licence then arrives), the accepted case is withdrawn at both.
+/// No message is refused or parked, and both audit chains verify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_crossing_a_decision_ends_the_same_at_both_nodes() {
+    let (c, (a, b), http, (ua, ub), (ent, clerk, reviewer)) =
+        hefei_and_songjiang("reviewer.310117.market").await;
+    let form = sample::pdf("Application form", 0);
+    let who = (ent.as_str(), clerk.as_str());
+    let (approved, _) = file_and_forward(&http, &ua, who, "340100-W01", "310117", &form).await;
+    let (accepted, _) = file_and_forward(&http, &ua, who, "340100-W01", "310117", &form).await;
+    for id in [&approved, &accepted] {
+        wait_case(&http, &ub, &reviewer, id, status_is("forwarded")).await;
+    }
+    let act = |base: &str, token: &str, id: &str, action: &str| {
+        http.post(format!("{base}/api/v1/cases/{id}/actions"))
+            .bearer_auth(token.to_string())
+            .json(&json!({"action": action}))
+            .go()
+    };
+    // Hefei down: Songjiang decides one case and accepts the other.
+    drop(a);
+    for (id, action) in [
+        (&approved, "accept"),
+        (&approved, "approve"),
+        (&accepted, "accept"),
+    ] {
+        let r = act(&ub, &reviewer, id, action).await;
+        assert!(r.status().is_success(), "{action}");
+    }
+    // Songjiang down: Hefei, which still sees both forwarded, withdraws both.
+    drop(b);
+    let a = c.start("hefei", &[]);
+    for id in [&approved, &accepted] {
+        let r = act(&ua, &ent, id, "withdraw").await;
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
+    // Both up: the crossed messages arrive.
+    let b = c.start("songjiang", &[]);
+    for base in [&ua, &ub] {
+        let t = if base == &ua { &ent } else { &reviewer };
+        wait_case(&http, base, t, &approved, status_is("approved")).await;
+        wait_case(&http, base, t, &accepted, status_is("withdrawn")).await;
+    }
+    // The approved case goes on: the licence reaches Hefei's window.
+    let r = act(&ub, &reviewer, &approved, "issue_licence").await;
+    assert!(r.status().is_success());
+    wait_case(&http, &ua, &ent, &approved, status_is("licence_issued")).await;
+    // Hefei: two forwards and two withdrawals; Songjiang: three steps and the licence.
+    c.settled(&[("hefei", 4), ("songjiang", 4)]).await;
+    // The applicant was told of the decision, and of no step that changed nothing.
+    let notices: Value = http
+        .get(format!("{ua}/api/v1/notices"))
+        .bearer_auth(&ent)
+        .value()
+        .await;
+    let kinds = |id: &str| -> Vec<String> {
+        notices["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{notices}"))
+            .iter()
+            .filter(|n| n["case_id"] == id)
+            .map(|n| n["kind"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(
+        kinds(&approved).contains(&"decided".to_string()),
+        "{notices}"
+    );
+    assert!(
+        !kinds(&accepted).contains(&"decided".to_string()),
+        "{notices}"
+    );
+    drop((a, b));
+    c.chains_intact(&["hefei", "songjiang"]);
+}
+
 /// Ten consecutive free loopback ports (their first).
 fn free_ports(n: u16) -> u16 {
     for _ in 0..100 {
