@@ -45,11 +45,24 @@ pub fn withdrawable(status: Status) -> bool {
     transition(status, Action::Withdraw, true, false).is_ok()
 }
 
+/// Whether `action` leads to `status` from some status (what a node reports after it).
+fn leads_to(action: Action, status: Status) -> bool {
+    Status::ALL.into_iter().any(|s| {
+        [true, false].into_iter().any(|window| {
+            [true, false].into_iter().any(|licence| {
+                transition(s, action, window, licence).is_ok_and(|next| next == status)
+            })
+        })
+    })
+}
+
 /// How `action`, taken by the other node on a case that is `here` at this node and `there`
-/// (after the action) at the other, meets a withdrawal; `None` when the two did not cross.
+/// (after the action) at the other, meets a withdrawal; `None` when the two did not cross
+/// (or `there` is not what `action` leads to: then the ordinary check refuses it).
 pub fn crossed_withdrawal(here: Status, action: Action, there: Status) -> Option<Crossing> {
     match (here, action) {
         (Status::Withdrawn, Action::Withdraw) => None,
+        (Status::Withdrawn, _) if !leads_to(action, there) => None,
         (Status::Withdrawn, _) if withdrawable(there) => Some(Crossing::Superseded),
         (Status::Withdrawn, _) => Some(Crossing::Adopted),
         (s, Action::Withdraw) if !withdrawable(s) && s != Status::Withdrawn => Some(Crossing::Void),
@@ -91,6 +104,9 @@ mod tests {
         ] {
             assert_eq!(crossed_withdrawal(s, Action::Withdraw, S::Withdrawn), None);
         }
+        // A status the action cannot lead to is no crossing (the ordinary check refuses it).
+        assert_eq!(at_window(Action::Accept, S::Approved), None);
+        assert_eq!(at_window(Action::Approve, S::LicenceIssued), None);
         // No crossing: ordinary steps, and a withdrawal arriving twice (refused as usual).
         assert_eq!(
             crossed_withdrawal(S::Forwarded, Action::Accept, S::Accepted),
@@ -102,15 +118,14 @@ mod tests {
         );
         // Both ends agree: whenever the window adopts a decision, the deciding node voids
         // the withdrawal, and whenever the window ignores a step, the withdrawal applies there.
-        for there in [
-            S::Accepted,
-            S::CorrectionRequested,
-            S::Resubmitted,
-            S::Approved,
-            S::Rejected,
-            S::Refused,
+        for (action, there) in [
+            (Action::Accept, S::Accepted),
+            (Action::RequestCorrection, S::CorrectionRequested),
+            (Action::Approve, S::Approved),
+            (Action::Reject, S::Rejected),
+            (Action::Refuse, S::Refused),
         ] {
-            let window = crossed_withdrawal(S::Withdrawn, Action::Accept, there);
+            let window = crossed_withdrawal(S::Withdrawn, action, there);
             let decider = crossed_withdrawal(there, Action::Withdraw, S::Withdrawn);
             match window {
                 Some(Adopted) => assert_eq!(decider, Some(Void), "{there:?}"),
