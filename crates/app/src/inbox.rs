@@ -123,6 +123,8 @@ struct Inbox {
     done: HashMap<Key, i64>,
     waiting: HashMap<Key, BTreeMap<i64, Waiting>>,
     cases: HashMap<Uuid, CaseNow>,
+    /// The licences held here of the cases whose licence a message revokes: (id, number).
+    licences_held: HashMap<Uuid, Vec<(Uuid, String)>>,
     // What to write.
     new: Vec<InboxRecord>,
     new_at: HashMap<Key, usize>,
@@ -182,7 +184,7 @@ struct Step {
 impl Inbox {
     async fn load(tx: &mut WriteTx, msgs: &[&Incoming]) -> AppResult<Inbox> {
         let mut by_sender: BTreeMap<&str, (Vec<String>, Vec<String>)> = BTreeMap::new();
-        let mut case_ids = Vec::new();
+        let (mut case_ids, mut revoking) = (Vec::new(), Vec::new());
         for m in msgs {
             let h = &m.env.header;
             let (ids, cases) = by_sender.entry(h.sender.as_str()).or_default();
@@ -191,6 +193,9 @@ impl Inbox {
                 cases.push(c.to_string());
                 if kind_of_case_message(h.kind) || h.kind == Kind::LicenceRevoked {
                     case_ids.push(c);
+                }
+                if h.kind == Kind::LicenceRevoked {
+                    revoking.push(c);
                 }
             }
         }
@@ -231,6 +236,14 @@ impl Inbox {
         }
         for c in Store::get_cases_in(tx, &case_ids).await? {
             b.cases.insert(c.id, (Some(c.status), Some(c)));
+        }
+        revoking.sort();
+        revoking.dedup();
+        for l in Store::licences_of_cases_in(tx, &revoking).await? {
+            b.licences_held
+                .entry(l.case_id)
+                .or_default()
+                .push((l.id, l.number));
         }
         Ok(b)
     }
@@ -433,6 +446,13 @@ impl Inbox {
                     _ => None,
                 };
                 let r = crate::handoff::plan_revocation(from, h.case_id, &env.body, held)?;
+                if !self.holds_licence(&r, st) {
+                    return Err(AppError::not_found(format!(
+                        "licence {} of case {}, for its revocation",
+                        r.number, r.case_id
+                    ))
+                    .with_zh(format!("办件 {} 的证照 {}（吊销）", r.case_id, r.number)));
+                }
                 let audit = NewEvent {
                     stream: format!("case:{}", r.case_id),
                     at_ms: m.now,
@@ -450,6 +470,23 @@ impl Inbox {
             _ => Effect::Event(event),
         });
         Ok(())
+    }
+
+    /// Whether the licence a revocation names is here: stored, or brought by a message
+    /// applied before it in this batch or in this step.
+    fn holds_licence(&self, r: &crate::handoff::Revocation, st: &Step) -> bool {
+        let is_it = |id: Uuid, number: &str| id == r.licence_id && number == r.number;
+        let stored = self.licences_held.get(&r.case_id).into_iter().flatten();
+        let in_step = st.effects.iter().filter_map(|e| match e {
+            Effect::Case(s) => s.licence.as_ref(),
+            _ => None,
+        });
+        stored.into_iter().any(|(id, n)| is_it(*id, n))
+            || self
+                .licences
+                .iter()
+                .chain(in_step)
+                .any(|l| is_it(l.id, &l.number))
     }
 
     /// Keeps what an applied step changes.

@@ -259,20 +259,8 @@ impl Store {
     /// A case as the writer's transaction sees it.
     /// The cases of these ids that exist, as `tx` sees them (a batch's look-up).
     pub async fn get_cases_in(tx: &mut WriteTx, ids: &[Uuid]) -> Result<Vec<CaseRecord>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let list = crate::tables::params(1, chunk.len());
-            let sql = format!("SELECT {} FROM cases WHERE id IN ({list})", case_cols());
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            let conn: &mut AnyConnection = tx.conn();
-            for r in q.fetch_all(&mut *conn).await? {
-                out.push(CaseRecord::from_row(&r)?);
-            }
-        }
-        Ok(out)
+        let of = (&*case_cols(), "cases", "id");
+        crate::tables::rows_with_ids(tx, of, ids, CaseRecord::from_row).await
     }
 
     pub async fn get_case_in(tx: &mut WriteTx, id: Uuid) -> Result<Option<CaseRecord>> {

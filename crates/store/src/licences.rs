@@ -212,6 +212,15 @@ impl Store {
         r.as_ref().map(LicenceRecord::from_row).transpose()
     }
 
+    /// The licences of these cases, as `tx` sees them.
+    pub async fn licences_of_cases_in(
+        tx: &mut WriteTx,
+        ids: &[Uuid],
+    ) -> Result<Vec<LicenceRecord>> {
+        let of = (&*licence_cols(), "licences", "case_id");
+        crate::tables::rows_with_ids(tx, of, ids, LicenceRecord::from_row).await
+    }
+
     pub async fn licence_of_case(&self, case_id: Uuid) -> Result<Option<LicenceRecord>> {
         let r = sqlx::query(&format!(
             "SELECT {} FROM licences WHERE case_id = $1",

@@ -451,3 +451,27 @@ pub(crate) fn params(from: usize, n: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The rows `SELECT {cols} FROM {table} WHERE {column} IN (…)` finds for `ids`, as `tx` sees
+/// them, each read by `read` (500 ids a statement).
+pub(crate) async fn rows_with_ids<T>(
+    tx: &mut crate::WriteTx,
+    (cols, table, column): (&str, &str, &str),
+    ids: &[uuid::Uuid],
+    read: impl Fn(&sqlx::any::AnyRow) -> crate::Result<T>,
+) -> crate::Result<Vec<T>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = params(1, chunk.len());
+        let sql = format!("SELECT {cols} FROM {table} WHERE {column} IN ({list})");
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        let conn: &mut sqlx::AnyConnection = tx.conn();
+        for r in q.fetch_all(&mut *conn).await? {
+            out.push(read(&r)?);
+        }
+    }
+    Ok(out)
+}

@@ -516,8 +516,9 @@ crate::both_backends!(
 
 /// A licence's revocation travels from the deciding city's node only: a `licence_revoked`
 /// message about a case Hefei holds is refused when another city's node sends it, when its
-/// body names another case than its header, or when it gives no reason — each storing nothing;
-/// Songjiang's (the case's deciding city) is applied. (The two-node scenario revokes a real
+/// body names another case than its header, when it gives no reason, or when it names a licence
+/// Hefei does not hold — each storing nothing; Songjiang's (the case's deciding city) is
+/// applied and Hefei's copy is revoked. (The two-node scenario revokes a real
 /// licence and sees Hefei's copy revoked.)
 pub async fn only_the_deciding_node_revokes(backend: Backend) {
     let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
@@ -544,7 +545,27 @@ pub async fn only_the_deciding_node_revokes(backend: Backend) {
         .unwrap();
     assert_eq!(case.competent_city, "310117");
     let now = e.app.now_ms();
-    let revocation = |from: &str, n: u8, body_case: Uuid, reason: &str| {
+    // The licence Songjiang issued for it, as Hefei holds it (its `licence_issued` applied).
+    let licence = corridor_store::LicenceRecord {
+        id: Uuid::now_v7(),
+        number: "G60-310117-2026-000001".into(),
+        case_id: case.id,
+        authority_id: "310117-MR".into(),
+        kid: "songjiang-licences-1".into(),
+        licence_type: "business_licence".into(),
+        holder_user: None,
+        issued_ms: now,
+        valid_until_ms: None,
+        envelope: "AA".into(),
+        revoked_ms: None,
+        revoke_reason: None,
+    };
+    let mut tx = e.store.begin_write().await.unwrap();
+    corridor_store::Store::insert_licence(&mut tx, &licence)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let revocation_of = |licence_id: Uuid, from: &str, n: u8, body_case: Uuid, reason: &str| {
         let h = Header {
             v: PROTOCOL_VERSION,
             id: Uuid::now_v7(),
@@ -558,11 +579,14 @@ pub async fn only_the_deciding_node_revokes(backend: Backend) {
             body_sha256: String::new(),
         };
         let body = serde_json::json!({
-            "case_id": body_case, "licence_id": Uuid::now_v7(),
+            "case_id": body_case, "licence_id": licence_id,
             "number": "G60-310117-2026-000001", "reason": reason,
         });
         let body = serde_json::to_vec(&body).unwrap();
         seal(h, &body, &format!("{from}-1"), &key(n)).unwrap()
+    };
+    let revocation = |from: &str, n: u8, body_case: Uuid, reason: &str| {
+        revocation_of(licence.id, from, n, body_case, reason)
     };
     let refusals = [
         (revocation("ningbo", 3, case.id, "x"), ErrorCode::Forbidden),
@@ -573,6 +597,11 @@ pub async fn only_the_deciding_node_revokes(backend: Backend) {
         (
             revocation("songjiang", 2, case.id, " "),
             ErrorCode::MessageRefused,
+        ),
+        // A licence this node does not hold.
+        (
+            revocation_of(Uuid::now_v7(), "songjiang", 2, case.id, "x"),
+            ErrorCode::NotFound,
         ),
     ];
     for (m, code) in refusals {
@@ -589,6 +618,8 @@ pub async fn only_the_deciding_node_revokes(backend: Backend) {
     let inbox = e.store.inbox_all().await.unwrap();
     assert_eq!(inbox.len(), 1);
     assert!(inbox[0].applied_ms.is_some());
+    let held = e.store.get_licence(licence.id).await.unwrap().unwrap();
+    assert!(held.revoked_ms.is_some());
     e.cleanup().await;
 }
 crate::both_backends!(
