@@ -518,8 +518,8 @@ crate::both_backends!(
 /// message about a case Hefei holds is refused when another city's node sends it, when its
 /// body names another case than its header, when it gives no reason, or when it names a licence
 /// Hefei does not hold — each storing nothing; Songjiang's (the case's deciding city) is
-/// applied and Hefei's copy is revoked. (The two-node scenario revokes a real
-/// licence and sees Hefei's copy revoked.)
+/// applied and Hefei's copy is revoked. (The two-node scenario does the same with a licence
+/// Songjiang's authority really issued.)
 pub async fn only_the_deciding_node_revokes(backend: Backend) {
     let Some(e) = env(backend, date!(2026 - 11 - 02)).await else {
         return;
