@@ -476,12 +476,12 @@ impl Inbox {
     /// applied before it in this batch or in this step.
     fn holds_licence(&self, r: &crate::handoff::Revocation, st: &Step) -> bool {
         let is_it = |id: Uuid, number: &str| id == r.licence_id && number == r.number;
-        let stored = self.licences_held.get(&r.case_id).into_iter().flatten();
+        let mut stored = self.licences_held.get(&r.case_id).into_iter().flatten();
         let in_step = st.effects.iter().filter_map(|e| match e {
             Effect::Case(s) => s.licence.as_ref(),
             _ => None,
         });
-        stored.into_iter().any(|(id, n)| is_it(*id, n))
+        stored.any(|(id, n)| is_it(*id, n))
             || self
                 .licences
                 .iter()
